@@ -1,0 +1,81 @@
+/*
+ * model.h — the YAML model graph (SPEC §1) loaded into memory.
+ *
+ * A model is tables and edges. An edge is one foreign key: a column of a
+ * child table that references a unique column (by default the primary key)
+ * of a parent table, with an on-delete policy. Every string belongs to the
+ * model and lives until model_free().
+ */
+#ifndef FKPURGE_MODEL_H
+#define FKPURGE_MODEL_H
+
+#include <stddef.h>
+
+#include "fkpurge/error.h"
+
+#define FP_MODEL_VERSION 1
+
+enum fp_policy {
+    FP_CASCADE,
+    FP_SET_NULL,
+    FP_SET_DEFAULT,
+    FP_PROTECT,
+    FP_RESTRICT,
+    FP_DO_NOTHING,
+};
+#define FP_NPOLICIES 6
+
+struct fp_table {
+    char *name;   /* as written in the model: "table" or "schema.table" */
+    char *schema; /* the schema part, else the model's default schema, else NULL */
+    char *relname; /* the table part */
+    char *pk;     /* primary key column, NULL for a keyless leaf */
+    int line, col; /* where the table is named in the model file */
+};
+
+struct fp_edge {
+    size_t child;        /* index in model->tables of the table holding column */
+    size_t parent;       /* index of the referenced table */
+    char *column;        /* the foreign key column, in child */
+    char *parent_column; /* to_column, else the parent's primary key */
+    enum fp_policy policy;
+    int nullable;        /* 0 only when the model says nullable: false */
+    char *default_value; /* the model's `default`, as text; NULL when absent */
+    int line, col;       /* where the foreign key entry starts in the model file */
+};
+
+struct fp_model {
+    char *path;    /* the file name used in messages */
+    char *text;    /* the whole model text, kept for the journal */
+    size_t text_len;
+    char *schema;  /* default schema, NULL when absent */
+    struct fp_table *tables;
+    size_t ntables;
+    struct fp_edge *edges; /* in file order: table by table, key by key */
+    size_t nedges;
+};
+
+/*
+ * Load and validate the model in the file at path. On success *out is a new
+ * model the caller frees with model_free(). On failure err holds
+ * "FILE:LINE:COL: message" (code FP_EINPUT) and *out is untouched.
+ */
+int model_load_file(const char *path, struct fp_model **out, struct fp_error *err);
+
+/* Same, from a buffer; name is used in messages as the file name. */
+int model_load_buffer(const char *name, const char *buf, size_t len, struct fp_model **out,
+                      struct fp_error *err);
+
+/* NULL-safe. */
+void model_free(struct fp_model *model);
+
+/* Index of the table called name ("t" or "schema.t"), or -1. */
+long model_find_table(const struct fp_model *model, const char *name);
+
+/* The canonical lower-case spelling of a policy ("cascade", "set_null", ...). */
+const char *policy_name(enum fp_policy policy);
+
+/* Parse a policy in either spelling ("set_null", "SET_NULL"); -1 if unknown. */
+int policy_parse(const char *text, enum fp_policy *out);
+
+#endif

@@ -1,0 +1,67 @@
+/* error.c — the one error pattern (see error.h). */
+#include "fkpurge/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+int fp_error_set(struct fp_error *err, int code, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!err)
+        return -1;
+    err->code = code;
+    err->located = 0;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int fp_error_at(struct fp_error *err, int code, const char *file, int line, int col,
+                const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    if (!err)
+        return -1;
+    err->code = code;
+    err->located = 1;
+    if (col > 0)
+        n = snprintf(err->msg, sizeof err->msg, "%s:%d:%d: ", file, line, col);
+    else
+        n = snprintf(err->msg, sizeof err->msg, "%s:%d: ", file, line);
+    if (n < 0 || (size_t)n >= sizeof err->msg)
+        return -1;
+    va_start(ap, fmt);
+    vsnprintf(err->msg + n, sizeof err->msg - (size_t)n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+void fp_error_clear(struct fp_error *err)
+{
+    err->code = FP_OK;
+    err->located = 0;
+    err->msg[0] = '\0';
+}
+
+void fp_error_print(const struct fp_error *err)
+{
+    if (err->located)
+        fprintf(stderr, "%s\n", err->msg);
+    else
+        fprintf(stderr, "fkpurge: %s\n", err->msg[0] ? err->msg : "unknown error");
+}
+
+void fp_warn(const char *fmt, ...)
+{
+    va_list ap;
+
+    fputs("fkpurge: warning: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}

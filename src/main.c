@@ -1,0 +1,48 @@
+/* main.c — reads the command word and dispatches to cmd_<name>(); nothing else. */
+#include <stdio.h>
+#include <string.h>
+
+#include "fkpurge/cli.h"
+
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"validate", cmd_validate, "check a model file and summarise its graph"},
+    {"introspect", cmd_introspect, "write the model of a database's foreign keys"},
+};
+
+static const char usage_head[] = "usage: fkpurge COMMAND [ARGS]\n"
+                                 "       fkpurge COMMAND --help\n"
+                                 "       fkpurge --version\n\n"
+                                 "commands:\n";
+
+static void usage(FILE *out)
+{
+    fputs(usage_head, out);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return FP_EINPUT;
+    }
+    if (cli_is_help(argv[1])) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("fkpurge %s\n", FKPURGE_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "fkpurge: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return FP_EINPUT;
+}
