@@ -1,0 +1,70 @@
+/*
+ * keys.h — a batch of key values on its way between the journal and a database.
+ *
+ * Keys are integers or text (PostgreSQL sends every type as text: uuid,
+ * numeric, tid …; integer types are kept as integers so the journal stays
+ * compact and JSON prints them as numbers). A batch owns its text in one
+ * arena, so a batch of thousands of keys is two allocations, reused across
+ * batches with keys_reset().
+ */
+#ifndef FKPURGE_KEYS_H
+#define FKPURGE_KEYS_H
+
+#include <stddef.h>
+
+#include "fkpurge/buf.h"
+
+enum fp_key_kind {
+    FP_KEY_INT,
+    FP_KEY_TEXT,
+};
+
+struct fp_key {
+    enum fp_key_kind kind;
+    long long i; /* FP_KEY_INT */
+    size_t off;  /* FP_KEY_TEXT: offset of the text in the arena */
+    size_t len;  /* FP_KEY_TEXT: its length (the text may hold no NUL) */
+};
+
+struct fp_keys {
+    struct fp_key *v;
+    size_t n, cap;
+    struct fp_buf arena;
+};
+
+#define FP_KEYS_INIT {NULL, 0, 0, FP_BUF_INIT}
+
+void keys_reset(struct fp_keys *k); /* empty it, keep the memory */
+void keys_free(struct fp_keys *k);
+int keys_push_int(struct fp_keys *k, long long v);
+int keys_push_text(struct fp_keys *k, const char *s, size_t len);
+
+/* Push key i of src. */
+int keys_push_key(struct fp_keys *k, const struct fp_keys *src, size_t i);
+
+/* The text of key i (FP_KEY_TEXT only); NUL-terminated in the arena. */
+const char *keys_text(const struct fp_keys *k, size_t i);
+
+/* Append key i as text (an integer in decimal). */
+void keys_add_text(struct fp_buf *out, const struct fp_keys *k, size_t i);
+
+/* Append key i as JSON: a number for an integer, else a string. */
+void keys_add_json(struct fp_buf *out, const struct fp_keys *k, size_t i);
+
+/*
+ * Append the batch as a PostgreSQL array literal ('{"1","a\"b"}'), every
+ * element double-quoted with '"' and '\' escaped, to be bound as one
+ * parameter and cast to the column's array type.
+ */
+void keys_add_pg_array(struct fp_buf *out, const struct fp_keys *k);
+
+/* Append the batch as a JSON array, for SQLite's json_each(). */
+void keys_add_json_array(struct fp_buf *out, const struct fp_keys *k);
+
+/*
+ * Parse text as a decimal integer key ("-12", no spaces, no '+'; within
+ * long long). Returns 0 and sets *out, or -1.
+ */
+int keys_parse_int(const char *s, size_t len, long long *out);
+
+#endif

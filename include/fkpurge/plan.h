@@ -1,0 +1,69 @@
+/*
+ * plan.h — the exact dry run: collect what a purge deletes, check what blocks it.
+ *
+ * Phase 1 (collect) streams the root keys from the database and walks the
+ * model's edges a batch of parent keys at a time, writing every key it finds
+ * into the journal, de-duplicated there; the worklist is the journal itself
+ * (keys in discovery order), so depth costs no stack and the data set costs
+ * no memory. Phase 2 (check) reads the journal: protect edges block when any
+ * row references a doomed row, restrict edges when such a row survives; the
+ * counts of the plan come from the same place.
+ */
+#ifndef FKPURGE_PLAN_H
+#define FKPURGE_PLAN_H
+
+#include <stddef.h>
+
+#include "fkpurge/backend.h"
+#include "fkpurge/buf.h"
+#include "fkpurge/error.h"
+#include "fkpurge/graph.h"
+#include "fkpurge/journal.h"
+#include "fkpurge/keys.h"
+#include "fkpurge/model.h"
+
+#define FP_PLAN_SAMPLE 10 /* sample keys shown per blocker */
+
+/* What the user asked to purge: a table and either a condition or a key file. */
+struct fp_plan_root {
+    const char *table;   /* as named on the command line */
+    const char *where;   /* trusted SQL on table, or NULL */
+    const char *pk_file; /* one key a line, or NULL */
+};
+
+struct fp_blocker {
+    size_t edge;          /* the protect or restrict edge */
+    long long rows;       /* rows that block */
+    struct fp_keys sample; /* up to FP_PLAN_SAMPLE of them, smallest first */
+};
+
+struct fp_plan {
+    const struct fp_model *model; /* borrowed */
+    struct fp_plan_root root;     /* borrowed strings */
+    size_t root_table;
+    long long *deleted;  /* by table: rows deleted */
+    long long *updated;  /* by edge: rows set to NULL or default (set_null/set_default) */
+    long long *refs;     /* by edge: rows referencing a deleted row through it */
+    long long *survivors; /* by edge: such rows not deleted themselves */
+    size_t *order;       /* tables touched, in the order they are deleted (children first) */
+    size_t norder;
+    struct fp_blocker *blocked;
+    size_t nblocked;
+    struct fp_strlist warnings;
+    long long total_deleted, total_updated, total_blocked;
+};
+
+/*
+ * Check the model against db, then collect and check inside one read-only
+ * snapshot, using journal j for the keys. *out is new: plan_free() it. A
+ * blocked plan is still a plan (nblocked > 0); errors are FP_EINPUT (model,
+ * table, pk file) or FP_EDB.
+ */
+int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_graph *graph,
+               const struct fp_plan_root *root, struct fp_journal *j, struct fp_plan **out,
+               struct fp_error *err);
+
+/* NULL-safe. */
+void plan_free(struct fp_plan *plan);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * progress.h — progress on stderr, never on stdout.
+ *
+ * On a terminal a line redrawn in place at most a few times a second;
+ * otherwise a plain line every few seconds, so logs stay readable. Results
+ * never mix with it: they go to stdout.
+ */
+#ifndef FKPURGE_PROGRESS_H
+#define FKPURGE_PROGRESS_H
+
+#include "fkpurge/error.h"
+
+struct fp_progress;
+
+/*
+ * Start reporting work called label; total is the expected count, or -1
+ * when unknown. *out is new: progress_free() it. Set FKPURGE_QUIET or call
+ * progress_quiet(1) to silence every reporter.
+ */
+int progress_start(struct fp_progress **out, const char *label, long long total,
+                   struct fp_error *err);
+
+/* Count n more units done; prints when it is time to. NULL-safe. */
+void progress_add(struct fp_progress *p, long long n);
+
+/* Print the final line (total and rate). NULL-safe. */
+void progress_done(struct fp_progress *p);
+
+/* NULL-safe; clears a half-drawn terminal line. */
+void progress_free(struct fp_progress *p);
+
+void progress_quiet(int quiet);
+
+#endif

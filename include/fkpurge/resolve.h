@@ -1,0 +1,50 @@
+/*
+ * resolve.h — the model checked against the database it is about to touch.
+ *
+ * Every model table, key column and foreign key column must exist; their
+ * types are taken from the catalog so keys can be bound in the column's own
+ * type (which keeps the indexes usable). Things that work but hurt (a
+ * foreign key column no index leads, a set_null on a NOT NULL column)
+ * become warnings.
+ */
+#ifndef FKPURGE_RESOLVE_H
+#define FKPURGE_RESOLVE_H
+
+#include <stddef.h>
+
+#include "fkpurge/backend.h"
+#include "fkpurge/buf.h"
+#include "fkpurge/model.h"
+
+struct fp_rtable {
+    const char *schema;  /* the schema it was found in (NULL on SQLite) */
+    const char *pk_type; /* the primary key's type, NULL for a keyless table */
+    int pk_is_int;       /* the key is an integer type: kept and printed as a number */
+};
+
+struct fp_redge {
+    const char *col_type;    /* type of the foreign key column */
+    const char *parent_type; /* type of the parent's primary key */
+    int indexed;             /* some index leads with the column */
+};
+
+struct fp_resolved {
+    struct fp_catalog *catalogs; /* one per schema the model uses */
+    const char **asked;          /* the schema each was asked for (borrowed from the model) */
+    size_t ncatalogs;
+    struct fp_rtable *tables; /* by model table index */
+    struct fp_redge *edges;   /* by model edge index */
+};
+
+/*
+ * Read the catalog of every schema the model names and check the model
+ * against it. A missing table or column is an FP_EINPUT error naming it;
+ * warnings are appended to warnings. *out is new: resolve_free() it.
+ */
+int resolve_model(struct fp_db *db, const struct fp_model *model, struct fp_resolved **out,
+                  struct fp_strlist *warnings, struct fp_error *err);
+
+/* NULL-safe. */
+void resolve_free(struct fp_resolved *r);
+
+#endif

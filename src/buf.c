@@ -1,0 +1,161 @@
+/* buf.c — the growable byte buffer (see buf.h). */
+#include "fkpurge/buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int buf_grow(struct fp_buf *b, size_t extra)
+{
+    size_t want;
+    char *p;
+
+    if (b->oom)
+        return -1;
+    if (extra > (size_t)-1 / 2 - b->len - 1)
+        goto oom;
+    want = b->len + extra + 1;
+    if (want <= b->cap)
+        return 0;
+    if (want < 2 * b->cap)
+        want = 2 * b->cap;
+    if (want < 64)
+        want = 64;
+    p = realloc(b->p, want);
+    if (!p)
+        goto oom;
+    b->p = p;
+    b->cap = want;
+    return 0;
+oom:
+    b->oom = 1;
+    return -1;
+}
+
+void buf_reset(struct fp_buf *b)
+{
+    b->len = 0;
+    b->oom = 0;
+    if (b->p)
+        b->p[0] = '\0';
+}
+
+void buf_free(struct fp_buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->len = b->cap = 0;
+    b->oom = 0;
+}
+
+void buf_add(struct fp_buf *b, const char *s, size_t n)
+{
+    if (buf_grow(b, n) < 0)
+        return;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+}
+
+void buf_adds(struct fp_buf *b, const char *s)
+{
+    buf_add(b, s, strlen(s));
+}
+
+void buf_addc(struct fp_buf *b, char c)
+{
+    buf_add(b, &c, 1);
+}
+
+void buf_addf(struct fp_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || buf_grow(b, (size_t)n) < 0) {
+        b->oom = 1;
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void buf_add_json_string(struct fp_buf *b, const char *s, size_t n)
+{
+    buf_addc(b, '"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"':
+            buf_adds(b, "\\\"");
+            break;
+        case '\\':
+            buf_adds(b, "\\\\");
+            break;
+        case '\n':
+            buf_adds(b, "\\n");
+            break;
+        case '\r':
+            buf_adds(b, "\\r");
+            break;
+        case '\t':
+            buf_adds(b, "\\t");
+            break;
+        default:
+            if (c < 0x20)
+                buf_addf(b, "\\u%04x", c);
+            else
+                buf_addc(b, (char)c);
+        }
+    }
+    buf_addc(b, '"');
+}
+
+int buf_ok(const struct fp_buf *b)
+{
+    return !b->oom;
+}
+
+const char *buf_str(const struct fp_buf *b)
+{
+    return b->p ? b->p : "";
+}
+
+int strlist_addf(struct fp_strlist *l, const char *fmt, ...)
+{
+    char **v, *s;
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || !(s = malloc((size_t)n + 1)))
+        return -1;
+    v = realloc(l->v, (l->n + 1) * sizeof *v);
+    if (!v) {
+        free(s);
+        return -1;
+    }
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    l->v = v;
+    l->v[l->n++] = s;
+    return 0;
+}
+
+void strlist_free(struct fp_strlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}

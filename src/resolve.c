@@ -1,0 +1,188 @@
+/* resolve.c — the model checked against the database (see resolve.h). */
+#include "fkpurge/resolve.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int same_schema(const char *a, const char *b)
+{
+    return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/* The catalog for schema (NULL: the connection's default), reading it on first use. */
+static struct fp_catalog *catalog_for(struct fp_db *db, struct fp_resolved *r, const char *schema,
+                                      struct fp_error *err)
+{
+    struct fp_catalog *cats;
+    const char **asked;
+
+    for (size_t i = 0; i < r->ncatalogs; i++)
+        if (same_schema(r->asked[i], schema))
+            return &r->catalogs[i];
+    cats = realloc(r->catalogs, (r->ncatalogs + 1) * sizeof *cats);
+    if (cats)
+        r->catalogs = cats;
+    asked = realloc(r->asked, (r->ncatalogs + 1) * sizeof *asked);
+    if (asked)
+        r->asked = asked;
+    if (!cats || !asked) {
+        fp_error_set(err, FP_EINPUT, "out of memory");
+        return NULL;
+    }
+    memset(&cats[r->ncatalogs], 0, sizeof cats[0]);
+    if (db_catalog(db, schema, &cats[r->ncatalogs], err) < 0) {
+        catalog_free(&cats[r->ncatalogs]);
+        return NULL;
+    }
+    asked[r->ncatalogs] = schema;
+    return &cats[r->ncatalogs++];
+}
+
+/* Integer types: PostgreSQL's names, or SQLite's INTEGER affinity rule. */
+static int is_int_type(enum fp_db_kind kind, const char *type)
+{
+    if (kind == FP_DB_PG)
+        return strcmp(type, "bigint") == 0 || strcmp(type, "integer") == 0 ||
+               strcmp(type, "smallint") == 0;
+    for (const char *p = type; *p; p++)
+        if (strncasecmp(p, "int", 3) == 0)
+            return 1;
+    return 0;
+}
+
+/* Append name as a double-quoted identifier, valid in PostgreSQL and SQLite. */
+static void add_ident(struct fp_buf *b, const char *name)
+{
+    buf_addc(b, '"');
+    for (; *name; name++) {
+        if (*name == '"')
+            buf_addc(b, '"');
+        buf_addc(b, *name);
+    }
+    buf_addc(b, '"');
+}
+
+/* Warn that no index leads with e's column, with the statement that fixes it. */
+static int warn_unindexed(struct fp_strlist *warnings, const struct fp_model *model,
+                          const struct fp_edge *e, const char *schema)
+{
+    const struct fp_table *child = &model->tables[e->child];
+    struct fp_buf fix = FP_BUF_INIT;
+    int rc;
+
+    buf_adds(&fix, "CREATE INDEX ON ");
+    if (schema) {
+        add_ident(&fix, schema);
+        buf_addc(&fix, '.');
+    }
+    add_ident(&fix, child->relname);
+    buf_adds(&fix, " (");
+    add_ident(&fix, e->column);
+    buf_adds(&fix, ")");
+    rc = buf_ok(&fix) ? strlist_addf(warnings,
+                                     "no index on %s.%s: every %s through it scans the whole "
+                                     "table; fix: %s",
+                                     child->name, e->column, policy_name(e->policy), fix.p)
+                      : -1;
+    buf_free(&fix);
+    return rc;
+}
+
+int resolve_model(struct fp_db *db, const struct fp_model *model, struct fp_resolved **out,
+                  struct fp_strlist *warnings, struct fp_error *err)
+{
+    struct fp_resolved *r = calloc(1, sizeof *r);
+    const struct fp_cat_table **cat = NULL;
+    int rc = -1;
+
+    if (!r || !(cat = calloc(model->ntables ? model->ntables : 1, sizeof *cat)) ||
+        !(r->tables = calloc(model->ntables ? model->ntables : 1, sizeof *r->tables)) ||
+        !(r->edges = calloc(model->nedges ? model->nedges : 1, sizeof *r->edges))) {
+        fp_error_set(err, FP_EINPUT, "out of memory");
+        goto out;
+    }
+
+    for (size_t i = 0; i < model->ntables; i++) {
+        const struct fp_table *t = &model->tables[i];
+        struct fp_catalog *c = catalog_for(db, r, db->kind == FP_DB_PG ? t->schema : NULL, err);
+        const struct fp_cat_column *pk;
+
+        if (!c)
+            goto out;
+        cat[i] = catalog_find(c, NULL, t->relname);
+        if (!cat[i]) {
+            if (c->schema)
+                fp_error_at(err, FP_EINPUT, model->path, t->line, t->col,
+                            "table '%s' is not in the database (schema %s)", t->name, c->schema);
+            else
+                fp_error_at(err, FP_EINPUT, model->path, t->line, t->col,
+                            "table '%s' is not in the database", t->name);
+            goto out;
+        }
+        r->tables[i].schema = c->schema;
+        if (!t->pk)
+            continue;
+        pk = catalog_column(cat[i], t->pk);
+        if (!pk) {
+            fp_error_at(err, FP_EINPUT, model->path, t->line, t->col,
+                        "table '%s' has no column '%s' (its primary_key in the model)", t->name,
+                        t->pk);
+            goto out;
+        }
+        r->tables[i].pk_type = pk->type;
+        r->tables[i].pk_is_int = is_int_type(db->kind, pk->type);
+    }
+
+    for (size_t i = 0; i < model->nedges; i++) {
+        const struct fp_edge *e = &model->edges[i];
+        const struct fp_table *child = &model->tables[e->child];
+        const struct fp_table *parent = &model->tables[e->parent];
+        const struct fp_cat_column *col = catalog_column(cat[e->child], e->column);
+        const struct fp_cat_column *pcol = catalog_column(cat[e->parent], e->parent_column);
+
+        if (!col) {
+            fp_error_at(err, FP_EINPUT, model->path, e->line, e->col,
+                        "table '%s' has no column '%s'", child->name, e->column);
+            goto out;
+        }
+        if (!pcol) {
+            fp_error_at(err, FP_EINPUT, model->path, e->line, e->col,
+                        "table '%s' has no column '%s' (referenced by %s.%s)", parent->name,
+                        e->parent_column, child->name, e->column);
+            goto out;
+        }
+        r->edges[i].col_type = col->type;
+        r->edges[i].parent_type = r->tables[e->parent].pk_type;
+        r->edges[i].indexed = catalog_is_indexed(cat[e->child], e->column);
+        if (!r->edges[i].indexed &&
+            warn_unindexed(warnings, model, e, r->tables[e->child].schema) < 0)
+            goto oom;
+        if (e->policy == FP_SET_NULL && col->notnull &&
+            strlist_addf(warnings,
+                         "%s.%s is NOT NULL in the database: set_null on it will be refused",
+                         child->name, e->column) < 0)
+            goto oom;
+    }
+    *out = r, r = NULL, rc = 0;
+    goto out;
+oom:
+    fp_error_set(err, FP_EINPUT, "out of memory");
+out:
+    free(cat);
+    resolve_free(r);
+    return rc;
+}
+
+void resolve_free(struct fp_resolved *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->ncatalogs; i++)
+        catalog_free(&r->catalogs[i]);
+    free(r->catalogs);
+    free(r->asked);
+    free(r->tables);
+    free(r->edges);
+    free(r);
+}
