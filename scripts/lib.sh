@@ -1,0 +1,109 @@
+# shellcheck shell=bash
+# scripts/lib.sh — helpers sourced by scripts/test, scripts/demo and scripts/bench.
+#
+#   source "$(dirname "$0")/lib.sh"
+#
+# Sets FKPURGE_ROOT (the repository root) and PYTHON (always /usr/bin/python3:
+# a pyenv or virtualenv python3 earlier on PATH lacks the Debian modules we
+# install, python3-yaml and python3-jsonschema).
+
+FKPURGE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck disable=SC2034 # used by the scripts that source this file
+PYTHON=/usr/bin/python3
+
+# Debian packages the build, the tests, the demo and the benchmarks need.
+FKPURGE_PACKAGES=(
+    cmake gcc make pkg-config
+    libpq-dev libsqlite3-dev libyaml-dev
+    postgresql postgresql-common sqlite3
+    python3 python3-jsonschema python3-yaml
+    graphviz
+)
+
+# say MSG...: a progress line on stderr, prefixed with the calling script's name.
+say() {
+    echo "$(basename "$0"): $*" >&2
+}
+
+# section TITLE: a visible header, for scripts a person reads along with.
+section() {
+    if [ -t 1 ]; then
+        printf '\n\033[1m== %s ==\033[0m\n' "$*"
+    else
+        printf '\n== %s ==\n' "$*"
+    fi
+}
+
+# missing_packages: prints the packages of FKPURGE_PACKAGES not installed, one a line.
+missing_packages() {
+    local installed
+    # One dpkg-query for all: unknown packages only complain on stderr.
+    installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${FKPURGE_PACKAGES[@]}" 2>/dev/null |
+        awk '$NF == "installed" && $(NF-1) == "ok" && $(NF-2) == "install" { print $1 }')
+    local p
+    for p in "${FKPURGE_PACKAGES[@]}"; do
+        grep -qxF -- "$p" <<<"$installed" || echo "$p"
+    done
+}
+
+# ensure_packages: installs whatever of FKPURGE_PACKAGES is missing. Silent and
+# fast (one dpkg-query) when everything is there; runs `apt-get update` only when
+# something has to be installed. As root it calls apt-get directly (CI); otherwise
+# through sudo when there is one, else it says exactly what to install and fails.
+ensure_packages() {
+    local -a missing
+    mapfile -t missing < <(missing_packages)
+    [ "${#missing[@]}" -eq 0 ] && return 0
+
+    local -a apt=(env DEBIAN_FRONTEND=noninteractive apt-get)
+    if [ "$(id -u)" != 0 ]; then
+        if command -v sudo >/dev/null 2>&1; then
+            apt=(sudo env DEBIAN_FRONTEND=noninteractive apt-get)
+        else
+            say "missing packages: ${missing[*]}"
+            say "install them as root with: apt-get update && apt-get install -y ${missing[*]}"
+            return 1
+        fi
+    fi
+    say "installing missing packages: ${missing[*]}"
+    # apt's chatter goes to a log, shown only when something fails.
+    local log rc=0
+    log=$(mktemp)
+    { "${apt[@]}" update -qq && "${apt[@]}" install -y -qq --no-install-recommends "${missing[@]}"; } \
+        >"$log" 2>&1 || rc=$?
+    if [ "$rc" != 0 ]; then
+        cat "$log" >&2
+        rm -f "$log"
+        say "apt-get failed (exit $rc) installing: ${missing[*]}"
+        return 1
+    fi
+    rm -f "$log"
+    mapfile -t missing < <(missing_packages)
+    if [ "${#missing[@]}" -ne 0 ]; then
+        say "still missing after apt-get install: ${missing[*]}"
+        return 1
+    fi
+}
+
+# build_fkpurge DIR [CMAKE_ARGS...]: configures DIR (relative to the repository
+# root) with CMAKE_ARGS and builds it with -j$(nproc). It reconfigures only when
+# DIR has never been configured or CMAKE_ARGS changed since last time (kept in
+# DIR/.fkpurge-cmake-args); make itself rebuilds only what changed. Compiler
+# output goes to stderr; returns non-zero if configuring or building failed.
+build_fkpurge() {
+    local dir=$1
+    shift
+    case $dir in
+        /*) ;;
+        *) dir=$FKPURGE_ROOT/$dir ;;
+    esac
+    local stamp=$dir/.fkpurge-cmake-args
+    local want
+    want=$(printf '%s\n' "$@")
+    if [ ! -f "$dir/CMakeCache.txt" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+        rm -f "$stamp"
+        cmake -S "$FKPURGE_ROOT" -B "$dir" "$@" >&2 || return 1
+        printf '%s\n' "$want" >"$stamp"
+    fi
+    cmake --build "$dir" -j "$(nproc)" >&2
+}
