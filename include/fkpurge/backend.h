@@ -22,7 +22,7 @@ enum fp_db_kind {
 /* One column of a table as the database describes it. */
 struct fp_cat_column {
     char *name;
-    char *type;  /* the database's type name: "bigint", "text", "uuid", "INTEGER", ... */
+    char *type; /* the database's type name: "bigint", "text", "uuid", "INTEGER", ... */
     int notnull;
     int has_default;
 };
@@ -32,18 +32,18 @@ struct fp_cat_column {
 struct fp_cat_fk {
     char *name;       /* constraint name, or "" where the database has none */
     char *ref_schema; /* NULL on SQLite */
-    char *ref_table;
+    char *ref_table;  /* SQLite: the catalog's spelling when the table exists */
     char *column;
-    char *ref_column;
+    char *ref_column; /* NULL when SQLite names none and the parent has no primary key */
     enum fp_policy policy;
     int composite;
-    int deferrable;
+    int deferrable; /* always 0 on SQLite, whose pragmas do not say */
 };
 
 struct fp_cat_table {
     char *schema; /* NULL on SQLite */
     char *name;
-    char *pk;     /* single-column primary key, NULL if none */
+    char *pk; /* single-column primary key, NULL if none */
     int pk_composite;
     struct fp_cat_column *columns; /* in column order */
     size_t ncolumns;
@@ -51,10 +51,13 @@ struct fp_cat_table {
     size_t nfks;
     char **indexed_leading; /* columns that lead some index (for missing-index warnings) */
     size_t nindexed_leading;
+    char **unique; /* columns unique on their own (a one-column, non-partial unique index) */
+    size_t nunique;
 };
 
 struct fp_catalog {
-    struct fp_cat_table *tables; /* ordered by schema, name */
+    char *schema;                /* the schema read (PostgreSQL); NULL on SQLite */
+    struct fp_cat_table *tables; /* ordered by schema, name (bytewise) */
     size_t ntables;
 };
 
@@ -68,10 +71,15 @@ struct fp_backend_ops {
                    struct fp_error *err);
 };
 
+/*
+ * The handle every backend embeds first in its own struct (struct fp_db_pg,
+ * struct fp_db_sqlite), so db->ops functions can cast back to it.
+ */
 struct fp_db {
     const struct fp_backend_ops *ops;
     enum fp_db_kind kind;
-    char *safe_url; /* the connection string without any password: for messages and journals */
+    char *safe_url;   /* the connection string without any password: for messages and journals */
+    char sqlstate[6]; /* SQLSTATE of the last failed statement, "" if none (SQLite: always "") */
 };
 
 /*
@@ -82,7 +90,9 @@ int db_url_kind(const char *url, enum fp_db_kind *kind, struct fp_error *err);
 
 /*
  * The URL with any password removed: a new string the caller frees, or NULL
- * when out of memory.
+ * when out of memory. A PostgreSQL URI stays a URI and a key=value string
+ * stays one (options in libpq's order); a string libpq cannot parse is
+ * replaced by a placeholder when it might hold a password.
  */
 char *db_url_safe(const char *url);
 
@@ -95,9 +105,14 @@ int db_open(const char *url, struct fp_db **out, struct fp_error *err);
 /* NULL-safe. */
 void db_close(struct fp_db *db);
 
+/*
+ * 1 when the last error was a lost or failed connection (SQLSTATE class 08):
+ * the work can be retried after reconnecting.
+ */
+int db_connection_lost(const struct fp_db *db);
+
 /* Read the catalog (see fp_backend_ops.catalog). Free with catalog_free(). */
-int db_catalog(struct fp_db *db, const char *schema, struct fp_catalog *cat,
-               struct fp_error *err);
+int db_catalog(struct fp_db *db, const char *schema, struct fp_catalog *cat, struct fp_error *err);
 
 /* Free what a catalog holds; the struct itself is the caller's. NULL-safe. */
 void catalog_free(struct fp_catalog *cat);
@@ -105,5 +120,30 @@ void catalog_free(struct fp_catalog *cat);
 /* Find a table in cat by schema (NULL matches any) and name; NULL if absent. */
 const struct fp_cat_table *catalog_find(const struct fp_catalog *cat, const char *schema,
                                         const char *name);
+
+/* The column called name in t, or NULL. */
+const struct fp_cat_column *catalog_column(const struct fp_cat_table *t, const char *name);
+
+/* 1 if column is unique on its own in t (its primary key or a unique index). */
+int catalog_is_unique(const struct fp_cat_table *t, const char *column);
+
+/* 1 if column leads some index of t, so lookups by it need no full scan. */
+int catalog_is_indexed(const struct fp_cat_table *t, const char *column);
+
+/*
+ * The backends' constructors, for db_open() alone. Each copies safe_url into
+ * the new handle and, on failure, reports against safe_url.
+ */
+int backend_pg_open(const char *url, const char *safe_url, struct fp_db **out,
+                    struct fp_error *err);
+int backend_sqlite_open(const char *path, const char *safe_url, struct fp_db **out,
+                        struct fp_error *err);
+
+/*
+ * Replace every occurrence of secret in msg (a NUL-terminated string in a
+ * buffer of size cap) by "****". Backends call it on driver messages before
+ * they reach an error, as a last guard for SPEC §3.7. NULL or "" secret: no-op.
+ */
+void db_scrub_secret(char *msg, size_t cap, const char *secret);
 
 #endif

@@ -1,0 +1,490 @@
+/*
+ * backend.c — the --db URL rules (SPEC §2), the password-free copy of a URL
+ * used in every message, dispatch to backend_pg.c / backend_sqlite.c, and the
+ * catalog helpers both backends share.
+ */
+#include "fkpurge/backend.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+static const char *const pg_uri_prefixes[] = {"postgresql://", "postgres://"};
+static const char sqlite_prefix[] = "sqlite:";
+static const char *const sqlite_suffixes[] = {".db", ".sqlite", ".sqlite3"};
+
+/* What db_url_safe() gives for a string it cannot take apart safely. */
+static const char hidden_url[] = "(connection string hidden: it may hold a password)";
+
+static const char accepted_forms[] =
+    "expected postgresql://..., postgres://..., a libpq key=value string, "
+    "sqlite:PATH, or a path ending in .db, .sqlite or .sqlite3";
+
+/* The length of url's PostgreSQL URI prefix, or 0 when it has none. */
+static size_t pg_uri_prefix_len(const char *url)
+{
+    for (size_t i = 0; i < sizeof pg_uri_prefixes / sizeof pg_uri_prefixes[0]; i++) {
+        size_t n = strlen(pg_uri_prefixes[i]);
+        if (strncmp(url, pg_uri_prefixes[i], n) == 0)
+            return n;
+    }
+    return 0;
+}
+
+/*
+ * 1 if url starts like a libpq key=value string: a keyword, optional blanks,
+ * then '='. Only the start is checked so that libpq, not this guess, reports
+ * what is wrong further on; a path such as "./a=b.db" does not start so.
+ */
+static int looks_like_keyword_value(const char *url)
+{
+    const char *p = url;
+
+    while (isspace((unsigned char)*p))
+        p++;
+    if (!isalpha((unsigned char)*p) && *p != '_')
+        return 0;
+    while (isalnum((unsigned char)*p) || *p == '_')
+        p++;
+    while (isspace((unsigned char)*p))
+        p++;
+    return *p == '=';
+}
+
+/* 1 if path ends in one of the SQLite suffixes (any letter case: "SHOP.DB"). */
+static int has_sqlite_suffix(const char *path)
+{
+    size_t len = strlen(path);
+
+    for (size_t i = 0; i < sizeof sqlite_suffixes / sizeof sqlite_suffixes[0]; i++) {
+        const char *suffix = sqlite_suffixes[i];
+        size_t n = strlen(suffix);
+        size_t j;
+
+        /* A bare ".db" is a hidden file's name, not a database's name plus suffix. */
+        if (len <= n || path[len - n - 1] == '/')
+            continue;
+        for (j = 0; j < n; j++)
+            if (tolower((unsigned char)path[len - n + j]) != suffix[j])
+                break;
+        if (j == n)
+            return 1;
+    }
+    return 0;
+}
+
+int db_url_kind(const char *url, enum fp_db_kind *kind, struct fp_error *err)
+{
+    if (!url || !*url)
+        return fp_error_set(err, FP_EINPUT, "--db: empty connection string (%s)", accepted_forms);
+    if (pg_uri_prefix_len(url) > 0) {
+        *kind = FP_DB_PG;
+        return 0;
+    }
+    if (strncmp(url, sqlite_prefix, sizeof sqlite_prefix - 1) == 0) {
+        if (url[sizeof sqlite_prefix - 1] == '\0')
+            return fp_error_set(err, FP_EINPUT, "--db: sqlite: needs a path (sqlite:PATH)");
+        *kind = FP_DB_SQLITE;
+        return 0;
+    }
+    if (looks_like_keyword_value(url)) {
+        *kind = FP_DB_PG;
+        return 0;
+    }
+    if (has_sqlite_suffix(url)) {
+        *kind = FP_DB_SQLITE;
+        return 0;
+    }
+    /*
+     * The string itself is left out of the message: it fits no rule, so
+     * nothing tells where a password in it would be (a mistyped scheme such
+     * as "postgresq://user:secret@host").
+     */
+    return fp_error_set(err, FP_EINPUT,
+                        "--db: cannot tell which database the connection string "
+                        "names (%s)",
+                        accepted_forms);
+}
+
+/* The path a SQLite --db URL names. */
+static const char *sqlite_path(const char *url)
+{
+    if (strncmp(url, sqlite_prefix, sizeof sqlite_prefix - 1) == 0)
+        return url + sizeof sqlite_prefix - 1;
+    return url;
+}
+
+static const char *opt_value(const PQconninfoOption *opts, const char *keyword)
+{
+    for (const PQconninfoOption *o = opts; o->keyword; o++)
+        if (strcmp(o->keyword, keyword) == 0)
+            return o->val && *o->val ? o->val : NULL;
+    return NULL;
+}
+
+/* libpq marks password-like options (password, sslpassword) with dispchar "*". */
+static int opt_is_secret(const PQconninfoOption *o)
+{
+    return o->dispchar && o->dispchar[0] == '*';
+}
+
+/* Write s percent-encoded: everything but RFC 3986's unreserved characters. */
+static void put_pct(FILE *f, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (isalnum(*p) || *p == '-' || *p == '.' || *p == '_' || *p == '~')
+            fputc(*p, f);
+        else
+            fprintf(f, "%%%02X", *p);
+    }
+}
+
+/* Number of comma-separated elements in s ("a,,b" is 3). */
+static size_t count_elements(const char *s)
+{
+    size_t n = 1;
+
+    for (; *s; s++)
+        n += *s == ',';
+    return n;
+}
+
+/*
+ * 1 if host (and port) can be written in a URI's authority: every host a
+ * plain name or address (a socket directory or an empty element would need
+ * encoding libpq does not read back there), and one port or one per host.
+ */
+static int hosts_fit_authority(const char *host, const char *port)
+{
+    size_t nhosts;
+
+    if (!host)
+        return 0;
+    for (const char *p = host; *p; p++)
+        if (!isalnum((unsigned char)*p) && !strchr(".-_:,", *p))
+            return 0;
+    if (host[0] == ',' || host[strlen(host) - 1] == ',' || strstr(host, ",,"))
+        return 0;
+    nhosts = count_elements(host);
+    return !port || count_elements(port) == 1 || count_elements(port) == nhosts;
+}
+
+/* Write host[:port][,host[:port]...] for the authority of a URI. */
+static void put_authority_hosts(FILE *f, const char *host, const char *port)
+{
+    size_t nports = port ? count_elements(port) : 0;
+    const char *h = host, *pp = port;
+
+    for (size_t i = 0; *h; i++) {
+        size_t hl = strcspn(h, ",");
+        size_t pl = 0;
+        const char *pi = NULL;
+
+        if (i > 0)
+            fputc(',', f);
+        /* An IPv6 address carries colons: brackets keep them out of the port. */
+        if (memchr(h, ':', hl))
+            fprintf(f, "[%.*s]", (int)hl, h);
+        else
+            fprintf(f, "%.*s", (int)hl, h);
+        if (nports == 1) {
+            pi = port, pl = strlen(port);
+        } else if (nports > 1) {
+            pi = pp, pl = strcspn(pp, ",");
+            pp += pl + (pp[pl] == ',');
+        }
+        if (pl > 0)
+            fprintf(f, ":%.*s", (int)pl, pi);
+        h += hl + (h[hl] == ',');
+    }
+}
+
+/* Write the URI form without secrets: scheme://[user@][hosts][/dbname][?k=v&...]. */
+static void put_safe_uri(FILE *f, const char *url, const PQconninfoOption *opts)
+{
+    const char *user = opt_value(opts, "user");
+    const char *host = opt_value(opts, "host");
+    const char *port = opt_value(opts, "port");
+    const char *dbname = opt_value(opts, "dbname");
+    int in_authority = hosts_fit_authority(host, port);
+    char sep = '?';
+
+    fprintf(f, "%.*s", (int)pg_uri_prefix_len(url), url);
+    if (user) {
+        put_pct(f, user);
+        fputc('@', f);
+    }
+    if (in_authority)
+        put_authority_hosts(f, host, port);
+    if (dbname) {
+        fputc('/', f);
+        put_pct(f, dbname);
+    }
+    for (const PQconninfoOption *o = opts; o->keyword; o++) {
+        if (!o->val || opt_is_secret(o) || strcmp(o->keyword, "user") == 0 ||
+            strcmp(o->keyword, "dbname") == 0)
+            continue;
+        if (in_authority && (strcmp(o->keyword, "host") == 0 || strcmp(o->keyword, "port") == 0))
+            continue;
+        if (sep == '?' && !dbname)
+            fputc('/', f);
+        fprintf(f, "%c%s=", sep, o->keyword);
+        put_pct(f, o->val);
+        sep = '&';
+    }
+}
+
+/* Write the key=value form without secrets, quoting values the way libpq reads them. */
+static void put_safe_keyword_value(FILE *f, const PQconninfoOption *opts)
+{
+    const char *sep = "";
+
+    for (const PQconninfoOption *o = opts; o->keyword; o++) {
+        const char *v = o->val;
+
+        if (!v || opt_is_secret(o))
+            continue;
+        fprintf(f, "%s%s=", sep, o->keyword);
+        sep = " ";
+        if (*v && !strpbrk(v, " \t\n\r\f\v'\\")) {
+            fputs(v, f);
+            continue;
+        }
+        fputc('\'', f);
+        for (; *v; v++) {
+            if (*v == '\'' || *v == '\\')
+                fputc('\\', f);
+            fputc(*v, f);
+        }
+        fputc('\'', f);
+    }
+}
+
+char *db_url_safe(const char *url)
+{
+    PQconninfoOption *opts = NULL;
+    enum fp_db_kind kind;
+    char *errmsg = NULL;
+    char *out = NULL;
+    size_t len = 0;
+    FILE *f;
+
+    if (db_url_kind(url, &kind, NULL) < 0) {
+        /* No rule applies: keep it only if it cannot be a URL or option list. */
+        if (!url || strpbrk(url, "@=") || strstr(url, "://"))
+            return strdup(hidden_url);
+        return strdup(url);
+    }
+    if (kind == FP_DB_SQLITE)
+        return strdup(url);
+
+    opts = PQconninfoParse(url, &errmsg);
+    PQfreemem(errmsg);
+    if (!opts)
+        return strdup(hidden_url);
+
+    f = open_memstream(&out, &len);
+    if (f) {
+        if (pg_uri_prefix_len(url) > 0)
+            put_safe_uri(f, url, opts);
+        else
+            put_safe_keyword_value(f, opts);
+        if (fclose(f) != 0) {
+            free(out);
+            out = NULL;
+        }
+    }
+    PQconninfoFree(opts);
+    return out;
+}
+
+void db_scrub_secret(char *msg, size_t cap, const char *secret)
+{
+    static const char mask[] = "****";
+    const char *p, *hit;
+    size_t slen, o = 0;
+    char *out;
+
+    if (!msg || cap == 0 || !secret || !*secret || !strstr(msg, secret))
+        return;
+    out = malloc(cap);
+    if (!out) {
+        /* Cannot rewrite it: losing the message is better than showing the secret. */
+        snprintf(msg, cap, "(message hidden: it held a password)");
+        return;
+    }
+    slen = strlen(secret);
+    for (p = msg; (hit = strstr(p, secret)) != NULL; p = hit + slen) {
+        o += (size_t)snprintf(out + o, cap - o, "%.*s%s", (int)(hit - p), p, mask);
+        if (o >= cap - 1)
+            break;
+    }
+    if (o < cap - 1)
+        snprintf(out + o, cap - o, "%s", p);
+    memcpy(msg, out, strlen(out) + 1);
+    free(out);
+}
+
+int db_open(const char *url, struct fp_db **out, struct fp_error *err)
+{
+    enum fp_db_kind kind;
+    char *safe_url = NULL;
+    int rc = -1;
+
+    if (db_url_kind(url, &kind, err) < 0)
+        return -1;
+    safe_url = db_url_safe(url);
+    if (!safe_url)
+        return fp_error_set(err, FP_EINPUT, "out of memory");
+    if (kind == FP_DB_PG)
+        rc = backend_pg_open(url, safe_url, out, err);
+    else
+        rc = backend_sqlite_open(sqlite_path(url), safe_url, out, err);
+    free(safe_url);
+    return rc;
+}
+
+void db_close(struct fp_db *db)
+{
+    if (db)
+        db->ops->close(db);
+}
+
+int db_connection_lost(const struct fp_db *db)
+{
+    return db && strncmp(db->sqlstate, "08", 2) == 0;
+}
+
+static int cmp_table(const void *a, const void *b)
+{
+    const struct fp_cat_table *x = a, *y = b;
+    int c = strcmp(x->schema ? x->schema : "", y->schema ? y->schema : "");
+
+    return c ? c : strcmp(x->name, y->name);
+}
+
+static int cmp_null_last(const char *x, const char *y)
+{
+    if (!x || !y)
+        return (x == NULL) - (y == NULL);
+    return strcmp(x, y);
+}
+
+/*
+ * By column, then constraint name; SQLite keys have no name, so the parent
+ * breaks ties, making the order total: qsort is not stable.
+ */
+static int cmp_fk(const void *a, const void *b)
+{
+    const struct fp_cat_fk *x = a, *y = b;
+    int c;
+
+    if ((c = strcmp(x->column, y->column)) || (c = strcmp(x->name, y->name)) ||
+        (c = cmp_null_last(x->ref_schema, y->ref_schema)) ||
+        (c = strcmp(x->ref_table, y->ref_table)) ||
+        (c = cmp_null_last(x->ref_column, y->ref_column)))
+        return c;
+    return (x->policy > y->policy) - (x->policy < y->policy);
+}
+
+int db_catalog(struct fp_db *db, const char *schema, struct fp_catalog *cat, struct fp_error *err)
+{
+    memset(cat, 0, sizeof *cat);
+    if (db->ops->catalog(db, schema, cat, err) < 0) {
+        catalog_free(cat);
+        return -1;
+    }
+    /*
+     * Sorted here rather than trusted from each backend's ORDER BY, so the
+     * order is bytewise whatever the database's collation: introspect output
+     * must not change with the server's locale.
+     */
+    if (cat->ntables > 1)
+        qsort(cat->tables, cat->ntables, sizeof cat->tables[0], cmp_table);
+    for (size_t i = 0; i < cat->ntables; i++)
+        if (cat->tables[i].nfks > 1)
+            qsort(cat->tables[i].fks, cat->tables[i].nfks, sizeof cat->tables[i].fks[0], cmp_fk);
+    return 0;
+}
+
+static void free_strings(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void catalog_free(struct fp_catalog *cat)
+{
+    if (!cat)
+        return;
+    for (size_t i = 0; i < cat->ntables; i++) {
+        struct fp_cat_table *t = &cat->tables[i];
+
+        for (size_t j = 0; j < t->ncolumns; j++) {
+            free(t->columns[j].name);
+            free(t->columns[j].type);
+        }
+        free(t->columns);
+        for (size_t j = 0; j < t->nfks; j++) {
+            struct fp_cat_fk *fk = &t->fks[j];
+            free(fk->name);
+            free(fk->ref_schema);
+            free(fk->ref_table);
+            free(fk->column);
+            free(fk->ref_column);
+        }
+        free(t->fks);
+        free_strings(t->indexed_leading, t->nindexed_leading);
+        free_strings(t->unique, t->nunique);
+        free(t->schema);
+        free(t->name);
+        free(t->pk);
+    }
+    free(cat->tables);
+    free(cat->schema);
+    memset(cat, 0, sizeof *cat);
+}
+
+const struct fp_cat_table *catalog_find(const struct fp_catalog *cat, const char *schema,
+                                        const char *name)
+{
+    for (size_t i = 0; i < cat->ntables; i++) {
+        const struct fp_cat_table *t = &cat->tables[i];
+
+        if (strcmp(t->name, name) != 0)
+            continue;
+        if (!schema || (t->schema && strcmp(t->schema, schema) == 0))
+            return t;
+    }
+    return NULL;
+}
+
+const struct fp_cat_column *catalog_column(const struct fp_cat_table *t, const char *name)
+{
+    for (size_t i = 0; i < t->ncolumns; i++)
+        if (strcmp(t->columns[i].name, name) == 0)
+            return &t->columns[i];
+    return NULL;
+}
+
+static int in_list(char *const *v, size_t n, const char *s)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+int catalog_is_unique(const struct fp_cat_table *t, const char *column)
+{
+    return (t->pk && strcmp(t->pk, column) == 0) || in_list(t->unique, t->nunique, column);
+}
+
+int catalog_is_indexed(const struct fp_cat_table *t, const char *column)
+{
+    return in_list(t->indexed_leading, t->nindexed_leading, column);
+}

@@ -1,0 +1,589 @@
+/*
+ * backend_pg.c — PostgreSQL through libpq.
+ *
+ * One wrapper (pg_query) runs every statement with bound parameters and keeps
+ * the last SQLSTATE on the handle, so callers can tell a lost connection
+ * (class 08) from a bad statement without reading messages. The catalog is
+ * read from pg_catalog with one query per kind of object for the whole
+ * schema, not one per table, so a schema of a thousand tables is six round
+ * trips. Every function and type is schema-qualified: the user's search_path
+ * is left alone (their --where needs it) and must not change what we read.
+ */
+#include "fkpurge/backend.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+/* The schema to read: the one named, else current_schema(); no row if it does not exist. */
+static const char sql_schema[] =
+    "SELECT n.nspname\n"
+    "  FROM pg_catalog.pg_namespace n\n"
+    " WHERE n.nspname = coalesce($1::text, pg_catalog.current_schema())";
+
+/*
+ * Base tables: ordinary and partitioned. Partitions are left out: the model
+ * names the partitioned table, and their keys are clones of its keys.
+ */
+static const char sql_tables[] = "SELECT c.oid, c.relname\n"
+                                 "  FROM pg_catalog.pg_class c\n"
+                                 "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace\n"
+                                 " WHERE n.nspname = $1\n"
+                                 "   AND c.relkind IN ('r', 'p')\n"
+                                 "   AND NOT c.relispartition\n"
+                                 " ORDER BY c.relname COLLATE \"C\"";
+
+/*
+ * The queries below take the tables' oids found above as $1, one bound
+ * array, so they read exactly those tables even if DDL runs in between.
+ *
+ * Columns. A generated column's expression is not a default; an identity
+ * column has one even though atthasdef is false.
+ */
+static const char sql_columns[] =
+    "SELECT a.attrelid, a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod),\n"
+    "       a.attnotnull, (a.atthasdef AND a.attgenerated = '') OR a.attidentity <> ''\n"
+    "  FROM pg_catalog.pg_attribute a\n"
+    " WHERE a.attrelid = ANY ($1::pg_catalog.oid[])\n"
+    "   AND a.attnum > 0\n"
+    "   AND NOT a.attisdropped\n"
+    " ORDER BY a.attrelid, a.attnum";
+
+/* Primary keys: the number of columns and the first one's name. */
+static const char sql_primary_keys[] =
+    "SELECT con.conrelid, pg_catalog.cardinality(con.conkey), a.attname\n"
+    "  FROM pg_catalog.pg_constraint con\n"
+    "  JOIN pg_catalog.pg_attribute a\n"
+    "    ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1]\n"
+    " WHERE con.conrelid = ANY ($1::pg_catalog.oid[])\n"
+    "   AND con.contype = 'p'";
+
+/*
+ * The leading column of each usable index, and whether the index makes that
+ * column unique on its own. Partial and expression indexes are left out: a
+ * lookup by the column cannot rely on them, nor can a foreign key.
+ */
+static const char sql_indexes[] =
+    "SELECT i.indrelid, a.attname, i.indisunique AND i.indnkeyatts = 1\n"
+    "  FROM pg_catalog.pg_index i\n"
+    "  JOIN pg_catalog.pg_attribute a\n"
+    "    ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]\n"
+    " WHERE i.indrelid = ANY ($1::pg_catalog.oid[])\n"
+    "   AND i.indpred IS NULL\n"
+    "   AND i.indisvalid\n"
+    " ORDER BY i.indrelid, a.attname COLLATE \"C\"";
+
+/*
+ * Foreign keys, with their columns in key order. conparentid <> 0 marks the
+ * per-partition clones PostgreSQL adds when the referenced table is
+ * partitioned; the constraint on the partitioned table stands for them all.
+ */
+static const char sql_foreign_keys[] =
+    "SELECT con.conrelid, con.conname, fn.nspname, fc.relname, con.confdeltype,\n"
+    "       con.condeferrable, pg_catalog.cardinality(con.conkey),\n"
+    "       (SELECT pg_catalog.string_agg(ka.attname::text, ', ' ORDER BY k.ord)\n"
+    "          FROM pg_catalog.unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)\n"
+    "          JOIN pg_catalog.pg_attribute ka\n"
+    "            ON ka.attrelid = con.conrelid AND ka.attnum = k.attnum),\n"
+    "       (SELECT pg_catalog.string_agg(fa.attname::text, ', ' ORDER BY k.ord)\n"
+    "          FROM pg_catalog.unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)\n"
+    "          JOIN pg_catalog.pg_attribute fa\n"
+    "            ON fa.attrelid = con.confrelid AND fa.attnum = k.attnum)\n"
+    "  FROM pg_catalog.pg_constraint con\n"
+    "  JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid\n"
+    "  JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace\n"
+    " WHERE con.conrelid = ANY ($1::pg_catalog.oid[])\n"
+    "   AND con.contype = 'f'\n"
+    "   AND con.conparentid = 0\n"
+    " ORDER BY con.conrelid, con.conname COLLATE \"C\"";
+
+struct fp_db_pg {
+    struct fp_db base; /* first: a struct fp_db * is a struct fp_db_pg * */
+    PGconn *conn;
+};
+
+/* A table's oid and its index in the catalog, sorted by oid for bsearch. */
+struct oid_slot {
+    unsigned long oid;
+    size_t table;
+};
+
+static void pg_close(struct fp_db *db)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+
+    PQfinish(pg->conn);
+    free(pg->base.safe_url);
+    free(pg);
+}
+
+/* Copy msg without its trailing newlines (libpq ends every message with one). */
+static void trim_copy(char *dst, size_t cap, const char *msg)
+{
+    size_t n = strlen(msg);
+
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        n--;
+    snprintf(dst, cap, "%.*s", (int)n, msg);
+}
+
+/*
+ * Run sql with text parameters (NULL for SQL NULL). On success *res is a
+ * tuples or command result the caller PQclear()s and the SQLSTATE is reset;
+ * on failure the SQLSTATE is kept on the handle (08006 when the connection
+ * is gone without one) and err says "URL: what: message (SQLSTATE)".
+ */
+static int pg_query(struct fp_db_pg *pg, const char *what, const char *sql, int nparams,
+                    const char *const *params, PGresult **res, struct fp_error *err)
+{
+    PGresult *r = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    const char *state, *msg;
+    char text[512];
+
+    if (r && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)) {
+        pg->base.sqlstate[0] = '\0';
+        *res = r;
+        return 0;
+    }
+    state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    if (!state)
+        state = PQstatus(pg->conn) == CONNECTION_BAD ? "08006" : "XX000";
+    snprintf(pg->base.sqlstate, sizeof pg->base.sqlstate, "%s", state);
+    msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    trim_copy(text, sizeof text, msg ? msg : PQerrorMessage(pg->conn));
+    fp_error_set(err, FP_EDB, "%s: %s: %s (SQLSTATE %s)", pg->base.safe_url, what, text,
+                 pg->base.sqlstate);
+    PQclear(r);
+    return -1;
+}
+
+static const struct fp_backend_ops pg_ops;
+
+int backend_pg_open(const char *url, const char *safe_url, struct fp_db **out, struct fp_error *err)
+{
+    /*
+     * dbname is expanded as the whole connection string, and the options
+     * after it override it. fallback_application_name rather than
+     * application_name: a name set in the URL or PGAPPNAME wins, as in psql.
+     * UTF8 because names and keys go to YAML, JSON and the journal as UTF-8;
+     * the server converts from the database's encoding.
+     */
+    static const char *const keywords[] = {"dbname", "fallback_application_name", "client_encoding",
+                                           NULL};
+    const char *values[] = {url, "fkpurge", "UTF8", NULL};
+    struct fp_db_pg *pg = NULL;
+    PQconninfoOption *opts = NULL;
+    char *parse_msg = NULL;
+    char msg[sizeof err->msg];
+    int rc = -1;
+
+    /* Parse first: libpq's own parse errors may quote the password, so they are vetted here. */
+    opts = PQconninfoParse(url, &parse_msg);
+    if (!opts) {
+        if (!parse_msg)
+            fp_error_set(err, FP_EINPUT, "out of memory");
+        else if (strchr(url, '@') || strstr(url, "password"))
+            fp_error_set(err, FP_EINPUT,
+                         "--db: invalid PostgreSQL connection string "
+                         "(libpq's reason not shown: it may quote the password)");
+        else {
+            trim_copy(msg, sizeof msg, parse_msg);
+            fp_error_set(err, FP_EINPUT, "--db: invalid PostgreSQL connection string: %s", msg);
+        }
+        goto out;
+    }
+
+    pg = calloc(1, sizeof *pg);
+    if (!pg || !(pg->base.safe_url = strdup(safe_url))) {
+        fp_error_set(err, FP_EINPUT, "out of memory");
+        goto out;
+    }
+    pg->base.ops = &pg_ops;
+    pg->base.kind = FP_DB_PG;
+
+    pg->conn = PQconnectdbParams(keywords, values, 1);
+    if (!pg->conn) {
+        fp_error_set(err, FP_EINPUT, "out of memory");
+        goto out;
+    }
+    if (PQstatus(pg->conn) != CONNECTION_OK) {
+        trim_copy(msg, sizeof msg, PQerrorMessage(pg->conn));
+        /* libpq does not echo passwords today; this keeps it so if that ever changes. */
+        for (const PQconninfoOption *o = opts; o->keyword; o++)
+            if (o->dispchar && o->dispchar[0] == '*')
+                db_scrub_secret(msg, sizeof msg, o->val);
+        fp_error_set(err, FP_EDB, "%s: %s", safe_url, msg);
+        goto out;
+    }
+    *out = &pg->base, pg = NULL, rc = 0;
+out:
+    if (pg)
+        pg_close(&pg->base);
+    PQconninfoFree(opts);
+    PQfreemem(parse_msg);
+    return rc;
+}
+
+static int cmp_oid_slot(const void *a, const void *b)
+{
+    const struct oid_slot *x = a, *y = b;
+
+    return (x->oid > y->oid) - (x->oid < y->oid);
+}
+
+/* The catalog table of the relation whose oid is in column 0 of row r, or NULL. */
+static struct fp_cat_table *table_of_row(struct fp_catalog *cat, const struct oid_slot *slots,
+                                         const PGresult *res, int r)
+{
+    struct oid_slot key = {strtoul(PQgetvalue(res, r, 0), NULL, 10), 0};
+    const struct oid_slot *hit = bsearch(&key, slots, cat->ntables, sizeof *slots, cmp_oid_slot);
+
+    return hit ? &cat->tables[hit->table] : NULL;
+}
+
+static int is_true(const PGresult *res, int r, int c)
+{
+    return PQgetvalue(res, r, c)[0] == 't';
+}
+
+static char *value_dup(const PGresult *res, int r, int c)
+{
+    return strdup(PQgetvalue(res, r, c));
+}
+
+static int oom(struct fp_error *err)
+{
+    return fp_error_set(err, FP_EINPUT, "out of memory");
+}
+
+/*
+ * How many rows of res name each table: a new array the caller frees, or
+ * NULL when out of memory. Readers size their per-table arrays with it, so
+ * the fill pass never reallocates; the tables' own counts (ncolumns, nfks,
+ * ...) grow only as entries are filled, so catalog_free() never sees an
+ * unfilled entry if something fails on the way.
+ */
+static size_t *rows_per_table(struct fp_catalog *cat, const struct oid_slot *slots,
+                              const PGresult *res)
+{
+    size_t *counts = calloc(cat->ntables ? cat->ntables : 1, sizeof *counts);
+
+    if (!counts)
+        return NULL;
+    for (int r = 0; r < PQntuples(res); r++) {
+        struct fp_cat_table *t = table_of_row(cat, slots, res, r);
+        if (t)
+            counts[t - cat->tables]++;
+    }
+    return counts;
+}
+
+/*
+ * The tables of the schema: fills cat->tables, sets *slots_out to their oids
+ * sorted for table_of_row() and *oids_out to the same oids as an array
+ * literal ("{16384,16390}") for the queries that follow. Both are new and
+ * the caller's to free.
+ */
+static int read_tables(struct fp_db_pg *pg, struct fp_catalog *cat, struct oid_slot **slots_out,
+                       char **oids_out, struct fp_error *err)
+{
+    const char *params[] = {cat->schema};
+    struct oid_slot *slots = NULL;
+    PGresult *res = NULL;
+    char *oids = NULL;
+    size_t n, oids_len = 0;
+    FILE *f = NULL;
+    int rc = -1;
+
+    if (pg_query(pg, "reading tables", sql_tables, 1, params, &res, err) < 0)
+        return -1;
+    n = (size_t)PQntuples(res);
+    cat->tables = calloc(n ? n : 1, sizeof *cat->tables);
+    slots = calloc(n ? n : 1, sizeof *slots);
+    if (!cat->tables || !slots) {
+        oom(err);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct fp_cat_table *t = &cat->tables[cat->ntables++];
+
+        t->schema = strdup(cat->schema);
+        t->name = value_dup(res, (int)i, 1);
+        if (!t->schema || !t->name) {
+            oom(err);
+            goto out;
+        }
+        slots[i].oid = strtoul(PQgetvalue(res, (int)i, 0), NULL, 10);
+        slots[i].table = i;
+    }
+    qsort(slots, n, sizeof *slots, cmp_oid_slot);
+    f = open_memstream(&oids, &oids_len);
+    if (!f) {
+        oom(err);
+        goto out;
+    }
+    fputc('{', f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s%lu", i ? "," : "", slots[i].oid);
+    fputc('}', f);
+    if (fclose(f) != 0) {
+        f = NULL;
+        oom(err);
+        goto out;
+    }
+    f = NULL;
+    *slots_out = slots, slots = NULL;
+    *oids_out = oids, oids = NULL;
+    rc = 0;
+out:
+    if (f)
+        fclose(f);
+    free(oids);
+    free(slots);
+    PQclear(res);
+    return rc;
+}
+
+static int read_columns(struct fp_db_pg *pg, struct fp_catalog *cat, const struct oid_slot *slots,
+                        const char *oids, struct fp_error *err)
+{
+    const char *params[] = {oids};
+    size_t *counts = NULL;
+    PGresult *res = NULL;
+    int rc = -1;
+
+    if (pg_query(pg, "reading columns", sql_columns, 1, params, &res, err) < 0)
+        return -1;
+    counts = rows_per_table(cat, slots, res);
+    if (!counts) {
+        oom(err);
+        goto out;
+    }
+    for (size_t i = 0; i < cat->ntables; i++) {
+        struct fp_cat_table *t = &cat->tables[i];
+        if (counts[i] && !(t->columns = calloc(counts[i], sizeof *t->columns))) {
+            oom(err);
+            goto out;
+        }
+    }
+    for (int r = 0; r < PQntuples(res); r++) {
+        struct fp_cat_table *t = table_of_row(cat, slots, res, r);
+        struct fp_cat_column *c;
+
+        if (!t)
+            continue;
+        c = &t->columns[t->ncolumns++];
+        c->name = value_dup(res, r, 1);
+        c->type = value_dup(res, r, 2);
+        c->notnull = is_true(res, r, 3);
+        c->has_default = is_true(res, r, 4);
+        if (!c->name || !c->type) {
+            oom(err);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    free(counts);
+    PQclear(res);
+    return rc;
+}
+
+static int read_primary_keys(struct fp_db_pg *pg, struct fp_catalog *cat,
+                             const struct oid_slot *slots, const char *oids, struct fp_error *err)
+{
+    const char *params[] = {oids};
+    PGresult *res = NULL;
+    int rc = -1;
+
+    if (pg_query(pg, "reading primary keys", sql_primary_keys, 1, params, &res, err) < 0)
+        return -1;
+    for (int r = 0; r < PQntuples(res); r++) {
+        struct fp_cat_table *t = table_of_row(cat, slots, res, r);
+
+        if (!t)
+            continue;
+        if (strcmp(PQgetvalue(res, r, 1), "1") != 0) {
+            t->pk_composite = 1;
+            continue;
+        }
+        t->pk = value_dup(res, r, 2);
+        if (!t->pk) {
+            oom(err);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    PQclear(res);
+    return rc;
+}
+
+/* Append s to v[*n] unless it is already the last entry (rows come sorted). */
+static int add_distinct(char **v, size_t *n, const char *s)
+{
+    if (*n > 0 && strcmp(v[*n - 1], s) == 0)
+        return 0;
+    v[*n] = strdup(s);
+    if (!v[*n])
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+static int read_indexes(struct fp_db_pg *pg, struct fp_catalog *cat, const struct oid_slot *slots,
+                        const char *oids, struct fp_error *err)
+{
+    const char *params[] = {oids};
+    size_t *counts = NULL;
+    PGresult *res = NULL;
+    int rc = -1;
+
+    if (pg_query(pg, "reading indexes", sql_indexes, 1, params, &res, err) < 0)
+        return -1;
+    counts = rows_per_table(cat, slots, res);
+    if (!counts) {
+        oom(err);
+        goto out;
+    }
+    /* Each row adds at most one entry to each list: size both by the rows. */
+    for (size_t i = 0; i < cat->ntables; i++) {
+        struct fp_cat_table *t = &cat->tables[i];
+        if (counts[i] && (!(t->indexed_leading = calloc(counts[i], sizeof(char *))) ||
+                          !(t->unique = calloc(counts[i], sizeof(char *))))) {
+            oom(err);
+            goto out;
+        }
+    }
+    for (int r = 0; r < PQntuples(res); r++) {
+        struct fp_cat_table *t = table_of_row(cat, slots, res, r);
+        const char *column = PQgetvalue(res, r, 1);
+
+        if (!t)
+            continue;
+        if (add_distinct(t->indexed_leading, &t->nindexed_leading, column) < 0 ||
+            (is_true(res, r, 2) && add_distinct(t->unique, &t->nunique, column) < 0)) {
+            oom(err);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    free(counts);
+    PQclear(res);
+    return rc;
+}
+
+/* confdeltype as a model policy (SPEC §1): both NO ACTION and RESTRICT refuse. */
+static enum fp_policy policy_of(char confdeltype)
+{
+    switch (confdeltype) {
+    case 'c':
+        return FP_CASCADE;
+    case 'n':
+        return FP_SET_NULL;
+    case 'd':
+        return FP_SET_DEFAULT;
+    default: /* 'a' (no action), 'r' (restrict) */
+        return FP_RESTRICT;
+    }
+}
+
+static int read_foreign_keys(struct fp_db_pg *pg, struct fp_catalog *cat,
+                             const struct oid_slot *slots, const char *oids, struct fp_error *err)
+{
+    const char *params[] = {oids};
+    size_t *counts = NULL;
+    PGresult *res = NULL;
+    int rc = -1;
+
+    if (pg_query(pg, "reading foreign keys", sql_foreign_keys, 1, params, &res, err) < 0)
+        return -1;
+    counts = rows_per_table(cat, slots, res);
+    if (!counts) {
+        oom(err);
+        goto out;
+    }
+    for (size_t i = 0; i < cat->ntables; i++) {
+        struct fp_cat_table *t = &cat->tables[i];
+        if (counts[i] && !(t->fks = calloc(counts[i], sizeof *t->fks))) {
+            oom(err);
+            goto out;
+        }
+    }
+    for (int r = 0; r < PQntuples(res); r++) {
+        struct fp_cat_table *t = table_of_row(cat, slots, res, r);
+        struct fp_cat_fk *fk;
+
+        if (!t)
+            continue;
+        fk = &t->fks[t->nfks++];
+        fk->name = value_dup(res, r, 1);
+        fk->ref_schema = value_dup(res, r, 2);
+        fk->ref_table = value_dup(res, r, 3);
+        fk->policy = policy_of(PQgetvalue(res, r, 4)[0]);
+        fk->deferrable = is_true(res, r, 5);
+        fk->composite = strcmp(PQgetvalue(res, r, 6), "1") != 0;
+        fk->column = value_dup(res, r, 7);
+        fk->ref_column = value_dup(res, r, 8);
+        if (!fk->name || !fk->ref_schema || !fk->ref_table || !fk->column || !fk->ref_column) {
+            oom(err);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    free(counts);
+    PQclear(res);
+    return rc;
+}
+
+static int pg_catalog_read(struct fp_db *db, const char *schema, struct fp_catalog *cat,
+                           struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    const char *params[] = {schema};
+    struct oid_slot *slots = NULL;
+    PGresult *res = NULL;
+    char *oids = NULL;
+    int rc = -1;
+
+    if (pg_query(pg, "reading the schema", sql_schema, 1, params, &res, err) < 0)
+        return -1;
+    if (PQntuples(res) == 0) {
+        if (schema)
+            fp_error_set(err, FP_EINPUT, "--schema: no schema \"%s\" in %s", schema, db->safe_url);
+        else
+            fp_error_set(err, FP_EINPUT,
+                         "%s: no current schema (search_path names none that exists): "
+                         "use --schema",
+                         db->safe_url);
+        goto out;
+    }
+    cat->schema = value_dup(res, 0, 0);
+    if (!cat->schema) {
+        oom(err);
+        goto out;
+    }
+    if (read_tables(pg, cat, &slots, &oids, err) < 0 ||
+        read_columns(pg, cat, slots, oids, err) < 0 ||
+        read_primary_keys(pg, cat, slots, oids, err) < 0 ||
+        read_indexes(pg, cat, slots, oids, err) < 0 ||
+        read_foreign_keys(pg, cat, slots, oids, err) < 0)
+        goto out;
+    rc = 0;
+out:
+    free(oids);
+    free(slots);
+    PQclear(res);
+    return rc;
+}
+
+static const struct fp_backend_ops pg_ops = {
+    .name = "postgresql",
+    .close = pg_close,
+    .catalog = pg_catalog_read,
+};
