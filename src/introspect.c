@@ -1,0 +1,673 @@
+/*
+ * introspect.c — a model graph written from a database catalog.
+ *
+ * The catalog says what the database enforces; the model can say less
+ * (single-column keys, references to tables with a key, one foreign key per
+ * column). Each foreign key is judged once (judge_fk), and what is left out
+ * is said where it happens: a YAML comment above the table, and a warning on
+ * stderr unless the user asked for it (--table).
+ *
+ * Output is assembled in memory and handed over whole, so an error halfway
+ * leaves stdout empty rather than holding half a model. Every name is a
+ * double-quoted YAML scalar, also inside comments and warnings, so no name
+ * can end a comment line or inject YAML or terminal escapes.
+ */
+#include "fkpurge/introspect.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fkpurge/model.h"
+
+/*
+ * Decode one UTF-8 sequence at p into *cp, returning its length, or 0 when it
+ * is malformed: overlong, a surrogate, beyond U+10FFFF, or cut short.
+ */
+static size_t utf8_decode(const unsigned char *p, uint32_t *cp)
+{
+    static const uint32_t min_of_len[] = {0, 0, 0x80, 0x800, 0x10000};
+    size_t len;
+    uint32_t c;
+
+    if (p[0] < 0x80) {
+        *cp = p[0];
+        return 1;
+    }
+    if ((p[0] & 0xE0) == 0xC0)
+        len = 2, c = p[0] & 0x1F;
+    else if ((p[0] & 0xF0) == 0xE0)
+        len = 3, c = p[0] & 0x0F;
+    else if ((p[0] & 0xF8) == 0xF0)
+        len = 4, c = p[0] & 0x07;
+    else
+        return 0;
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80) /* also stops at the terminating NUL */
+            return 0;
+        c = (c << 6) | (p[i] & 0x3F);
+    }
+    if (c < min_of_len[len] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return len;
+}
+
+int yaml_put_quoted(FILE *f, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    fputc('"', f);
+    while (*p) {
+        uint32_t c;
+        size_t n = utf8_decode(p, &c);
+
+        if (n == 0)
+            return -1;
+        switch (c) {
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        case 0x85: /* NEL, U+2028 and U+2029 are line breaks to YAML: a raw one would fold */
+            fputs("\\N", f);
+            break;
+        case 0x2028:
+            fputs("\\L", f);
+            break;
+        case 0x2029:
+            fputs("\\P", f);
+            break;
+        default:
+            /* Controls (C0, DEL, C1) are not printable YAML; a BOM would be read as one. */
+            if (c < 0x20 || (c >= 0x7F && c <= 0x9F))
+                fprintf(f, "\\x%02X", (unsigned)c);
+            else if (c == 0xFEFF || c == 0xFFFE || c == 0xFFFF)
+                fprintf(f, "\\u%04X", (unsigned)c);
+            else
+                fwrite(p, 1, n, f);
+        }
+        p += n;
+    }
+    fputc('"', f);
+    return 0;
+}
+
+/* What judge_fk() makes of a foreign key. */
+enum verdict {
+    EMIT,      /* written as an edge */
+    SKIP,      /* left out: the model cannot hold it; comment and warning */
+    SKIP_QUIET /* left out because of --table: comment only */
+};
+
+struct introspect {
+    const struct fp_catalog *cat;
+    const struct fp_introspect_opts *opts;
+    char **model_name; /* per table: its name in the model (schema-qualified if dotted) */
+    long **parent;     /* per table, per foreign key: the parent's index, or -1 */
+    unsigned char *in; /* per table: selected */
+    const char **key;  /* per table: the model's primary_key, or NULL (keyless) */
+    unsigned char *key_is_substitute; /* per table: key is a unique column, not the pk */
+    struct fp_error *err;
+};
+
+/* Index of t in the catalog. */
+static size_t index_of(const struct introspect *in, const struct fp_cat_table *t)
+{
+    return (size_t)(t - in->cat->tables);
+}
+
+/*
+ * The name a table has in the model. The loader splits names on their first
+ * dot, so a dotted table name is written schema-qualified: under the schema
+ * read (PostgreSQL) or "main", SQLite's name for its own database.
+ */
+static int make_model_names(struct introspect *in)
+{
+    const struct fp_catalog *cat = in->cat;
+    const char *schema = cat->schema ? cat->schema : "main";
+
+    for (size_t i = 0; i < cat->ntables; i++) {
+        const char *name = cat->tables[i].name;
+        size_t len;
+
+        if (!strchr(name, '.')) {
+            in->model_name[i] = strdup(name);
+        } else if (strchr(schema, '.')) {
+            return fp_error_set(in->err, FP_EINPUT,
+                                "table \"%s\" of schema \"%s\": a model cannot name it, as both "
+                                "hold a dot (names are split on their first dot)",
+                                name, schema);
+        } else {
+            len = strlen(schema) + 1 + strlen(name) + 1;
+            if ((in->model_name[i] = malloc(len)) != NULL)
+                snprintf(in->model_name[i], len, "%s.%s", schema, name);
+        }
+        if (!in->model_name[i])
+            return fp_error_set(in->err, FP_EINPUT, "out of memory");
+    }
+    return 0;
+}
+
+/* The parent of every foreign key, as an index in the catalog (-1: not in it). */
+static int find_parents(struct introspect *in)
+{
+    const struct fp_catalog *cat = in->cat;
+
+    for (size_t i = 0; i < cat->ntables; i++) {
+        const struct fp_cat_table *t = &cat->tables[i];
+
+        in->parent[i] = calloc(t->nfks ? t->nfks : 1, sizeof *in->parent[i]);
+        if (!in->parent[i])
+            return fp_error_set(in->err, FP_EINPUT, "out of memory");
+        for (size_t j = 0; j < t->nfks; j++) {
+            const struct fp_cat_fk *fk = &t->fks[j];
+            const struct fp_cat_table *p = NULL;
+
+            /* A schema-qualified reference must name the schema read. */
+            if (!fk->ref_schema || (cat->schema && strcmp(fk->ref_schema, cat->schema) == 0))
+                p = catalog_find(cat, NULL, fk->ref_table);
+            in->parent[i][j] = p ? (long)index_of(in, p) : -1;
+        }
+    }
+    return 0;
+}
+
+/* A root as given to --table: the table's name, or "SCHEMA.name" for the schema read. */
+static const struct fp_cat_table *find_root(const struct fp_catalog *cat, const char *name)
+{
+    const struct fp_cat_table *t = catalog_find(cat, NULL, name);
+    const char *schema = cat->schema ? cat->schema : "main";
+    size_t n = strlen(schema);
+
+    if (!t && strncmp(name, schema, n) == 0 && name[n] == '.')
+        t = catalog_find(cat, NULL, name + n + 1);
+    return t;
+}
+
+/*
+ * Mark the selection: every table, or the roots and every table that
+ * references a selected one, until nothing changes. Composite keys count:
+ * their children are real dependents, and the comment on the skipped key is
+ * what the user needs to see.
+ */
+static int select_tables(struct introspect *in)
+{
+    const struct fp_catalog *cat = in->cat;
+    int changed = 1;
+
+    if (in->opts->nroots == 0) {
+        memset(in->in, 1, cat->ntables);
+        return 0;
+    }
+    for (size_t r = 0; r < in->opts->nroots; r++) {
+        const struct fp_cat_table *t = find_root(cat, in->opts->roots[r]);
+        if (!t) {
+            if (cat->schema)
+                return fp_error_set(in->err, FP_EINPUT, "--table: no table \"%s\" in schema \"%s\"",
+                                    in->opts->roots[r], cat->schema);
+            return fp_error_set(in->err, FP_EINPUT, "--table: no table \"%s\" in the database",
+                                in->opts->roots[r]);
+        }
+        in->in[index_of(in, t)] = 1;
+    }
+    while (changed) {
+        changed = 0;
+        for (size_t i = 0; i < cat->ntables; i++) {
+            if (in->in[i])
+                continue;
+            for (size_t j = 0; j < cat->tables[i].nfks; j++) {
+                long p = in->parent[i][j];
+                if (p >= 0 && in->in[p]) {
+                    in->in[i] = 1, changed = 1;
+                    break;
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/*
+ * 1 if fk's parent column could serve as the parent's key: a foreign key to
+ * it is single-column, both tables are selected, and the column is unique
+ * and NOT NULL (so every row has a distinct value to be deleted by).
+ */
+static int offers_key(const struct introspect *in, size_t child, size_t j)
+{
+    const struct fp_cat_fk *fk = &in->cat->tables[child].fks[j];
+    long p = in->parent[child][j];
+    const struct fp_cat_table *parent;
+    const struct fp_cat_column *col;
+
+    if (fk->composite || p < 0 || !in->in[child] || !in->in[p] || !fk->ref_column)
+        return 0;
+    parent = &in->cat->tables[p];
+    col = catalog_column(parent, fk->ref_column);
+    return col && col->notnull && catalog_is_unique(parent, fk->ref_column);
+}
+
+/*
+ * The model's primary_key of each table: its own single-column primary key,
+ * else, for a table that foreign keys reference through a unique NOT NULL
+ * column, that column (the first by name if several), since the model lets
+ * only keyed tables be referenced and such a column identifies rows as well.
+ */
+static void choose_keys(struct introspect *in)
+{
+    const struct fp_catalog *cat = in->cat;
+
+    for (size_t i = 0; i < cat->ntables; i++)
+        in->key[i] = cat->tables[i].pk;
+    for (size_t i = 0; i < cat->ntables; i++) {
+        for (size_t j = 0; j < cat->tables[i].nfks; j++) {
+            long p = in->parent[i][j];
+            const char *col = cat->tables[i].fks[j].ref_column;
+
+            if (!offers_key(in, i, j) || cat->tables[p].pk)
+                continue;
+            if (!in->key[p] || strcmp(col, in->key[p]) < 0) {
+                in->key[p] = col;
+                in->key_is_substitute[p] = 1;
+            }
+        }
+    }
+}
+
+/* Write `"table"."column"` for comments and warnings. */
+static void put_qualified(FILE *f, const char *table, const char *column)
+{
+    yaml_put_quoted(f, table);
+    if (column) {
+        fputc('.', f);
+        yaml_put_quoted(f, column);
+    }
+}
+
+/*
+ * Decide what becomes of foreign key j of table i; for SKIP and SKIP_QUIET,
+ * write the reason on why. seen_column is 1 when an edge was already written
+ * for the same column.
+ */
+static enum verdict judge_fk(const struct introspect *in, size_t i, size_t j, int seen_column,
+                             FILE *why)
+{
+    const struct fp_cat_table *t = &in->cat->tables[i];
+    const struct fp_cat_fk *fk = &t->fks[j];
+    long p = in->parent[i][j];
+    const struct fp_cat_table *parent = p >= 0 ? &in->cat->tables[p] : NULL;
+    int other_schema =
+        fk->ref_schema && (!in->cat->schema || strcmp(fk->ref_schema, in->cat->schema) != 0);
+
+    if (fk->composite) {
+        /* Its column lists are joined by ", ": written as one quoted list each. */
+        yaml_put_quoted(why, t->name);
+        fputs(" (", why);
+        yaml_put_quoted(why, fk->column);
+        fputs(") -> ", why);
+        yaml_put_quoted(why, fk->ref_table);
+        fputs(" (", why);
+        yaml_put_quoted(why, fk->ref_column ? fk->ref_column : "");
+        fputs("): composite foreign key skipped (the model has single-column keys only)", why);
+        return SKIP;
+    }
+    put_qualified(why, t->name, fk->column);
+    fputs(" -> ", why);
+    if (other_schema)
+        put_qualified(why, fk->ref_schema, fk->ref_table);
+    else
+        put_qualified(why, fk->ref_table, fk->ref_column);
+    fputs(": ", why);
+
+    if (other_schema) {
+        fputs("references a table outside the schema read, skipped", why);
+        return SKIP;
+    }
+    if (!parent) {
+        fputs("no such table, skipped", why);
+        return SKIP;
+    }
+    if (!in->in[p]) {
+        fputs("the parent is outside the --table selection, left out", why);
+        return SKIP_QUIET;
+    }
+    if (!fk->ref_column) {
+        fputs("names no column and the parent has no primary key, skipped", why);
+        return SKIP;
+    }
+    if (!in->key[p]) {
+        fputs("the parent has no single-column primary key and the referenced column is not "
+              "unique and NOT NULL, skipped (the model cannot reference a keyless table)",
+              why);
+        return SKIP;
+    }
+    if (strcmp(fk->ref_column, in->key[p]) != 0 && !catalog_is_unique(parent, fk->ref_column)) {
+        fputs("the referenced column is not unique in the parent, skipped", why);
+        return SKIP;
+    }
+    if (seen_column) {
+        fputs("a second foreign key on the column, skipped (the model allows one per column)", why);
+        return SKIP;
+    }
+    return EMIT;
+}
+
+/* Write "  # TEXT\n" on f and, if warn, "fkpurge: warning: TEXT" on stderr. */
+static void note(FILE *f, const char *text, int warn)
+{
+    fprintf(f, "  # %s\n", text);
+    if (warn)
+        fp_warn("%s", text);
+}
+
+/* Close the memory stream *f and return its text (NULL when out of memory); *f becomes NULL. */
+static char *take(FILE **f, char **text)
+{
+    int rc = fclose(*f);
+
+    *f = NULL;
+    if (rc != 0) {
+        free(*text);
+        *text = NULL;
+    }
+    return *text;
+}
+
+/*
+ * Write one foreign key's edge on body, and on notes what the model cannot
+ * say about it: a missing index, a SET NULL or SET DEFAULT that the database
+ * itself would refuse or turn into NULL.
+ */
+static void put_edge(const struct introspect *in, size_t i, size_t j, FILE *body, FILE *notes)
+{
+    const struct fp_cat_table *t = &in->cat->tables[i];
+    const struct fp_cat_fk *fk = &t->fks[j];
+    long p = in->parent[i][j];
+    const struct fp_cat_column *col = catalog_column(t, fk->column);
+    int notnull = col && col->notnull;
+    char *why = NULL;
+    size_t why_len = 0;
+    FILE *w;
+
+    fputs("      - {column: ", body);
+    yaml_put_quoted(body, fk->column);
+    fputs(", references: ", body);
+    yaml_put_quoted(body, in->model_name[p]);
+    fprintf(body, ", on_delete: %s", policy_name(fk->policy));
+    if (strcmp(fk->ref_column, in->key[p]) != 0) {
+        fputs(", to_column: ", body);
+        yaml_put_quoted(body, fk->ref_column);
+    }
+    /* The loader refuses nullable: false with set_null; the note says why it is missing. */
+    if (notnull && fk->policy != FP_SET_NULL)
+        fputs(", nullable: false", body);
+    fputs("}\n", body);
+
+    /* Every purge step finds referencing rows by this column: say when that means a scan. */
+    if (!catalog_is_indexed(t, fk->column)) {
+        fputs("  # ", notes);
+        put_qualified(notes, t->name, fk->column);
+        fputs(": no index starts with this column, so each purge step scans the table\n", notes);
+    }
+    if ((fk->policy != FP_SET_NULL || !notnull) &&
+        (fk->policy != FP_SET_DEFAULT || (col && col->has_default)))
+        return;
+    w = open_memstream(&why, &why_len);
+    if (!w)
+        return;
+    put_qualified(w, t->name, fk->column);
+    if (fk->policy == FP_SET_NULL)
+        fputs(": ON DELETE SET NULL on a NOT NULL column: the database refuses such deletes "
+              "(nullable: false left out so the model loads)",
+              w);
+    else if (notnull)
+        fputs(": ON DELETE SET DEFAULT on a NOT NULL column without a default: the database "
+              "refuses such deletes",
+              w);
+    else
+        fputs(": ON DELETE SET DEFAULT but the column has no default: the database sets NULL", w);
+    if (take(&w, &why))
+        note(notes, why, fk->policy == FP_SET_NULL || notnull);
+    free(why);
+}
+
+/* Write table i: its notes, its name, its key and edges. */
+static int put_table(const struct introspect *in, size_t i, FILE *out)
+{
+    const struct fp_cat_table *t = &in->cat->tables[i];
+    char *notes = NULL, *body = NULL, *why = NULL;
+    size_t notes_len = 0, body_len = 0, why_len = 0, nedges = 0;
+    const char *last_edge_column = NULL;
+    FILE *nf = open_memstream(&notes, &notes_len);
+    FILE *bf = open_memstream(&body, &body_len);
+    FILE *wf = NULL;
+    int rc = -1;
+
+    if (!nf || !bf)
+        goto out;
+    if (in->key[i]) {
+        fputs("    primary_key: ", bf);
+        yaml_put_quoted(bf, in->key[i]);
+        fputc('\n', bf);
+    }
+    if (in->key_is_substitute[i]) {
+        fputs("  # ", nf);
+        yaml_put_quoted(nf, t->name);
+        fputs(": no single-column primary key; the unique NOT NULL column ", nf);
+        yaml_put_quoted(nf, in->key[i]);
+        fputs(" serves as its key\n", nf);
+    } else if (t->pk_composite) {
+        fputs("  # ", nf);
+        yaml_put_quoted(nf, t->name);
+        fputs(": composite primary key, so keyless in the model: a leaf only\n", nf);
+    }
+    for (size_t j = 0; j < t->nfks; j++) {
+        /* Keys are sorted by column: a repeated column comes right after its first edge. */
+        int seen = last_edge_column && strcmp(last_edge_column, t->fks[j].column) == 0;
+        enum verdict v;
+
+        if (!(wf = open_memstream(&why, &why_len)))
+            goto out;
+        v = judge_fk(in, i, j, seen, wf);
+        if (!take(&wf, &why))
+            goto out;
+        if (v == EMIT) {
+            if (nedges++ == 0)
+                fputs("    foreign_keys:\n", bf);
+            put_edge(in, i, j, bf, nf);
+            last_edge_column = t->fks[j].column;
+        } else {
+            note(nf, why, v == SKIP);
+        }
+        free(why);
+        why = NULL;
+    }
+    if (!take(&nf, &notes) || !take(&bf, &body))
+        goto out;
+    fputs(notes, out);
+    fputs("  ", out);
+    yaml_put_quoted(out, in->model_name[i]);
+    fputs(body[0] ? ":\n" : ": {}\n", out);
+    fputs(body, out);
+    rc = 0;
+out:
+    if (nf)
+        fclose(nf);
+    if (bf)
+        fclose(bf);
+    if (wf)
+        fclose(wf);
+    free(notes);
+    free(body);
+    free(why);
+    if (rc < 0)
+        fp_error_set(in->err, FP_EINPUT, "out of memory");
+    return rc;
+}
+
+/* 1 if s is valid UTF-8 (NULL counts as valid: nothing to write). */
+static int utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    uint32_t c;
+
+    while (p && *p) {
+        size_t n = utf8_decode(p, &c);
+        if (n == 0)
+            return 0;
+        p += n;
+    }
+    return 1;
+}
+
+/*
+ * Refuse names the model cannot hold before writing anything: YAML is UTF-8
+ * text, and a SQLite (or SQL_ASCII) database can hold any bytes. The bad
+ * name itself is not printed: its bytes are what is wrong with it.
+ */
+static int check_utf8(const struct introspect *in)
+{
+    const struct fp_catalog *cat = in->cat;
+
+    if (!utf8_valid(cat->schema))
+        return fp_error_set(in->err, FP_EINPUT, "the schema name is not valid UTF-8");
+    for (size_t i = 0; i < cat->ntables; i++) {
+        const struct fp_cat_table *t = &cat->tables[i];
+        int ok = 1;
+
+        if (!in->in[i])
+            continue;
+        if (!utf8_valid(t->name))
+            return fp_error_set(in->err, FP_EINPUT,
+                                "a table name is not valid UTF-8, which a model must be");
+        for (size_t j = 0; j < t->ncolumns; j++)
+            ok &= utf8_valid(t->columns[j].name);
+        for (size_t j = 0; j < t->nfks; j++)
+            ok &= utf8_valid(t->fks[j].column) & utf8_valid(t->fks[j].ref_schema) &
+                  utf8_valid(t->fks[j].ref_table) & utf8_valid(t->fks[j].ref_column);
+        if (!ok)
+            return fp_error_set(in->err, FP_EINPUT,
+                                "table \"%s\": a column or referenced name is not valid UTF-8, "
+                                "which a model must be",
+                                t->name);
+    }
+    return 0;
+}
+
+/* The comment lines and top-level keys before the tables. */
+static void put_header(const struct introspect *in, FILE *out)
+{
+    const struct fp_catalog *cat = in->cat;
+
+    if (cat->schema) {
+        fputs("# Model of schema ", out);
+        yaml_put_quoted(out, cat->schema);
+        fputs(", written by fkpurge introspect.\n", out);
+    } else {
+        fputs("# Model of a SQLite database, written by fkpurge introspect.\n", out);
+    }
+    fputs("# on_delete is the database's own ON DELETE action: review it before purging.\n", out);
+    if (in->opts->nroots > 0) {
+        fputs(in->opts->nroots > 1 ? "# Only the tables " : "# Only the table ", out);
+        for (size_t r = 0; r < in->opts->nroots; r++) {
+            if (r > 0)
+                fputs(", ", out);
+            yaml_put_quoted(out, in->opts->roots[r]);
+        }
+        fprintf(out, " and those that depend on %s (--table).\n",
+                in->opts->nroots > 1 ? "them" : "it");
+    }
+    fprintf(out, "version: %d\n", FP_MODEL_VERSION);
+    if (cat->schema) {
+        fputs("schema: ", out);
+        yaml_put_quoted(out, cat->schema);
+        fputc('\n', out);
+    }
+    fputs("tables:\n", out);
+}
+
+static int prepare(struct introspect *in)
+{
+    size_t n = in->cat->ntables ? in->cat->ntables : 1;
+    size_t selected = 0;
+
+    in->model_name = calloc(n, sizeof *in->model_name);
+    in->parent = calloc(n, sizeof *in->parent);
+    in->in = calloc(n, sizeof *in->in);
+    in->key = calloc(n, sizeof *in->key);
+    in->key_is_substitute = calloc(n, sizeof *in->key_is_substitute);
+    if (!in->model_name || !in->parent || !in->in || !in->key || !in->key_is_substitute)
+        return fp_error_set(in->err, FP_EINPUT, "out of memory");
+    if (make_model_names(in) < 0 || find_parents(in) < 0 || select_tables(in) < 0 ||
+        check_utf8(in) < 0)
+        return -1;
+    choose_keys(in);
+    for (size_t i = 0; i < in->cat->ntables; i++)
+        selected += in->in[i];
+    /* The loader refuses a model without tables: say so here, where the cause is known. */
+    if (selected == 0) {
+        if (in->cat->schema)
+            return fp_error_set(in->err, FP_EINPUT, "schema \"%s\" has no tables", in->cat->schema);
+        return fp_error_set(in->err, FP_EINPUT, "the database has no tables");
+    }
+    return 0;
+}
+
+static void release(struct introspect *in)
+{
+    for (size_t i = 0; i < in->cat->ntables; i++) {
+        if (in->model_name)
+            free(in->model_name[i]);
+        if (in->parent)
+            free(in->parent[i]);
+    }
+    free(in->model_name);
+    free(in->parent);
+    free(in->in);
+    free(in->key);
+    free(in->key_is_substitute);
+}
+
+int introspect_model(const struct fp_catalog *cat, const struct fp_introspect_opts *opts,
+                     char **out, struct fp_error *err)
+{
+    struct introspect in = {.cat = cat, .opts = opts, .err = err};
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = NULL;
+    int rc = -1;
+
+    if (prepare(&in) < 0)
+        goto out;
+    f = open_memstream(&text, &len);
+    if (!f) {
+        fp_error_set(err, FP_EINPUT, "out of memory");
+        goto out;
+    }
+    put_header(&in, f);
+    for (size_t i = 0; i < cat->ntables; i++)
+        if (in.in[i] && put_table(&in, i, f) < 0)
+            goto out;
+    if (!take(&f, &text)) {
+        fp_error_set(err, FP_EINPUT, "out of memory");
+        goto out;
+    }
+    *out = text, text = NULL, rc = 0;
+out:
+    if (f)
+        fclose(f);
+    free(text);
+    release(&in);
+    return rc;
+}
