@@ -390,6 +390,24 @@ static int cmp_fk(const void *a, const void *b)
     return (x->policy > y->policy) - (x->policy < y->policy);
 }
 
+int db_begin_snapshot(struct fp_db *db, struct fp_error *err)
+{
+    return db->ops->begin_snapshot(db, err);
+}
+
+int db_end_snapshot(struct fp_db *db, struct fp_error *err)
+{
+    struct fp_error ignored;
+
+    return db->ops->end_snapshot(db, err ? err : &ignored);
+}
+
+int db_select_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                   fp_keys_cb cb, void *ctx, struct fp_error *err)
+{
+    return db->ops->select_keys(db, q, in, cb, ctx, err);
+}
+
 int db_catalog(struct fp_db *db, const char *schema, struct fp_catalog *cat, struct fp_error *err)
 {
     memset(cat, 0, sizeof *cat);

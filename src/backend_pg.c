@@ -10,6 +10,7 @@
  * is left alone (their --where needs it) and must not change what we read.
  */
 #include "fkpurge/backend.h"
+#include "fkpurge/buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -582,8 +583,184 @@ out:
     return rc;
 }
 
+static const char sql_begin_snapshot[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+/*
+ * Keys move in pages from a server-side cursor: enough rows to amortise the
+ * round trip, few enough that a page is a few hundred KiB.
+ */
+static const char sql_fetch[] = "FETCH FORWARD 10000 FROM fkpurge_keys";
+static const char sql_close_cursor[] = "CLOSE fkpurge_keys";
+
+/* Append name quoted by libpq. */
+static void add_ident(struct fp_db_pg *pg, struct fp_buf *b, const char *name)
+{
+    char *q = PQescapeIdentifier(pg->conn, name, strlen(name));
+
+    if (!q) {
+        b->oom = 1;
+        return;
+    }
+    buf_adds(b, q);
+    PQfreemem(q);
+}
+
+/* Append [schema.]table, each part quoted. */
+static void add_table(struct fp_db_pg *pg, struct fp_buf *b, const char *schema,
+                      const char *table)
+{
+    if (schema) {
+        add_ident(pg, b, schema);
+        buf_addc(b, '.');
+    }
+    add_ident(pg, b, table);
+}
+
+/*
+ * The SELECT for q. A root selection names no alias, so the user's
+ * condition can qualify columns with the table's own name; edge queries
+ * alias the child c and the parent p (they may be one table).
+ */
+static void build_keys_select(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q)
+{
+    const char *alias = q->where ? "" : "c.";
+
+    buf_adds(b, "DECLARE fkpurge_keys NO SCROLL CURSOR FOR SELECT ");
+    buf_adds(b, alias);
+    if (q->key_col)
+        add_ident(pg, b, q->key_col);
+    else
+        buf_adds(b, "ctid");
+    if (q->want_parent && !q->where) {
+        buf_adds(b, q->via_table ? ", p." : ", c.");
+        add_ident(pg, b, q->via_table ? q->via_key : q->match_col);
+    }
+    buf_adds(b, " FROM ");
+    add_table(pg, b, q->schema, q->table);
+    if (q->where) {
+        buf_adds(b, " WHERE (");
+        buf_adds(b, q->where);
+        buf_adds(b, "\n)");
+        return;
+    }
+    buf_adds(b, " c");
+    if (q->via_table) {
+        buf_adds(b, " JOIN ");
+        add_table(pg, b, q->via_schema, q->via_table);
+        buf_adds(b, " p ON c.");
+        add_ident(pg, b, q->match_col);
+        buf_adds(b, " = p.");
+        add_ident(pg, b, q->via_col);
+        buf_adds(b, " WHERE p.");
+        add_ident(pg, b, q->via_key);
+    } else {
+        buf_adds(b, " WHERE c.");
+        add_ident(pg, b, q->match_col);
+    }
+    /* The column's own type keeps the comparison indexable. */
+    buf_addf(b, " = ANY ($1::%s[])", q->match_type);
+}
+
+/* Push column c of row r as a key: an integer if is_int and it parses, else text. */
+static int push_value(const PGresult *res, int r, int c, int is_int, struct fp_keys *out)
+{
+    const char *v = PQgetvalue(res, r, c);
+    size_t len = (size_t)PQgetlength(res, r, c);
+    long long i;
+
+    if (is_int && keys_parse_int(v, len, &i) == 0)
+        return keys_push_int(out, i);
+    return keys_push_text(out, v, len);
+}
+
+/* Turn one page of rows into keys (and parent keys) and hand them over. */
+static int pass_page(const PGresult *res, const struct fp_keyq *q, struct fp_keys *keys,
+                     struct fp_keys *parents, fp_keys_cb cb, void *ctx, struct fp_error *err)
+{
+    int n = PQntuples(res), with_parent = PQnfields(res) > 1;
+
+    keys_reset(keys);
+    keys_reset(parents);
+    for (int r = 0; r < n; r++)
+        if (push_value(res, r, 0, q->key_is_int, keys) < 0 ||
+            (with_parent && push_value(res, r, 1, q->parent_is_int, parents) < 0))
+            return oom(err);
+    return cb(ctx, keys, with_parent ? parents : NULL, err);
+}
+
+static int pg_select_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                          fp_keys_cb cb, void *ctx, struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_buf sql = FP_BUF_INIT, arr = FP_BUF_INIT;
+    struct fp_keys keys = FP_KEYS_INIT, parents = FP_KEYS_INIT;
+    PGresult *res = NULL;
+    const char *params[1];
+    int rc = -1, open = 0;
+
+    build_keys_select(pg, &sql, q);
+    if (in)
+        keys_add_pg_array(&arr, in);
+    if (!buf_ok(&sql) || !buf_ok(&arr)) {
+        oom(err);
+        goto out;
+    }
+    params[0] = buf_str(&arr);
+    if (pg_query(pg, q->where ? "selecting the rows to purge" : "finding referencing rows",
+                 sql.p, in ? 1 : 0, params, &res, err) < 0)
+        goto out;
+    open = 1;
+    for (;;) {
+        PQclear(res);
+        res = NULL;
+        if (pg_query(pg, "fetching keys", sql_fetch, 0, NULL, &res, err) < 0)
+            goto out;
+        if (PQntuples(res) == 0)
+            break;
+        if (pass_page(res, q, &keys, &parents, cb, ctx, err) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    PQclear(res);
+    if (open && rc == 0) {
+        res = NULL;
+        if (pg_query(pg, "closing the cursor", sql_close_cursor, 0, NULL, &res, err) < 0)
+            rc = -1;
+        PQclear(res);
+    }
+    keys_free(&keys);
+    keys_free(&parents);
+    buf_free(&sql);
+    buf_free(&arr);
+    return rc;
+}
+
+/* Run a statement whose result is not needed. */
+static int pg_exec(struct fp_db_pg *pg, const char *what, const char *sql, struct fp_error *err)
+{
+    PGresult *res = NULL;
+    int rc = pg_query(pg, what, sql, 0, NULL, &res, err);
+
+    PQclear(res);
+    return rc;
+}
+
+static int pg_begin_snapshot(struct fp_db *db, struct fp_error *err)
+{
+    return pg_exec((struct fp_db_pg *)db, "starting a read-only snapshot", sql_begin_snapshot,
+                   err);
+}
+
+static int pg_end_snapshot(struct fp_db *db, struct fp_error *err)
+{
+    return pg_exec((struct fp_db_pg *)db, "ending the snapshot", "ROLLBACK", err);
+}
+
 static const struct fp_backend_ops pg_ops = {
     .name = "postgresql",
     .close = pg_close,
     .catalog = pg_catalog_read,
+    .begin_snapshot = pg_begin_snapshot,
+    .end_snapshot = pg_end_snapshot,
+    .select_keys = pg_select_keys,
 };

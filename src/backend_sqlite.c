@@ -8,6 +8,7 @@
  * name cannot shadow the real one.
  */
 #include "fkpurge/backend.h"
+#include "fkpurge/buf.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -512,8 +513,155 @@ out:
     return rc;
 }
 
+/* Keys handed to the callback per chunk. */
+#define SQLITE_CHUNK_ROWS 10000
+
+/* Append name as a double-quoted identifier, '"' doubled. */
+static void add_ident(struct fp_buf *b, const char *name)
+{
+    buf_addc(b, '"');
+    for (; *name; name++) {
+        if (*name == '"')
+            buf_addc(b, '"');
+        buf_addc(b, *name);
+    }
+    buf_addc(b, '"');
+}
+
+/*
+ * The SELECT for q (see backend_pg.c's build_keys_select for the shape).
+ * The key list is one JSON array bound to ?1 and unpacked by json_each(),
+ * which SQLite turns into index lookups on the compared column.
+ */
+static void build_keys_select(struct fp_buf *b, const struct fp_keyq *q)
+{
+    const char *alias = q->where ? "" : "c.";
+
+    buf_adds(b, "SELECT ");
+    buf_adds(b, alias);
+    if (q->key_col)
+        add_ident(b, q->key_col);
+    else
+        buf_adds(b, "rowid");
+    if (q->want_parent && !q->where) {
+        buf_adds(b, q->via_table ? ", p." : ", c.");
+        add_ident(b, q->via_table ? q->via_key : q->match_col);
+    }
+    buf_adds(b, " FROM main.");
+    add_ident(b, q->table);
+    if (q->where) {
+        buf_adds(b, " WHERE (");
+        buf_adds(b, q->where);
+        buf_adds(b, "\n)");
+        return;
+    }
+    buf_adds(b, " AS c");
+    if (q->via_table) {
+        buf_adds(b, " JOIN main.");
+        add_ident(b, q->via_table);
+        buf_adds(b, " AS p ON c.");
+        add_ident(b, q->match_col);
+        buf_adds(b, " = p.");
+        add_ident(b, q->via_col);
+        buf_adds(b, " WHERE p.");
+        add_ident(b, q->via_key);
+    } else {
+        buf_adds(b, " WHERE c.");
+        add_ident(b, q->match_col);
+    }
+    buf_adds(b, " IN (SELECT value FROM json_each(?1))");
+}
+
+/* Push column c of the current row as a key, in the type SQLite stored it. */
+static int push_value(sqlite3_stmt *st, int c, struct fp_keys *out)
+{
+    if (sqlite3_column_type(st, c) == SQLITE_INTEGER)
+        return keys_push_int(out, sqlite3_column_int64(st, c));
+    return keys_push_text(out, (const char *)sqlite3_column_text(st, c),
+                          (size_t)sqlite3_column_bytes(st, c));
+}
+
+static int sqlite_select_keys(struct fp_db *db, const struct fp_keyq *q,
+                              const struct fp_keys *in, fp_keys_cb cb, void *ctx,
+                              struct fp_error *err)
+{
+    struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
+    struct fp_buf sql = FP_BUF_INIT, arr = FP_BUF_INIT;
+    struct fp_keys keys = FP_KEYS_INIT, parents = FP_KEYS_INIT;
+    sqlite3_stmt *st = NULL;
+    int rc = -1, src, with_parent = q->want_parent && !q->where;
+
+    build_keys_select(&sql, q);
+    if (in)
+        keys_add_json_array(&arr, in);
+    if (!buf_ok(&sql) || !buf_ok(&arr)) {
+        oom(err);
+        goto out;
+    }
+    if (sqlite3_prepare_v2(sq->db, sql.p, -1, &st, NULL) != SQLITE_OK) {
+        sqlite_fail(sq, q->where ? "selecting the rows to purge" : "finding referencing rows",
+                    err);
+        /* SQLite has no SQLSTATE; a statement it cannot prepare is class 42's kind of error. */
+        snprintf(sq->base.sqlstate, sizeof sq->base.sqlstate, "42000");
+        goto out;
+    }
+    if (in)
+        sqlite3_bind_text(st, 1, buf_str(&arr), (int)arr.len, SQLITE_STATIC);
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        if (push_value(st, 0, &keys) < 0 || (with_parent && push_value(st, 1, &parents) < 0)) {
+            oom(err);
+            goto out;
+        }
+        if (keys.n == SQLITE_CHUNK_ROWS) {
+            if (cb(ctx, &keys, with_parent ? &parents : NULL, err) < 0)
+                goto out;
+            keys_reset(&keys);
+            keys_reset(&parents);
+        }
+    }
+    if (src != SQLITE_DONE) {
+        sqlite_fail(sq, "reading keys", err);
+        goto out;
+    }
+    if (keys.n && cb(ctx, &keys, with_parent ? &parents : NULL, err) < 0)
+        goto out;
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    keys_free(&keys);
+    keys_free(&parents);
+    buf_free(&sql);
+    buf_free(&arr);
+    return rc;
+}
+
+/*
+ * A dry run must not write: query_only makes SQLite refuse any write on
+ * this connection for the snapshot's duration, whatever SQL the --where holds.
+ */
+static int sqlite_begin_snapshot(struct fp_db *db, struct fp_error *err)
+{
+    struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
+
+    if (sqlite3_exec(sq->db, "PRAGMA query_only = 1; BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return sqlite_fail(sq, "starting a read-only snapshot", err);
+    return 0;
+}
+
+static int sqlite_end_snapshot(struct fp_db *db, struct fp_error *err)
+{
+    struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
+
+    if (sqlite3_exec(sq->db, "ROLLBACK; PRAGMA query_only = 0", NULL, NULL, NULL) != SQLITE_OK)
+        return sqlite_fail(sq, "ending the snapshot", err);
+    return 0;
+}
+
 static const struct fp_backend_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
     .catalog = sqlite_catalog_read,
+    .begin_snapshot = sqlite_begin_snapshot,
+    .end_snapshot = sqlite_end_snapshot,
+    .select_keys = sqlite_select_keys,
 };

@@ -11,6 +11,7 @@ static const struct command {
 } commands[] = {
     {"validate", cmd_validate, "check a model file and summarise its graph"},
     {"introspect", cmd_introspect, "write the model of a database's foreign keys"},
+    {"plan", cmd_plan, "dry run: what a purge would delete, update, and what blocks it"},
 };
 
 static const char usage_head[] = "usage: fkpurge COMMAND [ARGS]\n"

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "fkpurge/error.h"
+#include "fkpurge/keys.h"
 #include "fkpurge/model.h"
 
 enum fp_db_kind {
@@ -61,6 +62,35 @@ struct fp_catalog {
     size_t ntables;
 };
 
+/*
+ * A query for keys, built and quoted by the backend:
+ *   root:  SELECT key FROM table WHERE (where)
+ *   edge:  SELECT c.key FROM table c WHERE c.match_col = ANY(keys given)
+ *   via:   SELECT c.key FROM table c JOIN via_table p ON c.match_col = p.via_col
+ *          WHERE p.via_key = ANY(keys given)     (a reference to a non-key unique column)
+ * With want_parent, each row also carries the parent key it was found by.
+ */
+struct fp_keyq {
+    const char *schema;     /* NULL: the connection's default */
+    const char *table;
+    const char *key_col;    /* NULL: the row's physical address (ctid, rowid) */
+    int key_is_int;         /* PostgreSQL: return keys as integers */
+    const char *where;      /* root selection: the user's trusted SQL condition */
+    const char *match_col;  /* edge: the foreign key column */
+    const char *match_type; /* PostgreSQL: the type the given keys are cast to */
+    const char *via_schema, *via_table, *via_col, *via_key;
+    int want_parent;
+    int parent_is_int;
+};
+
+/*
+ * Receives keys as they stream in, a chunk at a time; parents (with
+ * want_parent) holds the parent key of each row, else NULL. Returns 0, or
+ * -1 with err set to stop the stream.
+ */
+typedef int (*fp_keys_cb)(void *ctx, const struct fp_keys *keys, const struct fp_keys *parents,
+                          struct fp_error *err);
+
 struct fp_db;
 
 struct fp_backend_ops {
@@ -69,6 +99,12 @@ struct fp_backend_ops {
     /* Fill cat with every base table of schema (NULL: the backend's default). */
     int (*catalog)(struct fp_db *db, const char *schema, struct fp_catalog *cat,
                    struct fp_error *err);
+    /* A read-only transaction on one consistent snapshot, and its end. */
+    int (*begin_snapshot)(struct fp_db *db, struct fp_error *err);
+    int (*end_snapshot)(struct fp_db *db, struct fp_error *err);
+    /* Stream the keys q selects (in: the keys to match, NULL for a root query). */
+    int (*select_keys)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                       fp_keys_cb cb, void *ctx, struct fp_error *err);
 };
 
 /*
@@ -113,6 +149,24 @@ int db_connection_lost(const struct fp_db *db);
 
 /* Read the catalog (see fp_backend_ops.catalog). Free with catalog_free(). */
 int db_catalog(struct fp_db *db, const char *schema, struct fp_catalog *cat, struct fp_error *err);
+
+/*
+ * Start a read-only transaction on one consistent snapshot (PostgreSQL:
+ * repeatable read; SQLite: a read transaction on a connection that refuses
+ * writes meanwhile). end_snapshot rolls it back; err may be NULL there.
+ */
+int db_begin_snapshot(struct fp_db *db, struct fp_error *err);
+int db_end_snapshot(struct fp_db *db, struct fp_error *err);
+
+/*
+ * Stream the keys q selects to cb, a chunk at a time, never the whole result
+ * in memory (PostgreSQL: a server-side cursor inside the current
+ * transaction). in holds the keys to match for an edge query. A statement
+ * the database refuses is FP_EDB with its message; for a root query whose
+ * condition is wrong (SQLSTATE class 42 or 22) db->sqlstate says so.
+ */
+int db_select_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                   fp_keys_cb cb, void *ctx, struct fp_error *err);
 
 /* Free what a catalog holds; the struct itself is the caller's. NULL-safe. */
 void catalog_free(struct fp_catalog *cat);

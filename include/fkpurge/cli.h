@@ -9,6 +9,7 @@
 
 int cmd_validate(int argc, char **argv);
 int cmd_introspect(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 
 /*
  * If argv[*i] is flag, given as "--flag VALUE" or "--flag=VALUE", set *value

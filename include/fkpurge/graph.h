@@ -17,7 +17,9 @@ struct fp_graph {
     /* Edges whose parent is table t: by_parent[by_parent_start[t] .. by_parent_start[t+1]). */
     size_t *by_parent;
     size_t *by_parent_start;
-    /* Strongly connected components of the table graph (child -> parent). */
+    /* Strongly connected components of the table graph (child -> parent),
+     * numbered children first: when an edge joins two components, the
+     * child's has the lower number, so ascending order is a deletion order. */
     size_t *scc_of;   /* component index of each table */
     size_t nscc;
     size_t *scc_size; /* tables per component */
@@ -30,5 +32,12 @@ int graph_build(const struct fp_model *model, struct fp_graph **out, struct fp_e
 
 /* NULL-safe. */
 void graph_free(struct fp_graph *graph);
+
+/*
+ * Fill order (model->ntables entries) with every table, children before
+ * the tables they reference: components in ascending number, the tables of
+ * one component by model index.
+ */
+void graph_deletion_order(const struct fp_graph *graph, size_t *order);
 
 #endif
