@@ -443,8 +443,132 @@ static void test_pg_bad_strings(void)
     CHECK(db == NULL);
 }
 
+/*
+ * Run sql on a new connection to conninfo; 0 on success. The server comes
+ * from the PG* environment, as for the e2e tests.
+ */
+static int pg_run(const char *conninfo, const char *sql)
+{
+    PGconn *conn = PQconnectdb(conninfo);
+    PGresult *res = PQstatus(conn) == CONNECTION_OK ? PQexec(conn, sql) : NULL;
+    int ok = res && PQresultStatus(res) == PGRES_COMMAND_OK;
+
+    if (!ok)
+        fprintf(stderr, "  %s", PQerrorMessage(conn));
+    PQclear(res);
+    PQfinish(conn);
+    return ok ? 0 : -1;
+}
+
+static const char pg_fixture[] =
+    "CREATE TABLE parent (\n"
+    "  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,\n"
+    "  a int NOT NULL, b int NOT NULL,\n"
+    "  code varchar(20) NOT NULL DEFAULT 'x',\n"
+    "  twice int GENERATED ALWAYS AS (a * 2) STORED,\n"
+    "  at timestamptz DEFAULT now(),\n"
+    "  UNIQUE (a, b));\n"
+    "CREATE UNIQUE INDEX parent_code ON parent (code) INCLUDE (a);\n"
+    "CREATE UNIQUE INDEX parent_b ON parent (b) WHERE b > 0;\n"
+    "CREATE INDEX parent_lower ON parent (lower(code));\n"
+    "CREATE TABLE kid (\n"
+    "  id int PRIMARY KEY,\n"
+    "  gone int,\n"
+    "  parent_id bigint REFERENCES parent DEFERRABLE,\n"
+    "  code varchar(20) REFERENCES parent (code) ON DELETE SET DEFAULT,\n"
+    "  a int, b int,\n"
+    "  FOREIGN KEY (b, a) REFERENCES parent (b, a) ON DELETE SET NULL);\n"
+    "ALTER TABLE kid DROP COLUMN gone;\n";
+
+/*
+ * The PostgreSQL catalog, for what introspect output does not show: type
+ * names, defaults of identity and generated columns, deferrable keys, and
+ * which indexes count. Skipped without a server unless FKPURGE_REQUIRE_PG=1.
+ */
+static void test_pg_catalog(void)
+{
+    const char *require = getenv("FKPURGE_REQUIRE_PG");
+    struct fp_catalog cat = {0};
+    struct fp_error err = {0};
+    struct fp_db *db = NULL;
+    const struct fp_cat_table *parent, *kid;
+    const struct fp_cat_fk *fk;
+    char dbname[64], sql[160], url[96];
+
+    if (PQping("") != PQPING_OK) {
+        CHECK(!require || strcmp(require, "1") != 0);
+        fprintf(stderr, "test_pg_catalog: skipped, no PostgreSQL (PGHOST=%s)\n",
+                getenv("PGHOST") ? getenv("PGHOST") : "unset");
+        return;
+    }
+    snprintf(dbname, sizeof dbname, "fkpurge_test_backend_%ld", (long)getpid());
+    snprintf(sql, sizeof sql, "CREATE DATABASE %s", dbname);
+    CHECK_INT(pg_run("", sql), 0);
+    snprintf(url, sizeof url, "dbname=%s", dbname);
+    CHECK_INT(pg_run(url, pg_fixture), 0);
+
+    if (db_open(url, &db, &err) < 0 || db_catalog(db, NULL, &cat, &err) < 0) {
+        fprintf(stderr, "  %s\n", err.msg);
+        CHECK(0);
+        goto out;
+    }
+    CHECK_STR(db->ops->name, "postgresql");
+    CHECK_STR(db->safe_url, url);
+    CHECK_STR(db->sqlstate, "");
+    CHECK_STR(cat.schema, "public");
+    CHECK_INT(cat.ntables, 2);
+    kid = catalog_find(&cat, NULL, "kid");
+    parent = catalog_find(&cat, "public", "parent");
+    CHECK(parent && kid && !catalog_find(&cat, "other", "parent"));
+    if (!parent || !kid)
+        goto out;
+
+    CHECK_INT(parent->ncolumns, 6);
+    CHECK_STR(parent->columns[0].name, "id");
+    CHECK_STR(parent->columns[0].type, "bigint");
+    CHECK_INT(parent->columns[0].has_default, 1); /* identity */
+    CHECK_STR(catalog_column(parent, "code")->type, "character varying(20)");
+    CHECK_INT(catalog_column(parent, "code")->has_default, 1);
+    CHECK_INT(catalog_column(parent, "code")->notnull, 1);
+    CHECK_INT(catalog_column(parent, "twice")->has_default, 0); /* generated is no default */
+    CHECK_STR(catalog_column(parent, "at")->type, "timestamp with time zone");
+    CHECK_INT(catalog_column(parent, "at")->notnull, 0);
+    CHECK_STR(parent->pk, "id");
+    CHECK_INT(parent->pk_composite, 0);
+
+    CHECK(catalog_is_unique(parent, "code"));    /* INCLUDE columns do not count */
+    CHECK(!catalog_is_unique(parent, "a"));      /* first of a two-column key */
+    CHECK(!catalog_is_unique(parent, "b"));      /* partial */
+    CHECK(catalog_is_indexed(parent, "a"));      /* leads (a, b) */
+    CHECK(!catalog_is_indexed(parent, "b"));     /* only second, or in a partial index */
+    CHECK(!catalog_is_indexed(parent, "lower")); /* an expression names no column */
+
+    /* A dropped column leaves no trace. */
+    CHECK_INT(kid->ncolumns, 5);
+    CHECK_STR(kid->columns[1].name, "parent_id");
+    CHECK(!catalog_column(kid, "gone"));
+    CHECK_INT(kid->nfks, 3);
+    if (kid->nfks != 3)
+        goto out;
+    fk = &kid->fks[0]; /* sorted by column: "b, a", code, parent_id */
+    CHECK(fk->composite && strcmp(fk->column, "b, a") == 0 && strcmp(fk->ref_column, "b, a") == 0 &&
+          fk->policy == FP_SET_NULL);
+    fk = &kid->fks[1];
+    CHECK(!fk->composite && strcmp(fk->column, "code") == 0 &&
+          strcmp(fk->ref_column, "code") == 0 && fk->policy == FP_SET_DEFAULT && !fk->deferrable);
+    fk = &kid->fks[2];
+    CHECK(strcmp(fk->column, "parent_id") == 0 && strcmp(fk->ref_schema, "public") == 0 &&
+          strcmp(fk->ref_table, "parent") == 0 && strcmp(fk->ref_column, "id") == 0 &&
+          fk->policy == FP_RESTRICT && fk->deferrable && fk->name[0]);
+out:
+    catalog_free(&cat);
+    db_close(db);
+    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", dbname);
+    CHECK_INT(pg_run("", sql), 0);
+}
+
 CHECK_MAIN(TEST(test_url_kind_postgresql), TEST(test_url_kind_sqlite), TEST(test_url_kind_refused),
            TEST(test_url_kind_message), TEST(test_url_safe_uri), TEST(test_url_safe_uri_hosts),
            TEST(test_url_safe_keyword_value), TEST(test_url_safe_other), TEST(test_scrub_secret),
            TEST(test_connection_lost), TEST(test_sqlite_catalog), TEST(test_sqlite_open_failures),
-           TEST(test_sqlite_schema_option), TEST(test_pg_bad_strings))
+           TEST(test_sqlite_schema_option), TEST(test_pg_bad_strings), TEST(test_pg_catalog))
