@@ -133,8 +133,10 @@ static void trim_copy(char *dst, size_t cap, const char *msg)
 /*
  * Run sql with text parameters (NULL for SQL NULL). On success *res is a
  * tuples or command result the caller PQclear()s and the SQLSTATE is reset;
- * on failure the SQLSTATE is kept on the handle (08006 when the connection
- * is gone without one) and err says "URL: what: message (SQLSTATE)".
+ * on failure the SQLSTATE is kept on the handle and err says "URL: what:
+ * message (SQLSTATE)". When the connection is gone the handle says 08006
+ * whatever the server said last (57P01 for a terminated session, or
+ * nothing at all), so db_connection_lost() is one test for "reconnect".
  */
 static int pg_query(struct fp_db_pg *pg, const char *what, const char *sql, int nparams,
                     const char *const *params, PGresult **res, struct fp_error *err)
@@ -152,11 +154,11 @@ static int pg_query(struct fp_db_pg *pg, const char *what, const char *sql, int 
     state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     if (!state)
         state = PQstatus(pg->conn) == CONNECTION_BAD ? "08006" : "XX000";
-    snprintf(pg->base.sqlstate, sizeof pg->base.sqlstate, "%s", state);
+    snprintf(pg->base.sqlstate, sizeof pg->base.sqlstate, "%s",
+             PQstatus(pg->conn) == CONNECTION_BAD ? "08006" : state);
     msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     trim_copy(text, sizeof text, msg ? msg : PQerrorMessage(pg->conn));
-    fp_error_set(err, FP_EDB, "%s: %s: %s (SQLSTATE %s)", pg->base.safe_url, what, text,
-                 pg->base.sqlstate);
+    fp_error_set(err, FP_EDB, "%s: %s: %s (SQLSTATE %s)", pg->base.safe_url, what, text, state);
     PQclear(r);
     return -1;
 }
