@@ -20,11 +20,14 @@ struct fp_graph {
     /* Strongly connected components of the table graph (child -> parent),
      * numbered children first: when an edge joins two components, the
      * child's has the lower number, so ascending order is a deletion order. */
-    size_t *scc_of;   /* component index of each table */
+    size_t *scc_of; /* component index of each table */
     size_t nscc;
     size_t *scc_size; /* tables per component */
-    size_t nself;     /* edges whose child is their parent */
-    size_t ncycles;   /* components of two or more tables */
+    /* Every table, grouped by component in ascending number, by model index
+     * within one: component c is the scc_size[c] entries after those of 0..c-1. */
+    size_t *scc_tables;
+    size_t nself;   /* edges whose child is their parent */
+    size_t ncycles; /* components of two or more tables */
 };
 
 /* Build the graph of model. *out is new; free it with graph_free(). */
