@@ -9,6 +9,18 @@ static const char usage[] = "usage: fkpurge validate MODEL.yaml\n\n"
                             "Checks a model file (SPEC §1) without touching any database and\n"
                             "prints its tables, edges per policy, self-references and cycles.\n";
 
+/* One line per cycle: its tables in file order. */
+static void print_cycles(const struct fp_model *m, const struct fp_graph *g)
+{
+    for (size_t c = 0, at = 0; c < g->nscc; at += g->scc_size[c], c++) {
+        if (g->scc_size[c] < 2)
+            continue;
+        for (size_t k = at; k < at + g->scc_size[c]; k++)
+            printf("%s%s", k == at ? "  " : ", ", m->tables[g->scc_tables[k]].name);
+        printf("\n");
+    }
+}
+
 static void print_summary(const struct fp_model *m, const struct fp_graph *g)
 {
     size_t per_policy[FP_NPOLICIES] = {0};
@@ -20,13 +32,20 @@ static void print_summary(const struct fp_model *m, const struct fp_graph *g)
         per_policy[m->edges[i].policy]++;
 
     printf("%s: valid model (version %d)\n", m->path, FP_MODEL_VERSION);
+    if (m->schema)
+        printf("schema: %s\n", m->schema);
     printf("tables: %zu", m->ntables);
     if (keyless)
         printf(" (%zu without primary key)", keyless);
+    /* Only the policies in use: six zeros hide the one that matters. */
     printf("\nedges: %zu", m->nedges);
-    for (int p = 0; p < FP_NPOLICIES; p++)
-        printf("%s %s %zu", p ? "," : " (", policy_name((enum fp_policy)p), per_policy[p]);
-    printf(")\n");
+    for (int p = 0, first = 1; p < FP_NPOLICIES; p++) {
+        if (!per_policy[p])
+            continue;
+        printf("%s%s %zu", first ? " (" : ", ", policy_name((enum fp_policy)p), per_policy[p]);
+        first = 0;
+    }
+    printf("%s\n", m->nedges ? ")" : "");
 
     printf("self-references: %zu\n", g->nself);
     for (size_t i = 0; i < m->nedges; i++) {
@@ -36,18 +55,7 @@ static void print_summary(const struct fp_model *m, const struct fp_graph *g)
     }
 
     printf("cycles: %zu\n", g->ncycles);
-    for (size_t c = 0; c < g->nscc; c++) {
-        const char *sep = "  ";
-        if (g->scc_size[c] < 2)
-            continue;
-        for (size_t t = 0; t < m->ntables; t++) {
-            if (g->scc_of[t] != c)
-                continue;
-            printf("%s%s", sep, m->tables[t].name);
-            sep = ", ";
-        }
-        printf("\n");
-    }
+    print_cycles(m, g);
 }
 
 int cmd_validate(int argc, char **argv)
