@@ -115,14 +115,17 @@ class Gen:
         self.edges = []
         self.features = set()
         self.used_tnames = set()
+        # (table, column) probabilities of a hostile name; in auto mode a seed is plain,
+        # a little hostile or very hostile, so plain seeds stay easy to read.
+        if names == "auto":
+            names = self.rng.choices(["plain", "some", "hostile"], [40, 40, 20])[0]
+        self.hostility = {"plain": (0, 0), "some": (0.25, 0.06), "hostile": (0.6, 0.3)}[names]
 
     # ---- names -------------------------------------------------------------------------
 
     def table_name(self, i):
         rng = self.rng
-        hostile = {"auto": rng.random() < 0.3, "plain": False, "hostile": rng.random() < 0.8}[
-            self.names
-        ]
+        hostile = rng.random() < self.hostility[0]
         pool = HOSTILE_TABLES if hostile else PLAIN_TABLES
         for _ in range(50):
             name = rng.choice(pool)
@@ -140,9 +143,8 @@ class Gen:
     def col_name(self, t, base):
         """A column name for table t, unique in t case-insensitively; sometimes hostile."""
         rng = self.rng
-        hostile = {"auto": 0.12, "plain": 0.0, "hostile": 0.4}[self.names]
         name = base
-        if rng.random() < hostile:
+        if rng.random() < self.hostility[1]:
             name = rng.choice(HOSTILE_COLS)
             self.features.add("hostile_names")
         n = 2
