@@ -166,8 +166,8 @@ class PgBackend:
             "WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%' "
             "ORDER BY 1, 2")
         rows += self.query(
-            "SELECT n.nspname, c.conname, c.contype || ' ' || c.condeferrable || ' ' || "
-            "c.confdeltype || ' ' || pg_get_constraintdef(c.oid) FROM pg_constraint c "
+            "SELECT n.nspname, c.conname, c.contype::text || ' ' || c.condeferrable::text || ' ' || "
+            "c.confdeltype::text || ' ' || pg_get_constraintdef(c.oid) FROM pg_constraint c "
             "JOIN pg_namespace n ON n.oid = c.connamespace "
             "WHERE n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%' "
             "ORDER BY 1, 2")

@@ -560,6 +560,7 @@ class Gen:
                 "db_default_everywhere": e["db_default_everywhere"],
                 "back": e["back"],
                 "selfref": e["selfref"],
+                "shape": e.get("shape"),
                 "feature": e["feature"],
             })
         return {
