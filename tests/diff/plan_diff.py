@@ -413,7 +413,9 @@ class Run:
                 " [fallback]" if ex.source == "fallback" else ""))
         if problems:
             problems.insert(0, "expected %s" % json.dumps(expected, ensure_ascii=False))
-            problems.insert(1, "got      %s" % out.decode("utf-8", "replace").strip()[:4000])
+            shown = (json.dumps(got, ensure_ascii=False) if got is not None
+                     else out.decode("utf-8", "replace").strip())
+            problems.insert(1, "got      %s" % shown[:4000])
         return problems
 
     def run(self):
