@@ -9,7 +9,7 @@ static const char usage[] = "usage: fkpurge validate MODEL.yaml\n\n"
                             "Checks a model file (SPEC §1) without touching any database and\n"
                             "prints its tables, edges per policy, self-references and cycles.\n";
 
-/* One line per cycle: its tables in file order. */
+/* One line per cycle: its tables in the order a purge deletes them. */
 static void print_cycles(const struct fp_model *m, const struct fp_graph *g)
 {
     for (size_t c = 0, at = 0; c < g->nscc; at += g->scc_size[c], c++) {

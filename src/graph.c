@@ -47,22 +47,51 @@ static int build_by_parent(struct fp_graph *g)
     return 0;
 }
 
-/* g->scc_tables from g->scc_of: a stable counting sort by component. */
-static int group_by_scc(struct fp_graph *g)
+/* An edge whose child rows must be gone before their parent row: all but
+ * set_null and set_default, whose rows can be updated first instead. */
+static int is_hard(enum fp_policy policy)
+{
+    return policy != FP_SET_NULL && policy != FP_SET_DEFAULT;
+}
+
+/*
+ * g->scc_tables: the tables by component (a stable counting sort), and
+ * inside a component by hard component, hard_of being the components of
+ * the graph of hard edges alone. Both numberings put children first, so
+ * inside a cycle of tables every hard edge still points forward wherever
+ * hard edges alone allow it; what closes the cycle then is set_null or
+ * set_default edges, broken by updating first.
+ */
+static int group_by_scc(struct fp_graph *g, const size_t *hard_of)
 {
     size_t n = g->model->ntables, *next = alloc_array(g->nscc, sizeof *next);
+    size_t *by_hard = alloc_array(n, sizeof *by_hard), *hard_next = alloc_array(n, sizeof *hard_next);
+    int rc = -1;
 
     g->scc_tables = alloc_array(n, sizeof *g->scc_tables);
-    if (!next || !g->scc_tables) {
-        free(next);
-        return -1;
+    if (!next || !by_hard || !hard_next || !g->scc_tables)
+        goto out;
+    /* First by hard component, then (stable) by component. */
+    for (size_t c = 0; c < n; c++)
+        hard_next[c] = 0;
+    for (size_t t = 0; t < n; t++)
+        hard_next[hard_of[t]]++;
+    for (size_t c = 0, at = 0; c < n; c++) {
+        size_t count = hard_next[c];
+        hard_next[c] = at, at += count;
     }
+    for (size_t t = 0; t < n; t++)
+        by_hard[hard_next[hard_of[t]]++] = t;
     for (size_t c = 0, at = 0; c < g->nscc; c++)
         next[c] = at, at += g->scc_size[c];
-    for (size_t t = 0; t < n; t++)
-        g->scc_tables[next[g->scc_of[t]]++] = t;
+    for (size_t k = 0; k < n; k++)
+        g->scc_tables[next[g->scc_of[by_hard[k]]]++] = by_hard[k];
+    rc = 0;
+out:
     free(next);
-    return 0;
+    free(by_hard);
+    free(hard_next);
+    return rc;
 }
 
 /*
@@ -70,7 +99,14 @@ static int group_by_scc(struct fp_graph *g)
  * component is complete only after every component it reaches, so children
  * get lower numbers than their parents: the numbering is a deletion order.
  */
-static int build_scc(struct fp_graph *g)
+struct scc {
+    size_t *of;   /* component of each table */
+    size_t *size; /* tables per component */
+    size_t n;     /* components */
+    size_t cycles; /* components of two or more tables */
+};
+
+static int build_scc(const struct fp_graph *g, int hard_only, struct scc *out)
 {
     const struct fp_model *m = g->model;
     size_t n = m->ntables, counter = 0, sp = 0, fp = 0;
@@ -81,10 +117,10 @@ static int build_scc(struct fp_graph *g)
     unsigned char *on_stack = calloc(n ? n : 1, 1);
     int rc = -1;
 
-    g->scc_of = alloc_array(n, sizeof *g->scc_of);
-    g->scc_size = alloc_array(n, sizeof *g->scc_size);
-    if (!index || !low || !stack || !frame_table || !frame_edge || !on_stack || !g->scc_of ||
-        !g->scc_size)
+    out->of = alloc_array(n, sizeof *out->of);
+    out->size = alloc_array(n, sizeof *out->size);
+    if (!index || !low || !stack || !frame_table || !frame_edge || !on_stack || !out->of ||
+        !out->size)
         goto out;
 
     for (size_t t = 0; t < n; t++)
@@ -100,7 +136,11 @@ static int build_scc(struct fp_graph *g)
             size_t v = frame_table[fp - 1];
 
             if (frame_edge[fp - 1] < g->by_parent_start[v + 1]) {
-                size_t w = m->edges[g->by_parent[frame_edge[fp - 1]++]].child;
+                const struct fp_edge *e = &m->edges[g->by_parent[frame_edge[fp - 1]++]];
+                size_t w = e->child;
+
+                if (hard_only && !is_hard(e->policy))
+                    continue;
                 if (index[w] == UNVISITED) {
                     index[w] = low[w] = counter++;
                     stack[sp++] = w, on_stack[w] = 1;
@@ -117,12 +157,12 @@ static int build_scc(struct fp_graph *g)
                 do {
                     w = stack[--sp];
                     on_stack[w] = 0;
-                    g->scc_of[w] = g->nscc;
+                    out->of[w] = out->n;
                     size++;
                 } while (w != v);
-                g->scc_size[g->nscc] = size;
-                g->ncycles += size >= 2;
-                g->nscc++;
+                out->size[out->n] = size;
+                out->cycles += size >= 2;
+                out->n++;
             }
             if (--fp > 0 && low[v] < low[frame_table[fp - 1]])
                 low[frame_table[fp - 1]] = low[v];
@@ -143,17 +183,28 @@ int graph_build(const struct fp_model *model, struct fp_graph **out, struct fp_e
 {
     struct fp_graph *g = calloc(1, sizeof *g);
     const char *name = model->path ? model->path : "model";
+    struct scc full = {0}, hard = {0};
     int rc = -1;
 
     if (!g)
         return fp_error_set(err, FP_EINPUT, "%s: out of memory", name);
     g->model = model;
-    if (build_by_parent(g) < 0 || build_scc(g) < 0 || group_by_scc(g) < 0) {
-        fp_error_set(err, FP_EINPUT, "%s: out of memory", name);
-        goto out;
-    }
+    if (build_by_parent(g) < 0 || build_scc(g, 0, &full) < 0)
+        goto oom;
+    g->scc_of = full.of, g->scc_size = full.size, g->nscc = full.n, g->ncycles = full.cycles;
+    if (build_scc(g, 1, &hard) < 0 || group_by_scc(g, hard.of) < 0)
+        goto oom;
     *out = g, g = NULL, rc = 0;
+    goto out;
+oom:
+    fp_error_set(err, FP_EINPUT, "%s: out of memory", name);
 out:
+    if (g && !g->scc_of) {
+        free(full.of);
+        free(full.size);
+    }
+    free(hard.of);
+    free(hard.size);
     graph_free(g);
     return rc;
 }

@@ -38,8 +38,9 @@ void graph_free(struct fp_graph *graph);
 
 /*
  * Fill order (model->ntables entries) with every table, children before
- * the tables they reference: components in ascending number, the tables of
- * one component by model index.
+ * the tables they reference: components in ascending number; inside a
+ * cycle of tables, an order that every edge but set_null/set_default ones
+ * follows where one exists (those are broken by updating first).
  */
 void graph_deletion_order(const struct fp_graph *graph, size_t *order);
 

@@ -50,7 +50,7 @@ edges: 4 (cascade 2, set_null 2)
 self-references: 1
   employee.mentor_id (set_null)
 cycles: 1
-  department, employee"
+  employee, department"
 
 # Every example is covered above: a new one must get its summary here too.
 for f in examples/*.yaml; do
@@ -64,7 +64,8 @@ done
 cd "$T"
 mkdir sub
 
-# Two cycles, each listed on its own line in file order; a table alone.
+# Two cycles, each listed on its own line in deletion order (the cascade
+# edge decides, the set_null edge that closes the cycle does not); a table alone.
 cat >cycles.yaml <<'YAML'
 version: 1
 tables:
@@ -79,7 +80,7 @@ tables: 5 (1 without primary key)
 edges: 4 (cascade 2, set_null 2)
 self-references: 0
 cycles: 2
-  a, b
+  b, a
   c, d"
 
 cat >single.yaml <<'YAML'
