@@ -22,11 +22,14 @@ CREATE TABLE tbl (
 -- text, as the database gave it); for a table without a primary key it is
 -- the row's physical address (ctid, rowid), valid only inside the plan's
 -- snapshot. seq is the order of discovery: the collection walks each
--- table's keys in seq order, so rows found late are walked late.
+-- table's keys in seq order, so rows found late are walked late. via is the
+-- edge whose walk found the row (NULL for a root): a row found by following
+-- a table's reference to itself all the way down needs no second walk of it.
 CREATE TABLE doomed (
     tbl   INTEGER NOT NULL,
     key   NOT NULL,
     seq   INTEGER NOT NULL,
+    via   INTEGER,
     PRIMARY KEY (tbl, key)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX doomed_by_seq ON doomed (tbl, seq);

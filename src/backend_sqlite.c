@@ -528,33 +528,30 @@ static void add_ident(struct fp_buf *b, const char *name)
     buf_addc(b, '"');
 }
 
-/*
- * The SELECT for q (see backend_pg.c's build_keys_select for the shape).
- * The key list is one JSON array bound to ?1 and unpacked by json_each(),
- * which SQLite turns into index lookups on the compared column.
- */
-static void build_keys_select(struct fp_buf *b, const struct fp_keyq *q)
+/* "c.KEY[, c.MATCH or p.VIA_KEY]": the row's key and the parent key it was found by. */
+static void add_edge_columns(struct fp_buf *b, const struct fp_keyq *q, int with_parent)
 {
-    const char *alias = q->where ? "" : "c.";
-
-    buf_adds(b, "SELECT ");
-    buf_adds(b, alias);
+    buf_adds(b, "c.");
     if (q->key_col)
         add_ident(b, q->key_col);
     else
         buf_adds(b, "rowid");
-    if (q->want_parent && !q->where) {
+    if (with_parent) {
         buf_adds(b, q->via_table ? ", p." : ", c.");
         add_ident(b, q->via_table ? q->via_key : q->match_col);
     }
+}
+
+/*
+ * One step of an edge. The key list is one JSON array bound to ?1 and
+ * unpacked by json_each(), which SQLite turns into index lookups on the
+ * compared column.
+ */
+static void add_edge_step(struct fp_buf *b, const struct fp_keyq *q, int with_parent)
+{
+    add_edge_columns(b, q, with_parent);
     buf_adds(b, " FROM main.");
     add_ident(b, q->table);
-    if (q->where) {
-        buf_adds(b, " WHERE (");
-        buf_adds(b, q->where);
-        buf_adds(b, "\n)");
-        return;
-    }
     buf_adds(b, " AS c");
     if (q->via_table) {
         buf_adds(b, " JOIN main.");
@@ -572,6 +569,36 @@ static void build_keys_select(struct fp_buf *b, const struct fp_keyq *q)
     buf_adds(b, " IN (SELECT value FROM json_each(?1))");
 }
 
+/* The query for q: the same shapes as backend_pg.c's build_keys_select. */
+static void build_keys_select(struct fp_buf *b, const struct fp_keyq *q)
+{
+    if (q->where) {
+        buf_adds(b, "SELECT ");
+        add_ident(b, q->key_col);
+        buf_adds(b, " FROM main.");
+        add_ident(b, q->table);
+        buf_adds(b, " WHERE (");
+        buf_adds(b, q->where);
+        buf_adds(b, "\n)");
+        return;
+    }
+    if (!q->recursive) {
+        buf_adds(b, "SELECT ");
+        add_edge_step(b, q, q->want_parent);
+        return;
+    }
+    buf_adds(b, "WITH RECURSIVE fkpurge_sub (k, p) AS (SELECT ");
+    add_edge_step(b, q, 1);
+    buf_adds(b, " UNION SELECT ");
+    add_edge_columns(b, q, 1);
+    buf_adds(b, " FROM main.");
+    add_ident(b, q->table);
+    buf_adds(b, " AS c JOIN fkpurge_sub AS s ON c.");
+    add_ident(b, q->match_col);
+    buf_adds(b, " = s.k) SELECT k");
+    buf_adds(b, q->want_parent ? ", p FROM fkpurge_sub" : " FROM fkpurge_sub");
+}
+
 /* Push column c of the current row as a key, in the type SQLite stored it. */
 static int push_value(sqlite3_stmt *st, int c, struct fp_keys *out)
 {
@@ -581,9 +608,8 @@ static int push_value(sqlite3_stmt *st, int c, struct fp_keys *out)
                           (size_t)sqlite3_column_bytes(st, c));
 }
 
-static int sqlite_select_keys(struct fp_db *db, const struct fp_keyq *q,
-                              const struct fp_keys *in, fp_keys_cb cb, void *ctx,
-                              struct fp_error *err)
+static int sqlite_select_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                              fp_keys_cb cb, void *ctx, struct fp_error *err)
 {
     struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
     struct fp_buf sql = FP_BUF_INIT, arr = FP_BUF_INIT;
@@ -599,8 +625,7 @@ static int sqlite_select_keys(struct fp_db *db, const struct fp_keyq *q,
         goto out;
     }
     if (sqlite3_prepare_v2(sq->db, sql.p, -1, &st, NULL) != SQLITE_OK) {
-        sqlite_fail(sq, q->where ? "selecting the rows to purge" : "finding referencing rows",
-                    err);
+        sqlite_fail(sq, q->where ? "selecting the rows to purge" : "finding referencing rows", err);
         /* SQLite has no SQLSTATE; a statement it cannot prepare is class 42's kind of error. */
         snprintf(sq->base.sqlstate, sizeof sq->base.sqlstate, "42000");
         goto out;

@@ -30,8 +30,8 @@ struct plan_args {
 
 static int parse_args(int argc, char **argv, struct plan_args *a, struct fp_error *err)
 {
-    static const char *const flags[] = {"--model", "--db", "--table", "--where", "--pk-file",
-                                        "--format"};
+    static const char *const flags[] = {"--model", "--db",      "--table",
+                                        "--where", "--pk-file", "--format"};
     const char **slots[] = {&a->model,      &a->db,           &a->root.table,
                             &a->root.where, &a->root.pk_file, &a->format};
 
@@ -56,7 +56,9 @@ static int parse_args(int argc, char **argv, struct plan_args *a, struct fp_erro
     }
     if (!a->model || !a->db || !a->root.table)
         return fp_error_set(err, FP_EINPUT, "plan: %s is required",
-                            !a->model ? "--model" : !a->db ? "--db" : "--table");
+                            !a->model ? "--model"
+                            : !a->db  ? "--db"
+                                      : "--table");
     if (!a->root.where == !a->root.pk_file)
         return fp_error_set(err, FP_EINPUT, "plan: give exactly one of --where and --pk-file");
     return 0;

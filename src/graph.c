@@ -65,7 +65,8 @@ static int is_hard(enum fp_policy policy)
 static int group_by_scc(struct fp_graph *g, const size_t *hard_of)
 {
     size_t n = g->model->ntables, *next = alloc_array(g->nscc, sizeof *next);
-    size_t *by_hard = alloc_array(n, sizeof *by_hard), *hard_next = alloc_array(n, sizeof *hard_next);
+    size_t *by_hard = alloc_array(n, sizeof *by_hard),
+           *hard_next = alloc_array(n, sizeof *hard_next);
     int rc = -1;
 
     g->scc_tables = alloc_array(n, sizeof *g->scc_tables);
@@ -100,9 +101,9 @@ out:
  * get lower numbers than their parents: the numbering is a deletion order.
  */
 struct scc {
-    size_t *of;   /* component of each table */
-    size_t *size; /* tables per component */
-    size_t n;     /* components */
+    size_t *of;    /* component of each table */
+    size_t *size;  /* tables per component */
+    size_t n;      /* components */
     size_t cycles; /* components of two or more tables */
 };
 

@@ -25,9 +25,10 @@ enum {
 
 /* Statements prepared once and reset between uses. */
 static const char *const journal_stmt_sql[ST_COUNT] = {
-    [ST_ADD_DOOMED] = "INSERT OR IGNORE INTO doomed (tbl, key, seq) VALUES (?1, ?2, ?3)",
+    [ST_ADD_DOOMED] = "INSERT OR IGNORE INTO doomed (tbl, key, seq, via) "
+                      "VALUES (?1, ?2, ?3, ?4)",
     [ST_ADD_REF] = "INSERT OR IGNORE INTO ref (edge, key) VALUES (?1, ?2)",
-    [ST_DOOMED_AFTER] = "SELECT seq, key FROM doomed WHERE tbl = ?1 AND seq > ?2 "
+    [ST_DOOMED_AFTER] = "SELECT seq, key, via FROM doomed WHERE tbl = ?1 AND seq > ?2 "
                         "ORDER BY seq LIMIT ?3",
     [ST_COUNT_DOOMED] = "SELECT count(*) FROM doomed WHERE tbl = ?1",
     [ST_COUNT_REFS] = "SELECT count(*) FROM ref WHERE edge = ?1",
@@ -48,8 +49,7 @@ struct fp_journal {
 
 static int journal_fail(struct fp_journal *j, struct fp_error *err, const char *what)
 {
-    return fp_error_set(err, FP_EINPUT, "journal %s: %s: %s", j->path, what,
-                        sqlite3_errmsg(j->db));
+    return fp_error_set(err, FP_EINPUT, "journal %s: %s: %s", j->path, what, sqlite3_errmsg(j->db));
 }
 
 const char *journal_path(const struct fp_journal *j)
@@ -77,8 +77,8 @@ static int create_private_file(const char *path, struct fp_error *err)
 static int journal_prepare(struct fp_journal *j, struct fp_error *err)
 {
     for (int i = 0; i < ST_COUNT; i++)
-        if (sqlite3_prepare_v3(j->db, journal_stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-                               &j->st[i], NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v3(j->db, journal_stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &j->st[i],
+                               NULL) != SQLITE_OK)
             return journal_fail(j, err, "prepare");
     return 0;
 }
@@ -111,8 +111,8 @@ int journal_create(const char *path, struct fp_journal **out, struct fp_error *e
                      path ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
                           : "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;",
                      NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(j->db, "PRAGMA cache_size=-8192; PRAGMA temp_store=FILE;", NULL, NULL,
-                     NULL) != SQLITE_OK ||
+        sqlite3_exec(j->db, "PRAGMA cache_size=-8192; PRAGMA temp_store=FILE;", NULL, NULL, NULL) !=
+            SQLITE_OK ||
         sqlite3_exec(j->db, journal_sql, NULL, NULL, NULL) != SQLITE_OK) {
         journal_fail(j, err, "create");
         goto out;
@@ -166,14 +166,13 @@ static int step_done(struct fp_journal *j, sqlite3_stmt *st, struct fp_error *er
     return 0;
 }
 
-int journal_set_meta(struct fp_journal *j, const char *key, const char *value,
-                     struct fp_error *err)
+int journal_set_meta(struct fp_journal *j, const char *key, const char *value, struct fp_error *err)
 {
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", -1,
+                           &st, NULL) != SQLITE_OK)
         return journal_fail(j, err, "prepare");
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
@@ -187,8 +186,8 @@ int journal_add_table(struct fp_journal *j, size_t id, const char *name, struct 
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(j->db, "INSERT INTO tbl (id, name) VALUES (?1, ?2)", -1, &st,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(j->db, "INSERT INTO tbl (id, name) VALUES (?1, ?2)", -1, &st, NULL) !=
+        SQLITE_OK)
         return journal_fail(j, err, "prepare");
     sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
@@ -215,13 +214,17 @@ static int push_column_key(sqlite3_stmt *st, int col, struct fp_keys *out)
 }
 
 int journal_add_doomed(struct fp_journal *j, size_t tbl, const struct fp_keys *k, size_t i,
-                       int *added, struct fp_error *err)
+                       long via, int *added, struct fp_error *err)
 {
     sqlite3_stmt *st = j->st[ST_ADD_DOOMED];
 
     sqlite3_bind_int64(st, 1, (sqlite3_int64)tbl);
     bind_key(st, 2, k, i);
     sqlite3_bind_int64(st, 3, j->next_seq);
+    if (via >= 0)
+        sqlite3_bind_int64(st, 4, via);
+    else
+        sqlite3_bind_null(st, 4);
     if (step_done(j, st, err) < 0)
         return -1;
     *added = sqlite3_changes(j->db) > 0;
@@ -256,6 +259,8 @@ int journal_doomed_after(struct fp_journal *j, size_t tbl, long long *seq, size_
             sqlite3_reset(st);
             return fp_error_set(err, FP_EINPUT, "out of memory");
         }
+        out->v[out->n - 1].tag =
+            sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : (long)sqlite3_column_int64(st, 2);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
@@ -284,8 +289,8 @@ int journal_count_doomed(struct fp_journal *j, size_t tbl, long long *n, struct 
     return step_count(j, st, n, err);
 }
 
-int journal_refs(struct fp_journal *j, size_t edge, size_t child, int only_surviving,
-                 long long *n, struct fp_keys *sample, size_t limit, struct fp_error *err)
+int journal_refs(struct fp_journal *j, size_t edge, size_t child, int only_surviving, long long *n,
+                 struct fp_keys *sample, size_t limit, struct fp_error *err)
 {
     sqlite3_stmt *st = j->st[only_surviving ? ST_COUNT_SURVIVING_REFS : ST_COUNT_REFS];
     int rc;

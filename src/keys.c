@@ -42,6 +42,7 @@ int keys_push_int(struct fp_keys *k, long long v)
     slot->kind = FP_KEY_INT;
     slot->i = v;
     slot->off = slot->len = 0;
+    slot->tag = -1;
     k->n++;
     return 0;
 }
@@ -61,6 +62,7 @@ int keys_push_text(struct fp_keys *k, const char *s, size_t len)
     slot->i = 0;
     slot->off = off;
     slot->len = len;
+    slot->tag = -1;
     k->n++;
     return 0;
 }

@@ -19,9 +19,10 @@
 /* What a chunk of keys streamed from the database turns into. */
 struct sink {
     struct fp_journal *j;
-    size_t target;     /* table (doomed) or edge (ref) */
-    int doomed;        /* 1: doomed keys of table target; 0: refs of edge target */
-    long long rows;    /* keys received */
+    size_t target;  /* table (doomed) or edge (ref) */
+    int doomed;     /* 1: doomed keys of table target; 0: refs of edge target */
+    long via;       /* the edge walked, -1 for the root selection */
+    long long rows; /* keys received */
     struct fp_progress *progress;
 };
 
@@ -34,7 +35,7 @@ static int sink_keys(void *ctx, const struct fp_keys *chunk, const struct fp_key
     (void)parents;
     for (size_t i = 0; i < chunk->n; i++) {
         if (s->doomed) {
-            if (journal_add_doomed(s->j, s->target, chunk, i, &added, err) < 0)
+            if (journal_add_doomed(s->j, s->target, chunk, i, s->via, &added, err) < 0)
                 return -1;
             if (added)
                 progress_add(s->progress, 1);
@@ -47,8 +48,8 @@ static int sink_keys(void *ctx, const struct fp_keys *chunk, const struct fp_key
 }
 
 /* The query for the keys of table t (its primary key, else the row address). */
-static void keyq_for_table(struct fp_keyq *q, const struct fp_model *m,
-                           const struct fp_resolved *r, size_t t)
+static void keyq_for_table(struct fp_keyq *q, const struct fp_model *m, const struct fp_resolved *r,
+                           size_t t)
 {
     memset(q, 0, sizeof *q);
     q->schema = r->tables[t].schema;
@@ -58,8 +59,8 @@ static void keyq_for_table(struct fp_keyq *q, const struct fp_model *m,
 }
 
 /* The query for the rows of e's child that reference the parent keys given. */
-static void keyq_for_edge(struct fp_keyq *q, const struct fp_model *m,
-                          const struct fp_resolved *r, size_t edge)
+static void keyq_for_edge(struct fp_keyq *q, const struct fp_model *m, const struct fp_resolved *r,
+                          size_t edge)
 {
     const struct fp_edge *e = &m->edges[edge];
     const struct fp_table *parent = &m->tables[e->parent];
@@ -75,6 +76,7 @@ static void keyq_for_edge(struct fp_keyq *q, const struct fp_model *m,
         q->via_key = parent->pk;
         q->match_type = r->tables[e->parent].pk_type;
     }
+    q->recursive = e->child == e->parent && e->policy == FP_CASCADE && !q->via_table;
 }
 
 static enum fp_pk_syntax pk_syntax(enum fp_db_kind kind, const struct fp_rtable *rt)
@@ -86,9 +88,22 @@ static enum fp_pk_syntax pk_syntax(enum fp_db_kind kind, const struct fp_rtable 
     return FP_PK_TEXT;
 }
 
+/*
+ * The keys of batch not found by the recursive edge itself: those came with
+ * their whole subtree through it already.
+ */
+static int unwalked(const struct fp_keys *batch, size_t edge, struct fp_keys *out)
+{
+    keys_reset(out);
+    for (size_t i = 0; i < batch->n; i++)
+        if (batch->v[i].tag != (long)edge && keys_push_key(out, batch, i) < 0)
+            return -1;
+    return 0;
+}
+
 /* Root keys from --pk-file: checked line by line, kept only where the row exists. */
-static int collect_pk_file(struct fp_db *db, const struct fp_plan *p,
-                           const struct fp_resolved *r, struct sink *s, struct fp_error *err)
+static int collect_pk_file(struct fp_db *db, const struct fp_plan *p, const struct fp_resolved *r,
+                           struct sink *s, struct fp_error *err)
 {
     const struct fp_table *t = &p->model->tables[p->root_table];
     struct fp_keys batch = FP_KEYS_INIT;
@@ -158,12 +173,12 @@ static int collect_walk(struct fp_db *db, struct fp_plan *p, const struct fp_gra
                         struct fp_progress *progress, struct fp_error *err)
 {
     const struct fp_model *m = p->model;
-    struct fp_keys batch = FP_KEYS_INIT;
+    struct fp_keys batch = FP_KEYS_INIT, fresh = FP_KEYS_INIT;
     long long *seq = calloc(m->ntables, sizeof *seq);
     int rc = -1, again = 1;
 
     if (!seq)
-        return fp_error_set(err, FP_EINPUT, "out of memory");
+        goto oom;
     while (again) {
         again = 0;
         for (size_t k = m->ntables; k-- > 0;) {
@@ -181,12 +196,21 @@ static int collect_walk(struct fp_db *db, struct fp_plan *p, const struct fp_gra
                 for (size_t x = first; x < last; x++) {
                     size_t edge = g->by_parent[x];
                     const struct fp_edge *e = &m->edges[edge];
-                    struct sink s = {j, e->policy == FP_CASCADE ? e->child : edge,
-                                     e->policy == FP_CASCADE, 0, progress};
+                    struct sink s = {j,
+                                     e->policy == FP_CASCADE ? e->child : edge,
+                                     e->policy == FP_CASCADE,
+                                     (long)edge,
+                                     0,
+                                     progress};
+                    const struct fp_keys *in = &batch;
                     struct fp_keyq q;
 
                     keyq_for_edge(&q, m, r, edge);
-                    if (db_select_keys(db, &q, &batch, sink_keys, &s, err) < 0)
+                    if (q.recursive && unwalked(&batch, edge, &fresh) < 0)
+                        goto oom;
+                    if (q.recursive)
+                        in = &fresh;
+                    if (in->n && db_select_keys(db, &q, in, sink_keys, &s, err) < 0)
                         goto out;
                     p->refs[edge] += s.rows;
                 }
@@ -194,8 +218,12 @@ static int collect_walk(struct fp_db *db, struct fp_plan *p, const struct fp_gra
         }
     }
     rc = 0;
+    goto out;
+oom:
+    fp_error_set(err, FP_EINPUT, "out of memory");
 out:
     keys_free(&batch);
+    keys_free(&fresh);
     free(seq);
     return rc;
 }
@@ -229,8 +257,7 @@ static int check(struct fp_plan *p, struct fp_journal *j, struct fp_error *err)
         case FP_RESTRICT:
             /* Django: protect refuses even rows the purge deletes; restrict only survivors. */
             if (journal_refs(j, i, e->child, e->policy == FP_RESTRICT, &b->rows,
-                             m->tables[e->child].pk ? &b->sample : NULL, FP_PLAN_SAMPLE,
-                             err) < 0)
+                             m->tables[e->child].pk ? &b->sample : NULL, FP_PLAN_SAMPLE, err) < 0)
                 return -1;
             if (b->rows == 0)
                 break;
@@ -290,8 +317,8 @@ static int plan_root(struct fp_plan *p, const struct fp_plan_root *root, struct 
 
     p->root = *root;
     if (t < 0)
-        return fp_error_set(err, FP_EINPUT, "--table: no table '%s' in the model %s",
-                            root->table, p->model->path);
+        return fp_error_set(err, FP_EINPUT, "--table: no table '%s' in the model %s", root->table,
+                            p->model->path);
     if (!p->model->tables[t].pk)
         return fp_error_set(err, FP_EINPUT,
                             "--table: table '%s' has no primary key in the model, so it cannot "
@@ -327,7 +354,7 @@ int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_g
     in_snapshot = 1;
 
     {
-        struct sink s = {j, p->root_table, 1, 0, progress};
+        struct sink s = {j, p->root_table, 1, -1, 0, progress};
         struct fp_keyq q;
 
         keyq_for_table(&q, model, r, p->root_table);

@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define TTY_INTERVAL 0.2   /* seconds between redraws on a terminal */
+#define TTY_INTERVAL   0.2 /* seconds between redraws on a terminal */
 #define PLAIN_INTERVAL 5.0 /* seconds between lines in a log */
 
 static int quiet_all;

@@ -5,8 +5,7 @@
 
 #include "fkpurge/buf.h"
 
-int report_parse_format(const char *text, int allow_dot, enum fp_format *out,
-                        struct fp_error *err)
+int report_parse_format(const char *text, int allow_dot, enum fp_format *out, struct fp_error *err)
 {
     if (strcmp(text, "text") == 0)
         *out = FP_FORMAT_TEXT;
@@ -212,8 +211,7 @@ static void report_dot(struct fp_buf *b, const struct fp_plan *p)
     buf_free(&label);
 }
 
-int report_plan(FILE *out, const struct fp_plan *plan, enum fp_format format,
-                struct fp_error *err)
+int report_plan(FILE *out, const struct fp_plan *plan, enum fp_format format, struct fp_error *err)
 {
     struct fp_buf b = FP_BUF_INIT;
     int rc = 0;

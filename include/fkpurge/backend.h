@@ -69,9 +69,12 @@ struct fp_catalog {
  *   via:   SELECT c.key FROM table c JOIN via_table p ON c.match_col = p.via_col
  *          WHERE p.via_key = ANY(keys given)     (a reference to a non-key unique column)
  * With want_parent, each row also carries the parent key it was found by.
+ * With recursive (an edge from a table to itself, matching its primary key),
+ * the rows found are followed down the same edge until no new row appears:
+ * the whole subtree in one query.
  */
 struct fp_keyq {
-    const char *schema;     /* NULL: the connection's default */
+    const char *schema; /* NULL: the connection's default */
     const char *table;
     const char *key_col;    /* NULL: the row's physical address (ctid, rowid) */
     int key_is_int;         /* PostgreSQL: return keys as integers */
@@ -81,6 +84,7 @@ struct fp_keyq {
     const char *via_schema, *via_table, *via_col, *via_key;
     int want_parent;
     int parent_is_int;
+    int recursive;
 };
 
 /*

@@ -16,7 +16,10 @@ struct fp_buf {
     int oom;
 };
 
-#define FP_BUF_INIT {NULL, 0, 0, 0}
+#define FP_BUF_INIT                                                                                \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 void buf_reset(struct fp_buf *b); /* empty it, keep the memory */
 void buf_free(struct fp_buf *b);
@@ -40,7 +43,10 @@ struct fp_strlist {
     size_t n;
 };
 
-#define FP_STRLIST_INIT {NULL, 0}
+#define FP_STRLIST_INIT                                                                            \
+    {                                                                                              \
+        NULL, 0                                                                                    \
+    }
 
 /* Append a formatted string; -1 when out of memory. */
 int strlist_addf(struct fp_strlist *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

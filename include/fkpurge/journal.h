@@ -41,9 +41,12 @@ int journal_set_meta(struct fp_journal *j, const char *key, const char *value,
 /* Record the name of model table id. */
 int journal_add_table(struct fp_journal *j, size_t id, const char *name, struct fp_error *err);
 
-/* Record key i of k as doomed in table tbl; *added is 1 if it was new. */
+/*
+ * Record key i of k as doomed in table tbl, found by walking edge via (-1:
+ * a root); *added is 1 if it was new.
+ */
 int journal_add_doomed(struct fp_journal *j, size_t tbl, const struct fp_keys *k, size_t i,
-                       int *added, struct fp_error *err);
+                       long via, int *added, struct fp_error *err);
 
 /* Record key i of k (a row of the edge's child table) as referencing a doomed row via edge. */
 int journal_add_ref(struct fp_journal *j, size_t edge, const struct fp_keys *k, size_t i,
@@ -51,7 +54,8 @@ int journal_add_ref(struct fp_journal *j, size_t edge, const struct fp_keys *k, 
 
 /*
  * Read up to limit doomed keys of table tbl discovered after *seq, in
- * discovery order, into out (reset first), and advance *seq past them.
+ * discovery order, into out (reset first), and advance *seq past them. Each
+ * key's tag is the edge that found it, -1 for a root.
  */
 int journal_doomed_after(struct fp_journal *j, size_t tbl, long long *seq, size_t limit,
                          struct fp_keys *out, struct fp_error *err);
@@ -64,7 +68,7 @@ int journal_count_doomed(struct fp_journal *j, size_t tbl, long long *n, struct 
  * into *n and put up to limit of them, smallest first, in sample (which may
  * be NULL). With only_surviving, rows themselves doomed are left out.
  */
-int journal_refs(struct fp_journal *j, size_t edge, size_t child, int only_surviving,
-                 long long *n, struct fp_keys *sample, size_t limit, struct fp_error *err);
+int journal_refs(struct fp_journal *j, size_t edge, size_t child, int only_surviving, long long *n,
+                 struct fp_keys *sample, size_t limit, struct fp_error *err);
 
 #endif

@@ -24,6 +24,7 @@ struct fp_key {
     long long i; /* FP_KEY_INT */
     size_t off;  /* FP_KEY_TEXT: offset of the text in the arena */
     size_t len;  /* FP_KEY_TEXT: its length (the text may hold no NUL) */
+    long tag;    /* what the producer says of it (the journal: the edge that found it), or -1 */
 };
 
 struct fp_keys {
@@ -32,7 +33,10 @@ struct fp_keys {
     struct fp_buf arena;
 };
 
-#define FP_KEYS_INIT {NULL, 0, 0, FP_BUF_INIT}
+#define FP_KEYS_INIT                                                                               \
+    {                                                                                              \
+        NULL, 0, 0, FP_BUF_INIT                                                                    \
+    }
 
 void keys_reset(struct fp_keys *k); /* empty it, keep the memory */
 void keys_free(struct fp_keys *k);

@@ -26,10 +26,10 @@ enum fp_policy {
 #define FP_NPOLICIES 6
 
 struct fp_table {
-    char *name;   /* as written in the model: "table" or "schema.table" */
-    char *schema; /* the schema part, else the model's default schema, else NULL */
+    char *name;    /* as written in the model: "table" or "schema.table" */
+    char *schema;  /* the schema part, else the model's default schema, else NULL */
     char *relname; /* the table part */
-    char *pk;     /* primary key column, NULL for a keyless leaf */
+    char *pk;      /* primary key column, NULL for a keyless leaf */
     int line, col; /* where the table is named in the model file */
 };
 
@@ -45,10 +45,10 @@ struct fp_edge {
 };
 
 struct fp_model {
-    char *path;    /* the file name used in messages */
-    char *text;    /* the whole model text, kept for the journal */
+    char *path; /* the file name used in messages */
+    char *text; /* the whole model text, kept for the journal */
     size_t text_len;
-    char *schema;  /* default schema, NULL when absent */
+    char *schema; /* default schema, NULL when absent */
     struct fp_table *tables;
     size_t ntables;
     struct fp_edge *edges; /* in file order: table by table, key by key */

@@ -32,8 +32,8 @@ struct fp_plan_root {
 };
 
 struct fp_blocker {
-    size_t edge;          /* the protect or restrict edge */
-    long long rows;       /* rows that block */
+    size_t edge;           /* the protect or restrict edge */
+    long long rows;        /* rows that block */
     struct fp_keys sample; /* up to FP_PLAN_SAMPLE of them, smallest first */
 };
 
@@ -41,11 +41,11 @@ struct fp_plan {
     const struct fp_model *model; /* borrowed */
     struct fp_plan_root root;     /* borrowed strings */
     size_t root_table;
-    long long *deleted;  /* by table: rows deleted */
-    long long *updated;  /* by edge: rows set to NULL or default (set_null/set_default) */
-    long long *refs;     /* by edge: rows referencing a deleted row through it */
+    long long *deleted;   /* by table: rows deleted */
+    long long *updated;   /* by edge: rows set to NULL or default (set_null/set_default) */
+    long long *refs;      /* by edge: rows referencing a deleted row through it */
     long long *survivors; /* by edge: such rows not deleted themselves */
-    size_t *order;       /* tables touched, in the order they are deleted (children first) */
+    size_t *order;        /* tables touched, in the order they are deleted (children first) */
     size_t norder;
     struct fp_blocker *blocked;
     size_t nblocked;

@@ -18,11 +18,9 @@ enum fp_format {
 };
 
 /* Parse a --format value; allow_dot says whether the command has a graph form. */
-int report_parse_format(const char *text, int allow_dot, enum fp_format *out,
-                        struct fp_error *err);
+int report_parse_format(const char *text, int allow_dot, enum fp_format *out, struct fp_error *err);
 
 /* Write plan to out in format. Returns 0, or -1 with err set (out of memory). */
-int report_plan(FILE *out, const struct fp_plan *plan, enum fp_format format,
-                struct fp_error *err);
+int report_plan(FILE *out, const struct fp_plan *plan, enum fp_format format, struct fp_error *err);
 
 #endif
