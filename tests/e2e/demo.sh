@@ -13,6 +13,8 @@ run env FKPURGE="$FKPURGE" FKPURGE_DEMO_DIR="$T/demo" FKPURGE_DEMO_SF=$SF \
 expect_rc 0 "scripts/demo; stdout: $(tail -20 "$T/out")"
 expect_grep "valid model" "$T/out"
 expect_grep "yes: introspect found exactly the graph of examples/bench.yaml" "$T/out"
+expect_grep "^totals: " "$T/out"
+[ -s "$T/demo/plan.svg" ] || fail "scripts/demo drew no plan.svg"
 [ -s "$T/demo/shop.db" ] || fail "scripts/demo made no $T/demo/shop.db"
 
 # --- the SQLite shop has the documented shape -----------------------------
