@@ -30,7 +30,7 @@ Usage:
 
 Seeds: "1-25", "7", "1,5,9-12". For thousands: --seeds 1-5000 (about 0.3 s a seed).
 Environment: FKPURGE (the binary, default for --fkpurge); PG* for the PostgreSQL server;
-FKPURGE_DIFF_ORDER=lenient (default for --order) accepts any table order inside a model cycle.
+FKPURGE_DIFF_ORDER gives --order its default (strict when unset).
 """
 
 import argparse
