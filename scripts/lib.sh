@@ -11,12 +11,13 @@ FKPURGE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck disable=SC2034 # used by the scripts that source this file
 PYTHON=/usr/bin/python3
 
-# Debian packages the build, the tests, the demo and the benchmarks need.
+# Debian packages the build, the tests, the demo and the benchmarks need
+# (python3-psycopg2: the PostgreSQL oracle of tests/diff).
 FKPURGE_PACKAGES=(
     cmake gcc make pkg-config
     libpq-dev libsqlite3-dev libyaml-dev
     postgresql postgresql-common sqlite3
-    python3 python3-jsonschema python3-yaml
+    python3 python3-jsonschema python3-yaml python3-psycopg2
     graphviz
 )
 
