@@ -1,0 +1,154 @@
+"""scripts/bench-util.py — the parts of scripts/bench that are easier in Python.
+
+    bench-util.py time OUT ERR [--kill-after SECONDS] -- CMD [ARG...]
+        Runs CMD with stdout to OUT and stderr to ERR and prints
+        "SECONDS PEAK_RSS_KIB EXIT_STATUS": wall time on the monotonic clock,
+        the peak resident set size of CMD (getrusage(RUSAGE_CHILDREN) of this
+        process, whose only child is CMD: the interpreter itself is not counted)
+        and CMD's exit status (negative: killed by that signal). With
+        --kill-after, CMD gets SIGKILL after that many seconds if still running.
+
+    bench-util.py expect BEFORE_STATE AFTER_STATE
+        From two end-state files of scripts/bench (lines "TABLE rows=N ..." and
+        "nulled TABLE.COLUMN N"), prints what the purge did, one fact a line:
+        "deleted TABLE N", "updated TABLE COLUMN N", "totals DELETED UPDATED".
+
+    bench-util.py check JSON EXPECT
+        Compares the JSON of `fkpurge plan|run --format json` with an expect
+        file: prints one line per difference and exits 1 if there is any.
+
+    bench-util.py field JSON KEY[.KEY...]...
+        Prints the first of the given (dotted) keys present in the JSON object,
+        or nothing.
+"""
+
+import json
+import resource
+import signal
+import subprocess
+import sys
+import time
+
+
+def cmd_time(args):
+    out, err, rest = args[0], args[1], args[2:]
+    kill_after = None
+    if rest and rest[0] == "--kill-after":
+        kill_after = float(rest[1])
+        rest = rest[2:]
+    if rest and rest[0] == "--":
+        rest = rest[1:]
+    with open(out, "wb") as fout, open(err, "wb") as ferr:
+        t0 = time.monotonic()
+        proc = subprocess.Popen(rest, stdout=fout, stderr=ferr)
+        try:
+            rc = proc.wait(timeout=kill_after)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGKILL)
+            rc = proc.wait()
+        t1 = time.monotonic()
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+    print("%.3f %d %d" % (t1 - t0, peak_kib, rc))
+
+
+def read_state(path):
+    """TABLE -> rows, and (TABLE, COLUMN) -> rows nulled, from a state file."""
+    rows, nulled = {}, {}
+    with open(path) as f:
+        for line in f:
+            words = line.split()
+            if not words:
+                continue
+            if words[0] == "nulled":
+                table, column = words[1].rsplit(".", 1)
+                nulled[(table, column)] = int(words[2])
+            else:
+                fields = dict(w.split("=", 1) for w in words[1:])
+                rows[words[0]] = int(fields["rows"])
+    return rows, nulled
+
+
+def cmd_expect(args):
+    before, _ = read_state(args[0])
+    after, nulled = read_state(args[1])
+    deleted_total = updated_total = 0
+    for table, n in before.items():
+        print("deleted %s %d" % (table, n - after[table]))
+        deleted_total += n - after[table]
+    for (table, column), n in sorted(nulled.items()):
+        print("updated %s %s %d" % (table, column, n))
+        updated_total += n
+    print("totals %d %d" % (deleted_total, updated_total))
+
+
+def read_expect(path):
+    deleted, updated, totals = {}, {}, None
+    with open(path) as f:
+        for line in f:
+            w = line.split()
+            if w[0] == "deleted":
+                deleted[w[1]] = int(w[2])
+            elif w[0] == "updated":
+                updated[(w[1], w[2])] = int(w[3])
+            elif w[0] == "totals":
+                totals = (int(w[1]), int(w[2]))
+    return deleted, updated, totals
+
+
+def cmd_check(args):
+    with open(args[0]) as f:
+        doc = json.load(f)
+    deleted, updated, totals = read_expect(args[1])
+    problems = []
+    seen_deleted, seen_updated = {}, {}
+    for t in doc.get("tables", []):
+        seen_deleted[t["table"]] = seen_deleted.get(t["table"], 0) + t.get("deleted", 0)
+        for column, n in (t.get("updated") or {}).items():
+            key = (t["table"], column)
+            seen_updated[key] = seen_updated.get(key, 0) + n
+    for table in sorted(set(deleted) | set(seen_deleted)):
+        want, got = deleted.get(table, 0), seen_deleted.get(table, 0)
+        if want != got:
+            problems.append("%s: %d deleted, native deleted %d" % (table, got, want))
+    for key in sorted(set(updated) | set(seen_updated)):
+        want, got = updated.get(key, 0), seen_updated.get(key, 0)
+        if want != got:
+            problems.append("%s.%s: %d updated, native updated %d" % (key + (got, want)))
+    t = doc.get("totals", {})
+    got_totals = (t.get("deleted"), t.get("updated"))
+    if got_totals != totals:
+        problems.append("totals: %s deleted, %s updated; native: %d deleted, %d updated"
+                        % (got_totals + totals))
+    if t.get("blocked"):
+        problems.append("totals: %s blocked" % t["blocked"])
+    for p in problems:
+        print(p)
+    return 1 if problems else 0
+
+
+def cmd_field(args):
+    with open(args[0]) as f:
+        doc = json.load(f)
+    for dotted in args[1:]:
+        v = doc
+        for k in dotted.split("."):
+            if not isinstance(v, dict) or k not in v:
+                v = None
+                break
+            v = v[k]
+        if v is not None:
+            print(v)
+            return 0
+    return 0
+
+
+def main():
+    cmds = {"time": cmd_time, "expect": cmd_expect, "check": cmd_check, "field": cmd_field}
+    if len(sys.argv) < 2 or sys.argv[1] not in cmds:
+        sys.stderr.write(__doc__)
+        return 2
+    return cmds[sys.argv[1]](sys.argv[2:]) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
