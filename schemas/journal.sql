@@ -18,6 +18,18 @@ CREATE TABLE tbl (
     name  TEXT NOT NULL
 );
 
+-- The model's edges, by their index in the model. cyclic: the edge joins
+-- two tables of one cycle (or a table to itself), so the rows it links are
+-- ordered by level.
+CREATE TABLE edge (
+    id      INTEGER PRIMARY KEY,
+    child   INTEGER NOT NULL,
+    parent  INTEGER NOT NULL,
+    "column" TEXT NOT NULL,
+    policy  TEXT NOT NULL,
+    cyclic  INTEGER NOT NULL
+);
+
 -- Every row the purge deletes. key is the primary key value (integer or
 -- text, as the database gave it); for a table without a primary key it is
 -- the row's physical address (ctid, rowid), valid only inside the plan's
@@ -25,14 +37,26 @@ CREATE TABLE tbl (
 -- table's keys in seq order, so rows found late are walked late. via is the
 -- edge whose walk found the row (NULL for a root): a row found by following
 -- a table's reference to itself all the way down needs no second walk of it.
+--
+-- level orders the rows of a cycle of tables (or of a table referencing
+-- itself): a row goes after every doomed row that references it through the
+-- cycle, so level is the length of the longest chain of such references
+-- below it (0 elsewhere). done is 1 once the batch deleting it committed.
 CREATE TABLE doomed (
-    tbl   INTEGER NOT NULL,
-    key   NOT NULL,
-    seq   INTEGER NOT NULL,
-    via   INTEGER,
+    tbl     INTEGER NOT NULL,
+    key     NOT NULL,
+    seq     INTEGER NOT NULL,
+    via     INTEGER,
+    level   INTEGER NOT NULL DEFAULT 0,
+    pending INTEGER,
+    done    INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (tbl, key)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX doomed_by_seq ON doomed (tbl, seq);
+CREATE INDEX doomed_todo ON doomed (tbl, level, seq) WHERE done = 0;
+-- pending counts the doomed rows still to be levelled that reference a row
+-- of a cyclic table (NULL in other tables); 0 once the row has its level.
+CREATE INDEX doomed_levelling ON doomed (pending, level) WHERE pending IS NOT NULL;
 
 -- Rows that reference a doomed row through a set_null, set_default,
 -- protect, restrict or do_nothing edge (by the edge's index in the model).
@@ -41,3 +65,51 @@ CREATE TABLE ref (
     key   NOT NULL,
     PRIMARY KEY (edge, key)
 ) WITHOUT ROWID;
+
+-- Inside a cycle of tables: which doomed row references which, and through
+-- which edge (ckey is a row of the edge's child table, pkey of its parent).
+-- broken marks a set_null/set_default reference that a cycle of rows forces
+-- to be nulled before its parent goes, instead of deleting the child first.
+CREATE TABLE link (
+    edge    INTEGER NOT NULL,
+    ckey    NOT NULL,
+    pkey    NOT NULL,
+    broken  INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (edge, ckey)
+) WITHOUT ROWID;
+CREATE INDEX link_by_parent ON link (edge, pkey);
+
+-- Execution, one transaction at a time. A batch is the doomed rows of one
+-- table and level with seq in [seq_lo, seq_hi] not yet done. Its intent is
+-- committed here before the database commits it, its end after: on resume a
+-- batch still in 'intent' is replayed, which is harmless since every
+-- statement of a batch is by key.
+CREATE TABLE batch (
+    id       INTEGER PRIMARY KEY,
+    tbl      INTEGER NOT NULL,
+    level    INTEGER NOT NULL,
+    seq_lo   INTEGER NOT NULL,
+    seq_hi   INTEGER NOT NULL,
+    keys     INTEGER NOT NULL,
+    state    TEXT NOT NULL CHECK (state IN ('intent', 'done', 'cancelled')),
+    started  REAL NOT NULL,   -- unix time
+    finished REAL,
+    deleted  INTEGER          -- rows the batch's own transaction deleted from tbl
+);
+
+-- Rows actually changed: kind 'deleted' by table id, 'updated' by edge id.
+CREATE TABLE tally (
+    kind  TEXT NOT NULL,
+    id    INTEGER NOT NULL,
+    n     INTEGER NOT NULL,
+    PRIMARY KEY (kind, id)
+) WITHOUT ROWID;
+
+-- Every error that stopped a run, newest last.
+CREATE TABLE error (
+    id       INTEGER PRIMARY KEY,
+    at       REAL NOT NULL,   -- unix time
+    phase    TEXT NOT NULL,
+    sqlstate TEXT,
+    message  TEXT NOT NULL
+);

@@ -1,33 +1,27 @@
-/* journal.c — the purge's state file (see journal.h, schemas/journal.sql). */
-#include "fkpurge/journal.h"
+/*
+ * journal.c — the journal file: create, open, lock, header, errors (see
+ * journal.h; the schema is schemas/journal.sql, compiled in).
+ */
+#include "journal_int.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "journal_sql.h"
 
-enum {
-    ST_ADD_DOOMED,
-    ST_ADD_REF,
-    ST_DOOMED_AFTER,
-    ST_COUNT_DOOMED,
-    ST_COUNT_REFS,
-    ST_COUNT_SURVIVING_REFS,
-    ST_SAMPLE_REFS,
-    ST_SAMPLE_SURVIVING_REFS,
-    ST_COUNT
-};
+#define JOURNAL_APPLICATION_ID 1718317162 /* 'fkpj', also in schemas/journal.sql */
 
-/* Statements prepared once and reset between uses. */
+/* Every statement the journal runs more than once, by name (see journal_int.h). */
 static const char *const journal_stmt_sql[ST_COUNT] = {
-    [ST_ADD_DOOMED] = "INSERT OR IGNORE INTO doomed (tbl, key, seq, via) "
-                      "VALUES (?1, ?2, ?3, ?4)",
+    [ST_ADD_DOOMED] = "INSERT OR IGNORE INTO doomed (tbl, key, seq, via) VALUES (?1, ?2, ?3, ?4)",
     [ST_ADD_REF] = "INSERT OR IGNORE INTO ref (edge, key) VALUES (?1, ?2)",
+    [ST_ADD_LINK] = "INSERT OR IGNORE INTO link (edge, ckey, pkey) VALUES (?1, ?2, ?3)",
     [ST_DOOMED_AFTER] = "SELECT seq, key, via FROM doomed WHERE tbl = ?1 AND seq > ?2 "
                         "ORDER BY seq LIMIT ?3",
     [ST_COUNT_DOOMED] = "SELECT count(*) FROM doomed WHERE tbl = ?1",
@@ -38,18 +32,87 @@ static const char *const journal_stmt_sql[ST_COUNT] = {
     [ST_SAMPLE_SURVIVING_REFS] = "SELECT r.key FROM ref r WHERE r.edge = ?1 AND NOT EXISTS "
                                  "(SELECT 1 FROM doomed d WHERE d.tbl = ?2 AND d.key = r.key) "
                                  "ORDER BY r.key LIMIT ?3",
+    [ST_GET_META] = "SELECT value FROM meta WHERE key = ?1",
+    [ST_SET_META] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+    [ST_NEXT_KEYS] = "SELECT seq, key FROM doomed WHERE tbl = ?1 AND level = ?2 AND done = 0 "
+                     "ORDER BY seq LIMIT ?3",
+    [ST_BATCH_KEYS] = "SELECT seq, key FROM doomed WHERE tbl = ?1 AND level = ?2 AND done = 0 "
+                      "AND seq BETWEEN ?3 AND ?4 ORDER BY seq",
+    [ST_MAX_LEVEL] = "SELECT max(level) FROM doomed WHERE tbl = ?1 AND done = 0",
+    [ST_BATCH_INTENT] = "INSERT INTO batch (tbl, level, seq_lo, seq_hi, keys, state, started) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5, 'intent', ?6)",
+    [ST_BATCH_DONE] = "UPDATE batch SET state = 'done', finished = ?2, deleted = ?3 WHERE id = ?1",
+    [ST_BATCH_CANCEL] = "UPDATE batch SET state = 'cancelled', finished = ?2 WHERE id = ?1",
+    [ST_MARK_DONE] = "UPDATE doomed SET done = 1 WHERE tbl = ?1 AND level = ?2 AND done = 0 "
+                     "AND seq BETWEEN ?3 AND ?4",
+    [ST_INFLIGHT] = "SELECT id, tbl, level, seq_lo, seq_hi FROM batch WHERE state = 'intent' "
+                    "ORDER BY id LIMIT 1",
+    [ST_TALLY_ADD] = "INSERT INTO tally (kind, id, n) VALUES (?1, ?2, ?3) "
+                     "ON CONFLICT (kind, id) DO UPDATE SET n = n + excluded.n",
+    [ST_TALLY_GET] = "SELECT coalesce(sum(n), 0) FROM tally WHERE kind = ?1 AND id = ?2",
+    [ST_COUNT_DONE] = "SELECT count(*) FROM doomed WHERE tbl = ?1 AND done = 1",
+    [ST_ADD_ERROR] = "INSERT INTO error (at, phase, sqlstate, message) VALUES (?1, ?2, ?3, ?4)",
 };
 
-struct fp_journal {
-    sqlite3 *db;
-    char *path;
-    sqlite3_stmt *st[ST_COUNT];
-    long long next_seq;
-};
-
-static int journal_fail(struct fp_journal *j, struct fp_error *err, const char *what)
+sqlite3_stmt *journal_stmt(struct fp_journal *j, enum journal_stmt id, struct fp_error *err)
 {
-    return fp_error_set(err, FP_EINPUT, "journal %s: %s: %s", j->path, what, sqlite3_errmsg(j->db));
+    if (!j->st[id] && sqlite3_prepare_v3(j->db, journal_stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+                                         &j->st[id], NULL) != SQLITE_OK) {
+        journal_fail(j, err, "prepare");
+        return NULL;
+    }
+    return j->st[id];
+}
+
+int journal_fail(struct fp_journal *j, struct fp_error *err, const char *what)
+{
+    return fp_error_set(err, FP_EINPUT, "journal %s: %s: %s", j->path, what,
+                        j->db ? sqlite3_errmsg(j->db) : "cannot open");
+}
+
+int journal_step_done(struct fp_journal *j, sqlite3_stmt *st, struct fp_error *err)
+{
+    int rc = sqlite3_step(st);
+
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return journal_fail(j, err, "write");
+    return 0;
+}
+
+int journal_step_count(struct fp_journal *j, sqlite3_stmt *st, long long *n, struct fp_error *err)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW)
+        *n = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return journal_fail(j, err, "read");
+    return 0;
+}
+
+void journal_bind_key(sqlite3_stmt *st, int col, const struct fp_keys *k, size_t i)
+{
+    if (k->v[i].kind == FP_KEY_INT)
+        sqlite3_bind_int64(st, col, k->v[i].i);
+    else
+        sqlite3_bind_text(st, col, keys_text(k, i), (int)k->v[i].len, SQLITE_STATIC);
+}
+
+int journal_push_key(sqlite3_stmt *st, int col, struct fp_keys *out)
+{
+    if (sqlite3_column_type(st, col) == SQLITE_INTEGER)
+        return keys_push_int(out, sqlite3_column_int64(st, col));
+    return keys_push_text(out, (const char *)sqlite3_column_text(st, col),
+                          (size_t)sqlite3_column_bytes(st, col));
+}
+
+int journal_exec(struct fp_journal *j, const char *sql, const char *what, struct fp_error *err)
+{
+    if (sqlite3_exec(j->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return journal_fail(j, err, what);
+    return 0;
 }
 
 const char *journal_path(const struct fp_journal *j)
@@ -74,56 +137,167 @@ static int create_private_file(const char *path, struct fp_error *err)
     return 0;
 }
 
-static int journal_prepare(struct fp_journal *j, struct fp_error *err)
+/*
+ * Take the journal's lock: an flock on the file, which the kernel drops
+ * when the process dies however it dies, so a killed run never leaves a
+ * stale lock behind.
+ */
+static int lock_journal(struct fp_journal *j, struct fp_error *err)
 {
-    for (int i = 0; i < ST_COUNT; i++)
-        if (sqlite3_prepare_v3(j->db, journal_stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &j->st[i],
-                               NULL) != SQLITE_OK)
-            return journal_fail(j, err, "prepare");
+    j->lock_fd = open(j->path, O_RDWR | O_CLOEXEC);
+    if (j->lock_fd < 0)
+        return fp_error_set(err, FP_EINPUT, "journal %s: %s", j->path, strerror(errno));
+    if (flock(j->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno == EWOULDBLOCK)
+            return fp_error_set(err, FP_EINPUT,
+                                "journal %s is in use by another fkpurge process; wait for it "
+                                "to finish or stop it first",
+                                j->path);
+        return fp_error_set(err, FP_EINPUT, "journal %s: %s", j->path, strerror(errno));
+    }
     return 0;
+}
+
+static struct fp_journal *journal_new(const char *path, struct fp_error *err)
+{
+    struct fp_journal *j = calloc(1, sizeof *j);
+
+    if (!j || !(j->path = strdup(path ? path : "(temporary journal)"))) {
+        free(j);
+        fp_error_set(err, FP_EINPUT, "out of memory");
+        return NULL;
+    }
+    j->lock_fd = -1;
+    j->next_seq = 1;
+    return j;
+}
+
+/*
+ * Pragmas for the life of the handle. A bounded page cache keeps memory
+ * flat however many keys a purge collects. A real journal is WAL with full
+ * syncs: its commits are the promise resume relies on. A temporary one
+ * serves one dry run and skips the syncs.
+ */
+static int journal_pragmas(struct fp_journal *j, int temporary, struct fp_error *err)
+{
+    sqlite3_busy_timeout(j->db, 5000);
+    if (journal_exec(j, "PRAGMA cache_size = -8192; PRAGMA temp_store = FILE", "open", err) < 0)
+        return -1;
+    if (j->readonly)
+        return 0;
+    return journal_exec(j,
+                        temporary ? "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF"
+                                  : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL",
+                        "open", err);
 }
 
 int journal_create(const char *path, struct fp_journal **out, struct fp_error *err)
 {
-    struct fp_journal *j = calloc(1, sizeof *j);
-    int rc = -1;
+    struct fp_journal *j = journal_new(path, err);
+    int rc = -1, created = 0;
 
     if (!j)
-        return fp_error_set(err, FP_EINPUT, "out of memory");
-    j->path = strdup(path ? path : "(temporary journal)");
-    if (!j->path) {
-        fp_error_set(err, FP_EINPUT, "out of memory");
-        goto out;
+        return -1;
+    if (path) {
+        if (create_private_file(path, err) < 0)
+            goto out;
+        created = 1;
+        if (lock_journal(j, err) < 0)
+            goto out;
     }
-    if (path && create_private_file(path, err) < 0)
-        goto out;
     /* "" is SQLite's private on-disk temporary database, gone on close. */
     if (sqlite3_open_v2(path ? path : "", &j->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
         journal_fail(j, err, "open");
         goto out;
     }
-    /*
-     * A temporary journal serves one dry run: losing it in a crash loses
-     * nothing, so it skips the syncs. A bounded page cache keeps memory flat
-     * however many keys the purge collects.
-     */
-    if (sqlite3_exec(j->db,
-                     path ? "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                          : "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF;",
-                     NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(j->db, "PRAGMA cache_size=-8192; PRAGMA temp_store=FILE;", NULL, NULL, NULL) !=
-            SQLITE_OK ||
-        sqlite3_exec(j->db, journal_sql, NULL, NULL, NULL) != SQLITE_OK) {
-        journal_fail(j, err, "create");
+    if (journal_pragmas(j, path == NULL, err) < 0 ||
+        journal_exec(j, journal_sql, "create", err) < 0)
         goto out;
-    }
-    if (journal_prepare(j, err) < 0)
-        goto out;
-    j->next_seq = 1;
     *out = j, j = NULL, rc = 0;
 out:
-    if (j && path && j->db)
+    if (j && created)
         unlink(path);
+    journal_close(j);
+    return rc;
+}
+
+/* Read one integer pragma. */
+static int pragma_int(struct fp_journal *j, const char *sql, long long *v, struct fp_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW) {
+        *v = sqlite3_column_int64(st, 0);
+        rc = 0;
+    } else {
+        fp_error_set(err, FP_EINPUT, "%s is not an fkpurge journal: %s", j->path,
+                     sqlite3_errmsg(j->db));
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Refuse anything but a journal of this format with its tables in place. */
+static int check_journal(struct fp_journal *j, struct fp_error *err)
+{
+    long long app, version, n;
+
+    if (pragma_int(j, "PRAGMA application_id", &app, err) < 0 ||
+        pragma_int(j, "PRAGMA user_version", &version, err) < 0)
+        return -1;
+    if (app != JOURNAL_APPLICATION_ID)
+        return fp_error_set(err, FP_EINPUT,
+                            "%s is not an fkpurge journal (an SQLite file of something else)",
+                            j->path);
+    if (version != FP_JOURNAL_VERSION)
+        return fp_error_set(
+            err, FP_EINPUT, "journal %s has format version %lld; this fkpurge reads version %d%s",
+            j->path, version, FP_JOURNAL_VERSION,
+            version > FP_JOURNAL_VERSION ? " (it was written by a newer fkpurge)" : "");
+    /* Every table must be readable: a truncated file fails here, not halfway through a run. */
+    if (pragma_int(j,
+                   "SELECT (SELECT count(*) FROM meta) + (SELECT count(*) FROM tbl) + "
+                   "(SELECT count(*) FROM edge) + (SELECT count(*) FROM batch) + "
+                   "(SELECT count(*) FROM tally) + (SELECT count(*) FROM error)",
+                   &n, err) < 0 ||
+        pragma_int(j, "PRAGMA quick_check", &n, err) < 0)
+        return -1;
+    if (pragma_int(j, "SELECT coalesce(max(seq), 0) + 1 FROM doomed", &j->next_seq, err) < 0)
+        return -1;
+    return 0;
+}
+
+int journal_open(const char *path, int readonly, struct fp_journal **out, struct fp_error *err)
+{
+    struct fp_journal *j = journal_new(path, err);
+    struct stat sb;
+    int rc = -1;
+
+    if (!j)
+        return -1;
+    j->readonly = readonly;
+    /* sqlite3_open_v2 would take a directory or a missing file for an empty database. */
+    if (stat(path, &sb) < 0) {
+        fp_error_set(err, FP_EINPUT, "journal %s: %s", path, strerror(errno));
+        goto out;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        fp_error_set(err, FP_EINPUT, "journal %s: not a regular file", path);
+        goto out;
+    }
+    if ((!readonly && lock_journal(j, err) < 0))
+        goto out;
+    if (sqlite3_open_v2(path, &j->db, readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE,
+                        NULL) != SQLITE_OK) {
+        fp_error_set(err, FP_EINPUT, "journal %s: %s", path, sqlite3_errmsg(j->db));
+        goto out;
+    }
+    if (check_journal(j, err) < 0 || journal_pragmas(j, 0, err) < 0)
+        goto out;
+    *out = j, j = NULL, rc = 0;
+out:
     journal_close(j);
     return rc;
 }
@@ -137,48 +311,64 @@ void journal_close(struct fp_journal *j)
     if (j->db && !sqlite3_get_autocommit(j->db))
         sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(j->db);
+    if (j->lock_fd >= 0)
+        close(j->lock_fd); /* drops the flock */
     free(j->path);
     free(j);
 }
 
 int journal_begin(struct fp_journal *j, struct fp_error *err)
 {
-    if (sqlite3_exec(j->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return journal_fail(j, err, "begin");
-    return 0;
+    return journal_exec(j, "BEGIN IMMEDIATE", "begin", err);
 }
 
 int journal_commit(struct fp_journal *j, struct fp_error *err)
 {
-    if (sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-        return journal_fail(j, err, "commit");
-    return 0;
-}
-
-/* Step a write statement to completion, then reset it. */
-static int step_done(struct fp_journal *j, sqlite3_stmt *st, struct fp_error *err)
-{
-    int rc = sqlite3_step(st);
-
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return journal_fail(j, err, "write");
-    return 0;
+    return journal_exec(j, "COMMIT", "commit", err);
 }
 
 int journal_set_meta(struct fp_journal *j, const char *key, const char *value, struct fp_error *err)
 {
-    sqlite3_stmt *st = NULL;
+    sqlite3_stmt *st = journal_stmt(j, ST_SET_META, err);
+
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+    if (value)
+        sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 2);
+    return journal_step_done(j, st, err);
+}
+
+int journal_get_meta(struct fp_journal *j, const char *key, char **out, struct fp_error *err)
+{
+    sqlite3_stmt *st = journal_stmt(j, ST_GET_META, err);
     int rc;
 
-    if (sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", -1,
-                           &st, NULL) != SQLITE_OK)
-        return journal_fail(j, err, "prepare");
+    *out = NULL;
+    if (!st)
+        return -1;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-    rc = step_done(j, st, err);
-    sqlite3_finalize(st);
-    return rc;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
+        !(*out = strdup((const char *)sqlite3_column_text(st, 0)))) {
+        sqlite3_reset(st);
+        return fp_error_set(err, FP_EINPUT, "out of memory");
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return journal_fail(j, err, "read");
+    return 0;
+}
+
+/* Prepare a statement run once (finalize it after). */
+static int prepare_once(struct fp_journal *j, const char *sql, sqlite3_stmt **st,
+                        struct fp_error *err)
+{
+    if (sqlite3_prepare_v2(j->db, sql, -1, st, NULL) != SQLITE_OK)
+        return journal_fail(j, err, "prepare");
+    return 0;
 }
 
 int journal_add_table(struct fp_journal *j, size_t id, const char *name, struct fp_error *err)
@@ -186,136 +376,58 @@ int journal_add_table(struct fp_journal *j, size_t id, const char *name, struct 
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(j->db, "INSERT INTO tbl (id, name) VALUES (?1, ?2)", -1, &st, NULL) !=
-        SQLITE_OK)
-        return journal_fail(j, err, "prepare");
+    if (prepare_once(j, "INSERT OR REPLACE INTO tbl (id, name) VALUES (?1, ?2)", &st, err) < 0)
+        return -1;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
     sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-    rc = step_done(j, st, err);
+    rc = journal_step_done(j, st, err);
     sqlite3_finalize(st);
     return rc;
 }
 
-static void bind_key(sqlite3_stmt *st, int col, const struct fp_keys *k, size_t i)
+int journal_add_edge(struct fp_journal *j, size_t id, size_t child, size_t parent,
+                     const char *column, const char *policy, int cyclic, struct fp_error *err)
 {
-    if (k->v[i].kind == FP_KEY_INT)
-        sqlite3_bind_int64(st, col, k->v[i].i);
-    else
-        sqlite3_bind_text(st, col, keys_text(k, i), (int)k->v[i].len, SQLITE_STATIC);
-}
-
-/* Push column col of the current row of st onto out as a key. */
-static int push_column_key(sqlite3_stmt *st, int col, struct fp_keys *out)
-{
-    if (sqlite3_column_type(st, col) == SQLITE_INTEGER)
-        return keys_push_int(out, sqlite3_column_int64(st, col));
-    return keys_push_text(out, (const char *)sqlite3_column_text(st, col),
-                          (size_t)sqlite3_column_bytes(st, col));
-}
-
-int journal_add_doomed(struct fp_journal *j, size_t tbl, const struct fp_keys *k, size_t i,
-                       long via, int *added, struct fp_error *err)
-{
-    sqlite3_stmt *st = j->st[ST_ADD_DOOMED];
-
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)tbl);
-    bind_key(st, 2, k, i);
-    sqlite3_bind_int64(st, 3, j->next_seq);
-    if (via >= 0)
-        sqlite3_bind_int64(st, 4, via);
-    else
-        sqlite3_bind_null(st, 4);
-    if (step_done(j, st, err) < 0)
-        return -1;
-    *added = sqlite3_changes(j->db) > 0;
-    if (*added)
-        j->next_seq++;
-    return 0;
-}
-
-int journal_add_ref(struct fp_journal *j, size_t edge, const struct fp_keys *k, size_t i,
-                    struct fp_error *err)
-{
-    sqlite3_stmt *st = j->st[ST_ADD_REF];
-
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)edge);
-    bind_key(st, 2, k, i);
-    return step_done(j, st, err);
-}
-
-int journal_doomed_after(struct fp_journal *j, size_t tbl, long long *seq, size_t limit,
-                         struct fp_keys *out, struct fp_error *err)
-{
-    sqlite3_stmt *st = j->st[ST_DOOMED_AFTER];
+    sqlite3_stmt *st = NULL;
     int rc;
 
-    keys_reset(out);
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)tbl);
-    sqlite3_bind_int64(st, 2, *seq);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *seq = sqlite3_column_int64(st, 0);
-        if (push_column_key(st, 1, out) < 0) {
-            sqlite3_reset(st);
-            return fp_error_set(err, FP_EINPUT, "out of memory");
-        }
-        out->v[out->n - 1].tag =
-            sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : (long)sqlite3_column_int64(st, 2);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return journal_fail(j, err, "read");
-    return 0;
-}
-
-/* Run a one-row count statement (already bound) into *n. */
-static int step_count(struct fp_journal *j, sqlite3_stmt *st, long long *n, struct fp_error *err)
-{
-    int rc = sqlite3_step(st);
-
-    if (rc == SQLITE_ROW)
-        *n = sqlite3_column_int64(st, 0);
-    sqlite3_reset(st);
-    if (rc != SQLITE_ROW)
-        return journal_fail(j, err, "count");
-    return 0;
-}
-
-int journal_count_doomed(struct fp_journal *j, size_t tbl, long long *n, struct fp_error *err)
-{
-    sqlite3_stmt *st = j->st[ST_COUNT_DOOMED];
-
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)tbl);
-    return step_count(j, st, n, err);
-}
-
-int journal_refs(struct fp_journal *j, size_t edge, size_t child, int only_surviving, long long *n,
-                 struct fp_keys *sample, size_t limit, struct fp_error *err)
-{
-    sqlite3_stmt *st = j->st[only_surviving ? ST_COUNT_SURVIVING_REFS : ST_COUNT_REFS];
-    int rc;
-
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)edge);
-    if (only_surviving)
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)child);
-    if (step_count(j, st, n, err) < 0)
+    if (prepare_once(j,
+                     "INSERT OR REPLACE INTO edge (id, child, parent, \"column\", policy, cyclic) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                     &st, err) < 0)
         return -1;
-    if (!sample)
-        return 0;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)child);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)parent);
+    sqlite3_bind_text(st, 4, column, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, policy, -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 6, cyclic);
+    rc = journal_step_done(j, st, err);
+    sqlite3_finalize(st);
+    return rc;
+}
 
-    keys_reset(sample);
-    st = j->st[only_surviving ? ST_SAMPLE_SURVIVING_REFS : ST_SAMPLE_REFS];
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)edge);
-    if (only_surviving)
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)child);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        if (push_column_key(st, 0, sample) < 0) {
-            sqlite3_reset(st);
-            return fp_error_set(err, FP_EINPUT, "out of memory");
-        }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return journal_fail(j, err, "read");
-    return 0;
+double journal_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int journal_add_error(struct fp_journal *j, const char *phase, const char *sqlstate,
+                      const char *message, struct fp_error *err)
+{
+    sqlite3_stmt *st = journal_stmt(j, ST_ADD_ERROR, err);
+
+    if (!st)
+        return -1;
+    sqlite3_bind_double(st, 1, journal_now());
+    sqlite3_bind_text(st, 2, phase, -1, SQLITE_STATIC);
+    if (sqlstate && *sqlstate)
+        sqlite3_bind_text(st, 3, sqlstate, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(st, 3);
+    sqlite3_bind_text(st, 4, message, -1, SQLITE_STATIC);
+    return journal_step_done(j, st, err);
 }

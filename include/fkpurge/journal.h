@@ -2,9 +2,11 @@
  * journal.h — the purge's state file: a local SQLite database (schemas/journal.sql).
  *
  * The journal holds everything a purge knows: its header (model, root
- * selection, connection string without password), the doomed keys and the
- * rows referencing them, and later each batch's progress. The set of keys
- * lives here on disk, never in RAM, which is what keeps memory flat.
+ * selection, connection string without password, database identity), the
+ * doomed keys and the rows referencing them, and each batch's progress. The
+ * set of keys lives here on disk, never in RAM, which is what keeps memory
+ * flat; and because every batch's intent is committed here before the
+ * database commits the batch, a purge killed at any instant can resume.
  */
 #ifndef FKPURGE_JOURNAL_H
 #define FKPURGE_JOURNAL_H
@@ -18,14 +20,24 @@
 
 struct fp_journal;
 
+/* ---- lifecycle (journal.c) ---- */
+
 /*
  * Create a new journal at path (refused if the file exists), mode 0600
- * whatever the umask. path NULL makes a private temporary journal on disk,
- * removed when closed (plan uses one). *out is new: journal_close() it.
+ * whatever the umask, and lock it against a second fkpurge. path NULL makes
+ * a private temporary journal on disk, removed when closed (plan uses one).
+ * *out is new: journal_close() it.
  */
 int journal_create(const char *path, struct fp_journal **out, struct fp_error *err);
 
-/* NULL-safe. Rolls back an open transaction. */
+/*
+ * Open an existing journal. For writing (readonly 0) it is locked: a second
+ * process is refused while the first runs. A file that is not a journal, is
+ * damaged, or has another format version is an FP_EINPUT error naming it.
+ */
+int journal_open(const char *path, int readonly, struct fp_journal **out, struct fp_error *err);
+
+/* NULL-safe. Rolls back an open transaction and releases the lock. */
 void journal_close(struct fp_journal *j);
 
 /* The path used in messages ("(temporary journal)" for a temporary one). */
@@ -34,12 +46,26 @@ const char *journal_path(const struct fp_journal *j);
 int journal_begin(struct fp_journal *j, struct fp_error *err);
 int journal_commit(struct fp_journal *j, struct fp_error *err);
 
-/* Set a header value (text). */
+/* Set a header value (text; NULL stores NULL). */
 int journal_set_meta(struct fp_journal *j, const char *key, const char *value,
                      struct fp_error *err);
 
-/* Record the name of model table id. */
+/* A header value as a new string (caller frees), or NULL in *out when absent. */
+int journal_get_meta(struct fp_journal *j, const char *key, char **out, struct fp_error *err);
+
+/* Record model table id and edge id (what status and levels need of the model). */
 int journal_add_table(struct fp_journal *j, size_t id, const char *name, struct fp_error *err);
+int journal_add_edge(struct fp_journal *j, size_t id, size_t child, size_t parent,
+                     const char *column, const char *policy, int cyclic, struct fp_error *err);
+
+/* Record an error that stopped the run (phase: "collect", "execute", ...). */
+int journal_add_error(struct fp_journal *j, const char *phase, const char *sqlstate,
+                      const char *message, struct fp_error *err);
+
+/* ---- collected keys (journal_keys.c) ---- */
+
+/* Forget what a collection found (doomed rows, references, links) to start it over. */
+int journal_clear_collection(struct fp_journal *j, struct fp_error *err);
 
 /*
  * Record key i of k as doomed in table tbl, found by walking edge via (-1:
@@ -51,6 +77,10 @@ int journal_add_doomed(struct fp_journal *j, size_t tbl, const struct fp_keys *k
 /* Record key i of k (a row of the edge's child table) as referencing a doomed row via edge. */
 int journal_add_ref(struct fp_journal *j, size_t edge, const struct fp_keys *k, size_t i,
                     struct fp_error *err);
+
+/* Record that child row ck[i] references parent row pk[i] through edge (a cyclic edge). */
+int journal_add_link(struct fp_journal *j, size_t edge, const struct fp_keys *ck,
+                     const struct fp_keys *pk, size_t i, struct fp_error *err);
 
 /*
  * Read up to limit doomed keys of table tbl discovered after *seq, in
@@ -70,5 +100,63 @@ int journal_count_doomed(struct fp_journal *j, size_t tbl, long long *n, struct 
  */
 int journal_refs(struct fp_journal *j, size_t edge, size_t child, int only_surviving, long long *n,
                  struct fp_keys *sample, size_t limit, struct fp_error *err);
+
+/*
+ * Give the doomed rows of cyclic tables their level (see schemas/journal.sql)
+ * from the links, breaking cycles of rows at set_null/set_default links.
+ * *stuck counts rows left in cycles of other links: they get one last level
+ * together, and only a database without enforced keys (or with deferred
+ * ones) can take them.
+ */
+int journal_compute_levels(struct fp_journal *j, long long *stuck, struct fp_error *err);
+
+/* ---- execution (journal_run.c) ---- */
+
+/* A batch: the not-done doomed rows of one table and level with seq in [seq_lo, seq_hi]. */
+struct fp_batch {
+    long long id;
+    size_t tbl;
+    long long level, seq_lo, seq_hi;
+};
+
+/* The highest level among tbl's rows not yet done, -1 if none is left. */
+int journal_max_level(struct fp_journal *j, size_t tbl, long long *level, struct fp_error *err);
+
+/*
+ * The next batch of table tbl at level: up to limit not-done keys in
+ * discovery order, into keys; b describes it (b->id 0: not yet recorded).
+ * keys comes back empty when that level of the table is done.
+ */
+int journal_next_batch(struct fp_journal *j, size_t tbl, long long level, size_t limit,
+                       struct fp_batch *b, struct fp_keys *keys, struct fp_error *err);
+
+/* The keys of batch b still not done (for a replay). */
+int journal_batch_keys(struct fp_journal *j, const struct fp_batch *b, struct fp_keys *keys,
+                       struct fp_error *err);
+
+/* Commit b's intent (sets b->id) before the database sees it. */
+int journal_batch_intent(struct fp_journal *j, struct fp_batch *b, long long nkeys,
+                         struct fp_error *err);
+
+/* The database committed b: mark its rows done and add deleted to the tally, in one commit. */
+int journal_batch_done(struct fp_journal *j, const struct fp_batch *b, long long deleted,
+                       struct fp_error *err);
+
+/* The database rolled b back (it found rows to collect first). */
+int journal_batch_cancel(struct fp_journal *j, const struct fp_batch *b, struct fp_error *err);
+
+/* The batch left in intent by an interrupted run, if any (*found 0 otherwise). */
+int journal_inflight(struct fp_journal *j, struct fp_batch *b, int *found, struct fp_error *err);
+
+/* Add n to the tally of kind ("deleted" by table, "updated" by edge) for id; commits. */
+int journal_tally_add(struct fp_journal *j, const char *kind, size_t id, long long n,
+                      struct fp_error *err);
+
+/* The tally of kind for id (0 when none). */
+int journal_tally(struct fp_journal *j, const char *kind, size_t id, long long *n,
+                  struct fp_error *err);
+
+/* Doomed rows of tbl already deleted. */
+int journal_count_done(struct fp_journal *j, size_t tbl, long long *n, struct fp_error *err);
 
 #endif

@@ -1,13 +1,11 @@
 /*
  * plan.h — the exact dry run: collect what a purge deletes, check what blocks it.
  *
- * Phase 1 (collect) streams the root keys from the database and walks the
- * model's edges a batch of parent keys at a time, writing every key it finds
- * into the journal, de-duplicated there; the worklist is the journal itself
- * (keys in discovery order), so depth costs no stack and the data set costs
- * no memory. Phase 2 (check) reads the journal: protect edges block when any
- * row references a doomed row, restrict edges when such a row survives; the
- * counts of the plan come from the same place.
+ * Phase 1 (collect.h) runs in one read-only snapshot and fills the journal;
+ * the rows inside cycles then get their levels. Phase 2 (check) reads the
+ * journal: protect edges block when any row references a doomed row,
+ * restrict edges when such a row survives; the counts of the plan come from
+ * the same place.
  */
 #ifndef FKPURGE_PLAN_H
 #define FKPURGE_PLAN_H
@@ -21,6 +19,7 @@
 #include "fkpurge/journal.h"
 #include "fkpurge/keys.h"
 #include "fkpurge/model.h"
+#include "fkpurge/resolve.h"
 
 #define FP_PLAN_SAMPLE 10 /* sample keys shown per blocker */
 
@@ -51,6 +50,7 @@ struct fp_plan {
     size_t nblocked;
     struct fp_strlist warnings;
     long long total_deleted, total_updated, total_blocked;
+    struct fp_resolved *resolved; /* the model as found in the database (owned) */
 };
 
 /*

@@ -60,9 +60,9 @@ pg_require() {
     fi
 }
 
-# pg_fresh_db NAME: a new empty database; prints its connection URL fragment.
+# pg_fresh_db NAME: a new empty database (DROP ... IF EXISTS says nothing when there is none).
 pg_fresh_db() {
-    psql -XqtAc "DROP DATABASE IF EXISTS \"$1\"" >/dev/null
+    PGOPTIONS=-cclient_min_messages=warning psql -XqtAc "DROP DATABASE IF EXISTS \"$1\"" >/dev/null
     psql -XqtAc "CREATE DATABASE \"$1\"" >/dev/null
 }
 

@@ -1,0 +1,77 @@
+/*
+ * collect.h — phase 1 of a purge: find every doomed row, into the journal.
+ *
+ * Root keys stream from the database; every edge is then walked a batch of
+ * parent keys at a time, and what it finds goes to the journal: cascade
+ * children as doomed rows, other referencing rows as references, and, on
+ * edges inside a cycle of tables, the child-to-parent links that order the
+ * rows there. The journal is the worklist (keys in discovery order), so
+ * depth costs no stack and the data set costs no memory. plan runs it in a
+ * snapshot; run runs it again, live, for rows that appear while it works.
+ */
+#ifndef FKPURGE_COLLECT_H
+#define FKPURGE_COLLECT_H
+
+#include <stddef.h>
+
+#include "fkpurge/backend.h"
+#include "fkpurge/graph.h"
+#include "fkpurge/journal.h"
+#include "fkpurge/model.h"
+#include "fkpurge/progress.h"
+#include "fkpurge/resolve.h"
+
+/*
+ * Parent keys per edge query. Large enough that round trips vanish against
+ * index work, small enough that the array parameter stays well under a MiB
+ * even for long text keys.
+ */
+#define FP_WALK_BATCH 5000
+
+struct fp_collect {
+    struct fp_db *db;
+    const struct fp_model *model;
+    const struct fp_graph *graph;
+    const struct fp_resolved *r;
+    struct fp_journal *j;
+    struct fp_progress *progress; /* may be NULL */
+    long long *walked;            /* by table: seq up to which its keys were walked */
+    long long *refs;              /* by edge: rows found referencing doomed rows */
+    long long found;              /* doomed rows added */
+};
+
+/* Set up c (walked and refs allocated, zero). collect_free() releases them. */
+int collect_init(struct fp_collect *c, struct fp_db *db, const struct fp_model *model,
+                 const struct fp_graph *graph, const struct fp_resolved *r, struct fp_journal *j,
+                 struct fp_error *err);
+void collect_free(struct fp_collect *c);
+
+/* The query for the keys of table t: its primary key, else the row's address. */
+void collect_table_query(struct fp_keyq *q, const struct fp_collect *c, size_t t);
+
+/*
+ * The query for the rows of edge's child table that reference given parent
+ * keys: recursive for a cascade from a table to itself, with parent keys
+ * for an edge inside a cycle of tables.
+ */
+void collect_edge_query(struct fp_keyq *q, const struct fp_collect *c, size_t edge);
+
+/* 1 if edge joins two tables of one cycle (or a table to itself). */
+int collect_edge_cyclic(const struct fp_collect *c, size_t edge);
+
+/*
+ * Root keys of table t: those --where selects (the user's condition; the
+ * database refusing it as SQL is FP_EINPUT naming --where), or those listed
+ * in the pk file that exist.
+ */
+int collect_roots(struct fp_collect *c, size_t t, const char *where, const char *pk_file,
+                  struct fp_error *err);
+
+/* Add keys of table t as doomed, found through edge via (-1: roots). */
+int collect_add(struct fp_collect *c, size_t t, const struct fp_keys *keys, long via,
+                struct fp_error *err);
+
+/* Walk every edge from every doomed row not walked yet, until nothing new appears. */
+int collect_walk(struct fp_collect *c, struct fp_error *err);
+
+#endif

@@ -1,0 +1,268 @@
+/* collect.c — phase 1: find every doomed row, into the journal (see collect.h). */
+#include "fkpurge/collect.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fkpurge/pkfile.h"
+
+/* Where a chunk of keys streamed from the database goes. */
+struct sink {
+    struct fp_collect *c;
+    size_t target;  /* table (doomed) or edge (ref) */
+    int doomed;     /* 1: doomed keys of table target; 0: referencing rows of edge target */
+    long via;       /* the edge walked, -1 for roots */
+    long long rows; /* keys received */
+};
+
+static int sink_keys(void *ctx, const struct fp_keys *keys, const struct fp_keys *parents,
+                     struct fp_error *err)
+{
+    struct sink *s = ctx;
+    struct fp_journal *j = s->c->j;
+    int added;
+
+    for (size_t i = 0; i < keys->n; i++) {
+        if (s->doomed) {
+            if (journal_add_doomed(j, s->target, keys, i, s->via, &added, err) < 0)
+                return -1;
+            s->c->found += added;
+            if (added)
+                progress_add(s->c->progress, 1);
+        } else if (journal_add_ref(j, s->target, keys, i, err) < 0) {
+            return -1;
+        }
+        if (parents && journal_add_link(j, (size_t)s->via, keys, parents, i, err) < 0)
+            return -1;
+    }
+    s->rows += (long long)keys->n;
+    return 0;
+}
+
+int collect_init(struct fp_collect *c, struct fp_db *db, const struct fp_model *model,
+                 const struct fp_graph *graph, const struct fp_resolved *r, struct fp_journal *j,
+                 struct fp_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->db = db, c->model = model, c->graph = graph, c->r = r, c->j = j;
+    c->walked = calloc(model->ntables ? model->ntables : 1, sizeof *c->walked);
+    c->refs = calloc(model->nedges ? model->nedges : 1, sizeof *c->refs);
+    if (!c->walked || !c->refs) {
+        collect_free(c);
+        return fp_error_set(err, FP_EINPUT, "out of memory");
+    }
+    return 0;
+}
+
+void collect_free(struct fp_collect *c)
+{
+    free(c->walked);
+    free(c->refs);
+    c->walked = NULL;
+    c->refs = NULL;
+}
+
+void collect_table_query(struct fp_keyq *q, const struct fp_collect *c, size_t t)
+{
+    memset(q, 0, sizeof *q);
+    q->schema = c->r->tables[t].schema;
+    q->table = c->model->tables[t].relname;
+    q->key_col = c->model->tables[t].pk;
+    q->key_is_int = c->r->tables[t].pk_is_int;
+}
+
+int collect_edge_cyclic(const struct fp_collect *c, size_t edge)
+{
+    const struct fp_edge *e = &c->model->edges[edge];
+
+    return c->graph->scc_of[e->child] == c->graph->scc_of[e->parent];
+}
+
+void collect_edge_query(struct fp_keyq *q, const struct fp_collect *c, size_t edge)
+{
+    const struct fp_edge *e = &c->model->edges[edge];
+    const struct fp_table *parent = &c->model->tables[e->parent];
+
+    collect_table_query(q, c, e->child);
+    q->match_col = e->column;
+    q->match_type = c->r->edges[edge].col_type;
+    if (strcmp(e->parent_column, parent->pk) != 0) {
+        /* The key references another unique column: join through the parent. */
+        q->via_schema = c->r->tables[e->parent].schema;
+        q->via_table = parent->relname;
+        q->via_col = e->parent_column;
+        q->via_key = parent->pk;
+        q->match_type = c->r->tables[e->parent].pk_type;
+    }
+    q->recursive = e->child == e->parent && e->policy == FP_CASCADE && !q->via_table;
+    q->want_parent = collect_edge_cyclic(c, edge);
+    q->parent_is_int = c->r->tables[e->parent].pk_is_int;
+}
+
+static enum fp_pk_syntax pk_syntax(enum fp_db_kind kind, const struct fp_rtable *rt)
+{
+    if (rt->pk_is_int)
+        return FP_PK_INT;
+    if (kind == FP_DB_PG && strcmp(rt->pk_type, "uuid") == 0)
+        return FP_PK_UUID;
+    return FP_PK_TEXT;
+}
+
+/* Rewrite an FP_EDB error as bad input, prefixed (the database refused the user's text). */
+static void blame_input(struct fp_error *err, const char *fmt, const char *what)
+{
+    char msg[sizeof err->msg];
+
+    snprintf(msg, sizeof msg, "%s", err->msg);
+    fp_error_set(err, FP_EINPUT, fmt, what, msg);
+}
+
+/* Root keys from a pk file: checked line by line, kept only where the row exists. */
+static int roots_from_file(struct fp_collect *c, size_t t, const char *path, struct sink *s,
+                           struct fp_error *err)
+{
+    const struct fp_table *tb = &c->model->tables[t];
+    struct fp_keys batch = FP_KEYS_INIT;
+    struct fp_pkfile *pf = NULL;
+    struct fp_keyq q;
+    char what[512];
+    int rc = -1;
+
+    snprintf(what, sizeof what, "%s.%s (%s)", tb->name, tb->pk, c->r->tables[t].pk_type);
+    if (pkfile_open(path, pk_syntax(c->db->kind, &c->r->tables[t]), what, &pf, err) < 0)
+        return -1;
+    collect_table_query(&q, c, t);
+    q.match_col = tb->pk;
+    q.match_type = c->r->tables[t].pk_type;
+    for (;;) {
+        if (pkfile_next(pf, FP_WALK_BATCH, &batch, err) < 0)
+            goto out;
+        if (batch.n == 0)
+            break;
+        if (db_select_keys(c->db, &q, &batch, sink_keys, s, err) < 0) {
+            if (err->code == FP_EDB && strncmp(c->db->sqlstate, "22", 2) == 0) {
+                char prefix[sizeof what + 64];
+
+                snprintf(prefix, sizeof prefix, "%s: a key is not a valid %s", path, what);
+                blame_input(err, "%s: %s", prefix);
+            }
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    keys_free(&batch);
+    pkfile_close(pf);
+    return rc;
+}
+
+int collect_roots(struct fp_collect *c, size_t t, const char *where, const char *pk_file,
+                  struct fp_error *err)
+{
+    struct sink s = {c, t, 1, -1, 0};
+    struct fp_keyq q;
+
+    if (pk_file)
+        return roots_from_file(c, t, pk_file, &s, err);
+    collect_table_query(&q, c, t);
+    q.where = where;
+    if (db_select_keys(c->db, &q, NULL, sink_keys, &s, err) == 0)
+        return 0;
+    /* The condition is the user's SQL: the database rejecting it as such is bad input. */
+    if (err->code == FP_EDB &&
+        (strncmp(c->db->sqlstate, "42", 2) == 0 || strncmp(c->db->sqlstate, "22", 2) == 0))
+        blame_input(err, "%s: %s", "--where");
+    return -1;
+}
+
+int collect_add(struct fp_collect *c, size_t t, const struct fp_keys *keys, long via,
+                struct fp_error *err)
+{
+    struct sink s = {c, t, 1, via, 0};
+
+    return sink_keys(&s, keys, NULL, err);
+}
+
+/*
+ * The keys of batch not found by the recursive edge itself: those came with
+ * their whole subtree through it already.
+ */
+static int unwalked(const struct fp_keys *batch, size_t edge, struct fp_keys *out)
+{
+    keys_reset(out);
+    for (size_t i = 0; i < batch->n; i++)
+        if (batch->v[i].tag != (long)edge && keys_push_key(out, batch, i) < 0)
+            return -1;
+    return 0;
+}
+
+/* Walk every edge whose parent is t from one batch of t's doomed keys. */
+static int walk_batch(struct fp_collect *c, size_t t, const struct fp_keys *batch,
+                      struct fp_keys *fresh, struct fp_error *err)
+{
+    const struct fp_graph *g = c->graph;
+
+    for (size_t x = g->by_parent_start[t]; x < g->by_parent_start[t + 1]; x++) {
+        size_t edge = g->by_parent[x];
+        const struct fp_edge *e = &c->model->edges[edge];
+        struct sink s = {c, e->policy == FP_CASCADE ? e->child : edge, e->policy == FP_CASCADE,
+                         (long)edge, 0};
+        const struct fp_keys *in = batch;
+        struct fp_keyq q;
+
+        collect_edge_query(&q, c, edge);
+        if (q.recursive) {
+            if (unwalked(batch, edge, fresh) < 0)
+                return fp_error_set(err, FP_EINPUT, "out of memory");
+            in = fresh;
+        }
+        if (in->n && db_select_keys(c->db, &q, in, sink_keys, &s, err) < 0)
+            return -1;
+        c->refs[edge] += s.rows;
+    }
+    return 0;
+}
+
+/*
+ * Tables go parents first (the deletion order backwards), so one pass
+ * usually finishes the job; self-references and cycles find their new keys
+ * later in the same table's sequence or in the next pass.
+ */
+int collect_walk(struct fp_collect *c, struct fp_error *err)
+{
+    const struct fp_model *m = c->model;
+    struct fp_keys batch = FP_KEYS_INIT, fresh = FP_KEYS_INIT;
+    size_t *order = calloc(m->ntables ? m->ntables : 1, sizeof *order);
+    int rc = -1, again = 1;
+
+    if (!order) {
+        fp_error_set(err, FP_EINPUT, "out of memory");
+        goto out;
+    }
+    graph_deletion_order(c->graph, order);
+    while (again) {
+        again = 0;
+        for (size_t k = m->ntables; k-- > 0;) {
+            size_t t = order[k];
+
+            if (c->graph->by_parent_start[t] == c->graph->by_parent_start[t + 1])
+                continue;
+            for (;;) {
+                if (journal_doomed_after(c->j, t, &c->walked[t], FP_WALK_BATCH, &batch, err) < 0)
+                    goto out;
+                if (batch.n == 0)
+                    break;
+                again = 1;
+                if (walk_batch(c, t, &batch, &fresh, err) < 0)
+                    goto out;
+            }
+        }
+    }
+    rc = 0;
+out:
+    keys_free(&batch);
+    keys_free(&fresh);
+    free(order);
+    return rc;
+}

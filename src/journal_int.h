@@ -1,0 +1,73 @@
+/*
+ * journal_int.h — what journal.c, journal_keys.c and journal_run.c share:
+ * the handle, and every SQL text the journal runs, named, prepared once on
+ * first use and reset after each.
+ */
+#ifndef FKPURGE_JOURNAL_INT_H
+#define FKPURGE_JOURNAL_INT_H
+
+#include <sqlite3.h>
+
+#include "fkpurge/journal.h"
+
+enum journal_stmt {
+    ST_ADD_DOOMED,
+    ST_ADD_REF,
+    ST_ADD_LINK,
+    ST_DOOMED_AFTER,
+    ST_COUNT_DOOMED,
+    ST_COUNT_REFS,
+    ST_COUNT_SURVIVING_REFS,
+    ST_SAMPLE_REFS,
+    ST_SAMPLE_SURVIVING_REFS,
+    ST_GET_META,
+    ST_SET_META,
+    ST_NEXT_KEYS,
+    ST_BATCH_KEYS,
+    ST_MAX_LEVEL,
+    ST_BATCH_INTENT,
+    ST_BATCH_DONE,
+    ST_BATCH_CANCEL,
+    ST_MARK_DONE,
+    ST_INFLIGHT,
+    ST_TALLY_ADD,
+    ST_TALLY_GET,
+    ST_COUNT_DONE,
+    ST_ADD_ERROR,
+    ST_COUNT
+};
+
+struct fp_journal {
+    sqlite3 *db;
+    char *path;
+    int lock_fd; /* holds the flock that keeps a second fkpurge out; -1 when none */
+    int readonly;
+    sqlite3_stmt *st[ST_COUNT];
+    long long next_seq;
+};
+
+/* The prepared statement for id, prepared on first use; NULL with err set. */
+sqlite3_stmt *journal_stmt(struct fp_journal *j, enum journal_stmt id, struct fp_error *err);
+
+/* Fill err with "journal PATH: what: SQLite's message" and return -1. */
+int journal_fail(struct fp_journal *j, struct fp_error *err, const char *what);
+
+/* Step a write statement to completion and reset it. */
+int journal_step_done(struct fp_journal *j, sqlite3_stmt *st, struct fp_error *err);
+
+/* Step a one-row, one-column integer query into *n and reset it. */
+int journal_step_count(struct fp_journal *j, sqlite3_stmt *st, long long *n, struct fp_error *err);
+
+/* Bind key i of k to parameter col. */
+void journal_bind_key(sqlite3_stmt *st, int col, const struct fp_keys *k, size_t i);
+
+/* Push column col of st's current row onto out as a key. */
+int journal_push_key(sqlite3_stmt *st, int col, struct fp_keys *out);
+
+/* Wall-clock time as unix seconds, for the journal's timestamps. */
+double journal_now(void);
+
+/* Run SQL with no result; "what" names it in the error. */
+int journal_exec(struct fp_journal *j, const char *sql, const char *what, struct fp_error *err);
+
+#endif

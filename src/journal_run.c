@@ -1,0 +1,204 @@
+/*
+ * journal_run.c — execution's bookkeeping: batches (intent before the
+ * database commits, done after), tallies of rows changed, progress counts.
+ */
+#include "journal_int.h"
+
+int journal_max_level(struct fp_journal *j, size_t tbl, long long *level, struct fp_error *err)
+{
+    sqlite3_stmt *st = journal_stmt(j, ST_MAX_LEVEL, err);
+    int rc;
+
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)tbl);
+    rc = sqlite3_step(st);
+    *level = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL
+                 ? sqlite3_column_int64(st, 0)
+                 : -1;
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW)
+        return journal_fail(j, err, "read");
+    return 0;
+}
+
+/* Read (seq, key) rows of st into keys, noting the first and last seq in b. */
+static int read_batch(struct fp_journal *j, sqlite3_stmt *st, struct fp_batch *b,
+                      struct fp_keys *keys, struct fp_error *err)
+{
+    int rc;
+
+    keys_reset(keys);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        long long seq = sqlite3_column_int64(st, 0);
+
+        if (keys->n == 0)
+            b->seq_lo = seq;
+        b->seq_hi = seq;
+        if (journal_push_key(st, 1, keys) < 0) {
+            sqlite3_reset(st);
+            return fp_error_set(err, FP_EINPUT, "out of memory");
+        }
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return journal_fail(j, err, "read");
+    return 0;
+}
+
+int journal_next_batch(struct fp_journal *j, size_t tbl, long long level, size_t limit,
+                       struct fp_batch *b, struct fp_keys *keys, struct fp_error *err)
+{
+    sqlite3_stmt *st = journal_stmt(j, ST_NEXT_KEYS, err);
+
+    if (!st)
+        return -1;
+    b->id = 0;
+    b->tbl = tbl;
+    b->level = level;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)tbl);
+    sqlite3_bind_int64(st, 2, level);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+    return read_batch(j, st, b, keys, err);
+}
+
+int journal_batch_keys(struct fp_journal *j, const struct fp_batch *b, struct fp_keys *keys,
+                       struct fp_error *err)
+{
+    sqlite3_stmt *st = journal_stmt(j, ST_BATCH_KEYS, err);
+    struct fp_batch seen = *b;
+
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)b->tbl);
+    sqlite3_bind_int64(st, 2, b->level);
+    sqlite3_bind_int64(st, 3, b->seq_lo);
+    sqlite3_bind_int64(st, 4, b->seq_hi);
+    return read_batch(j, st, &seen, keys, err);
+}
+
+int journal_batch_intent(struct fp_journal *j, struct fp_batch *b, long long nkeys,
+                         struct fp_error *err)
+{
+    sqlite3_stmt *st = journal_stmt(j, ST_BATCH_INTENT, err);
+
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)b->tbl);
+    sqlite3_bind_int64(st, 2, b->level);
+    sqlite3_bind_int64(st, 3, b->seq_lo);
+    sqlite3_bind_int64(st, 4, b->seq_hi);
+    sqlite3_bind_int64(st, 5, nkeys);
+    sqlite3_bind_double(st, 6, journal_now());
+    if (journal_step_done(j, st, err) < 0)
+        return -1;
+    b->id = sqlite3_last_insert_rowid(j->db);
+    return 0;
+}
+
+static int tally_add(struct fp_journal *j, const char *kind, size_t id, long long n,
+                     struct fp_error *err)
+{
+    sqlite3_stmt *st = journal_stmt(j, ST_TALLY_ADD, err);
+
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)id);
+    sqlite3_bind_int64(st, 3, n);
+    return journal_step_done(j, st, err);
+}
+
+int journal_batch_done(struct fp_journal *j, const struct fp_batch *b, long long deleted,
+                       struct fp_error *err)
+{
+    sqlite3_stmt *mark = journal_stmt(j, ST_MARK_DONE, err);
+    sqlite3_stmt *done = journal_stmt(j, ST_BATCH_DONE, err);
+    long long keys;
+
+    if (!mark || !done || journal_begin(j, err) < 0)
+        return -1;
+    sqlite3_bind_int64(mark, 1, (sqlite3_int64)b->tbl);
+    sqlite3_bind_int64(mark, 2, b->level);
+    sqlite3_bind_int64(mark, 3, b->seq_lo);
+    sqlite3_bind_int64(mark, 4, b->seq_hi);
+    if (journal_step_done(j, mark, err) < 0)
+        goto fail;
+    /*
+     * The tally counts keys, not what the DELETE reported: a batch replayed
+     * after a crash deletes nothing the second time, yet its rows are gone.
+     */
+    keys = sqlite3_changes(j->db);
+    sqlite3_bind_int64(done, 1, b->id);
+    sqlite3_bind_double(done, 2, journal_now());
+    sqlite3_bind_int64(done, 3, deleted);
+    if (journal_step_done(j, done, err) < 0 || tally_add(j, "deleted", b->tbl, keys, err) < 0 ||
+        journal_commit(j, err) < 0)
+        goto fail;
+    return 0;
+fail:
+    journal_exec(j, "ROLLBACK", "rollback", NULL);
+    return -1;
+}
+
+int journal_batch_cancel(struct fp_journal *j, const struct fp_batch *b, struct fp_error *err)
+{
+    sqlite3_stmt *st = journal_stmt(j, ST_BATCH_CANCEL, err);
+
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, b->id);
+    sqlite3_bind_double(st, 2, journal_now());
+    return journal_step_done(j, st, err);
+}
+
+int journal_inflight(struct fp_journal *j, struct fp_batch *b, int *found, struct fp_error *err)
+{
+    sqlite3_stmt *st = journal_stmt(j, ST_INFLIGHT, err);
+    int rc;
+
+    *found = 0;
+    if (!st)
+        return -1;
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        b->id = sqlite3_column_int64(st, 0);
+        b->tbl = (size_t)sqlite3_column_int64(st, 1);
+        b->level = sqlite3_column_int64(st, 2);
+        b->seq_lo = sqlite3_column_int64(st, 3);
+        b->seq_hi = sqlite3_column_int64(st, 4);
+        *found = 1;
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return journal_fail(j, err, "read");
+    return 0;
+}
+
+int journal_tally_add(struct fp_journal *j, const char *kind, size_t id, long long n,
+                      struct fp_error *err)
+{
+    return n ? tally_add(j, kind, id, n, err) : 0;
+}
+
+int journal_tally(struct fp_journal *j, const char *kind, size_t id, long long *n,
+                  struct fp_error *err)
+{
+    sqlite3_stmt *st = journal_stmt(j, ST_TALLY_GET, err);
+
+    if (!st)
+        return -1;
+    sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)id);
+    return journal_step_count(j, st, n, err);
+}
+
+int journal_count_done(struct fp_journal *j, size_t tbl, long long *n, struct fp_error *err)
+{
+    sqlite3_stmt *st = journal_stmt(j, ST_COUNT_DONE, err);
+
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)tbl);
+    return journal_step_count(j, st, n, err);
+}
