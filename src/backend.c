@@ -408,6 +408,47 @@ int db_select_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_ke
     return db->ops->select_keys(db, q, in, cb, ctx, err);
 }
 
+int db_begin(struct fp_db *db, struct fp_error *err)
+{
+    return db->ops->begin(db, err);
+}
+
+int db_commit(struct fp_db *db, struct fp_error *err)
+{
+    return db->ops->commit(db, err);
+}
+
+int db_rollback(struct fp_db *db, struct fp_error *err)
+{
+    struct fp_error ignored;
+
+    return db->ops->rollback(db, err ? err : &ignored);
+}
+
+int db_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in, long limit,
+                   long long *n, struct fp_error *err)
+{
+    return db->ops->delete_rows(db, q, in, limit, n, err);
+}
+
+int db_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                   enum fp_set_kind kind, const char *value, long limit, long long *n,
+                   struct fp_error *err)
+{
+    return db->ops->update_rows(db, q, in, kind, value, limit, n, err);
+}
+
+int db_exists_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in, int *found,
+                   struct fp_error *err)
+{
+    return db->ops->exists_rows(db, q, in, found, err);
+}
+
+int db_identity(struct fp_db *db, char **out, struct fp_error *err)
+{
+    return db->ops->identity(db, out, err);
+}
+
 int db_catalog(struct fp_db *db, const char *schema, struct fp_catalog *cat, struct fp_error *err)
 {
     memset(cat, 0, sizeof *cat);

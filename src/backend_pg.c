@@ -632,11 +632,9 @@ static void add_edge_columns(struct fp_db_pg *pg, struct fp_buf *b, const struct
     }
 }
 
-/* "COLUMNS FROM T c [JOIN V p ON ...] WHERE ... = ANY ($1::type[])": one step of an edge. */
-static void add_edge_step(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q,
-                          int with_parent)
+/* "FROM T c [JOIN V p ON ...] WHERE ... = ANY ($1::type[])": the rows q matches with $1. */
+static void add_rowset(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q)
 {
-    add_edge_columns(pg, b, q, with_parent);
     buf_adds(b, " FROM ");
     add_table(pg, b, q->schema, q->table);
     buf_adds(b, " c");
@@ -655,6 +653,19 @@ static void add_edge_step(struct fp_db_pg *pg, struct fp_buf *b, const struct fp
     }
     /* The column's own type keeps the comparison indexable. */
     buf_addf(b, " = ANY ($1::%s[])", q->match_type);
+    if (q->exclude_given) {
+        buf_adds(b, " AND c.");
+        add_ident(pg, b, q->key_col);
+        buf_addf(b, " <> ALL ($1::%s[])", q->key_type);
+    }
+}
+
+/* "COLUMNS FROM ... WHERE ...": one step of an edge. */
+static void add_edge_step(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q,
+                          int with_parent)
+{
+    add_edge_columns(pg, b, q, with_parent);
+    add_rowset(pg, b, q);
 }
 
 /*
@@ -797,6 +808,157 @@ static int pg_end_snapshot(struct fp_db *db, struct fp_error *err)
     return pg_exec((struct fp_db_pg *)db, "ending the snapshot", "ROLLBACK", err);
 }
 
+static int pg_begin(struct fp_db *db, struct fp_error *err)
+{
+    return pg_exec((struct fp_db_pg *)db, "starting a transaction", "BEGIN", err);
+}
+
+static int pg_commit(struct fp_db *db, struct fp_error *err)
+{
+    return pg_exec((struct fp_db_pg *)db, "committing", "COMMIT", err);
+}
+
+static int pg_rollback(struct fp_db *db, struct fp_error *err)
+{
+    return pg_exec((struct fp_db_pg *)db, "rolling back", "ROLLBACK", err);
+}
+
+/* The row identity a statement targets: the key, or ctid for a table without one. */
+static void add_row_id(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q,
+                       const char *alias)
+{
+    buf_adds(b, alias);
+    if (q->key_col)
+        add_ident(pg, b, q->key_col);
+    else
+        buf_adds(b, "ctid");
+}
+
+/*
+ * "WHERE id = ANY ($1)" when the keys given are the table's own; else the
+ * ids of the matching rows, at most limit, through an array the planner
+ * computes once and then looks up by index (or by TID for ctid).
+ */
+static void add_target(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q, long limit)
+{
+    buf_adds(b, " WHERE ");
+    add_row_id(pg, b, q, "");
+    if (!q->via_table && q->key_col && strcmp(q->key_col, q->match_col) == 0 && limit <= 0) {
+        buf_addf(b, " = ANY ($1::%s[])", q->match_type);
+        return;
+    }
+    buf_adds(b, " = ANY (ARRAY (SELECT ");
+    add_row_id(pg, b, q, "c.");
+    add_rowset(pg, b, q);
+    if (limit > 0)
+        buf_addf(b, " LIMIT %ld", limit);
+    buf_adds(b, "))");
+}
+
+/* Run a DML statement with the keys as $1 (and value as $2); *n is the row count. */
+static int pg_dml(struct fp_db_pg *pg, const char *what, const struct fp_buf *sql,
+                  const struct fp_keys *in, const char *value, long long *n, struct fp_error *err)
+{
+    struct fp_buf arr = FP_BUF_INIT;
+    const char *params[2];
+    PGresult *res = NULL;
+    int rc = -1;
+
+    keys_add_pg_array(&arr, in);
+    if (!buf_ok(sql) || !buf_ok(&arr)) {
+        oom(err);
+        goto out;
+    }
+    params[0] = buf_str(&arr);
+    params[1] = value;
+    if (pg_query(pg, what, sql->p, value ? 2 : 1, params, &res, err) < 0)
+        goto out;
+    if (n)
+        *n = strtoll(PQcmdTuples(res), NULL, 10);
+    rc = 0;
+out:
+    PQclear(res);
+    buf_free(&arr);
+    return rc;
+}
+
+static int pg_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                          long limit, long long *n, struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_buf sql = FP_BUF_INIT;
+    int rc;
+
+    buf_adds(&sql, "DELETE FROM ");
+    add_table(pg, &sql, q->schema, q->table);
+    add_target(pg, &sql, q, limit);
+    rc = pg_dml(pg, "deleting", &sql, in, NULL, n, err);
+    buf_free(&sql);
+    return rc;
+}
+
+static int pg_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                          enum fp_set_kind kind, const char *value, long limit, long long *n,
+                          struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_buf sql = FP_BUF_INIT;
+    int rc;
+
+    buf_adds(&sql, "UPDATE ");
+    add_table(pg, &sql, q->schema, q->table);
+    buf_adds(&sql, " SET ");
+    add_ident(pg, &sql, q->match_col);
+    buf_adds(&sql, kind == FP_SET_TO_NULL      ? " = NULL"
+                   : kind == FP_SET_TO_DEFAULT ? " = DEFAULT"
+                                               : " = $2");
+    add_target(pg, &sql, q, limit);
+    rc = pg_dml(pg, "updating", &sql, in, kind == FP_SET_TO_VALUE ? value : NULL, n, err);
+    buf_free(&sql);
+    return rc;
+}
+
+static int pg_exists_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                          int *found, struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_buf sql = FP_BUF_INIT;
+    long long n = 0;
+    int rc;
+
+    buf_adds(&sql, "SELECT 1");
+    add_rowset(pg, &sql, q);
+    buf_adds(&sql, " LIMIT 1");
+    rc = pg_dml(pg, "looking for referencing rows", &sql, in, NULL, &n, err);
+    *found = n > 0;
+    buf_free(&sql);
+    return rc;
+}
+
+/* The system identifier survives renames and restarts; the oid tells databases apart. */
+static const char sql_identity[] =
+    "SELECT 'postgresql ' || (SELECT system_identifier FROM pg_catalog.pg_control_system()) || "
+    "' database ' || d.oid || ' ' || pg_catalog.quote_ident(d.datname) "
+    "FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()";
+
+static int pg_identity(struct fp_db *db, char **out, struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    PGresult *res = NULL;
+    int rc = -1;
+
+    if (pg_query(pg, "reading the database identity", sql_identity, 0, NULL, &res, err) < 0)
+        return -1;
+    if (PQntuples(res) != 1)
+        fp_error_set(err, FP_EDB, "%s: cannot read the database identity", pg->base.safe_url);
+    else if (!(*out = strdup(PQgetvalue(res, 0, 0))))
+        oom(err);
+    else
+        rc = 0;
+    PQclear(res);
+    return rc;
+}
+
 static const struct fp_backend_ops pg_ops = {
     .name = "postgresql",
     .close = pg_close,
@@ -804,4 +966,11 @@ static const struct fp_backend_ops pg_ops = {
     .begin_snapshot = pg_begin_snapshot,
     .end_snapshot = pg_end_snapshot,
     .select_keys = pg_select_keys,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .delete_rows = pg_delete_rows,
+    .update_rows = pg_update_rows,
+    .exists_rows = pg_exists_rows,
+    .identity = pg_identity,
 };

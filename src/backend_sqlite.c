@@ -126,6 +126,12 @@ int backend_sqlite_open(const char *path, const char *safe_url, struct fp_db **o
         goto out;
     }
     sqlite3_busy_timeout(sq->db, busy_timeout_ms);
+    /*
+     * Enforce the database's foreign keys on this connection (SQLite leaves
+     * them off per connection): a purge that would break one is refused by
+     * the database instead of leaving rows dangling.
+     */
+    sqlite3_exec(sq->db, "PRAGMA foreign_keys = ON", NULL, NULL, NULL);
     if (sqlite3_prepare_v2(sq->db, sql_probe, -1, &probe, NULL) != SQLITE_OK ||
         sqlite3_step(probe) != SQLITE_ROW) {
         fp_error_set(err, FP_EDB, "%s: %s", path, sqlite3_errmsg(sq->db));
@@ -547,9 +553,8 @@ static void add_edge_columns(struct fp_buf *b, const struct fp_keyq *q, int with
  * unpacked by json_each(), which SQLite turns into index lookups on the
  * compared column.
  */
-static void add_edge_step(struct fp_buf *b, const struct fp_keyq *q, int with_parent)
+static void add_rowset(struct fp_buf *b, const struct fp_keyq *q)
 {
-    add_edge_columns(b, q, with_parent);
     buf_adds(b, " FROM main.");
     add_ident(b, q->table);
     buf_adds(b, " AS c");
@@ -567,6 +572,17 @@ static void add_edge_step(struct fp_buf *b, const struct fp_keyq *q, int with_pa
         add_ident(b, q->match_col);
     }
     buf_adds(b, " IN (SELECT value FROM json_each(?1))");
+    if (q->exclude_given) {
+        buf_adds(b, " AND c.");
+        add_ident(b, q->key_col);
+        buf_adds(b, " NOT IN (SELECT value FROM json_each(?1))");
+    }
+}
+
+static void add_edge_step(struct fp_buf *b, const struct fp_keyq *q, int with_parent)
+{
+    add_edge_columns(b, q, with_parent);
+    add_rowset(b, q);
 }
 
 /* The query for q: the same shapes as backend_pg.c's build_keys_select. */
@@ -682,6 +698,219 @@ static int sqlite_end_snapshot(struct fp_db *db, struct fp_error *err)
     return 0;
 }
 
+static int sqlite_exec(struct fp_db *db, const char *sql, const char *what, struct fp_error *err)
+{
+    struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
+
+    if (sqlite3_exec(sq->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return sqlite_fail(sq, what, err);
+    return 0;
+}
+
+static int sqlite_begin(struct fp_db *db, struct fp_error *err)
+{
+    return sqlite_exec(db, "BEGIN IMMEDIATE", "starting a transaction", err);
+}
+
+static int sqlite_commit(struct fp_db *db, struct fp_error *err)
+{
+    return sqlite_exec(db, "COMMIT", "committing", err);
+}
+
+static int sqlite_rollback(struct fp_db *db, struct fp_error *err)
+{
+    return sqlite_exec(db, "ROLLBACK", "rolling back", err);
+}
+
+/* The row identity a statement targets: the key, or rowid for a table without one. */
+static void add_row_id(struct fp_buf *b, const struct fp_keyq *q, const char *alias)
+{
+    buf_adds(b, alias);
+    if (q->key_col)
+        add_ident(b, q->key_col);
+    else
+        buf_adds(b, "rowid");
+}
+
+/* "WHERE id IN (...)": the keys given when they are the table's own, else the matching rows. */
+static void add_target(struct fp_buf *b, const struct fp_keyq *q, long limit)
+{
+    buf_adds(b, " WHERE ");
+    add_row_id(b, q, "");
+    if (!q->via_table && q->key_col && strcmp(q->key_col, q->match_col) == 0 && limit <= 0) {
+        buf_adds(b, " IN (SELECT value FROM json_each(?1))");
+        return;
+    }
+    buf_adds(b, " IN (SELECT ");
+    add_row_id(b, q, "c.");
+    add_rowset(b, q);
+    if (limit > 0)
+        buf_addf(b, " LIMIT %ld", limit);
+    buf_adds(b, ")");
+}
+
+/* Run sql with the keys as ?1 (and value as ?2); *n is the number of rows changed. */
+static int sqlite_dml(struct fp_db_sqlite *sq, const char *what, const struct fp_buf *sql,
+                      const struct fp_keys *in, const char *value, long long *n,
+                      struct fp_error *err)
+{
+    struct fp_buf arr = FP_BUF_INIT;
+    sqlite3_stmt *st = NULL;
+    int rc = -1, src;
+
+    keys_add_json_array(&arr, in);
+    if (!buf_ok(sql) || !buf_ok(&arr)) {
+        oom(err);
+        goto out;
+    }
+    if (sqlite3_prepare_v2(sq->db, sql->p, -1, &st, NULL) != SQLITE_OK) {
+        sqlite_fail(sq, what, err);
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, buf_str(&arr), (int)arr.len, SQLITE_STATIC);
+    if (value)
+        sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    while ((src = sqlite3_step(st)) == SQLITE_ROW)
+        ;
+    if (src != SQLITE_DONE) {
+        sqlite_fail(sq, what, err);
+        goto out;
+    }
+    *n = sqlite3_changes64(sq->db);
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    buf_free(&arr);
+    return rc;
+}
+
+static int sqlite_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                              long limit, long long *n, struct fp_error *err)
+{
+    struct fp_buf sql = FP_BUF_INIT;
+    int rc;
+
+    buf_adds(&sql, "DELETE FROM main.");
+    add_ident(&sql, q->table);
+    add_target(&sql, q, limit);
+    rc = sqlite_dml((struct fp_db_sqlite *)db, "deleting", &sql, in, NULL, n, err);
+    buf_free(&sql);
+    return rc;
+}
+
+/*
+ * The column's default as the schema spells it (an SQL expression from the
+ * database's own schema, so trusted), "NULL" when it has none: SQLite's
+ * UPDATE has no DEFAULT keyword.
+ */
+static int column_default(struct fp_db_sqlite *sq, const struct fp_keyq *q, struct fp_buf *out,
+                          struct fp_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1, src;
+
+    if (sqlite3_prepare_v2(sq->db,
+                           "SELECT dflt_value FROM pragma_table_info(?1, 'main') WHERE name = ?2",
+                           -1, &st, NULL) != SQLITE_OK) {
+        sqlite_fail(sq, "reading a column default", err);
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, q->table, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, q->match_col, -1, SQLITE_STATIC);
+    src = sqlite3_step(st);
+    if (src == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        buf_adds(out, "(");
+        buf_adds(out, (const char *)sqlite3_column_text(st, 0));
+        buf_adds(out, ")");
+    } else if (src == SQLITE_ROW || src == SQLITE_DONE) {
+        buf_adds(out, "NULL");
+    } else {
+        sqlite_fail(sq, "reading a column default", err);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int sqlite_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                              enum fp_set_kind kind, const char *value, long limit, long long *n,
+                              struct fp_error *err)
+{
+    struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
+    struct fp_buf sql = FP_BUF_INIT;
+    int rc = -1;
+
+    buf_adds(&sql, "UPDATE main.");
+    add_ident(&sql, q->table);
+    buf_adds(&sql, " SET ");
+    add_ident(&sql, q->match_col);
+    buf_adds(&sql, " = ");
+    if (kind == FP_SET_TO_NULL)
+        buf_adds(&sql, "NULL");
+    else if (kind == FP_SET_TO_VALUE)
+        buf_adds(&sql, "?2");
+    else if (column_default(sq, q, &sql, err) < 0)
+        goto out;
+    add_target(&sql, q, limit);
+    rc = sqlite_dml(sq, "updating", &sql, in, kind == FP_SET_TO_VALUE ? value : NULL, n, err);
+out:
+    buf_free(&sql);
+    return rc;
+}
+
+static int sqlite_exists_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                              int *found, struct fp_error *err)
+{
+    struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
+    struct fp_buf sql = FP_BUF_INIT, arr = FP_BUF_INIT;
+    sqlite3_stmt *st = NULL;
+    int rc = -1, src;
+
+    buf_adds(&sql, "SELECT 1");
+    add_rowset(&sql, q);
+    buf_adds(&sql, " LIMIT 1");
+    keys_add_json_array(&arr, in);
+    if (!buf_ok(&sql) || !buf_ok(&arr)) {
+        oom(err);
+        goto out;
+    }
+    if (sqlite3_prepare_v2(sq->db, sql.p, -1, &st, NULL) != SQLITE_OK) {
+        sqlite_fail(sq, "looking for referencing rows", err);
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, buf_str(&arr), (int)arr.len, SQLITE_STATIC);
+    src = sqlite3_step(st);
+    if (src != SQLITE_ROW && src != SQLITE_DONE) {
+        sqlite_fail(sq, "looking for referencing rows", err);
+        goto out;
+    }
+    *found = src == SQLITE_ROW;
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    buf_free(&sql);
+    buf_free(&arr);
+    return rc;
+}
+
+static int sqlite_identity(struct fp_db *db, char **out, struct fp_error *err)
+{
+    struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
+    const char *file = sqlite3_db_filename(sq->db, "main");
+    struct fp_buf b = FP_BUF_INIT;
+
+    buf_adds(&b, "sqlite ");
+    buf_adds(&b, file ? file : "");
+    if (!buf_ok(&b)) {
+        buf_free(&b);
+        return oom(err);
+    }
+    *out = b.p;
+    return 0;
+}
+
 static const struct fp_backend_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
@@ -689,4 +918,11 @@ static const struct fp_backend_ops sqlite_ops = {
     .begin_snapshot = sqlite_begin_snapshot,
     .end_snapshot = sqlite_end_snapshot,
     .select_keys = sqlite_select_keys,
+    .begin = sqlite_begin,
+    .commit = sqlite_commit,
+    .rollback = sqlite_rollback,
+    .delete_rows = sqlite_delete_rows,
+    .update_rows = sqlite_update_rows,
+    .exists_rows = sqlite_exists_rows,
+    .identity = sqlite_identity,
 };

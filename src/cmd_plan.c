@@ -30,30 +30,14 @@ struct plan_args {
 
 static int parse_args(int argc, char **argv, struct plan_args *a, struct fp_error *err)
 {
-    static const char *const flags[] = {"--model", "--db",      "--table",
-                                        "--where", "--pk-file", "--format"};
-    const char **slots[] = {&a->model,      &a->db,           &a->root.table,
-                            &a->root.where, &a->root.pk_file, &a->format};
+    const struct cli_flag flags[] = {
+        {"--model", &a->model, NULL},          {"--db", &a->db, NULL},
+        {"--table", &a->root.table, NULL},     {"--where", &a->root.where, NULL},
+        {"--pk-file", &a->root.pk_file, NULL}, {"--format", &a->format, NULL},
+    };
 
-    for (int i = 1; i < argc;) {
-        int matched = 0;
-
-        for (size_t f = 0; f < sizeof flags / sizeof flags[0] && !matched; f++) {
-            const char *value;
-            int rc = cli_flag_value(argc, argv, &i, flags[f], &value, err);
-
-            if (rc < 0)
-                return -1;
-            if (rc == 0)
-                continue;
-            if (*slots[f])
-                return fp_error_set(err, FP_EINPUT, "%s given twice", flags[f]);
-            *slots[f] = value;
-            matched = 1;
-        }
-        if (!matched)
-            return fp_error_set(err, FP_EINPUT, "plan: unknown argument '%s'", argv[i]);
-    }
+    if (cli_parse(argc, argv, flags, sizeof flags / sizeof flags[0], NULL, 0, "plan", err) < 0)
+        return -1;
     if (!a->model || !a->db || !a->root.table)
         return fp_error_set(err, FP_EINPUT, "plan: %s is required",
                             !a->model ? "--model"

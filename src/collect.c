@@ -197,30 +197,47 @@ static int unwalked(const struct fp_keys *batch, size_t edge, struct fp_keys *ou
     return 0;
 }
 
+/* Walk one edge from a batch of its parent's keys. */
+static int walk_edge(struct fp_collect *c, size_t edge, const struct fp_keys *batch,
+                     struct fp_keys *fresh, struct fp_error *err)
+{
+    const struct fp_edge *e = &c->model->edges[edge];
+    struct sink s = {c, e->policy == FP_CASCADE ? e->child : edge, e->policy == FP_CASCADE,
+                     (long)edge, 0};
+    const struct fp_keys *in = batch;
+    struct fp_keyq q;
+
+    collect_edge_query(&q, c, edge);
+    if (q.recursive) {
+        if (unwalked(batch, edge, fresh) < 0)
+            return fp_error_set(err, FP_EINPUT, "out of memory");
+        in = fresh;
+    }
+    if (in->n && db_select_keys(c->db, &q, in, sink_keys, &s, err) < 0)
+        return -1;
+    c->refs[edge] += s.rows;
+    return 0;
+}
+
+int collect_children(struct fp_collect *c, size_t edge, const struct fp_keys *parents,
+                     struct fp_error *err)
+{
+    struct fp_keys fresh = FP_KEYS_INIT;
+    int rc = walk_edge(c, edge, parents, &fresh, err);
+
+    keys_free(&fresh);
+    return rc;
+}
+
 /* Walk every edge whose parent is t from one batch of t's doomed keys. */
 static int walk_batch(struct fp_collect *c, size_t t, const struct fp_keys *batch,
                       struct fp_keys *fresh, struct fp_error *err)
 {
     const struct fp_graph *g = c->graph;
 
-    for (size_t x = g->by_parent_start[t]; x < g->by_parent_start[t + 1]; x++) {
-        size_t edge = g->by_parent[x];
-        const struct fp_edge *e = &c->model->edges[edge];
-        struct sink s = {c, e->policy == FP_CASCADE ? e->child : edge, e->policy == FP_CASCADE,
-                         (long)edge, 0};
-        const struct fp_keys *in = batch;
-        struct fp_keyq q;
-
-        collect_edge_query(&q, c, edge);
-        if (q.recursive) {
-            if (unwalked(batch, edge, fresh) < 0)
-                return fp_error_set(err, FP_EINPUT, "out of memory");
-            in = fresh;
-        }
-        if (in->n && db_select_keys(c->db, &q, in, sink_keys, &s, err) < 0)
+    for (size_t x = g->by_parent_start[t]; x < g->by_parent_start[t + 1]; x++)
+        if (walk_edge(c, g->by_parent[x], batch, fresh, err) < 0)
             return -1;
-        c->refs[edge] += s.rows;
-    }
     return 0;
 }
 

@@ -327,6 +327,12 @@ int journal_commit(struct fp_journal *j, struct fp_error *err)
     return journal_exec(j, "COMMIT", "commit", err);
 }
 
+void journal_exec_rollback(struct fp_journal *j)
+{
+    if (!sqlite3_get_autocommit(j->db))
+        sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 int journal_set_meta(struct fp_journal *j, const char *key, const char *value, struct fp_error *err)
 {
     sqlite3_stmt *st = journal_stmt(j, ST_SET_META, err);

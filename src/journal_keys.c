@@ -86,6 +86,11 @@ int journal_doomed_after(struct fp_journal *j, size_t tbl, long long *seq, size_
     return 0;
 }
 
+long long journal_last_seq(const struct fp_journal *j)
+{
+    return j->next_seq - 1;
+}
+
 int journal_count_doomed(struct fp_journal *j, size_t tbl, long long *n, struct fp_error *err)
 {
     sqlite3_stmt *st = journal_stmt(j, ST_COUNT_DOOMED, err);

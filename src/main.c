@@ -12,6 +12,8 @@ static const struct command {
     {"validate", cmd_validate, "check a model file and summarise its graph"},
     {"introspect", cmd_introspect, "write the model of a database's foreign keys"},
     {"plan", cmd_plan, "dry run: what a purge would delete, update, and what blocks it"},
+    {"run", cmd_run, "purge: plan, confirm, delete in small batches with a journal"},
+    {"resume", cmd_resume, "finish an interrupted purge from its journal"},
 };
 
 static const char usage_head[] = "usage: fkpurge COMMAND [ARGS]\n"

@@ -8,11 +8,28 @@
 #include "fkpurge/collect.h"
 #include "fkpurge/progress.h"
 
+/* Keep in p->order the tables the purge touched, still children first. */
+static void keep_touched(struct fp_plan *p)
+{
+    const struct fp_model *m = p->model;
+    size_t n = 0;
+
+    for (size_t k = 0; k < m->ntables; k++) {
+        size_t t = p->order[k];
+        int touched = p->deleted[t] > 0;
+
+        for (size_t i = 0; i < m->nedges && !touched; i++)
+            touched = m->edges[i].child == t && p->updated[i] > 0;
+        if (touched)
+            p->order[n++] = t;
+    }
+    p->norder = n;
+}
+
 /* Phase 2: counts, blockers and warnings, from the journal alone. */
 static int check(struct fp_plan *p, struct fp_journal *j, struct fp_error *err)
 {
     const struct fp_model *m = p->model;
-    size_t n = 0;
 
     for (size_t t = 0; t < m->ntables; t++) {
         if (journal_count_doomed(j, t, &p->deleted[t], err) < 0)
@@ -57,16 +74,7 @@ static int check(struct fp_plan *p, struct fp_journal *j, struct fp_error *err)
             break;
         }
     }
-    for (size_t k = 0; k < m->ntables; k++) {
-        size_t t = p->order[k];
-        int touched = p->deleted[t] > 0;
-
-        for (size_t i = 0; i < m->nedges && !touched; i++)
-            touched = m->edges[i].child == t && p->updated[i] > 0;
-        if (touched)
-            p->order[n++] = t;
-    }
-    p->norder = n;
+    keep_touched(p);
     return 0;
 }
 
@@ -185,6 +193,38 @@ out:
         db_end_snapshot(db, NULL);
     progress_free(c.progress);
     collect_free(&c);
+    plan_free(p);
+    return rc;
+}
+
+int plan_result(const struct fp_model *model, const struct fp_graph *graph,
+                const struct fp_plan_root *root, struct fp_journal *j, struct fp_plan **out,
+                struct fp_error *err)
+{
+    struct fp_plan *p = NULL;
+    int rc = -1;
+
+    if (plan_alloc(&p, model) < 0) {
+        fp_error_set(err, FP_EINPUT, "out of memory");
+        goto out;
+    }
+    if (plan_root(p, root, err) < 0)
+        goto out;
+    p->executed = 1;
+    graph_deletion_order(graph, p->order);
+    for (size_t t = 0; t < model->ntables; t++) {
+        if (journal_tally(j, "deleted", t, &p->deleted[t], err) < 0)
+            goto out;
+        p->total_deleted += p->deleted[t];
+    }
+    for (size_t i = 0; i < model->nedges; i++) {
+        if (journal_tally(j, "updated", i, &p->updated[i], err) < 0)
+            goto out;
+        p->total_updated += p->updated[i];
+    }
+    keep_touched(p);
+    *out = p, p = NULL, rc = 0;
+out:
     plan_free(p);
     return rc;
 }

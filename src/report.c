@@ -124,7 +124,7 @@ static void report_text(struct fp_buf *b, const struct fp_plan *p)
 {
     const struct fp_model *m = p->model;
 
-    buf_addf(b, "plan: purge %s ", table_name(p, p->root_table));
+    buf_addf(b, "%s %s ", p->executed ? "purged" : "plan: purge", table_name(p, p->root_table));
     if (p->root.where)
         buf_addf(b, "where %s\n\n", p->root.where);
     else

@@ -85,6 +85,8 @@ struct fp_keyq {
     int want_parent;
     int parent_is_int;
     int recursive;
+    const char *key_type; /* PostgreSQL: the type of key_col, for exclude_given */
+    int exclude_given;    /* leave out rows whose own key is one of the keys given */
 };
 
 /*
@@ -94,6 +96,13 @@ struct fp_keyq {
  */
 typedef int (*fp_keys_cb)(void *ctx, const struct fp_keys *keys, const struct fp_keys *parents,
                           struct fp_error *err);
+
+/* What update_rows sets a foreign key column to. */
+enum fp_set_kind {
+    FP_SET_TO_NULL,
+    FP_SET_TO_DEFAULT, /* the column's default in the database */
+    FP_SET_TO_VALUE,   /* a value given as text (the model's `default`) */
+};
 
 struct fp_db;
 
@@ -109,6 +118,20 @@ struct fp_backend_ops {
     /* Stream the keys q selects (in: the keys to match, NULL for a root query). */
     int (*select_keys)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                        fp_keys_cb cb, void *ctx, struct fp_error *err);
+    /* A read-write transaction (read committed; SQLite: immediate), and its end. */
+    int (*begin)(struct fp_db *db, struct fp_error *err);
+    int (*commit)(struct fp_db *db, struct fp_error *err);
+    int (*rollback)(struct fp_db *db, struct fp_error *err);
+    /* Rows of q->table that q matches with in (see db_delete_rows). */
+    int (*delete_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                       long limit, long long *n, struct fp_error *err);
+    int (*update_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                       enum fp_set_kind kind, const char *value, long limit, long long *n,
+                       struct fp_error *err);
+    int (*exists_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                       int *found, struct fp_error *err);
+    /* Which database this is, stably across connections (for the journal). */
+    int (*identity)(struct fp_db *db, char **out, struct fp_error *err);
 };
 
 /*
@@ -171,6 +194,40 @@ int db_end_snapshot(struct fp_db *db, struct fp_error *err);
  */
 int db_select_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                    fp_keys_cb cb, void *ctx, struct fp_error *err);
+
+/*
+ * A read-write transaction: PostgreSQL at read committed, SQLite BEGIN
+ * IMMEDIATE (the write lock up front, so it never deadlocks upgrading).
+ * rollback's err may be NULL.
+ */
+int db_begin(struct fp_db *db, struct fp_error *err);
+int db_commit(struct fp_db *db, struct fp_error *err);
+int db_rollback(struct fp_db *db, struct fp_error *err);
+
+/*
+ * Delete the rows of q->table whose q->match_col matches a key of in (or,
+ * with q->via_table, whose reference matches through the parent), at most
+ * limit of them when limit > 0; *n says how many went. Keys are bound,
+ * names quoted.
+ */
+int db_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in, long limit,
+                   long long *n, struct fp_error *err);
+
+/* Set q->match_col of the rows q matches to NULL, the column default or value. */
+int db_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                   enum fp_set_kind kind, const char *value, long limit, long long *n,
+                   struct fp_error *err);
+
+/* *found is 1 if q matches any row. */
+int db_exists_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in, int *found,
+                   struct fp_error *err);
+
+/*
+ * The database's identity as a new string (caller frees): PostgreSQL's
+ * system identifier and the database's oid and name; SQLite's file, by its
+ * real path. A journal refuses to resume against another.
+ */
+int db_identity(struct fp_db *db, char **out, struct fp_error *err);
 
 /* Free what a catalog holds; the struct itself is the caller's. NULL-safe. */
 void catalog_free(struct fp_catalog *cat);

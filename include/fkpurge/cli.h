@@ -5,11 +5,33 @@
 #ifndef FKPURGE_CLI_H
 #define FKPURGE_CLI_H
 
+#include <stddef.h>
+
 #include "fkpurge/error.h"
 
 int cmd_validate(int argc, char **argv);
 int cmd_introspect(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+
+/* One flag of a command: with a value (value set) or a switch (set set). */
+struct cli_flag {
+    const char *name;   /* "--db" */
+    const char **value; /* where "--db URL" or "--db=URL" stores URL */
+    int *set;           /* where a switch such as "--yes" stores 1 */
+};
+
+/*
+ * Parse argv[1..] against flags; other arguments fill pos[0..npos). A flag
+ * given twice, an unknown flag or one argument too many is an FP_EINPUT
+ * error naming it (cmd names the command in the message).
+ */
+int cli_parse(int argc, char **argv, const struct cli_flag *flags, size_t nflags, const char **pos,
+              size_t npos, const char *cmd, struct fp_error *err);
+
+/* Parse a positive whole number given to flag; an error names the flag. */
+int cli_positive(const char *flag, const char *text, long max, long *out, struct fp_error *err);
 
 /*
  * If argv[*i] is flag, given as "--flag VALUE" or "--flag=VALUE", set *value

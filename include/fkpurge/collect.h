@@ -71,6 +71,10 @@ int collect_roots(struct fp_collect *c, size_t t, const char *where, const char 
 int collect_add(struct fp_collect *c, size_t t, const struct fp_keys *keys, long via,
                 struct fp_error *err);
 
+/* Walk one edge from the parent keys given (its children found go to the journal). */
+int collect_children(struct fp_collect *c, size_t edge, const struct fp_keys *parents,
+                     struct fp_error *err);
+
 /* Walk every edge from every doomed row not walked yet, until nothing new appears. */
 int collect_walk(struct fp_collect *c, struct fp_error *err);
 

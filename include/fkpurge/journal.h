@@ -45,6 +45,8 @@ const char *journal_path(const struct fp_journal *j);
 
 int journal_begin(struct fp_journal *j, struct fp_error *err);
 int journal_commit(struct fp_journal *j, struct fp_error *err);
+/* Roll back an open transaction, if any (for error paths). */
+void journal_exec_rollback(struct fp_journal *j);
 
 /* Set a header value (text; NULL stores NULL). */
 int journal_set_meta(struct fp_journal *j, const char *key, const char *value,
@@ -89,6 +91,9 @@ int journal_add_link(struct fp_journal *j, size_t edge, const struct fp_keys *ck
  */
 int journal_doomed_after(struct fp_journal *j, size_t tbl, long long *seq, size_t limit,
                          struct fp_keys *out, struct fp_error *err);
+
+/* The seq of the last doomed key recorded (0 for none): where a later walk starts. */
+long long journal_last_seq(const struct fp_journal *j);
 
 /* Number of doomed keys in table tbl. */
 int journal_count_doomed(struct fp_journal *j, size_t tbl, long long *n, struct fp_error *err);

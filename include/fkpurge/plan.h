@@ -51,6 +51,7 @@ struct fp_plan {
     struct fp_strlist warnings;
     long long total_deleted, total_updated, total_blocked;
     struct fp_resolved *resolved; /* the model as found in the database (owned) */
+    int executed;                 /* a run's result (what was done), not a plan */
 };
 
 /*
@@ -62,6 +63,14 @@ struct fp_plan {
 int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_graph *graph,
                const struct fp_plan_root *root, struct fp_journal *j, struct fp_plan **out,
                struct fp_error *err);
+
+/*
+ * What a run did, as a plan-shaped result for the report: rows deleted and
+ * updated as the journal tallied them. *out is new: plan_free() it.
+ */
+int plan_result(const struct fp_model *model, const struct fp_graph *graph,
+                const struct fp_plan_root *root, struct fp_journal *j, struct fp_plan **out,
+                struct fp_error *err);
 
 /* NULL-safe. */
 void plan_free(struct fp_plan *plan);

@@ -1,0 +1,44 @@
+/*
+ * exec.h — phase 3 of a purge: delete what the journal holds, in order, in
+ * small committed batches (see DESIGN.md).
+ *
+ * Tables go children first (graph_deletion_order); inside a cycle of tables
+ * rows go by level. A batch is at most batch_size rows of one table and
+ * level. Before its rows go, the rows referencing them through set_null or
+ * set_default edges are updated and keyless children deleted, in
+ * transactions of at most batch_size rows each; then one transaction looks
+ * again for referencing rows that appeared meanwhile (concurrent inserts),
+ * catches up with them, and deletes the batch. Every committed state
+ * satisfies the model's foreign keys, and every statement is by key, so
+ * replaying the batch in flight after a crash is harmless.
+ */
+#ifndef FKPURGE_EXEC_H
+#define FKPURGE_EXEC_H
+
+#include "fkpurge/backend.h"
+#include "fkpurge/error.h"
+#include "fkpurge/graph.h"
+#include "fkpurge/journal.h"
+#include "fkpurge/model.h"
+#include "fkpurge/resolve.h"
+
+/*
+ * Rows one transaction deletes from one table, at most, by default. Large
+ * enough that a round trip is small next to the work it carries (a batch
+ * of keys is one array parameter), small enough that one transaction holds
+ * its locks for well under a second on a busy server.
+ */
+#define FP_DEFAULT_BATCH_SIZE 5000
+
+/* Run (or continue) the execution phase. FP_EINTR when a signal asked it to stop. */
+int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_graph *graph,
+             const struct fp_resolved *r, struct fp_journal *j, long batch_size,
+             struct fp_error *err);
+
+/* Install SIGINT/SIGTERM handlers that let the current batch finish. */
+void exec_catch_signals(void);
+
+/* 1 once SIGINT or SIGTERM arrived. */
+int exec_stop_requested(void);
+
+#endif

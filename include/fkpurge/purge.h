@@ -1,0 +1,56 @@
+/*
+ * purge.h — what run and resume share: the journal's header, the phases,
+ * confirmation, execution and the final report.
+ *
+ * Phases, kept in the journal's header: collect (finding rows; nothing
+ * deleted), blocked (protect/restrict refused it), declined (the user said
+ * no), execute (confirmed; batches going), done. A purge interrupted before
+ * execute is planned again on resume, and asks again.
+ */
+#ifndef FKPURGE_PURGE_H
+#define FKPURGE_PURGE_H
+
+#include "fkpurge/backend.h"
+#include "fkpurge/graph.h"
+#include "fkpurge/journal.h"
+#include "fkpurge/model.h"
+#include "fkpurge/plan.h"
+#include "fkpurge/report.h"
+
+struct fp_purge {
+    struct fp_model *model; /* owned */
+    struct fp_graph *graph; /* owned */
+    struct fp_db *db;       /* owned */
+    struct fp_journal *j;   /* owned */
+    struct fp_plan_root root;
+    long batch_size;
+    int yes; /* --yes: no question asked */
+    enum fp_format format;
+    char *strings[4]; /* owned copies of the root selection read from a journal */
+};
+
+/* Write the header of a new journal (phase collect). */
+int purge_write_header(struct fp_purge *p, const char *db_url, struct fp_error *err);
+
+/*
+ * Load what a journal says about its purge: model (from the journal's own
+ * copy, checked against its hash), root selection, batch size, and the
+ * connection string stored (a new string in *db_url, caller frees) and the
+ * phase (likewise).
+ */
+int purge_read_header(struct fp_purge *p, char **db_url, char **phase, struct fp_error *err);
+
+/* Refuse a database other than the journal's (identity differs): FP_EINPUT saying which. */
+int purge_check_identity(struct fp_purge *p, struct fp_error *err);
+
+/*
+ * From phase on: plan when not yet confirmed (exit status 3 if blocked),
+ * confirm, execute, report. Returns the exit status; err holds the reason
+ * for a non-zero one that is an error.
+ */
+int purge_continue(struct fp_purge *p, const char *phase, struct fp_error *err);
+
+/* Release everything p owns. */
+void purge_free(struct fp_purge *p);
+
+#endif

@@ -1,0 +1,66 @@
+/* cmd_resume.c — `fkpurge resume JOURNAL`: finish an interrupted purge from its journal. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fkpurge/cli.h"
+#include "fkpurge/purge.h"
+
+static const char usage[] =
+    "usage: fkpurge resume JOURNAL [--db URL] [--yes] [--format text|json]\n\n"
+    "Continues a purge from its journal alone: the journal keeps the model, the rows\n"
+    "to purge and the connection string without its password (give it again with\n"
+    "--db, PGPASSWORD or ~/.pgpass). The batch in flight when the run stopped is\n"
+    "replayed, which is harmless. A purge stopped before it was confirmed is planned\n"
+    "and confirmed again (--yes as for run). A finished journal is left as it is.\n";
+
+int cmd_resume(int argc, char **argv)
+{
+    const char *url = NULL, *format = NULL, *journal = NULL;
+    char *stored_url = NULL, *phase = NULL;
+    struct fp_purge p = {0};
+    struct fp_error err = {0};
+    int rc, yes = 0;
+    const struct cli_flag flags[] = {
+        {"--db", &url, NULL},
+        {"--format", &format, NULL},
+        {"--yes", NULL, &yes},
+    };
+
+    for (int i = 1; i < argc; i++)
+        if (cli_is_help(argv[i])) {
+            fputs(usage, stdout);
+            return 0;
+        }
+    if (cli_parse(argc, argv, flags, sizeof flags / sizeof flags[0], &journal, 1, "resume", &err) <
+        0)
+        return cli_usage_error(usage, "%s", err.msg);
+    if (!journal)
+        return cli_usage_error(usage, "resume: missing JOURNAL");
+    p.yes = yes;
+    if ((format && report_parse_format(format, 0, &p.format, &err) < 0) ||
+        journal_open(journal, 0, &p.j, &err) < 0 ||
+        purge_read_header(&p, &stored_url, &phase, &err) < 0) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    if (strcmp(phase, "done") == 0) {
+        fprintf(stderr, "fkpurge: journal %s: this purge is finished; nothing to do\n", journal);
+        rc = 0;
+        goto out;
+    }
+    if (db_open(url ? url : stored_url, &p.db, &err) < 0 || purge_check_identity(&p, &err) < 0) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    rc = purge_continue(&p, phase, &err);
+    if (rc)
+        fp_error_print(&err);
+    if (rc == FP_EDB || rc == FP_EINTR)
+        fprintf(stderr, "fkpurge: resumable: fkpurge resume %s\n", journal);
+out:
+    free(stored_url);
+    free(phase);
+    purge_free(&p);
+    return rc;
+}

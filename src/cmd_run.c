@@ -1,0 +1,104 @@
+/* cmd_run.c — `fkpurge run`: plan, confirm, then delete in batches, with a journal. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fkpurge/cli.h"
+#include "fkpurge/exec.h"
+#include "fkpurge/purge.h"
+
+static const char usage[] =
+    "usage: fkpurge run --model MODEL.yaml --db URL --table T (--where SQL | --pk-file FILE)\n"
+    "                   [--journal PATH] [--batch-size N] [--yes] [--format text|json]\n\n"
+    "Plans the purge (as `fkpurge plan`), refuses it if protect/restrict keys block it,\n"
+    "asks for confirmation on a terminal unless --yes, then deletes children first in\n"
+    "transactions of at most --batch-size rows per table, keeping a journal so that\n"
+    "`fkpurge resume JOURNAL` can finish an interrupted run.\n\n"
+    "  --journal PATH   default ./fkpurge-TABLE-UTCTIME.journal (created mode 0600)\n"
+    "  --batch-size N   rows one transaction deletes from one table, at most (default 5000)\n"
+    "  --yes            do not ask; without it and without a terminal, run refuses\n\n"
+    "Exit status: 0 done, 1 bad input or not confirmed, 2 database error (resumable),\n"
+    "3 blocked by protect/restrict, 4 stopped by SIGINT/SIGTERM (resumable).\n";
+
+/* ./fkpurge-TABLE-20261126T120000Z.journal, the table name made file-safe. */
+static void default_journal(const char *table, char *out, size_t cap)
+{
+    char safe[64], stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    size_t n = 0;
+
+    for (const char *s = table; *s && n < sizeof safe - 1; s++)
+        safe[n++] = isalnum((unsigned char)*s) || *s == '_' || *s == '.' ? *s : '_';
+    safe[n] = '\0';
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    snprintf(out, cap, "./fkpurge-%s-%s.journal", safe, stamp);
+}
+
+int cmd_run(int argc, char **argv)
+{
+    const char *model = NULL, *db = NULL, *journal = NULL, *batch = NULL, *format = NULL;
+    struct fp_purge p = {0};
+    struct fp_error err = {0};
+    char path[512];
+    int rc, yes = 0;
+    const struct cli_flag flags[] = {
+        {"--model", &model, NULL},
+        {"--db", &db, NULL},
+        {"--table", &p.root.table, NULL},
+        {"--where", &p.root.where, NULL},
+        {"--pk-file", &p.root.pk_file, NULL},
+        {"--journal", &journal, NULL},
+        {"--batch-size", &batch, NULL},
+        {"--format", &format, NULL},
+        {"--yes", NULL, &yes},
+    };
+
+    for (int i = 1; i < argc; i++)
+        if (cli_is_help(argv[i])) {
+            fputs(usage, stdout);
+            return 0;
+        }
+    if (cli_parse(argc, argv, flags, sizeof flags / sizeof flags[0], NULL, 0, "run", &err) < 0)
+        return cli_usage_error(usage, "%s", err.msg);
+    if (!model || !db || !p.root.table)
+        return cli_usage_error(usage, "run: %s is required",
+                               !model ? "--model"
+                               : !db  ? "--db"
+                                      : "--table");
+    if (!p.root.where == !p.root.pk_file)
+        return cli_usage_error(usage, "run: give exactly one of --where and --pk-file");
+    p.yes = yes;
+    p.batch_size = FP_DEFAULT_BATCH_SIZE;
+    if ((batch && cli_positive("--batch-size", batch, 10000000, &p.batch_size, &err) < 0) ||
+        (format && report_parse_format(format, 0, &p.format, &err) < 0) ||
+        model_load_file(model, &p.model, &err) < 0 || graph_build(p.model, &p.graph, &err) < 0) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    if (!journal)
+        default_journal(p.root.table, path, sizeof path);
+    else
+        snprintf(path, sizeof path, "%s", journal);
+    if (db_open(db, &p.db, &err) < 0) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    /* The journal exists before anything is touched, and the user learns where first. */
+    fprintf(stderr, "fkpurge: journal %s\n", path);
+    if (journal_create(path, &p.j, &err) < 0 || purge_write_header(&p, p.db->safe_url, &err) < 0) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    rc = purge_continue(&p, "collect", &err);
+    if (rc)
+        fp_error_print(&err);
+    if (rc == FP_EDB || rc == FP_EINTR)
+        fprintf(stderr, "fkpurge: resumable: fkpurge resume %s\n", path);
+out:
+    purge_free(&p);
+    return rc;
+}

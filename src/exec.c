@@ -1,0 +1,365 @@
+/* exec.c — phase 3: delete in order, in small batches (see exec.h). */
+#include "fkpurge/exec.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fkpurge/collect.h"
+#include "fkpurge/progress.h"
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+void exec_catch_signals(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int exec_stop_requested(void)
+{
+    return stop_requested;
+}
+
+struct exec {
+    struct fp_collect c; /* for rows that appear while the purge runs */
+    struct fp_db *db;
+    const struct fp_model *m;
+    const struct fp_graph *g;
+    struct fp_journal *j;
+    long batch;
+    struct fp_progress *progress;
+};
+
+static int is_soft(enum fp_policy policy)
+{
+    return policy == FP_SET_NULL || policy == FP_SET_DEFAULT;
+}
+
+/* What a set_null/set_default edge writes. */
+static enum fp_set_kind set_kind(const struct fp_edge *e, const char **value)
+{
+    *value = NULL;
+    if (e->policy == FP_SET_NULL)
+        return FP_SET_TO_NULL;
+    if (e->default_value) {
+        *value = e->default_value;
+        return FP_SET_TO_VALUE;
+    }
+    return FP_SET_TO_DEFAULT;
+}
+
+/*
+ * One statement on the rows referencing keys through edge: update them
+ * (set_null/set_default) or delete them (a keyless child). limit 0: all.
+ */
+static int referencing_step(struct exec *x, size_t edge, const struct fp_keys *keys, long limit,
+                            long long *n, struct fp_error *err)
+{
+    const struct fp_edge *e = &x->m->edges[edge];
+    const char *value;
+    enum fp_set_kind kind = set_kind(e, &value);
+    struct fp_keyq q;
+
+    collect_edge_query(&q, &x->c, edge);
+    q.recursive = q.want_parent = 0;
+    if (is_soft(e->policy))
+        return db_update_rows(x->db, &q, keys, kind, value, limit, n, err);
+    return db_delete_rows(x->db, &q, keys, limit, n, err);
+}
+
+/* Record what a statement changed: updates by edge, keyless deletes by table. */
+static int tally(struct exec *x, size_t edge, long long n, struct fp_error *err)
+{
+    const struct fp_edge *e = &x->m->edges[edge];
+
+    if (is_soft(e->policy))
+        return journal_tally_add(x->j, "updated", edge, n, err);
+    return journal_tally_add(x->j, "deleted", e->child, n, err);
+}
+
+/* Edges whose referencing rows go with the batch rather than before it. */
+static int handled_by_parent(const struct fp_model *m, const struct fp_edge *e)
+{
+    return is_soft(e->policy) || (e->policy == FP_CASCADE && !m->tables[e->child].pk);
+}
+
+/*
+ * Before the batch: update the rows referencing it through set_null and
+ * set_default edges and delete its keyless children, each in transactions
+ * of at most batch rows. Each committed state is valid: a nulled reference
+ * or a deleted leaf breaks no key.
+ */
+static int clear_referencing(struct exec *x, size_t t, const struct fp_keys *keys,
+                             struct fp_error *err)
+{
+    const struct fp_graph *g = x->g;
+
+    for (size_t k = g->by_parent_start[t]; k < g->by_parent_start[t + 1]; k++) {
+        size_t edge = g->by_parent[k];
+        long long n;
+
+        if (!handled_by_parent(x->m, &x->m->edges[edge]))
+            continue;
+        do {
+            if (referencing_step(x, edge, keys, x->batch, &n, err) < 0 ||
+                tally(x, edge, n, err) < 0)
+                return -1;
+        } while (n >= x->batch);
+    }
+    return 0;
+}
+
+/*
+ * Rows referencing the batch through a cascade edge that the journal does
+ * not know of (inserted since the plan): collect them and their own
+ * dependents, live, and give cycles their levels again. *added says whether
+ * anything was new; the caller then starts over so those rows go first.
+ */
+static int catch_up(struct exec *x, size_t edge, const struct fp_keys *keys, int *added,
+                    struct fp_error *err)
+{
+    long long before = x->c.found, stuck;
+    int rc = -1;
+
+    *added = 0;
+    /* A read-only transaction of its own: cursors need one. */
+    if (db_begin(x->db, err) < 0)
+        return -1;
+    if (journal_begin(x->j, err) < 0)
+        goto out;
+    if (collect_children(&x->c, edge, keys, err) < 0 || collect_walk(&x->c, err) < 0 ||
+        (x->c.found > before && journal_compute_levels(x->j, &stuck, err) < 0) ||
+        journal_commit(x->j, err) < 0) {
+        journal_exec_rollback(x->j);
+        goto out;
+    }
+    *added = x->c.found > before;
+    if (*added)
+        progress_add(x->progress, 0);
+    rc = 0;
+out:
+    db_rollback(x->db, NULL);
+    return rc;
+}
+
+/* The batch's own transaction; *restart when rows appeared that must go first. */
+static int delete_batch(struct exec *x, size_t t, const struct fp_keys *keys, long long *deleted,
+                        int *restart, struct fp_error *err)
+{
+    const struct fp_graph *g = x->g;
+    struct fp_keyq q;
+
+    *restart = 0;
+    if (db_begin(x->db, err) < 0)
+        return -1;
+    for (size_t k = g->by_parent_start[t]; k < g->by_parent_start[t + 1]; k++) {
+        size_t edge = g->by_parent[k];
+        const struct fp_edge *e = &x->m->edges[edge];
+        long long n;
+        int found;
+
+        if (handled_by_parent(x->m, e)) {
+            /* Rows inserted since clear_referencing: normally none. */
+            if (referencing_step(x, edge, keys, 0, &n, err) < 0 || tally(x, edge, n, err) < 0)
+                goto fail;
+            continue;
+        }
+        if (e->policy != FP_CASCADE)
+            continue; /* protect and restrict were checked by the plan; do_nothing is the database's
+                       */
+        collect_edge_query(&q, &x->c, edge);
+        q.recursive = q.want_parent = 0;
+        /* Rows of this very batch may reference each other (a cycle no level could order). */
+        q.exclude_given = e->child == e->parent;
+        q.key_type = x->c.r->tables[e->child].pk_type;
+        if (db_exists_rows(x->db, &q, keys, &found, err) < 0)
+            goto fail;
+        if (found) {
+            int added;
+
+            db_rollback(x->db, NULL);
+            if (catch_up(x, edge, keys, &added, err) < 0)
+                return -1;
+            if (added) {
+                *restart = 1;
+                return 0;
+            }
+            /* Known rows no order could put first: let the database judge. */
+            if (db_begin(x->db, err) < 0)
+                return -1;
+        }
+    }
+    collect_table_query(&q, &x->c, t);
+    q.match_col = x->m->tables[t].pk;
+    q.match_type = x->c.r->tables[t].pk_type;
+    if (db_delete_rows(x->db, &q, keys, 0, deleted, err) < 0 || db_commit(x->db, err) < 0)
+        goto fail;
+    return 0;
+fail:
+    db_rollback(x->db, NULL);
+    return -1;
+}
+
+/*
+ * One batch: intent in the journal, the referencing rows, the batch's
+ * transaction, done in the journal. A replay (b->id set) skips the intent.
+ */
+static int run_batch(struct exec *x, struct fp_batch *b, const struct fp_keys *keys, int *restart,
+                     struct fp_error *err)
+{
+    long long deleted = 0;
+
+    if (!b->id && journal_batch_intent(x->j, b, (long long)keys->n, err) < 0)
+        return -1;
+    if (clear_referencing(x, b->tbl, keys, err) < 0 ||
+        delete_batch(x, b->tbl, keys, &deleted, restart, err) < 0)
+        return -1;
+    if (*restart)
+        return journal_batch_cancel(x->j, b, err);
+    if (journal_batch_done(x->j, b, deleted, err) < 0)
+        return -1;
+    progress_add(x->progress, (long long)keys->n);
+    return 0;
+}
+
+/* Every batch of table t at level, until that level of t is done. */
+static int run_level(struct exec *x, size_t t, long long level, struct fp_keys *keys, int *restart,
+                     struct fp_error *err)
+{
+    for (;;) {
+        struct fp_batch b;
+
+        if (exec_stop_requested())
+            return fp_error_set(err, FP_EINTR,
+                                "stopped by a signal after the last batch; resume with "
+                                "`fkpurge resume %s`",
+                                journal_path(x->j));
+        if (journal_next_batch(x->j, t, level, (size_t)x->batch, &b, keys, err) < 0)
+            return -1;
+        if (keys->n == 0)
+            return 0;
+        if (run_batch(x, &b, keys, restart, err) < 0 || *restart)
+            return *restart ? 0 : -1;
+    }
+}
+
+/*
+ * One pass over the deletion order: component by component, level by
+ * level inside a cycle, table by table. *restart when rows appeared that
+ * belong earlier in the order.
+ */
+static int run_pass(struct exec *x, const size_t *order, struct fp_keys *keys, int *restart,
+                    struct fp_error *err)
+{
+    const struct fp_model *m = x->m;
+
+    for (size_t k = 0; k < m->ntables;) {
+        size_t scc = x->g->scc_of[order[k]], end = k;
+        long long top = -1;
+
+        while (end < m->ntables && x->g->scc_of[order[end]] == scc)
+            end++;
+        for (size_t i = k; i < end; i++) {
+            long long lv;
+
+            if (m->tables[order[i]].pk && journal_max_level(x->j, order[i], &lv, err) < 0)
+                return -1;
+            if (m->tables[order[i]].pk && lv > top)
+                top = lv;
+        }
+        for (long long lv = 0; lv <= top; lv++)
+            for (size_t i = k; i < end; i++)
+                if (m->tables[order[i]].pk &&
+                    (run_level(x, order[i], lv, keys, restart, err) < 0 || *restart))
+                    return *restart ? 0 : -1;
+        k = end;
+    }
+    return 0;
+}
+
+/* A batch the last run left in flight: replay it first (every statement is by key). */
+static int replay_inflight(struct exec *x, struct fp_keys *keys, int *restart, struct fp_error *err)
+{
+    struct fp_batch b;
+    int found;
+
+    if (journal_inflight(x->j, &b, &found, err) < 0)
+        return -1;
+    if (!found)
+        return 0;
+    if (journal_batch_keys(x->j, &b, keys, err) < 0)
+        return -1;
+    if (keys->n == 0)
+        return journal_batch_done(x->j, &b, 0, err);
+    return run_batch(x, &b, keys, restart, err);
+}
+
+/* Doomed rows of keyed tables not yet deleted: the progress total. */
+static long long remaining(struct exec *x, struct fp_error *err)
+{
+    long long total = 0;
+
+    for (size_t t = 0; t < x->m->ntables; t++) {
+        long long all, done;
+
+        if (!x->m->tables[t].pk)
+            continue;
+        if (journal_count_doomed(x->j, t, &all, err) < 0 ||
+            journal_count_done(x->j, t, &done, err) < 0)
+            return -1;
+        total += all - done;
+    }
+    return total;
+}
+
+int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_graph *graph,
+             const struct fp_resolved *r, struct fp_journal *j, long batch_size,
+             struct fp_error *err)
+{
+    struct exec x = {.db = db, .m = model, .g = graph, .j = j, .batch = batch_size};
+    struct fp_keys keys = FP_KEYS_INIT;
+    size_t *order = calloc(model->ntables ? model->ntables : 1, sizeof *order);
+    long long total;
+    int rc = -1, restart = 0;
+
+    if (!order) {
+        fp_error_set(err, FP_EINPUT, "out of memory");
+        goto out;
+    }
+    graph_deletion_order(graph, order);
+    if (collect_init(&x.c, db, model, graph, r, j, err) < 0)
+        goto out;
+    /* Rows appearing from now on are walked from here: the rest was walked by the plan. */
+    for (size_t t = 0; t < model->ntables; t++)
+        x.c.walked[t] = journal_last_seq(j);
+    if ((total = remaining(&x, err)) < 0 || progress_start(&x.progress, "deleting", total, err) < 0)
+        goto out;
+    x.c.progress = NULL;
+    if (replay_inflight(&x, &keys, &restart, err) < 0)
+        goto out;
+    do {
+        restart = 0;
+        if (run_pass(&x, order, &keys, &restart, err) < 0)
+            goto out;
+    } while (restart);
+    progress_done(x.progress);
+    rc = 0;
+out:
+    progress_free(x.progress);
+    collect_free(&x.c);
+    keys_free(&keys);
+    free(order);
+    return rc;
+}

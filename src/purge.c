@@ -1,0 +1,281 @@
+/* purge.c — what run and resume share (see purge.h). */
+#include "fkpurge/purge.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fkpurge/exec.h"
+
+/* FNV-1a, 64 bits: enough to notice a journal whose model text was altered. */
+static void model_hash(const struct fp_model *m, char out[17])
+{
+    unsigned long long h = 1469598103934665603ULL;
+
+    for (size_t i = 0; i < m->text_len; i++) {
+        h ^= (unsigned char)m->text[i];
+        h *= 1099511628211ULL;
+    }
+    snprintf(out, 17, "%016llx", h);
+}
+
+static void utc_now(char out[32])
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int purge_write_header(struct fp_purge *p, const char *db_url, struct fp_error *err)
+{
+    char hash[17], now[32], batch[32], version[16];
+    char *identity = NULL;
+    int rc = -1;
+
+    model_hash(p->model, hash);
+    utc_now(now);
+    snprintf(batch, sizeof batch, "%ld", p->batch_size);
+    snprintf(version, sizeof version, "%d", FP_JOURNAL_VERSION);
+    if (db_identity(p->db, &identity, err) < 0)
+        return -1;
+    /* db_url is already password-free: the caller passes db->safe_url. */
+    if (journal_begin(p->j, err) < 0 || journal_set_meta(p->j, "format", version, err) < 0 ||
+        journal_set_meta(p->j, "fkpurge", FKPURGE_VERSION, err) < 0 ||
+        journal_set_meta(p->j, "created", now, err) < 0 ||
+        journal_set_meta(p->j, "model_path", p->model->path, err) < 0 ||
+        journal_set_meta(p->j, "model_text", p->model->text, err) < 0 ||
+        journal_set_meta(p->j, "model_hash", hash, err) < 0 ||
+        journal_set_meta(p->j, "root_table", p->root.table, err) < 0 ||
+        journal_set_meta(p->j, "root_where", p->root.where, err) < 0 ||
+        journal_set_meta(p->j, "root_pk_file", p->root.pk_file, err) < 0 ||
+        journal_set_meta(p->j, "db_url", db_url, err) < 0 ||
+        journal_set_meta(p->j, "db_kind", p->db->ops->name, err) < 0 ||
+        journal_set_meta(p->j, "db_identity", identity, err) < 0 ||
+        journal_set_meta(p->j, "batch_size", batch, err) < 0 ||
+        journal_set_meta(p->j, "phase", "collect", err) < 0 || journal_commit(p->j, err) < 0)
+        goto out;
+    rc = 0;
+out:
+    free(identity);
+    return rc;
+}
+
+/* A header value that must be there. */
+static int need_meta(struct fp_purge *p, const char *key, char **out, struct fp_error *err)
+{
+    if (journal_get_meta(p->j, key, out, err) < 0)
+        return -1;
+    if (!*out)
+        return fp_error_set(err, FP_EINPUT, "journal %s is damaged: its header has no '%s'",
+                            journal_path(p->j), key);
+    return 0;
+}
+
+int purge_read_header(struct fp_purge *p, char **db_url, char **phase, struct fp_error *err)
+{
+    char *text = NULL, *path = NULL, *hash = NULL, *batch = NULL, want[17];
+    int rc = -1;
+
+    *db_url = *phase = NULL;
+    if (need_meta(p, "model_text", &text, err) < 0 || need_meta(p, "model_path", &path, err) < 0 ||
+        need_meta(p, "model_hash", &hash, err) < 0 || need_meta(p, "batch_size", &batch, err) < 0 ||
+        need_meta(p, "root_table", &p->strings[0], err) < 0 ||
+        journal_get_meta(p->j, "root_where", &p->strings[1], err) < 0 ||
+        journal_get_meta(p->j, "root_pk_file", &p->strings[2], err) < 0 ||
+        need_meta(p, "db_url", db_url, err) < 0 || need_meta(p, "phase", phase, err) < 0)
+        goto out;
+    if (model_load_buffer(path, text, strlen(text), &p->model, err) < 0) {
+        char msg[sizeof err->msg];
+
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        fp_error_set(err, FP_EINPUT, "journal %s: its model does not load: %s", journal_path(p->j),
+                     msg);
+        goto out;
+    }
+    model_hash(p->model, want);
+    if (strcmp(want, hash) != 0) {
+        fp_error_set(err, FP_EINPUT,
+                     "journal %s: its model text does not match its hash (the journal was "
+                     "altered); refusing to resume",
+                     journal_path(p->j));
+        goto out;
+    }
+    if (graph_build(p->model, &p->graph, err) < 0)
+        goto out;
+    p->root.table = p->strings[0];
+    p->root.where = p->strings[1];
+    p->root.pk_file = p->strings[2];
+    p->batch_size = strtol(batch, NULL, 10);
+    if (p->batch_size <= 0)
+        p->batch_size = FP_DEFAULT_BATCH_SIZE;
+    rc = 0;
+out:
+    free(text);
+    free(path);
+    free(hash);
+    free(batch);
+    if (rc < 0) {
+        free(*db_url);
+        free(*phase);
+        *db_url = *phase = NULL;
+    }
+    return rc;
+}
+
+int purge_check_identity(struct fp_purge *p, struct fp_error *err)
+{
+    char *want = NULL, *have = NULL;
+    int rc = -1;
+
+    if (need_meta(p, "db_identity", &want, err) < 0 || db_identity(p->db, &have, err) < 0)
+        goto out;
+    if (strcmp(want, have) != 0) {
+        fp_error_set(err, FP_EINPUT,
+                     "journal %s belongs to another database: it was written for [%s], this is "
+                     "[%s]",
+                     journal_path(p->j), want, have);
+        goto out;
+    }
+    rc = 0;
+out:
+    free(want);
+    free(have);
+    return rc;
+}
+
+/* Stop and record why: the journal keeps the last error for status. */
+static int stop(struct fp_purge *p, const char *phase, struct fp_error *err)
+{
+    if (err->code == FP_EDB || err->code == FP_EINTR)
+        journal_add_error(p->j, phase, p->db->sqlstate, err->msg, NULL);
+    return err->code ? err->code : FP_EINPUT;
+}
+
+/*
+ * Ask on the terminal. Without one, --yes is the only way on: a purge never
+ * guesses. Returns 1 for yes.
+ */
+static int confirm(struct fp_purge *p, const struct fp_plan *plan, struct fp_error *err)
+{
+    char answer[16];
+    FILE *tty;
+
+    if (p->yes)
+        return 1;
+    tty = fopen("/dev/tty", "r+");
+    if (!tty || !isatty(STDIN_FILENO)) {
+        if (tty)
+            fclose(tty);
+        fp_error_set(err, FP_EINPUT,
+                     "no terminal to ask for confirmation: pass --yes to purge without asking");
+        return -1;
+    }
+    fprintf(tty,
+            "fkpurge: about to delete %lld rows and update %lld rows in %s.\n"
+            "Type 'yes' to go on: ",
+            plan->total_deleted, plan->total_updated, p->db->safe_url);
+    fflush(tty);
+    if (!fgets(answer, sizeof answer, tty))
+        answer[0] = '\0';
+    fclose(tty);
+    return strcmp(answer, "yes\n") == 0;
+}
+
+/* Plan (again), then ask. Returns 1 to go on, 0 to stop with *status set. */
+static int plan_and_confirm(struct fp_purge *p, int *status, struct fp_error *err)
+{
+    struct fp_plan *plan = NULL;
+    int go = 0, yes;
+
+    if (plan_build(p->db, p->model, p->graph, &p->root, p->j, &plan, err) < 0) {
+        *status = stop(p, "collect", err);
+        return 0;
+    }
+    for (size_t i = 0; i < plan->warnings.n; i++)
+        fp_warn("%s", plan->warnings.v[i]);
+    if (plan->nblocked) {
+        /* The plan says what blocks it; nothing was deleted. */
+        journal_set_meta(p->j, "phase", "blocked", NULL);
+        report_plan(stdout, plan, p->format == FP_FORMAT_DOT ? FP_FORMAT_TEXT : p->format, err);
+        fp_error_set(err, FP_EBLOCKED,
+                     "refused: protect/restrict keys block this purge (see above); "
+                     "nothing was deleted");
+        *status = FP_EBLOCKED;
+        goto out;
+    }
+    yes = confirm(p, plan, err);
+    if (yes < 0) {
+        *status = FP_EINPUT;
+        goto out;
+    }
+    if (!yes) {
+        journal_set_meta(p->j, "phase", "declined", NULL);
+        fp_error_set(err, FP_EINPUT, "not confirmed: nothing was deleted");
+        *status = FP_EINPUT;
+        goto out;
+    }
+    if (journal_set_meta(p->j, "phase", "execute", err) < 0) {
+        *status = FP_EINPUT;
+        goto out;
+    }
+    go = 1;
+out:
+    plan_free(plan);
+    return go;
+}
+
+/* The execution phase, with the model resolved against the database again. */
+static int execute(struct fp_purge *p, struct fp_error *err)
+{
+    struct fp_strlist warnings = FP_STRLIST_INIT; /* the plan said them already */
+    struct fp_resolved *r = NULL;
+    int rc = -1;
+
+    exec_catch_signals();
+    if (resolve_model(p->db, p->model, &r, &warnings, err) == 0 &&
+        exec_run(p->db, p->model, p->graph, r, p->j, p->batch_size, err) == 0)
+        rc = 0;
+    resolve_free(r);
+    strlist_free(&warnings);
+    return rc;
+}
+
+int purge_continue(struct fp_purge *p, const char *phase, struct fp_error *err)
+{
+    struct fp_plan *result = NULL;
+    int status = 0;
+
+    if (strcmp(phase, "declined") == 0) {
+        fp_error_set(err, FP_EINPUT,
+                     "journal %s: this purge was declined at confirmation; start a new run "
+                     "instead",
+                     journal_path(p->j));
+        return FP_EINPUT;
+    }
+    if (strcmp(phase, "execute") != 0 && !plan_and_confirm(p, &status, err))
+        return status;
+    if (execute(p, err) < 0)
+        return stop(p, "execute", err);
+    if (journal_set_meta(p->j, "phase", "done", err) < 0 ||
+        plan_result(p->model, p->graph, &p->root, p->j, &result, err) < 0 ||
+        report_plan(stdout, result, p->format == FP_FORMAT_DOT ? FP_FORMAT_TEXT : p->format, err) <
+            0)
+        status = err->code ? err->code : FP_EINPUT;
+    plan_free(result);
+    return status;
+}
+
+void purge_free(struct fp_purge *p)
+{
+    journal_close(p->j);
+    db_close(p->db);
+    graph_free(p->graph);
+    model_free(p->model);
+    for (size_t i = 0; i < sizeof p->strings / sizeof p->strings[0]; i++)
+        free(p->strings[i]);
+    memset(p, 0, sizeof *p);
+}
