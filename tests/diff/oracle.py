@@ -115,6 +115,11 @@ class PgBackend:
             return cur.fetchall()
 
     def reset(self):
+        # Dropping and recreating schemas seed after seed bloats the system catalogs, and
+        # every seed gets slower (0.2 s to 0.7 s a seed over 300 seeds): vacuum them now and then.
+        self.resets = getattr(self, "resets", 0) + 1
+        if self.resets % 20 == 0:
+            self.exec("VACUUM")
         rows = self.query(
             "SELECT nspname FROM pg_namespace WHERE nspname <> 'information_schema' "
             "AND nspname NOT LIKE 'pg\\_%'")
