@@ -12,7 +12,8 @@ static const char usage[] =
     "to purge and the connection string without its password (give it again with\n"
     "--db, PGPASSWORD or ~/.pgpass). The batch in flight when the run stopped is\n"
     "replayed, which is harmless. A purge stopped before it was confirmed is planned\n"
-    "and confirmed again (--yes as for run). A finished journal is left as it is.\n";
+    "and confirmed again (--yes as for run; a run started with --yes needs none).\n"
+    "A finished journal is left as it is.\n";
 
 int cmd_resume(int argc, char **argv)
 {
@@ -37,13 +38,13 @@ int cmd_resume(int argc, char **argv)
         return cli_usage_error(usage, "%s", err.msg);
     if (!journal)
         return cli_usage_error(usage, "resume: missing JOURNAL");
-    p.yes = yes;
     if ((format && report_parse_format(format, 0, &p.format, &err) < 0) ||
         journal_open(journal, 0, &p.j, &err) < 0 ||
         purge_read_header(&p, &stored_url, &phase, &err) < 0) {
         rc = cli_fail(&err);
         goto out;
     }
+    p.yes |= yes;
     if (strcmp(phase, "done") == 0) {
         fprintf(stderr, "fkpurge: journal %s: this purge is finished; nothing to do\n", journal);
         rc = 0;

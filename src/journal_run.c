@@ -4,6 +4,9 @@
  */
 #include "journal_int.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 int journal_max_level(struct fp_journal *j, size_t tbl, long long *level, struct fp_error *err)
 {
     sqlite3_stmt *st = journal_stmt(j, ST_MAX_LEVEL, err);
@@ -201,4 +204,70 @@ int journal_count_done(struct fp_journal *j, size_t tbl, long long *n, struct fp
         return -1;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)tbl);
     return journal_step_count(j, st, n, err);
+}
+
+int journal_batch_stats(struct fp_journal *j, struct fp_batch_stats *out, struct fp_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    if (sqlite3_prepare_v2(j->db,
+                           "SELECT count(*) FILTER (WHERE state = 'done'),"
+                           " count(*) FILTER (WHERE state = 'intent'),"
+                           " coalesce(min(started), 0), coalesce(max(finished), 0) FROM batch",
+                           -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        journal_fail(j, err, "read");
+        goto out;
+    }
+    out->done = sqlite3_column_int64(st, 0);
+    out->in_flight = sqlite3_column_int64(st, 1);
+    out->first_started = sqlite3_column_double(st, 2);
+    out->last_finished = sqlite3_column_double(st, 3);
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* A new copy of column c of st's row, NULL for SQL NULL; -1 when out of memory. */
+static int dup_column(sqlite3_stmt *st, int c, char **out)
+{
+    *out = NULL;
+    if (sqlite3_column_type(st, c) == SQLITE_NULL)
+        return 0;
+    *out = strdup((const char *)sqlite3_column_text(st, c));
+    return *out ? 0 : -1;
+}
+
+int journal_last_error(struct fp_journal *j, double *at, char **phase, char **sqlstate,
+                       char **message, struct fp_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1, src;
+
+    *phase = *sqlstate = *message = NULL;
+    *at = 0;
+    if (sqlite3_prepare_v2(
+            j->db, "SELECT at, phase, sqlstate, message FROM error ORDER BY id DESC LIMIT 1", -1,
+            &st, NULL) != SQLITE_OK) {
+        journal_fail(j, err, "read");
+        goto out;
+    }
+    src = sqlite3_step(st);
+    if (src == SQLITE_ROW) {
+        *at = sqlite3_column_double(st, 0);
+        if (dup_column(st, 1, phase) < 0 || dup_column(st, 2, sqlstate) < 0 ||
+            dup_column(st, 3, message) < 0) {
+            fp_error_set(err, FP_EINPUT, "out of memory");
+            goto out;
+        }
+    } else if (src != SQLITE_DONE) {
+        journal_fail(j, err, "read");
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
 }

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fkpurge/buf.h"
 #include "fkpurge/exec.h"
 
 /* FNV-1a, 64 bits: enough to notice a journal whose model text was altered. */
@@ -40,9 +41,24 @@ int purge_write_header(struct fp_purge *p, const char *db_url, struct fp_error *
     utc_now(now);
     snprintf(batch, sizeof batch, "%ld", p->batch_size);
     snprintf(version, sizeof version, "%d", FP_JOURNAL_VERSION);
+    struct fp_buf url = FP_BUF_INIT;
+
     if (db_identity(p->db, &identity, err) < 0)
         return -1;
-    /* db_url is already password-free: the caller passes db->safe_url. */
+    /*
+     * db_url is already password-free (the caller passes db->safe_url). A
+     * SQLite file is kept by its absolute path, so resume works from any
+     * directory.
+     */
+    if (p->db->kind == FP_DB_SQLITE && strncmp(identity, "sqlite /", 8) == 0) {
+        buf_adds(&url, "sqlite:");
+        buf_adds(&url, identity + 7);
+        if (!buf_ok(&url)) {
+            fp_error_set(err, FP_EINPUT, "out of memory");
+            goto out;
+        }
+        db_url = url.p;
+    }
     if (journal_begin(p->j, err) < 0 || journal_set_meta(p->j, "format", version, err) < 0 ||
         journal_set_meta(p->j, "fkpurge", FKPURGE_VERSION, err) < 0 ||
         journal_set_meta(p->j, "created", now, err) < 0 ||
@@ -56,11 +72,13 @@ int purge_write_header(struct fp_purge *p, const char *db_url, struct fp_error *
         journal_set_meta(p->j, "db_kind", p->db->ops->name, err) < 0 ||
         journal_set_meta(p->j, "db_identity", identity, err) < 0 ||
         journal_set_meta(p->j, "batch_size", batch, err) < 0 ||
+        journal_set_meta(p->j, "yes", p->yes ? "1" : "0", err) < 0 ||
         journal_set_meta(p->j, "phase", "collect", err) < 0 || journal_commit(p->j, err) < 0)
         goto out;
     rc = 0;
 out:
     free(identity);
+    buf_free(&url);
     return rc;
 }
 
@@ -77,7 +95,7 @@ static int need_meta(struct fp_purge *p, const char *key, char **out, struct fp_
 
 int purge_read_header(struct fp_purge *p, char **db_url, char **phase, struct fp_error *err)
 {
-    char *text = NULL, *path = NULL, *hash = NULL, *batch = NULL, want[17];
+    char *text = NULL, *path = NULL, *hash = NULL, *batch = NULL, *yes = NULL, want[17];
     int rc = -1;
 
     *db_url = *phase = NULL;
@@ -86,8 +104,12 @@ int purge_read_header(struct fp_purge *p, char **db_url, char **phase, struct fp
         need_meta(p, "root_table", &p->strings[0], err) < 0 ||
         journal_get_meta(p->j, "root_where", &p->strings[1], err) < 0 ||
         journal_get_meta(p->j, "root_pk_file", &p->strings[2], err) < 0 ||
-        need_meta(p, "db_url", db_url, err) < 0 || need_meta(p, "phase", phase, err) < 0)
+        need_meta(p, "db_url", db_url, err) < 0 || need_meta(p, "phase", phase, err) < 0 ||
+        journal_get_meta(p->j, "yes", &yes, err) < 0)
         goto out;
+    /* A run started with --yes was confirmed in advance, for its resumes too. */
+    if (yes && strcmp(yes, "1") == 0)
+        p->yes = 1;
     if (model_load_buffer(path, text, strlen(text), &p->model, err) < 0) {
         char msg[sizeof err->msg];
 
@@ -118,6 +140,7 @@ out:
     free(path);
     free(hash);
     free(batch);
+    free(yes);
     if (rc < 0) {
         free(*db_url);
         free(*phase);

@@ -161,6 +161,18 @@ int journal_tally_add(struct fp_journal *j, const char *kind, size_t id, long lo
 int journal_tally(struct fp_journal *j, const char *kind, size_t id, long long *n,
                   struct fp_error *err);
 
+/* What status shows of the batches: counts, and the first start and last end (unix time). */
+struct fp_batch_stats {
+    long long done, in_flight;
+    double first_started, last_finished; /* 0 when none */
+};
+
+int journal_batch_stats(struct fp_journal *j, struct fp_batch_stats *out, struct fp_error *err);
+
+/* The last error recorded (*message NULL when none); strings are new, caller frees. */
+int journal_last_error(struct fp_journal *j, double *at, char **phase, char **sqlstate,
+                       char **message, struct fp_error *err);
+
 /* Doomed rows of tbl already deleted. */
 int journal_count_done(struct fp_journal *j, size_t tbl, long long *n, struct fp_error *err);
 

@@ -1,0 +1,206 @@
+/* cmd_status.c — `fkpurge status JOURNAL`: where a purge stands, from its journal alone. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fkpurge/buf.h"
+#include "fkpurge/cli.h"
+#include "fkpurge/purge.h"
+
+static const char usage[] =
+    "usage: fkpurge status JOURNAL [--format text|json]\n\n"
+    "Reads a journal (also while its run is going) and shows the phase, batches\n"
+    "done, rows deleted per table, the rate and the last error.\n";
+
+struct status {
+    struct fp_purge p;
+    const char *path;
+    char *db_url, *phase;
+    struct fp_batch_stats batches;
+    long long *deleted, *total, updated, all_deleted, all_total;
+    double err_at;
+    char *err_phase, *err_state, *err_msg;
+    size_t *order;
+};
+
+static int gather(struct status *s, struct fp_error *err)
+{
+    const struct fp_model *m;
+
+    if (journal_open(s->path, 1, &s->p.j, err) < 0 ||
+        purge_read_header(&s->p, &s->db_url, &s->phase, err) < 0 ||
+        journal_batch_stats(s->p.j, &s->batches, err) < 0 ||
+        journal_last_error(s->p.j, &s->err_at, &s->err_phase, &s->err_state, &s->err_msg, err) < 0)
+        return -1;
+    m = s->p.model;
+    s->deleted = calloc(m->ntables ? m->ntables : 1, sizeof *s->deleted);
+    s->total = calloc(m->ntables ? m->ntables : 1, sizeof *s->total);
+    s->order = calloc(m->ntables ? m->ntables : 1, sizeof *s->order);
+    if (!s->deleted || !s->total || !s->order)
+        return fp_error_set(err, FP_EINPUT, "out of memory");
+    graph_deletion_order(s->p.graph, s->order);
+    for (size_t t = 0; t < m->ntables; t++) {
+        if (journal_tally(s->p.j, "deleted", t, &s->deleted[t], err) < 0 ||
+            journal_count_doomed(s->p.j, t, &s->total[t], err) < 0)
+            return -1;
+        s->all_deleted += s->deleted[t];
+        s->all_total += s->total[t];
+    }
+    for (size_t i = 0; i < m->nedges; i++) {
+        long long n;
+
+        if (journal_tally(s->p.j, "updated", i, &n, err) < 0)
+            return -1;
+        s->updated += n;
+    }
+    return 0;
+}
+
+/* Rows per second over the batches so far (0 before the first ends). */
+static double rate(const struct status *s)
+{
+    double secs = s->batches.last_finished - s->batches.first_started;
+
+    return secs > 0 ? (double)s->all_deleted / secs : 0;
+}
+
+static void iso_time(double at, char out[32])
+{
+    time_t t = (time_t)at;
+    struct tm tm;
+
+    gmtime_r(&t, &tm);
+    strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void print_text(const struct status *s)
+{
+    const struct fp_model *m = s->p.model;
+    char when[32];
+
+    printf("journal:  %s\n", s->path);
+    printf("purge:    %s %s %s\n", s->p.root.table, s->p.root.where ? "where" : "keys from",
+           s->p.root.where ? s->p.root.where : s->p.root.pk_file);
+    printf("database: %s\n", s->db_url);
+    printf("phase:    %s\n", s->phase);
+    printf("batches:  %lld done, %lld in flight (at most %ld rows of a table each)\n",
+           s->batches.done, s->batches.in_flight, s->p.batch_size);
+    printf("rows:     %lld of %lld deleted (%.1f%%), %lld updated\n", s->all_deleted, s->all_total,
+           s->all_total ? 100.0 * (double)s->all_deleted / (double)s->all_total : 100.0,
+           s->updated);
+    printf("rate:     %.0f rows/s\n", rate(s));
+    printf("tables (in deletion order): deleted / to delete\n");
+    for (size_t k = 0; k < m->ntables; k++) {
+        size_t t = s->order[k];
+
+        if (s->total[t] || s->deleted[t])
+            printf("  %-30s %12lld / %lld\n", m->tables[t].name, s->deleted[t], s->total[t]);
+    }
+    if (s->err_msg) {
+        iso_time(s->err_at, when);
+        printf("last error: %s (%s%s%s): %s\n", when, s->err_phase,
+               s->err_state ? ", SQLSTATE " : "", s->err_state ? s->err_state : "", s->err_msg);
+    }
+}
+
+static void json_field(struct fp_buf *b, const char *name, const char *value)
+{
+    buf_addf(b, "\"%s\": ", name);
+    if (value)
+        buf_add_json_string(b, value, strlen(value));
+    else
+        buf_adds(b, "null");
+}
+
+static void print_json(const struct status *s)
+{
+    const struct fp_model *m = s->p.model;
+    struct fp_buf b = FP_BUF_INIT;
+    const char *sep = "";
+    char when[32];
+
+    buf_adds(&b, "{");
+    json_field(&b, "journal", s->path);
+    buf_adds(&b, ", ");
+    json_field(&b, "phase", s->phase);
+    buf_adds(&b, ", \"root\": {");
+    json_field(&b, "table", s->p.root.table);
+    buf_adds(&b, ", ");
+    json_field(&b, s->p.root.where ? "where" : "pk_file",
+               s->p.root.where ? s->p.root.where : s->p.root.pk_file);
+    buf_adds(&b, "}, ");
+    json_field(&b, "database", s->db_url);
+    buf_addf(&b, ", \"batch_size\": %ld, \"batches\": {\"done\": %lld, \"in_flight\": %lld}",
+             s->p.batch_size, s->batches.done, s->batches.in_flight);
+    buf_addf(&b, ", \"rows\": {\"deleted\": %lld, \"total\": %lld, \"updated\": %lld}",
+             s->all_deleted, s->all_total, s->updated);
+    buf_addf(&b, ", \"rate\": %.1f, \"tables\": [", rate(s));
+    for (size_t k = 0; k < m->ntables; k++) {
+        size_t t = s->order[k];
+
+        if (!s->total[t] && !s->deleted[t])
+            continue;
+        buf_addf(&b, "%s{", sep);
+        json_field(&b, "table", m->tables[t].name);
+        buf_addf(&b, ", \"deleted\": %lld, \"total\": %lld}", s->deleted[t], s->total[t]);
+        sep = ", ";
+    }
+    buf_adds(&b, "], \"last_error\": ");
+    if (s->err_msg) {
+        iso_time(s->err_at, when);
+        buf_adds(&b, "{");
+        json_field(&b, "at", when);
+        buf_adds(&b, ", ");
+        json_field(&b, "phase", s->err_phase);
+        buf_adds(&b, ", ");
+        json_field(&b, "sqlstate", s->err_state);
+        buf_adds(&b, ", ");
+        json_field(&b, "message", s->err_msg);
+        buf_adds(&b, "}");
+    } else {
+        buf_adds(&b, "null");
+    }
+    buf_adds(&b, "}\n");
+    fputs(buf_str(&b), stdout);
+    buf_free(&b);
+}
+
+int cmd_status(int argc, char **argv)
+{
+    struct status s = {0};
+    struct fp_error err = {0};
+    const char *format = NULL;
+    enum fp_format fmt = FP_FORMAT_TEXT;
+    int rc = 0;
+    const struct cli_flag flags[] = {{"--format", &format, NULL}};
+
+    for (int i = 1; i < argc; i++)
+        if (cli_is_help(argv[i])) {
+            fputs(usage, stdout);
+            return 0;
+        }
+    if (cli_parse(argc, argv, flags, 1, &s.path, 1, "status", &err) < 0)
+        return cli_usage_error(usage, "%s", err.msg);
+    if (!s.path)
+        return cli_usage_error(usage, "status: missing JOURNAL");
+    if ((format && report_parse_format(format, 0, &fmt, &err) < 0) || gather(&s, &err) < 0) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    if (fmt == FP_FORMAT_JSON)
+        print_json(&s);
+    else
+        print_text(&s);
+out:
+    free(s.db_url);
+    free(s.phase);
+    free(s.deleted);
+    free(s.total);
+    free(s.order);
+    free(s.err_phase);
+    free(s.err_state);
+    free(s.err_msg);
+    purge_free(&s.p);
+    return rc;
+}
