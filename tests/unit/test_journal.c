@@ -1,0 +1,207 @@
+/* test_journal.c — the journal: levels of rows in cycles, opening files that are not journals. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "fkpurge/journal.h"
+
+static struct fp_journal *fresh(void)
+{
+    struct fp_error err = {0};
+    struct fp_journal *j = NULL;
+
+    CHECK_INT(journal_create(NULL, &j, &err), 0);
+    return j;
+}
+
+static void doom(struct fp_journal *j, size_t tbl, long long key)
+{
+    struct fp_keys k = FP_KEYS_INIT;
+    struct fp_error err = {0};
+    int added;
+
+    keys_push_int(&k, key);
+    CHECK_INT(journal_add_doomed(j, tbl, &k, 0, -1, &added, &err), 0);
+    keys_free(&k);
+}
+
+/* child row ckey references parent row pkey through edge. */
+static void add_link(struct fp_journal *j, size_t edge, long long ckey, long long pkey)
+{
+    struct fp_keys c = FP_KEYS_INIT, p = FP_KEYS_INIT;
+    struct fp_error err = {0};
+
+    keys_push_int(&c, ckey);
+    keys_push_int(&p, pkey);
+    CHECK_INT(journal_add_link(j, edge, &c, &p, 0, &err), 0);
+    keys_free(&c);
+    keys_free(&p);
+}
+
+/* The keys of tbl at level, as "k1 k2 ..." in discovery order. */
+static const char *at_level(struct fp_journal *j, size_t tbl, long long level)
+{
+    static char out[256];
+    struct fp_keys k = FP_KEYS_INIT;
+    struct fp_error err = {0};
+    struct fp_batch b;
+    size_t n = 0;
+
+    out[0] = '\0';
+    CHECK_INT(journal_next_batch(j, tbl, level, 100, &b, &k, &err), 0);
+    for (size_t i = 0; i < k.n; i++)
+        n += (size_t)snprintf(out + n, sizeof out - n, "%s%lld", i ? " " : "", k.v[i].i);
+    keys_free(&k);
+    return out;
+}
+
+static long long levels(struct fp_journal *j)
+{
+    struct fp_error err = {0};
+    long long stuck = -1;
+
+    CHECK_INT(journal_compute_levels(j, &stuck, &err), 0);
+    if (err.msg[0])
+        fprintf(stderr, "%s\n", err.msg);
+    return stuck;
+}
+
+/* A reply chain 1 <- 2 <- 3 (3 replies to 2): leaves first, whatever the key order. */
+static void chain_goes_leaves_first(void)
+{
+    struct fp_journal *j = fresh();
+    struct fp_error err = {0};
+
+    CHECK_INT(journal_add_edge(j, 0, 0, 0, "reply_to", "cascade", 1, &err), 0);
+    doom(j, 0, 1), doom(j, 0, 2), doom(j, 0, 3), doom(j, 0, 9);
+    add_link(j, 0, 2, 1), add_link(j, 0, 3, 2);
+    CHECK_INT(levels(j), 0);
+    CHECK_STR(at_level(j, 0, 0), "3 9");
+    CHECK_STR(at_level(j, 0, 1), "2");
+    CHECK_STR(at_level(j, 0, 2), "1");
+    journal_close(j);
+}
+
+/* A row referenced by a deep and a shallow branch waits for the deeper one. */
+static void diamond_takes_the_longest_path(void)
+{
+    struct fp_journal *j = fresh();
+    struct fp_error err = {0};
+
+    CHECK_INT(journal_add_edge(j, 0, 0, 0, "a", "cascade", 1, &err), 0);
+    CHECK_INT(journal_add_edge(j, 1, 0, 0, "b", "restrict", 1, &err), 0);
+    for (long long k = 1; k <= 4; k++)
+        doom(j, 0, k);
+    /* 4 -> 3 -> 1 through a, and 4 -> 1 directly through b; 2 -> 1 through a. */
+    add_link(j, 0, 4, 3), add_link(j, 0, 3, 1), add_link(j, 1, 4, 1), add_link(j, 0, 2, 1);
+    CHECK_INT(levels(j), 0);
+    CHECK_STR(at_level(j, 0, 0), "2 4");
+    CHECK_STR(at_level(j, 0, 1), "3");
+    CHECK_STR(at_level(j, 0, 2), "1");
+    journal_close(j);
+}
+
+/*
+ * A cycle of rows through a set_null and a cascade link (a.b_id -> b set
+ * null, b.a_id -> a cascade): the set_null link gives way, b goes first.
+ */
+static void soft_cycle_breaks_at_set_null(void)
+{
+    struct fp_journal *j = fresh();
+    struct fp_error err = {0};
+
+    CHECK_INT(journal_add_edge(j, 0, 0, 1, "b_id", "set_null", 1, &err), 0);
+    CHECK_INT(journal_add_edge(j, 1, 1, 0, "a_id", "cascade", 1, &err), 0);
+    doom(j, 0, 10), doom(j, 1, 20);
+    add_link(j, 0, 10, 20), add_link(j, 1, 20, 10);
+    CHECK_INT(levels(j), 0);
+    CHECK_STR(at_level(j, 1, 0), "");
+    CHECK_STR(at_level(j, 0, 0), "");
+    CHECK_STR(at_level(j, 1, 1), "20");
+    CHECK_STR(at_level(j, 0, 2), "10");
+    journal_close(j);
+}
+
+/* Two rows referencing each other by cascade: no order; both at one level, counted. */
+static void hard_cycle_is_reported(void)
+{
+    struct fp_journal *j = fresh();
+    struct fp_error err = {0};
+
+    CHECK_INT(journal_add_edge(j, 0, 0, 0, "parent", "cascade", 1, &err), 0);
+    doom(j, 0, 1), doom(j, 0, 2), doom(j, 0, 3);
+    add_link(j, 0, 1, 2), add_link(j, 0, 2, 1), add_link(j, 0, 3, 1);
+    CHECK_INT(levels(j), 2);
+    CHECK_STR(at_level(j, 0, 0), "3");
+    CHECK_STR(at_level(j, 0, 1), "");
+    CHECK_STR(at_level(j, 0, 2), "1 2"); /* after everything levelled before the cycle was seen */
+    journal_close(j);
+}
+
+/* A row that references itself needs no order. */
+static void self_loop_is_ignored(void)
+{
+    struct fp_journal *j = fresh();
+    struct fp_error err = {0};
+
+    CHECK_INT(journal_add_edge(j, 0, 0, 0, "parent", "cascade", 1, &err), 0);
+    doom(j, 0, 5);
+    add_link(j, 0, 5, 5);
+    CHECK_INT(levels(j), 0);
+    CHECK_STR(at_level(j, 0, 0), "5");
+    journal_close(j);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+
+    CHECK(f != NULL);
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* Files that are not journals are refused by name, never taken for an empty journal. */
+static void open_refuses_non_journals(void)
+{
+    char dir[] = "/tmp/test_journal.XXXXXX", path[128];
+    struct fp_journal *j = NULL;
+    struct fp_error err = {0};
+
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof path, "%s/plain.txt", dir);
+    write_file(path, "hello, this is not a journal\n");
+    CHECK_INT(journal_open(path, 0, &j, &err), -1);
+    CHECK_INT(err.code, FP_EINPUT);
+    CHECK(strstr(err.msg, "is not an fkpurge journal") != NULL);
+    unlink(path);
+
+    snprintf(path, sizeof path, "%s/missing.journal", dir);
+    CHECK_INT(journal_open(path, 1, &j, &err), -1);
+    CHECK(strstr(err.msg, "No such file or directory") != NULL);
+
+    /* A journal of this format opens; the same file locked twice is refused. */
+    snprintf(path, sizeof path, "%s/real.journal", dir);
+    CHECK_INT(journal_create(path, &j, &err), 0);
+    {
+        struct fp_journal *again = NULL;
+
+        CHECK_INT(journal_open(path, 0, &again, &err), -1);
+        CHECK(strstr(err.msg, "in use by another fkpurge") != NULL);
+        journal_close(again);
+    }
+    journal_close(j);
+    j = NULL;
+    CHECK_INT(journal_open(path, 0, &j, &err), 0);
+    journal_close(j);
+    unlink(path);
+    rmdir(dir);
+}
+
+CHECK_MAIN(TEST(chain_goes_leaves_first), TEST(diamond_takes_the_longest_path),
+           TEST(soft_cycle_breaks_at_set_null), TEST(hard_cycle_is_reported),
+           TEST(self_loop_is_ignored), TEST(open_refuses_non_journals))
