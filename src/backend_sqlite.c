@@ -522,29 +522,17 @@ out:
 /* Keys handed to the callback per chunk. */
 #define SQLITE_CHUNK_ROWS 10000
 
-/* Append name as a double-quoted identifier, '"' doubled. */
-static void add_ident(struct fp_buf *b, const char *name)
-{
-    buf_addc(b, '"');
-    for (; *name; name++) {
-        if (*name == '"')
-            buf_addc(b, '"');
-        buf_addc(b, *name);
-    }
-    buf_addc(b, '"');
-}
-
 /* "c.KEY[, c.MATCH or p.VIA_KEY]": the row's key and the parent key it was found by. */
 static void add_edge_columns(struct fp_buf *b, const struct fp_keyq *q, int with_parent)
 {
     buf_adds(b, "c.");
     if (q->key_col)
-        add_ident(b, q->key_col);
+        buf_add_ident(b, q->key_col);
     else
         buf_adds(b, "rowid");
     if (with_parent) {
         buf_adds(b, q->via_table ? ", p." : ", c.");
-        add_ident(b, q->via_table ? q->via_key : q->match_col);
+        buf_add_ident(b, q->via_table ? q->via_key : q->match_col);
     }
 }
 
@@ -556,25 +544,25 @@ static void add_edge_columns(struct fp_buf *b, const struct fp_keyq *q, int with
 static void add_rowset(struct fp_buf *b, const struct fp_keyq *q)
 {
     buf_adds(b, " FROM main.");
-    add_ident(b, q->table);
+    buf_add_ident(b, q->table);
     buf_adds(b, " AS c");
     if (q->via_table) {
         buf_adds(b, " JOIN main.");
-        add_ident(b, q->via_table);
+        buf_add_ident(b, q->via_table);
         buf_adds(b, " AS p ON c.");
-        add_ident(b, q->match_col);
+        buf_add_ident(b, q->match_col);
         buf_adds(b, " = p.");
-        add_ident(b, q->via_col);
+        buf_add_ident(b, q->via_col);
         buf_adds(b, " WHERE p.");
-        add_ident(b, q->via_key);
+        buf_add_ident(b, q->via_key);
     } else {
         buf_adds(b, " WHERE c.");
-        add_ident(b, q->match_col);
+        buf_add_ident(b, q->match_col);
     }
     buf_adds(b, " IN (SELECT value FROM json_each(?1))");
     if (q->exclude_given) {
         buf_adds(b, " AND c.");
-        add_ident(b, q->key_col);
+        buf_add_ident(b, q->key_col);
         buf_adds(b, " NOT IN (SELECT value FROM json_each(?1))");
     }
 }
@@ -590,9 +578,9 @@ static void build_keys_select(struct fp_buf *b, const struct fp_keyq *q)
 {
     if (q->where) {
         buf_adds(b, "SELECT ");
-        add_ident(b, q->key_col);
+        buf_add_ident(b, q->key_col);
         buf_adds(b, " FROM main.");
-        add_ident(b, q->table);
+        buf_add_ident(b, q->table);
         buf_adds(b, " WHERE (");
         buf_adds(b, q->where);
         buf_adds(b, "\n)");
@@ -608,9 +596,9 @@ static void build_keys_select(struct fp_buf *b, const struct fp_keyq *q)
     buf_adds(b, " UNION SELECT ");
     add_edge_columns(b, q, 1);
     buf_adds(b, " FROM main.");
-    add_ident(b, q->table);
+    buf_add_ident(b, q->table);
     buf_adds(b, " AS c JOIN fkpurge_sub AS s ON c.");
-    add_ident(b, q->match_col);
+    buf_add_ident(b, q->match_col);
     buf_adds(b, " = s.k) SELECT k");
     buf_adds(b, q->want_parent ? ", p FROM fkpurge_sub" : " FROM fkpurge_sub");
 }
@@ -727,7 +715,7 @@ static void add_row_id(struct fp_buf *b, const struct fp_keyq *q, const char *al
 {
     buf_adds(b, alias);
     if (q->key_col)
-        add_ident(b, q->key_col);
+        buf_add_ident(b, q->key_col);
     else
         buf_adds(b, "rowid");
 }
@@ -791,7 +779,7 @@ static int sqlite_delete_rows(struct fp_db *db, const struct fp_keyq *q, const s
     int rc;
 
     buf_adds(&sql, "DELETE FROM main.");
-    add_ident(&sql, q->table);
+    buf_add_ident(&sql, q->table);
     add_target(&sql, q, limit);
     rc = sqlite_dml((struct fp_db_sqlite *)db, "deleting", &sql, in, NULL, n, err);
     buf_free(&sql);
@@ -843,9 +831,9 @@ static int sqlite_update_rows(struct fp_db *db, const struct fp_keyq *q, const s
     int rc = -1;
 
     buf_adds(&sql, "UPDATE main.");
-    add_ident(&sql, q->table);
+    buf_add_ident(&sql, q->table);
     buf_adds(&sql, " SET ");
-    add_ident(&sql, q->match_col);
+    buf_add_ident(&sql, q->match_col);
     buf_adds(&sql, " = ");
     if (kind == FP_SET_TO_NULL)
         buf_adds(&sql, "NULL");

@@ -117,6 +117,17 @@ void buf_add_json_string(struct fp_buf *b, const char *s, size_t n)
     buf_addc(b, '"');
 }
 
+void buf_add_ident(struct fp_buf *b, const char *name)
+{
+    buf_addc(b, '"');
+    for (; *name; name++) {
+        if (*name == '"')
+            buf_addc(b, '"');
+        buf_addc(b, *name);
+    }
+    buf_addc(b, '"');
+}
+
 int buf_ok(const struct fp_buf *b)
 {
     return !b->oom;

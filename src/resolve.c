@@ -51,18 +51,6 @@ static int is_int_type(enum fp_db_kind kind, const char *type)
     return 0;
 }
 
-/* Append name as a double-quoted identifier, valid in PostgreSQL and SQLite. */
-static void add_ident(struct fp_buf *b, const char *name)
-{
-    buf_addc(b, '"');
-    for (; *name; name++) {
-        if (*name == '"')
-            buf_addc(b, '"');
-        buf_addc(b, *name);
-    }
-    buf_addc(b, '"');
-}
-
 /* Warn that no index leads with e's column, with the statement that fixes it. */
 static int warn_unindexed(struct fp_strlist *warnings, const struct fp_model *model,
                           const struct fp_edge *e, const char *schema)
@@ -73,12 +61,12 @@ static int warn_unindexed(struct fp_strlist *warnings, const struct fp_model *mo
 
     buf_adds(&fix, "CREATE INDEX ON ");
     if (schema) {
-        add_ident(&fix, schema);
+        buf_add_ident(&fix, schema);
         buf_addc(&fix, '.');
     }
-    add_ident(&fix, child->relname);
+    buf_add_ident(&fix, child->relname);
     buf_adds(&fix, " (");
-    add_ident(&fix, e->column);
+    buf_add_ident(&fix, e->column);
     buf_adds(&fix, ")");
     rc = buf_ok(&fix) ? strlist_addf(warnings,
                                      "no index on %s.%s: every %s through it scans the whole "

@@ -31,6 +31,12 @@ void buf_addf(struct fp_buf *b, const char *fmt, ...) __attribute__((format(prin
 /* Append s as a JSON string literal, quotes included. */
 void buf_add_json_string(struct fp_buf *b, const char *s, size_t n);
 
+/*
+ * Append name as a double-quoted SQL identifier, '"' doubled: valid in SQLite
+ * and in PostgreSQL (where PQescapeIdentifier is used with a connection).
+ */
+void buf_add_ident(struct fp_buf *b, const char *name);
+
 /* 1 unless an append ran out of memory. */
 int buf_ok(const struct fp_buf *b);
 
