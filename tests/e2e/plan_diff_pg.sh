@@ -8,6 +8,8 @@
 # The table order is checked leniently here (any order inside a model cycle); the driver's
 # default, and FKPURGE_DIFF_ORDER=strict, also hold cycles closed by a set_null edge to
 # children-first (see tests/diff/README.md).
+# FKPURGE_DIFF_EXTRA (default 50,68,98) adds seeds where PostgreSQL's own delete fails with the
+# multi-path error (23503) with today's generator, so the oracle's fallback is exercised too.
 # A failing seed's directory is kept under $FKPURGE_TMP/plan_diff_pg.* and printed.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -30,6 +32,6 @@ trap 'psql -XqtAc "DROP DATABASE IF EXISTS \"${db}_native\"" >/dev/null 2>&1 || 
 
 work=$(mktemp -d "$FKPURGE_TMP/plan_diff_pg.XXXXXX")
 "$PY" "$FKPURGE_SRC/tests/diff/plan_diff.py" --backend pg --fkpurge "$FKPURGE" \
-    --pg-db-prefix "$db" --seeds "1-${FKPURGE_DIFF_SEEDS:-25}" \
+    --pg-db-prefix "$db" --seeds "1-${FKPURGE_DIFF_SEEDS:-25},${FKPURGE_DIFF_EXTRA-50,68,98}" \
     --order "${FKPURGE_DIFF_ORDER:-lenient}" --workdir "$work" --cleanup ||
     fail "fkpurge plan differs from PostgreSQL's own ON DELETE actions (kept: $work)"
