@@ -17,8 +17,13 @@ expect_grep "^totals: " "$T/out"
 [ -s "$T/demo/plan.svg" ] || fail "scripts/demo drew no plan.svg"
 [ -s "$T/demo/shop.db" ] || fail "scripts/demo made no $T/demo/shop.db"
 
-# --- the SQLite shop has the documented shape -----------------------------
-DB=$T/demo/shop.db
+expect_grep "^purged customer where created_at < '2017-01-01'" "$T/out"
+expect_grep "^phase:    done" "$T/out"
+expect_grep "this purge is finished; nothing to do" "$T/err"
+
+# --- the SQLite shop has the documented shape (a fresh one: the demo purged its own) ---
+DB=$T/shape.db
+sqlite3 -bail -cmd ".parameter set @sf $SF" "$DB" <"$FKPURGE_SRC/scripts/shop-sqlite.sql"
 counts=$(for t in $TABLES; do sqlite3 "$DB" "SELECT count(*) FROM \"$t\""; done | tr '\n' ' ')
 expect_eq "$counts" "$SF $((2 * SF)) $((10 * SF)) $((40 * SF)) $((10 * SF)) $((5 * SF)) " \
     "rows per table ($TABLES)"
@@ -33,6 +38,15 @@ depth=$(sqlite3 "$DB" "WITH RECURSIVE d(id, depth) AS (
         UNION ALL SELECT n.id, d.depth + 1 FROM note n JOIN d ON n.reply_to = d.id)
     SELECT max(depth) FROM d")
 expect_eq "$depth" 4 "deepest reply (root = 0)"
+
+# --- the demo's purge left what SQLite's own cascade leaves -----------------
+cp "$DB" "$T/native.db"
+sqlite3 -bail "$T/native.db" "PRAGMA foreign_keys = ON;
+    DELETE FROM customer WHERE created_at < '2017-01-01'"
+sqlite3 "$T/native.db" .dump >"$T/native.sql"
+sqlite3 "$T/demo/shop.db" .dump >"$T/demo.sql"
+cmp -s "$T/native.sql" "$T/demo.sql" ||
+    fail "the demo's purge differs from SQLite's cascade: $(diff "$T/native.sql" "$T/demo.sql" | head -5)"
 
 # --- PostgreSQL gets the very same rows -----------------------------------
 pg_require
