@@ -31,11 +31,16 @@ CREATE TEMP TABLE doomed_order ON COMMIT DROP AS
     SELECT id FROM "order" WHERE customer_id IN (SELECT id FROM doomed_customer);
 
 -- A note goes with its author, and so does every reply below it, whoever wrote it.
+-- Each level is index lookups of the replies to the notes just found: as a plain
+-- join the planner, knowing nothing of the work table, hashes all of note
+-- instead (1.5-2.5 s rather than 0.6 s at sf=100000). LATERAL with OFFSET 0 cannot be
+-- flattened, so the lookups stay.
 CREATE TEMP TABLE doomed_note ON COMMIT DROP AS
     WITH RECURSIVE doomed (id) AS (
         SELECT id FROM note WHERE customer_id IN (SELECT id FROM doomed_customer)
         UNION
-        SELECT n.id FROM note n JOIN doomed d ON n.reply_to = d.id
+        SELECT r.id FROM doomed d,
+            LATERAL (SELECT n.id FROM note n WHERE n.reply_to = d.id OFFSET 0) r
     )
     SELECT id FROM doomed;
 
