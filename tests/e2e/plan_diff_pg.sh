@@ -5,9 +5,9 @@
 #
 # FKPURGE_DIFF_SEEDS=N runs seeds 1..N (default 25); for a long soak run the driver directly:
 #   /usr/bin/python3 tests/diff/plan_diff.py --backend pg --seeds 1-5000 --fkpurge BIN
-# The table order is checked leniently here (any order inside a model cycle); the driver's
-# default, and FKPURGE_DIFF_ORDER=strict, also hold cycles closed by a set_null edge to
-# children-first (see tests/diff/README.md).
+# The table order is checked strictly: inside a model cycle closed by a set_null edge,
+# cascade children still come first (FKPURGE_DIFF_ORDER=lenient relaxes it; see
+# tests/diff/README.md).
 # FKPURGE_DIFF_EXTRA (default 50,68,98) adds seeds where PostgreSQL's own delete fails with the
 # multi-path error (23503) with today's generator, so the oracle's fallback is exercised too.
 # A failing seed's directory is kept under $FKPURGE_TMP/plan_diff_pg.* and printed.
@@ -33,5 +33,5 @@ trap 'psql -XqtAc "DROP DATABASE IF EXISTS \"${db}_native\"" >/dev/null 2>&1 || 
 work=$(mktemp -d "$FKPURGE_TMP/plan_diff_pg.XXXXXX")
 "$PY" "$FKPURGE_SRC/tests/diff/plan_diff.py" --backend pg --fkpurge "$FKPURGE" \
     --pg-db-prefix "$db" --seeds "1-${FKPURGE_DIFF_SEEDS:-25},${FKPURGE_DIFF_EXTRA-50,68,98}" \
-    --order "${FKPURGE_DIFF_ORDER:-lenient}" --workdir "$work" --cleanup ||
+    --order "${FKPURGE_DIFF_ORDER:-strict}" --workdir "$work" --cleanup ||
     fail "fkpurge plan differs from PostgreSQL's own ON DELETE actions (kept: $work)"

@@ -4,9 +4,9 @@
 #
 # FKPURGE_DIFF_SEEDS=N runs seeds 1..N (default 25); for a long soak run the driver directly:
 #   /usr/bin/python3 tests/diff/plan_diff.py --backend sqlite --seeds 1-5000 --fkpurge BIN
-# The table order is checked leniently here (any order inside a model cycle); the driver's
-# default, and FKPURGE_DIFF_ORDER=strict, also hold cycles closed by a set_null edge to
-# children-first (see tests/diff/README.md).
+# The table order is checked strictly: inside a model cycle closed by a set_null edge,
+# cascade children still come first (FKPURGE_DIFF_ORDER=lenient relaxes it; see
+# tests/diff/README.md).
 # A failing seed's directory is kept under $FKPURGE_TMP/plan_diff_sqlite.* and printed.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -19,6 +19,6 @@ fi
 
 work=$(mktemp -d "$FKPURGE_TMP/plan_diff_sqlite.XXXXXX")
 "$PY" "$FKPURGE_SRC/tests/diff/plan_diff.py" --backend sqlite --fkpurge "$FKPURGE" \
-    --seeds "1-${FKPURGE_DIFF_SEEDS:-25}" --order "${FKPURGE_DIFF_ORDER:-lenient}" \
+    --seeds "1-${FKPURGE_DIFF_SEEDS:-25}" --order "${FKPURGE_DIFF_ORDER:-strict}" \
     --workdir "$work" --cleanup ||
     fail "fkpurge plan differs from SQLite's own ON DELETE actions (kept: $work)"
