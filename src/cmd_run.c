@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fkpurge/cli.h"
 #include "fkpurge/exec.h"
@@ -71,6 +72,10 @@ int cmd_run(int argc, char **argv)
                                       : "--table");
     if (!p.root.where == !p.root.pk_file)
         return cli_usage_error(usage, "run: give exactly one of --where and --pk-file");
+    /* Without a terminal only --yes can confirm: say so before anything is touched. */
+    if (!yes && !isatty(STDIN_FILENO))
+        return cli_usage_error(usage, "run: no terminal to ask for confirmation: pass --yes "
+                                      "to purge without asking");
     p.yes = yes;
     p.batch_size = FP_DEFAULT_BATCH_SIZE;
     if ((batch && cli_positive("--batch-size", batch, 10000000, &p.batch_size, &err) < 0) ||

@@ -174,9 +174,13 @@ static struct fp_journal *journal_new(const char *path, struct fp_error *err)
 
 /*
  * Pragmas for the life of the handle. A bounded page cache keeps memory
- * flat however many keys a purge collects. A real journal is WAL with full
- * syncs: its commits are the promise resume relies on. A temporary one
- * serves one dry run and skips the syncs.
+ * flat however many keys a purge collects. A real journal is WAL with
+ * synchronous=NORMAL: a commit survives the process being killed (it is in
+ * the WAL), and what an operating-system crash could lose is at most the
+ * last commits, which resume then redoes: every batch is by key, and a
+ * purge planned again on a half-purged database finds exactly the rest.
+ * FULL would add an fsync to each of the three commits of every batch. A
+ * temporary journal serves one dry run and skips syncs altogether.
  */
 static int journal_pragmas(struct fp_journal *j, int temporary, struct fp_error *err)
 {
@@ -187,7 +191,7 @@ static int journal_pragmas(struct fp_journal *j, int temporary, struct fp_error 
         return 0;
     return journal_exec(j,
                         temporary ? "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF"
-                                  : "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL",
+                                  : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
                         "open", err);
 }
 
