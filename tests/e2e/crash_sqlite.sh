@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# crash_sqlite.sh — SPEC §3.4 on SQLite: a purge interrupted at any moment and resumed ends
+# exactly where SQLite's own ON DELETE actions end. The shop (scripts/shop-sqlite.sql, scale
+# FKPURGE_CRASH_SF, default 3000: 204,000 rows, 51,000 of them purged in ~900 batches of 50):
+#
+#   1. SIGKILL at random moments, several times in one purge (run, then resume again and again,
+#      two resumes in three killed too), with plain, deferrable and no foreign keys (fkpurge
+#      turns PRAGMA foreign_keys on on its own connection);
+#   2. SIGINT, then SIGTERM, once batches are going: exit 4, resume, same end state;
+#   3. SIGINT while the purge is still being planned: exit 4 too (SPEC §2 exit status).
+#
+# Each ends with the same dump as the native delete (PRAGMA foreign_keys = ON; DELETE ...), a
+# clean PRAGMA foreign_key_check, and the last report's counts equal plan's (rows updated per
+# column unless FKPURGE_CRASH_COUNTS=lenient: see run_lib.bash, expect_counts).
+# FKPURGE_CRASH_SEED replays one sequence of random delays (printed); FKPURGE_CRASH_ROUNDS
+# (default 3) SIGKILL rounds, cycling through the constraint kinds.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
+
+SF=${FKPURGE_CRASH_SF:-3000}
+ROUNDS=${FKPURGE_CRASH_ROUNDS:-3}
+seed=${FKPURGE_CRASH_SEED:-$RANDOM}
+RANDOM=$seed
+echo "crash_sqlite: FKPURGE_CRASH_SEED=$seed, scale $SF" >&2
+
+DB=$FAST/shop.db
+J=$FAST/purge.journal
+
+shop_native_sqlite "$FAST/native.db" "$SF" "$T/want"
+shop_sqlite "$DB" plain "$SF"
+shop_plan_json "$DB" "$T/plan.json"
+
+check_end() {
+    shop_dump_sqlite "$DB" >"$T/got"
+    expect_same_state "$T/want" "$T/got" "$1"
+    expect_eq "$(sqlite3 "$DB" 'PRAGMA foreign_key_check' | head -3)" "" "$1: foreign_key_check"
+    expect_eq "$(journal_sql "$J" "SELECT value FROM meta WHERE key = 'phase'")" done "$1: phase"
+    run "$FKPURGE" resume "$J"
+    expect_rc 0 "$1: resume of a finished journal"
+    expect_counts "$T/plan.json" "$T/final.json" "$1"
+}
+
+# 1. SIGKILL, many times.
+modes=(plain deferrable none)
+for ((r = 0; r < ROUNDS; r++)); do
+    mode=${modes[r % 3]}
+    [ "$r" = 0 ] || shop_sqlite "$DB" "$mode" "$SF"
+    crash_loop "$DB" "$J" 50 200
+    echo "crash_sqlite: SIGKILL round $((r + 1)) ($mode keys): $kills kills, $resumes resumes" >&2
+    check_end "SIGKILL round $((r + 1)) ($mode keys, $kills kills)"
+    [ "$kills" -gt 0 ] || fail "round $((r + 1)): the purge ended before any kill"
+done
+
+# 2. SIGINT and SIGTERM between batches: exit 4, resumable.
+for sig in INT TERM; do
+    shop_sqlite "$DB" plain "$SF"
+    rm -f "$J" "$J-wal" "$J-shm"
+    bg "$FKPURGE" run --model "$SHOP_MODEL" --db "$DB" --table "$SHOP_ROOT" --where "$SHOP_WHERE" \
+        --yes --batch-size 50 --journal "$J" --format json
+    wait_batches "$J" 5 "$bgpid" || fail "SIG$sig: the run ended before 5 batches"
+    kill -"$sig" "$bgpid"
+    reap "$bgpid"
+    expect_eq "$rc" 4 "exit status after SIG$sig (stderr: $(cat "$T/bg.err"))"
+    expect_grep "fkpurge resume $J" "$T/bg.err"
+    left=$(journal_sql "$J" "SELECT count(*) FROM doomed WHERE done = 0")
+    [ "$left" -gt 0 ] || fail "SIG$sig: nothing left to resume: the signal did not stop the run"
+    run "$FKPURGE" resume "$J" --format json
+    expect_rc 0 "resume after SIG$sig"
+    cp "$T/out" "$T/final.json"
+    check_end "SIG$sig"
+done
+
+# 3. SIGINT while planning (the phase is still collect): exit 4 as well, and resumable.
+shop_sqlite "$DB" plain "$SF"
+rm -f "$J" "$J-wal" "$J-shm"
+bg "$FKPURGE" run --model "$SHOP_MODEL" --db "$DB" --table "$SHOP_ROOT" --where "$SHOP_WHERE" \
+    --yes --batch-size 50 --journal "$J" --format json
+for ((i = 0; i < 500; i++)); do
+    [ "$(journal_sql "$J" "SELECT value FROM meta WHERE key = 'phase'")" = collect ] && break
+    sleep 0.01
+done
+kill -INT "$bgpid"
+reap "$bgpid"
+rc_int=$rc
+phase=$(journal_sql "$J" "SELECT value FROM meta WHERE key = 'phase'")
+run "$FKPURGE" resume "$J" --yes --format json
+expect_rc 0 "resume after SIGINT in phase collect"
+cp "$T/out" "$T/final.json"
+check_end "SIGINT while planning"
+[ "$phase" != collect ] || expect_eq "$rc_int" 4 "exit status after SIGINT while planning"

@@ -1,0 +1,233 @@
+# tests/e2e/run_lib.bash — helpers for the run/resume tests (crash_*.sh, run_*.sh), sourced
+# after lib.sh. The shop is scripts/shop-{pg,sqlite}.sql with examples/bench.yaml; the purge is
+# the benchmark's: customers created before 2017 (about a quarter of them) and everything theirs.
+
+SHOP_MODEL=$FKPURGE_SRC/examples/bench.yaml
+SHOP_ROOT=customer
+SHOP_WHERE="created_at < '2017-01-01'"
+SHOP_TABLES=(customer address order order_line payment note)
+
+# A fast place for journals and SQLite files: every batch fsyncs the journal, which costs
+# milliseconds on a disk and nothing on tmpfs. Falls back to $T.
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+    FAST=$(mktemp -d /dev/shm/fkpurge-e2e.XXXXXX)
+    trap 'rm -rf "$T" "$FAST"' EXIT
+else
+    FAST=$T
+fi
+
+# shop_pg DB MODE SF: a fresh database DB holding the shop at scale SF with foreign keys MODE
+# (actions, plain, deferrable, none). Commits need not reach the disk in a throwaway database.
+shop_pg() {
+    pg_fresh_db "$1"
+    psql -XqtAc "ALTER DATABASE \"$1\" SET synchronous_commit = off" >/dev/null
+    psql -X -q -d "$1" -v sf="$3" -v fk_mode="$2" -f "$FKPURGE_SRC/scripts/shop-pg.sql" >/dev/null
+}
+
+# shop_sqlite FILE MODE SF: the shop in a new SQLite file; MODE actions (as the script has
+# them), plain (NO ACTION), deferrable (NO ACTION DEFERRABLE INITIALLY DEFERRED) or none (no
+# REFERENCES at all).
+shop_sqlite() {
+    local sed_expr
+    case $2 in
+        actions) sed_expr='' ;;
+        plain) sed_expr='s/ ON DELETE (CASCADE|SET NULL)//' ;;
+        deferrable) sed_expr='s/ ON DELETE (CASCADE|SET NULL)/ DEFERRABLE INITIALLY DEFERRED/' ;;
+        none) sed_expr='s/ REFERENCES [a-z_"]+ \(id\)( ON DELETE (CASCADE|SET NULL))?//' ;;
+        *) fail "shop_sqlite: unknown mode $2" ;;
+    esac
+    rm -f "$1" "$1-journal" "$1-wal" "$1-shm"
+    if [ -n "$sed_expr" ]; then
+        sed -E "$sed_expr" "$FKPURGE_SRC/scripts/shop-sqlite.sql"
+    else
+        cat "$FKPURGE_SRC/scripts/shop-sqlite.sql"
+    fi | sqlite3 -cmd ".parameter set @sf $3" "$1" >/dev/null
+    if [ "$2" = none ]; then
+        ! sqlite3 "$1" .schema | grep -q REFERENCES || fail "shop_sqlite: constraints left in none"
+    elif [ "$2" != actions ]; then
+        ! sqlite3 "$1" .schema | grep -q 'ON DELETE' || fail "shop_sqlite: actions left in plain"
+    fi
+}
+
+# shop_dump_pg DB: every shop table, rows by id, on stdout.
+shop_dump_pg() {
+    local t
+    for t in "${SHOP_TABLES[@]}"; do
+        echo "== $t"
+        psql -X -v ON_ERROR_STOP=1 -qtA -d "$1" -c "COPY (SELECT * FROM \"$t\" ORDER BY id) TO STDOUT"
+    done
+}
+
+shop_dump_sqlite() {
+    local t
+    for t in "${SHOP_TABLES[@]}"; do
+        echo "== $t"
+        sqlite3 -readonly "$1" "SELECT * FROM \"$t\" ORDER BY id"
+    done
+}
+
+# shop_native_pg DB SF OUT: the end state of PostgreSQL's own ON DELETE actions, dumped to OUT.
+shop_native_pg() {
+    shop_pg "$1" actions "$2"
+    psql_db "$1" -c "DELETE FROM $SHOP_ROOT WHERE $SHOP_WHERE" >/dev/null
+    shop_dump_pg "$1" >"$3"
+}
+
+shop_native_sqlite() {
+    shop_sqlite "$1" actions "$2"
+    sqlite3 "$1" "PRAGMA foreign_keys = ON; DELETE FROM $SHOP_ROOT WHERE $SHOP_WHERE;"
+    shop_dump_sqlite "$1" >"$3"
+}
+
+# expect_same_state WANT GOT WHAT: the two dumps are identical, else a short diff.
+expect_same_state() {
+    cmp -s "$1" "$2" && return 0
+    fail "$3: the end state differs from the database's own ON DELETE actions:
+$(diff "$1" "$2" | head -20)"
+}
+
+# journal_sql JOURNAL SQL: read a journal (possibly in use) without writing to it.
+journal_sql() {
+    sqlite3 -readonly -cmd '.timeout 5000' "$1" "$2" 2>/dev/null
+}
+
+# wait_batches JOURNAL N PID [SECONDS]: until N batches are done, or PID has exited (returns 1),
+# or SECONDS (default 60) passed (fails).
+wait_batches() {
+    local j=$1 n=$2 pid=$3 limit=${4:-60} start=$SECONDS done
+    while :; do
+        kill -0 "$pid" 2>/dev/null || return 1
+        done=$(journal_sql "$j" "SELECT count(*) FROM batch WHERE state = 'done'" || echo 0)
+        [ "${done:-0}" -ge "$n" ] && return 0
+        [ $((SECONDS - start)) -lt "$limit" ] || fail "no $n batches done in ${limit}s ($j)"
+        sleep 0.02
+    done
+}
+
+# rand_sleep MAX_MS: sleeps 0..MAX_MS milliseconds ($RANDOM, seeded by the test).
+rand_sleep() {
+    local ms=$((RANDOM % ($1 + 1)))
+    sleep "$((ms / 1000)).$(printf %03d $((ms % 1000)))"
+}
+
+# plan_json MODEL DB OUT: `fkpurge plan --format json` of the shop purge into OUT.
+shop_plan_json() {
+    run "$FKPURGE" plan --model "$SHOP_MODEL" --db "$1" --table "$SHOP_ROOT" --where "$SHOP_WHERE" \
+        --format json
+    expect_rc 0 "plan"
+    cp "$T/out" "$2"
+}
+
+# report_counts FILE: one line per table "table deleted col=n ...", totals last: the counts of a
+# plan/run JSON report, in a form diff can compare.
+report_counts() {
+    /usr/bin/python3 - "$1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for t in sorted(r["tables"], key=lambda x: x["table"]):
+    u = " ".join("%s=%d" % kv for kv in sorted(t.get("updated", {}).items()) if kv[1])
+    if t["deleted"] or u:
+        print(t["table"], t["deleted"], u)
+print("totals", r["totals"]["deleted"], r["totals"]["updated"])
+PY
+}
+
+# bg CMD...: starts CMD in the background with SIGINT and SIGTERM at their defaults (a
+# non-interactive shell starts background jobs with SIGINT ignored), stdout in $T/bg.out,
+# stderr in $T/bg.err; the pid in $bgpid.
+bg() {
+    env --default-signal=INT,TERM "$@" >"$T/bg.out" 2>"$T/bg.err" &
+    bgpid=$!
+}
+
+# reap PID: waits for it; its exit status in $rc (128+N when killed by signal N).
+reap() {
+    set +e
+    { wait "$1"; } 2>/dev/null # no "Killed" line from bash
+    rc=$?
+    set -e
+}
+
+# kill_later PID JOURNAL MAX_BATCHES: SIGKILLs PID at a random moment: one time in four while it
+# plans (0..400 ms after the start), else once 1..MAX_BATCHES more batches are done, plus
+# 0..30 ms (anywhere in the next batch). Returns at once if PID ended first.
+kill_later() {
+    local pid=$1 j=$2 max=$3 base
+    if [ $((RANDOM % 4)) = 0 ]; then
+        rand_sleep 400
+    else
+        # Not while fkpurge opens the journal: after a SIGKILL the first opener recovers its WAL,
+        # and fkpurge reads the journal's header before it sets a busy timeout (a known bug, see
+        # run_files.sh), so a reader then would make it fail with "not an fkpurge journal".
+        sleep 0.3
+        base=$(journal_sql "$j" "SELECT count(*) FROM batch WHERE state = 'done'" || true)
+        wait_batches "$j" $((${base:-0} + 1 + RANDOM % max)) "$pid" 600 || return 0
+        rand_sleep 30
+    fi
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
+# crash_loop URL JOURNAL BATCH MAX_BATCHES: `fkpurge run` of the shop purge SIGKILLed (see
+# kill_later), then `fkpurge resume JOURNAL --yes` again and again, SIGKILLed too (the first
+# three always, then two times in three), until one exits 0. A run killed before its journal had a header is started
+# again (nothing was touched). Sets $kills and $resumes; the last report is in $T/final.json.
+crash_loop() {
+    local url=$1 j=$2 batch=$3 max=$4 tries=0 phase
+    kills=0
+    resumes=0
+    rm -f "$j" "$j-wal" "$j-shm"
+    bg "$FKPURGE" run --model "$SHOP_MODEL" --db "$url" --table "$SHOP_ROOT" --where "$SHOP_WHERE" \
+        --yes --batch-size "$batch" --journal "$j" --format json
+    kill_later "$bgpid" "$j" "$max"
+    reap "$bgpid"
+    [ "$rc" = 137 ] && kills=$((kills + 1))
+    [ "$rc" = 0 ] || [ "$rc" = 137 ] || fail "run: exit $rc; stderr: $(cat "$T/bg.err")"
+    while [ "$rc" != 0 ]; do
+        tries=$((tries + 1))
+        [ "$tries" -le 60 ] || fail "no end after 60 resumes ($kills kills)"
+        phase=$(journal_sql "$j" "SELECT value FROM meta WHERE key = 'phase'" || true)
+        if [ -z "$phase" ]; then
+            # Killed before the header committed: nothing was planned, nothing touched.
+            rm -f "$j" "$j-wal" "$j-shm"
+            bg "$FKPURGE" run --model "$SHOP_MODEL" --db "$url" --table "$SHOP_ROOT" \
+                --where "$SHOP_WHERE" --yes --batch-size "$batch" --journal "$j" --format json
+        else
+            resumes=$((resumes + 1))
+            bg "$FKPURGE" resume "$j" --yes --format json
+        fi
+        # The first three resumes are always killed, later ones two times in three.
+        [ "$kills" -ge 3 ] && [ $((RANDOM % 3)) = 0 ] || kill_later "$bgpid" "$j" "$max"
+        reap "$bgpid"
+        case $rc in
+            0) ;;
+            137) kills=$((kills + 1)) ;;
+            *) fail "resume after $kills kills: exit $rc; stderr: $(cat "$T/bg.err")" ;;
+        esac
+    done
+    cp "$T/bg.out" "$T/final.json"
+}
+
+# expect_counts PLAN_JSON REPORT_JSON WHAT: the report counts what the plan said. Rows deleted
+# per table must match; rows updated per column too, unless FKPURGE_CRASH_COUNTS=lenient, which
+# only notes the known bug: after a SIGKILL, updates whose tally was not yet in the journal are
+# missing from the report.
+expect_counts() {
+    report_counts "$1" >"$T/counts.plan"
+    report_counts "$2" >"$T/counts.got"
+    cmp -s "$T/counts.plan" "$T/counts.got" && return 0
+    local d
+    d=$(diff "$T/counts.plan" "$T/counts.got" || true)
+    if diff <(awk '$1 != "totals" {print $1, $2}' "$T/counts.plan") \
+        <(awk '$1 != "totals" {print $1, $2}' "$T/counts.got") >/dev/null &&
+        [ "$(awk '$1 == "totals" {print $2}' "$T/counts.plan")" = "$(awk '$1 == "totals" {print $2}' "$T/counts.got")" ]; then
+        if [ "${FKPURGE_CRASH_COUNTS:-strict}" = lenient ]; then
+            echo "note: $3: KNOWN BUG: updates missing from the report after a kill:" >&2
+            echo "$d" >&2
+            return 0
+        fi
+        fail "$3: KNOWN BUG (updates committed in the database but not yet tallied in the journal when fkpurge was killed are missing from the report; FKPURGE_CRASH_COUNTS=lenient notes it only): plan vs last report:
+$d"
+    fi
+    fail "$3: plan vs last report, rows deleted differ:
+$d"
+}
