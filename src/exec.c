@@ -110,13 +110,25 @@ static int clear_referencing(struct exec *x, size_t t, const struct fp_keys *key
         size_t edge = g->by_parent[k];
         long long n;
 
-        if (!handled_by_parent(x->m, &x->m->edges[edge]))
+        const struct fp_edge *e = &x->m->edges[edge];
+        long long doomed = 0;
+
+        if (!handled_by_parent(x->m, e))
             continue;
+        /*
+         * Inside a cycle of rows broken at this set_null edge, rows about to
+         * be deleted are nulled too: they are not "updated" in the result.
+         */
+        if (is_soft(e->policy) && collect_edge_cyclic(&x->c, edge) &&
+            journal_doomed_referencers(x->j, edge, e->child, keys, &doomed, err) < 0)
+            return -1;
         do {
             if (referencing_step(x, edge, keys, x->batch, &n, err) < 0 ||
                 tally(x, edge, n, err) < 0)
                 return -1;
         } while (n >= x->batch);
+        if (doomed && tally(x, edge, -doomed, err) < 0)
+            return -1;
     }
     return 0;
 }
@@ -256,6 +268,43 @@ static int run_level(struct exec *x, size_t t, long long level, struct fp_keys *
 }
 
 /*
+ * A table without a primary key (a leaf: nothing may reference it) has no
+ * keys to batch: in its turn of the deletion order, delete its rows that
+ * reference doomed rows through each of its cascade edges, the parent keys
+ * read from the journal a batch at a time, at most a batch of rows per
+ * transaction. Going in its turn, not with its parents, matters: such a row
+ * may also reference a parent of an earlier table through a set_null edge,
+ * and must be gone before that reference would be nulled.
+ */
+static int run_keyless(struct exec *x, size_t t, struct fp_keys *keys, struct fp_error *err)
+{
+    for (size_t edge = 0; edge < x->m->nedges; edge++) {
+        const struct fp_edge *e = &x->m->edges[edge];
+        long long seq = 0, n;
+
+        if (e->child != t || e->policy != FP_CASCADE)
+            continue;
+        for (;;) {
+            if (exec_stop_requested())
+                return fp_error_set(err, FP_EINTR,
+                                    "stopped by a signal after the last batch; resume with "
+                                    "`fkpurge resume %s`",
+                                    journal_path(x->j));
+            if (journal_doomed_after(x->j, e->parent, &seq, (size_t)x->batch, keys, err) < 0)
+                return -1;
+            if (keys->n == 0)
+                break;
+            do {
+                if (referencing_step(x, edge, keys, x->batch, &n, err) < 0 ||
+                    tally(x, edge, n, err) < 0)
+                    return -1;
+            } while (n >= x->batch);
+        }
+    }
+    return 0;
+}
+
+/*
  * One pass over the deletion order: component by component, level by
  * level inside a cycle, table by table. *restart when rows appeared that
  * belong earlier in the order.
@@ -271,6 +320,12 @@ static int run_pass(struct exec *x, const size_t *order, struct fp_keys *keys, i
 
         while (end < m->ntables && x->g->scc_of[order[end]] == scc)
             end++;
+        if (end == k + 1 && !m->tables[order[k]].pk) {
+            if (run_keyless(x, order[k], keys, err) < 0)
+                return -1;
+            k = end;
+            continue;
+        }
         for (size_t i = k; i < end; i++) {
             long long lv;
 

@@ -132,6 +132,37 @@ static int describe_model(struct fp_journal *j, const struct fp_collect *c, stru
 }
 
 /*
+ * A key of a cycle of tables that the database checks at once (a foreign key
+ * constraint that is not deferrable): rows referencing each other through
+ * such keys in a cycle cannot go in any order, one table at a time.
+ */
+static void find_enforced_cycle_key(struct fp_plan *p, const struct fp_graph *g)
+{
+    const struct fp_model *m = p->model;
+
+    for (size_t i = 0; i < m->nedges && !p->stuck_edge; i++) {
+        const struct fp_edge *e = &m->edges[i];
+        const struct fp_resolved *r = p->resolved;
+
+        if (e->policy == FP_SET_NULL || e->policy == FP_SET_DEFAULT ||
+            g->scc_of[e->child] != g->scc_of[e->parent])
+            continue;
+        for (size_t c = 0; c < r->ncatalogs && !p->stuck_edge; c++) {
+            const struct fp_cat_table *t =
+                catalog_find(&r->catalogs[c], NULL, m->tables[e->child].relname);
+
+            for (size_t k = 0; t && k < t->nfks && !p->stuck_edge; k++)
+                if (!t->fks[k].composite && !t->fks[k].deferrable &&
+                    strcmp(t->fks[k].column, e->column) == 0) {
+                    p->stuck_edge = e->column;
+                    snprintf(p->stuck_what, sizeof p->stuck_what, "%s.%s", m->tables[e->child].name,
+                             e->column);
+                }
+        }
+    }
+}
+
+/*
  * Order the rows inside cycles; rows no order can take (cycles of cascade
  * keys) are named in a warning, since only deferred or absent constraints
  * let them go.
@@ -139,18 +170,21 @@ static int describe_model(struct fp_journal *j, const struct fp_collect *c, stru
 static int order_cycles(struct fp_plan *p, struct fp_journal *j, const struct fp_graph *g,
                         struct fp_error *err)
 {
-    long long stuck;
-
     if (g->ncycles == 0 && g->nself == 0)
         return 0;
-    if (journal_compute_levels(j, &stuck, err) < 0)
+    if (journal_compute_levels(j, &p->stuck, err) < 0)
         return -1;
-    if (stuck &&
-        strlist_addf(&p->warnings,
+    if (!p->stuck)
+        return 0;
+    find_enforced_cycle_key(p, g);
+    if (strlist_addf(&p->warnings,
                      "%lld rows reference each other in cycles of cascade, restrict, protect or "
-                     "do_nothing keys: no order deletes them one by one, so they go together; "
-                     "a database enforcing those keys without deferral will refuse",
-                     stuck) < 0)
+                     "do_nothing keys: no order deletes them one by one%s%s%s",
+                     p->stuck, p->stuck_edge ? ", and the database enforces " : "",
+                     p->stuck_edge ? p->stuck_what : "",
+                     p->stuck_edge ? " at once, so run refuses this purge"
+                                   : "; run deletes them together, which only deferred or "
+                                     "absent constraints allow") < 0)
         return fp_error_set(err, FP_EINPUT, "out of memory");
     return 0;
 }

@@ -230,6 +230,18 @@ static int plan_and_confirm(struct fp_purge *p, int *status, struct fp_error *er
         *status = FP_EBLOCKED;
         goto out;
     }
+    if (plan->stuck_edge) {
+        /* Nothing deleted: better than failing halfway on the database's refusal. */
+        journal_set_meta(p->j, "phase", "blocked", NULL);
+        fp_error_set(err, FP_EBLOCKED,
+                     "refused: %lld rows reference each other in cycles of keys, and the "
+                     "database enforces keys of that cycle of tables at once (%s is one); no "
+                     "order can delete such rows one table at a time. Make those constraints "
+                     "DEFERRABLE, or break the cycle in the data first; nothing was deleted",
+                     plan->stuck, plan->stuck_what);
+        *status = FP_EBLOCKED;
+        goto out;
+    }
     yes = confirm(p, plan, err);
     if (yes < 0) {
         *status = FP_EINPUT;

@@ -173,6 +173,14 @@ int journal_batch_stats(struct fp_journal *j, struct fp_batch_stats *out, struct
 int journal_last_error(struct fp_journal *j, double *at, char **phase, char **sqlstate,
                        char **message, struct fp_error *err);
 
+/*
+ * Doomed rows of table child, not yet deleted, that reference one of
+ * parents through the cyclic edge (by its links): rows an update of the
+ * edge's references touches although they are about to go.
+ */
+int journal_doomed_referencers(struct fp_journal *j, size_t edge, size_t child,
+                               const struct fp_keys *parents, long long *n, struct fp_error *err);
+
 /* Doomed rows of tbl already deleted. */
 int journal_count_done(struct fp_journal *j, size_t tbl, long long *n, struct fp_error *err);
 

@@ -52,6 +52,9 @@ struct fp_plan {
     long long total_deleted, total_updated, total_blocked;
     struct fp_resolved *resolved; /* the model as found in the database (owned) */
     int executed;                 /* a run's result (what was done), not a plan */
+    long long stuck;              /* rows in cycles of hard keys: no row-by-row order */
+    const char *stuck_edge;       /* such a cycle's key the database enforces at once, or NULL */
+    char stuck_what[256];         /* "table.column" of that key, for messages */
 };
 
 /*
