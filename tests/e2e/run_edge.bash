@@ -1,0 +1,341 @@
+# tests/e2e/run_edge.bash — the edge cases of `fkpurge run` (SPEC §3), for one backend: sourced
+# by run_edge_sqlite.sh and run_edge_pg.sh after lib.sh and run_lib.bash, which define
+#
+#   db_reset NAME           an empty database NAME (its URL in $url)
+#   db_sql NAME             runs SQL from stdin in NAME (errors fail)
+#   db_query NAME SQL       one query, unaligned rows on stdout
+#   db_target NAME          the database name (pg) or file (sqlite), for Python
+#   KIND                    pg or sqlite
+#   NATIVE_FK_ON            SQL turning the native ON DELETE actions on ("PRAGMA ...;" or "")
+#   SQL_NEWLINE             an SQL expression for "\n"
+#
+# Cases (each a function, run by the wrapper):
+#   edge_chain DEPTH        a self-reference chain DEPTH deep, purged from its top
+#   edge_wide N             one row with N keyed children and N keyless children
+#   edge_names              tables "order", "user", "weird name", unicode names; text and uuid
+#                           keys with quotes, backslashes, spaces, a tab, a newline, '' and SQL,
+#                           by --where and by --pk-file, against the native delete
+#   edge_empty              a selection of no rows: exit 0, nothing touched
+#   edge_do_nothing         do_nothing on an enforced key: exit 2 with the database's refusal,
+#                           nothing lost; once the referencing rows are gone, resume ends it
+
+# purge NAME MODEL TABLE (--where W | --pk-file F) [ARGS...]: `fkpurge run --yes --format json`
+# with a fresh journal $FAST/NAME.journal ($J); status in $rc, output in $T/out, $T/err.
+purge() {
+    local name=$1 model=$2 table=$3
+    shift 3
+    J=$FAST/$name.journal
+    rm -f "$J" "$J-wal" "$J-shm"
+    run "$FKPURGE" run --model "$model" --db "$url" --table "$table" "$@" --yes --format json \
+        --journal "$J"
+}
+
+# total KEY: the report's totals.KEY ($T/out).
+total() {
+    /usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["totals"][sys.argv[2]])' \
+        "$T/out" "$1"
+}
+
+edge_chain() {
+    local depth=$1 big=$(($1 + 1001)) int=bigint
+    [ "$KIND" = sqlite ] && int=INTEGER
+    db_reset chain
+    cat >"$T/chain.yaml" <<'EOF'
+version: 1
+tables:
+  node:
+    primary_key: id
+    foreign_keys:
+      - {column: parent_id, references: node, on_delete: cascade}
+  tag:
+    primary_key: id
+    foreign_keys:
+      - {column: node_id, references: node, on_delete: set_null}
+EOF
+    # Chain 1 <- 2 <- ... <- depth, purged from 1; a second chain of 50 stays; every 1000th
+    # node has a tag, nulled when its node goes.
+    db_sql chain <<EOF
+CREATE TABLE node (id $int PRIMARY KEY, parent_id $int REFERENCES node (id), payload text);
+CREATE TABLE tag (id $int PRIMARY KEY, node_id $int REFERENCES node (id));
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $depth)
+INSERT INTO node SELECT i, CASE WHEN i = 1 THEN NULL ELSE i - 1 END, 'p' || i FROM n;
+WITH RECURSIVE n(i) AS (SELECT $big UNION ALL SELECT i + 1 FROM n WHERE i < $big + 49)
+INSERT INTO node SELECT i, CASE WHEN i = $big THEN NULL ELSE i - 1 END, 'keep' FROM n;
+INSERT INTO tag SELECT id, id FROM node WHERE id % 1000 = 0 OR id = $big + 7;
+CREATE INDEX node_parent ON node (parent_id);
+CREATE INDEX tag_node ON tag (node_id);
+EOF
+    local t0=$SECONDS
+    purge chain "$T/chain.yaml" node --where "id = 1" --batch-size 500
+    expect_rc 0 "chain of $depth"
+    expect_eq "$(total deleted)" "$depth" "chain of $depth: rows deleted"
+    expect_eq "$(total updated)" "$((depth / 1000))" "chain of $depth: tags nulled"
+    expect_eq "$(db_query chain "SELECT count(*), min(id), max(id) FROM node")" \
+        "50|$big|$((big + 49))" "chain of $depth: nodes left"
+    expect_eq "$(db_query chain "SELECT count(*) FROM tag WHERE node_id IS NULL")" \
+        "$((depth / 1000))" "chain of $depth: tags nulled"
+    expect_eq "$(db_query chain "SELECT node_id FROM tag WHERE node_id IS NOT NULL")" "$((big + 7))" \
+        "chain of $depth: the surviving tag"
+    local nb
+    nb=$(journal_sql "$J" "SELECT count(*) FROM batch WHERE state = 'done'")
+    echo "$KIND: chain of $depth purged in $((SECONDS - t0)) s, $nb batches (--batch-size 500)" >&2
+    [ "$nb" -le $((depth / 500 * 4 + 10)) ] ||
+        echo "$KIND: PERFORMANCE NOTE: a self-reference chain goes one level, hence one row, a transaction: $nb transactions for $depth rows at --batch-size 500" >&2
+}
+
+edge_wide() {
+    local n=$1 int=bigint
+    [ "$KIND" = sqlite ] && int=INTEGER
+    db_reset wide
+    cat >"$T/wide.yaml" <<'EOF'
+version: 1
+tables:
+  p:
+    primary_key: id
+  c:
+    primary_key: id
+    foreign_keys:
+      - {column: p_id, references: p, on_delete: cascade}
+  k:
+    foreign_keys:
+      - {column: p_id, references: p, on_delete: cascade}
+EOF
+    # Parent 1 has n keyed children (c) and n keyless ones (k); parent 2 keeps 3 of each.
+    db_sql wide <<EOF
+CREATE TABLE p (id $int PRIMARY KEY);
+INSERT INTO p VALUES (1), (2);
+CREATE TABLE c (id $int PRIMARY KEY, p_id $int NOT NULL REFERENCES p (id));
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $n + 3)
+INSERT INTO c SELECT i, CASE WHEN i > $n THEN 2 ELSE 1 END FROM n;
+CREATE TABLE k (p_id $int NOT NULL REFERENCES p (id), v $int NOT NULL);
+INSERT INTO k SELECT p_id, id FROM c;
+CREATE INDEX c_p ON c (p_id);
+CREATE INDEX k_p ON k (p_id);
+EOF
+    local t0=$SECONDS
+    purge wide "$T/wide.yaml" p --where "id = 1"
+    expect_rc 0 "wide: $n children"
+    expect_eq "$(total deleted)" "$((2 * n + 1))" "wide: rows deleted"
+    expect_eq "$(db_query wide "SELECT (SELECT count(*) FROM p) || ' ' || (SELECT count(*) FROM c) || ' ' ||
+                                 (SELECT count(*) FROM k) || ' ' || (SELECT min(p_id) FROM c) || ' ' ||
+                                 (SELECT min(p_id) FROM k)")" "1 3 3 2 2" "wide: what is left"
+    expect_eq "$(journal_sql "$J" "SELECT count(*) FROM batch WHERE keys > 5000 OR deleted > 5000")" 0 \
+        "wide: batches over the default bound"
+    echo "$KIND: one row with $n keyed and $n keyless children purged in $((SECONDS - t0)) s" >&2
+}
+
+# The hostile schema, for KIND, with foreign keys as MODE says (actions: native ON DELETE;
+# plain: NO ACTION).
+names_schema() {
+    local cascade='' setnull='' uuid=uuid int=integer
+    if [ "$1" = actions ]; then
+        cascade='ON DELETE CASCADE'
+        setnull='ON DELETE SET NULL'
+    fi
+    [ "$KIND" = sqlite ] && uuid=text
+    cat <<EOF
+CREATE TABLE "user" ("id" text PRIMARY KEY, "name" text NOT NULL);
+CREATE TABLE "order" ("id" $uuid PRIMARY KEY, "user" text NOT NULL REFERENCES "user" ("id") $cascade,
+                      "select" text);
+CREATE TABLE "weird name" ("key" text PRIMARY KEY,
+                           "order id" $uuid REFERENCES "order" ("id") $cascade,
+                           "user's pick" text REFERENCES "user" ("id") $setnull);
+CREATE TABLE "日本語" ("weird key" text NOT NULL REFERENCES "weird name" ("key") $cascade,
+                      "v" $int NOT NULL);
+CREATE TABLE "tâblé ünï" ("id" $int PRIMARY KEY, "Order" $uuid REFERENCES "order" ("id") $setnull);
+CREATE INDEX "order user" ON "order" ("user");
+CREATE INDEX "weird order" ON "weird name" ("order id");
+CREATE INDEX "weird pick" ON "weird name" ("user's pick");
+CREATE INDEX "日本語 key" ON "日本語" ("weird key");
+CREATE INDEX "tâblé order" ON "tâblé ünï" ("Order");
+EOF
+    # The rows: users with hostile ids, half of them doomed (name 'doomed ...').
+    /usr/bin/python3 - <<'PY'
+import uuid
+ids = ["O'Brien", "back\\slash", '"dq"', "semi;colon", "pct%_", "ünïcödé", "😀", " spaced ",
+       "", "tab\there", "new\nline", "NULL", "x'); DROP TABLE \"user\"; --", "\\", "''",
+       "a\\'b", "日本", "--", "/*c*/", "trail\\"]
+def lit(s):
+    return "'" + s.replace("'", "''") + "'"
+out = []
+n = 0
+for i, u in enumerate(ids):
+    out.append('INSERT INTO "user" VALUES (%s, %s);' % (lit(u), lit(("doomed %d" if i % 2 == 0 else "kept %d") % i)))
+for i, u in enumerate(ids):
+    for j in range(2):
+        o = str(uuid.UUID(int=(i * 7919 + j * 104729 + 1) * 2654435761 % (1 << 128), version=4))
+        out.append('INSERT INTO "order" VALUES (%s, %s, %s);' % (lit(o), lit(u), lit("o'%d\\%d" % (i, j))))
+        w = "%s/%d'\\" % (u, j)
+        pick = ids[(i + 3) % len(ids)]
+        out.append('INSERT INTO "weird name" VALUES (%s, %s, %s);' % (lit(w), lit(o), lit(pick)))
+        for v in range(2):
+            out.append('INSERT INTO "日本語" VALUES (%s, %d);' % (lit(w), v))
+        n += 1
+        out.append('INSERT INTO "tâblé ünï" VALUES (%d, %s);' % (n, lit(o)))
+print("\n".join(out))
+PY
+}
+
+names_model() {
+    cat <<'EOF'
+version: 1
+tables:
+  user: {primary_key: id}
+  order:
+    primary_key: id
+    foreign_keys:
+      - {column: user, references: user, on_delete: cascade}
+  weird name:
+    primary_key: key
+    foreign_keys:
+      - {column: order id, references: order, on_delete: cascade}
+      - {column: "user's pick", references: user, on_delete: set_null}
+  日本語:
+    foreign_keys:
+      - {column: weird key, references: weird name, on_delete: cascade}
+  "tâblé ünï":
+    primary_key: id
+    foreign_keys:
+      - {column: Order, references: order, on_delete: set_null}
+EOF
+}
+
+# names_dump NAME: every table of the hostile schema, rows sorted, every value quoted.
+names_dump() {
+    dump_tables "$1" user order 'weird name' 日本語 'tâblé ünï'
+}
+
+# dump_tables NAME TABLE...: the rows of each table, sorted, values shown by Python's repr.
+dump_tables() {
+    local name=$1
+    shift
+    /usr/bin/python3 - "$KIND" "$(db_target "$name")" "$@" <<'PY'
+import sys
+kind, target, tables = sys.argv[1], sys.argv[2], sys.argv[3:]
+if kind == "pg":
+    import psycopg2
+    conn = psycopg2.connect(dbname=target)
+else:
+    import sqlite3
+    conn = sqlite3.connect(target)
+cur = conn.cursor()
+for t in tables:
+    cur.execute('SELECT * FROM "%s"' % t.replace('"', '""'))
+    print("==", t, [d[0] for d in cur.description])
+    for r in sorted(repr(tuple(str(v) if v is not None else None for v in r)) for r in cur.fetchall()):
+        print(r)
+conn.close()
+PY
+}
+
+edge_names() {
+    names_model >"$T/names.yaml"
+    db_reset names_native
+    names_schema actions | db_sql names_native
+    db_sql names_native <<<"$NATIVE_FK_ON DELETE FROM \"user\" WHERE \"name\" LIKE 'doomed%';"
+    names_dump names_native >"$T/names.want"
+    grep -q "O'Brien" "$T/names.want" && fail "native delete: O'Brien is still there"
+
+    # By --where.
+    db_reset names
+    names_schema plain | db_sql names
+    purge names "$T/names.yaml" user --where "\"name\" LIKE 'doomed%'" --batch-size 3
+    expect_rc 0 "hostile names and keys, --where"
+    names_dump names >"$T/names.got"
+    expect_same_state "$T/names.want" "$T/names.got" "hostile names and keys, --where"
+    expect_eq "$(total deleted)" 90 "hostile names and keys: rows deleted"
+
+    # By --pk-file: the doomed users' ids, one a line (all but the ones holding a newline or
+    # nothing at all, which a line cannot hold), plus the two by --where afterwards.
+    db_reset names
+    names_schema plain | db_sql names
+    db_query names "SELECT \"id\" FROM \"user\" WHERE \"name\" LIKE 'doomed%' AND \"id\" <> ''
+                    AND \"id\" NOT LIKE '%' || $SQL_NEWLINE || '%'" >"$T/pks.txt"
+    [ "$(wc -l <"$T/pks.txt")" -ge 7 ] || fail "pk file: $(cat "$T/pks.txt")"
+    purge names-pk "$T/names.yaml" user --pk-file "$T/pks.txt" --batch-size 2
+    expect_rc 0 "hostile names and keys, --pk-file"
+    purge names-rest "$T/names.yaml" user --where "\"name\" LIKE 'doomed%'"
+    expect_rc 0 "hostile names and keys, the rest by --where"
+    names_dump names >"$T/names.got"
+    expect_same_state "$T/names.want" "$T/names.got" "hostile names and keys, --pk-file"
+}
+
+edge_empty() {
+    db_reset empty
+    names_schema plain | db_sql empty
+    names_dump empty >"$T/empty.before"
+    names_model >"$T/names.yaml"
+    purge empty "$T/names.yaml" user --where "1 = 0"
+    expect_rc 0 "empty selection"
+    expect_eq "$(total deleted) $(total updated)" "0 0" "empty selection: totals"
+    expect_eq "$(journal_sql "$J" "SELECT value FROM meta WHERE key = 'phase'")" done \
+        "empty selection: phase"
+    : >"$T/none.txt"
+    purge empty-pk "$T/names.yaml" user --pk-file "$T/none.txt"
+    expect_rc 0 "empty pk file"
+    expect_eq "$(total deleted) $(total updated)" "0 0" "empty pk file: totals"
+    echo "no such user" >"$T/ghost.txt"
+    purge ghost-pk "$T/names.yaml" user --pk-file "$T/ghost.txt"
+    expect_rc 0 "pk file of a key that is not there"
+    expect_eq "$(total deleted) $(total updated)" "0 0" "pk file of a missing key: totals"
+    names_dump empty >"$T/empty.after"
+    expect_same_state "$T/empty.before" "$T/empty.after" "empty selection"
+    run "$FKPURGE" resume "$J"
+    expect_rc 0 "resume of an empty purge"
+}
+
+edge_do_nothing() {
+    local int=bigint
+    [ "$KIND" = sqlite ] && int=INTEGER
+    db_reset dn
+    cat >"$T/dn.yaml" <<'EOF'
+version: 1
+tables:
+  parent:
+    primary_key: id
+  child:
+    primary_key: id
+    foreign_keys:
+      - {column: parent_id, references: parent, on_delete: cascade}
+  audit:
+    primary_key: id
+    foreign_keys:
+      - {column: parent_id, references: parent, on_delete: do_nothing}
+EOF
+    db_sql dn <<EOF
+CREATE TABLE parent (id $int PRIMARY KEY, v text);
+CREATE TABLE child (id $int PRIMARY KEY, parent_id $int NOT NULL REFERENCES parent (id));
+CREATE TABLE audit (id $int PRIMARY KEY, parent_id $int REFERENCES parent (id));
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100)
+INSERT INTO parent SELECT i, 'p' || i FROM n;
+INSERT INTO child SELECT id, id FROM parent;
+INSERT INTO child SELECT id + 1000, id FROM parent;
+INSERT INTO audit VALUES (1, 57), (2, 3), (3, 99);
+CREATE INDEX child_p ON child (parent_id);
+CREATE INDEX audit_p ON audit (parent_id);
+EOF
+    purge dn "$T/dn.yaml" parent --where "id <= 60" --batch-size 10
+    expect_rc 2 "do_nothing on an enforced key"
+    expect_grep "fkpurge resume $J" "$T/err"
+    grep -qi "foreign key" "$T/err" || fail "do_nothing: the database's refusal is not shown: $(cat "$T/err")"
+    # Nothing lost: the rows the purge spares are all there, and so are the doomed parents the
+    # audit rows reference (their batch was refused and rolled back).
+    expect_eq "$(db_query dn "SELECT count(*) FROM parent WHERE id > 60")" 40 "do_nothing: spared parents"
+    expect_eq "$(db_query dn "SELECT count(*) FROM child WHERE parent_id > 60")" 80 \
+        "do_nothing: spared children"
+    expect_eq "$(db_query dn "SELECT count(*) FROM audit")" 3 "do_nothing: audit rows"
+    expect_eq "$(db_query dn "SELECT count(*) FROM parent WHERE id IN (3, 57)")" 2 \
+        "do_nothing: the referenced doomed parents"
+    expect_eq "$(journal_sql "$J" "SELECT count(*) FROM error")" 1 "do_nothing: error in the journal"
+    run "$FKPURGE" resume "$J"
+    expect_rc 2 "resume while the audit rows still reference doomed parents"
+    # The user deals with the references the model leaves alone, then resumes.
+    db_sql dn <<<"DELETE FROM audit WHERE parent_id <= 60;"
+    run "$FKPURGE" resume "$J" --format json
+    expect_rc 0 "resume once the audit rows are gone"
+    expect_eq "$(db_query dn "SELECT count(*), min(id) FROM parent")" "40|61" "do_nothing: parents left"
+    expect_eq "$(db_query dn "SELECT count(*), min(parent_id) FROM child")" "80|61" \
+        "do_nothing: children left"
+    expect_eq "$(db_query dn "SELECT id FROM audit")" 3 "do_nothing: audit left"
+    expect_eq "$(total deleted)" 180 "do_nothing: the report after resume"
+}

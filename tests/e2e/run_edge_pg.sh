@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# run_edge_pg.sh — edge cases of `fkpurge run` on PostgreSQL (cases in run_edge.bash): a
+# self-reference chain (FKPURGE_CHAIN_DEPTH, default 20,000; 100,000 with FKPURGE_HEAVY=1: it
+# takes minutes, one transaction per row), one row with 200,000 keyed and 200,000 keyless
+# children, hostile table names and text/uuid keys against the native delete, empty selections,
+# and do_nothing on an enforced key (exit 2 with the database's refusal, nothing lost; resume
+# ends it once the referencing rows are gone). Needs Debian's python3-psycopg2.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
+. "$(dirname "${BASH_SOURCE[0]}")/run_edge.bash"
+
+pg_require
+/usr/bin/python3 -c 'import psycopg2' 2>/dev/null || fail "python3-psycopg2 is required"
+KIND=pg
+NATIVE_FK_ON=
+SQL_NEWLINE='chr(10)'
+db=fkpurge_edge_$$_$RANDOM
+made=()
+trap 'for d in "${made[@]}"; do psql -XqtAc "DROP DATABASE IF EXISTS \"$d\"" >/dev/null 2>&1; done
+      rm -rf "$T" "$FAST"' EXIT
+db_reset() {
+    pg_fresh_db "${db}_$1"
+    made+=("${db}_$1")
+    psql -XqtAc "ALTER DATABASE \"${db}_$1\" SET synchronous_commit = off" >/dev/null
+    url=postgresql:///${db}_$1
+}
+db_sql() { psql_db "${db}_$1" -f - >/dev/null; }
+db_query() { psql_db "${db}_$1" -c "$2"; }
+db_target() { echo "${db}_$1"; }
+
+depth=20000
+[ "${FKPURGE_HEAVY:-0}" = 1 ] && depth=100000
+edge_names
+edge_empty
+edge_do_nothing
+edge_wide 200000
+edge_chain "${FKPURGE_CHAIN_DEPTH:-$depth}"

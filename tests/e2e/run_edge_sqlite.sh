@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# run_edge_sqlite.sh — edge cases of `fkpurge run` on SQLite (cases in run_edge.bash): a
+# self-reference chain 100,000 deep (FKPURGE_CHAIN_DEPTH), one row with 200,000 keyed and
+# 200,000 keyless children, hostile table names and text/uuid keys against the native delete,
+# empty selections, and do_nothing on an enforced key (exit 2, then resume once it is cleared).
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
+. "$(dirname "${BASH_SOURCE[0]}")/run_edge.bash"
+
+KIND=sqlite
+NATIVE_FK_ON='PRAGMA foreign_keys = ON;'
+SQL_NEWLINE='char(10)'
+db_reset() {
+    url=$FAST/$1.db
+    rm -f "$url" "$url-journal" "$url-wal" "$url-shm"
+}
+db_sql() { sqlite3 -bail "$FAST/$1.db" >/dev/null; }
+db_query() { sqlite3 "$FAST/$1.db" "$2"; }
+db_target() { echo "$FAST/$1.db"; }
+
+edge_names
+edge_empty
+edge_do_nothing
+edge_wide 200000
+edge_chain "${FKPURGE_CHAIN_DEPTH:-100000}"
