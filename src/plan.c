@@ -151,9 +151,10 @@ static void find_enforced_cycle_key(struct fp_plan *p, const struct fp_graph *g)
             const struct fp_cat_table *t =
                 catalog_find(&r->catalogs[c], NULL, m->tables[e->child].relname);
 
+            /* A constraint with an ON DELETE action of its own does the work instead. */
             for (size_t k = 0; t && k < t->nfks && !p->stuck_edge; k++)
                 if (!t->fks[k].composite && !t->fks[k].deferrable &&
-                    strcmp(t->fks[k].column, e->column) == 0) {
+                    t->fks[k].policy == FP_RESTRICT && strcmp(t->fks[k].column, e->column) == 0) {
                     p->stuck_edge = e->column;
                     snprintf(p->stuck_what, sizeof p->stuck_what, "%s.%s", m->tables[e->child].name,
                              e->column);

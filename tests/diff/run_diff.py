@@ -300,6 +300,22 @@ class Runner:
                 prc, perr.decode("utf-8", "replace")[-1500:]))
         rc, out, err, dt = self.fk(run_args, d, "run-" + tag)
         got = parse_json(out)
+        refusal = "cycles of keys, and the database enforces"
+        if rc == 3 and refusal in err.decode("utf-8", "replace"):
+            # Rows in a cycle of keys the database checks at once: no order deletes them
+            # one table at a time, so run must refuse before deleting anything, and the
+            # plan must have said so.
+            be.use_schema(meta)
+            if oracle.dump_db(be, meta) != oracle.dump_state(meta, ex.before):
+                problems.append("run refused a cycle of enforced keys but changed the database")
+            if plan is not None and not any("reference each other in cycles" in w
+                                            for w in plan.get("warnings", [])):
+                problems.append("run refused a cycle of enforced keys the plan did not warn of")
+            self.stats["refused"] = self.stats.get("refused", 0) + 1
+            if problems:
+                problems.insert(0, "case %s: variant %s, batch %s (repro: %s)" % (
+                    tag, variant, batch or "default", os.path.join(d, "repro-%s.sh" % tag)))
+            return problems
         if rc != 0 or got is None:
             problems.append("run: exit %s; stdout %r; stderr: %s" % (
                 rc, out[:300], err.decode("utf-8", "replace")[-1500:]))
@@ -326,6 +342,14 @@ class Runner:
                     continue
                 bad, excused = compare_counts(got, other, "run", name, excuses)
                 problems += ["run vs %s: %s" % (name, x) for x in bad]
+                # Rows in cycles of cascade keys go together; on a database with ON DELETE
+                # actions of its own, those actions then do some of the updates, which
+                # run's report (what fkpurge's statements did) cannot count.
+                cycles = plan is not None and any("reference each other in cycles" in w
+                                                  for w in plan.get("warnings", []))
+                if cycles and variant == "native":
+                    self.stats["excused"] += sum(1 for x in excused if "native-actions" in x)
+                    excused = [x for x in excused if "native-actions" not in x]
                 if self.a.counts == "lenient":
                     for x in excused:
                         self.stats["excused"] += 1
@@ -438,11 +462,11 @@ class Runner:
         s = self.stats
         self.log("run_diff %s: %d seeds, %d cases, %d passed, %d failed%s; %d rows deleted or "
                  "updated; %d batches; oracle fallback %d; %d count differences excused (--counts %s); "
-                 "cases %s; %.1fs" % (
+                 "%d refused as cycles of enforced keys; cases %s; %.1fs" % (
                      self.a.backend, s["seeds"], s["cases"], s["passed"], s["failed"],
                      (" (seeds %s)" % " ".join(map(str, self.failed))) if self.failed else "",
                      s["rows"], sum(s["batches"].values()), s["fallback"], s["excused"],
-                     self.a.counts,
+                     self.a.counts, s.get("refused", 0),
                      json.dumps(dict(sorted(s["variants"].items()))), time.time() - t0))
         if not self.failed and not self.a.keep and self.a.cleanup:
             shutil.rmtree(self.a.workdir, ignore_errors=True)
