@@ -132,9 +132,9 @@ static int describe_model(struct fp_journal *j, const struct fp_collect *c, stru
 }
 
 /*
- * A key of a cycle of tables that the database checks at once (a foreign key
- * constraint that is not deferrable): rows referencing each other through
- * such keys in a cycle cannot go in any order, one table at a time.
+ * A key of a cycle of tables that the database checks (a NO ACTION or
+ * RESTRICT constraint): rows referencing each other through such keys in a
+ * cycle cannot go in any order, one batch at a time.
  */
 static void find_enforced_cycle_key(struct fp_plan *p, const struct fp_graph *g)
 {
@@ -151,10 +151,14 @@ static void find_enforced_cycle_key(struct fp_plan *p, const struct fp_graph *g)
             const struct fp_cat_table *t =
                 catalog_find(&r->catalogs[c], NULL, m->tables[e->child].relname);
 
-            /* A constraint with an ON DELETE action of its own does the work instead. */
+            /*
+             * A constraint with an ON DELETE action of its own does the work
+             * instead. A deferrable one would need the whole cycle in one
+             * transaction, which batches do not give yet.
+             */
             for (size_t k = 0; t && k < t->nfks && !p->stuck_edge; k++)
-                if (!t->fks[k].composite && !t->fks[k].deferrable &&
-                    t->fks[k].policy == FP_RESTRICT && strcmp(t->fks[k].column, e->column) == 0) {
+                if (!t->fks[k].composite && t->fks[k].policy == FP_RESTRICT &&
+                    strcmp(t->fks[k].column, e->column) == 0) {
                     p->stuck_edge = e->column;
                     snprintf(p->stuck_what, sizeof p->stuck_what, "%s.%s", m->tables[e->child].name,
                              e->column);
@@ -183,7 +187,7 @@ static int order_cycles(struct fp_plan *p, struct fp_journal *j, const struct fp
                      "do_nothing keys: no order deletes them one by one%s%s%s",
                      p->stuck, p->stuck_edge ? ", and the database enforces " : "",
                      p->stuck_edge ? p->stuck_what : "",
-                     p->stuck_edge ? " at once, so run refuses this purge"
+                     p->stuck_edge ? ", so run refuses this purge"
                                    : "; run deletes them together, which only deferred or "
                                      "absent constraints allow") < 0)
         return fp_error_set(err, FP_EINPUT, "out of memory");

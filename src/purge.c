@@ -235,9 +235,10 @@ static int plan_and_confirm(struct fp_purge *p, int *status, struct fp_error *er
         journal_set_meta(p->j, "phase", "blocked", NULL);
         fp_error_set(err, FP_EBLOCKED,
                      "refused: %lld rows reference each other in cycles of keys, and the "
-                     "database enforces keys of that cycle of tables at once (%s is one); no "
-                     "order can delete such rows one table at a time. Make those constraints "
-                     "DEFERRABLE, or break the cycle in the data first; nothing was deleted",
+                     "database enforces keys of that cycle of tables (%s is one); no order "
+                     "can delete such rows one batch at a time. Give those constraints "
+                     "ON DELETE CASCADE, or break the cycle in the data first; nothing was "
+                     "deleted",
                      plan->stuck, plan->stuck_what);
         *status = FP_EBLOCKED;
         goto out;

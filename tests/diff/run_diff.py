@@ -300,7 +300,7 @@ class Runner:
                 prc, perr.decode("utf-8", "replace")[-1500:]))
         rc, out, err, dt = self.fk(run_args, d, "run-" + tag)
         got = parse_json(out)
-        refusal = "cycles of keys, and the database enforces"
+        refusal = "cycles of keys, and the database enforces keys"
         if rc == 3 and refusal in err.decode("utf-8", "replace"):
             # Rows in a cycle of keys the database checks at once: no order deletes them
             # one table at a time, so run must refuse before deleting anything, and the
