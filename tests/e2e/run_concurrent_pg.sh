@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# run_concurrent_pg.sh — SPEC §3.5: rows inserted while a purge runs that reference rows being
+# deleted are treated by their policy before their parent goes. While `fkpurge run
+# --batch-size 20` purges the shop (customers before 2017), a second session inserts, every
+# 20 ms (FKPURGE_CONC_SLEEP), in its own committed transactions, rows referencing doomed rows
+# still there (locked FOR KEY SHARE, as a foreign key check would, so none refers to a row
+# already gone):
+#
+#   order_line  for a doomed order          cascade   must be deleted
+#   note        replying to a doomed note   cascade   must be deleted (its author stays)
+#   note        by a doomed customer        cascade   must be deleted
+#   order       of a doomed customer        cascade   must be deleted
+#   payment     of a doomed order           set_null  must stay, order_id NULL
+#   order       of a kept customer, shipped
+#               to a doomed address          set_null  must stay, ship_to NULL
+#
+# At the end no row references a missing row through any key of the model, the inserted rows
+# are as above, the others are as the native delete leaves them, and run exited 0. Twice: with
+# plain foreign keys (a missed row makes the database refuse the parent's delete) and with none
+# (a missed row would dangle); FKPURGE_CONC_MODES="plain none" chooses.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
+
+pg_require
+SF=${FKPURGE_CONC_SF:-300}
+SLEEP=${FKPURGE_CONC_SLEEP:-0.02}
+db=fkpurge_conc_$$_$RANDOM
+trap 'psql -XqtAc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true
+      psql -XqtAc "DROP DATABASE IF EXISTS \"${db}_native\"" >/dev/null 2>&1 || true
+      rm -rf "$T" "$FAST"' EXIT
+
+# The native end state, without the concurrent rows.
+shop_native_pg "${db}_native" "$SF" "$T/want"
+
+doomed_customer="SELECT id FROM customer WHERE $SHOP_WHERE"
+inserter="
+DO \$do\$
+DECLARE
+    i int := 0;
+BEGIN
+    LOOP
+        i := i + 1;
+        EXIT WHEN i > 100000 OR EXISTS (SELECT 1 FROM conc_stop);
+        BEGIN
+            INSERT INTO order_line (id, order_id, sku, quantity)
+                SELECT nextval('conc_ids'), o.id, 'CONCURRENT', 1 FROM \"order\" o
+                WHERE o.customer_id IN ($doomed_customer) AND o.total_cents >= 0
+                ORDER BY random() LIMIT 1 FOR KEY SHARE;
+            INSERT INTO note (id, customer_id, reply_to, body)
+                SELECT nextval('conc_ids'), (SELECT max(id) FROM customer), n.id, 'CONCURRENT reply'
+                FROM note n WHERE n.customer_id IN ($doomed_customer)
+                ORDER BY random() LIMIT 1 FOR KEY SHARE;
+            INSERT INTO note (id, customer_id, reply_to, body)
+                SELECT nextval('conc_ids'), c.id, NULL, 'CONCURRENT author' FROM customer c
+                WHERE c.id IN ($doomed_customer) ORDER BY random() LIMIT 1 FOR KEY SHARE;
+            INSERT INTO \"order\" (id, customer_id, ship_to, total_cents)
+                SELECT nextval('conc_ids'), c.id, NULL, -2 FROM customer c
+                WHERE c.id IN ($doomed_customer) ORDER BY random() LIMIT 1 FOR KEY SHARE;
+            INSERT INTO payment (id, order_id, amount_cents)
+                SELECT nextval('conc_ids'), o.id, -1 FROM \"order\" o
+                WHERE o.customer_id IN ($doomed_customer)
+                ORDER BY random() LIMIT 1 FOR KEY SHARE;
+            INSERT INTO \"order\" (id, customer_id, ship_to, total_cents)
+                SELECT nextval('conc_ids'), (SELECT max(id) FROM customer), a.id, -1 FROM address a
+                WHERE a.customer_id IN ($doomed_customer) ORDER BY random() LIMIT 1 FOR KEY SHARE;
+        EXCEPTION WHEN foreign_key_violation THEN
+            INSERT INTO conc_refused VALUES (1);
+        END;
+        INSERT INTO conc_rounds VALUES (clock_timestamp());
+        COMMIT;
+        PERFORM pg_sleep($SLEEP);
+    END LOOP;
+END
+\$do\$;"
+
+# dangling: rows referencing a missing row, per key of the model.
+dangling_sql="
+SELECT 'address.customer_id', count(*) FROM address x WHERE NOT EXISTS (SELECT 1 FROM customer p WHERE p.id = x.customer_id)
+UNION ALL SELECT 'order.customer_id', count(*) FROM \"order\" x WHERE NOT EXISTS (SELECT 1 FROM customer p WHERE p.id = x.customer_id)
+UNION ALL SELECT 'order.ship_to', count(*) FROM \"order\" x WHERE x.ship_to IS NOT NULL AND NOT EXISTS (SELECT 1 FROM address p WHERE p.id = x.ship_to)
+UNION ALL SELECT 'order_line.order_id', count(*) FROM order_line x WHERE NOT EXISTS (SELECT 1 FROM \"order\" p WHERE p.id = x.order_id)
+UNION ALL SELECT 'payment.order_id', count(*) FROM payment x WHERE x.order_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \"order\" p WHERE p.id = x.order_id)
+UNION ALL SELECT 'note.customer_id', count(*) FROM note x WHERE NOT EXISTS (SELECT 1 FROM customer p WHERE p.id = x.customer_id)
+UNION ALL SELECT 'note.reply_to', count(*) FROM note x WHERE x.reply_to IS NOT NULL AND NOT EXISTS (SELECT 1 FROM note p WHERE p.id = x.reply_to)"
+
+for mode in ${FKPURGE_CONC_MODES:-plain none}; do
+    shop_pg "$db" "$mode" "$SF"
+    psql_db "$db" >/dev/null <<EOF
+CREATE SEQUENCE conc_ids START 1000000000;
+CREATE TABLE conc_stop (x int);
+CREATE TABLE conc_rounds (at timestamptz);
+CREATE TABLE conc_refused (x int);
+-- every concurrent row, with its kind (-1: set_null, -2: cascade, 0: cascade)
+CREATE TABLE conc_made (tbl text, id bigint, kind int, at timestamptz DEFAULT clock_timestamp());
+CREATE FUNCTION conc_made() RETURNS trigger LANGUAGE plpgsql AS \$f\$
+BEGIN
+    IF NEW.id >= 1000000000 THEN
+        INSERT INTO conc_made (tbl, id, kind) VALUES (TG_TABLE_NAME, NEW.id,
+            CASE TG_TABLE_NAME WHEN 'order' THEN (to_jsonb(NEW) ->> 'total_cents')::int
+                               WHEN 'payment' THEN -1 ELSE 0 END);
+    END IF;
+    RETURN NULL;
+END
+\$f\$;
+CREATE TRIGGER conc_made AFTER INSERT ON order_line FOR EACH ROW EXECUTE FUNCTION conc_made();
+CREATE TRIGGER conc_made AFTER INSERT ON note FOR EACH ROW EXECUTE FUNCTION conc_made();
+CREATE TRIGGER conc_made AFTER INSERT ON payment FOR EACH ROW EXECUTE FUNCTION conc_made();
+CREATE TRIGGER conc_made AFTER INSERT ON "order" FOR EACH ROW EXECUTE FUNCTION conc_made();
+EOF
+    J=$FAST/conc-$mode.journal
+    rm -f "$J" "$J-wal" "$J-shm"
+    psql -X -q -d "$db" -v ON_ERROR_STOP=1 -c "$inserter" >"$T/ins.out" 2>"$T/ins.err" &
+    inspid=$!
+    sleep 0.3 # the inserter is going before the purge plans
+    started=$(psql_db "$db" -c "SELECT clock_timestamp()")
+    run "$FKPURGE" run --model "$SHOP_MODEL" --db "postgresql:///$db" --table "$SHOP_ROOT" \
+        --where "$SHOP_WHERE" --yes --batch-size 20 --journal "$J" --format json
+    ended=$(psql_db "$db" -c "SELECT clock_timestamp()")
+    run_rc=$rc
+    cp "$T/err" "$T/run.err"
+    psql_db "$db" -c "INSERT INTO conc_stop VALUES (1)" >/dev/null
+    reap "$inspid"
+    [ "$rc" = 0 ] || fail "$mode: the inserting session failed: $(cat "$T/ins.err")"
+    expect_eq "$run_rc" 0 "$mode: run while rows were inserted (stderr: $(tail -5 "$T/run.err"))"
+
+    during=$(psql_db "$db" -c "SELECT count(*) FROM conc_made WHERE at BETWEEN '$started' AND '$ended'")
+    rounds=$(psql_db "$db" -c "SELECT count(*) FROM conc_rounds WHERE at BETWEEN '$started' AND '$ended'")
+    [ "$during" -ge 20 ] || fail "$mode: only $during rows inserted while the purge ran ($rounds rounds)"
+    psql_db "$db" -F ' ' -c "$dangling_sql" >"$T/dangling"
+    awk '$2 != 0 {bad = 1} END {exit bad}' "$T/dangling" ||
+        fail "$mode: rows reference missing rows after the purge:
+$(awk '$2 != 0' "$T/dangling")"
+    left=$(psql_db "$db" -F ' ' -c "
+        SELECT (SELECT count(*) FROM order_line WHERE sku = 'CONCURRENT'),
+               (SELECT count(*) FROM note WHERE body LIKE 'CONCURRENT%'),
+               (SELECT count(*) FROM \"order\" WHERE total_cents = -2)")
+    expect_eq "$left" "0 0 0" "$mode: concurrent cascade rows left (lines, notes, orders)"
+    kept=$(psql_db "$db" -F ' ' -c "
+        SELECT (SELECT count(*) FROM payment WHERE amount_cents = -1 AND order_id IS NOT NULL),
+               (SELECT count(*) FROM \"order\" WHERE total_cents = -1 AND ship_to IS NOT NULL),
+               (SELECT count(*) FROM conc_made m WHERE m.kind = -1 AND NOT EXISTS
+                    (SELECT 1 FROM payment p WHERE p.id = m.id UNION ALL
+                     SELECT 1 FROM \"order\" o WHERE o.id = m.id))")
+    expect_eq "$kept" "0 0 0" \
+        "$mode: concurrent set_null rows: payments still pointing, orders still shipping, rows lost"
+    nset=$(psql_db "$db" -c "SELECT count(*) FROM \"order\" WHERE total_cents = -1")
+    npay=$(psql_db "$db" -c "SELECT count(*) FROM payment WHERE amount_cents = -1")
+    # The other rows: as the native delete leaves them.
+    psql_db "$db" >/dev/null <<EOF
+DELETE FROM payment WHERE id >= 1000000000;
+DELETE FROM "order" WHERE id >= 1000000000;
+EOF
+    shop_dump_pg "$db" >"$T/got"
+    expect_same_state "$T/want" "$T/got" "$mode: the rows not inserted concurrently"
+    echo "run_concurrent_pg: $mode keys: $during rows inserted in $rounds rounds while the purge ran;" \
+        "kept $npay payments, $nset orders (nulled)" >&2
+done
