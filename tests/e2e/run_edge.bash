@@ -339,3 +339,132 @@ EOF
     expect_eq "$(db_query dn "SELECT id FROM audit")" 3 "do_nothing: audit left"
     expect_eq "$(total deleted)" 180 "do_nothing: the report after resume"
 }
+
+# ---- known bugs: each check records its failure and goes on; edge_verdict fails at the end ----
+
+bugs=()
+bug() {
+    bugs+=("$*")
+    echo "FAIL (continuing): $*" >&2
+}
+edge_verdict() {
+    [ ${#bugs[@]} = 0 ] || fail "$(printf '%s\n' "${bugs[@]}")"
+}
+
+# A cycle of tables closed by a nullable cascade key (a.b_ref -> b, b.a_id -> a, rows a1 <-> b1):
+# nulling a1.b_ref first breaks it, so plain constraints must not refuse the purge (SPEC §3.2);
+# deferrable ones even less, whatever the order.
+edge_cascade_cycle() {
+    local mode int=bigint deferrable
+    [ "$KIND" = sqlite ] && int=INTEGER
+    cat >"$T/cycle.yaml" <<'EOF2'
+version: 1
+tables:
+  a:
+    primary_key: id
+    foreign_keys:
+      - {column: b_ref, references: b, on_delete: cascade}
+  b:
+    primary_key: id
+    foreign_keys:
+      - {column: a_id, references: a, on_delete: cascade, nullable: false}
+EOF2
+    for mode in plain deferrable; do
+        deferrable=
+        [ "$mode" = deferrable ] && deferrable='DEFERRABLE INITIALLY DEFERRED'
+        db_reset cycle
+        db_sql cycle <<EOF2
+CREATE TABLE a (id $int PRIMARY KEY, b_ref $int);
+CREATE TABLE b (id $int PRIMARY KEY, a_id $int NOT NULL REFERENCES a (id) $deferrable);
+INSERT INTO a VALUES (1, NULL), (2, NULL), (3, NULL);
+INSERT INTO b VALUES (1, 1), (2, 2), (3, 3), (4, 1);
+UPDATE a SET b_ref = id;
+CREATE INDEX a_b ON a (b_ref);
+CREATE INDEX b_a ON b (a_id);
+EOF2
+        if [ "$KIND" = pg ]; then
+            db_sql cycle <<<"ALTER TABLE a ADD FOREIGN KEY (b_ref) REFERENCES b (id) $deferrable;"
+        else
+            # SQLite adds a foreign key only with the table: rebuild a with it.
+            db_sql cycle <<EOF2
+PRAGMA foreign_keys = OFF;
+CREATE TABLE a2 (id INTEGER PRIMARY KEY, b_ref INTEGER REFERENCES b (id) $deferrable);
+INSERT INTO a2 SELECT * FROM a;
+DROP TABLE a;
+ALTER TABLE a2 RENAME TO a;
+CREATE INDEX a_b ON a (b_ref);
+EOF2
+        fi
+        purge "cycle-$mode" "$T/cycle.yaml" a --where "id IN (1, 3)" --batch-size 1
+        if [ "$rc" != 0 ]; then
+            bug "$KIND: a cycle of tables closed by a nullable cascade key, $mode constraints, --batch-size 1: exit $rc, want 0: $(grep -v warning "$T/err" | head -2 | tr '\n' ' ')"
+            continue
+        fi
+        expect_eq "$(db_query cycle "SELECT id FROM a")" 2 "cascade cycle ($mode): a left"
+        expect_eq "$(db_query cycle "SELECT id FROM b")" 2 "cascade cycle ($mode): b left"
+    done
+}
+
+# Rows on a cycle of set_null references (a row replying to itself, two replying to each other)
+# are deleted; the native delete and plan count no update for them, run must not either.
+edge_counts() {
+    local int=bigint
+    [ "$KIND" = sqlite ] && int=INTEGER
+    db_reset counts
+    cat >"$T/counts.yaml" <<'EOF2'
+version: 1
+tables:
+  note:
+    primary_key: id
+    foreign_keys:
+      - {column: reply_to, references: note, on_delete: set_null}
+EOF2
+    db_sql counts <<EOF2
+CREATE TABLE note (id $int PRIMARY KEY, reply_to $int REFERENCES note (id));
+INSERT INTO note VALUES (1, NULL), (2, NULL), (3, NULL), (4, NULL), (5, NULL);
+UPDATE note SET reply_to = CASE id WHEN 1 THEN 1 WHEN 2 THEN 3 WHEN 3 THEN 2 WHEN 5 THEN 4 END;
+EOF2
+    run "$FKPURGE" plan --model "$T/counts.yaml" --db "$url" --table note --where "id <= 4" --format json
+    expect_rc 0 "counts: plan"
+    local want
+    want=$(total deleted)/$(total updated)
+    expect_eq "$want" 4/1 "counts: plan (deleted/updated)"
+    purge counts "$T/counts.yaml" note --where "id <= 4"
+    expect_rc 0 "counts: run"
+    expect_eq "$(db_query counts "SELECT id, coalesce(reply_to, 0) FROM note")" "5|0" "counts: end state"
+    [ "$(total deleted)/$(total updated)" = "$want" ] ||
+        bug "$KIND: rows on cycles of set_null references: run reports deleted/updated $(total deleted)/$(total updated), plan and the native delete $want (it counts the rows it nulls before deleting them)"
+}
+
+# A refusal at COMMIT (a deferred key the model leaves to the database) is reported once, by
+# fkpurge: nothing else on stderr (no libpq notice such as "WARNING:  there is no transaction in
+# progress" from a ROLLBACK after the failed COMMIT).
+edge_deferred_refusal() {
+    local int=bigint
+    [ "$KIND" = sqlite ] && int=INTEGER
+    db_reset deferred
+    cat >"$T/deferred.yaml" <<'EOF2'
+version: 1
+tables:
+  parent:
+    primary_key: id
+  audit:
+    primary_key: id
+    foreign_keys:
+      - {column: parent_id, references: parent, on_delete: do_nothing}
+EOF2
+    db_sql deferred <<EOF2
+CREATE TABLE parent (id $int PRIMARY KEY);
+CREATE TABLE audit (id $int PRIMARY KEY,
+                    parent_id $int REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);
+INSERT INTO parent VALUES (1), (2);
+INSERT INTO audit VALUES (1, 1);
+CREATE INDEX audit_p ON audit (parent_id);
+EOF2
+    purge deferred "$T/deferred.yaml" parent --where "id = 1"
+    expect_rc 2 "deferred refusal"
+    grep -qi "foreign key" "$T/err" || fail "deferred refusal: the database's refusal is not shown: $(cat "$T/err")"
+    if grep -v '^fkpurge: ' "$T/err" | grep -q .; then
+        bug "$KIND: a refusal at COMMIT: stderr has lines not from fkpurge: $(grep -v '^fkpurge: ' "$T/err" | head -2 | tr '\n' ' ')"
+    fi
+}

@@ -4,7 +4,10 @@
 # takes minutes, one transaction per row), one row with 200,000 keyed and 200,000 keyless
 # children, hostile table names and text/uuid keys against the native delete, empty selections,
 # and do_nothing on an enforced key (exit 2 with the database's refusal, nothing lost; resume
-# ends it once the referencing rows are gone). Needs Debian's python3-psycopg2.
+# ends it once the referencing rows are gone); then the known bugs, each reported: a cycle of
+# tables closed by a nullable cascade key refused by plain/deferrable constraints, updates
+# counted for rows then deleted, a libpq notice on stderr after a refusal at COMMIT.
+# Needs Debian's python3-psycopg2.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
 . "$(dirname "${BASH_SOURCE[0]}")/run_edge.bash"
@@ -35,3 +38,7 @@ edge_empty
 edge_do_nothing
 edge_wide 200000
 edge_chain "${FKPURGE_CHAIN_DEPTH:-$depth}"
+edge_cascade_cycle
+edge_counts
+edge_deferred_refusal
+edge_verdict

@@ -2,7 +2,9 @@
 # run_edge_sqlite.sh — edge cases of `fkpurge run` on SQLite (cases in run_edge.bash): a
 # self-reference chain 100,000 deep (FKPURGE_CHAIN_DEPTH), one row with 200,000 keyed and
 # 200,000 keyless children, hostile table names and text/uuid keys against the native delete,
-# empty selections, and do_nothing on an enforced key (exit 2, then resume once it is cleared).
+# empty selections, and do_nothing on an enforced key (exit 2, then resume once it is cleared);
+# then the known bugs, each reported: a cycle of tables closed by a nullable cascade key refused
+# by plain/deferrable constraints, updates counted for rows then deleted, a refusal at COMMIT.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
 . "$(dirname "${BASH_SOURCE[0]}")/run_edge.bash"
@@ -23,3 +25,7 @@ edge_empty
 edge_do_nothing
 edge_wide 200000
 edge_chain "${FKPURGE_CHAIN_DEPTH:-100000}"
+edge_cascade_cycle
+edge_counts
+edge_deferred_refusal
+edge_verdict
