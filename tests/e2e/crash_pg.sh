@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # crash_pg.sh — SPEC §3.4 on PostgreSQL: a purge interrupted at any moment and resumed ends
 # exactly where PostgreSQL's own ON DELETE actions end. The shop (scripts/shop-pg.sql, scale
-# FKPURGE_CRASH_SF, default 1000: 68,000 rows, 17,000 of them purged in ~300 batches of 50):
+# FKPURGE_CRASH_SF, default 700: 47,600 rows, 12,000 of them purged in ~210 batches of 50):
 #
 #   1. SIGKILL at random moments, several times in one purge (run, then resume again and again,
 #      two resumes in three killed too), on plain, deferrable and loose (no) foreign keys;
@@ -18,7 +18,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
 
 pg_require
-SF=${FKPURGE_CRASH_SF:-1000}
+SF=${FKPURGE_CRASH_SF:-700}
 ROUNDS=${FKPURGE_CRASH_ROUNDS:-3}
 seed=${FKPURGE_CRASH_SEED:-$RANDOM}
 RANDOM=$seed
@@ -51,7 +51,7 @@ modes=(plain deferrable none)
 for ((r = 0; r < ROUNDS; r++)); do
     mode=${modes[r % 3]}
     [ "$r" = 0 ] || shop_pg "$db" "$mode" "$SF"
-    crash_loop "$url" "$J" 50 60
+    crash_loop "$url" "$J" 50 45
     echo "crash_pg: SIGKILL round $((r + 1)) ($mode keys): $kills kills, $resumes resumes" >&2
     check_end "SIGKILL round $((r + 1)) ($mode keys, $kills kills)"
     [ "$kills" -gt 0 ] || fail "round $((r + 1)): the purge ended before any kill"

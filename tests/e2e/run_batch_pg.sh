@@ -71,7 +71,7 @@ dump_all() {
 for N in 1 7 100; do
     sf=300
     [ "$N" = 1 ] && sf=40
-    [ "$N" = 7 ] && sf=150
+    [ "$N" = 7 ] && sf=100
     shop_pg "${db}_native" actions "$sf"
     with_tags "${db}_native" actions
     psql_db "${db}_native" -c "DELETE FROM $SHOP_ROOT WHERE $SHOP_WHERE" >/dev/null

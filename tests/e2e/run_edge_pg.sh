@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run_edge_pg.sh — edge cases of `fkpurge run` on PostgreSQL (cases in run_edge.bash): a
-# self-reference chain (FKPURGE_CHAIN_DEPTH, default 20,000; 100,000 with FKPURGE_HEAVY=1: it
+# self-reference chain (FKPURGE_CHAIN_DEPTH, default 10,000; 100,000 with FKPURGE_HEAVY=1: it
 # takes minutes, one transaction per row), one row with 200,000 keyed and 200,000 keyless
 # children, hostile table names and text/uuid keys against the native delete, empty selections,
 # and do_nothing on an enforced key (exit 2 with the database's refusal, nothing lost; resume
@@ -31,7 +31,7 @@ db_sql() { psql_db "${db}_$1" -f - >/dev/null; }
 db_query() { psql_db "${db}_$1" -c "$2"; }
 db_target() { echo "${db}_$1"; }
 
-depth=20000
+depth=10000
 [ "${FKPURGE_HEAVY:-0}" = 1 ] && depth=100000
 edge_names
 edge_empty
