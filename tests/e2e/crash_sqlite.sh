@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # crash_sqlite.sh — SPEC §3.4 on SQLite: a purge interrupted at any moment and resumed ends
 # exactly where SQLite's own ON DELETE actions end. The shop (scripts/shop-sqlite.sql, scale
-# FKPURGE_CRASH_SF, default 3000: 204,000 rows, 51,000 of them purged in ~900 batches of 50):
+# FKPURGE_CRASH_SF, default 3000, 1500 under AddressSanitizer: 204,000 rows, 51,000 of them
+# purged in ~900 batches of 50):
 #
 #   1. SIGKILL at random moments, several times in one purge (run, then resume again and again,
 #      two resumes in three killed too), with plain, deferrable and no foreign keys (fkpurge
@@ -17,7 +18,9 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
 
-SF=${FKPURGE_CRASH_SF:-3000}
+SF=3000
+case ${ASAN_OPTIONS:-} in ?*) SF=1500 ;; esac # AddressSanitizer: 2 min at 3000
+SF=${FKPURGE_CRASH_SF:-$SF}
 ROUNDS=${FKPURGE_CRASH_ROUNDS:-3}
 seed=${FKPURGE_CRASH_SEED:-$RANDOM}
 RANDOM=$seed
