@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run_edge_sqlite.sh — edge cases of `fkpurge run` on SQLite (cases in run_edge.bash): a
-# self-reference chain 100,000 deep (FKPURGE_CHAIN_DEPTH; 10,000 under AddressSanitizer), one row with 200,000 keyed and
-# 200,000 keyless children, hostile table names and text/uuid keys against the native delete,
+# self-reference chain 100,000 deep (FKPURGE_CHAIN_DEPTH; 10,000 under AddressSanitizer), one
+# row with 200,000 keyed and 200,000 keyless children, hostile table names and text/uuid keys against the native delete,
 # empty selections, and do_nothing on an enforced key (exit 2, then resume once it is cleared);
 # then the known bugs, each reported: a cycle of tables closed by a nullable cascade key refused
 # by plain/deferrable constraints, updates counted for rows then deleted, a refusal at COMMIT.
