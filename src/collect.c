@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fkpurge/exec.h"
 #include "fkpurge/pkfile.h"
 
 /* Where a chunk of keys streamed from the database goes. */
@@ -266,6 +267,11 @@ int collect_walk(struct fp_collect *c, struct fp_error *err)
             if (c->graph->by_parent_start[t] == c->graph->by_parent_start[t + 1])
                 continue;
             for (;;) {
+                if (exec_stop_requested()) {
+                    fp_error_set(err, FP_EINTR,
+                                 "stopped by a signal while collecting; nothing was deleted");
+                    goto out;
+                }
                 if (journal_doomed_after(c->j, t, &c->walked[t], FP_WALK_BATCH, &batch, err) < 0)
                     goto out;
                 if (batch.n == 0)

@@ -79,6 +79,36 @@ static int referencing_step(struct exec *x, size_t edge, const struct fp_keys *k
     return db_delete_rows(x->db, &q, keys, limit, n, err);
 }
 
+int exec_breakable(const struct fp_model *model, const struct fp_resolved *r, size_t edge)
+{
+    const struct fp_edge *e = &model->edges[edge];
+
+    if (is_soft(e->policy))
+        return 1;
+    return e->policy == FP_CASCADE && e->nullable && !r->edges[edge].notnull;
+}
+
+/*
+ * A cascade edge inside a cycle whose column may be nulled: its children
+ * still present when their parent's batch comes are on a cycle of rows
+ * broken there. They are nulled first and deleted in their own turn, so
+ * this is not an update of the result.
+ */
+static int null_cycle_children(struct exec *x, size_t edge, const struct fp_keys *keys,
+                               struct fp_error *err)
+{
+    struct fp_keyq q;
+    long long n;
+
+    collect_edge_query(&q, &x->c, edge);
+    q.recursive = q.want_parent = 0;
+    do {
+        if (db_update_rows(x->db, &q, keys, FP_SET_TO_NULL, NULL, x->batch, &n, err) < 0)
+            return -1;
+    } while (n >= x->batch);
+    return 0;
+}
+
 /* Record what a statement changed: updates by edge, keyless deletes by table. */
 static int tally(struct exec *x, size_t edge, long long n, struct fp_error *err)
 {
@@ -113,6 +143,12 @@ static int clear_referencing(struct exec *x, size_t t, const struct fp_keys *key
         const struct fp_edge *e = &x->m->edges[edge];
         long long doomed = 0;
 
+        if (e->policy == FP_CASCADE && x->m->tables[e->child].pk &&
+            collect_edge_cyclic(&x->c, edge) && exec_breakable(x->m, x->c.r, edge)) {
+            if (null_cycle_children(x, edge, keys, err) < 0)
+                return -1;
+            continue;
+        }
         if (!handled_by_parent(x->m, e))
             continue;
         /*

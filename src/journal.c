@@ -235,6 +235,9 @@ static int pragma_int(struct fp_journal *j, const char *sql, long long *v, struc
         sqlite3_step(st) == SQLITE_ROW) {
         *v = sqlite3_column_int64(st, 0);
         rc = 0;
+    } else if (sqlite3_errcode(j->db) == SQLITE_BUSY) {
+        fp_error_set(err, FP_EINPUT, "journal %s is locked by another process: %s", j->path,
+                     sqlite3_errmsg(j->db));
     } else {
         fp_error_set(err, FP_EINPUT, "%s is not an fkpurge journal: %s", j->path,
                      sqlite3_errmsg(j->db));
@@ -298,6 +301,8 @@ int journal_open(const char *path, int readonly, struct fp_journal **out, struct
         fp_error_set(err, FP_EINPUT, "journal %s: %s", path, sqlite3_errmsg(j->db));
         goto out;
     }
+    /* Before the first read: a writer busy for a moment is waited for, not taken for damage. */
+    sqlite3_busy_timeout(j->db, 5000);
     if (check_journal(j, err) < 0 || journal_pragmas(j, 0, err) < 0)
         goto out;
     *out = j, j = NULL, rc = 0;
@@ -396,14 +401,16 @@ int journal_add_table(struct fp_journal *j, size_t id, const char *name, struct 
 }
 
 int journal_add_edge(struct fp_journal *j, size_t id, size_t child, size_t parent,
-                     const char *column, const char *policy, int cyclic, struct fp_error *err)
+                     const char *column, const char *policy, int cyclic, int breakable,
+                     struct fp_error *err)
 {
     sqlite3_stmt *st = NULL;
     int rc;
 
     if (prepare_once(j,
-                     "INSERT OR REPLACE INTO edge (id, child, parent, \"column\", policy, cyclic) "
-                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                     "INSERT OR REPLACE INTO edge (id, child, parent, \"column\", policy, cyclic, "
+                     "breakable) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                      &st, err) < 0)
         return -1;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
@@ -412,6 +419,7 @@ int journal_add_edge(struct fp_journal *j, size_t id, size_t child, size_t paren
     sqlite3_bind_text(st, 4, column, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 5, policy, -1, SQLITE_STATIC);
     sqlite3_bind_int(st, 6, cyclic);
+    sqlite3_bind_int(st, 7, breakable);
     rc = journal_step_done(j, st, err);
     sqlite3_finalize(st);
     return rc;

@@ -175,10 +175,10 @@ static const char sql_levels_stuck[] =
     "INSERT INTO temp.step SELECT e.parent, l.pkey, count(*)" LINK_COUNTS
     " AND c.pending > 0 GROUP BY e.parent, l.pkey";
 
-/* Inside a cycle of rows, set_null/set_default links give way: the child is nulled first. */
+/* Inside a cycle of rows, links of breakable edges give way: the child is nulled first. */
 static const char sql_break_soft[] =
     "UPDATE link SET broken = 1 WHERE broken = 0"
-    " AND edge IN (SELECT id FROM edge WHERE cyclic AND policy IN ('set_null', 'set_default'))"
+    " AND edge IN (SELECT id FROM edge WHERE cyclic AND breakable)"
     " AND EXISTS (SELECT 1 FROM edge e JOIN doomed d ON d.tbl = e.child AND d.key = link.ckey"
     "             WHERE e.id = link.edge AND d.pending > 0)"
     " AND EXISTS (SELECT 1 FROM edge e JOIN doomed d ON d.tbl = e.parent AND d.key = link.pkey"
@@ -318,9 +318,10 @@ static int compute_levels(struct fp_journal *j, struct level_stmts *ls, long lon
         if (n == 0)
             return 0;
         /*
-         * Rows left waiting sit in (or above) cycles of rows. Their
-         * set_null/set_default links give way first: the child is nulled
-         * before its parent goes instead of going first. Then recount what
+         * Rows left waiting sit in (or above) cycles of rows. Their links
+         * through breakable edges (set_null, set_default, cascade on a
+         * nullable column) give way first: the child is nulled before its
+         * parent goes instead of going first. Then recount what
          * still holds each of them; the rows freed go after everything
          * levelled so far.
          */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fkpurge/collect.h"
+#include "fkpurge/exec.h"
 #include "fkpurge/progress.h"
 
 /* Keep in p->order the tables the purge touched, still children first. */
@@ -126,7 +127,8 @@ static int describe_model(struct fp_journal *j, const struct fp_collect *c, stru
             return -1;
     for (size_t i = 0; i < m->nedges; i++)
         if (journal_add_edge(j, i, m->edges[i].child, m->edges[i].parent, m->edges[i].column,
-                             policy_name(m->edges[i].policy), collect_edge_cyclic(c, i), err) < 0)
+                             policy_name(m->edges[i].policy), collect_edge_cyclic(c, i),
+                             exec_breakable(m, c->r, i), err) < 0)
             return -1;
     return 0;
 }

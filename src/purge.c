@@ -271,7 +271,6 @@ static int execute(struct fp_purge *p, struct fp_error *err)
     struct fp_resolved *r = NULL;
     int rc = -1;
 
-    exec_catch_signals();
     if (resolve_model(p->db, p->model, &r, &warnings, err) == 0 &&
         exec_run(p->db, p->model, p->graph, r, p->j, p->batch_size, err) == 0)
         rc = 0;
@@ -292,6 +291,8 @@ int purge_continue(struct fp_purge *p, const char *phase, struct fp_error *err)
                      journal_path(p->j));
         return FP_EINPUT;
     }
+    /* From here a signal stops the purge cleanly (exit 4): between batches, or while collecting. */
+    exec_catch_signals();
     if (strcmp(phase, "execute") != 0 && !plan_and_confirm(p, &status, err))
         return status;
     if (execute(p, err) < 0)

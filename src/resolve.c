@@ -141,6 +141,7 @@ int resolve_model(struct fp_db *db, const struct fp_model *model, struct fp_reso
             goto out;
         }
         r->edges[i].col_type = col->type;
+        r->edges[i].notnull = col->notnull;
         r->edges[i].parent_type = r->tables[e->parent].pk_type;
         r->edges[i].indexed = catalog_is_indexed(cat[e->child], e->column);
         if (!r->edges[i].indexed &&

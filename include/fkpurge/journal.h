@@ -58,7 +58,8 @@ int journal_get_meta(struct fp_journal *j, const char *key, char **out, struct f
 /* Record model table id and edge id (what status and levels need of the model). */
 int journal_add_table(struct fp_journal *j, size_t id, const char *name, struct fp_error *err);
 int journal_add_edge(struct fp_journal *j, size_t id, size_t child, size_t parent,
-                     const char *column, const char *policy, int cyclic, struct fp_error *err);
+                     const char *column, const char *policy, int cyclic, int breakable,
+                     struct fp_error *err);
 
 /* Record an error that stopped the run (phase: "collect", "execute", ...). */
 int journal_add_error(struct fp_journal *j, const char *phase, const char *sqlstate,
@@ -108,7 +109,7 @@ int journal_refs(struct fp_journal *j, size_t edge, size_t child, int only_survi
 
 /*
  * Give the doomed rows of cyclic tables their level (see schemas/journal.sql)
- * from the links, breaking cycles of rows at set_null/set_default links.
+ * from the links, breaking cycles of rows at links of breakable edges.
  * *stuck counts rows left in cycles of other links: they get one last level
  * together, and only a database without enforced keys (or with deferred
  * ones) can take them.

@@ -26,6 +26,7 @@ struct fp_redge {
     const char *col_type;    /* type of the foreign key column */
     const char *parent_type; /* type of the parent's primary key */
     int indexed;             /* some index leads with the column */
+    int notnull;             /* the column is NOT NULL in the database */
 };
 
 struct fp_resolved {
