@@ -158,11 +158,17 @@ static int clear_referencing(struct exec *x, size_t t, const struct fp_keys *key
         if (is_soft(e->policy) && collect_edge_cyclic(&x->c, edge) &&
             journal_doomed_referencers(x->j, edge, e->child, keys, &doomed, err) < 0)
             return -1;
+        long long total = 0;
+
         do {
             if (referencing_step(x, edge, keys, x->batch, &n, err) < 0 ||
                 tally(x, edge, n, err) < 0)
                 return -1;
+            total += n;
         } while (n >= x->batch);
+        /* The database's own ON DELETE SET NULL may have nulled some of them already. */
+        if (doomed > total)
+            doomed = total;
         if (doomed && tally(x, edge, -doomed, err) < 0)
             return -1;
     }

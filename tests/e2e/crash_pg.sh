@@ -18,7 +18,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
 
 pg_require
-SF=${FKPURGE_CRASH_SF:-700}
+SF=${FKPURGE_CRASH_SF:-2000}
 ROUNDS=${FKPURGE_CRASH_ROUNDS:-3}
 seed=${FKPURGE_CRASH_SEED:-$RANDOM}
 RANDOM=$seed

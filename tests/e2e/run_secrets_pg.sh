@@ -45,7 +45,7 @@ psql -X -qtA "$url" -c 'SELECT 1' >/dev/null 2>&1 || fail "cannot log in as $rol
 psql -X -qtA "$kv" -c 'SELECT 1' >/dev/null 2>&1 || fail "cannot log in with the key=value string"
 ! psql -X -qtA -w "$nopw_url" -c 'SELECT 1' >/dev/null 2>&1 ||
     fail "$role logs in without a password: this server does not test password authentication"
-psql -X -q "$url" -v sf=300 -v fk_mode=plain -f "$FKPURGE_SRC/scripts/shop-pg.sql" >/dev/null
+psql -X -q "$url" -v sf=1500 -v fk_mode=plain -f "$FKPURGE_SRC/scripts/shop-pg.sql" >/dev/null
 
 J=$FAST/secret.journal
 out_all=$T/all-output
