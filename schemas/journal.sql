@@ -20,14 +20,17 @@ CREATE TABLE tbl (
 
 -- The model's edges, by their index in the model. cyclic: the edge joins
 -- two tables of one cycle (or a table to itself), so the rows it links are
--- ordered by level.
+-- ordered by level. breakable: its column may be set to NULL (or its
+-- default) before the parent goes, which breaks a cycle of rows there
+-- (set_null, set_default, and cascade on a nullable column).
 CREATE TABLE edge (
-    id      INTEGER PRIMARY KEY,
-    child   INTEGER NOT NULL,
-    parent  INTEGER NOT NULL,
-    "column" TEXT NOT NULL,
-    policy  TEXT NOT NULL,
-    cyclic  INTEGER NOT NULL
+    id        INTEGER PRIMARY KEY,
+    child     INTEGER NOT NULL,
+    parent    INTEGER NOT NULL,
+    "column"  TEXT NOT NULL,
+    policy    TEXT NOT NULL,
+    cyclic    INTEGER NOT NULL,
+    breakable INTEGER NOT NULL
 );
 
 -- Every row the purge deletes. key is the primary key value (integer or
@@ -68,8 +71,9 @@ CREATE TABLE ref (
 
 -- Inside a cycle of tables: which doomed row references which, and through
 -- which edge (ckey is a row of the edge's child table, pkey of its parent).
--- broken marks a set_null/set_default reference that a cycle of rows forces
--- to be nulled before its parent goes, instead of deleting the child first.
+-- broken marks a reference through a breakable edge that a cycle of rows
+-- forces to be nulled before its parent goes, instead of deleting the child
+-- first.
 CREATE TABLE link (
     edge    INTEGER NOT NULL,
     ckey    NOT NULL,

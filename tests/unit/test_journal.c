@@ -74,7 +74,7 @@ static void chain_goes_leaves_first(void)
     struct fp_journal *j = fresh();
     struct fp_error err = {0};
 
-    CHECK_INT(journal_add_edge(j, 0, 0, 0, "reply_to", "cascade", 1, &err), 0);
+    CHECK_INT(journal_add_edge(j, 0, 0, 0, "reply_to", "cascade", 1, 0, &err), 0);
     doom(j, 0, 1), doom(j, 0, 2), doom(j, 0, 3), doom(j, 0, 9);
     add_link(j, 0, 2, 1), add_link(j, 0, 3, 2);
     CHECK_INT(levels(j), 0);
@@ -90,8 +90,8 @@ static void diamond_takes_the_longest_path(void)
     struct fp_journal *j = fresh();
     struct fp_error err = {0};
 
-    CHECK_INT(journal_add_edge(j, 0, 0, 0, "a", "cascade", 1, &err), 0);
-    CHECK_INT(journal_add_edge(j, 1, 0, 0, "b", "restrict", 1, &err), 0);
+    CHECK_INT(journal_add_edge(j, 0, 0, 0, "a", "cascade", 1, 0, &err), 0);
+    CHECK_INT(journal_add_edge(j, 1, 0, 0, "b", "restrict", 1, 0, &err), 0);
     for (long long k = 1; k <= 4; k++)
         doom(j, 0, k);
     /* 4 -> 3 -> 1 through a, and 4 -> 1 directly through b; 2 -> 1 through a. */
@@ -112,8 +112,8 @@ static void soft_cycle_breaks_at_set_null(void)
     struct fp_journal *j = fresh();
     struct fp_error err = {0};
 
-    CHECK_INT(journal_add_edge(j, 0, 0, 1, "b_id", "set_null", 1, &err), 0);
-    CHECK_INT(journal_add_edge(j, 1, 1, 0, "a_id", "cascade", 1, &err), 0);
+    CHECK_INT(journal_add_edge(j, 0, 0, 1, "b_id", "set_null", 1, 1, &err), 0);
+    CHECK_INT(journal_add_edge(j, 1, 1, 0, "a_id", "cascade", 1, 0, &err), 0);
     doom(j, 0, 10), doom(j, 1, 20);
     add_link(j, 0, 10, 20), add_link(j, 1, 20, 10);
     CHECK_INT(levels(j), 0);
@@ -130,7 +130,7 @@ static void hard_cycle_is_reported(void)
     struct fp_journal *j = fresh();
     struct fp_error err = {0};
 
-    CHECK_INT(journal_add_edge(j, 0, 0, 0, "parent", "cascade", 1, &err), 0);
+    CHECK_INT(journal_add_edge(j, 0, 0, 0, "parent", "cascade", 1, 0, &err), 0);
     doom(j, 0, 1), doom(j, 0, 2), doom(j, 0, 3);
     add_link(j, 0, 1, 2), add_link(j, 0, 2, 1), add_link(j, 0, 3, 1);
     CHECK_INT(levels(j), 2);
@@ -146,7 +146,7 @@ static void self_loop_is_ignored(void)
     struct fp_journal *j = fresh();
     struct fp_error err = {0};
 
-    CHECK_INT(journal_add_edge(j, 0, 0, 0, "parent", "cascade", 1, &err), 0);
+    CHECK_INT(journal_add_edge(j, 0, 0, 0, "parent", "cascade", 1, 0, &err), 0);
     doom(j, 0, 5);
     add_link(j, 0, 5, 5);
     CHECK_INT(levels(j), 0);
