@@ -14,6 +14,7 @@
 #   order       of a kept customer, shipped
 #               to a doomed address          set_null  must stay, ship_to NULL
 #
+# (First the same, deterministically: one insert in flight while the parent's DELETE waits.)
 # At the end no row references a missing row through any key of the model, the inserted rows
 # are as above, the others are as the native delete leaves them, and run exited 0. Twice: with
 # plain foreign keys (a missed row makes the database refuse the parent's delete) and with none
@@ -82,6 +83,60 @@ UNION ALL SELECT 'order_line.order_id', count(*) FROM order_line x WHERE NOT EXI
 UNION ALL SELECT 'payment.order_id', count(*) FROM payment x WHERE x.order_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM \"order\" p WHERE p.id = x.order_id)
 UNION ALL SELECT 'note.customer_id', count(*) FROM note x WHERE NOT EXISTS (SELECT 1 FROM customer p WHERE p.id = x.customer_id)
 UNION ALL SELECT 'note.reply_to', count(*) FROM note x WHERE x.reply_to IS NOT NULL AND NOT EXISTS (SELECT 1 FROM note p WHERE p.id = x.reply_to)"
+
+# First, deterministically: an insert in flight when the parent's batch starts. A session
+# inserts a line for a doomed order (its foreign key check, or an explicit FOR KEY SHARE where
+# there is no constraint, locks the order) and commits only 2 s later; meanwhile fkpurge deletes
+# the order's known lines and comes to the order, whose DELETE waits for that lock. Once the
+# session commits, the new line must still go first (SPEC §3.5): lock the batch's rows before
+# looking for referencing rows, and the insert either lands before (and is swept) or fails.
+cat >"$T/mini.yaml" <<'YAML'
+version: 1
+tables:
+  customer:
+    primary_key: id
+  order:
+    primary_key: id
+    foreign_keys:
+      - {column: customer_id, references: customer, on_delete: cascade}
+  order_line:
+    primary_key: id
+    foreign_keys:
+      - {column: order_id, references: order, on_delete: cascade}
+YAML
+for mode in ${FKPURGE_CONC_MODES:-plain none}; do
+    ref='REFERENCES "order" (id)'
+    cref='REFERENCES customer (id)'
+    [ "$mode" = none ] && ref= && cref=
+    pg_fresh_db "$db"
+    psql_db "$db" >/dev/null <<SQL
+CREATE TABLE customer (id bigint PRIMARY KEY);
+CREATE TABLE "order" (id bigint PRIMARY KEY, customer_id bigint NOT NULL $cref);
+CREATE TABLE order_line (id bigint PRIMARY KEY, order_id bigint NOT NULL $ref);
+INSERT INTO customer VALUES (1), (2);
+INSERT INTO "order" VALUES (10, 1), (20, 2);
+INSERT INTO order_line VALUES (100, 10), (200, 20);
+CREATE INDEX ON "order" (customer_id);
+CREATE INDEX ON order_line (order_id);
+SQL
+    psql -X -q -d "$db" -v ON_ERROR_STOP=1 >"$T/ins.out" 2>"$T/ins.err" <<'SQL' &
+BEGIN;
+SELECT 1 FROM "order" WHERE id = 10 FOR KEY SHARE;
+INSERT INTO order_line VALUES (101, 10);
+SELECT pg_sleep(2);
+COMMIT;
+SQL
+    inspid=$!
+    sleep 0.5
+    J=$FAST/mini-$mode.journal
+    run "$FKPURGE" run --model "$T/mini.yaml" --db "postgresql:///$db" --table customer \
+        --where "id = 1" --yes --batch-size 1 --journal "$J" --format json
+    run_rc=$rc
+    reap "$inspid"
+    got="exit $run_rc; lines $(psql_db "$db" -c "SELECT coalesce(string_agg(id || '->' || order_id, ' ' ORDER BY id), '') FROM order_line")"
+    expect_eq "$got" "exit 0; lines 200->20" \
+        "$mode keys: a line inserted for a doomed order, committed while the order's DELETE waited for its lock (stderr: $(grep -v '^fkpurge: journal' "$T/err" | head -2 | tr '\n' ' '))"
+done
 
 for mode in ${FKPURGE_CONC_MODES:-plain none}; do
     shop_pg "$db" "$mode" "$SF"
