@@ -444,6 +444,12 @@ int db_exists_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_ke
     return db->ops->exists_rows(db, q, in, found, err);
 }
 
+int db_lock_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                 struct fp_error *err)
+{
+    return db->ops->lock_rows(db, q, in, err);
+}
+
 int db_identity(struct fp_db *db, char **out, struct fp_error *err)
 {
     return db->ops->identity(db, out, err);

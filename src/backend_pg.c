@@ -947,6 +947,22 @@ static int pg_exists_rows(struct fp_db *db, const struct fp_keyq *q, const struc
     return rc;
 }
 
+static int pg_lock_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                        struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_buf sql = FP_BUF_INIT;
+    int rc;
+
+    buf_adds(&sql, "SELECT 1 FROM ");
+    add_table(pg, &sql, q->schema, q->table);
+    add_target(pg, &sql, q, 0);
+    buf_adds(&sql, " FOR UPDATE");
+    rc = pg_dml(pg, "locking the rows to delete", &sql, in, NULL, NULL, err);
+    buf_free(&sql);
+    return rc;
+}
+
 /* The system identifier survives renames and restarts; the oid tells databases apart. */
 static const char sql_identity[] =
     "SELECT 'postgresql ' || (SELECT system_identifier FROM pg_catalog.pg_control_system()) || "
@@ -984,5 +1000,6 @@ static const struct fp_backend_ops pg_ops = {
     .delete_rows = pg_delete_rows,
     .update_rows = pg_update_rows,
     .exists_rows = pg_exists_rows,
+    .lock_rows = pg_lock_rows,
     .identity = pg_identity,
 };

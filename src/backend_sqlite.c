@@ -883,6 +883,14 @@ out:
     return rc;
 }
 
+static int sqlite_lock_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                            struct fp_error *err)
+{
+    /* BEGIN IMMEDIATE holds the write lock: no other connection can add a reference. */
+    (void)db, (void)q, (void)in, (void)err;
+    return 0;
+}
+
 static int sqlite_identity(struct fp_db *db, char **out, struct fp_error *err)
 {
     struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
@@ -912,5 +920,6 @@ static const struct fp_backend_ops sqlite_ops = {
     .delete_rows = sqlite_delete_rows,
     .update_rows = sqlite_update_rows,
     .exists_rows = sqlite_exists_rows,
+    .lock_rows = sqlite_lock_rows,
     .identity = sqlite_identity,
 };

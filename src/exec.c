@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fkpurge/collect.h"
 #include "fkpurge/progress.h"
@@ -145,7 +146,11 @@ static int clear_referencing(struct exec *x, size_t t, const struct fp_keys *key
 
         if (e->policy == FP_CASCADE && x->m->tables[e->child].pk &&
             collect_edge_cyclic(&x->c, edge) && exec_breakable(x->m, x->c.r, edge)) {
-            if (null_cycle_children(x, edge, keys, err) < 0)
+            int broken;
+
+            /* Only where a cycle of rows was broken: other children are deleted, not nulled. */
+            if (journal_edge_broken(x->j, edge, &broken, err) < 0 ||
+                (broken && null_cycle_children(x, edge, keys, err) < 0))
                 return -1;
             continue;
         }
@@ -216,8 +221,16 @@ static int delete_batch(struct exec *x, size_t t, const struct fp_keys *keys, lo
     struct fp_keyq q;
 
     *restart = 0;
-    if (db_begin(x->db, err) < 0)
-        return -1;
+    collect_table_query(&q, &x->c, t);
+    q.match_col = x->m->tables[t].pk;
+    q.match_type = x->c.r->tables[t].pk_type;
+    /*
+     * Lock the batch first: a reference being inserted right now holds a key
+     * share lock that this waits for, so the look below sees its row, and
+     * any later one waits for this commit and then finds no parent.
+     */
+    if (db_begin(x->db, err) < 0 || db_lock_rows(x->db, &q, keys, err) < 0)
+        goto fail;
     for (size_t k = g->by_parent_start[t]; k < g->by_parent_start[t + 1]; k++) {
         size_t edge = g->by_parent[k];
         const struct fp_edge *e = &x->m->edges[edge];
@@ -251,8 +264,11 @@ static int delete_batch(struct exec *x, size_t t, const struct fp_keys *keys, lo
                 return 0;
             }
             /* Known rows no order could put first: let the database judge. */
-            if (db_begin(x->db, err) < 0)
-                return -1;
+            collect_table_query(&q, &x->c, t);
+            q.match_col = x->m->tables[t].pk;
+            q.match_type = x->c.r->tables[t].pk_type;
+            if (db_begin(x->db, err) < 0 || db_lock_rows(x->db, &q, keys, err) < 0)
+                goto fail;
         }
     }
     collect_table_query(&q, &x->c, t);
@@ -277,9 +293,22 @@ static int run_batch(struct exec *x, struct fp_batch *b, const struct fp_keys *k
 
     if (!b->id && journal_batch_intent(x->j, b, (long long)keys->n, err) < 0)
         return -1;
-    if (clear_referencing(x, b->tbl, keys, err) < 0 ||
-        delete_batch(x, b->tbl, keys, &deleted, restart, err) < 0)
+    if (clear_referencing(x, b->tbl, keys, err) < 0)
         return -1;
+    /*
+     * A deadlock with a session inserting references (its foreign key checks
+     * lock parents in its own order) aborts one side: ours is simply tried
+     * again, a little later each time; every statement of a batch is by key.
+     */
+    for (int attempt = 1;; attempt++) {
+        if (delete_batch(x, b->tbl, keys, &deleted, restart, err) == 0)
+            break;
+        /* The rollback after the failure reset db->sqlstate: the message keeps it. */
+        if (attempt == 5 || !strstr(err->msg, "(SQLSTATE 40P01)"))
+            return -1;
+        fp_warn("%s; trying the batch again (%d of 4)", err->msg, attempt);
+        nanosleep(&(struct timespec){0, 100000000L * attempt}, NULL);
+    }
     if (*restart)
         return journal_batch_cancel(x->j, b, err);
     if (journal_batch_done(x->j, b, deleted, err) < 0)

@@ -304,3 +304,20 @@ out:
     buf_free(&arr);
     return rc;
 }
+
+int journal_edge_broken(struct fp_journal *j, size_t edge, int *any, struct fp_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    long long n = 0;
+    int rc;
+
+    if (sqlite3_prepare_v2(j->db,
+                           "SELECT EXISTS (SELECT 1 FROM link WHERE edge = ?1 AND broken = 1)", -1,
+                           &st, NULL) != SQLITE_OK)
+        return journal_fail(j, err, "read");
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)edge);
+    rc = journal_step_count(j, st, &n, err);
+    sqlite3_finalize(st);
+    *any = n > 0;
+    return rc;
+}

@@ -130,6 +130,8 @@ struct fp_backend_ops {
                        struct fp_error *err);
     int (*exists_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                        int *found, struct fp_error *err);
+    int (*lock_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                     struct fp_error *err);
     /* Which database this is, stably across connections (for the journal). */
     int (*identity)(struct fp_db *db, char **out, struct fp_error *err);
 };
@@ -217,6 +219,15 @@ int db_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_ke
 int db_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                    enum fp_set_kind kind, const char *value, long limit, long long *n,
                    struct fp_error *err);
+
+/*
+ * Lock the rows of q->table whose key is in "in" against new references
+ * until the transaction ends (PostgreSQL: FOR UPDATE, which waits for and
+ * then blocks the KEY SHARE lock a foreign key check takes; SQLite: its
+ * immediate transaction already excludes every other writer).
+ */
+int db_lock_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                 struct fp_error *err);
 
 /* *found is 1 if q matches any row. */
 int db_exists_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in, int *found,

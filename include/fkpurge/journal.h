@@ -182,6 +182,9 @@ int journal_last_error(struct fp_journal *j, double *at, char **phase, char **sq
 int journal_doomed_referencers(struct fp_journal *j, size_t edge, size_t child,
                                const struct fp_keys *parents, long long *n, struct fp_error *err);
 
+/* *any is 1 if a cycle of rows was broken at edge (it has broken links). */
+int journal_edge_broken(struct fp_journal *j, size_t edge, int *any, struct fp_error *err);
+
 /* Doomed rows of tbl already deleted. */
 int journal_count_done(struct fp_journal *j, size_t tbl, long long *n, struct fp_error *err);
 
