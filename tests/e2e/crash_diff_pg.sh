@@ -3,7 +3,8 @@
 # `fkpurge run` is SIGKILLed at random moments (at least twice, within 400 ms of each start),
 # then resumed until it ends; every table must end as PostgreSQL's own ON DELETE actions leave
 # it, and the last report must count what plan said (rows lost from the count by a kill are the
-# known bug tally-after-kill: FKPURGE_DIFF_COUNTS=lenient notes it only). Needs Debian's
+# known limitation tally-after-kill, noted by default as in crash_*.sh; FKPURGE_DIFF_COUNTS=strict
+# fails on it). Needs Debian's
 # python3-psycopg2.
 #
 # FKPURGE_DIFF_SEEDS=N runs seeds 1..N (default 12, 6 under AddressSanitizer).
