@@ -82,6 +82,8 @@ CREATE TABLE link (
     PRIMARY KEY (edge, ckey)
 ) WITHOUT ROWID;
 CREATE INDEX link_by_parent ON link (edge, pkey);
+-- run asks, batch after batch, whether an edge has broken links: an index, not a scan.
+CREATE INDEX link_broken ON link (edge) WHERE broken = 1;
 
 -- Execution, one transaction at a time. A batch is the doomed rows of one
 -- table and level with seq in [seq_lo, seq_hi] not yet done. Its intent is
