@@ -13,7 +13,7 @@ static const char usage[] =
     "--db, PGPASSWORD or ~/.pgpass). The batch in flight when the run stopped is\n"
     "replayed, which is harmless. A purge stopped before it was confirmed is planned\n"
     "and confirmed again (--yes as for run; a run started with --yes needs none).\n"
-    "A finished journal is left as it is.\n";
+    "A finished journal is left as it is; its final report is printed again.\n";
 
 int cmd_resume(int argc, char **argv)
 {
@@ -47,7 +47,9 @@ int cmd_resume(int argc, char **argv)
     p.yes |= yes;
     if (strcmp(phase, "done") == 0) {
         fprintf(stderr, "fkpurge: journal %s: this purge is finished; nothing to do\n", journal);
-        rc = 0;
+        rc = purge_report(&p, &err);
+        if (rc)
+            fp_error_print(&err);
         goto out;
     }
     if (db_open(url ? url : stored_url, &p.db, &err) < 0 || purge_check_identity(&p, &err) < 0) {

@@ -281,7 +281,6 @@ static int execute(struct fp_purge *p, struct fp_error *err)
 
 int purge_continue(struct fp_purge *p, const char *phase, struct fp_error *err)
 {
-    struct fp_plan *result = NULL;
     int status = 0;
 
     if (strcmp(phase, "declined") == 0) {
@@ -297,8 +296,17 @@ int purge_continue(struct fp_purge *p, const char *phase, struct fp_error *err)
         return status;
     if (execute(p, err) < 0)
         return stop(p, "execute", err);
-    if (journal_set_meta(p->j, "phase", "done", err) < 0 ||
-        plan_result(p->model, p->graph, &p->root, p->j, &result, err) < 0 ||
+    if (journal_set_meta(p->j, "phase", "done", err) < 0)
+        return err->code ? err->code : FP_EINPUT;
+    return purge_report(p, err);
+}
+
+int purge_report(struct fp_purge *p, struct fp_error *err)
+{
+    struct fp_plan *result = NULL;
+    int status = 0;
+
+    if (plan_result(p->model, p->graph, &p->root, p->j, &result, err) < 0 ||
         report_plan(stdout, result, p->format == FP_FORMAT_DOT ? FP_FORMAT_TEXT : p->format, err) <
             0)
         status = err->code ? err->code : FP_EINPUT;

@@ -50,6 +50,13 @@ int purge_check_identity(struct fp_purge *p, struct fp_error *err);
  */
 int purge_continue(struct fp_purge *p, const char *phase, struct fp_error *err);
 
+/*
+ * The final report, from the journal's tallies: what was done. resume of a
+ * finished journal prints it again, so a run killed between its last batch
+ * and its report loses nothing but the timing.
+ */
+int purge_report(struct fp_purge *p, struct fp_error *err);
+
 /* Release everything p owns. */
 void purge_free(struct fp_purge *p);
 
