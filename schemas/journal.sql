@@ -86,7 +86,10 @@ CREATE INDEX link_by_parent ON link (edge, pkey);
 CREATE INDEX link_broken ON link (edge) WHERE broken = 1;
 
 -- Execution, one transaction at a time. A batch is the doomed rows of one
--- table and level with seq in [seq_lo, seq_hi] not yet done. Its intent is
+-- table not yet done whose (level, seq) lies between (level, seq_lo) and
+-- (level_hi, seq_hi): one level, or, in a table that is a cycle on its own
+-- (a chain of rows referencing rows of the same table), several consecutive
+-- levels, which one statement deletes together. Its intent is
 -- committed here before the database commits it, its end after: on resume a
 -- batch still in 'intent' is replayed, which is harmless since every
 -- statement of a batch is by key.
@@ -94,6 +97,7 @@ CREATE TABLE batch (
     id       INTEGER PRIMARY KEY,
     tbl      INTEGER NOT NULL,
     level    INTEGER NOT NULL,
+    level_hi INTEGER NOT NULL,
     seq_lo   INTEGER NOT NULL,
     seq_hi   INTEGER NOT NULL,
     keys     INTEGER NOT NULL,

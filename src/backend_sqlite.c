@@ -356,6 +356,8 @@ static int read_foreign_keys(struct fp_db_sqlite *sq, sqlite3_stmt *st, struct f
             fk = &t->fks[t->nfks++];
             last_id = id;
             fk->policy = policy_of(text_at(st, 4));
+            /* SQLite checks RESTRICT row by row, NO ACTION at the end of the statement. */
+            fk->row_checked = strcmp(text_at(st, 4), "RESTRICT") == 0;
             if (!(fk->name = strdup("")) || !(fk->ref_table = strdup(text_at(st, 1))))
                 return oom(err);
         } else {

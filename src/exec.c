@@ -1,6 +1,7 @@
 /* exec.c — phase 3: delete in order, in small batches (see exec.h). */
 #include "fkpurge/exec.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,9 +318,9 @@ static int run_batch(struct exec *x, struct fp_batch *b, const struct fp_keys *k
     return 0;
 }
 
-/* Every batch of table t at level, until that level of t is done. */
-static int run_level(struct exec *x, size_t t, long long level, struct fp_keys *keys, int *restart,
-                     struct fp_error *err)
+/* Every batch of table t between level and level_hi, until those levels of t are done. */
+static int run_levels(struct exec *x, size_t t, long long level, long long level_hi,
+                      struct fp_keys *keys, int *restart, struct fp_error *err)
 {
     for (;;) {
         struct fp_batch b;
@@ -329,7 +330,7 @@ static int run_level(struct exec *x, size_t t, long long level, struct fp_keys *
                                 "stopped by a signal after the last batch; resume with "
                                 "`fkpurge resume %s`",
                                 journal_path(x->j));
-        if (journal_next_batch(x->j, t, level, (size_t)x->batch, &b, keys, err) < 0)
+        if (journal_next_batch(x->j, t, level, level_hi, (size_t)x->batch, &b, keys, err) < 0)
             return -1;
         if (keys->n == 0)
             return 0;
@@ -376,6 +377,29 @@ static int run_keyless(struct exec *x, size_t t, struct fp_keys *keys, struct fp
 }
 
 /*
+ * A table that is a cycle on its own (its rows reference rows of the same
+ * table) may have its levels deleted several at a time: a statement that
+ * deletes a row together with the rows referencing it satisfies the key at
+ * its end, which is when PostgreSQL (NO ACTION and RESTRICT alike) and
+ * SQLite (NO ACTION) check it. Level by level, a 100,000-deep chain of
+ * replies would be 100,000 transactions of one row. Not where SQLite
+ * checks a RESTRICT key row by row, nor in a cycle of several tables,
+ * whose levels interleave.
+ */
+static int levels_merge(const struct exec *x, size_t t)
+{
+    const struct fp_graph *g = x->g;
+
+    for (size_t k = g->by_parent_start[t]; k < g->by_parent_start[t + 1]; k++) {
+        size_t edge = g->by_parent[k];
+
+        if (x->m->edges[edge].child == t && x->c.r->edges[edge].row_checked)
+            return 0;
+    }
+    return 1;
+}
+
+/*
  * One pass over the deletion order: component by component, level by
  * level inside a cycle, table by table. *restart when rows appeared that
  * belong earlier in the order.
@@ -397,6 +421,12 @@ static int run_pass(struct exec *x, const size_t *order, struct fp_keys *keys, i
             k = end;
             continue;
         }
+        if (end == k + 1 && levels_merge(x, order[k])) {
+            if (run_levels(x, order[k], 0, LLONG_MAX, keys, restart, err) < 0 || *restart)
+                return *restart ? 0 : -1;
+            k = end;
+            continue;
+        }
         for (size_t i = k; i < end; i++) {
             long long lv;
 
@@ -408,7 +438,7 @@ static int run_pass(struct exec *x, const size_t *order, struct fp_keys *keys, i
         for (long long lv = 0; lv <= top; lv++)
             for (size_t i = k; i < end; i++)
                 if (m->tables[order[i]].pk &&
-                    (run_level(x, order[i], lv, keys, restart, err) < 0 || *restart))
+                    (run_levels(x, order[i], lv, lv, keys, restart, err) < 0 || *restart))
                     return *restart ? 0 : -1;
         k = end;
     }

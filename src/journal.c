@@ -34,19 +34,21 @@ static const char *const journal_stmt_sql[ST_COUNT] = {
                                  "ORDER BY r.key LIMIT ?3",
     [ST_GET_META] = "SELECT value FROM meta WHERE key = ?1",
     [ST_SET_META] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-    [ST_NEXT_KEYS] = "SELECT seq, key FROM doomed WHERE tbl = ?1 AND level = ?2 AND done = 0 "
-                     "ORDER BY seq LIMIT ?3",
-    [ST_BATCH_KEYS] = "SELECT seq, key FROM doomed WHERE tbl = ?1 AND level = ?2 AND done = 0 "
-                      "AND seq BETWEEN ?3 AND ?4 ORDER BY seq",
+    [ST_NEXT_KEYS] =
+        "SELECT level, seq, key FROM doomed WHERE tbl = ?1 AND level BETWEEN ?2 AND ?4 "
+        "AND done = 0 ORDER BY level, seq LIMIT ?3",
+    [ST_BATCH_KEYS] = "SELECT level, seq, key FROM doomed WHERE tbl = ?1 AND done = 0 "
+                      "AND (level, seq) >= (?2, ?3) AND (level, seq) <= (?5, ?4) "
+                      "ORDER BY level, seq",
     [ST_MAX_LEVEL] = "SELECT max(level) FROM doomed WHERE tbl = ?1 AND done = 0",
-    [ST_BATCH_INTENT] = "INSERT INTO batch (tbl, level, seq_lo, seq_hi, keys, state, started) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, 'intent', ?6)",
+    [ST_BATCH_INTENT] = "INSERT INTO batch (tbl, level, seq_lo, seq_hi, level_hi, keys, state, "
+                        "started) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'intent', ?7)",
     [ST_BATCH_DONE] = "UPDATE batch SET state = 'done', finished = ?2, deleted = ?3 WHERE id = ?1",
     [ST_BATCH_CANCEL] = "UPDATE batch SET state = 'cancelled', finished = ?2 WHERE id = ?1",
-    [ST_MARK_DONE] = "UPDATE doomed SET done = 1 WHERE tbl = ?1 AND level = ?2 AND done = 0 "
-                     "AND seq BETWEEN ?3 AND ?4",
-    [ST_INFLIGHT] = "SELECT id, tbl, level, seq_lo, seq_hi FROM batch WHERE state = 'intent' "
-                    "ORDER BY id LIMIT 1",
+    [ST_MARK_DONE] = "UPDATE doomed SET done = 1 WHERE tbl = ?1 AND done = 0 "
+                     "AND (level, seq) >= (?2, ?3) AND (level, seq) <= (?5, ?4)",
+    [ST_INFLIGHT] = "SELECT id, tbl, level, seq_lo, seq_hi, level_hi FROM batch "
+                    "WHERE state = 'intent' ORDER BY id LIMIT 1",
     [ST_TALLY_ADD] = "INSERT INTO tally (kind, id, n) VALUES (?1, ?2, ?3) "
                      "ON CONFLICT (kind, id) DO UPDATE SET n = n + excluded.n",
     [ST_TALLY_GET] = "SELECT coalesce(sum(n), 0) FROM tally WHERE kind = ?1 AND id = ?2",

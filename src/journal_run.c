@@ -27,7 +27,7 @@ int journal_max_level(struct fp_journal *j, size_t tbl, long long *level, struct
     return 0;
 }
 
-/* Read (seq, key) rows of st into keys, noting the first and last seq in b. */
+/* Read (level, seq, key) rows of st into keys, noting the first and last in b. */
 static int read_batch(struct fp_journal *j, sqlite3_stmt *st, struct fp_batch *b,
                       struct fp_keys *keys, struct fp_error *err)
 {
@@ -35,12 +35,12 @@ static int read_batch(struct fp_journal *j, sqlite3_stmt *st, struct fp_batch *b
 
     keys_reset(keys);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        long long seq = sqlite3_column_int64(st, 0);
+        long long level = sqlite3_column_int64(st, 0), seq = sqlite3_column_int64(st, 1);
 
         if (keys->n == 0)
-            b->seq_lo = seq;
-        b->seq_hi = seq;
-        if (journal_push_key(st, 1, keys) < 0) {
+            b->level = level, b->seq_lo = seq;
+        b->level_hi = level, b->seq_hi = seq;
+        if (journal_push_key(st, 2, keys) < 0) {
             sqlite3_reset(st);
             return fp_error_set(err, FP_EINPUT, "out of memory");
         }
@@ -51,8 +51,8 @@ static int read_batch(struct fp_journal *j, sqlite3_stmt *st, struct fp_batch *b
     return 0;
 }
 
-int journal_next_batch(struct fp_journal *j, size_t tbl, long long level, size_t limit,
-                       struct fp_batch *b, struct fp_keys *keys, struct fp_error *err)
+int journal_next_batch(struct fp_journal *j, size_t tbl, long long level, long long level_hi,
+                       size_t limit, struct fp_batch *b, struct fp_keys *keys, struct fp_error *err)
 {
     sqlite3_stmt *st = journal_stmt(j, ST_NEXT_KEYS, err);
 
@@ -60,11 +60,21 @@ int journal_next_batch(struct fp_journal *j, size_t tbl, long long level, size_t
         return -1;
     b->id = 0;
     b->tbl = tbl;
-    b->level = level;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)tbl);
     sqlite3_bind_int64(st, 2, level);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+    sqlite3_bind_int64(st, 4, level_hi);
     return read_batch(j, st, b, keys, err);
+}
+
+/* The bounds of b on statement st: ?1 table, ?2..?5 level, seq_lo, seq_hi, level_hi. */
+static void bind_bounds(sqlite3_stmt *st, const struct fp_batch *b)
+{
+    sqlite3_bind_int64(st, 1, (sqlite3_int64)b->tbl);
+    sqlite3_bind_int64(st, 2, b->level);
+    sqlite3_bind_int64(st, 3, b->seq_lo);
+    sqlite3_bind_int64(st, 4, b->seq_hi);
+    sqlite3_bind_int64(st, 5, b->level_hi);
 }
 
 int journal_batch_keys(struct fp_journal *j, const struct fp_batch *b, struct fp_keys *keys,
@@ -75,10 +85,7 @@ int journal_batch_keys(struct fp_journal *j, const struct fp_batch *b, struct fp
 
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)b->tbl);
-    sqlite3_bind_int64(st, 2, b->level);
-    sqlite3_bind_int64(st, 3, b->seq_lo);
-    sqlite3_bind_int64(st, 4, b->seq_hi);
+    bind_bounds(st, b);
     return read_batch(j, st, &seen, keys, err);
 }
 
@@ -89,12 +96,9 @@ int journal_batch_intent(struct fp_journal *j, struct fp_batch *b, long long nke
 
     if (!st)
         return -1;
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)b->tbl);
-    sqlite3_bind_int64(st, 2, b->level);
-    sqlite3_bind_int64(st, 3, b->seq_lo);
-    sqlite3_bind_int64(st, 4, b->seq_hi);
-    sqlite3_bind_int64(st, 5, nkeys);
-    sqlite3_bind_double(st, 6, journal_now());
+    bind_bounds(st, b);
+    sqlite3_bind_int64(st, 6, nkeys);
+    sqlite3_bind_double(st, 7, journal_now());
     if (journal_step_done(j, st, err) < 0)
         return -1;
     b->id = sqlite3_last_insert_rowid(j->db);
@@ -123,10 +127,7 @@ int journal_batch_done(struct fp_journal *j, const struct fp_batch *b, long long
 
     if (!mark || !done || journal_begin(j, err) < 0)
         return -1;
-    sqlite3_bind_int64(mark, 1, (sqlite3_int64)b->tbl);
-    sqlite3_bind_int64(mark, 2, b->level);
-    sqlite3_bind_int64(mark, 3, b->seq_lo);
-    sqlite3_bind_int64(mark, 4, b->seq_hi);
+    bind_bounds(mark, b);
     if (journal_step_done(j, mark, err) < 0)
         goto fail;
     /*
@@ -172,6 +173,7 @@ int journal_inflight(struct fp_journal *j, struct fp_batch *b, int *found, struc
         b->level = sqlite3_column_int64(st, 2);
         b->seq_lo = sqlite3_column_int64(st, 3);
         b->seq_hi = sqlite3_column_int64(st, 4);
+        b->level_hi = sqlite3_column_int64(st, 5);
         *found = 1;
     }
     sqlite3_reset(st);

@@ -144,6 +144,12 @@ int resolve_model(struct fp_db *db, const struct fp_model *model, struct fp_reso
         r->edges[i].notnull = col->notnull;
         r->edges[i].parent_type = r->tables[e->parent].pk_type;
         r->edges[i].indexed = catalog_is_indexed(cat[e->child], e->column);
+        for (size_t k = 0; k < cat[e->child]->nfks; k++) {
+            const struct fp_cat_fk *fk = &cat[e->child]->fks[k];
+
+            if (fk->row_checked && !fk->composite && strcasecmp(fk->column, e->column) == 0)
+                r->edges[i].row_checked = 1;
+        }
         if (!r->edges[i].indexed &&
             warn_unindexed(warnings, model, e, r->tables[e->child].schema) < 0)
             goto oom;

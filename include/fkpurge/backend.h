@@ -38,7 +38,9 @@ struct fp_cat_fk {
     char *ref_column; /* NULL when SQLite names none and the parent has no primary key */
     enum fp_policy policy;
     int composite;
-    int deferrable; /* always 0 on SQLite, whose pragmas do not say */
+    int deferrable;  /* always 0 on SQLite, whose pragmas do not say */
+    int row_checked; /* checked at each row a statement deletes, not at its end (SQLite's
+                        RESTRICT): rows referencing each other cannot go in one statement */
 };
 
 struct fp_cat_table {

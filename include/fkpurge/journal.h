@@ -118,23 +118,28 @@ int journal_compute_levels(struct fp_journal *j, long long *stuck, struct fp_err
 
 /* ---- execution (journal_run.c) ---- */
 
-/* A batch: the not-done doomed rows of one table and level with seq in [seq_lo, seq_hi]. */
+/*
+ * A batch: the not-done doomed rows of one table whose (level, seq) lies
+ * between (level, seq_lo) and (level_hi, seq_hi).
+ */
 struct fp_batch {
     long long id;
     size_t tbl;
-    long long level, seq_lo, seq_hi;
+    long long level, seq_lo, level_hi, seq_hi;
 };
 
 /* The highest level among tbl's rows not yet done, -1 if none is left. */
 int journal_max_level(struct fp_journal *j, size_t tbl, long long *level, struct fp_error *err);
 
 /*
- * The next batch of table tbl at level: up to limit not-done keys in
- * discovery order, into keys; b describes it (b->id 0: not yet recorded).
- * keys comes back empty when that level of the table is done.
+ * The next batch of table tbl between levels level and level_hi: up to
+ * limit not-done keys, lowest level first, in discovery order within a
+ * level, into keys; b describes it (b->id 0: not yet recorded). keys comes
+ * back empty when those levels of the table are done.
  */
-int journal_next_batch(struct fp_journal *j, size_t tbl, long long level, size_t limit,
-                       struct fp_batch *b, struct fp_keys *keys, struct fp_error *err);
+int journal_next_batch(struct fp_journal *j, size_t tbl, long long level, long long level_hi,
+                       size_t limit, struct fp_batch *b, struct fp_keys *keys,
+                       struct fp_error *err);
 
 /* The keys of batch b still not done (for a replay). */
 int journal_batch_keys(struct fp_journal *j, const struct fp_batch *b, struct fp_keys *keys,

@@ -27,6 +27,7 @@ struct fp_redge {
     const char *parent_type; /* type of the parent's primary key */
     int indexed;             /* some index leads with the column */
     int notnull;             /* the column is NOT NULL in the database */
+    int row_checked;         /* a constraint on the column is checked row by row (see fp_cat_fk) */
 };
 
 struct fp_resolved {

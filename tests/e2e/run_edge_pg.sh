@@ -38,6 +38,7 @@ edge_empty
 edge_do_nothing
 edge_wide 200000
 edge_chain "${FKPURGE_CHAIN_DEPTH:-$depth}"
+edge_chain 2000 "ON DELETE RESTRICT"
 edge_cascade_cycle
 edge_counts
 edge_deferred_refusal

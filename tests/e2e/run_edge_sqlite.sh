@@ -27,6 +27,7 @@ edge_wide 200000
 depth=100000
 case ${ASAN_OPTIONS:-} in ?*) depth=10000 ;; esac # AddressSanitizer: 30,000 took 96 s
 edge_chain "${FKPURGE_CHAIN_DEPTH:-$depth}"
+edge_chain 2000 "ON DELETE RESTRICT"
 edge_cascade_cycle
 edge_counts
 edge_deferred_refusal

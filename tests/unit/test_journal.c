@@ -50,7 +50,7 @@ static const char *at_level(struct fp_journal *j, size_t tbl, long long level)
     size_t n = 0;
 
     out[0] = '\0';
-    CHECK_INT(journal_next_batch(j, tbl, level, 100, &b, &k, &err), 0);
+    CHECK_INT(journal_next_batch(j, tbl, level, level, 100, &b, &k, &err), 0);
     for (size_t i = 0; i < k.n; i++)
         n += (size_t)snprintf(out + n, sizeof out - n, "%s%lld", i ? " " : "", k.v[i].i);
     keys_free(&k);
