@@ -12,6 +12,14 @@ CREATE TABLE meta (
     value
 ) WITHOUT ROWID;
 
+-- The keys of a --pk-file, as read (checked against the key's type), in file
+-- order: planning again on resume reads them here, not from the file, which
+-- may be gone or changed. Complete once meta 'root_keys' holds their count.
+CREATE TABLE root_key (
+    seq   INTEGER PRIMARY KEY,
+    key   NOT NULL
+);
+
 -- The model's tables, by their index in the model (for status and reports).
 CREATE TABLE tbl (
     id    INTEGER PRIMARY KEY,

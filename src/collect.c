@@ -119,32 +119,75 @@ static void blame_input(struct fp_error *err, const char *fmt, const char *what)
     fp_error_set(err, FP_EINPUT, fmt, what, msg);
 }
 
-/* Root keys from a pk file: checked line by line, kept only where the row exists. */
+/* "table.key (type)", for messages about keys of table t. */
+static void key_what(const struct fp_collect *c, size_t t, char *what, size_t size)
+{
+    const struct fp_table *tb = &c->model->tables[t];
+
+    snprintf(what, size, "%s.%s (%s)", tb->name, tb->pk, c->r->tables[t].pk_type);
+}
+
+int collect_load_pk_file(struct fp_collect *c, size_t t, const char *path, struct fp_error *err)
+{
+    struct fp_keys batch = FP_KEYS_INIT;
+    struct fp_pkfile *pf = NULL;
+    char what[512], count[32], *loaded = NULL;
+    long long n = 0;
+    int rc = -1;
+
+    if (journal_get_meta(c->j, "root_keys", &loaded, err) < 0)
+        return -1;
+    if (loaded) {
+        free(loaded);
+        return 0;
+    }
+    key_what(c, t, what, sizeof what);
+    if (pkfile_open(path, pk_syntax(c->db->kind, &c->r->tables[t]), what, &pf, err) < 0 ||
+        journal_begin(c->j, err) < 0)
+        goto out;
+    for (;;) {
+        if (pkfile_next(pf, FP_WALK_BATCH, &batch, err) < 0 ||
+            journal_root_keys_add(c->j, &batch, err) < 0)
+            goto out;
+        if (batch.n == 0)
+            break;
+        n += (long long)batch.n;
+    }
+    snprintf(count, sizeof count, "%lld", n);
+    if (journal_set_meta(c->j, "root_keys", count, err) < 0 || journal_commit(c->j, err) < 0)
+        goto out;
+    rc = 0;
+out:
+    if (rc < 0)
+        journal_exec_rollback(c->j);
+    keys_free(&batch);
+    pkfile_close(pf);
+    return rc;
+}
+
+/* Root keys from the journal's copy of a pk file: kept only where the row exists. */
 static int roots_from_file(struct fp_collect *c, size_t t, const char *path, struct sink *s,
                            struct fp_error *err)
 {
     const struct fp_table *tb = &c->model->tables[t];
     struct fp_keys batch = FP_KEYS_INIT;
-    struct fp_pkfile *pf = NULL;
     struct fp_keyq q;
-    char what[512];
+    long long seq = 0;
     int rc = -1;
 
-    snprintf(what, sizeof what, "%s.%s (%s)", tb->name, tb->pk, c->r->tables[t].pk_type);
-    if (pkfile_open(path, pk_syntax(c->db->kind, &c->r->tables[t]), what, &pf, err) < 0)
-        return -1;
     collect_table_query(&q, c, t);
     q.match_col = tb->pk;
     q.match_type = c->r->tables[t].pk_type;
     for (;;) {
-        if (pkfile_next(pf, FP_WALK_BATCH, &batch, err) < 0)
+        if (journal_root_keys_after(c->j, &seq, FP_WALK_BATCH, &batch, err) < 0)
             goto out;
         if (batch.n == 0)
             break;
         if (db_select_keys(c->db, &q, &batch, sink_keys, s, err) < 0) {
             if (err->code == FP_EDB && strncmp(c->db->sqlstate, "22", 2) == 0) {
-                char prefix[sizeof what + 64];
+                char what[512], prefix[sizeof what + 64];
 
+                key_what(c, t, what, sizeof what);
                 snprintf(prefix, sizeof prefix, "%s: a key is not a valid %s", path, what);
                 blame_input(err, "%s: %s", prefix);
             }
@@ -154,7 +197,6 @@ static int roots_from_file(struct fp_collect *c, size_t t, const char *path, str
     rc = 0;
 out:
     keys_free(&batch);
-    pkfile_close(pf);
     return rc;
 }
 

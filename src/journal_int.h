@@ -34,6 +34,8 @@ enum journal_stmt {
     ST_TALLY_GET,
     ST_COUNT_DONE,
     ST_ADD_ERROR,
+    ST_ADD_ROOT_KEY,
+    ST_ROOT_KEYS_AFTER,
     ST_COUNT
 };
 

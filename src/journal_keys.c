@@ -86,6 +86,44 @@ int journal_doomed_after(struct fp_journal *j, size_t tbl, long long *seq, size_
     return 0;
 }
 
+int journal_root_keys_add(struct fp_journal *j, const struct fp_keys *keys, struct fp_error *err)
+{
+    sqlite3_stmt *st = journal_stmt(j, ST_ADD_ROOT_KEY, err);
+
+    if (!st)
+        return -1;
+    for (size_t i = 0; i < keys->n; i++) {
+        journal_bind_key(st, 1, keys, i);
+        if (journal_step_done(j, st, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int journal_root_keys_after(struct fp_journal *j, long long *seq, size_t limit, struct fp_keys *out,
+                            struct fp_error *err)
+{
+    sqlite3_stmt *st = journal_stmt(j, ST_ROOT_KEYS_AFTER, err);
+    int rc;
+
+    keys_reset(out);
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, *seq);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *seq = sqlite3_column_int64(st, 0);
+        if (journal_push_key(st, 1, out) < 0) {
+            sqlite3_reset(st);
+            return fp_error_set(err, FP_EINPUT, "out of memory");
+        }
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return journal_fail(j, err, "read");
+    return 0;
+}
+
 long long journal_last_seq(const struct fp_journal *j)
 {
     return j->next_seq - 1;

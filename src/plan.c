@@ -215,7 +215,8 @@ int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_g
         goto out;
     graph_deletion_order(graph, p->order);
 
-    if (journal_begin(j, err) < 0 || journal_clear_collection(j, err) < 0 ||
+    if ((root->pk_file && collect_load_pk_file(&c, p->root_table, root->pk_file, err) < 0) ||
+        journal_begin(j, err) < 0 || journal_clear_collection(j, err) < 0 ||
         describe_model(j, &c, err) < 0 || db_begin_snapshot(db, err) < 0)
         goto out;
     in_snapshot = 1;

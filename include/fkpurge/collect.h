@@ -60,9 +60,16 @@ void collect_edge_query(struct fp_keyq *q, const struct fp_collect *c, size_t ed
 int collect_edge_cyclic(const struct fp_collect *c, size_t edge);
 
 /*
+ * Read the pk file of root table t into the journal, checking every line
+ * (FILE:LINE errors), in a transaction of its own: a purge planned again
+ * needs not the file. Nothing to do when the journal has its keys already.
+ */
+int collect_load_pk_file(struct fp_collect *c, size_t t, const char *path, struct fp_error *err);
+
+/*
  * Root keys of table t: those --where selects (the user's condition; the
- * database refusing it as SQL is FP_EINPUT naming --where), or those listed
- * in the pk file that exist.
+ * database refusing it as SQL is FP_EINPUT naming --where), or those of the
+ * pk file (collect_load_pk_file() first) that exist.
  */
 int collect_roots(struct fp_collect *c, size_t t, const char *where, const char *pk_file,
                   struct fp_error *err);

@@ -55,6 +55,13 @@ int journal_set_meta(struct fp_journal *j, const char *key, const char *value,
 /* A header value as a new string (caller frees), or NULL in *out when absent. */
 int journal_get_meta(struct fp_journal *j, const char *key, char **out, struct fp_error *err);
 
+/* Append the keys of a --pk-file (inside the caller's transaction). */
+int journal_root_keys_add(struct fp_journal *j, const struct fp_keys *keys, struct fp_error *err);
+
+/* The next up to limit --pk-file keys after *seq (0 at first), which it advances. */
+int journal_root_keys_after(struct fp_journal *j, long long *seq, size_t limit, struct fp_keys *out,
+                            struct fp_error *err);
+
 /* Record model table id and edge id (what status and levels need of the model). */
 int journal_add_table(struct fp_journal *j, size_t id, const char *name, struct fp_error *err);
 int journal_add_edge(struct fp_journal *j, size_t id, size_t child, size_t parent,
