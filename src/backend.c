@@ -358,6 +358,23 @@ int db_connection_lost(const struct fp_db *db)
     return db && strncmp(db->sqlstate, "08", 2) == 0;
 }
 
+int db_error_retryable(const struct fp_error *err)
+{
+    static const char *const states[] = {"40P01", "55P03", "40001"};
+
+    if (err->code != FP_EDB)
+        return 0;
+    for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+        if (strcmp(err->sqlstate, states[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int db_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms, struct fp_error *err)
+{
+    return db->ops->set_timeouts(db, lock_ms, statement_ms, err);
+}
+
 static int cmp_table(const void *a, const void *b)
 {
     const struct fp_cat_table *x = a, *y = b;

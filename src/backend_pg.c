@@ -159,6 +159,8 @@ static int pg_query(struct fp_db_pg *pg, const char *what, const char *sql, int 
     msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     trim_copy(text, sizeof text, msg ? msg : PQerrorMessage(pg->conn));
     fp_error_set(err, FP_EDB, "%s: %s: %s (SQLSTATE %s)", pg->base.safe_url, what, text, state);
+    if (err)
+        snprintf(err->sqlstate, sizeof err->sqlstate, "%s", pg->base.sqlstate);
     PQclear(r);
     return -1;
 }
@@ -969,6 +971,29 @@ static const char sql_identity[] =
     "' database ' || d.oid || ' ' || pg_catalog.quote_ident(d.datname) "
     "FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()";
 
+static int pg_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms, struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    char lock[32], statement[32];
+    const char *params[] = {lock, statement};
+    PGresult *res;
+
+    /* Session settings: every transaction of the purge has them, set_config(..., false). */
+    snprintf(lock, sizeof lock, "%ld", lock_ms);
+    snprintf(statement, sizeof statement, "%ld", statement_ms);
+    if (!lock_ms && !statement_ms)
+        return 0;
+    if (pg_query(pg, "setting the timeouts",
+                 "SELECT CASE WHEN $1::int > 0 "
+                 "THEN pg_catalog.set_config('lock_timeout', $1, false) END, "
+                 "CASE WHEN $2::int > 0 "
+                 "THEN pg_catalog.set_config('statement_timeout', $2, false) END",
+                 2, params, &res, err) < 0)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
 static int pg_identity(struct fp_db *db, char **out, struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
@@ -1002,4 +1027,5 @@ static const struct fp_backend_ops pg_ops = {
     .exists_rows = pg_exists_rows,
     .lock_rows = pg_lock_rows,
     .identity = pg_identity,
+    .set_timeouts = pg_set_timeouts,
 };

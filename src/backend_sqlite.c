@@ -10,9 +10,11 @@
 #include "fkpurge/backend.h"
 #include "fkpurge/buf.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -74,6 +76,9 @@ static const char sql_indexes[] =
 struct fp_db_sqlite {
     struct fp_db base; /* first: a struct fp_db * is a struct fp_db_sqlite * */
     sqlite3 *db;
+    double statement_s; /* --statement-timeout, 0: none */
+    double deadline;    /* when the running statement must stop */
+    int timed_out;      /* the last interrupt was the statement timeout's */
 };
 
 /* The statements the catalog reader prepares once and runs per table. */
@@ -94,7 +99,69 @@ static void sqlite_close(struct fp_db *db)
 
 static int sqlite_fail(struct fp_db_sqlite *sq, const char *what, struct fp_error *err)
 {
-    return fp_error_set(err, FP_EDB, "%s: %s: %s", sq->base.safe_url, what, sqlite3_errmsg(sq->db));
+    int code = sqlite3_errcode(sq->db);
+    const char *state = "";
+
+    /* The SQLSTATE PostgreSQL would give, so callers judge both alike. */
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+        state = "55P03";
+    else if (code == SQLITE_INTERRUPT && sq->timed_out)
+        state = "57014";
+    else if (sqlite3_extended_errcode(sq->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
+        state = "23503";
+    if (code == SQLITE_INTERRUPT && sq->timed_out)
+        fp_error_set(err, FP_EDB, "%s: %s: statement timeout: canceled after %g s (SQLSTATE 57014)",
+                     sq->base.safe_url, what, sq->statement_s);
+    else
+        fp_error_set(err, FP_EDB, "%s: %s: %s", sq->base.safe_url, what, sqlite3_errmsg(sq->db));
+    snprintf(sq->base.sqlstate, sizeof sq->base.sqlstate, "%s", state);
+    if (err)
+        snprintf(err->sqlstate, sizeof err->sqlstate, "%s", state);
+    return -1;
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Each statement starts its own clock (SQLITE_TRACE_STMT comes when it begins to run). */
+static int on_statement(unsigned type, void *ctx, void *p, void *x)
+{
+    struct fp_db_sqlite *sq = ctx;
+
+    (void)type, (void)p, (void)x;
+    sq->deadline = mono_now() + sq->statement_s;
+    sq->timed_out = 0;
+    return 0;
+}
+
+/* Called every few thousand VM steps: non-zero interrupts the statement. */
+static int on_progress(void *ctx)
+{
+    struct fp_db_sqlite *sq = ctx;
+
+    sq->timed_out = mono_now() > sq->deadline;
+    return sq->timed_out;
+}
+
+static int sqlite_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms,
+                               struct fp_error *err)
+{
+    struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
+
+    (void)err;
+    if (lock_ms)
+        sqlite3_busy_timeout(sq->db, lock_ms > INT_MAX ? INT_MAX : (int)lock_ms);
+    sq->statement_s = (double)statement_ms / 1000;
+    if (statement_ms) {
+        sqlite3_trace_v2(sq->db, SQLITE_TRACE_STMT, on_statement, sq);
+        sqlite3_progress_handler(sq->db, 10000, on_progress, sq);
+    }
+    return 0;
 }
 
 static int oom(struct fp_error *err)
@@ -924,4 +991,5 @@ static const struct fp_backend_ops sqlite_ops = {
     .exists_rows = sqlite_exists_rows,
     .lock_rows = sqlite_lock_rows,
     .identity = sqlite_identity,
+    .set_timeouts = sqlite_set_timeouts,
 };

@@ -7,13 +7,17 @@
 #include "fkpurge/purge.h"
 
 static const char usage[] =
-    "usage: fkpurge resume JOURNAL [--db URL] [--yes] [--format text|json]\n\n"
+    "usage: fkpurge resume JOURNAL [--db URL] [--yes] [--format text|json]\n"
+    "                      [--sleep D] [--max-rate N] [--max-runtime D] [--lock-timeout D]\n"
+    "                      [--statement-timeout D] [--quiet]\n\n"
     "Continues a purge from its journal alone: the journal keeps the model, the rows\n"
     "to purge and the connection string without its password (give it again with\n"
     "--db, PGPASSWORD or ~/.pgpass). The batch in flight when the run stopped is\n"
     "replayed, which is harmless. A purge stopped before it was confirmed is planned\n"
     "and confirmed again (--yes as for run; a run started with --yes needs none).\n"
-    "A finished journal is left as it is; its final report is printed again.\n";
+    "A finished journal is left as it is; its final report is printed again.\n"
+    "How the purge goes on a live system is not kept in the journal: say it "
+    "again.\n\n" PURGE_FLAGS_USAGE;
 
 int cmd_resume(int argc, char **argv)
 {
@@ -21,8 +25,10 @@ int cmd_resume(int argc, char **argv)
     char *stored_url = NULL, *phase = NULL;
     struct fp_purge p = {0};
     struct fp_error err = {0};
+    struct purge_flags pf = {0};
     int rc, yes = 0;
     const struct cli_flag flags[] = {
+        PURGE_CLI_FLAGS(pf),
         {"--db", &url, NULL},
         {"--format", &format, NULL},
         {"--yes", NULL, &yes},
@@ -39,7 +45,7 @@ int cmd_resume(int argc, char **argv)
     if (!journal)
         return cli_usage_error(usage, "resume: missing JOURNAL");
     if ((format && report_parse_format(format, 0, &p.format, &err) < 0) ||
-        journal_open(journal, 0, &p.j, &err) < 0 ||
+        purge_apply_flags(&p, &pf, &err) < 0 || journal_open(journal, 0, &p.j, &err) < 0 ||
         purge_read_header(&p, &stored_url, &phase, &err) < 0) {
         rc = cli_fail(&err);
         goto out;

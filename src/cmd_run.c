@@ -12,16 +12,20 @@
 
 static const char usage[] =
     "usage: fkpurge run --model MODEL.yaml --db URL --table T (--where SQL | --pk-file FILE)\n"
-    "                   [--journal PATH] [--batch-size N] [--yes] [--format text|json]\n\n"
+    "                   [--journal PATH] [--batch-size N] [--yes] [--format text|json]\n"
+    "                   [--sleep D] [--max-rate N] [--max-runtime D] [--lock-timeout D]\n"
+    "                   [--statement-timeout D] [--quiet]\n\n"
     "Plans the purge (as `fkpurge plan`), refuses it if protect/restrict keys block it,\n"
     "asks for confirmation on a terminal unless --yes, then deletes children first in\n"
     "transactions of at most --batch-size rows per table, keeping a journal so that\n"
     "`fkpurge resume JOURNAL` can finish an interrupted run.\n\n"
-    "  --journal PATH   default ./fkpurge-TABLE-UTCTIME.journal (created mode 0600)\n"
-    "  --batch-size N   rows one transaction deletes from one table, at most (default 5000)\n"
-    "  --yes            do not ask; without it and without a terminal, run refuses\n\n"
+    "  --journal PATH              default ./fkpurge-TABLE-UTCTIME.journal (created mode 0600)\n"
+    "  --batch-size N              rows one transaction deletes from one table, at most\n"
+    "                              (default 5000)\n"
+    "  --yes                       do not ask (without a terminal, run refuses to go on\n"
+    "                              without it)\n" PURGE_FLAGS_USAGE "\n"
     "Exit status: 0 done, 1 bad input or not confirmed, 2 database error (resumable),\n"
-    "3 blocked by protect/restrict, 4 stopped by SIGINT/SIGTERM (resumable).\n";
+    "3 blocked by protect/restrict, 4 stopped by SIGINT/SIGTERM or --max-runtime (resumable).\n";
 
 /* ./fkpurge-TABLE-20261126T120000Z.journal, the table name made file-safe. */
 static void default_journal(const char *table, char *out, size_t cap)
@@ -44,9 +48,11 @@ int cmd_run(int argc, char **argv)
     const char *model = NULL, *db = NULL, *journal = NULL, *batch = NULL, *format = NULL;
     struct fp_purge p = {0};
     struct fp_error err = {0};
+    struct purge_flags pf = {0};
     char path[512];
     int rc, yes = 0;
     const struct cli_flag flags[] = {
+        PURGE_CLI_FLAGS(pf),
         {"--model", &model, NULL},
         {"--db", &db, NULL},
         {"--table", &p.root.table, NULL},
@@ -80,7 +86,8 @@ int cmd_run(int argc, char **argv)
     p.batch_size = FP_DEFAULT_BATCH_SIZE;
     if ((batch && cli_positive("--batch-size", batch, 10000000, &p.batch_size, &err) < 0) ||
         (format && report_parse_format(format, 0, &p.format, &err) < 0) ||
-        model_load_file(model, &p.model, &err) < 0 || graph_build(p.model, &p.graph, &err) < 0) {
+        purge_apply_flags(&p, &pf, &err) < 0 || model_load_file(model, &p.model, &err) < 0 ||
+        graph_build(p.model, &p.graph, &err) < 0) {
         rc = cli_fail(&err);
         goto out;
     }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fkpurge/exec.h"
+#include "fkpurge/pace.h"
 #include "fkpurge/pkfile.h"
 
 /* Where a chunk of keys streamed from the database goes. */
@@ -309,11 +310,8 @@ int collect_walk(struct fp_collect *c, struct fp_error *err)
             if (c->graph->by_parent_start[t] == c->graph->by_parent_start[t + 1])
                 continue;
             for (;;) {
-                if (exec_stop_requested()) {
-                    fp_error_set(err, FP_EINTR,
-                                 "stopped by a signal while collecting; nothing was deleted");
+                if (pace_check(err, "while collecting; nothing was deleted") < 0)
                     goto out;
-                }
                 if (journal_doomed_after(c->j, t, &c->walked[t], FP_WALK_BATCH, &batch, err) < 0)
                     goto out;
                 if (batch.n == 0)

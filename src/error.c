@@ -12,6 +12,7 @@ int fp_error_set(struct fp_error *err, int code, const char *fmt, ...)
         return -1;
     err->code = code;
     err->located = 0;
+    err->sqlstate[0] = '\0';
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
@@ -28,6 +29,7 @@ int fp_error_at(struct fp_error *err, int code, const char *file, int line, int 
         return -1;
     err->code = code;
     err->located = 1;
+    err->sqlstate[0] = '\0';
     if (col > 0)
         n = snprintf(err->msg, sizeof err->msg, "%s:%d:%d: ", file, line, col);
     else
@@ -44,6 +46,7 @@ void fp_error_clear(struct fp_error *err)
 {
     err->code = FP_OK;
     err->located = 0;
+    err->sqlstate[0] = '\0';
     err->msg[0] = '\0';
 }
 

@@ -2,37 +2,17 @@
 #include "fkpurge/exec.h"
 
 #include <limits.h>
-#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "fkpurge/collect.h"
+#include "fkpurge/pace.h"
 #include "fkpurge/progress.h"
 
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    stop_requested = 1;
-}
-
-void exec_catch_signals(void)
-{
-    struct sigaction sa;
-
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
-int exec_stop_requested(void)
-{
-    return stop_requested;
-}
+/* A failed batch is tried again this many times when the database says it may succeed later. */
+#define BATCH_RETRIES 4
 
 struct exec {
     struct fp_collect c; /* for rows that appear while the purge runs */
@@ -116,6 +96,7 @@ static int tally(struct exec *x, size_t edge, long long n, struct fp_error *err)
 {
     const struct fp_edge *e = &x->m->edges[edge];
 
+    pace_rows(n);
     if (is_soft(e->policy))
         return journal_tally_add(x->j, "updated", edge, n, err);
     return journal_tally_add(x->j, "deleted", e->child, n, err);
@@ -283,6 +264,15 @@ fail:
     return -1;
 }
 
+/* Stop here (FP_EINTR, resumable) if a signal or --max-runtime says so. */
+static int stop_point(struct exec *x, const char *when, struct fp_error *err)
+{
+    char after[600];
+
+    snprintf(after, sizeof after, "%s; resume with `fkpurge resume %s`", when, journal_path(x->j));
+    return pace_check(err, after);
+}
+
 /*
  * One batch: intent in the journal, the referencing rows, the batch's
  * transaction, done in the journal. A replay (b->id set) skips the intent.
@@ -294,28 +284,40 @@ static int run_batch(struct exec *x, struct fp_batch *b, const struct fp_keys *k
 
     if (!b->id && journal_batch_intent(x->j, b, (long long)keys->n, err) < 0)
         return -1;
-    if (clear_referencing(x, b->tbl, keys, err) < 0)
-        return -1;
+    progress_what(x->progress, x->m->tables[b->tbl].name);
     /*
      * A deadlock with a session inserting references (its foreign key checks
-     * lock parents in its own order) aborts one side: ours is simply tried
-     * again, a little later each time; every statement of a batch is by key.
+     * lock parents in its own order) aborts one side, and a lock held past
+     * --lock-timeout gives up: either may go through later, so the batch is
+     * tried again, later each time. Every statement of a batch is by key, so
+     * what committed before the failure is not done twice.
      */
     for (int attempt = 1;; attempt++) {
-        if (delete_batch(x, b->tbl, keys, &deleted, restart, err) == 0)
+        if (clear_referencing(x, b->tbl, keys, err) == 0 &&
+            delete_batch(x, b->tbl, keys, &deleted, restart, err) == 0)
             break;
-        /* The rollback after the failure reset db->sqlstate: the message keeps it. */
-        if (attempt == 5 || !strstr(err->msg, "(SQLSTATE 40P01)"))
+        if (attempt > BATCH_RETRIES || !db_error_retryable(err))
             return -1;
-        fp_warn("%s; trying the batch again (%d of 4)", err->msg, attempt);
-        nanosleep(&(struct timespec){0, 100000000L * attempt}, NULL);
+        fp_warn("%s; trying the batch again in %g s (%d of %d)", err->msg, 0.25 * (1 << attempt),
+                attempt, BATCH_RETRIES);
+        pace_sleep(0.25 * (1 << attempt));
+        if (stop_point(x, "while waiting to try a batch again", err) < 0)
+            return -1;
     }
     if (*restart)
         return journal_batch_cancel(x->j, b, err);
     if (journal_batch_done(x->j, b, deleted, err) < 0)
         return -1;
+    pace_rows((long long)keys->n);
     progress_add(x->progress, (long long)keys->n);
     return 0;
+}
+
+/* Between batches: throttle, then stop if a signal or --max-runtime says so. */
+static int between_batches(struct exec *x, struct fp_error *err)
+{
+    pace_wait();
+    return stop_point(x, "after the last batch", err);
 }
 
 /* Every batch of table t between level and level_hi, until those levels of t are done. */
@@ -325,11 +327,8 @@ static int run_levels(struct exec *x, size_t t, long long level, long long level
     for (;;) {
         struct fp_batch b;
 
-        if (exec_stop_requested())
-            return fp_error_set(err, FP_EINTR,
-                                "stopped by a signal after the last batch; resume with "
-                                "`fkpurge resume %s`",
-                                journal_path(x->j));
+        if (between_batches(x, err) < 0)
+            return -1;
         if (journal_next_batch(x->j, t, level, level_hi, (size_t)x->batch, &b, keys, err) < 0)
             return -1;
         if (keys->n == 0)
@@ -356,12 +355,10 @@ static int run_keyless(struct exec *x, size_t t, struct fp_keys *keys, struct fp
 
         if (e->child != t || e->policy != FP_CASCADE)
             continue;
+        progress_what(x->progress, x->m->tables[t].name);
         for (;;) {
-            if (exec_stop_requested())
-                return fp_error_set(err, FP_EINTR,
-                                    "stopped by a signal after the last batch; resume with "
-                                    "`fkpurge resume %s`",
-                                    journal_path(x->j));
+            if (between_batches(x, err) < 0)
+                return -1;
             if (journal_doomed_after(x->j, e->parent, &seq, (size_t)x->batch, keys, err) < 0)
                 return -1;
             if (keys->n == 0)

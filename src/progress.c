@@ -13,10 +13,20 @@ static int quiet_all;
 
 struct fp_progress {
     const char *label; /* borrowed: a string literal */
+    const char *what;  /* borrowed: what is being worked on now (a table), or NULL */
     long long total, done, since_look;
     double start, last;
     int tty, drawn;
 };
+
+/* FKPURGE_PROGRESS_SECONDS: how often a log gets a line (default 5). */
+static double plain_interval(void)
+{
+    const char *s = getenv("FKPURGE_PROGRESS_SECONDS");
+    double v = s ? atof(s) : 0;
+
+    return v > 0 ? v : PLAIN_INTERVAL;
+}
 
 static double now(void)
 {
@@ -46,20 +56,70 @@ int progress_start(struct fp_progress **out, const char *label, long long total,
     return 0;
 }
 
+/* "1h02m", "3m07s", "12s": short enough for a status line. */
+void progress_format_duration(double secs, char *out, size_t size)
+{
+    long s = secs < 0 ? 0 : (long)(secs + 0.5);
+
+    if (s >= 3600)
+        snprintf(out, size, "%ldh%02ldm", s / 3600, s / 60 % 60);
+    else if (s >= 60)
+        snprintf(out, size, "%ldm%02lds", s / 60, s % 60);
+    else
+        snprintf(out, size, "%lds", s);
+}
+
 static void draw(struct fp_progress *p, double t, int final)
 {
     double secs = t - p->start;
     double rate = secs > 0 ? (double)p->done / secs : 0;
+    char took[32], eta[32] = "";
 
     if (quiet_all || getenv("FKPURGE_QUIET"))
         return;
-    fprintf(stderr, "%s%s: %lld", p->tty ? "\r\033[K" : "", p->label, p->done);
+    progress_format_duration(secs, took, sizeof took);
+    if (!final && p->total > p->done && rate > 0)
+        progress_format_duration((double)(p->total - p->done) / rate, eta, sizeof eta);
+    if (p->tty) {
+        /* [#########...........]  45%  123456/270000 rows  12345 rows/s  ETA 12s  order_line */
+        enum { WIDTH = 24 };
+        char bar[WIDTH + 1];
+        double frac = p->total > 0 ? (double)p->done / (double)p->total : 0;
+        int fill = (int)(frac * WIDTH);
+
+        if (fill > WIDTH)
+            fill = WIDTH;
+        for (int i = 0; i < WIDTH; i++)
+            bar[i] = i < fill ? '#' : '.';
+        bar[WIDTH] = '\0';
+        fprintf(stderr, "\r\033[K%s ", p->label);
+        if (p->total >= 0)
+            fprintf(stderr, "[%s] %3.0f%%  %lld/%lld rows", bar, frac * 100, p->done, p->total);
+        else
+            fprintf(stderr, "%lld rows", p->done);
+        fprintf(stderr, "  %.0f rows/s  %s %s", rate, *eta ? "ETA" : "in", *eta ? eta : took);
+        if (p->what && !final)
+            fprintf(stderr, "  %s", p->what);
+        if (final)
+            fputc('\n', stderr);
+        p->drawn = !final;
+        return;
+    }
+    fprintf(stderr, "fkpurge: %s: %lld", p->label, p->done);
     if (p->total >= 0)
         fprintf(stderr, "/%lld", p->total);
-    fprintf(stderr, " rows, %.0f rows/s, %.1f s", rate, secs);
-    if (!p->tty || final)
-        fputc('\n', stderr);
-    p->drawn = p->tty && !final;
+    fprintf(stderr, " rows, %.0f rows/s, %s", rate, took);
+    if (*eta)
+        fprintf(stderr, ", about %s left", eta);
+    if (p->what && !final)
+        fprintf(stderr, ", now %s", p->what);
+    fputc('\n', stderr);
+}
+
+void progress_what(struct fp_progress *p, const char *what)
+{
+    if (p)
+        p->what = what;
 }
 
 void progress_add(struct fp_progress *p, long long n)
@@ -75,7 +135,7 @@ void progress_add(struct fp_progress *p, long long n)
         return;
     p->since_look = 0;
     t = now();
-    if (t - p->last >= (p->tty ? TTY_INTERVAL : PLAIN_INTERVAL)) {
+    if (t - p->last >= (p->tty ? TTY_INTERVAL : plain_interval())) {
         draw(p, t, 0);
         p->last = t;
     }

@@ -9,6 +9,7 @@
 
 #include "fkpurge/buf.h"
 #include "fkpurge/exec.h"
+#include "fkpurge/progress.h"
 
 /* FNV-1a, 64 bits: enough to notice a journal whose model text was altered. */
 static void model_hash(const struct fp_model *m, char out[17])
@@ -291,7 +292,9 @@ int purge_continue(struct fp_purge *p, const char *phase, struct fp_error *err)
         return FP_EINPUT;
     }
     /* From here a signal stops the purge cleanly (exit 4): between batches, or while collecting. */
-    exec_catch_signals();
+    pace_start(&p->pace);
+    if (db_set_timeouts(p->db, p->lock_ms, p->statement_ms, err) < 0)
+        return FP_EDB;
     if (strcmp(phase, "execute") != 0 && !plan_and_confirm(p, &status, err))
         return status;
     if (execute(p, err) < 0)
@@ -312,6 +315,34 @@ int purge_report(struct fp_purge *p, struct fp_error *err)
         status = err->code ? err->code : FP_EINPUT;
     plan_free(result);
     return status;
+}
+
+/* A duration flag in whole milliseconds (at least 1). */
+static int duration_ms(const char *flag, const char *text, long *ms, struct fp_error *err)
+{
+    double s;
+
+    if (pace_parse_duration(flag, text, &s, err) < 0)
+        return -1;
+    if (s > 86400.0 * 24)
+        return fp_error_set(err, FP_EINPUT, "%s: at most 24 days, got '%s'", flag, text);
+    *ms = s * 1000 < 1 ? 1 : (long)(s * 1000);
+    return 0;
+}
+
+int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp_error *err)
+{
+    if ((f->sleep && pace_parse_duration("--sleep", f->sleep, &p->pace.sleep, err) < 0) ||
+        (f->max_rate && pace_parse_rate("--max-rate", f->max_rate, &p->pace.max_rate, err) < 0) ||
+        (f->max_runtime &&
+         pace_parse_duration("--max-runtime", f->max_runtime, &p->pace.max_runtime, err) < 0) ||
+        (f->lock_timeout && duration_ms("--lock-timeout", f->lock_timeout, &p->lock_ms, err) < 0) ||
+        (f->statement_timeout &&
+         duration_ms("--statement-timeout", f->statement_timeout, &p->statement_ms, err) < 0))
+        return -1;
+    p->pace.max_runtime_text = f->max_runtime;
+    progress_quiet(f->quiet);
+    return 0;
 }
 
 void purge_free(struct fp_purge *p)

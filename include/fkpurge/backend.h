@@ -136,6 +136,8 @@ struct fp_backend_ops {
                      struct fp_error *err);
     /* Which database this is, stably across connections (for the journal). */
     int (*identity)(struct fp_db *db, char **out, struct fp_error *err);
+    /* Give up waiting for a lock, and any statement, after so many ms (0: the default). */
+    int (*set_timeouts)(struct fp_db *db, long lock_ms, long statement_ms, struct fp_error *err);
 };
 
 /*
@@ -177,6 +179,21 @@ void db_close(struct fp_db *db);
  * the work can be retried after reconnecting.
  */
 int db_connection_lost(const struct fp_db *db);
+
+/*
+ * 1 when err is a database error that the same work may not meet again a
+ * moment later: a deadlock (40P01), a lock not obtained in time (55P03; on
+ * SQLite, a database busy past its timeout), a serialization failure (40001).
+ */
+int db_error_retryable(const struct fp_error *err);
+
+/*
+ * --lock-timeout and --statement-timeout, in milliseconds (0 leaves the
+ * database's setting): PostgreSQL's lock_timeout and statement_timeout;
+ * on SQLite the busy timeout, and an interrupt of a statement running longer.
+ * A statement stopped so fails with SQLSTATE 55P03 or 57014.
+ */
+int db_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms, struct fp_error *err);
 
 /* Read the catalog (see fp_backend_ops.catalog). Free with catalog_free(). */
 int db_catalog(struct fp_db *db, const char *schema, struct fp_catalog *cat, struct fp_error *err);

@@ -18,7 +18,8 @@ enum fp_code {
 
 struct fp_error {
     int code;
-    int located; /* msg starts with FILE:LINE[:COL]: and is printed bare */
+    int located;      /* msg starts with FILE:LINE[:COL]: and is printed bare */
+    char sqlstate[6]; /* FP_EDB: the database's SQLSTATE ("" if none); see db_error_retryable */
     char msg[1024];
 };
 

@@ -43,10 +43,4 @@ int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_gra
  */
 int exec_breakable(const struct fp_model *model, const struct fp_resolved *r, size_t edge);
 
-/* Install SIGINT/SIGTERM handlers that let the current batch finish. */
-void exec_catch_signals(void);
-
-/* 1 once SIGINT or SIGTERM arrived. */
-int exec_stop_requested(void);
-
 #endif

@@ -1,12 +1,16 @@
 /*
  * progress.h — progress on stderr, never on stdout.
  *
- * On a terminal a line redrawn in place at most a few times a second;
- * otherwise a plain line every few seconds, so logs stay readable. Results
+ * On a terminal a bar redrawn in place at most a few times a second (rows
+ * done of the total, rows/s, time left, the table at work); otherwise a
+ * plain line every few seconds (FKPURGE_PROGRESS_SECONDS, default 5), so
+ * logs stay readable. Results
  * never mix with it: they go to stdout.
  */
 #ifndef FKPURGE_PROGRESS_H
 #define FKPURGE_PROGRESS_H
+
+#include <stddef.h>
 
 #include "fkpurge/error.h"
 
@@ -19,6 +23,12 @@ struct fp_progress;
  */
 int progress_start(struct fp_progress **out, const char *label, long long total,
                    struct fp_error *err);
+
+/* Say what is being worked on now (a table name, borrowed), or NULL. NULL-safe. */
+void progress_what(struct fp_progress *p, const char *what);
+
+/* A duration as "1h02m", "3m07s" or "12s". */
+void progress_format_duration(double secs, char *out, size_t size);
 
 /* Count n more units done; prints when it is time to. NULL-safe. */
 void progress_add(struct fp_progress *p, long long n);

@@ -14,6 +14,7 @@
 #include "fkpurge/graph.h"
 #include "fkpurge/journal.h"
 #include "fkpurge/model.h"
+#include "fkpurge/pace.h"
 #include "fkpurge/plan.h"
 #include "fkpurge/report.h"
 
@@ -27,7 +28,40 @@ struct fp_purge {
     int yes; /* --yes: no question asked */
     enum fp_format format;
     char *strings[4]; /* owned copies of the root selection read from a journal */
+    struct fp_pace pace;
+    long lock_ms, statement_ms; /* --lock-timeout, --statement-timeout; 0: the database's */
 };
+
+/*
+ * The flags run and resume share, for running on a live system; not kept
+ * in the journal: a resume says again how it should go.
+ */
+struct purge_flags {
+    const char *sleep, *max_rate, *max_runtime, *lock_timeout, *statement_timeout;
+    int quiet;
+};
+
+/* Their entries in a command's struct cli_flag array. */
+#define PURGE_CLI_FLAGS(f)                                                                         \
+    {"--sleep", &(f).sleep, NULL}, {"--max-rate", &(f).max_rate, NULL},                            \
+        {"--max-runtime", &(f).max_runtime, NULL}, {"--lock-timeout", &(f).lock_timeout, NULL},    \
+        {"--statement-timeout", &(f).statement_timeout, NULL},                                     \
+    {                                                                                              \
+        "--quiet", NULL, &(f).quiet                                                                \
+    }
+
+/* Their lines in a command's usage. */
+#define PURGE_FLAGS_USAGE                                                                          \
+    "  --sleep DURATION            pause between batches (e.g. 0.5, 200ms)\n"                      \
+    "  --max-rate N                at most N rows deleted or updated per second\n"                 \
+    "  --max-runtime DURATION      stop cleanly after it (e.g. 30m, 2h): exit 4, resumable\n"      \
+    "  --lock-timeout DURATION     give up waiting for a lock after it; the batch is tried\n"      \
+    "                              again 4 times, later each time, then exit 2 (resumable)\n"      \
+    "  --statement-timeout DURATION  cancel a longer statement: exit 2 (resumable)\n"              \
+    "  --quiet                     no progress on stderr\n"
+
+/* Check and apply f to p (an error names the flag). */
+int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp_error *err);
 
 /* Write the header of a new journal (phase collect). */
 int purge_write_header(struct fp_purge *p, const char *db_url, struct fp_error *err);

@@ -1,0 +1,53 @@
+/*
+ * pace.h — how fast, and how long, a purge may go: stopping on a signal or
+ * at --max-runtime, and throttling (--sleep, --max-rate) for live systems.
+ *
+ * A stop is always between two batches (or between two collection steps),
+ * never inside a transaction, so what it leaves is resumable. The settings
+ * are the process's, like the signal handlers they sit beside.
+ */
+#ifndef FKPURGE_PACE_H
+#define FKPURGE_PACE_H
+
+#include "fkpurge/error.h"
+
+struct fp_pace {
+    double sleep;                 /* --sleep: seconds between batches */
+    double max_rate;              /* --max-rate: rows deleted or updated per second, 0: no limit */
+    double max_runtime;           /* --max-runtime: seconds from pace_start(), 0: no limit */
+    const char *max_runtime_text; /* as given, for messages */
+};
+
+/* Install SIGINT/SIGTERM handlers and start the clock for p (copied). */
+void pace_start(const struct fp_pace *p);
+
+/*
+ * -1 with an FP_EINTR error when a signal arrived or --max-runtime is
+ * reached ("stopped by a signal " or "stopped: --max-runtime 2h reached "
+ * then after), 0 to go on.
+ */
+int pace_check(struct fp_error *err, const char *after);
+
+/* Count rows done (deleted or updated), for --max-rate. */
+void pace_rows(long long n);
+
+/*
+ * Between two batches: sleep --sleep, and as long as --max-rate needs so
+ * the rows done since the start stay under it. A signal or the runtime
+ * limit cuts the sleep short (pace_check() then says so).
+ */
+void pace_wait(void);
+
+/* Sleep seconds, or less when a signal or the runtime limit comes first. */
+void pace_sleep(double seconds);
+
+/*
+ * Parse a duration given to flag: a number of seconds, or with a unit ms, s,
+ * min (or m), h: "250ms", "1.5s", "10m", "2h". An error names the flag.
+ */
+int pace_parse_duration(const char *flag, const char *text, double *seconds, struct fp_error *err);
+
+/* Parse a positive rate (rows per second) given to flag. */
+int pace_parse_rate(const char *flag, const char *text, double *out, struct fp_error *err);
+
+#endif

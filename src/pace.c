@@ -1,0 +1,131 @@
+/* pace.c — stops and throttling between batches (see pace.h). */
+#include "fkpurge/pace.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static volatile sig_atomic_t stop_requested;
+static struct fp_pace pace;
+static double started;
+static long long rows_done;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void pace_start(const struct fp_pace *p)
+{
+    struct sigaction sa;
+
+    /* No SA_RESTART: a signal must cut a throttling sleep short. */
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    if (p)
+        pace = *p;
+    started = now();
+    rows_done = 0;
+}
+
+static int runtime_over(double t)
+{
+    return pace.max_runtime > 0 && t - started >= pace.max_runtime;
+}
+
+int pace_check(struct fp_error *err, const char *after)
+{
+    if (stop_requested)
+        return fp_error_set(err, FP_EINTR, "stopped by a signal %s", after);
+    if (runtime_over(now()))
+        return fp_error_set(err, FP_EINTR, "stopped: --max-runtime %s reached %s",
+                            pace.max_runtime_text ? pace.max_runtime_text : "", after);
+    return 0;
+}
+
+void pace_rows(long long n)
+{
+    rows_done += n;
+}
+
+static void sleep_until(double until)
+{
+    double t;
+
+    if (pace.max_runtime > 0 && until > started + pace.max_runtime)
+        until = started + pace.max_runtime;
+    while (!stop_requested && (t = now()) < until) {
+        double left = until - t;
+        struct timespec ts = {(time_t)left, (long)((left - floor(left)) * 1e9)};
+
+        nanosleep(&ts, NULL); /* EINTR: the loop looks at the flag */
+    }
+}
+
+void pace_sleep(double seconds)
+{
+    sleep_until(now() + seconds);
+}
+
+void pace_wait(void)
+{
+    double until = now() + pace.sleep;
+
+    if (pace.max_rate > 0 && started + (double)rows_done / pace.max_rate > until)
+        until = started + (double)rows_done / pace.max_rate;
+    sleep_until(until);
+}
+
+int pace_parse_duration(const char *flag, const char *text, double *seconds, struct fp_error *err)
+{
+    static const struct {
+        const char *unit;
+        double scale;
+    } units[] = {{"", 1}, {"s", 1}, {"ms", 1e-3}, {"m", 60}, {"min", 60}, {"h", 3600}};
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(text, &end);
+    if (!errno && end != text && isfinite(v) && v > 0)
+        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+            if (strcmp(end, units[i].unit) == 0) {
+                *seconds = v * units[i].scale;
+                return 0;
+            }
+    return fp_error_set(err, FP_EINPUT,
+                        "%s: expected a positive duration such as 30, 30s, 250ms, 10m or 2h, "
+                        "got '%s'",
+                        flag, text);
+}
+
+int pace_parse_rate(const char *flag, const char *text, double *out, struct fp_error *err)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(text, &end);
+    if (errno || end == text || *end || !isfinite(v) || v <= 0)
+        return fp_error_set(err, FP_EINPUT,
+                            "%s: expected a positive number of rows per second, "
+                            "got '%s'",
+                            flag, text);
+    *out = v;
+    return 0;
+}
