@@ -492,7 +492,7 @@ int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_gra
         goto out;
     }
     graph_deletion_order(graph, order);
-    if (collect_init(&x.c, db, model, graph, r, j, err) < 0)
+    if (journal_prepare_execute(j, err) < 0 || collect_init(&x.c, db, model, graph, r, j, err) < 0)
         goto out;
     /* Rows appearing from now on are walked from here: the rest was walked by the plan. */
     for (size_t t = 0; t < model->ntables; t++)

@@ -199,6 +199,29 @@ static int journal_pragmas(struct fp_journal *j, int temporary, struct fp_error 
                         "open", err);
 }
 
+/* The part of journal_sql after this line is for execution (journal_prepare_execute). */
+static const char execute_marker[] = "\n-- @execute\n";
+
+static int create_schema(struct fp_journal *j, struct fp_error *err)
+{
+    const char *mark = strstr(journal_sql, execute_marker);
+    char *head = strndup(journal_sql, mark ? (size_t)(mark - journal_sql) : strlen(journal_sql));
+    int rc;
+
+    if (!head)
+        return fp_error_set(err, FP_EINPUT, "out of memory");
+    rc = journal_exec(j, head, "create", err);
+    free(head);
+    return rc;
+}
+
+int journal_prepare_execute(struct fp_journal *j, struct fp_error *err)
+{
+    const char *mark = strstr(journal_sql, execute_marker);
+
+    return mark ? journal_exec(j, mark, "prepare for execution", err) : 0;
+}
+
 int journal_create(const char *path, struct fp_journal **out, struct fp_error *err)
 {
     struct fp_journal *j = journal_new(path, err);
@@ -218,8 +241,7 @@ int journal_create(const char *path, struct fp_journal **out, struct fp_error *e
         journal_fail(j, err, "open");
         goto out;
     }
-    if (journal_pragmas(j, path == NULL, err) < 0 ||
-        journal_exec(j, journal_sql, "create", err) < 0)
+    if (journal_pragmas(j, path == NULL, err) < 0 || create_schema(j, err) < 0)
         goto out;
     *out = j, j = NULL, rc = 0;
 out:

@@ -62,6 +62,9 @@ int journal_root_keys_add(struct fp_journal *j, const struct fp_keys *keys, stru
 int journal_root_keys_after(struct fp_journal *j, long long *seq, size_t limit, struct fp_keys *out,
                             struct fp_error *err);
 
+/* Create what execution needs and collection does not (indexes); idempotent. */
+int journal_prepare_execute(struct fp_journal *j, struct fp_error *err);
+
 /* Record model table id and edge id (what status and levels need of the model). */
 int journal_add_table(struct fp_journal *j, size_t id, const char *name, struct fp_error *err);
 int journal_add_edge(struct fp_journal *j, size_t id, size_t child, size_t parent,
