@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "fkpurge/cli.h"
 #include "fkpurge/purge.h"
@@ -18,6 +19,17 @@ static const char usage[] =
     "A finished journal is left as it is; its final report is printed again.\n"
     "How the purge goes on a live system is not kept in the journal: say it "
     "again.\n\n" PURGE_FLAGS_USAGE;
+
+/* The journal holds keys and the connection string: it was created 0600 and should stay so. */
+static void warn_if_shared(const char *path)
+{
+    struct stat st;
+
+    if (stat(path, &st) == 0 && (st.st_mode & 077))
+        fp_warn("journal %s is open to other users (mode %03o): it holds the keys purged and the "
+                "connection string; chmod 600 it",
+                path, (unsigned)(st.st_mode & 0777));
+}
 
 int cmd_resume(int argc, char **argv)
 {
@@ -51,6 +63,7 @@ int cmd_resume(int argc, char **argv)
         goto out;
     }
     p.yes |= yes;
+    warn_if_shared(journal);
     if (strcmp(phase, "done") == 0) {
         fprintf(stderr, "fkpurge: journal %s: this purge is finished; nothing to do\n", journal);
         rc = purge_report(&p, &err);

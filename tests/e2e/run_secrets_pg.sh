@@ -102,9 +102,13 @@ stored=$(journal_sql "$J" "SELECT value FROM meta WHERE key = 'db_url'")
 case $stored in *"$role"*127.0.0.1*) ;; *) fail "the journal's db_url [$stored] lost the user or host" ;; esac
 no_secret "after SIGINT" "$J" "$J-wal" "$J-shm" "$out_all"
 
-# resume without a password: refused cleanly, nothing leaked.
+# resume without a password: refused cleanly, nothing leaked. The journal made readable by
+# others meanwhile: resume says so.
+chmod 640 "$J"
 run "$FKPURGE" resume "$J" --yes
 keep
+expect_grep "journal $J is open to other users (mode 640)" "$T/err"
+chmod 600 "$J"
 [ "$rc" != 0 ] || fail "resume without any password succeeded"
 [ "$rc" != 4 ] || fail "resume without a password: exit 4"
 echo "run_secrets_pg: resume without a password: exit $rc: $(tail -1 "$T/err")" >&2
@@ -114,6 +118,7 @@ run "$FKPURGE" resume "$J" --db "postgresql://$role:$wrong@127.0.0.1:$port/$db"
 keep
 expect_rc 2 "resume with a wrong password"
 ! grep -qF "$wrong" "$T/err" "$T/out" || fail "the wrong password is shown: $(cat "$T/err")"
+expect_no_grep "open to other users" "$T/err"
 # Another database of the same server: refused before anything is touched.
 run "$FKPURGE" resume "$J" --db "postgresql://$role:$enc@127.0.0.1:$port/$other"
 keep
