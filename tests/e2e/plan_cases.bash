@@ -285,6 +285,15 @@ YAML
     expect_rc 1
     expect_file_eq "$T/err" "$T/binary:2: NUL byte in a key: is this a binary file?"
 
+    # A 2 GB file whose second line never ends (sparse: NUL bytes after 8 KiB of digits):
+    # refused at the line's first 4 KiB, not read whole.
+    { echo 1; head -c 8192 /dev/zero | tr '\0' 7; } >"$T/huge"
+    truncate -s 2G "$T/huge"
+    plan --table customer --pk-file "$T/huge"
+    expect_rc 1
+    expect_file_eq "$T/err" "$T/huge:2: line longer than 4096 bytes: not a key"
+    rm -f "$T/huge"
+
     plan --table customer --pk-file "$T/missing"
     expect_rc 1
     expect_file_eq "$T/err" "fkpurge: $T/missing: No such file or directory"

@@ -85,6 +85,14 @@ for cut in 100 4096 $((size / 2)) $((size - 4096)); do
     grep -qiE "not an fkpurge journal|damaged|malformed|truncated" "$T/err" ||
         fail "resume of a cut journal: unclear message: $(cat "$T/err")"
 done
+# A journal of a newer format (as a later fkpurge would write): refused, named, untouched.
+cp "$J" "$FAST/newer.journal"
+sqlite3 "$FAST/newer.journal" "PRAGMA user_version = 2"
+s=$(sum "$FAST/newer.journal")
+run "$FKPURGE" resume "$FAST/newer.journal" --yes
+expect_rc 1 "resume of a journal of format version 2"
+expect_file_eq "$T/err" "fkpurge: journal $FAST/newer.journal has format version 2; this fkpurge reads version 1 (it was written by a newer fkpurge)"
+expect_eq "$(sum "$FAST/newer.journal")" "$s" "a journal of a newer format, after resume"
 cp "$FAST/pristine.db" "$FAST/other.db"
 other_sum=$(sum "$FAST/other.db")
 run "$FKPURGE" resume "$J" --db "$FAST/other.db" --yes
