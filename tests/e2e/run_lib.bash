@@ -232,3 +232,47 @@ $d"
     fail "$3: plan vs last report, rows deleted differ:
 $d"
 }
+
+# ---- helpers for the pace and fault tests (run_pace_sqlite.sh, faults_pg.sh) ----
+
+# now_s: the wall clock in seconds, with nanoseconds.
+now_s() { date +%s.%N; }
+
+# expect_ge GOT MIN WHAT: GOT >= MIN, as decimal numbers.
+expect_ge() {
+    awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }' || fail "${3:-value}: got $1, want at least $2"
+}
+
+# last_error JOURNAL FIELD: last_error.FIELD of `fkpurge status JOURNAL --format json` ("null"
+# when there is no error or the field is null).
+last_error() {
+    "$FKPURGE" status "$1" --format json | /usr/bin/python3 -c '
+import json, sys
+e = json.load(sys.stdin)["last_error"]
+v = e.get(sys.argv[1]) if e else None
+print("null" if v is None else v)' "$2"
+}
+
+# expect_retries FILE MIN MAX TEXT: FILE (stderr of a run) holds between MIN and MAX warnings
+# "fkpurge: warning: MESSAGE; trying the batch again in N s (k of 4)", the k-th waiting 0.5, 1,
+# 2, 4 s, all with the same MESSAGE (the database's, for one batch), which contains TEXT. Sets
+# $retries and $retry_msg (MESSAGE).
+expect_retries() {
+    local file=$1 min=$2 max=$3 text=$4 line waits=(0.5 1 2 4) re
+    retries=0
+    retry_msg=
+    re='^fkpurge: warning: (.*); trying the batch again in ([0-9.]+) s \(([0-9]+) of 4\)$'
+    while IFS= read -r line; do
+        retries=$((retries + 1))
+        [ "$retries" -le 4 ] || fail "more than 4 retries of a batch in $file: $line"
+        [[ $line =~ $re ]] || fail "retry warning $retries: unexpected form: $line"
+        expect_eq "${BASH_REMATCH[2]} ${BASH_REMATCH[3]}" "${waits[retries - 1]} $retries" \
+            "retry warning $retries: wait and number"
+        [ "$retries" = 1 ] && retry_msg=${BASH_REMATCH[1]}
+        expect_eq "${BASH_REMATCH[1]}" "$retry_msg" "retry warning $retries: the same batch's error"
+    done < <(grep -F 'trying the batch again' "$file")
+    [ "$retries" -ge "$min" ] && [ "$retries" -le "$max" ] ||
+        fail "$retries retry warnings in $file, want $min to $max: $(cat "$file")"
+    [ "$retries" = 0 ] || [[ $retry_msg == *"$text"* ]] ||
+        fail "the retried error does not say '$text': $retry_msg"
+}
