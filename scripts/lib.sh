@@ -19,6 +19,9 @@ FKPURGE_PACKAGES=(
     postgresql postgresql-common sqlite3
     python3 python3-jsonschema python3-yaml python3-psycopg2
     graphviz
+    # scripts/fuzz (libFuzzer): clang 14, whose -fsanitize=fuzzer runtime
+    # (libclang_rt.fuzzer) is in libclang-rt-14-dev, not in clang itself.
+    clang libclang-rt-14-dev
 )
 
 # say MSG...: a progress line on stderr, prefixed with the calling script's name.
