@@ -195,73 +195,162 @@ out:
     return rc;
 }
 
-/* The batch's own transaction; *restart when rows appeared that must go first. */
-static int delete_batch(struct exec *x, size_t t, const struct fp_keys *keys, long long *deleted,
-                        int *restart, struct fp_error *err)
+/* A query for the rows of table t with the keys given. */
+static void batch_query(struct exec *x, size_t t, struct fp_keyq *q)
+{
+    collect_table_query(q, &x->c, t);
+    q->match_col = x->m->tables[t].pk;
+    q->match_type = x->c.r->tables[t].pk_type;
+}
+
+/*
+ * Inside the batch's transaction, after its DELETE: is any row still
+ * referencing the batch through cascade edge? The DELETE locked the batch,
+ * so a reference inserted before it committed is visible now, and one
+ * inserted later waits for this commit and then finds no parent.
+ */
+static int still_referenced(struct exec *x, size_t edge, const struct fp_keys *keys, int *found,
+                            struct fp_error *err)
+{
+    const struct fp_edge *e = &x->m->edges[edge];
+    struct fp_keyq q;
+
+    collect_edge_query(&q, &x->c, edge);
+    q.recursive = q.want_parent = 0;
+    /* Rows of this very batch may reference each other (a cycle no level could order). */
+    q.exclude_given = e->child == e->parent;
+    q.key_type = x->c.r->tables[e->child].pk_type;
+    return db_exists_rows(x->db, &q, keys, found, err);
+}
+
+/*
+ * Collect the rows referencing the batch through the cascade edges in
+ * edges[0..n) that the journal does not know (concurrent inserts). *added:
+ * some were new, and must go first.
+ */
+static int catch_up_edges(struct exec *x, const size_t *edges, size_t n, const struct fp_keys *keys,
+                          int *added, struct fp_error *err)
+{
+    *added = 0;
+    for (size_t i = 0; i < n; i++) {
+        int more;
+
+        if (catch_up(x, edges[i], keys, &more, err) < 0)
+            return -1;
+        *added |= more;
+    }
+    return 0;
+}
+
+/*
+ * The batch's own transaction: rows that came to reference it through
+ * set_null/set_default edges (or keyless children) since clear_referencing,
+ * then the DELETE, then a look for rows referencing it through cascade
+ * edges that appeared meanwhile. With judge set, no look: known rows no
+ * order could put first, the database decides. *restart when rows appeared
+ * that must go first; nothing is committed then.
+ */
+static int delete_batch_once(struct exec *x, size_t t, const struct fp_keys *keys, int judge,
+                             size_t *found, size_t *nfound, long long *deleted,
+                             struct fp_error *err)
 {
     const struct fp_graph *g = x->g;
     struct fp_keyq q;
 
-    *restart = 0;
-    collect_table_query(&q, &x->c, t);
-    q.match_col = x->m->tables[t].pk;
-    q.match_type = x->c.r->tables[t].pk_type;
-    /*
-     * Lock the batch first: a reference being inserted right now holds a key
-     * share lock that this waits for, so the look below sees its row, and
-     * any later one waits for this commit and then finds no parent.
-     */
-    if (db_begin(x->db, err) < 0 || db_lock_rows(x->db, &q, keys, err) < 0)
+    *nfound = 0;
+    batch_query(x, t, &q);
+    if (db_begin(x->db, err) < 0)
         goto fail;
-    for (size_t k = g->by_parent_start[t]; k < g->by_parent_start[t + 1]; k++) {
+    for (size_t k = g->by_parent_start[t], locked = 0; k < g->by_parent_start[t + 1]; k++) {
         size_t edge = g->by_parent[k];
-        const struct fp_edge *e = &x->m->edges[edge];
         long long n;
-        int found;
 
-        if (handled_by_parent(x->m, e)) {
-            /* Rows inserted since clear_referencing: normally none. */
-            if (referencing_step(x, edge, keys, 0, &n, err) < 0 || tally(x, edge, n, err) < 0)
-                goto fail;
+        if (!handled_by_parent(x->m, &x->m->edges[edge]))
             continue;
-        }
-        if (e->policy != FP_CASCADE)
-            continue; /* protect and restrict were checked by the plan; do_nothing is the database's
-                       */
-        collect_edge_query(&q, &x->c, edge);
-        q.recursive = q.want_parent = 0;
-        /* Rows of this very batch may reference each other (a cycle no level could order). */
-        q.exclude_given = e->child == e->parent;
-        q.key_type = x->c.r->tables[e->child].pk_type;
-        if (db_exists_rows(x->db, &q, keys, &found, err) < 0)
+        /*
+         * Lock the batch first: a reference being inserted right now holds a
+         * key share lock that this waits for, so the update below sees its
+         * row, and any later one waits for this commit and finds no parent.
+         * (The DELETE locks the batch too, but would be refused by such a
+         * row on a plain key before any look could null it.)
+         */
+        if (!locked++ && db_lock_rows(x->db, &q, keys, err) < 0)
             goto fail;
-        if (found) {
-            int added;
-
-            db_rollback(x->db, NULL);
-            if (catch_up(x, edge, keys, &added, err) < 0)
-                return -1;
-            if (added) {
-                *restart = 1;
-                return 0;
-            }
-            /* Known rows no order could put first: let the database judge. */
-            collect_table_query(&q, &x->c, t);
-            q.match_col = x->m->tables[t].pk;
-            q.match_type = x->c.r->tables[t].pk_type;
-            if (db_begin(x->db, err) < 0 || db_lock_rows(x->db, &q, keys, err) < 0)
-                goto fail;
-        }
+        /* Normally none. */
+        if (referencing_step(x, edge, keys, 0, &n, err) < 0 || tally(x, edge, n, err) < 0)
+            goto fail;
     }
-    collect_table_query(&q, &x->c, t);
-    q.match_col = x->m->tables[t].pk;
-    q.match_type = x->c.r->tables[t].pk_type;
-    if (db_delete_rows(x->db, &q, keys, 0, deleted, err) < 0 || db_commit(x->db, err) < 0)
+    if (db_delete_rows(x->db, &q, keys, 0, deleted, err) < 0) {
+        /* A plain key refused it: a reference the journal does not know of, maybe. */
+        if (strcmp(err->sqlstate, "23503") == 0)
+            for (size_t k = g->by_parent_start[t]; k < g->by_parent_start[t + 1]; k++)
+                if (x->m->edges[g->by_parent[k]].policy == FP_CASCADE)
+                    found[(*nfound)++] = g->by_parent[k];
+        goto fail;
+    }
+    for (size_t k = g->by_parent_start[t]; k < g->by_parent_start[t + 1] && !judge; k++) {
+        size_t edge = g->by_parent[k];
+        int any;
+
+        /* protect and restrict were checked by the plan; do_nothing is the database's. */
+        if (x->m->edges[edge].policy != FP_CASCADE || handled_by_parent(x->m, &x->m->edges[edge]))
+            continue;
+        if (still_referenced(x, edge, keys, &any, err) < 0)
+            goto fail;
+        if (any)
+            found[(*nfound)++] = edge;
+    }
+    if (*nfound) {
+        db_rollback(x->db, NULL);
+        return 0;
+    }
+    if (db_commit(x->db, err) < 0)
         goto fail;
     return 0;
 fail:
     db_rollback(x->db, NULL);
     return -1;
+}
+
+/* The batch's own transaction (see delete_batch_once); *restart when rows must go first. */
+static int delete_batch(struct exec *x, size_t t, const struct fp_keys *keys, long long *deleted,
+                        int *restart, struct fp_error *err)
+{
+    size_t nedges = x->g->by_parent_start[t + 1] - x->g->by_parent_start[t];
+    size_t *found = malloc((nedges ? nedges : 1) * sizeof *found), nfound;
+    int rc = -1, added;
+
+    *restart = 0;
+    if (!found)
+        return fp_error_set(err, FP_EINPUT, "out of memory");
+    if (delete_batch_once(x, t, keys, 0, found, &nfound, deleted, err) < 0) {
+        struct fp_error refused = *err;
+
+        /* Refused by a key: if the journal missed its rows, they go first; else it stands. */
+        if (!nfound || catch_up_edges(x, found, nfound, keys, &added, err) < 0)
+            goto out;
+        *restart = added;
+        if (!added)
+            *err = refused;
+        rc = added ? 0 : -1;
+        goto out;
+    }
+    if (nfound) {
+        if (catch_up_edges(x, found, nfound, keys, &added, err) < 0)
+            goto out;
+        if (added) {
+            *restart = 1;
+            rc = 0;
+            goto out;
+        }
+        /* Known rows no order could put first: let the database judge. */
+        if (delete_batch_once(x, t, keys, 1, found, &nfound, deleted, err) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    free(found);
+    return rc;
 }
 
 /* Stop here (FP_EINTR, resumable) if a signal or --max-runtime says so. */
