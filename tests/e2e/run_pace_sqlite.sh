@@ -179,21 +179,24 @@ check_end "progress" "$T/final.json"
 # --quiet and FKPURGE_QUIET=1: no progress at all (only the journal's path), run and resume.
 for how in flag env; do
     fresh
-    quiet=()
-    if [ $how = flag ]; then quiet=(--quiet); else export FKPURGE_QUIET=1; fi
-    FKPURGE_PROGRESS_SECONDS=0.2 "$FKPURGE" run "${purge_args[@]}" --journal "$J" "${quiet[@]}" \
-        --batch-size 50 --max-rate 1500 --max-runtime 1500ms >"$T/out" 2>"$T/err" && rc=0 || rc=$?
+    if [ $how = flag ]; then
+        quiet=(env -u FKPURGE_QUIET FKPURGE_PROGRESS_SECONDS=0.2 "$FKPURGE")
+        flag=(--quiet)
+    else
+        quiet=(env FKPURGE_QUIET=1 FKPURGE_PROGRESS_SECONDS=0.2 "$FKPURGE")
+        flag=()
+    fi
+    run "${quiet[@]}" run "${purge_args[@]}" --journal "$J" "${flag[@]}" --batch-size 50 \
+        --max-rate 1500 --max-runtime 1500ms
     expect_rc 4 "quiet ($how) run stopped by --max-runtime"
     expect_file_eq "$T/err" "fkpurge: journal $J
 fkpurge: stopped: --max-runtime 1500ms reached after the last batch; resume with \`fkpurge resume $J\`
 fkpurge: resumable: fkpurge resume $J"
-    FKPURGE_PROGRESS_SECONDS=0.2 "$FKPURGE" resume "$J" "${quiet[@]}" --max-rate 1500 --format json \
-        >"$T/out" 2>"$T/err" && rc=0 || rc=$?
+    run "${quiet[@]}" resume "$J" "${flag[@]}" --max-rate 1500 --format json
     expect_rc 0 "quiet ($how) resume"
     expect_file_eq "$T/err" ""
     cp "$T/out" "$T/final.json"
     check_end "quiet ($how)" "$T/final.json"
-    unset FKPURGE_QUIET
 done
 
 # A throttled purge of fewer than 1024 rows (ten customers: 580 rows, at 150 rows/s about
