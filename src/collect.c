@@ -23,21 +23,18 @@ static int sink_keys(void *ctx, const struct fp_keys *keys, const struct fp_keys
 {
     struct sink *s = ctx;
     struct fp_journal *j = s->c->j;
-    int added;
+    long long added;
 
-    for (size_t i = 0; i < keys->n; i++) {
-        if (s->doomed) {
-            if (journal_add_doomed(j, s->target, keys, i, s->via, &added, err) < 0)
-                return -1;
-            s->c->found += added;
-            if (added)
-                progress_add(s->c->progress, 1);
-        } else if (journal_add_ref(j, s->target, keys, i, err) < 0) {
+    if (s->doomed) {
+        if (journal_add_doomed(j, s->target, keys, s->via, &added, err) < 0)
             return -1;
-        }
-        if (parents && journal_add_link(j, (size_t)s->via, keys, parents, i, err) < 0)
-            return -1;
+        s->c->found += added;
+        progress_add(s->c->progress, added);
+    } else if (journal_add_refs(j, s->target, keys, err) < 0) {
+        return -1;
     }
+    if (parents && journal_add_links(j, (size_t)s->via, keys, parents, err) < 0)
+        return -1;
     s->rows += (long long)keys->n;
     return 0;
 }

@@ -19,9 +19,12 @@
 
 /* Every statement the journal runs more than once, by name (see journal_int.h). */
 static const char *const journal_stmt_sql[ST_COUNT] = {
-    [ST_ADD_DOOMED] = "INSERT OR IGNORE INTO doomed (tbl, key, seq, via) VALUES (?1, ?2, ?3, ?4)",
-    [ST_ADD_REF] = "INSERT OR IGNORE INTO ref (edge, key) VALUES (?1, ?2)",
-    [ST_ADD_LINK] = "INSERT OR IGNORE INTO link (edge, ckey, pkey) VALUES (?1, ?2, ?3)",
+    /* A batch of keys a statement, as a JSON array: one statement per key cost a third of plan. */
+    [ST_ADD_DOOMED] = "INSERT OR IGNORE INTO doomed (tbl, key, seq, via) "
+                      "SELECT ?1, value, ?3 + key, ?4 FROM json_each(?2)",
+    [ST_ADD_REF] = "INSERT OR IGNORE INTO ref (edge, key) SELECT ?1, value FROM json_each(?2)",
+    [ST_ADD_LINK] = "INSERT OR IGNORE INTO link (edge, ckey, pkey) "
+                    "SELECT ?1, value ->> 0, value ->> 1 FROM json_each(?2)",
     [ST_DOOMED_AFTER] = "SELECT seq, key, via FROM doomed WHERE tbl = ?1 AND seq > ?2 "
                         "ORDER BY seq LIMIT ?3",
     [ST_COUNT_DOOMED] = "SELECT count(*) FROM doomed WHERE tbl = ?1",
@@ -348,6 +351,7 @@ void journal_close(struct fp_journal *j)
     sqlite3_close(j->db);
     if (j->lock_fd >= 0)
         close(j->lock_fd); /* drops the flock */
+    buf_free(&j->json);
     free(j->path);
     free(j);
 }

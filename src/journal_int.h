@@ -8,6 +8,7 @@
 
 #include <sqlite3.h>
 
+#include "fkpurge/buf.h"
 #include "fkpurge/journal.h"
 
 enum journal_stmt {
@@ -46,6 +47,7 @@ struct fp_journal {
     int readonly;
     sqlite3_stmt *st[ST_COUNT];
     long long next_seq;
+    struct fp_buf json; /* a batch of keys as JSON, for json_each(): reused */
 };
 
 /* The prepared statement for id, prepared on first use; NULL with err set. */

@@ -12,50 +12,81 @@ int journal_clear_collection(struct fp_journal *j, struct fp_error *err)
     return journal_exec(j, "DELETE FROM doomed; DELETE FROM ref; DELETE FROM link", "clear", err);
 }
 
-int journal_add_doomed(struct fp_journal *j, size_t tbl, const struct fp_keys *k, size_t i,
-                       long via, int *added, struct fp_error *err)
+/* Bind keys (or [child, parent] pairs) as one JSON array to parameter col of st. */
+static int bind_json(struct fp_journal *j, sqlite3_stmt *st, int col, const struct fp_keys *k,
+                     const struct fp_keys *parents, struct fp_error *err)
+{
+    buf_reset(&j->json);
+    if (!parents) {
+        keys_add_json_array(&j->json, k);
+    } else {
+        buf_addc(&j->json, '[');
+        for (size_t i = 0; i < k->n; i++) {
+            buf_adds(&j->json, i ? ",[" : "[");
+            keys_add_json(&j->json, k, i);
+            buf_addc(&j->json, ',');
+            keys_add_json(&j->json, parents, i);
+            buf_addc(&j->json, ']');
+        }
+        buf_addc(&j->json, ']');
+    }
+    if (!buf_ok(&j->json))
+        return fp_error_set(err, FP_EINPUT, "out of memory");
+    sqlite3_bind_text(st, col, buf_str(&j->json), (int)j->json.len, SQLITE_STATIC);
+    return 0;
+}
+
+int journal_add_doomed(struct fp_journal *j, size_t tbl, const struct fp_keys *k, long via,
+                       long long *added, struct fp_error *err)
 {
     sqlite3_stmt *st = journal_stmt(j, ST_ADD_DOOMED, err);
 
+    *added = 0;
     if (!st)
         return -1;
+    if (k->n == 0)
+        return 0;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)tbl);
-    journal_bind_key(st, 2, k, i);
     sqlite3_bind_int64(st, 3, j->next_seq);
     if (via >= 0)
         sqlite3_bind_int64(st, 4, via);
     else
         sqlite3_bind_null(st, 4);
-    if (journal_step_done(j, st, err) < 0)
+    if (bind_json(j, st, 2, k, NULL, err) < 0 || journal_step_done(j, st, err) < 0)
         return -1;
-    *added = sqlite3_changes(j->db) > 0;
-    if (*added)
-        j->next_seq++;
+    *added = sqlite3_changes(j->db);
+    /* Keys already there leave gaps in seq: it orders discovery, nothing counts on it. */
+    j->next_seq += (long long)k->n;
     return 0;
 }
 
-int journal_add_ref(struct fp_journal *j, size_t edge, const struct fp_keys *k, size_t i,
-                    struct fp_error *err)
+int journal_add_refs(struct fp_journal *j, size_t edge, const struct fp_keys *k,
+                     struct fp_error *err)
 {
     sqlite3_stmt *st = journal_stmt(j, ST_ADD_REF, err);
 
     if (!st)
         return -1;
+    if (k->n == 0)
+        return 0;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)edge);
-    journal_bind_key(st, 2, k, i);
+    if (bind_json(j, st, 2, k, NULL, err) < 0)
+        return -1;
     return journal_step_done(j, st, err);
 }
 
-int journal_add_link(struct fp_journal *j, size_t edge, const struct fp_keys *ck,
-                     const struct fp_keys *pk, size_t i, struct fp_error *err)
+int journal_add_links(struct fp_journal *j, size_t edge, const struct fp_keys *ck,
+                      const struct fp_keys *pk, struct fp_error *err)
 {
     sqlite3_stmt *st = journal_stmt(j, ST_ADD_LINK, err);
 
     if (!st)
         return -1;
+    if (ck->n == 0)
+        return 0;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)edge);
-    journal_bind_key(st, 2, ck, i);
-    journal_bind_key(st, 3, pk, i);
+    if (bind_json(j, st, 2, ck, pk, err) < 0)
+        return -1;
     return journal_step_done(j, st, err);
 }
 

@@ -81,19 +81,19 @@ int journal_add_error(struct fp_journal *j, const char *phase, const char *sqlst
 int journal_clear_collection(struct fp_journal *j, struct fp_error *err);
 
 /*
- * Record key i of k as doomed in table tbl, found by walking edge via (-1:
- * a root); *added is 1 if it was new.
+ * Record the keys k as doomed in table tbl, found by walking edge via (-1:
+ * roots), in their order; *added counts those that were new.
  */
-int journal_add_doomed(struct fp_journal *j, size_t tbl, const struct fp_keys *k, size_t i,
-                       long via, int *added, struct fp_error *err);
+int journal_add_doomed(struct fp_journal *j, size_t tbl, const struct fp_keys *k, long via,
+                       long long *added, struct fp_error *err);
 
-/* Record key i of k (a row of the edge's child table) as referencing a doomed row via edge. */
-int journal_add_ref(struct fp_journal *j, size_t edge, const struct fp_keys *k, size_t i,
-                    struct fp_error *err);
+/* Record the keys k (rows of the edge's child table) as referencing a doomed row via edge. */
+int journal_add_refs(struct fp_journal *j, size_t edge, const struct fp_keys *k,
+                     struct fp_error *err);
 
-/* Record that child row ck[i] references parent row pk[i] through edge (a cyclic edge). */
-int journal_add_link(struct fp_journal *j, size_t edge, const struct fp_keys *ck,
-                     const struct fp_keys *pk, size_t i, struct fp_error *err);
+/* Record that each child row ck[i] references parent row pk[i] through edge (a cyclic edge). */
+int journal_add_links(struct fp_journal *j, size_t edge, const struct fp_keys *ck,
+                      const struct fp_keys *pk, struct fp_error *err);
 
 /*
  * Read up to limit doomed keys of table tbl discovered after *seq, in

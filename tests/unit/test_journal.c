@@ -20,10 +20,10 @@ static void doom(struct fp_journal *j, size_t tbl, long long key)
 {
     struct fp_keys k = FP_KEYS_INIT;
     struct fp_error err = {0};
-    int added;
+    long long added;
 
     keys_push_int(&k, key);
-    CHECK_INT(journal_add_doomed(j, tbl, &k, 0, -1, &added, &err), 0);
+    CHECK_INT(journal_add_doomed(j, tbl, &k, -1, &added, &err), 0);
     keys_free(&k);
 }
 
@@ -35,7 +35,7 @@ static void add_link(struct fp_journal *j, size_t edge, long long ckey, long lon
 
     keys_push_int(&c, ckey);
     keys_push_int(&p, pkey);
-    CHECK_INT(journal_add_link(j, edge, &c, &p, 0, &err), 0);
+    CHECK_INT(journal_add_links(j, edge, &c, &p, &err), 0);
     keys_free(&c);
     keys_free(&p);
 }
