@@ -231,6 +231,9 @@ int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_g
     progress_done(c.progress);
     *out = p, p = NULL, rc = 0;
 out:
+    /* What was collected goes, and the caller can record why in the journal. */
+    if (rc < 0)
+        journal_exec_rollback(j);
     if (in_snapshot)
         db_end_snapshot(db, NULL);
     progress_free(c.progress);

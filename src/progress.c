@@ -14,7 +14,7 @@ static int quiet_all;
 struct fp_progress {
     const char *label; /* borrowed: a string literal */
     const char *what;  /* borrowed: what is being worked on now (a table), or NULL */
-    long long total, done, since_look;
+    long long total, done;
     double start, last;
     int tty, drawn;
 };
@@ -128,12 +128,8 @@ void progress_add(struct fp_progress *p, long long n)
 
     if (!p)
         return;
+    /* Callers count a batch at a time: a look at the clock each is nothing. */
     p->done += n;
-    /* Reading the clock per row would cost more than the row: look every 1024. */
-    p->since_look += n;
-    if (p->since_look < 1024)
-        return;
-    p->since_look = 0;
     t = now();
     if (t - p->last >= (p->tty ? TTY_INTERVAL : plain_interval())) {
         draw(p, t, 0);

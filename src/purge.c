@@ -174,8 +174,9 @@ out:
 /* Stop and record why: the journal keeps the last error for status. */
 static int stop(struct fp_purge *p, const char *phase, struct fp_error *err)
 {
+    /* err keeps the SQLSTATE: the rollback after the failure reset the handle's. */
     if (err->code == FP_EDB || err->code == FP_EINTR)
-        journal_add_error(p->j, phase, p->db->sqlstate, err->msg, NULL);
+        journal_add_error(p->j, phase, err->sqlstate[0] ? err->sqlstate : NULL, err->msg, NULL);
     return err->code ? err->code : FP_EINPUT;
 }
 
