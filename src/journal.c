@@ -57,7 +57,7 @@ static const char *const journal_stmt_sql[ST_COUNT] = {
     [ST_TALLY_GET] = "SELECT coalesce(sum(n), 0) FROM tally WHERE kind = ?1 AND id = ?2",
     [ST_COUNT_DONE] = "SELECT count(*) FROM doomed WHERE tbl = ?1 AND done = 1",
     [ST_ADD_ERROR] = "INSERT INTO error (at, phase, sqlstate, message) VALUES (?1, ?2, ?3, ?4)",
-    [ST_ADD_ROOT_KEY] = "INSERT INTO root_key (key) VALUES (?1)",
+    [ST_ADD_ROOT_KEY] = "INSERT INTO root_key (key) SELECT value FROM json_each(?1)",
     [ST_ROOT_KEYS_AFTER] = "SELECT seq, key FROM root_key WHERE seq > ?1 ORDER BY seq LIMIT ?2",
 };
 

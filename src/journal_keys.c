@@ -90,11 +90,32 @@ int journal_add_links(struct fp_journal *j, size_t edge, const struct fp_keys *c
     return journal_step_done(j, st, err);
 }
 
+/* Read (seq, key[, via]) rows of st into out, leaving *seq at the last; with_via: tag = via. */
+static int read_after(struct fp_journal *j, sqlite3_stmt *st, long long *seq, int with_via,
+                      struct fp_keys *out, struct fp_error *err)
+{
+    int rc;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        *seq = sqlite3_column_int64(st, 0);
+        if (journal_push_key(st, 1, out) < 0) {
+            sqlite3_reset(st);
+            return fp_error_set(err, FP_EINPUT, "out of memory");
+        }
+        if (with_via)
+            out->v[out->n - 1].tag =
+                sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : (long)sqlite3_column_int64(st, 2);
+    }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return journal_fail(j, err, "read");
+    return 0;
+}
+
 int journal_doomed_after(struct fp_journal *j, size_t tbl, long long *seq, size_t limit,
                          struct fp_keys *out, struct fp_error *err)
 {
     sqlite3_stmt *st = journal_stmt(j, ST_DOOMED_AFTER, err);
-    int rc;
 
     keys_reset(out);
     if (!st)
@@ -102,19 +123,7 @@ int journal_doomed_after(struct fp_journal *j, size_t tbl, long long *seq, size_
     sqlite3_bind_int64(st, 1, (sqlite3_int64)tbl);
     sqlite3_bind_int64(st, 2, *seq);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *seq = sqlite3_column_int64(st, 0);
-        if (journal_push_key(st, 1, out) < 0) {
-            sqlite3_reset(st);
-            return fp_error_set(err, FP_EINPUT, "out of memory");
-        }
-        out->v[out->n - 1].tag =
-            sqlite3_column_type(st, 2) == SQLITE_NULL ? -1 : (long)sqlite3_column_int64(st, 2);
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return journal_fail(j, err, "read");
-    return 0;
+    return read_after(j, st, seq, 1, out, err);
 }
 
 int journal_root_keys_add(struct fp_journal *j, const struct fp_keys *keys, struct fp_error *err)
@@ -123,36 +132,24 @@ int journal_root_keys_add(struct fp_journal *j, const struct fp_keys *keys, stru
 
     if (!st)
         return -1;
-    for (size_t i = 0; i < keys->n; i++) {
-        journal_bind_key(st, 1, keys, i);
-        if (journal_step_done(j, st, err) < 0)
-            return -1;
-    }
-    return 0;
+    if (keys->n == 0)
+        return 0;
+    if (bind_json(j, st, 1, keys, NULL, err) < 0)
+        return -1;
+    return journal_step_done(j, st, err);
 }
 
 int journal_root_keys_after(struct fp_journal *j, long long *seq, size_t limit, struct fp_keys *out,
                             struct fp_error *err)
 {
     sqlite3_stmt *st = journal_stmt(j, ST_ROOT_KEYS_AFTER, err);
-    int rc;
 
     keys_reset(out);
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, *seq);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)limit);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        *seq = sqlite3_column_int64(st, 0);
-        if (journal_push_key(st, 1, out) < 0) {
-            sqlite3_reset(st);
-            return fp_error_set(err, FP_EINPUT, "out of memory");
-        }
-    }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return journal_fail(j, err, "read");
-    return 0;
+    return read_after(j, st, seq, 0, out, err);
 }
 
 long long journal_last_seq(const struct fp_journal *j)
