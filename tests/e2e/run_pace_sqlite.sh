@@ -23,7 +23,9 @@
 #   6. --lock-timeout 100ms while another process holds the database's write lock (python3
 #      sqlite3, BEGIN IMMEDIATE): (a) held throughout: 4 retries logged (0.5, 1, 2, 4 s), exit 2,
 #      status shows the error; released, resume ends in the native end state; (b) released about
-#      a second after the first retry: the run ends by itself, exit 0, native end state;
+#      a second after the first retry: the run ends by itself, exit 0, native end state; (c)
+#      --max-runtime 2s reached during the retries: exit 4 "... while waiting to try a batch
+#      again", resumable;
 #   7. --statement-timeout 100ms against a batch made slow by a trigger: exit 2 with the
 #      statement clock's message (SQLSTATE 57014), not retried; trigger dropped, resume ends it.
 #
@@ -305,7 +307,8 @@ got=$(last_error "$J" sqlstate)
     bug "SQLite lock timeout: \`fkpurge status J --format json\` last_error.sqlstate is [$got], want [55P03] (the SQLSTATE the SQLite backend gives SQLITE_BUSY; the journal records db->sqlstate after the ROLLBACK reset it)"
 run "$FKPURGE" status "$J"
 expect_rc 0 "status after the lock timeout"
-expect_grep "^last error: .*(execute): $retry_msg\$" "$T/out"
+grep '^last error: ' "$T/out" | grep -qF "(execute, SQLSTATE 55P03): $retry_msg" ||
+    fail "lock held: status does not show the error: $(cat "$T/out")"
 run "$FKPURGE" resume "$J" --format json
 expect_rc 0 "resume once the lock is released"
 expect_eq "$(grep -c 'trying the batch again' "$T/err" || true)" 0 "resume: retries"
@@ -329,6 +332,23 @@ expect_retries "$T/bg.err" 1 3 "database is locked"
 echo "run_pace_sqlite: lock released after $retries retries" >&2
 cp "$T/bg.out" "$T/final.json"
 check_end "lock released during the retries" "$T/final.json"
+
+# (c) --max-runtime reached while waiting to try the batch again (the backoff is 7.5 s in all):
+# exit 4, said so, resumable.
+fresh
+hold_lock
+purge --batch-size 50 --lock-timeout 100ms --max-runtime 2s --format json
+release_lock
+expect_rc 4 "--max-runtime 2s during the retries"
+expect_retries "$T/err" 1 3 "database is locked"
+msg="stopped: --max-runtime 2s reached while waiting to try a batch again; resume with \`fkpurge resume $J\`"
+grep -qFx "fkpurge: $msg" "$T/err" || fail "--max-runtime during the retries: no line 'fkpurge: $msg' in: $(cat "$T/err")"
+expect_eq "$(last_error "$J" message)" "$msg" "--max-runtime during the retries: status last_error"
+expect_eq "$(sum "$DB")" "$(sum "$FAST/pristine.db")" "--max-runtime during the retries: the database"
+run "$FKPURGE" resume "$J" --format json
+expect_rc 0 "resume after --max-runtime during the retries"
+cp "$T/out" "$T/final.json"
+check_end "--max-runtime during the retries, resumed" "$T/final.json"
 
 # ---- 7. --statement-timeout: a statement clock on SQLite ----
 # Deleting addresses runs a trigger that counts a 9,000,000-row cross join: far longer than
