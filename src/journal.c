@@ -109,10 +109,14 @@ void journal_bind_key(sqlite3_stmt *st, int col, const struct fp_keys *k, size_t
 
 int journal_push_key(sqlite3_stmt *st, int col, struct fp_keys *out)
 {
+    const char *text;
+
     if (sqlite3_column_type(st, col) == SQLITE_INTEGER)
         return keys_push_int(out, sqlite3_column_int64(st, col));
-    return keys_push_text(out, (const char *)sqlite3_column_text(st, col),
-                          (size_t)sqlite3_column_bytes(st, col));
+    /* NULL: out of memory, or a NULL key, which quick_check keeps out of an open journal. */
+    if (!(text = (const char *)sqlite3_column_text(st, col)))
+        return -1;
+    return keys_push_text(out, text, (size_t)sqlite3_column_bytes(st, col));
 }
 
 int journal_exec(struct fp_journal *j, const char *sql, const char *what, struct fp_error *err)
@@ -254,22 +258,53 @@ out:
     return rc;
 }
 
+/* Run a one-row query: *st holds its row (finalize it, also on failure). */
+static int pragma_row(struct fp_journal *j, const char *sql, sqlite3_stmt **st,
+                      struct fp_error *err)
+{
+    if (sqlite3_prepare_v2(j->db, sql, -1, st, NULL) == SQLITE_OK &&
+        sqlite3_step(*st) == SQLITE_ROW)
+        return 0;
+    if (sqlite3_errcode(j->db) == SQLITE_BUSY)
+        return fp_error_set(err, FP_EINPUT, "journal %s is locked by another process: %s", j->path,
+                            sqlite3_errmsg(j->db));
+    return fp_error_set(err, FP_EINPUT, "%s is not an fkpurge journal: %s", j->path,
+                        sqlite3_errmsg(j->db));
+}
+
 /* Read one integer pragma. */
 static int pragma_int(struct fp_journal *j, const char *sql, long long *v, struct fp_error *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = -1;
+    int rc = pragma_row(j, sql, &st, err);
 
-    if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
+    if (rc == 0)
         *v = sqlite3_column_int64(st, 0);
-        rc = 0;
-    } else if (sqlite3_errcode(j->db) == SQLITE_BUSY) {
-        fp_error_set(err, FP_EINPUT, "journal %s is locked by another process: %s", j->path,
-                     sqlite3_errmsg(j->db));
-    } else {
-        fp_error_set(err, FP_EINPUT, "%s is not an fkpurge journal: %s", j->path,
-                     sqlite3_errmsg(j->db));
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/*
+ * quick_check reports damage as rows, not as an error: a file whose pages
+ * are readable but whose records are not (a NULL key in a NOT NULL column,
+ * a cell out of its page) must be refused here, by its first problem, or
+ * every reader after the open would have to expect anything in any column.
+ */
+static int quick_check(struct fp_journal *j, struct fp_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    const char *verdict, *nl;
+    int rc = pragma_row(j, "PRAGMA quick_check(1)", &st, err);
+
+    if (rc == 0) {
+        verdict = (const char *)sqlite3_column_text(st, 0);
+        if (!verdict || strcmp(verdict, "ok") != 0) {
+            /* The first problem comes after a "*** in database main ***" line. */
+            if (verdict && (nl = strrchr(verdict, '\n')))
+                verdict = nl + 1;
+            rc = fp_error_set(err, FP_EINPUT, "journal %s is damaged: %s", j->path,
+                              verdict ? verdict : "quick_check found a problem");
+        }
     }
     sqlite3_finalize(st);
     return rc;
@@ -298,7 +333,7 @@ static int check_journal(struct fp_journal *j, struct fp_error *err)
                    "(SELECT count(*) FROM edge) + (SELECT count(*) FROM batch) + "
                    "(SELECT count(*) FROM tally) + (SELECT count(*) FROM error)",
                    &n, err) < 0 ||
-        pragma_int(j, "PRAGMA quick_check", &n, err) < 0)
+        quick_check(j, err) < 0)
         return -1;
     if (pragma_int(j, "SELECT coalesce(max(seq), 0) + 1 FROM doomed", &j->next_seq, err) < 0)
         return -1;
