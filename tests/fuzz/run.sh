@@ -73,7 +73,7 @@ shopt -s nullglob
 regressions=("$here/regressions/$name"/*)
 if [ "${#regressions[@]}" -gt 0 ]; then
     if nice -n 10 "$fuzzer" "${opts[@]}" "${regressions[@]}" >"$dir/regressions.log" 2>&1; then
-        echo "$name: ${#regressions[@]} regressions replayed, ok"
+        echo "$name: ${#regressions[@]} regression input(s) replayed, ok"
     else
         echo "$name: a regression fails again (log: $dir/regressions.log)"
         grep -E '^(==[0-9]+==ERROR|SUMMARY|Running: )' "$dir/regressions.log" | tail -n 5
