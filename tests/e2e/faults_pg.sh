@@ -11,7 +11,7 @@
 #      is tried again 4 times (0.5, 1, 2, 4 s, each logged), then exit 2; status shows the
 #      database's error, SQLSTATE 55P03; the other session gone, resume ends it. And the lock
 #      released about a second after the first retry: the run ends by itself, exit 0;
-#   2. --statement-timeout 200ms against a delete made slow by a trigger (pg_sleep(1), BEFORE
+#   2. --statement-timeout 500ms against a delete made slow by a trigger (pg_sleep(1), BEFORE
 #      DELETE FOR EACH STATEMENT on address): exit 2 with the database's message (57014), not
 #      retried, nothing half-done; trigger dropped, resume ends it;
 #   3. fkpurge's backend terminated while a batch's DELETE runs (in that trigger's pg_sleep:
@@ -241,8 +241,8 @@ case_statement_timeout() {
     local msg
     fresh
     slow_address
-    purge --batch-size 50 --statement-timeout 200ms --format json
-    expect_rc 2 "--statement-timeout 200ms"
+    purge --batch-size 50 --statement-timeout 500ms --format json
+    expect_rc 2 "--statement-timeout 500ms"
     msg=$(grep -F 'canceling statement due to statement timeout (SQLSTATE 57014)' "$T/err" | head -1)
     [ -n "$msg" ] || fail "statement timeout: not the database's message: $(cat "$T/err")"
     expect_eq "$(grep -c 'trying the batch again' "$T/err" || true)" 0 "statement timeout: retries"
@@ -331,7 +331,7 @@ case_unknown_reference() {
 # ---- 5. the server restarted mid-run (run by this script again, in a throwaway cluster) ----
 case_restart() {
     fresh
-    bg "$FKPURGE" run "${purge_args[@]}" --journal "$J" --batch-size 50 --sleep 20ms --format json
+    bg "$FKPURGE" run "${purge_args[@]}" --journal "$J" --batch-size 50 --sleep 50ms --format json
     wait_batches "$J" 5 "$bgpid" || fail "restart: the run ended before 5 batches"
     pg_ctlcluster "$PGVERSION" regress restart || fail "pg_ctlcluster $PGVERSION regress restart failed"
     reap "$bgpid"

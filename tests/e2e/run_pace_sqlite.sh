@@ -26,7 +26,7 @@
 #      a second after the first retry: the run ends by itself, exit 0, native end state; (c)
 #      --max-runtime 2s reached during the retries: exit 4 "... while waiting to try a batch
 #      again", resumable;
-#   7. --statement-timeout 100ms against a batch made slow by a trigger: exit 2 with the
+#   7. --statement-timeout 300ms against a batch made slow by a trigger: exit 2 with the
 #      statement clock's message (SQLSTATE 57014), not retried; trigger dropped, resume ends it.
 #
 # Checks of bugs found here are recorded and reported together at the end (like run_edge).
@@ -351,15 +351,15 @@ cp "$T/out" "$T/final.json"
 check_end "--max-runtime during the retries, resumed" "$T/final.json"
 
 # ---- 7. --statement-timeout: a statement clock on SQLite ----
-# Deleting addresses runs a trigger that counts a 9,000,000-row cross join: far longer than
-# 100 ms. The batch is canceled, not retried: exit 2, resumable once the trigger is gone.
+# Deleting addresses runs a trigger that counts a 25,000,000-row cross join: far longer than
+# 300 ms. The batch is canceled, not retried: exit 2, resumable once the trigger is gone.
 fresh
 sqlite3 "$DB" "CREATE TABLE slow_t (x INTEGER);
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 3000) INSERT INTO slow_t SELECT i FROM n;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000) INSERT INTO slow_t SELECT i FROM n;
 CREATE TRIGGER slow_delete BEFORE DELETE ON address BEGIN SELECT count(*) FROM slow_t a, slow_t b; END;"
-purge --batch-size 50 --statement-timeout 100ms --format json
-expect_rc 2 "--statement-timeout 100ms"
-expect_grep "statement timeout: canceled after 0.1 s (SQLSTATE 57014)" "$T/err"
+purge --batch-size 50 --statement-timeout 300ms --format json
+expect_rc 2 "--statement-timeout 300ms"
+expect_grep "statement timeout: canceled after 0.3 s (SQLSTATE 57014)" "$T/err"
 expect_eq "$(grep -c 'trying the batch again' "$T/err" || true)" 0 "statement timeout: retries"
 expect_grep "fkpurge resume $J" "$T/err"
 expect_eq "$(phase)" execute "statement timeout: phase"
