@@ -985,9 +985,9 @@ static int pg_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms, st
         return 0;
     if (pg_query(pg, "setting the timeouts",
                  "SELECT CASE WHEN $1::int > 0 "
-                 "THEN pg_catalog.set_config('lock_timeout', $1, false) END, "
+                 "THEN pg_catalog.set_config('lock_timeout', $1::text, false) END, "
                  "CASE WHEN $2::int > 0 "
-                 "THEN pg_catalog.set_config('statement_timeout', $2, false) END",
+                 "THEN pg_catalog.set_config('statement_timeout', $2::text, false) END",
                  2, params, &res, err) < 0)
         return -1;
     PQclear(res);

@@ -307,7 +307,8 @@ int collect_walk(struct fp_collect *c, struct fp_error *err)
             if (c->graph->by_parent_start[t] == c->graph->by_parent_start[t + 1])
                 continue;
             for (;;) {
-                if (pace_check(err, "while collecting; nothing was deleted") < 0)
+                if (pace_check(err, c->stopped ? c->stopped
+                                               : "while collecting; nothing was deleted") < 0)
                     goto out;
                 if (journal_doomed_after(c->j, t, &c->walked[t], FP_WALK_BATCH, &batch, err) < 0)
                     goto out;

@@ -570,6 +570,7 @@ int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_gra
              const struct fp_resolved *r, struct fp_journal *j, long batch_size,
              struct fp_error *err)
 {
+    char stopped[600];
     struct exec x = {.db = db, .m = model, .g = graph, .j = j, .batch = batch_size};
     struct fp_keys keys = FP_KEYS_INIT;
     size_t *order = calloc(model->ntables ? model->ntables : 1, sizeof *order);
@@ -589,6 +590,10 @@ int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_gra
     if ((total = remaining(&x, err)) < 0 || progress_start(&x.progress, "deleting", total, err) < 0)
         goto out;
     x.c.progress = NULL;
+    snprintf(stopped, sizeof stopped,
+             "while collecting rows inserted meanwhile; resume with `fkpurge resume %s`",
+             journal_path(j));
+    x.c.stopped = stopped;
     if (replay_inflight(&x, &keys, &restart, err) < 0)
         goto out;
     do {

@@ -97,12 +97,14 @@ int pace_parse_duration(const char *flag, const char *text, double *seconds, str
         const char *unit;
         double scale;
     } units[] = {{"", 1}, {"s", 1}, {"ms", 1e-3}, {"m", 60}, {"min", 60}, {"h", 3600}};
+    size_t digits = strspn(text, "0123456789.");
     char *end;
     double v;
 
+    /* Plain decimals only: strtod would take " 1", "0x10" and "1e-300" too. */
     errno = 0;
-    v = strtod(text, &end);
-    if (!errno && end != text && isfinite(v) && v > 0)
+    v = digits ? strtod(text, &end) : 0;
+    if (!errno && digits && end == text + digits && isfinite(v) && v > 0)
         for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
             if (strcmp(end, units[i].unit) == 0) {
                 *seconds = v * units[i].scale;
@@ -116,15 +118,15 @@ int pace_parse_duration(const char *flag, const char *text, double *seconds, str
 
 int pace_parse_rate(const char *flag, const char *text, double *out, struct fp_error *err)
 {
+    size_t digits = strspn(text, "0123456789.");
     char *end;
     double v;
 
     errno = 0;
-    v = strtod(text, &end);
-    if (errno || end == text || *end || !isfinite(v) || v <= 0)
+    v = digits ? strtod(text, &end) : 0;
+    if (errno || !digits || end != text + digits || *end || !isfinite(v) || v < 0.001)
         return fp_error_set(err, FP_EINPUT,
-                            "%s: expected a positive number of rows per second, "
-                            "got '%s'",
+                            "%s: expected a number of rows per second (at least 0.001), got '%s'",
                             flag, text);
     *out = v;
     return 0;

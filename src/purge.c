@@ -295,7 +295,7 @@ int purge_continue(struct fp_purge *p, const char *phase, struct fp_error *err)
     /* From here a signal stops the purge cleanly (exit 4): between batches, or while collecting. */
     pace_start(&p->pace);
     if (db_set_timeouts(p->db, p->lock_ms, p->statement_ms, err) < 0)
-        return FP_EDB;
+        return stop(p, phase, err);
     if (strcmp(phase, "execute") != 0 && !plan_and_confirm(p, &status, err))
         return status;
     if (execute(p, err) < 0)
