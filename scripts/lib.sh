@@ -18,7 +18,7 @@ FKPURGE_PACKAGES=(
     libpq-dev libsqlite3-dev libyaml-dev
     postgresql postgresql-common sqlite3
     python3 python3-jsonschema python3-yaml python3-psycopg2
-    graphviz
+    graphviz valgrind
     # scripts/fuzz (libFuzzer): clang 14, whose -fsanitize=fuzzer runtime
     # (libclang_rt.fuzzer) is in libclang-rt-14-dev, not in clang itself.
     clang libclang-rt-14-dev

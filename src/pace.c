@@ -97,11 +97,11 @@ int pace_parse_duration(const char *flag, const char *text, double *seconds, str
         const char *unit;
         double scale;
     } units[] = {{"", 1}, {"s", 1}, {"ms", 1e-3}, {"m", 60}, {"min", 60}, {"h", 3600}};
-    size_t digits = strspn(text, "0123456789.");
+    size_t digits = strspn(text, "0123456789.eE+-");
     char *end;
     double v;
 
-    /* Plain decimals only: strtod would take " 1", "0x10" and "1e-300" too. */
+    /* Decimal numbers only: strtod would take " 1", "0x10", "inf" too. */
     errno = 0;
     v = digits ? strtod(text, &end) : 0;
     if (!errno && digits && end == text + digits && isfinite(v) && v > 0)
@@ -118,7 +118,7 @@ int pace_parse_duration(const char *flag, const char *text, double *seconds, str
 
 int pace_parse_rate(const char *flag, const char *text, double *out, struct fp_error *err)
 {
-    size_t digits = strspn(text, "0123456789.");
+    size_t digits = strspn(text, "0123456789.eE+-");
     char *end;
     double v;
 
