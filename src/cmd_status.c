@@ -6,12 +6,14 @@
 
 #include "fkpurge/buf.h"
 #include "fkpurge/cli.h"
+#include "fkpurge/progress.h"
 #include "fkpurge/purge.h"
 
 static const char usage[] =
     "usage: fkpurge status JOURNAL [--format text|json]\n\n"
     "Reads a journal (also while its run is going) and shows the phase, batches\n"
-    "done, rows deleted per table, the rate and the last error.\n";
+    "done, rows deleted per table, the rate and the time left at that rate, the\n"
+    "table of the latest batch, and the last error.\n";
 
 struct status {
     struct fp_purge p;
@@ -65,6 +67,25 @@ static double rate(const struct status *s)
     return secs > 0 ? (double)s->all_deleted / secs : 0;
 }
 
+/* Seconds left at the rate so far, or -1 when there is no telling (or nothing left). */
+static double eta(const struct status *s)
+{
+    double r = rate(s);
+
+    if (strcmp(s->phase, "execute") != 0 || r <= 0 || s->all_total <= s->all_deleted)
+        return -1;
+    return (double)(s->all_total - s->all_deleted) / r;
+}
+
+/* The table of the latest batch, while the purge executes (NULL otherwise). */
+static const char *current_table(const struct status *s)
+{
+    if (strcmp(s->phase, "execute") != 0 || s->batches.last_tbl < 0 ||
+        (size_t)s->batches.last_tbl >= s->p.model->ntables)
+        return NULL;
+    return s->p.model->tables[s->batches.last_tbl].name;
+}
+
 static void iso_time(double at, char out[32])
 {
     time_t t = (time_t)at;
@@ -89,7 +110,16 @@ static void print_text(const struct status *s)
     printf("rows:     %lld of %lld deleted (%.1f%%), %lld updated\n", s->all_deleted, s->all_total,
            s->all_total ? 100.0 * (double)s->all_deleted / (double)s->all_total : 100.0,
            s->updated);
-    printf("rate:     %.0f rows/s\n", rate(s));
+    printf("rate:     %.0f rows/s", rate(s));
+    if (eta(s) >= 0) {
+        char left[32];
+
+        progress_format_duration(eta(s), left, sizeof left);
+        printf(", about %s left", left);
+    }
+    printf("\n");
+    if (current_table(s))
+        printf("table:    %s (the latest batch's)\n", current_table(s));
     printf("tables (in deletion order): deleted / to delete\n");
     for (size_t k = 0; k < m->ntables; k++) {
         size_t t = s->order[k];
@@ -135,7 +165,14 @@ static void print_json(const struct status *s)
              s->p.batch_size, s->batches.done, s->batches.in_flight);
     buf_addf(&b, ", \"rows\": {\"deleted\": %lld, \"total\": %lld, \"updated\": %lld}",
              s->all_deleted, s->all_total, s->updated);
-    buf_addf(&b, ", \"rate\": %.1f, \"tables\": [", rate(s));
+    buf_addf(&b, ", \"rate\": %.1f, \"eta_seconds\": ", rate(s));
+    if (eta(s) >= 0)
+        buf_addf(&b, "%.0f", eta(s));
+    else
+        buf_adds(&b, "null");
+    buf_adds(&b, ", ");
+    json_field(&b, "current_table", current_table(s));
+    buf_adds(&b, ", \"tables\": [");
     for (size_t k = 0; k < m->ntables; k++) {
         size_t t = s->order[k];
 

@@ -218,7 +218,8 @@ int journal_batch_stats(struct fp_journal *j, struct fp_batch_stats *out, struct
     if (sqlite3_prepare_v2(j->db,
                            "SELECT count(*) FILTER (WHERE state = 'done'),"
                            " count(*) FILTER (WHERE state = 'intent'),"
-                           " coalesce(min(started), 0), coalesce(max(finished), 0) FROM batch",
+                           " coalesce(min(started), 0), coalesce(max(finished), 0),"
+                           " (SELECT tbl FROM batch ORDER BY id DESC LIMIT 1) FROM batch",
                            -1, &st, NULL) != SQLITE_OK ||
         sqlite3_step(st) != SQLITE_ROW) {
         journal_fail(j, err, "read");
@@ -228,6 +229,8 @@ int journal_batch_stats(struct fp_journal *j, struct fp_batch_stats *out, struct
     out->in_flight = sqlite3_column_int64(st, 1);
     out->first_started = sqlite3_column_double(st, 2);
     out->last_finished = sqlite3_column_double(st, 3);
+    out->last_tbl =
+        sqlite3_column_type(st, 4) == SQLITE_NULL ? -1 : (long long)sqlite3_column_int64(st, 4);
     rc = 0;
 out:
     sqlite3_finalize(st);

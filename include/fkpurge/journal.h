@@ -181,6 +181,7 @@ int journal_tally(struct fp_journal *j, const char *kind, size_t id, long long *
 struct fp_batch_stats {
     long long done, in_flight;
     double first_started, last_finished; /* 0 when none */
+    long long last_tbl;                  /* the table of the latest batch, -1 when none */
 };
 
 int journal_batch_stats(struct fp_journal *j, struct fp_batch_stats *out, struct fp_error *err);

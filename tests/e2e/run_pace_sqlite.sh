@@ -108,6 +108,18 @@ expect_eq "$(sqlite3 "$DB" 'SELECT count(*) FROM order_line')" \
     "--max-runtime: order lines left"
 expect_eq "$(sqlite3 "$DB" 'PRAGMA foreign_key_check' | head -3)" "" "--max-runtime: foreign_key_check"
 expect_eq "$(last_error "$J" message)" "$msg" "--max-runtime: status last_error"
+# status, as the progress bar: the table of the latest batch, and the time left at the rate so
+# far (the rows left over the rows deleted per second of batches), to the second.
+run "$FKPURGE" status "$J" --format json
+expect_rc 0 "status after --max-runtime"
+expect_eq "$(/usr/bin/python3 -c '
+import json, sys
+s = json.load(open(sys.argv[1]))
+left = s["rows"]["total"] - s["rows"]["deleted"]
+want = round(left / s["rate"]) if s["rate"] > 0 else None
+print(s["current_table"], abs(s["eta_seconds"] - want) <= 1 if want is not None else s["eta_seconds"])
+' "$T/out")" "$(jq_ "SELECT name FROM tbl WHERE id = (SELECT tbl FROM batch ORDER BY id DESC LIMIT 1)") True" \
+    "--max-runtime: status current_table and eta_seconds"
 run "$FKPURGE" resume "$J" --format json
 expect_rc 0 "resume after --max-runtime"
 cp "$T/out" "$T/final.json"
