@@ -349,5 +349,29 @@ tables:
 EOF
 )"
 
+# A schema whose name ends a quoted identifier, a statement, and starts a comment: --schema
+# and the model's schema are names, never SQL; the model written plans and purges in it.
+psql_db "$DB" >/dev/null <<'SQL'
+CREATE SCHEMA "s""; DROP SCHEMA shop CASCADE; --";
+CREATE TABLE "s""; DROP SCHEMA shop CASCADE; --".p (id int PRIMARY KEY);
+CREATE TABLE "s""; DROP SCHEMA shop CASCADE; --".c (id int PRIMARY KEY,
+    p_id int REFERENCES "s""; DROP SCHEMA shop CASCADE; --".p ON DELETE CASCADE);
+CREATE INDEX ON "s""; DROP SCHEMA shop CASCADE; --".c (p_id);
+INSERT INTO "s""; DROP SCHEMA shop CASCADE; --".p VALUES (1), (2);
+INSERT INTO "s""; DROP SCHEMA shop CASCADE; --".c VALUES (10, 1), (20, 2);
+SQL
+hostile='s"; DROP SCHEMA shop CASCADE; --'
+run "$FKPURGE" introspect --db "dbname=$DB" --schema "$hostile"
+expect_rc 0 "introspect --schema '$hostile'"
+expect_grep '^schema: "s\\"; DROP SCHEMA shop CASCADE; --"$' "$T/out"
+cp "$T/out" "$T/hostile.yaml"
+run "$FKPURGE" run --model "$T/hostile.yaml" --db "dbname=$DB" --table p --where "id = 1" --yes \
+    --journal "$T/hostile.journal" --format json
+expect_rc 0 "run in schema '$hostile'"
+expect_eq "$(psql_db "$DB" -c "SELECT string_agg(id::text, ' ' ORDER BY id) FROM \"s\"\"; DROP SCHEMA shop CASCADE; --\".c")" \
+    20 "rows left in the hostile schema"
+expect_eq "$(psql_db "$DB" -c "SELECT count(*) FROM pg_namespace WHERE nspname = 'shop'")" 1 \
+    "schema shop still there"
+
 psql -XqtAc "DROP DATABASE \"$DB\"" >/dev/null
 echo "ok"

@@ -289,6 +289,19 @@ edge_names() {
     expect_rc 0 "hostile names and keys, the rest by --where"
     names_dump names >"$T/names.got"
     expect_same_state "$T/names.want" "$T/names.got" "hostile names and keys, --pk-file"
+
+    # --table names the hostile table itself; the 63-byte table's references to it are nulled.
+    local xt='"x""; DROP TABLE ""user""; --"' lt='"tééééééééééééééééééééééééééééééé"' col='"x""; DROP TABLE ""user""; --"'
+    local before gone nulls refs
+    before=$(db_query names "SELECT count(*) FROM $xt")
+    gone=$(db_query names "SELECT count(*) FROM $xt WHERE \"id\" < 5")
+    nulls=$(db_query names "SELECT count(*) FROM $lt WHERE $col IS NULL")
+    refs=$(db_query names "SELECT count(*) FROM $lt WHERE $col < 5")
+    purge names-x "$T/names.yaml" 'x"; DROP TABLE "user"; --' --where '"id" < 5'
+    expect_rc 0 "--table 'x\"; DROP TABLE \"user\"; --'"
+    expect_eq "$(db_query names "SELECT count(*) FROM $xt") $(db_query names "SELECT count(*) FROM $lt WHERE $col IS NULL")" \
+        "$((before - gone)) $((nulls + refs))" "--table of a hostile name: rows left, references nulled"
+    expect_eq "$(total deleted) $(total updated)" "$gone $refs" "--table of a hostile name: report"
 }
 
 edge_empty() {
