@@ -35,6 +35,8 @@ static int sink_keys(void *ctx, const struct fp_keys *keys, const struct fp_keys
     }
     if (parents && journal_add_links(j, (size_t)s->via, keys, parents, err) < 0)
         return -1;
+    if (parents)
+        s->c->links += (long long)keys->n;
     s->rows += (long long)keys->n;
     return 0;
 }

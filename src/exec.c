@@ -171,7 +171,7 @@ static int clear_referencing(struct exec *x, size_t t, const struct fp_keys *key
 static int catch_up(struct exec *x, size_t edge, const struct fp_keys *keys, int *added,
                     struct fp_error *err)
 {
-    long long before = x->c.found, stuck;
+    long long before = x->c.found, links = x->c.links, stuck;
     int rc = -1;
 
     *added = 0;
@@ -180,8 +180,14 @@ static int catch_up(struct exec *x, size_t edge, const struct fp_keys *keys, int
         return -1;
     if (journal_begin(x->j, err) < 0)
         goto out;
+    /*
+     * Levels change only through new links: a new row that no doomed row of
+     * its cycle references is a leaf, level 0, as inserted. Computing every
+     * level again at each catch-up is what a steady stream of inserts makes
+     * costly.
+     */
     if (collect_children(&x->c, edge, keys, err) < 0 || collect_walk(&x->c, err) < 0 ||
-        (x->c.found > before && journal_compute_levels(x->j, &stuck, err) < 0) ||
+        (x->c.links > links && journal_compute_levels(x->j, &stuck, err) < 0) ||
         journal_commit(x->j, err) < 0) {
         journal_exec_rollback(x->j);
         goto out;

@@ -38,6 +38,7 @@ struct fp_collect {
     long long *walked;            /* by table: seq up to which its keys were walked */
     long long *refs;              /* by edge: rows found referencing doomed rows */
     long long found;              /* doomed rows added */
+    long long links;              /* links (references inside a cycle of tables) recorded */
     const char *stopped;          /* what a stop while walking says (after "stopped by ...") */
 };
 
