@@ -216,15 +216,10 @@ case_lock_held() {
 
 # ---- 1b. the lock released about a second after the first retry: exit 0 ----
 case_lock_released() {
-    local i
     fresh
     hold_lock "$victim"
     bg "$FKPURGE" run "${purge_args[@]}" --journal "$J" --batch-size 50 --lock-timeout 200ms --format json
-    for ((i = 0; i < 3000; i++)); do
-        grep -q 'trying the batch again' "$T/bg.err" && break
-        kill -0 "$bgpid" 2>/dev/null || break
-        sleep 0.01
-    done
+    wait_first_retry "$bgpid" 3000
     sleep 1
     release_lock
     reap "$bgpid"

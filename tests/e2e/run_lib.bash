@@ -276,3 +276,14 @@ expect_retries() {
     [ "$retries" = 0 ] || [[ $retry_msg == *"$text"* ]] ||
         fail "the retried error does not say '$text': $retry_msg"
 }
+
+# wait_first_retry PID [TRIES]: until fkpurge PID (running by bg) logs its first batch retry on
+# $T/bg.err, or exits, or TRIES checks 10 ms apart (default 3000) have passed.
+wait_first_retry() {
+    local i
+    for ((i = 0; i < ${2:-3000}; i++)); do
+        grep -q 'trying the batch again' "$T/bg.err" && return 0
+        kill -0 "$1" 2>/dev/null || return 0
+        sleep 0.01
+    done
+}
