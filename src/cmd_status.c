@@ -88,9 +88,15 @@ static const char *current_table(const struct status *s)
 
 static void iso_time(double at, char out[32])
 {
-    time_t t = (time_t)at;
     struct tm tm;
+    time_t t;
 
+    /* A damaged journal's time must not be cast out of range: years 1970 to 9999 only. */
+    if (!(at >= 0 && at < 253402300800.0)) {
+        snprintf(out, 32, "(time %g)", at);
+        return;
+    }
+    t = (time_t)at;
     gmtime_r(&t, &tm);
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }

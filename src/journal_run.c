@@ -197,7 +197,13 @@ int journal_tally(struct fp_journal *j, const char *kind, size_t id, long long *
         return -1;
     sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)id);
-    return journal_step_count(j, st, n, err);
+    if (journal_step_count(j, st, n, err) < 0)
+        return -1;
+    /* No purge counts 2^53 rows: such a tally is damage, and sums of it would overflow. */
+    if (*n < -(1LL << 53) || *n > (1LL << 53))
+        return fp_error_set(err, FP_EINPUT, "journal %s is damaged: a tally of %lld rows", j->path,
+                            *n);
+    return 0;
 }
 
 int journal_count_done(struct fp_journal *j, size_t tbl, long long *n, struct fp_error *err)

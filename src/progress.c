@@ -59,7 +59,8 @@ int progress_start(struct fp_progress **out, const char *label, long long total,
 /* "1h02m", "3m07s", "12s": short enough for a status line. */
 void progress_format_duration(double secs, char *out, size_t size)
 {
-    long s = secs < 0 ? 0 : (long)(secs + 0.5);
+    /* Past 100,000 hours is "a very long time", and a larger double would not fit a long. */
+    long s = !(secs > 0) ? 0 : secs > 3.6e8 ? 360000000L : (long)(secs + 0.5);
 
     if (s >= 3600)
         snprintf(out, size, "%ldh%02ldm", s / 3600, s / 60 % 60);

@@ -132,6 +132,13 @@ int purge_read_header(struct fp_purge *p, char **db_url, char **phase, struct fp
     p->root.table = p->strings[0];
     p->root.where = p->strings[1];
     p->root.pk_file = p->strings[2];
+    if (!p->root.where == !p->root.pk_file) {
+        fp_error_set(err, FP_EINPUT,
+                     "journal %s is damaged: its header needs exactly one of root_where and "
+                     "root_pk_file",
+                     journal_path(p->j));
+        goto out;
+    }
     p->batch_size = strtol(batch, NULL, 10);
     if (p->batch_size <= 0)
         p->batch_size = FP_DEFAULT_BATCH_SIZE;

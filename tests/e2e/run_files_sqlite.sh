@@ -85,6 +85,27 @@ for cut in 100 4096 $((size / 2)) $((size - 4096)); do
     grep -qiE "not an fkpurge journal|damaged|malformed|truncated" "$T/err" ||
         fail "resume of a cut journal: unclear message: $(cat "$T/err")"
 done
+# Journals damaged inside a sound SQLite file (found by fuzzing: tests/fuzz/known/journal/):
+# no root selection, a tally near 2^63, times of 1e300. status and resume say so or show them,
+# and never overflow a sum or a cast (the AddressSanitizer tree aborts on that).
+for f in "$FKPURGE_SRC"/tests/fuzz/known/journal/*; do
+    name=$(basename "$f")
+    cp "$f" "$FAST/damaged.journal"
+    rm -f "$FAST/damaged.journal-wal" "$FAST/damaged.journal-shm"
+    run "$FKPURGE" status "$FAST/damaged.journal"
+    case $name in
+        no-root-selection)
+            expect_rc 1 "status of $name"
+            expect_grep "is damaged: its header needs exactly one of root_where and root_pk_file" "$T/err" ;;
+        tally-overflow)
+            expect_rc 1 "status of $name"
+            expect_grep "is damaged: a tally of 9000000000000000000 rows" "$T/err" ;;
+        *) expect_rc 0 "status of $name" ;;
+    esac
+    run "$FKPURGE" resume "$FAST/damaged.journal" --format json
+    case $rc in 1 | 2) ;; *) fail "resume of $name: exit $rc: $(cat "$T/err")" ;; esac
+done
+
 # A journal of a newer format (as a later fkpurge would write): refused, named, untouched.
 cp "$J" "$FAST/newer.journal"
 sqlite3 "$FAST/newer.journal" "PRAGMA user_version = 2"
