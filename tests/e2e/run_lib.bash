@@ -287,3 +287,21 @@ wait_first_retry() {
         sleep 0.01
     done
 }
+
+# expect_counts_exact PLAN_JSON REPORT_JSON WHAT: the report's counts are the plan's, exactly
+# (for purges no SIGKILL interrupted: see expect_counts for those).
+expect_counts_exact() {
+    report_counts "$1" >"$T/counts.plan"
+    report_counts "$2" >"$T/counts.got"
+    cmp -s "$T/counts.plan" "$T/counts.got" ||
+        fail "$3: plan vs report: $(diff "$T/counts.plan" "$T/counts.got")"
+}
+
+# expect_reprinted JOURNAL REPORT_JSON WHAT: resume of the finished journal exits 0 and prints
+# the same JSON report again.
+expect_reprinted() {
+    cp "$2" "$T/report.json"
+    run "$FKPURGE" resume "$1" --format json
+    expect_rc 0 "$3: resume of the finished journal"
+    expect_file_eq "$T/out" "$(cat "$T/report.json")"
+}
