@@ -138,3 +138,21 @@ CREATE TABLE error (
 -- a fraction of one kept up to date row by row (a quarter of plan's time).
 -- The next batch of a table: its rows not yet done, level by level.
 CREATE INDEX IF NOT EXISTS doomed_todo ON doomed (tbl, level, seq) WHERE done = 0;
+
+-- A statement changing rows the report counts (set_null/set_default
+-- updates, deletes of rows of keyless tables), from just before the
+-- database commits it until its rows are in the tally: kind and id as in
+-- tally ('updated' counts by edge, 'deleted' by tbl, the edge's child
+-- table), the parent keys it matched and the identities of the rows it
+-- changed (keys, or ctid/rowid in a table without one), as JSON arrays.
+-- A step left here by a killed run is settled on resume by looking at
+-- those rows: the report stays exact whichever side of the commit the
+-- kill fell. (Here rather than above: journals from before it gain it.)
+CREATE TABLE IF NOT EXISTS pending (
+    id      INTEGER PRIMARY KEY,
+    kind    TEXT NOT NULL CHECK (kind IN ('updated', 'deleted')),
+    edge    INTEGER NOT NULL,
+    tbl     INTEGER NOT NULL,
+    parents TEXT NOT NULL,
+    ids     TEXT NOT NULL
+);

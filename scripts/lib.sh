@@ -12,13 +12,15 @@ FKPURGE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PYTHON=/usr/bin/python3
 
 # Debian packages the build, the tests, the demo and the benchmarks need
-# (python3-psycopg2: the PostgreSQL oracle of tests/diff).
+# (python3-psycopg2: the PostgreSQL oracle of tests/diff; gdb: run_edge kills fkpurge
+# exactly around a commit).
 FKPURGE_PACKAGES=(
     cmake gcc make pkg-config
     libpq-dev libsqlite3-dev libyaml-dev
     postgresql postgresql-common sqlite3
     python3 python3-jsonschema python3-yaml python3-psycopg2
     graphviz valgrind
+    gdb
     # scripts/fuzz (libFuzzer): clang 14, whose -fsanitize=fuzzer runtime
     # (libclang_rt.fuzzer) is in libclang-rt-14-dev, not in clang itself.
     clang libclang-rt-14-dev

@@ -443,16 +443,23 @@ int db_rollback(struct fp_db *db, struct fp_error *err)
 }
 
 int db_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in, long limit,
-                   long long *n, struct fp_error *err)
+                   long long *n, struct fp_keys *ids, struct fp_error *err)
 {
-    return db->ops->delete_rows(db, q, in, limit, n, err);
+    return db->ops->delete_rows(db, q, in, limit, n, ids, err);
 }
 
 int db_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                    enum fp_set_kind kind, const char *value, long limit, long long *n,
-                   struct fp_error *err)
+                   struct fp_keys *ids, struct fp_error *err)
 {
-    return db->ops->update_rows(db, q, in, kind, value, limit, n, err);
+    return db->ops->update_rows(db, q, in, kind, value, limit, n, ids, err);
+}
+
+int db_recheck_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                    const struct fp_keys *among, struct fp_keys *present, struct fp_keys *still,
+                    struct fp_error *err)
+{
+    return db->ops->recheck_rows(db, q, in, among, present, still, err);
 }
 
 int db_exists_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in, int *found,

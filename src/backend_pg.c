@@ -869,9 +869,28 @@ static void add_target(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_ke
     buf_adds(b, "))");
 }
 
-/* Run a DML statement with the keys as $1 (and value as $2); *n is the row count. */
+/*
+ * " RETURNING id" when the caller wants to know which rows a statement
+ * changed (for a table without a key, the ctid: after a DELETE the dead
+ * row's, after an UPDATE the new version's).
+ */
+static void add_returning(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q,
+                          const struct fp_keys *ids)
+{
+    if (!ids)
+        return;
+    buf_adds(b, " RETURNING ");
+    add_row_id(pg, b, q, "");
+}
+
+/*
+ * Run a statement with the keys as $1 (and value as $2); *n is the row
+ * count. With ids, the rows it returns (their first column) go there, as
+ * integers where q's keys are.
+ */
 static int pg_dml(struct fp_db_pg *pg, const char *what, const struct fp_buf *sql,
-                  const struct fp_keys *in, const char *value, long long *n, struct fp_error *err)
+                  const struct fp_keyq *q, const struct fp_keys *in, const char *value,
+                  long long *n, struct fp_keys *ids, struct fp_error *err)
 {
     struct fp_buf arr = FP_BUF_INIT;
     const char *params[2];
@@ -889,6 +908,14 @@ static int pg_dml(struct fp_db_pg *pg, const char *what, const struct fp_buf *sq
         goto out;
     if (n)
         *n = strtoll(PQcmdTuples(res), NULL, 10);
+    if (ids) {
+        keys_reset(ids);
+        for (int r = 0; r < PQntuples(res); r++)
+            if (push_value(res, r, 0, q->key_col && q->key_is_int, ids) < 0) {
+                oom(err);
+                goto out;
+            }
+    }
     rc = 0;
 out:
     PQclear(res);
@@ -897,7 +924,7 @@ out:
 }
 
 static int pg_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
-                          long limit, long long *n, struct fp_error *err)
+                          long limit, long long *n, struct fp_keys *ids, struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
     struct fp_buf sql = FP_BUF_INIT;
@@ -906,14 +933,15 @@ static int pg_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struc
     buf_adds(&sql, "DELETE FROM ");
     add_table(pg, &sql, q->schema, q->table);
     add_target(pg, &sql, q, limit);
-    rc = pg_dml(pg, "deleting", &sql, in, NULL, n, err);
+    add_returning(pg, &sql, q, ids);
+    rc = pg_dml(pg, "deleting", &sql, q, in, NULL, n, ids, err);
     buf_free(&sql);
     return rc;
 }
 
 static int pg_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                           enum fp_set_kind kind, const char *value, long limit, long long *n,
-                          struct fp_error *err)
+                          struct fp_keys *ids, struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
     struct fp_buf sql = FP_BUF_INIT;
@@ -927,7 +955,8 @@ static int pg_update_rows(struct fp_db *db, const struct fp_keyq *q, const struc
                    : kind == FP_SET_TO_DEFAULT ? " = DEFAULT"
                                                : " = $2");
     add_target(pg, &sql, q, limit);
-    rc = pg_dml(pg, "updating", &sql, in, kind == FP_SET_TO_VALUE ? value : NULL, n, err);
+    add_returning(pg, &sql, q, ids);
+    rc = pg_dml(pg, "updating", &sql, q, in, kind == FP_SET_TO_VALUE ? value : NULL, n, ids, err);
     buf_free(&sql);
     return rc;
 }
@@ -943,9 +972,71 @@ static int pg_exists_rows(struct fp_db *db, const struct fp_keyq *q, const struc
     buf_adds(&sql, "SELECT 1");
     add_rowset(pg, &sql, q);
     buf_adds(&sql, " LIMIT 1");
-    rc = pg_dml(pg, "looking for referencing rows", &sql, in, NULL, &n, err);
+    rc = pg_dml(pg, "looking for referencing rows", &sql, q, in, NULL, &n, NULL, err);
     *found = n > 0;
     buf_free(&sql);
+    return rc;
+}
+
+/* "c.ID = ANY ($2::TYPE[])": the rows among the ids given (ctids for a table without a key). */
+static void add_among(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q)
+{
+    add_row_id(pg, b, q, "c.");
+    buf_addf(b, " = ANY ($2::%s[])", q->key_col ? q->key_type : "tid");
+}
+
+static int pg_recheck_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                           const struct fp_keys *among, struct fp_keys *present,
+                           struct fp_keys *still, struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_buf sql = FP_BUF_INIT, arr = FP_BUF_INIT, ids = FP_BUF_INIT;
+    const char *params[2];
+    PGresult *res = NULL;
+    int rc = -1;
+
+    buf_adds(&sql, "SELECT ");
+    add_row_id(pg, &sql, q, "c.");
+    buf_adds(&sql, ", r.k IS NOT NULL FROM ");
+    add_table(pg, &sql, q->schema, q->table);
+    buf_adds(&sql, " c LEFT JOIN (SELECT ");
+    add_row_id(pg, &sql, q, "c.");
+    buf_adds(&sql, " AS k");
+    add_rowset(pg, &sql, q);
+    buf_adds(&sql, " AND ");
+    add_among(pg, &sql, q);
+    buf_adds(&sql, ") r ON r.k = ");
+    add_row_id(pg, &sql, q, "c.");
+    buf_adds(&sql, " WHERE ");
+    add_among(pg, &sql, q);
+    keys_add_pg_array(&arr, in);
+    keys_add_pg_array(&ids, among);
+    if (!buf_ok(&sql) || !buf_ok(&arr) || !buf_ok(&ids)) {
+        oom(err);
+        goto out;
+    }
+    params[0] = buf_str(&arr);
+    params[1] = buf_str(&ids);
+    if (pg_query(pg, "looking at rows an interrupted statement changed", sql.p, 2, params, &res,
+                 err) < 0)
+        goto out;
+    keys_reset(present);
+    keys_reset(still);
+    for (int r = 0; r < PQntuples(res); r++) {
+        int is_int = q->key_col && q->key_is_int;
+
+        if (push_value(res, r, 0, is_int, present) < 0 ||
+            (strcmp(PQgetvalue(res, r, 1), "t") == 0 && push_value(res, r, 0, is_int, still) < 0)) {
+            oom(err);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    PQclear(res);
+    buf_free(&sql);
+    buf_free(&arr);
+    buf_free(&ids);
     return rc;
 }
 
@@ -960,7 +1051,7 @@ static int pg_lock_rows(struct fp_db *db, const struct fp_keyq *q, const struct 
     add_table(pg, &sql, q->schema, q->table);
     add_target(pg, &sql, q, 0);
     buf_adds(&sql, " FOR UPDATE");
-    rc = pg_dml(pg, "locking the rows to delete", &sql, in, NULL, NULL, err);
+    rc = pg_dml(pg, "locking the rows to delete", &sql, q, in, NULL, NULL, NULL, err);
     buf_free(&sql);
     return rc;
 }
@@ -1026,6 +1117,7 @@ static const struct fp_backend_ops pg_ops = {
     .update_rows = pg_update_rows,
     .exists_rows = pg_exists_rows,
     .lock_rows = pg_lock_rows,
+    .recheck_rows = pg_recheck_rows,
     .identity = pg_identity,
     .set_timeouts = pg_set_timeouts,
 };

@@ -809,10 +809,22 @@ static void add_target(struct fp_buf *b, const struct fp_keyq *q, long limit)
     buf_adds(b, ")");
 }
 
-/* Run sql with the keys as ?1 (and value as ?2); *n is the number of rows changed. */
+/* " RETURNING id" when the caller wants to know which rows a statement changed. */
+static void add_returning(struct fp_buf *b, const struct fp_keyq *q, const struct fp_keys *ids)
+{
+    if (!ids)
+        return;
+    buf_adds(b, " RETURNING ");
+    add_row_id(b, q, "");
+}
+
+/*
+ * Run sql with the keys as ?1 (and value as ?2); *n is the number of rows
+ * changed. With ids, the rows it returns (their first column) go there.
+ */
 static int sqlite_dml(struct fp_db_sqlite *sq, const char *what, const struct fp_buf *sql,
                       const struct fp_keys *in, const char *value, long long *n,
-                      struct fp_error *err)
+                      struct fp_keys *ids, struct fp_error *err)
 {
     struct fp_buf arr = FP_BUF_INIT;
     sqlite3_stmt *st = NULL;
@@ -830,8 +842,13 @@ static int sqlite_dml(struct fp_db_sqlite *sq, const char *what, const struct fp
     sqlite3_bind_text(st, 1, buf_str(&arr), (int)arr.len, SQLITE_STATIC);
     if (value)
         sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    if (ids)
+        keys_reset(ids);
     while ((src = sqlite3_step(st)) == SQLITE_ROW)
-        ;
+        if (ids && push_value(st, 0, ids) < 0) {
+            oom(err);
+            goto out;
+        }
     if (src != SQLITE_DONE) {
         sqlite_fail(sq, what, err);
         goto out;
@@ -845,7 +862,7 @@ out:
 }
 
 static int sqlite_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
-                              long limit, long long *n, struct fp_error *err)
+                              long limit, long long *n, struct fp_keys *ids, struct fp_error *err)
 {
     struct fp_buf sql = FP_BUF_INIT;
     int rc;
@@ -853,7 +870,8 @@ static int sqlite_delete_rows(struct fp_db *db, const struct fp_keyq *q, const s
     buf_adds(&sql, "DELETE FROM main.");
     buf_add_ident(&sql, q->table);
     add_target(&sql, q, limit);
-    rc = sqlite_dml((struct fp_db_sqlite *)db, "deleting", &sql, in, NULL, n, err);
+    add_returning(&sql, q, ids);
+    rc = sqlite_dml((struct fp_db_sqlite *)db, "deleting", &sql, in, NULL, n, ids, err);
     buf_free(&sql);
     return rc;
 }
@@ -896,7 +914,7 @@ out:
 
 static int sqlite_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                               enum fp_set_kind kind, const char *value, long limit, long long *n,
-                              struct fp_error *err)
+                              struct fp_keys *ids, struct fp_error *err)
 {
     struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
     struct fp_buf sql = FP_BUF_INIT;
@@ -914,7 +932,8 @@ static int sqlite_update_rows(struct fp_db *db, const struct fp_keyq *q, const s
     else if (column_default(sq, q, &sql, err) < 0)
         goto out;
     add_target(&sql, q, limit);
-    rc = sqlite_dml(sq, "updating", &sql, in, kind == FP_SET_TO_VALUE ? value : NULL, n, err);
+    add_returning(&sql, q, ids);
+    rc = sqlite_dml(sq, "updating", &sql, in, kind == FP_SET_TO_VALUE ? value : NULL, n, ids, err);
 out:
     buf_free(&sql);
     return rc;
@@ -952,6 +971,70 @@ out:
     sqlite3_finalize(st);
     buf_free(&sql);
     buf_free(&arr);
+    return rc;
+}
+
+/* "c.ID IN (...?2)": the rows among the ids given (rowids for a table without a key). */
+static void add_among(struct fp_buf *b, const struct fp_keyq *q)
+{
+    add_row_id(b, q, "c.");
+    buf_adds(b, " IN (SELECT value FROM json_each(?2))");
+}
+
+static int sqlite_recheck_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                               const struct fp_keys *among, struct fp_keys *present,
+                               struct fp_keys *still, struct fp_error *err)
+{
+    struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
+    struct fp_buf sql = FP_BUF_INIT, arr = FP_BUF_INIT, ids = FP_BUF_INIT;
+    const char *what = "looking at rows an interrupted statement changed";
+    sqlite3_stmt *st = NULL;
+    int rc = -1, src;
+
+    buf_adds(&sql, "SELECT ");
+    add_row_id(&sql, q, "c.");
+    buf_adds(&sql, ", r.k IS NOT NULL FROM main.");
+    buf_add_ident(&sql, q->table);
+    buf_adds(&sql, " AS c LEFT JOIN (SELECT ");
+    add_row_id(&sql, q, "c.");
+    buf_adds(&sql, " AS k");
+    add_rowset(&sql, q);
+    buf_adds(&sql, " AND ");
+    add_among(&sql, q);
+    buf_adds(&sql, ") AS r ON r.k = ");
+    add_row_id(&sql, q, "c.");
+    buf_adds(&sql, " WHERE ");
+    add_among(&sql, q);
+    keys_add_json_array(&arr, in);
+    keys_add_json_array(&ids, among);
+    if (!buf_ok(&sql) || !buf_ok(&arr) || !buf_ok(&ids)) {
+        oom(err);
+        goto out;
+    }
+    if (sqlite3_prepare_v2(sq->db, sql.p, -1, &st, NULL) != SQLITE_OK) {
+        sqlite_fail(sq, what, err);
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, buf_str(&arr), (int)arr.len, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, buf_str(&ids), (int)ids.len, SQLITE_STATIC);
+    keys_reset(present);
+    keys_reset(still);
+    while ((src = sqlite3_step(st)) == SQLITE_ROW)
+        if (push_value(st, 0, present) < 0 ||
+            (sqlite3_column_int(st, 1) && push_value(st, 0, still) < 0)) {
+            oom(err);
+            goto out;
+        }
+    if (src != SQLITE_DONE) {
+        sqlite_fail(sq, what, err);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    buf_free(&sql);
+    buf_free(&arr);
+    buf_free(&ids);
     return rc;
 }
 
@@ -993,6 +1076,7 @@ static const struct fp_backend_ops sqlite_ops = {
     .update_rows = sqlite_update_rows,
     .exists_rows = sqlite_exists_rows,
     .lock_rows = sqlite_lock_rows,
+    .recheck_rows = sqlite_recheck_rows,
     .identity = sqlite_identity,
     .set_timeouts = sqlite_set_timeouts,
 };

@@ -71,6 +71,7 @@ void collect_table_query(struct fp_keyq *q, const struct fp_collect *c, size_t t
     q->table = c->model->tables[t].relname;
     q->key_col = c->model->tables[t].pk;
     q->key_is_int = c->r->tables[t].pk_is_int;
+    q->key_type = c->r->tables[t].pk_type;
 }
 
 int collect_edge_cyclic(const struct fp_collect *c, size_t edge)

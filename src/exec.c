@@ -22,6 +22,9 @@ struct exec {
     struct fp_journal *j;
     long batch;
     struct fp_progress *progress;
+    struct fp_keys ids; /* the rows the last counted statement changed */
+    long long *pending; /* the steps of the open transaction (see end_txn) */
+    size_t npending, npending_cap;
 };
 
 static int is_soft(enum fp_policy policy)
@@ -42,9 +45,27 @@ static enum fp_set_kind set_kind(const struct fp_edge *e, const char **value)
     return FP_SET_TO_DEFAULT;
 }
 
+/* Room for one more pending step. */
+static int pending_grow(struct exec *x, struct fp_error *err)
+{
+    long long *p;
+    size_t cap = x->npending_cap ? 2 * x->npending_cap : 8;
+
+    if (x->npending < x->npending_cap)
+        return 0;
+    if (!(p = realloc(x->pending, cap * sizeof *p)))
+        return fp_error_set(err, FP_EINPUT, "out of memory");
+    x->pending = p;
+    x->npending_cap = cap;
+    return 0;
+}
+
 /*
- * One statement on the rows referencing keys through edge: update them
- * (set_null/set_default) or delete them (a keyless child). limit 0: all.
+ * One statement, inside the caller's transaction, on the rows referencing
+ * keys through edge: update them (set_null/set_default) or delete them (a
+ * keyless child). limit 0: all. Which rows it changed is recorded as a step
+ * in the journal before the transaction commits, so that the report counts
+ * them exactly once whenever a kill comes (see end_txn, settle_steps).
  */
 static int referencing_step(struct exec *x, size_t edge, const struct fp_keys *keys, long limit,
                             long long *n, struct fp_error *err)
@@ -53,12 +74,110 @@ static int referencing_step(struct exec *x, size_t edge, const struct fp_keys *k
     const char *value;
     enum fp_set_kind kind = set_kind(e, &value);
     struct fp_keyq q;
+    long long id;
 
     collect_edge_query(&q, &x->c, edge);
     q.recursive = q.want_parent = 0;
-    if (is_soft(e->policy))
-        return db_update_rows(x->db, &q, keys, kind, value, limit, n, err);
-    return db_delete_rows(x->db, &q, keys, limit, n, err);
+    if ((is_soft(e->policy) ? db_update_rows(x->db, &q, keys, kind, value, limit, n, &x->ids, err)
+                            : db_delete_rows(x->db, &q, keys, limit, n, &x->ids, err)) < 0)
+        return -1;
+    if (!*n)
+        return 0;
+    pace_rows(*n);
+    if (pending_grow(x, err) < 0 ||
+        journal_step_pending(x->j, is_soft(e->policy) ? "updated" : "deleted", edge, e->child, keys,
+                             &x->ids, &id, err) < 0)
+        return -1;
+    x->pending[x->npending++] = id;
+    return 0;
+}
+
+/*
+ * End the open transaction: commit it and fold its steps into the tally,
+ * or roll it back and forget them. A commit that failed on a live
+ * connection rolled back; one whose answer a lost connection took may have
+ * happened, so its steps stay for resume to settle. err keeps the first
+ * error; a journal that cannot forget steps replaces it (the purge must
+ * stop then, not try again: those steps would count rows twice).
+ */
+static int end_txn(struct exec *x, int commit, struct fp_error *err)
+{
+    struct fp_error jerr;
+    int rc = 0;
+
+    if (commit && db_commit(x->db, err) == 0) {
+        rc = journal_steps_fold(x->j, x->pending, x->npending, err);
+        x->npending = 0;
+        return rc;
+    }
+    rc = commit ? -1 : 0;
+    db_rollback(x->db, NULL);
+    if (!(commit && db_connection_lost(x->db)) &&
+        journal_steps_discard(x->j, x->pending, x->npending, &jerr) < 0) {
+        *err = jerr;
+        rc = -1;
+    }
+    x->npending = 0;
+    return rc;
+}
+
+/*
+ * Every row referencing keys through edge, at most batch rows a
+ * transaction: each committed state is valid, since a nulled reference or
+ * a deleted leaf breaks no key.
+ */
+static int step_all(struct exec *x, size_t edge, const struct fp_keys *keys, struct fp_error *err)
+{
+    long long n;
+
+    do {
+        if (db_begin(x->db, err) < 0)
+            return -1;
+        if (referencing_step(x, edge, keys, x->batch, &n, err) < 0) {
+            end_txn(x, 0, err);
+            return -1;
+        }
+        if (end_txn(x, 1, err) < 0)
+            return -1;
+    } while (n >= x->batch);
+    return 0;
+}
+
+/*
+ * Steps a run killed (or cut off) between the database's commit and the
+ * tally left in the journal: what became of their rows says whether they
+ * committed, and so what the tally lacks.
+ */
+static int settle_steps(struct exec *x, struct fp_error *err)
+{
+    struct fp_keys parents = FP_KEYS_INIT, present = FP_KEYS_INIT, still = FP_KEYS_INIT;
+    struct fp_step s = {0};
+    int found, rc = -1;
+
+    for (;;) {
+        struct fp_keyq q;
+
+        if (journal_next_step(x->j, s.id, &s, &parents, &x->ids, &found, err) < 0)
+            goto out;
+        if (!found)
+            break;
+        if (s.edge >= x->m->nedges) {
+            fp_error_set(err, FP_EINPUT, "journal %s is damaged: a step names edge %zu of %zu",
+                         journal_path(x->j), s.edge, x->m->nedges);
+            goto out;
+        }
+        collect_edge_query(&q, &x->c, s.edge);
+        q.recursive = q.want_parent = 0;
+        if (db_recheck_rows(x->db, &q, &parents, &x->ids, &present, &still, err) < 0 ||
+            journal_step_settle(x->j, s.id, &present, &still, err) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    keys_free(&parents);
+    keys_free(&present);
+    keys_free(&still);
+    return rc;
 }
 
 int exec_breakable(const struct fp_model *model, const struct fp_resolved *r, size_t edge)
@@ -85,21 +204,10 @@ static int null_cycle_children(struct exec *x, size_t edge, const struct fp_keys
     collect_edge_query(&q, &x->c, edge);
     q.recursive = q.want_parent = 0;
     do {
-        if (db_update_rows(x->db, &q, keys, FP_SET_TO_NULL, NULL, x->batch, &n, err) < 0)
+        if (db_update_rows(x->db, &q, keys, FP_SET_TO_NULL, NULL, x->batch, &n, NULL, err) < 0)
             return -1;
     } while (n >= x->batch);
     return 0;
-}
-
-/* Record what a statement changed: updates by edge, keyless deletes by table. */
-static int tally(struct exec *x, size_t edge, long long n, struct fp_error *err)
-{
-    const struct fp_edge *e = &x->m->edges[edge];
-
-    pace_rows(n);
-    if (is_soft(e->policy))
-        return journal_tally_add(x->j, "updated", edge, n, err);
-    return journal_tally_add(x->j, "deleted", e->child, n, err);
 }
 
 /* Edges whose referencing rows go with the batch rather than before it. */
@@ -110,9 +218,7 @@ static int handled_by_parent(const struct fp_model *m, const struct fp_edge *e)
 
 /*
  * Before the batch: update the rows referencing it through set_null and
- * set_default edges and delete its keyless children, each in transactions
- * of at most batch rows. Each committed state is valid: a nulled reference
- * or a deleted leaf breaks no key.
+ * set_default edges and delete its keyless children (see step_all).
  */
 static int clear_referencing(struct exec *x, size_t t, const struct fp_keys *keys,
                              struct fp_error *err)
@@ -121,10 +227,7 @@ static int clear_referencing(struct exec *x, size_t t, const struct fp_keys *key
 
     for (size_t k = g->by_parent_start[t]; k < g->by_parent_start[t + 1]; k++) {
         size_t edge = g->by_parent[k];
-        long long n;
-
         const struct fp_edge *e = &x->m->edges[edge];
-        long long doomed = 0;
 
         if (e->policy == FP_CASCADE && x->m->tables[e->child].pk &&
             collect_edge_cyclic(&x->c, edge) && exec_breakable(x->m, x->c.r, edge)) {
@@ -136,27 +239,7 @@ static int clear_referencing(struct exec *x, size_t t, const struct fp_keys *key
                 return -1;
             continue;
         }
-        if (!handled_by_parent(x->m, e))
-            continue;
-        /*
-         * Inside a cycle of rows broken at this set_null edge, rows about to
-         * be deleted are nulled too: they are not "updated" in the result.
-         */
-        if (is_soft(e->policy) && collect_edge_cyclic(&x->c, edge) &&
-            journal_doomed_referencers(x->j, edge, e->child, keys, &doomed, err) < 0)
-            return -1;
-        long long total = 0;
-
-        do {
-            if (referencing_step(x, edge, keys, x->batch, &n, err) < 0 ||
-                tally(x, edge, n, err) < 0)
-                return -1;
-            total += n;
-        } while (n >= x->batch);
-        /* The database's own ON DELETE SET NULL may have nulled some of them already. */
-        if (doomed > total)
-            doomed = total;
-        if (doomed && tally(x, edge, -doomed, err) < 0)
+        if (handled_by_parent(x->m, e) && step_all(x, edge, keys, err) < 0)
             return -1;
     }
     return 0;
@@ -225,7 +308,6 @@ static int still_referenced(struct exec *x, size_t edge, const struct fp_keys *k
     q.recursive = q.want_parent = 0;
     /* Rows of this very batch may reference each other (a cycle no level could order). */
     q.exclude_given = e->child == e->parent;
-    q.key_type = x->c.r->tables[e->child].pk_type;
     return db_exists_rows(x->db, &q, keys, found, err);
 }
 
@@ -266,7 +348,7 @@ static int delete_batch_once(struct exec *x, size_t t, const struct fp_keys *key
     *nfound = 0;
     batch_query(x, t, &q);
     if (db_begin(x->db, err) < 0)
-        goto fail;
+        return -1;
     for (size_t k = g->by_parent_start[t], locked = 0; k < g->by_parent_start[t + 1]; k++) {
         size_t edge = g->by_parent[k];
         long long n;
@@ -283,10 +365,10 @@ static int delete_batch_once(struct exec *x, size_t t, const struct fp_keys *key
         if (!locked++ && db_lock_rows(x->db, &q, keys, err) < 0)
             goto fail;
         /* Normally none. */
-        if (referencing_step(x, edge, keys, 0, &n, err) < 0 || tally(x, edge, n, err) < 0)
+        if (referencing_step(x, edge, keys, 0, &n, err) < 0)
             goto fail;
     }
-    if (db_delete_rows(x->db, &q, keys, 0, deleted, err) < 0) {
+    if (db_delete_rows(x->db, &q, keys, 0, deleted, NULL, err) < 0) {
         /* A plain key refused it: a reference the journal does not know of, maybe. */
         if (strcmp(err->sqlstate, "23503") == 0)
             for (size_t k = g->by_parent_start[t]; k < g->by_parent_start[t + 1]; k++)
@@ -306,15 +388,10 @@ static int delete_batch_once(struct exec *x, size_t t, const struct fp_keys *key
         if (any)
             found[(*nfound)++] = edge;
     }
-    if (*nfound) {
-        db_rollback(x->db, NULL);
-        return 0;
-    }
-    if (db_commit(x->db, err) < 0)
-        goto fail;
-    return 0;
+    /* Rows that must go first: nothing of this try stands. */
+    return end_txn(x, !*nfound, err);
 fail:
-    db_rollback(x->db, NULL);
+    end_txn(x, 0, err);
     return -1;
 }
 
@@ -446,7 +523,7 @@ static int run_keyless(struct exec *x, size_t t, struct fp_keys *keys, struct fp
 {
     for (size_t edge = 0; edge < x->m->nedges; edge++) {
         const struct fp_edge *e = &x->m->edges[edge];
-        long long seq = 0, n;
+        long long seq = 0;
 
         if (e->child != t || e->policy != FP_CASCADE)
             continue;
@@ -458,11 +535,8 @@ static int run_keyless(struct exec *x, size_t t, struct fp_keys *keys, struct fp
                 return -1;
             if (keys->n == 0)
                 break;
-            do {
-                if (referencing_step(x, edge, keys, x->batch, &n, err) < 0 ||
-                    tally(x, edge, n, err) < 0)
-                    return -1;
-            } while (n >= x->batch);
+            if (step_all(x, edge, keys, err) < 0)
+                return -1;
         }
     }
     return 0;
@@ -577,7 +651,8 @@ int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_gra
              struct fp_error *err)
 {
     char stopped[600];
-    struct exec x = {.db = db, .m = model, .g = graph, .j = j, .batch = batch_size};
+    struct exec x = {
+        .db = db, .m = model, .g = graph, .j = j, .batch = batch_size, .ids = FP_KEYS_INIT};
     struct fp_keys keys = FP_KEYS_INIT;
     size_t *order = calloc(model->ntables ? model->ntables : 1, sizeof *order);
     long long total;
@@ -600,7 +675,7 @@ int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_gra
              "while collecting rows inserted meanwhile; resume with `fkpurge resume %s`",
              journal_path(j));
     x.c.stopped = stopped;
-    if (replay_inflight(&x, &keys, &restart, err) < 0)
+    if (settle_steps(&x, err) < 0 || replay_inflight(&x, &keys, &restart, err) < 0)
         goto out;
     do {
         restart = 0;
@@ -613,6 +688,8 @@ out:
     progress_free(x.progress);
     collect_free(&x.c);
     keys_free(&keys);
+    keys_free(&x.ids);
+    free(x.pending);
     free(order);
     return rc;
 }

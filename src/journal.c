@@ -59,6 +59,24 @@ static const char *const journal_stmt_sql[ST_COUNT] = {
     [ST_ADD_ERROR] = "INSERT INTO error (at, phase, sqlstate, message) VALUES (?1, ?2, ?3, ?4)",
     [ST_ADD_ROOT_KEY] = "INSERT INTO root_key (key) SELECT value FROM json_each(?1)",
     [ST_ROOT_KEYS_AFTER] = "SELECT seq, key FROM root_key WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+    [ST_STEP_PENDING] =
+        "INSERT INTO pending (kind, edge, tbl, parents, ids) VALUES (?1, ?2, ?3, ?4, ?5)",
+    /*
+     * The rows step ?1 changed: not among ?3 (still referencing) and, for
+     * an update, among ?2 (present); NULL for either: all. Less those that
+     * are doomed and not yet deleted (a nulled reference of a row on a
+     * cycle of rows): the report counts them as deleted.
+     */
+    [ST_STEP_COUNT] =
+        "SELECT s.kind, CASE s.kind WHEN 'updated' THEN s.edge ELSE s.tbl END, "
+        "(SELECT count(*) - count(d.key) FROM json_each(s.ids) i LEFT JOIN doomed d "
+        "ON s.kind = 'updated' AND d.tbl = s.tbl AND d.key = i.value AND d.done = 0 "
+        "WHERE (s.kind = 'deleted' OR ?2 IS NULL OR i.value IN (SELECT value FROM json_each(?2))) "
+        "AND (?3 IS NULL OR i.value NOT IN (SELECT value FROM json_each(?3)))) "
+        "FROM pending s WHERE s.id = ?1",
+    [ST_STEP_FORGET] = "DELETE FROM pending WHERE id = ?1",
+    [ST_STEP_NEXT] = "SELECT id, edge, parents, ids FROM pending WHERE id > ?1 ORDER BY id LIMIT 1",
+    [ST_JSON_KEYS] = "SELECT value FROM json_each(?1)",
 };
 
 sqlite3_stmt *journal_stmt(struct fp_journal *j, enum journal_stmt id, struct fp_error *err)

@@ -37,6 +37,11 @@ enum journal_stmt {
     ST_ADD_ERROR,
     ST_ADD_ROOT_KEY,
     ST_ROOT_KEYS_AFTER,
+    ST_STEP_PENDING,
+    ST_STEP_COUNT,
+    ST_STEP_FORGET,
+    ST_STEP_NEXT,
+    ST_JSON_KEYS,
     ST_COUNT
 };
 

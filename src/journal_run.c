@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fkpurge/buf.h"
-
 int journal_max_level(struct fp_journal *j, size_t tbl, long long *level, struct fp_error *err)
 {
     sqlite3_stmt *st = journal_stmt(j, ST_MAX_LEVEL, err);
@@ -282,37 +280,6 @@ int journal_last_error(struct fp_journal *j, double *at, char **phase, char **sq
     rc = 0;
 out:
     sqlite3_finalize(st);
-    return rc;
-}
-
-int journal_doomed_referencers(struct fp_journal *j, size_t edge, size_t child,
-                               const struct fp_keys *parents, long long *n, struct fp_error *err)
-{
-    struct fp_buf arr = FP_BUF_INIT;
-    sqlite3_stmt *st = NULL;
-    int rc = -1;
-
-    keys_add_json_array(&arr, parents);
-    if (!buf_ok(&arr)) {
-        fp_error_set(err, FP_EINPUT, "out of memory");
-        goto out;
-    }
-    /* CROSS JOIN keeps the order: from the keys given, by index, never a scan of the links. */
-    if (sqlite3_prepare_v2(j->db,
-                           "SELECT count(*) FROM json_each(?3) k CROSS JOIN link l "
-                           "CROSS JOIN doomed d WHERE l.edge = ?1 AND l.pkey = k.value "
-                           "AND d.tbl = ?2 AND d.key = l.ckey AND d.done = 0",
-                           -1, &st, NULL) != SQLITE_OK) {
-        journal_fail(j, err, "read");
-        goto out;
-    }
-    sqlite3_bind_int64(st, 1, (sqlite3_int64)edge);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)child);
-    sqlite3_bind_text(st, 3, buf_str(&arr), (int)arr.len, SQLITE_STATIC);
-    rc = journal_step_count(j, st, n, err);
-out:
-    sqlite3_finalize(st);
-    buf_free(&arr);
     return rc;
 }
 

@@ -126,14 +126,18 @@ struct fp_backend_ops {
     int (*rollback)(struct fp_db *db, struct fp_error *err);
     /* Rows of q->table that q matches with in (see db_delete_rows). */
     int (*delete_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
-                       long limit, long long *n, struct fp_error *err);
+                       long limit, long long *n, struct fp_keys *ids, struct fp_error *err);
     int (*update_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                        enum fp_set_kind kind, const char *value, long limit, long long *n,
-                       struct fp_error *err);
+                       struct fp_keys *ids, struct fp_error *err);
     int (*exists_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                        int *found, struct fp_error *err);
     int (*lock_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                      struct fp_error *err);
+    /* Which of the rows among are present, and which still match q with in (db_recheck_rows). */
+    int (*recheck_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                        const struct fp_keys *among, struct fp_keys *present, struct fp_keys *still,
+                        struct fp_error *err);
     /* Which database this is, stably across connections (for the journal). */
     int (*identity)(struct fp_db *db, char **out, struct fp_error *err);
     /* Give up waiting for a lock, and any statement, after so many ms (0: the default). */
@@ -229,15 +233,33 @@ int db_rollback(struct fp_db *db, struct fp_error *err);
  * Delete the rows of q->table whose q->match_col matches a key of in (or,
  * with q->via_table, whose reference matches through the parent), at most
  * limit of them when limit > 0; *n says how many went. Keys are bound,
- * names quoted.
+ * names quoted. ids, unless NULL, receives the identity of each row
+ * deleted: its key, or its physical address (ctid, rowid) in a table
+ * without one.
  */
 int db_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in, long limit,
-                   long long *n, struct fp_error *err);
+                   long long *n, struct fp_keys *ids, struct fp_error *err);
 
-/* Set q->match_col of the rows q matches to NULL, the column default or value. */
+/*
+ * Set q->match_col of the rows q matches to NULL, the column default or
+ * value. ids as for db_delete_rows (PostgreSQL: the ctid of the new row
+ * version).
+ */
 int db_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                    enum fp_set_kind kind, const char *value, long limit, long long *n,
-                   struct fp_error *err);
+                   struct fp_keys *ids, struct fp_error *err);
+
+/*
+ * What became of the rows among (identities db_delete_rows or
+ * db_update_rows returned) after a transaction whose outcome is unknown:
+ * present receives those that exist now, still those that also still match
+ * q with in. A statement that committed left none of its rows in still; a
+ * DELETE left none present, an UPDATE all (a ctid of a new row version that
+ * was rolled back names no row).
+ */
+int db_recheck_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                    const struct fp_keys *among, struct fp_keys *present, struct fp_keys *still,
+                    struct fp_error *err);
 
 /*
  * Lock the rows of q->table whose key is in "in" against new references

@@ -191,12 +191,43 @@ int journal_last_error(struct fp_journal *j, double *at, char **phase, char **sq
                        char **message, struct fp_error *err);
 
 /*
- * Doomed rows of table child, not yet deleted, that reference one of
- * parents through the cyclic edge (by its links): rows an update of the
- * edge's references touches although they are about to go.
+ * Steps: a statement whose rows the report counts (an update of
+ * set_null/set_default references, a delete of rows of a keyless table)
+ * is recorded with the identities of the rows it changed before the
+ * database commits it, and folded into the tally after. A kill between the
+ * two leaves it here; resume settles it by asking the database what became
+ * of those rows (db_recheck_rows). kind: "updated" (tally by edge) or
+ * "deleted" (tally by tbl, the edge's child table). Commits.
  */
-int journal_doomed_referencers(struct fp_journal *j, size_t edge, size_t child,
-                               const struct fp_keys *parents, long long *n, struct fp_error *err);
+int journal_step_pending(struct fp_journal *j, const char *kind, size_t edge, size_t tbl,
+                         const struct fp_keys *parents, const struct fp_keys *ids, long long *id,
+                         struct fp_error *err);
+
+/* The database committed steps ids[0..n): their rows go into the tally, in one commit. */
+int journal_steps_fold(struct fp_journal *j, const long long *ids, size_t n, struct fp_error *err);
+
+/* The database rolled back steps ids[0..n): forget them. Commits. */
+int journal_steps_discard(struct fp_journal *j, const long long *ids, size_t n,
+                          struct fp_error *err);
+
+/* A step the journal holds, for settling. */
+struct fp_step {
+    long long id;
+    size_t edge;
+};
+
+/* The first step after id after (0: the first), its parent keys and row ids; *found 0: none. */
+int journal_next_step(struct fp_journal *j, long long after, struct fp_step *s,
+                      struct fp_keys *parents, struct fp_keys *ids, int *found,
+                      struct fp_error *err);
+
+/*
+ * Settle step id from what db_recheck_rows found of its rows: those not in
+ * still (and, for an update, in present) were changed and go into the
+ * tally; the step is forgotten. Commits.
+ */
+int journal_step_settle(struct fp_journal *j, long long id, const struct fp_keys *present,
+                        const struct fp_keys *still, struct fp_error *err);
 
 /* *any is 1 if a cycle of rows was broken at edge (it has broken links). */
 int journal_edge_broken(struct fp_journal *j, size_t edge, int *any, struct fp_error *err);

@@ -512,3 +512,131 @@ EOF2
         bug "$KIND: a refusal at COMMIT: stderr has lines not from fkpurge: $(grep -v '^fkpurge: ' "$T/err" | head -2 | tr '\n' ' ')"
     fi
 }
+
+# kill_in_step FUNCTION SKIP CMD...: CMD under gdb, SIGKILLed at its first call of FUNCTION after
+# the (SKIP+1)-th counted statement recorded its rows in the journal (journal_step_pending):
+# db_commit is just before the database commits that statement, journal_steps_fold just after,
+# before the tally has it. gdb's output in $T/gdb.out.
+kill_in_step() {
+    local fn=$1 skip=$2
+    shift 2
+    {
+        echo "set pagination off"
+        echo "set confirm off"
+        echo "break journal_step_pending"
+        echo "ignore 1 $skip"
+        echo "run"
+        echo "delete 1"
+        echo "tbreak $fn"
+        echo "continue"
+        echo "kill"
+    } >"$T/kill.gdb"
+    # LeakSanitizer cannot run under ptrace, and a killed process leaks by design.
+    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+        gdb -q -batch -x "$T/kill.gdb" --args "$@" >"$T/gdb.out" 2>&1 </dev/null || true
+}
+
+# status_field JOURNAL EXPR: a Python expression on `fkpurge status --format json` as s.
+status_field() {
+    "$FKPURGE" status "$1" --format json | /usr/bin/python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print(eval(sys.argv[1]))' "$2"
+}
+
+# A kill just before and just after the database commits an update of set_null references or a
+# delete of keyless rows (gdb stops fkpurge exactly there): the journal holds the statement's rows
+# as pending, and the database has them changed (after) or not (before); resume settles them by
+# looking at those rows, and the last report's counts are the plan's exactly, with the end state
+# of the native delete.
+edge_kill_window() {
+    local int=bigint seen="" window skip fn kind ids n changed tallied
+    [ "$KIND" = sqlite ] && int=INTEGER
+    cat >"$T/window.yaml" <<'EOF2'
+version: 1
+tables:
+  parent:
+    primary_key: id
+  child:
+    primary_key: id
+    foreign_keys:
+      - {column: parent_id, references: parent, on_delete: set_null}
+  leaf:
+    foreign_keys:
+      - {column: parent_id, references: parent, on_delete: cascade}
+  log:
+    foreign_keys:
+      - {column: parent_id, references: parent, on_delete: set_null}
+EOF2
+    # NAME SET_NULL CASCADE: 300 parents, 2 children, 2 leaves and a log row each (a table
+    # without a key: its rows are named by ctid or rowid, a ctid new at each update)
+    window_db() {
+        db_reset "$1"
+        db_sql "$1" <<EOF2
+CREATE TABLE parent (id $int PRIMARY KEY);
+CREATE TABLE child (id $int PRIMARY KEY, parent_id $int REFERENCES parent (id) $2);
+CREATE TABLE leaf (parent_id $int NOT NULL REFERENCES parent (id) $3, note text);
+CREATE TABLE log (parent_id $int REFERENCES parent (id) $2, note text);
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300)
+INSERT INTO parent SELECT i FROM n;
+INSERT INTO child SELECT id, id FROM parent UNION ALL SELECT id + 1000, id FROM parent;
+INSERT INTO leaf SELECT id, 'a' || id FROM parent UNION ALL SELECT id, 'b' || id FROM parent;
+INSERT INTO log SELECT id, 'l' || id FROM parent;
+CREATE INDEX child_p ON child (parent_id);
+CREATE INDEX leaf_p ON leaf (parent_id);
+EOF2
+    }
+    window_dump() {
+        db_query "$1" "SELECT id, coalesce(parent_id, 0) FROM child ORDER BY id"
+        db_query "$1" "SELECT parent_id, note FROM leaf ORDER BY note"
+        db_query "$1" "SELECT coalesce(parent_id, 0), note FROM log ORDER BY note"
+        db_query "$1" "SELECT count(*) FROM parent"
+    }
+    window_db wnative "ON DELETE SET NULL" "ON DELETE CASCADE"
+    db_sql wnative <<<"$NATIVE_FK_ON DELETE FROM parent WHERE id <= 200;"
+    window_dump wnative >"$T/window.want"
+    for window in before after; do
+        fn=db_commit
+        [ "$window" = after ] && fn=journal_steps_fold
+        # Deletes of leaves come first (their table's turn, 8 of them), then the updates of
+        # child and of log, batch by batch.
+        for skip in 2 10 11; do
+            window_db window "" ""
+            run "$FKPURGE" plan --model "$T/window.yaml" --db "$url" --table parent \
+                --where "id <= 200" --format json
+            expect_rc 0 "kill window: plan"
+            cp "$T/out" "$T/window.plan"
+            J=$FAST/window.journal
+            rm -f "$J" "$J-wal" "$J-shm"
+            kill_in_step "$fn" "$skip" "$FKPURGE" run --model "$T/window.yaml" --db "$url" \
+                --table parent --where "id <= 200" --yes --batch-size 50 --format json --journal "$J"
+            local what="kill $window the commit of step $((skip + 1))"
+            grep -q "Temporary breakpoint 2, .*$fn" "$T/gdb.out" ||
+                fail "$what: gdb never stopped there: $(tail -5 "$T/gdb.out")"
+            expect_eq "$(journal_sql "$J" "SELECT count(*) FROM pending")" 1 "$what: pending steps"
+            kind=$(journal_sql "$J" "SELECT kind || '-' || tbl FROM pending")
+            n=$(journal_sql "$J" "SELECT json_array_length(ids) FROM pending")
+            # Rows changed in the database so far against the journal's tally: the pending
+            # statement's rows are in the database after its commit, not before.
+            changed=$(($(db_query window "SELECT count(*) FROM child WHERE parent_id IS NULL") +
+                $(db_query window "SELECT count(*) FROM log WHERE parent_id IS NULL") +
+                600 - $(db_query window "SELECT count(*) FROM leaf")))
+            tallied=$(status_field "$J" \
+                's["rows"]["updated"] + sum(t["deleted"] for t in s["tables"] if t["table"] == "leaf")')
+            [ "$window" = after ] && tallied=$((tallied + n))
+            expect_eq "$changed" "$tallied" "$what ($kind, $n rows): rows changed vs tallied"
+            seen="$seen $window-$kind"
+            run "$FKPURGE" resume "$J" --format json
+            expect_rc 0 "$what: resume"
+            cp "$T/out" "$T/window.report"
+            expect_counts_exact "$T/window.plan" "$T/window.report" "$what ($kind)"
+            expect_eq "$(journal_sql "$J" "SELECT count(*) FROM pending")" 0 "$what: pending after resume"
+            window_dump window >"$T/window.got"
+            expect_same_state "$T/window.want" "$T/window.got" "$what"
+        done
+    done
+    # Tables by their place in the model: child 1, leaf 2, log 3.
+    for kind in before-{deleted-2,updated-1,updated-3} after-{deleted-2,updated-1,updated-3}; do
+        [[ " $seen " == *" $kind "* ]] || fail "kill window: no kill at $kind (saw:$seen)"
+    done
+}

@@ -41,5 +41,6 @@ edge_chain "${FKPURGE_CHAIN_DEPTH:-$depth}"
 edge_chain 2000 "ON DELETE RESTRICT"
 edge_cascade_cycle
 edge_counts
+edge_kill_window
 edge_deferred_refusal
 edge_verdict
