@@ -133,8 +133,7 @@ class Excuses:
                     of cascade keys): counts of keyless tables and of updates may fall short.
     """
 
-    def __init__(self, meta, ex, variant, killed=False):
-        self.killed = killed
+    def __init__(self, meta, ex, variant):
         self.doomed, self.cyclic = doomed_links(meta, ex)
         self.native = variant == "native"
         self.keyless = {t["name"] for t in meta["tables"] if not t["pk"]}
@@ -144,11 +143,6 @@ class Excuses:
     def updated(self, t, c, got, want):
         extra = got - want
         bound = self.doomed.get((t, c), 0)
-        if self.killed and (0 <= got < want or 0 < extra <= bound):
-            # A kill between a statement's commit and its tally in the journal: updates
-            # missing, or the doomed rows nulled never subtracted.
-            return ("tally-after-kill: %+d: updates committed in the database but not (or not "
-                    "fully) counted in the journal when fkpurge was killed" % extra)
         if 0 < extra <= bound:
             return ("updated-doomed: %d more, at most %d deleted rows reference deleted rows "
                     "there (%d of them on cycles of rows)" % (extra, bound,
@@ -158,9 +152,6 @@ class Excuses:
         return None
 
     def deleted(self, t, got, want):
-        if self.killed and t in self.keyless and 0 <= got < want:
-            return ("tally-after-kill: %d missing: keyless rows deleted but not yet counted in "
-                    "the journal when fkpurge was killed" % (want - got))
         if self.native and t in self.keyless and 0 <= got < want:
             return "native-actions: the database's own ON DELETE CASCADE deleted some of them"
         return None
@@ -402,7 +393,7 @@ class Runner:
             if bad:
                 problems.append("PRAGMA foreign_key_check after the run: %r" % bad[:5])
         if got is not None:
-            excuses = Excuses(meta, ex, variant, killed=kills > 0)
+            excuses = Excuses(meta, ex, variant)
             known = set()
             for other, name in ((plan, "plan"), (expected, "oracle")):
                 if other is None:
@@ -430,12 +421,6 @@ class Runner:
                     "KNOWN BUG updated-doomed: run counts as updated the deleted rows whose "
                     "set_null/set_default reference it nulls before deleting them; plan and the "
                     "database count only rows that stay (FKPURGE_DIFF_COUNTS=lenient accepts it)")
-            if "tally-after-kill" in known:
-                problems.append(
-                    "KNOWN BUG tally-after-kill: rows a statement updated (or deleted from a "
-                    "keyless table) are counted in the journal only after the database committed "
-                    "them: a kill in between loses them from the report "
-                    "(FKPURGE_DIFF_COUNTS=lenient accepts it)")
             if "native-actions" in known:
                 problems.append(
                     "KNOWN BUG native-actions: fkpurge deleted rows before their doomed "

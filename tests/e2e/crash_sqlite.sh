@@ -11,8 +11,7 @@
 #   3. SIGINT while the purge is still being planned: exit 4 too (SPEC §2 exit status).
 #
 # Each ends with the same dump as the native delete (PRAGMA foreign_keys = ON; DELETE ...), a
-# clean PRAGMA foreign_key_check, and the last report's counts equal plan's (rows updated per
-# column unless FKPURGE_CRASH_COUNTS=lenient: see run_lib.bash, expect_counts).
+# clean PRAGMA foreign_key_check, and the last report's counts equal plan's exactly.
 # FKPURGE_CRASH_SEED replays one sequence of random delays (printed); FKPURGE_CRASH_ROUNDS
 # (default 3) SIGKILL rounds, cycling through the constraint kinds.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -40,7 +39,7 @@ check_end() {
     expect_eq "$(journal_sql "$J" "SELECT value FROM meta WHERE key = 'phase'")" done "$1: phase"
     run "$FKPURGE" resume "$J"
     expect_rc 0 "$1: resume of a finished journal"
-    expect_counts "$T/plan.json" "$T/final.json" "$1"
+    expect_counts_exact "$T/plan.json" "$T/final.json" "$1"
 }
 
 # 1. SIGKILL, many times.
