@@ -68,6 +68,20 @@ void buf_addc(struct fp_buf *b, char c)
     buf_add(b, &c, 1);
 }
 
+void buf_add_int(struct fp_buf *b, long long v)
+{
+    char tmp[24], *p = tmp + sizeof tmp;
+    /* Negated as unsigned: -LLONG_MIN does not fit a long long. */
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+
+    do
+        *--p = (char)('0' + u % 10);
+    while (u /= 10);
+    if (v < 0)
+        *--p = '-';
+    buf_add(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
 void buf_addf(struct fp_buf *b, const char *fmt, ...)
 {
     va_list ap;

@@ -82,7 +82,7 @@ const char *keys_text(const struct fp_keys *k, size_t i)
 void keys_add_text(struct fp_buf *out, const struct fp_keys *k, size_t i)
 {
     if (k->v[i].kind == FP_KEY_INT)
-        buf_addf(out, "%lld", k->v[i].i);
+        buf_add_int(out, k->v[i].i);
     else
         buf_add(out, keys_text(k, i), k->v[i].len);
 }
@@ -90,7 +90,7 @@ void keys_add_text(struct fp_buf *out, const struct fp_keys *k, size_t i)
 void keys_add_json(struct fp_buf *out, const struct fp_keys *k, size_t i)
 {
     if (k->v[i].kind == FP_KEY_INT)
-        buf_addf(out, "%lld", k->v[i].i);
+        buf_add_int(out, k->v[i].i);
     else
         buf_add_json_string(out, keys_text(k, i), k->v[i].len);
 }
@@ -102,7 +102,7 @@ void keys_add_pg_array(struct fp_buf *out, const struct fp_keys *k)
         if (i)
             buf_addc(out, ',');
         if (k->v[i].kind == FP_KEY_INT) {
-            buf_addf(out, "%lld", k->v[i].i);
+            buf_add_int(out, k->v[i].i);
             continue;
         }
         buf_addc(out, '"');
