@@ -131,17 +131,17 @@ static void trim_copy(char *dst, size_t cap, const char *msg)
 }
 
 /*
- * Run sql with text parameters (NULL for SQL NULL). On success *res is a
- * tuples or command result the caller PQclear()s and the SQLSTATE is reset;
+ * The result r of a statement (NULL when libpq could not send it). On
+ * success *res is a tuples or command result the caller PQclear()s and the
+ * SQLSTATE is reset;
  * on failure the SQLSTATE is kept on the handle and err says "URL: what:
  * message (SQLSTATE)". When the connection is gone the handle says 08006
  * whatever the server said last (57P01 for a terminated session, or
  * nothing at all), so db_connection_lost() is one test for "reconnect".
  */
-static int pg_query(struct fp_db_pg *pg, const char *what, const char *sql, int nparams,
-                    const char *const *params, PGresult **res, struct fp_error *err)
+static int pg_check(struct fp_db_pg *pg, const char *what, PGresult *r, PGresult **res,
+                    struct fp_error *err)
 {
-    PGresult *r = PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     const char *state, *msg;
     char text[512];
@@ -163,6 +163,42 @@ static int pg_query(struct fp_db_pg *pg, const char *what, const char *sql, int 
         snprintf(err->sqlstate, sizeof err->sqlstate, "%s", pg->base.sqlstate);
     PQclear(r);
     return -1;
+}
+
+/* Run sql with text parameters (NULL for SQL NULL), as pg_check says. */
+static int pg_query(struct fp_db_pg *pg, const char *what, const char *sql, int nparams,
+                    const char *const *params, PGresult **res, struct fp_error *err)
+{
+    return pg_check(pg, what, PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0),
+                    res, err);
+}
+
+/* Send sql, with no parameters, and return at once: pg_receive waits for its result. */
+static int pg_send(struct fp_db_pg *pg, const char *what, const char *sql, struct fp_error *err)
+{
+    if (PQsendQueryParams(pg->conn, sql, 0, NULL, NULL, NULL, NULL, 0))
+        return 0;
+    return pg_check(pg, what, NULL, NULL, err);
+}
+
+/* The result of what pg_send sent, as pg_query gives it. */
+static int pg_receive(struct fp_db_pg *pg, const char *what, PGresult **res, struct fp_error *err)
+{
+    PGresult *r = PQgetResult(pg->conn), *extra;
+
+    /* One statement, one result: the NULL after it frees the connection for the next. */
+    while ((extra = PQgetResult(pg->conn)))
+        PQclear(extra);
+    return pg_check(pg, what, r, res, err);
+}
+
+/* Wait out a result no one wants (after a callback failed with a FETCH in flight). */
+static void pg_discard(struct fp_db_pg *pg)
+{
+    PGresult *r;
+
+    while ((r = PQgetResult(pg->conn)))
+        PQclear(r);
 }
 
 static const struct fp_backend_ops pg_ops;
@@ -755,7 +791,7 @@ static int pg_select_keys(struct fp_db *db, const struct fp_keyq *q, const struc
     struct fp_keys keys = FP_KEYS_INIT, parents = FP_KEYS_INIT;
     PGresult *res = NULL;
     const char *params[1];
-    int rc = -1, open = 0;
+    int rc = -1, open = 0, inflight = 0;
 
     build_keys_select(pg, &sql, q);
     if (in)
@@ -769,20 +805,30 @@ static int pg_select_keys(struct fp_db *db, const struct fp_keyq *q, const struc
                  in ? 1 : 0, params, &res, err) < 0)
         goto out;
     open = 1;
-    for (;;) {
+    if (pg_send(pg, "fetching keys", sql_fetch, err) < 0)
+        goto out;
+    for (inflight = 1; inflight;) {
         PQclear(res);
         res = NULL;
-        if (pg_query(pg, "fetching keys", sql_fetch, 0, NULL, &res, err) < 0)
+        inflight = 0;
+        if (pg_receive(pg, "fetching keys", &res, err) < 0)
             goto out;
-        if (PQntuples(res) == 0)
-            break;
-        if (pass_page(res, q, &keys, &parents, cb, ctx, err) < 0)
+        /*
+         * A full page: the server reads the next while cb stores this one (a
+         * short page is the last: spare the round trip that says so).
+         */
+        if (PQntuples(res) == PG_FETCH_ROWS) {
+            if (pg_send(pg, "fetching keys", sql_fetch, err) < 0)
+                goto out;
+            inflight = 1;
+        }
+        if (PQntuples(res) && pass_page(res, q, &keys, &parents, cb, ctx, err) < 0)
             goto out;
-        if (PQntuples(res) < PG_FETCH_ROWS)
-            break; /* a short page is the last: spare the round trip that says so */
     }
     rc = 0;
 out:
+    if (inflight)
+        pg_discard(pg);
     PQclear(res);
     if (open && rc == 0) {
         res = NULL;
