@@ -93,6 +93,14 @@ CREATE INDEX link_by_parent ON link (edge, pkey);
 -- run asks, batch after batch, whether an edge has broken links: an index, not a scan.
 CREATE INDEX link_broken ON link (edge) WHERE broken = 1;
 
+-- Levels whose rows reference each other in cycles no order can undo (keys
+-- that cannot be nulled all round): where the database enforces such a
+-- key, run deletes the level's rows of a cycle of tables in one
+-- transaction, together.
+CREATE TABLE joint_level (
+    level INTEGER PRIMARY KEY
+);
+
 -- Execution, one transaction at a time. A batch is the doomed rows of one
 -- table not yet done whose (level, seq) lies between (level, seq_lo) and
 -- (level_hi, seq_hi): one level, or, in a table that is a cycle on its own
@@ -147,7 +155,8 @@ CREATE INDEX IF NOT EXISTS doomed_todo ON doomed (tbl, level, seq) WHERE done = 
 -- changed (keys, or ctid/rowid in a table without one), as JSON arrays.
 -- A step left here by a killed run is settled on resume by looking at
 -- those rows: the report stays exact whichever side of the commit the
--- kill fell. (Here rather than above: journals from before it gain it.)
+-- kill fell. (Here rather than above, as joint_level again: journals
+-- from before them gain them.)
 CREATE TABLE IF NOT EXISTS pending (
     id      INTEGER PRIMARY KEY,
     kind    TEXT NOT NULL CHECK (kind IN ('updated', 'deleted')),
@@ -156,3 +165,4 @@ CREATE TABLE IF NOT EXISTS pending (
     parents TEXT NOT NULL,
     ids     TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS joint_level (level INTEGER PRIMARY KEY);

@@ -455,6 +455,12 @@ int db_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_ke
     return db->ops->update_rows(db, q, in, kind, value, limit, n, ids, err);
 }
 
+int db_delete_together(struct fp_db *db, const struct fp_keyq *qs, const struct fp_keys *const *in,
+                       size_t n, long long *deleted, struct fp_error *err)
+{
+    return db->ops->delete_together(db, qs, in, n, deleted, err);
+}
+
 int db_recheck_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                     const struct fp_keys *among, struct fp_keys *present, struct fp_keys *still,
                     struct fp_error *err)

@@ -1007,6 +1007,56 @@ static int pg_update_rows(struct fp_db *db, const struct fp_keyq *q, const struc
     return rc;
 }
 
+static int pg_delete_together(struct fp_db *db, const struct fp_keyq *qs,
+                              const struct fp_keys *const *in, size_t n, long long *deleted,
+                              struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_buf sql = FP_BUF_INIT, *arr = calloc(n ? n : 1, sizeof *arr);
+    const char **params = calloc(n ? n : 1, sizeof *params);
+    PGresult *res = NULL;
+    int rc = -1;
+
+    if (!arr || !params) {
+        oom(err);
+        goto out;
+    }
+    /* Data-modifying WITHs are one statement: the keys are checked after the last of them. */
+    for (size_t i = 0; i < n; i++) {
+        buf_addf(&sql, "%sfkpurge_d%zu AS (DELETE FROM ", i ? ", " : "WITH ", i);
+        add_table(pg, &sql, qs[i].schema, qs[i].table);
+        buf_adds(&sql, " WHERE ");
+        add_ident(pg, &sql, qs[i].key_col);
+        buf_addf(&sql, " = ANY ($%zu::%s[]) RETURNING 1)", i + 1, qs[i].key_type);
+        keys_add_pg_array(&arr[i], in[i]);
+        if (!buf_ok(&arr[i])) {
+            oom(err);
+            goto out;
+        }
+        params[i] = buf_str(&arr[i]);
+    }
+    for (size_t i = 0; i < n; i++)
+        buf_addf(&sql, "%s(SELECT count(*) FROM fkpurge_d%zu)", i ? ", " : " SELECT ", i);
+    if (!buf_ok(&sql)) {
+        oom(err);
+        goto out;
+    }
+    if (pg_query(pg, "deleting rows that reference each other", sql.p, (int)n, params, &res, err) <
+        0)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        deleted[i] = strtoll(PQgetvalue(res, 0, (int)i), NULL, 10);
+    rc = 0;
+out:
+    PQclear(res);
+    for (size_t i = 0; arr && i < n; i++)
+        buf_free(&arr[i]);
+    free(arr);
+    free(params);
+    buf_free(&sql);
+    return rc;
+}
+
 static int pg_exists_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                           int *found, struct fp_error *err)
 {
@@ -1161,6 +1211,7 @@ static const struct fp_backend_ops pg_ops = {
     .rollback = pg_rollback,
     .delete_rows = pg_delete_rows,
     .update_rows = pg_update_rows,
+    .delete_together = pg_delete_together,
     .exists_rows = pg_exists_rows,
     .lock_rows = pg_lock_rows,
     .recheck_rows = pg_recheck_rows,

@@ -939,6 +939,24 @@ out:
     return rc;
 }
 
+static int sqlite_delete_together(struct fp_db *db, const struct fp_keyq *qs,
+                                  const struct fp_keys *const *in, size_t n, long long *deleted,
+                                  struct fp_error *err)
+{
+    /* Until this transaction ends: the keys are checked at COMMIT. */
+    if (sqlite_exec(db, "PRAGMA defer_foreign_keys = ON", "deferring foreign keys", err) < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        struct fp_keyq q = qs[i];
+
+        q.match_col = q.key_col;
+        q.via_table = NULL;
+        if (sqlite_delete_rows(db, &q, in[i], 0, &deleted[i], NULL, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int sqlite_exists_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                               int *found, struct fp_error *err)
 {
@@ -1074,6 +1092,7 @@ static const struct fp_backend_ops sqlite_ops = {
     .rollback = sqlite_rollback,
     .delete_rows = sqlite_delete_rows,
     .update_rows = sqlite_update_rows,
+    .delete_together = sqlite_delete_together,
     .exists_rows = sqlite_exists_rows,
     .lock_rows = sqlite_lock_rows,
     .recheck_rows = sqlite_recheck_rows,

@@ -2,6 +2,7 @@
 #include "fkpurge/exec.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,8 @@ struct exec {
     struct fp_keys ids; /* the rows the last counted statement changed */
     long long *pending; /* the steps of the open transaction (see end_txn) */
     size_t npending, npending_cap;
+    long long *joint; /* the joint levels, ascending (journal_joint_levels) */
+    size_t njoint;
 };
 
 static int is_soft(enum fp_policy policy)
@@ -312,81 +315,148 @@ static int still_referenced(struct exec *x, size_t edge, const struct fp_keys *k
 }
 
 /*
- * Collect the rows referencing the batch through the cascade edges in
- * edges[0..n) that the journal does not know (concurrent inserts). *added:
- * some were new, and must go first.
+ * The rows one transaction deletes: a batch of one table, or at a joint
+ * level the batches of every table of a cycle whose rows reference each
+ * other there.
  */
-static int catch_up_edges(struct exec *x, const size_t *edges, size_t n, const struct fp_keys *keys,
-                          int *added, struct fp_error *err)
+struct part {
+    struct fp_batch *b;
+    const struct fp_keys *keys;
+    long long deleted; /* what the DELETE reported */
+};
+
+/* A cascade edge with rows referencing the keys of a part that the journal does not know. */
+struct found {
+    size_t edge;
+    const struct fp_keys *keys;
+};
+
+/*
+ * Collect the rows referencing the parts through the cascade edges found
+ * (concurrent inserts). *added: some were new, and must go first.
+ */
+static int catch_up_found(struct exec *x, const struct found *found, size_t n, int *added,
+                          struct fp_error *err)
 {
     *added = 0;
     for (size_t i = 0; i < n; i++) {
         int more;
 
-        if (catch_up(x, edges[i], keys, &more, err) < 0)
+        if (catch_up(x, found[i].edge, found[i].keys, &more, err) < 0)
             return -1;
         *added |= more;
     }
     return 0;
 }
 
+/* Delete the parts' rows: one part by key, several together (see db_delete_together). */
+static int delete_parts(struct exec *x, struct part *parts, size_t n, struct fp_error *err)
+{
+    struct fp_keyq *qs;
+    const struct fp_keys **in;
+    long long *deleted;
+    int rc = -1;
+
+    if (n == 1) {
+        struct fp_keyq q;
+
+        batch_query(x, parts[0].b->tbl, &q);
+        return db_delete_rows(x->db, &q, parts[0].keys, 0, &parts[0].deleted, NULL, err);
+    }
+    qs = calloc(n, sizeof *qs);
+    in = calloc(n, sizeof *in);
+    deleted = calloc(n, sizeof *deleted);
+    if (!qs || !in || !deleted) {
+        fp_error_set(err, FP_EINPUT, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        batch_query(x, parts[i].b->tbl, &qs[i]);
+        in[i] = parts[i].keys;
+    }
+    if (db_delete_together(x->db, qs, in, n, deleted, err) < 0)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        parts[i].deleted = deleted[i];
+    rc = 0;
+out:
+    free(qs);
+    free(in);
+    free(deleted);
+    return rc;
+}
+
 /*
- * The batch's own transaction: rows that came to reference it through
+ * The parts' own transaction: rows that came to reference them through
  * set_null/set_default edges (or keyless children) since clear_referencing,
- * then the DELETE, then a look for rows referencing it through cascade
+ * then the DELETE, then a look for rows referencing them through cascade
  * edges that appeared meanwhile. With judge set, no look: known rows no
- * order could put first, the database decides. *restart when rows appeared
- * that must go first; nothing is committed then.
+ * order could put first, the database decides. found (room for every edge
+ * whose parent is a part's table) receives the edges to catch up; nothing
+ * is committed then.
  */
-static int delete_batch_once(struct exec *x, size_t t, const struct fp_keys *keys, int judge,
-                             size_t *found, size_t *nfound, long long *deleted,
-                             struct fp_error *err)
+static int delete_batch_once(struct exec *x, struct part *parts, size_t n, int judge,
+                             struct found *found, size_t *nfound, struct fp_error *err)
 {
     const struct fp_graph *g = x->g;
-    struct fp_keyq q;
 
     *nfound = 0;
-    batch_query(x, t, &q);
     if (db_begin(x->db, err) < 0)
         return -1;
-    for (size_t k = g->by_parent_start[t], locked = 0; k < g->by_parent_start[t + 1]; k++) {
-        size_t edge = g->by_parent[k];
-        long long n;
+    for (size_t i = 0; i < n; i++) {
+        size_t t = parts[i].b->tbl;
+        struct fp_keyq q;
 
-        if (!handled_by_parent(x->m, &x->m->edges[edge]))
-            continue;
-        /*
-         * Lock the batch first: a reference being inserted right now holds a
-         * key share lock that this waits for, so the update below sees its
-         * row, and any later one waits for this commit and finds no parent.
-         * (The DELETE locks the batch too, but would be refused by such a
-         * row on a plain key before any look could null it.)
-         */
-        if (!locked++ && db_lock_rows(x->db, &q, keys, err) < 0)
-            goto fail;
-        /* Normally none. */
-        if (referencing_step(x, edge, keys, 0, &n, err) < 0)
-            goto fail;
+        batch_query(x, t, &q);
+        for (size_t k = g->by_parent_start[t], locked = 0; k < g->by_parent_start[t + 1]; k++) {
+            size_t edge = g->by_parent[k];
+            long long nrows;
+
+            if (!handled_by_parent(x->m, &x->m->edges[edge]))
+                continue;
+            /*
+             * Lock the batch first: a reference being inserted right now
+             * holds a key share lock that this waits for, so the update
+             * below sees its row, and any later one waits for this commit
+             * and finds no parent. (The DELETE locks the batch too, but
+             * would be refused by such a row on a plain key before any look
+             * could null it.)
+             */
+            if (!locked++ && db_lock_rows(x->db, &q, parts[i].keys, err) < 0)
+                goto fail;
+            /* Normally none. */
+            if (referencing_step(x, edge, parts[i].keys, 0, &nrows, err) < 0)
+                goto fail;
+        }
     }
-    if (db_delete_rows(x->db, &q, keys, 0, deleted, NULL, err) < 0) {
+    if (delete_parts(x, parts, n, err) < 0) {
         /* A plain key refused it: a reference the journal does not know of, maybe. */
         if (strcmp(err->sqlstate, "23503") == 0)
-            for (size_t k = g->by_parent_start[t]; k < g->by_parent_start[t + 1]; k++)
-                if (x->m->edges[g->by_parent[k]].policy == FP_CASCADE)
-                    found[(*nfound)++] = g->by_parent[k];
+            for (size_t i = 0; i < n; i++) {
+                size_t t = parts[i].b->tbl;
+
+                for (size_t k = g->by_parent_start[t]; k < g->by_parent_start[t + 1]; k++)
+                    if (x->m->edges[g->by_parent[k]].policy == FP_CASCADE)
+                        found[(*nfound)++] = (struct found){g->by_parent[k], parts[i].keys};
+            }
         goto fail;
     }
-    for (size_t k = g->by_parent_start[t]; k < g->by_parent_start[t + 1] && !judge; k++) {
-        size_t edge = g->by_parent[k];
-        int any;
+    for (size_t i = 0; i < n && !judge; i++) {
+        size_t t = parts[i].b->tbl;
 
-        /* protect and restrict were checked by the plan; do_nothing is the database's. */
-        if (x->m->edges[edge].policy != FP_CASCADE || handled_by_parent(x->m, &x->m->edges[edge]))
-            continue;
-        if (still_referenced(x, edge, keys, &any, err) < 0)
-            goto fail;
-        if (any)
-            found[(*nfound)++] = edge;
+        for (size_t k = g->by_parent_start[t]; k < g->by_parent_start[t + 1]; k++) {
+            size_t edge = g->by_parent[k];
+            int any;
+
+            /* protect and restrict were checked by the plan; do_nothing is the database's. */
+            if (x->m->edges[edge].policy != FP_CASCADE ||
+                handled_by_parent(x->m, &x->m->edges[edge]))
+                continue;
+            if (still_referenced(x, edge, parts[i].keys, &any, err) < 0)
+                goto fail;
+            if (any)
+                found[(*nfound)++] = (struct found){edge, parts[i].keys};
+        }
     }
     /* Rows that must go first: nothing of this try stands. */
     return end_txn(x, !*nfound, err);
@@ -395,22 +465,25 @@ fail:
     return -1;
 }
 
-/* The batch's own transaction (see delete_batch_once); *restart when rows must go first. */
-static int delete_batch(struct exec *x, size_t t, const struct fp_keys *keys, long long *deleted,
-                        int *restart, struct fp_error *err)
+/* The parts' own transaction (see delete_batch_once); *restart when rows must go first. */
+static int delete_batch(struct exec *x, struct part *parts, size_t n, int *restart,
+                        struct fp_error *err)
 {
-    size_t nedges = x->g->by_parent_start[t + 1] - x->g->by_parent_start[t];
-    size_t *found = malloc((nedges ? nedges : 1) * sizeof *found), nfound;
+    size_t nedges = 0, nfound;
+    struct found *found;
     int rc = -1, added;
 
+    for (size_t i = 0; i < n; i++)
+        nedges +=
+            x->g->by_parent_start[parts[i].b->tbl + 1] - x->g->by_parent_start[parts[i].b->tbl];
     *restart = 0;
-    if (!found)
+    if (!(found = malloc((nedges ? nedges : 1) * sizeof *found)))
         return fp_error_set(err, FP_EINPUT, "out of memory");
-    if (delete_batch_once(x, t, keys, 0, found, &nfound, deleted, err) < 0) {
+    if (delete_batch_once(x, parts, n, 0, found, &nfound, err) < 0) {
         struct fp_error refused = *err;
 
         /* Refused by a key: if the journal missed its rows, they go first; else it stands. */
-        if (!nfound || catch_up_edges(x, found, nfound, keys, &added, err) < 0)
+        if (!nfound || catch_up_found(x, found, nfound, &added, err) < 0)
             goto out;
         *restart = added;
         if (!added)
@@ -419,7 +492,7 @@ static int delete_batch(struct exec *x, size_t t, const struct fp_keys *keys, lo
         goto out;
     }
     if (nfound) {
-        if (catch_up_edges(x, found, nfound, keys, &added, err) < 0)
+        if (catch_up_found(x, found, nfound, &added, err) < 0)
             goto out;
         if (added) {
             *restart = 1;
@@ -427,7 +500,7 @@ static int delete_batch(struct exec *x, size_t t, const struct fp_keys *keys, lo
             goto out;
         }
         /* Known rows no order could put first: let the database judge. */
-        if (delete_batch_once(x, t, keys, 1, found, &nfound, deleted, err) < 0)
+        if (delete_batch_once(x, parts, n, 1, found, &nfound, err) < 0)
             goto out;
     }
     rc = 0;
@@ -446,17 +519,18 @@ static int stop_point(struct exec *x, const char *when, struct fp_error *err)
 }
 
 /*
- * One batch: intent in the journal, the referencing rows, the batch's
- * transaction, done in the journal. A replay (b->id set) skips the intent.
+ * One transaction's parts: intents in the journal, the referencing rows,
+ * the transaction, done in the journal. A replay (b->id set) skips the
+ * intent.
  */
-static int run_batch(struct exec *x, struct fp_batch *b, const struct fp_keys *keys, int *restart,
+static int run_parts(struct exec *x, struct part *parts, size_t n, int *restart,
                      struct fp_error *err)
 {
-    long long deleted = 0;
-
-    if (!b->id && journal_batch_intent(x->j, b, (long long)keys->n, err) < 0)
-        return -1;
-    progress_what(x->progress, x->m->tables[b->tbl].name);
+    for (size_t i = 0; i < n; i++)
+        if (!parts[i].b->id &&
+            journal_batch_intent(x->j, parts[i].b, (long long)parts[i].keys->n, err) < 0)
+            return -1;
+    progress_what(x->progress, x->m->tables[parts[0].b->tbl].name);
     /*
      * A deadlock with a session inserting references (its foreign key checks
      * lock parents in its own order) aborts one side, and a lock held past
@@ -465,8 +539,11 @@ static int run_batch(struct exec *x, struct fp_batch *b, const struct fp_keys *k
      * what committed before the failure is not done twice.
      */
     for (int attempt = 1;; attempt++) {
-        if (clear_referencing(x, b->tbl, keys, err) == 0 &&
-            delete_batch(x, b->tbl, keys, &deleted, restart, err) == 0)
+        int rc = 0;
+
+        for (size_t i = 0; i < n && rc == 0; i++)
+            rc = clear_referencing(x, parts[i].b->tbl, parts[i].keys, err);
+        if (rc == 0 && delete_batch(x, parts, n, restart, err) == 0)
             break;
         if (attempt > BATCH_RETRIES || !db_error_retryable(err))
             return -1;
@@ -476,13 +553,29 @@ static int run_batch(struct exec *x, struct fp_batch *b, const struct fp_keys *k
         if (stop_point(x, "while waiting to try a batch again", err) < 0)
             return -1;
     }
-    if (*restart)
-        return journal_batch_cancel(x->j, b, err);
-    if (journal_batch_done(x->j, b, deleted, err) < 0)
-        return -1;
-    pace_rows((long long)keys->n);
-    progress_add(x->progress, (long long)keys->n);
+    for (size_t i = 0; i < n; i++) {
+        long long nkeys = (long long)parts[i].keys->n;
+
+        if (*restart) {
+            if (journal_batch_cancel(x->j, parts[i].b, err) < 0)
+                return -1;
+            continue;
+        }
+        if (journal_batch_done(x->j, parts[i].b, parts[i].deleted, err) < 0)
+            return -1;
+        pace_rows(nkeys);
+        progress_add(x->progress, nkeys);
+    }
     return 0;
+}
+
+/* One batch of one table (see run_parts). */
+static int run_batch(struct exec *x, struct fp_batch *b, const struct fp_keys *keys, int *restart,
+                     struct fp_error *err)
+{
+    struct part part = {b, keys, 0};
+
+    return run_parts(x, &part, 1, restart, err);
 }
 
 /* Between batches: throttle, then stop if a signal or --max-runtime says so. */
@@ -566,6 +659,93 @@ static int levels_merge(const struct exec *x, size_t t)
 }
 
 /*
+ * 1 if the database enforces a key between tables of component scc that
+ * cannot be nulled: rows of it at a joint level, on cycles no order
+ * undoes, must then go together. Elsewhere they go a batch at a time.
+ */
+static int joint_scc(const struct exec *x, size_t scc)
+{
+    for (size_t i = 0; i < x->m->nedges; i++) {
+        const struct fp_edge *e = &x->m->edges[i];
+
+        if (x->g->scc_of[e->child] == scc && x->g->scc_of[e->parent] == scc &&
+            !is_soft(e->policy) && x->c.r->edges[i].enforced)
+            return 1;
+    }
+    return 0;
+}
+
+static int is_joint(const struct exec *x, long long lv)
+{
+    for (size_t i = 0; i < x->njoint; i++)
+        if (x->joint[i] == lv)
+            return 1;
+    return 0;
+}
+
+/*
+ * Level lv of the cycle of tables tables[0..n), a joint level: every row
+ * of it in one transaction, however many (--batch-size cannot bound it),
+ * so that the keys between them are checked once all are gone.
+ */
+static int run_joint(struct exec *x, const size_t *tables, size_t n, long long lv, int *restart,
+                     struct fp_error *err)
+{
+    struct part *parts = calloc(n, sizeof *parts);
+    struct fp_batch *b = calloc(n, sizeof *b);
+    struct fp_keys *keys = calloc(n, sizeof *keys);
+    size_t m = 0;
+    int rc = -1;
+
+    if (!parts || !b || !keys) {
+        fp_error_set(err, FP_EINPUT, "out of memory");
+        goto out;
+    }
+    if (between_batches(x, err) < 0)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        if (!x->m->tables[tables[i]].pk)
+            continue;
+        keys[m] = (struct fp_keys)FP_KEYS_INIT;
+        if (journal_next_batch(x->j, tables[i], lv, lv, (size_t)INT64_MAX, &b[m], &keys[m], err) <
+            0) {
+            keys_free(&keys[m]);
+            goto out;
+        }
+        if (keys[m].n)
+            parts[m] = (struct part){&b[m], &keys[m], 0}, m++;
+        else
+            keys_free(&keys[m]);
+    }
+    rc = m ? run_parts(x, parts, m, restart, err) : 0;
+out:
+    for (size_t i = 0; i < m; i++)
+        keys_free(&keys[i]);
+    free(parts);
+    free(b);
+    free(keys);
+    return rc;
+}
+
+/*
+ * A table that is a cycle on its own, its levels several at a time (see
+ * levels_merge), but a joint level alone when the database enforces its key.
+ */
+static int run_merged(struct exec *x, const size_t *t, int *restart, struct fp_keys *keys,
+                      struct fp_error *err)
+{
+    long long lo = 0;
+
+    for (size_t i = 0; i < x->njoint && joint_scc(x, x->g->scc_of[*t]); i++) {
+        if (run_levels(x, *t, lo, x->joint[i] - 1, keys, restart, err) < 0 || *restart ||
+            run_joint(x, t, 1, x->joint[i], restart, err) < 0 || *restart)
+            return *restart ? 0 : -1;
+        lo = x->joint[i] + 1;
+    }
+    return run_levels(x, *t, lo, LLONG_MAX, keys, restart, err);
+}
+
+/*
  * One pass over the deletion order: component by component, level by
  * level inside a cycle, table by table. *restart when rows appeared that
  * belong earlier in the order.
@@ -575,9 +755,14 @@ static int run_pass(struct exec *x, const size_t *order, struct fp_keys *keys, i
 {
     const struct fp_model *m = x->m;
 
+    /* A catch-up may have given the cycles their levels again. */
+    free(x->joint);
+    if (journal_joint_levels(x->j, &x->joint, &x->njoint, err) < 0)
+        return -1;
     for (size_t k = 0; k < m->ntables;) {
         size_t scc = x->g->scc_of[order[k]], end = k;
         long long top = -1;
+        int joint;
 
         while (end < m->ntables && x->g->scc_of[order[end]] == scc)
             end++;
@@ -588,11 +773,12 @@ static int run_pass(struct exec *x, const size_t *order, struct fp_keys *keys, i
             continue;
         }
         if (end == k + 1 && levels_merge(x, order[k])) {
-            if (run_levels(x, order[k], 0, LLONG_MAX, keys, restart, err) < 0 || *restart)
+            if (run_merged(x, order + k, restart, keys, err) < 0 || *restart)
                 return *restart ? 0 : -1;
             k = end;
             continue;
         }
+        joint = x->njoint && joint_scc(x, scc);
         for (size_t i = k; i < end; i++) {
             long long lv;
 
@@ -601,26 +787,46 @@ static int run_pass(struct exec *x, const size_t *order, struct fp_keys *keys, i
             if (m->tables[order[i]].pk && lv > top)
                 top = lv;
         }
-        for (long long lv = 0; lv <= top; lv++)
+        for (long long lv = 0; lv <= top; lv++) {
+            if (joint && is_joint(x, lv)) {
+                if (run_joint(x, order + k, end - k, lv, restart, err) < 0 || *restart)
+                    return *restart ? 0 : -1;
+                continue;
+            }
             for (size_t i = k; i < end; i++)
                 if (m->tables[order[i]].pk &&
                     (run_levels(x, order[i], lv, lv, keys, restart, err) < 0 || *restart))
                     return *restart ? 0 : -1;
+        }
         k = end;
     }
     return 0;
 }
 
-/* A batch the last run left in flight: replay it first (every statement is by key). */
+/*
+ * A batch the last run left in flight: replay it first (every statement is
+ * by key). A joint level's batches go together, in their turn: forget them
+ * here (what committed of them is gone from the database, and their turn
+ * comes first in the deletion order, since nothing after it is done).
+ */
 static int replay_inflight(struct exec *x, struct fp_keys *keys, int *restart, struct fp_error *err)
 {
     struct fp_batch b;
     int found;
 
-    if (journal_inflight(x->j, &b, &found, err) < 0)
+    if (journal_joint_levels(x->j, &x->joint, &x->njoint, err) < 0 ||
+        journal_inflight(x->j, &b, &found, err) < 0)
         return -1;
     if (!found)
         return 0;
+    if (b.level == b.level_hi && is_joint(x, b.level) && joint_scc(x, x->g->scc_of[b.tbl])) {
+        do
+            if (journal_batch_cancel(x->j, &b, err) < 0 ||
+                journal_inflight(x->j, &b, &found, err) < 0)
+                return -1;
+        while (found);
+        return 0;
+    }
     if (journal_batch_keys(x->j, &b, keys, err) < 0)
         return -1;
     if (keys->n == 0)
@@ -690,6 +896,7 @@ out:
     keys_free(&keys);
     keys_free(&x.ids);
     free(x.pending);
+    free(x.joint);
     free(order);
     return rc;
 }

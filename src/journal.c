@@ -117,6 +117,22 @@ int journal_step_count(struct fp_journal *j, sqlite3_stmt *st, long long *n, str
     return 0;
 }
 
+int journal_read_keys(struct fp_journal *j, sqlite3_stmt *st, struct fp_keys *out,
+                      struct fp_error *err)
+{
+    int rc;
+
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        if (journal_push_key(st, 0, out) < 0) {
+            sqlite3_reset(st);
+            return fp_error_set(err, FP_EINPUT, "out of memory");
+        }
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return journal_fail(j, err, "read");
+    return 0;
+}
+
 void journal_bind_key(sqlite3_stmt *st, int col, const struct fp_keys *k, size_t i)
 {
     if (k->v[i].kind == FP_KEY_INT)

@@ -67,6 +67,10 @@ int journal_step_done(struct fp_journal *j, sqlite3_stmt *st, struct fp_error *e
 /* Step a one-row, one-column integer query into *n and reset it. */
 int journal_step_count(struct fp_journal *j, sqlite3_stmt *st, long long *n, struct fp_error *err);
 
+/* Step st to its end, pushing its first column onto out as keys; resets st. */
+int journal_read_keys(struct fp_journal *j, sqlite3_stmt *st, struct fp_keys *out,
+                      struct fp_error *err);
+
 /* Bind key i of k to parameter col. */
 void journal_bind_key(sqlite3_stmt *st, int col, const struct fp_keys *k, size_t i);
 

@@ -172,7 +172,6 @@ int journal_refs(struct fp_journal *j, size_t edge, size_t child, int only_survi
 {
     sqlite3_stmt *st =
         journal_stmt(j, only_surviving ? ST_COUNT_SURVIVING_REFS : ST_COUNT_REFS, err);
-    int rc;
 
     if (!st)
         return -1;
@@ -192,15 +191,7 @@ int journal_refs(struct fp_journal *j, size_t edge, size_t child, int only_survi
     if (only_surviving)
         sqlite3_bind_int64(st, 2, (sqlite3_int64)child);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        if (journal_push_key(st, 0, sample) < 0) {
-            sqlite3_reset(st);
-            return fp_error_set(err, FP_EINPUT, "out of memory");
-        }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return journal_fail(j, err, "read");
-    return 0;
+    return journal_read_keys(j, st, sample, err);
 }
 
 /*
@@ -224,6 +215,7 @@ int journal_refs(struct fp_journal *j, size_t edge, size_t child, int only_survi
 static const char sql_levels_init[] =
     "DROP TABLE IF EXISTS temp.step;"
     "CREATE TEMP TABLE step (tbl INTEGER, key, n INTEGER, PRIMARY KEY (tbl, key)) WITHOUT ROWID;"
+    "DELETE FROM joint_level;"
     "UPDATE doomed SET level = 0, pending = 0"
     " WHERE tbl IN (SELECT child FROM edge WHERE cyclic UNION SELECT parent FROM edge WHERE "
     "cyclic);"
@@ -349,14 +341,13 @@ static int query_count(struct fp_journal *j, const char *sql, long long *n, stru
     return rc;
 }
 
-/* The rows marked -1 and no longer waiting take level h. */
-static int place_marked(struct fp_journal *j, long long h, struct fp_error *err)
+/* Run sql, a write with the level h as ?1. */
+static int exec_level(struct fp_journal *j, const char *sql, long long h, struct fp_error *err)
 {
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(j->db, "UPDATE doomed SET level = ?1 WHERE level = -1 AND pending = 0",
-                           -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
         return journal_fail(j, err, "levels");
     sqlite3_bind_int64(st, 1, h);
     rc = journal_step_done(j, st, err);
@@ -369,6 +360,7 @@ static int compute_levels(struct fp_journal *j, struct level_stmts *ls, long lon
                           struct fp_error *err)
 {
     long long h = 0, applied, n;
+    int joint;
 
     /* Rows with doomed referencers wait (marked -1, pending = their number); the rest are level 0.
      */
@@ -399,11 +391,13 @@ static int compute_levels(struct fp_journal *j, struct level_stmts *ls, long lon
             query_count(j, "SELECT count(*) FROM doomed WHERE level = -1 AND pending = 0", &n,
                         err) < 0)
             return -1;
-        if (n == 0) {
+        joint = n == 0;
+        if (joint) {
             /*
              * Cycles of cascade (or restrict, protect, do_nothing) links:
-             * no order works row by row. They all go at one level, table
-             * by table; a database enforcing these keys immediately refuses.
+             * no order works row by row. They all go at one level, a joint
+             * level: where the database enforces those keys, run deletes
+             * a cycle of tables' rows of it in one transaction.
              */
             if (query_count(j, "SELECT count(*) FROM doomed WHERE level = -1", &n, err) < 0 ||
                 journal_exec(j, "UPDATE doomed SET pending = 0 WHERE level = -1", "levels", err) <
@@ -412,7 +406,10 @@ static int compute_levels(struct fp_journal *j, struct level_stmts *ls, long lon
             *stuck += n;
         }
         h++;
-        if (place_marked(j, h, err) < 0 || level_steps(j, ls, &h, err) < 0)
+        if ((joint && exec_level(j, "INSERT INTO joint_level VALUES (?1)", h, err) < 0) ||
+            exec_level(j, "UPDATE doomed SET level = ?1 WHERE level = -1 AND pending = 0", h, err) <
+                0 ||
+            level_steps(j, ls, &h, err) < 0)
             return -1;
     }
 }

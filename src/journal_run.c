@@ -299,3 +299,37 @@ int journal_edge_broken(struct fp_journal *j, size_t edge, int *any, struct fp_e
     *any = n > 0;
     return rc;
 }
+
+int journal_joint_levels(struct fp_journal *j, long long **levels, size_t *n, struct fp_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc;
+
+    *levels = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(j->db, "SELECT level FROM joint_level ORDER BY level", -1, &st, NULL) !=
+        SQLITE_OK)
+        return journal_fail(j, err, "read");
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        if (*n == cap) {
+            long long *p = realloc(*levels, (cap = cap ? 2 * cap : 4) * sizeof *p);
+
+            if (!p) {
+                sqlite3_finalize(st);
+                free(*levels);
+                *levels = NULL;
+                return fp_error_set(err, FP_EINPUT, "out of memory");
+            }
+            *levels = p;
+        }
+        (*levels)[(*n)++] = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        free(*levels);
+        *levels = NULL;
+        return journal_fail(j, err, "read");
+    }
+    return 0;
+}

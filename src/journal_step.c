@@ -148,21 +148,12 @@ static int json_keys(struct fp_journal *j, sqlite3_stmt *row, int col, struct fp
                      struct fp_error *err)
 {
     sqlite3_stmt *st = journal_stmt(j, ST_JSON_KEYS, err);
-    int rc;
 
     if (!st)
         return -1;
     keys_reset(out);
     sqlite3_bind_value(st, 1, sqlite3_column_value(row, col));
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        if (journal_push_key(st, 0, out) < 0) {
-            sqlite3_reset(st);
-            return fp_error_set(err, FP_EINPUT, "out of memory");
-        }
-    sqlite3_reset(st);
-    if (rc != SQLITE_DONE)
-        return journal_fail(j, err, "read");
-    return 0;
+    return journal_read_keys(j, st, out, err);
 }
 
 int journal_next_step(struct fp_journal *j, long long after, struct fp_step *s,

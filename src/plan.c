@@ -134,45 +134,35 @@ static int describe_model(struct fp_journal *j, const struct fp_collect *c, stru
 }
 
 /*
- * A key of a cycle of tables that the database checks (a NO ACTION or
- * RESTRICT constraint): rows referencing each other through such keys in a
- * cycle cannot go in any order, one batch at a time.
+ * The keys of cycles of tables that the database checks (constraints with
+ * no ON DELETE action of their own). Rows referencing each other in cycles
+ * through such keys go together, in one transaction; a key checked row by
+ * row (SQLite's RESTRICT) refuses even that.
  */
-static void find_enforced_cycle_key(struct fp_plan *p, const struct fp_graph *g)
+static void find_enforced_cycle_keys(struct fp_plan *p, const struct fp_graph *g)
 {
     const struct fp_model *m = p->model;
 
-    for (size_t i = 0; i < m->nedges && !p->stuck_edge; i++) {
+    for (size_t i = 0; i < m->nedges; i++) {
         const struct fp_edge *e = &m->edges[i];
-        const struct fp_resolved *r = p->resolved;
+        const struct fp_redge *re = &p->resolved->edges[i];
 
         if (e->policy == FP_SET_NULL || e->policy == FP_SET_DEFAULT ||
-            g->scc_of[e->child] != g->scc_of[e->parent])
+            g->scc_of[e->child] != g->scc_of[e->parent] || !re->enforced)
             continue;
-        for (size_t c = 0; c < r->ncatalogs && !p->stuck_edge; c++) {
-            const struct fp_cat_table *t =
-                catalog_find(&r->catalogs[c], NULL, m->tables[e->child].relname);
-
-            /*
-             * A constraint with an ON DELETE action of its own does the work
-             * instead. A deferrable one would need the whole cycle in one
-             * transaction, which batches do not give yet.
-             */
-            for (size_t k = 0; t && k < t->nfks && !p->stuck_edge; k++)
-                if (!t->fks[k].composite && t->fks[k].policy == FP_RESTRICT &&
-                    strcmp(t->fks[k].column, e->column) == 0) {
-                    p->stuck_edge = e->column;
-                    snprintf(p->stuck_what, sizeof p->stuck_what, "%s.%s", m->tables[e->child].name,
-                             e->column);
-                }
+        if (!p->joint_edge || (re->row_checked && !p->stuck_edge)) {
+            p->joint_edge = e->column;
+            snprintf(p->stuck_what, sizeof p->stuck_what, "%s.%s", m->tables[e->child].name,
+                     e->column);
         }
+        if (re->row_checked)
+            p->stuck_edge = e->column;
     }
 }
 
 /*
  * Order the rows inside cycles; rows no order can take (cycles of cascade
- * keys) are named in a warning, since only deferred or absent constraints
- * let them go.
+ * keys) are named in a warning, and go together.
  */
 static int order_cycles(struct fp_plan *p, struct fp_journal *j, const struct fp_graph *g,
                         struct fp_error *err)
@@ -183,15 +173,18 @@ static int order_cycles(struct fp_plan *p, struct fp_journal *j, const struct fp
         return -1;
     if (!p->stuck)
         return 0;
-    find_enforced_cycle_key(p, g);
+    find_enforced_cycle_keys(p, g);
     if (strlist_addf(&p->warnings,
                      "%lld rows reference each other in cycles of cascade, restrict, protect or "
                      "do_nothing keys: no order deletes them one by one%s%s%s",
-                     p->stuck, p->stuck_edge ? ", and the database enforces " : "",
-                     p->stuck_edge ? p->stuck_what : "",
-                     p->stuck_edge ? ", so run refuses this purge"
-                                   : "; run deletes them together, which only deferred or "
-                                     "absent constraints allow") < 0)
+                     p->stuck, p->joint_edge ? ", and the database enforces " : "",
+                     p->joint_edge ? p->stuck_what : "",
+                     p->stuck_edge ? " row by row, so run refuses this purge"
+                     : p->joint_edge
+                         ? ", so run deletes those of a cycle of tables in one transaction, "
+                           "whatever --batch-size says"
+                         : "; run deletes them a batch at a time, which only deferred or "
+                           "absent constraints allow") < 0)
         return fp_error_set(err, FP_EINPUT, "out of memory");
     return 0;
 }

@@ -244,10 +244,10 @@ static int plan_and_confirm(struct fp_purge *p, int *status, struct fp_error *er
         journal_set_meta(p->j, "phase", "blocked", NULL);
         fp_error_set(err, FP_EBLOCKED,
                      "refused: %lld rows reference each other in cycles of keys, and the "
-                     "database enforces keys of that cycle of tables (%s is one); no order "
-                     "can delete such rows one batch at a time. Give those constraints "
-                     "ON DELETE CASCADE, or break the cycle in the data first; nothing was "
-                     "deleted",
+                     "database checks a key of that cycle of tables row by row (%s, a "
+                     "RESTRICT key in SQLite): no order, nor one statement, can delete such "
+                     "rows. Give that constraint ON DELETE CASCADE or NO ACTION, or break the "
+                     "cycle in the data first; nothing was deleted",
                      plan->stuck, plan->stuck_what);
         *status = FP_EBLOCKED;
         goto out;

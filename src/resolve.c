@@ -147,8 +147,10 @@ int resolve_model(struct fp_db *db, const struct fp_model *model, struct fp_reso
         for (size_t k = 0; k < cat[e->child]->nfks; k++) {
             const struct fp_cat_fk *fk = &cat[e->child]->fks[k];
 
-            if (fk->row_checked && !fk->composite && strcasecmp(fk->column, e->column) == 0)
-                r->edges[i].row_checked = 1;
+            if (fk->composite || strcasecmp(fk->column, e->column) != 0)
+                continue;
+            r->edges[i].row_checked |= fk->row_checked;
+            r->edges[i].enforced |= fk->policy == FP_RESTRICT;
         }
         if (!r->edges[i].indexed &&
             warn_unindexed(warnings, model, e, r->tables[e->child].schema) < 0)

@@ -130,6 +130,9 @@ struct fp_backend_ops {
     int (*update_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                        enum fp_set_kind kind, const char *value, long limit, long long *n,
                        struct fp_keys *ids, struct fp_error *err);
+    int (*delete_together)(struct fp_db *db, const struct fp_keyq *qs,
+                           const struct fp_keys *const *in, size_t n, long long *deleted,
+                           struct fp_error *err);
     int (*exists_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                        int *found, struct fp_error *err);
     int (*lock_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
@@ -248,6 +251,19 @@ int db_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_ke
 int db_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                    enum fp_set_kind kind, const char *value, long limit, long long *n,
                    struct fp_keys *ids, struct fp_error *err);
+
+/*
+ * Delete, inside the caller's transaction, the rows of qs[i].table whose
+ * qs[i].key_col is a key of in[i], for i < n, so that the keys between them
+ * are checked only once all are gone: rows that reference each other in a
+ * cycle no order undoes. PostgreSQL: one statement (its NO ACTION and
+ * RESTRICT keys are checked at the statement's end, deferrable or not);
+ * SQLite: PRAGMA defer_foreign_keys, then a statement a table (a key SQLite
+ * checks row by row, its RESTRICT, still refuses). deleted[i]: rows gone
+ * from qs[i].table.
+ */
+int db_delete_together(struct fp_db *db, const struct fp_keyq *qs, const struct fp_keys *const *in,
+                       size_t n, long long *deleted, struct fp_error *err);
 
 /*
  * What became of the rows among (identities db_delete_rows or

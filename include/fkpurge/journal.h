@@ -229,6 +229,12 @@ int journal_next_step(struct fp_journal *j, long long after, struct fp_step *s,
 int journal_step_settle(struct fp_journal *j, long long id, const struct fp_keys *present,
                         const struct fp_keys *still, struct fp_error *err);
 
+/*
+ * The joint levels, ascending, as a new array (NULL when none): levels
+ * holding rows that reference each other in cycles no order undoes.
+ */
+int journal_joint_levels(struct fp_journal *j, long long **levels, size_t *n, struct fp_error *err);
+
 /* *any is 1 if a cycle of rows was broken at edge (it has broken links). */
 int journal_edge_broken(struct fp_journal *j, size_t edge, int *any, struct fp_error *err);
 

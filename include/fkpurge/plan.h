@@ -53,8 +53,9 @@ struct fp_plan {
     struct fp_resolved *resolved; /* the model as found in the database (owned) */
     int executed;                 /* a run's result (what was done), not a plan */
     long long stuck;              /* rows in cycles of hard keys: no row-by-row order */
-    const char *stuck_edge;       /* such a cycle's key the database enforces at once, or NULL */
-    char stuck_what[256];         /* "table.column" of that key, for messages */
+    const char *joint_edge;       /* such a cycle's key the database enforces, or NULL */
+    const char *stuck_edge;       /* one it checks row by row (SQLite's RESTRICT), or NULL */
+    char stuck_what[256]; /* "table.column" of that key (stuck_edge's first), for messages */
 };
 
 /*

@@ -28,6 +28,8 @@ struct fp_redge {
     int indexed;             /* some index leads with the column */
     int notnull;             /* the column is NOT NULL in the database */
     int row_checked;         /* a constraint on the column is checked row by row (see fp_cat_fk) */
+    int enforced; /* a constraint on the column has no ON DELETE action of its own (NO ACTION,
+                     RESTRICT): the database refuses a parent's deletion while it is referenced */
 };
 
 struct fp_resolved {

@@ -513,17 +513,15 @@ EOF2
     fi
 }
 
-# kill_in_step FUNCTION SKIP CMD...: CMD under gdb, SIGKILLed at its first call of FUNCTION after
-# the (SKIP+1)-th counted statement recorded its rows in the journal (journal_step_pending):
-# db_commit is just before the database commits that statement, journal_steps_fold just after,
-# before the tally has it. gdb's output in $T/gdb.out.
-kill_in_step() {
-    local fn=$1 skip=$2
-    shift 2
+# kill_between FIRST SKIP THEN CMD...: CMD under gdb, SIGKILLed at its first call of function
+# THEN after the (SKIP+1)-th call of function FIRST. gdb's output in $T/gdb.out.
+kill_between() {
+    local first=$1 skip=$2 fn=$3
+    shift 3
     {
         echo "set pagination off"
         echo "set confirm off"
-        echo "break journal_step_pending"
+        echo "break $first"
         echo "ignore 1 $skip"
         echo "run"
         echo "delete 1"
@@ -608,7 +606,10 @@ EOF2
             cp "$T/out" "$T/window.plan"
             J=$FAST/window.journal
             rm -f "$J" "$J-wal" "$J-shm"
-            kill_in_step "$fn" "$skip" "$FKPURGE" run --model "$T/window.yaml" --db "$url" \
+            # After the statement recorded its rows in the journal (journal_step_pending):
+            # db_commit is just before the database commits it, journal_steps_fold just after,
+            # before the tally has it.
+            kill_between journal_step_pending "$skip" "$fn" "$FKPURGE" run --model "$T/window.yaml" --db "$url" \
                 --table parent --where "id <= 200" --yes --batch-size 50 --format json --journal "$J"
             local what="kill $window the commit of step $((skip + 1))"
             grep -q "Temporary breakpoint 2, .*$fn" "$T/gdb.out" ||
@@ -638,5 +639,119 @@ EOF2
     # Tables by their place in the model: child 1, leaf 2, log 3.
     for kind in before-{deleted-2,updated-1,updated-3} after-{deleted-2,updated-1,updated-3}; do
         [[ " $seen " == *" $kind "* ]] || fail "kill window: no kill at $kind (saw:$seen)"
+    done
+}
+
+# Rows that reference each other in cycles through keys that cannot be nulled (a1 <-> b1, a ring
+# of three rows in one table, a row referencing itself), with rows above them (b4 -> a1) and a
+# set_null bystander: no order deletes them one by one, so where the database enforces those
+# keys (plain or deferrable constraints) run deletes each cycle of tables' rows of that level in
+# one transaction (SPEC §3.2), even past --batch-size 1. The end state and the counts are the
+# native delete's; the joint batches hold more than one key, the others one.
+edge_stuck_cycle() {
+    local mode int=bigint deferrable
+    [ "$KIND" = sqlite ] && int=INTEGER
+    cat >"$T/stuck.yaml" <<'EOF2'
+version: 1
+tables:
+  a:
+    primary_key: id
+    foreign_keys:
+      - {column: b_id, references: b, on_delete: cascade, nullable: false}
+  b:
+    primary_key: id
+    foreign_keys:
+      - {column: a_id, references: a, on_delete: cascade, nullable: false}
+  ring:
+    primary_key: id
+    foreign_keys:
+      - {column: next_id, references: ring, on_delete: cascade, nullable: false}
+      - {column: a_id, references: a, on_delete: cascade, nullable: false}
+  note:
+    primary_key: id
+    foreign_keys:
+      - {column: a_id, references: a, on_delete: set_null}
+EOF2
+    stuck_db() { # NAME CONSTRAINT_SUFFIX SET_NULL_SUFFIX
+        db_reset "$1"
+        db_sql "$1" <<EOF2
+CREATE TABLE a (id $int PRIMARY KEY, b_id $int NOT NULL);
+CREATE TABLE b (id $int PRIMARY KEY, a_id $int NOT NULL);
+CREATE TABLE ring (id $int PRIMARY KEY, next_id $int NOT NULL, a_id $int NOT NULL);
+CREATE TABLE note (id $int PRIMARY KEY, a_id $int);
+INSERT INTO a VALUES (1, 1), (2, 2), (3, 3);
+INSERT INTO b VALUES (1, 1), (2, 2), (3, 3), (4, 1);
+INSERT INTO ring VALUES (1, 2, 1), (2, 3, 1), (3, 1, 1), (4, 4, 3), (5, 6, 2), (6, 5, 2);
+INSERT INTO note VALUES (1, 1), (2, 2), (3, 3);
+EOF2
+        if [ "$KIND" = pg ]; then
+            db_sql "$1" <<EOF2
+ALTER TABLE a ADD FOREIGN KEY (b_id) REFERENCES b (id) $2;
+ALTER TABLE b ADD FOREIGN KEY (a_id) REFERENCES a (id) $2;
+ALTER TABLE ring ADD FOREIGN KEY (next_id) REFERENCES ring (id) $2;
+ALTER TABLE ring ADD FOREIGN KEY (a_id) REFERENCES a (id) $2;
+ALTER TABLE note ADD FOREIGN KEY (a_id) REFERENCES a (id) $3;
+EOF2
+        else
+            # SQLite takes foreign keys only with the table: rebuild each with them.
+            db_sql "$1" <<EOF2
+PRAGMA foreign_keys = OFF;
+ALTER TABLE a RENAME TO a0; ALTER TABLE b RENAME TO b0;
+ALTER TABLE ring RENAME TO ring0; ALTER TABLE note RENAME TO note0;
+CREATE TABLE a (id INTEGER PRIMARY KEY, b_id INTEGER NOT NULL REFERENCES b (id) $2);
+CREATE TABLE b (id INTEGER PRIMARY KEY, a_id INTEGER NOT NULL REFERENCES a (id) $2);
+CREATE TABLE ring (id INTEGER PRIMARY KEY, next_id INTEGER NOT NULL REFERENCES ring (id) $2,
+                   a_id INTEGER NOT NULL REFERENCES a (id) $2);
+CREATE TABLE note (id INTEGER PRIMARY KEY, a_id INTEGER REFERENCES a (id) $3);
+INSERT INTO a SELECT * FROM a0; INSERT INTO b SELECT * FROM b0;
+INSERT INTO ring SELECT * FROM ring0; INSERT INTO note SELECT * FROM note0;
+DROP TABLE a0; DROP TABLE b0; DROP TABLE ring0; DROP TABLE note0;
+EOF2
+        fi
+    }
+    stuck_dump() {
+        local t
+        for t in a b ring; do db_query "$1" "SELECT * FROM $t ORDER BY id"; done
+        db_query "$1" "SELECT id, coalesce(a_id, 0) FROM note ORDER BY id"
+    }
+    stuck_db snative "ON DELETE CASCADE" "ON DELETE SET NULL"
+    db_sql snative <<<"$NATIVE_FK_ON DELETE FROM a WHERE id IN (1, 3);"
+    stuck_dump snative >"$T/stuck.want"
+    for mode in plain deferrable; do
+        deferrable=
+        [ "$mode" = deferrable ] && deferrable='DEFERRABLE INITIALLY DEFERRED'
+        stuck_db stuck "$deferrable" "$deferrable"
+        run "$FKPURGE" plan --model "$T/stuck.yaml" --db "$url" --table a --where "id IN (1, 3)" \
+            --format json
+        expect_rc 0 "stuck cycle ($mode): plan"
+        cp "$T/out" "$T/stuck.plan"
+        expect_grep "run deletes those of a cycle of tables in one transaction" "$T/out"
+        purge "stuck-$mode" "$T/stuck.yaml" a --where "id IN (1, 3)" --batch-size 1
+        expect_rc 0 "stuck cycle ($mode constraints)"
+        stuck_dump stuck >"$T/stuck.got"
+        expect_same_state "$T/stuck.want" "$T/stuck.got" "stuck cycle ($mode)"
+        expect_counts_exact "$T/stuck.plan" "$T/out" "stuck cycle ($mode)"
+        # Joint batches (one per table of the cycle, committed together) hold more than one key.
+        expect_eq "$(journal_sql "$J" "SELECT count(*) FROM batch WHERE keys > 1 AND state = 'done' AND level IN (SELECT level FROM joint_level)") $(journal_sql "$J" "SELECT count(*) FROM batch WHERE keys > 1 AND level NOT IN (SELECT level FROM joint_level)")" \
+            "3 0" "stuck cycle ($mode): batches of more than one key at the joint level, elsewhere"
+    done
+    # Killed inside the joint transaction, before its commit and after it (its batches not yet
+    # marked done): resume does the joint level again, together, and ends the same.
+    for fn in db_commit journal_batch_done; do
+        stuck_db stuck "" ""
+        J=$FAST/stuck-kill.journal
+        rm -f "$J" "$J-wal" "$J-shm"
+        kill_between db_delete_together 0 "$fn" "$FKPURGE" run --model "$T/stuck.yaml" --db "$url" \
+            --table a --where "id IN (1, 3)" --batch-size 1 --yes --format json --journal "$J"
+        grep -q "Temporary breakpoint 2, .*$fn" "$T/gdb.out" ||
+            fail "stuck cycle, kill at $fn: gdb never stopped there: $(tail -5 "$T/gdb.out")"
+        # a and b's (ring, a cycle on its own, went before in a transaction of its own).
+        expect_eq "$(journal_sql "$J" "SELECT count(*) FROM batch WHERE state = 'intent'")" 2 \
+            "stuck cycle, kill at $fn: joint batches in flight"
+        run "$FKPURGE" resume "$J" --format json
+        expect_rc 0 "stuck cycle, kill at $fn: resume"
+        stuck_dump stuck >"$T/stuck.got"
+        expect_same_state "$T/stuck.want" "$T/stuck.got" "stuck cycle, kill at $fn"
+        expect_counts_exact "$T/stuck.plan" "$T/out" "stuck cycle, kill at $fn"
     done
 }

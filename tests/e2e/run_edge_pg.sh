@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # run_edge_pg.sh — edge cases of `fkpurge run` on PostgreSQL (cases in run_edge.bash): a
 # self-reference chain (FKPURGE_CHAIN_DEPTH, default 10,000; 100,000 with FKPURGE_HEAVY=1: it
-# takes minutes, one transaction per row), one row with 200,000 keyed and 200,000 keyless
+# takes minutes), one row with 200,000 keyed and 200,000 keyless
 # children, hostile table names and text/uuid keys against the native delete, empty selections,
 # and do_nothing on an enforced key (exit 2 with the database's refusal, nothing lost; resume
-# ends it once the referencing rows are gone); then the known bugs, each reported: a cycle of
+# ends it once the referencing rows are gone); rows on cycles of NOT NULL keys deleted together
+# (also killed inside that transaction); counts exact when killed just before or after a counted
+# statement commits (under gdb); then the known bugs, each reported: a cycle of
 # tables closed by a nullable cascade key refused by plain/deferrable constraints, updates
 # counted for rows then deleted, a libpq notice on stderr after a refusal at COMMIT.
 # Needs Debian's python3-psycopg2.
@@ -42,5 +44,6 @@ edge_chain 2000 "ON DELETE RESTRICT"
 edge_cascade_cycle
 edge_counts
 edge_kill_window
+edge_stuck_cycle
 edge_deferred_refusal
 edge_verdict

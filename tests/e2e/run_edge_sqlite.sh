@@ -3,6 +3,8 @@
 # self-reference chain 100,000 deep (FKPURGE_CHAIN_DEPTH; 10,000 under AddressSanitizer), one
 # row with 200,000 keyed and 200,000 keyless children, hostile table names and text/uuid keys against the native delete,
 # empty selections, and do_nothing on an enforced key (exit 2, then resume once it is cleared);
+# rows on cycles of NOT NULL keys deleted together (also killed inside that transaction),
+# counts exact when killed just before or after a counted statement commits (under gdb);
 # then the known bugs, each reported: a cycle of tables closed by a nullable cascade key refused
 # by plain/deferrable constraints, updates counted for rows then deleted, a refusal at COMMIT.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -31,5 +33,6 @@ edge_chain 2000 "ON DELETE RESTRICT"
 edge_cascade_cycle
 edge_counts
 edge_kill_window
+edge_stuck_cycle
 edge_deferred_refusal
 edge_verdict
