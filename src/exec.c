@@ -257,8 +257,8 @@ static int clear_referencing(struct exec *x, size_t t, const struct fp_keys *key
 static int catch_up(struct exec *x, size_t edge, const struct fp_keys *keys, int *added,
                     struct fp_error *err)
 {
-    long long before = x->c.found, links = x->c.links, stuck;
-    int rc = -1;
+    long long before = x->c.found, links = x->c.links, after = journal_last_seq(x->j), stuck;
+    int rc = -1, levelled = 1;
 
     *added = 0;
     /* A read-only transaction of its own: cursors need one. */
@@ -268,12 +268,15 @@ static int catch_up(struct exec *x, size_t edge, const struct fp_keys *keys, int
         goto out;
     /*
      * Levels change only through new links: a new row that no doomed row of
-     * its cycle references is a leaf, level 0, as inserted. Computing every
-     * level again at each catch-up is what a steady stream of inserts makes
-     * costly.
+     * its cycle references is a leaf, level 0, as inserted; one that
+     * references doomed rows goes a level below them. Computing every level
+     * again at each catch-up, which a steady stream of replies to doomed
+     * rows would make costly, is needed only when an earlier row references
+     * a new one.
      */
     if (collect_children(&x->c, edge, keys, err) < 0 || collect_walk(&x->c, err) < 0 ||
-        (x->c.links > links && journal_compute_levels(x->j, &stuck, err) < 0) ||
+        (x->c.links > links && journal_level_fresh(x->j, after, &levelled, err) < 0) ||
+        (!levelled && journal_compute_levels(x->j, &stuck, err) < 0) ||
         journal_commit(x->j, err) < 0) {
         journal_exec_rollback(x->j);
         goto out;
@@ -734,7 +737,7 @@ out:
 static int run_merged(struct exec *x, const size_t *t, int *restart, struct fp_keys *keys,
                       struct fp_error *err)
 {
-    long long lo = 0;
+    long long lo = LLONG_MIN; /* rows a catch-up levelled go below 0 */
 
     for (size_t i = 0; i < x->njoint && joint_scc(x, x->g->scc_of[*t]); i++) {
         if (run_levels(x, *t, lo, x->joint[i] - 1, keys, restart, err) < 0 || *restart ||
@@ -761,7 +764,7 @@ static int run_pass(struct exec *x, const size_t *order, struct fp_keys *keys, i
         return -1;
     for (size_t k = 0; k < m->ntables;) {
         size_t scc = x->g->scc_of[order[k]], end = k;
-        long long top = -1;
+        long long bottom = LLONG_MAX, top = LLONG_MIN;
         int joint;
 
         while (end < m->ntables && x->g->scc_of[order[end]] == scc)
@@ -780,14 +783,18 @@ static int run_pass(struct exec *x, const size_t *order, struct fp_keys *keys, i
         }
         joint = x->njoint && joint_scc(x, scc);
         for (size_t i = k; i < end; i++) {
-            long long lv;
+            long long lo, hi;
 
-            if (m->tables[order[i]].pk && journal_max_level(x->j, order[i], &lv, err) < 0)
+            if (!m->tables[order[i]].pk)
+                continue;
+            if (journal_level_range(x->j, order[i], &lo, &hi, err) < 0)
                 return -1;
-            if (m->tables[order[i]].pk && lv > top)
-                top = lv;
+            if (lo <= hi && lo < bottom)
+                bottom = lo;
+            if (lo <= hi && hi > top)
+                top = hi;
         }
-        for (long long lv = 0; lv <= top; lv++) {
+        for (long long lv = bottom; lv <= top; lv++) {
             if (joint && is_joint(x, lv)) {
                 if (run_joint(x, order + k, end - k, lv, restart, err) < 0 || *restart)
                     return *restart ? 0 : -1;

@@ -43,7 +43,7 @@ static const char *const journal_stmt_sql[ST_COUNT] = {
     [ST_BATCH_KEYS] = "SELECT level, seq, key FROM doomed WHERE tbl = ?1 AND done = 0 "
                       "AND (level, seq) >= (?2, ?3) AND (level, seq) <= (?5, ?4) "
                       "ORDER BY level, seq",
-    [ST_MAX_LEVEL] = "SELECT max(level) FROM doomed WHERE tbl = ?1 AND done = 0",
+    [ST_LEVEL_RANGE] = "SELECT min(level), max(level) FROM doomed WHERE tbl = ?1 AND done = 0",
     [ST_BATCH_INTENT] = "INSERT INTO batch (tbl, level, seq_lo, seq_hi, level_hi, keys, state, "
                         "started) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'intent', ?7)",
     [ST_BATCH_DONE] = "UPDATE batch SET state = 'done', finished = ?2, deleted = ?3 WHERE id = ?1",

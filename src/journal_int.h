@@ -25,7 +25,7 @@ enum journal_stmt {
     ST_SET_META,
     ST_NEXT_KEYS,
     ST_BATCH_KEYS,
-    ST_MAX_LEVEL,
+    ST_LEVEL_RANGE,
     ST_BATCH_INTENT,
     ST_BATCH_DONE,
     ST_BATCH_CANCEL,

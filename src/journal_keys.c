@@ -425,3 +425,75 @@ int journal_compute_levels(struct fp_journal *j, long long *stuck, struct fp_err
     level_finalize(&ls);
     return rc;
 }
+
+/* Doomed rows of cyclic tables collected after seq ?1 (a catch-up's), into temp.fresh. */
+static const char sql_fresh_create[] =
+    "DROP TABLE IF EXISTS temp.fresh;"
+    "CREATE TEMP TABLE fresh (seq INTEGER PRIMARY KEY, tbl INTEGER, key)";
+static const char sql_fresh_fill[] = "INSERT INTO temp.fresh SELECT d.seq, d.tbl, d.key"
+                                     " FROM (SELECT child AS tbl FROM edge WHERE cyclic UNION "
+                                     "SELECT parent FROM edge WHERE cyclic) t"
+                                     " CROSS JOIN doomed d WHERE d.tbl = t.tbl AND d.seq > ?1";
+
+/*
+ * A link into a fresh row from a row levelled before it: from a row
+ * collected earlier (an old row updated to reference a new one), or from a
+ * fresh row found before it (new rows referencing each other in a cycle).
+ * Either breaks "one level below its parents, in the order found".
+ */
+static const char sql_fresh_backward[] =
+    "SELECT EXISTS (SELECT 1 FROM temp.fresh n CROSS JOIN edge e CROSS JOIN link l"
+    " CROSS JOIN doomed c WHERE e.cyclic AND e.parent = n.tbl AND l.edge = e.id AND l.pkey = n.key"
+    " AND l.broken = 0 AND NOT (e.child = e.parent AND l.ckey = l.pkey)"
+    " AND c.tbl = e.child AND c.key = l.ckey AND c.done = 0 AND c.seq < n.seq)";
+
+/* Fresh row ?1 (seq): one level below the lowest doomed row it references in its cycle. */
+static const char sql_fresh_level[] =
+    "UPDATE doomed SET pending = 0, level = coalesce((SELECT min(p.level) - 1"
+    " FROM edge e CROSS JOIN link l CROSS JOIN doomed p"
+    " WHERE e.cyclic AND e.child = doomed.tbl AND l.edge = e.id AND l.ckey = doomed.key"
+    " AND l.broken = 0 AND NOT (e.child = e.parent AND l.ckey = l.pkey)"
+    " AND p.tbl = e.parent AND p.key = l.pkey AND p.done = 0), level)"
+    " WHERE (tbl, key) = (SELECT tbl, key FROM temp.fresh WHERE seq = ?1)";
+
+int journal_level_fresh(struct fp_journal *j, long long after, int *levelled, struct fp_error *err)
+{
+    sqlite3_stmt *fresh = NULL, *backward = NULL, *each = NULL, *level = NULL;
+    long long n;
+    int rc = -1, src;
+
+    *levelled = 0;
+    if (journal_exec(j, sql_fresh_create, "levels", err) < 0)
+        return -1;
+    if (sqlite3_prepare_v2(j->db, sql_fresh_fill, -1, &fresh, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(j->db, sql_fresh_backward, -1, &backward, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(j->db, "SELECT seq FROM temp.fresh ORDER BY seq", -1, &each, NULL) !=
+            SQLITE_OK ||
+        sqlite3_prepare_v2(j->db, sql_fresh_level, -1, &level, NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_bind_int64(fresh, 1, after);
+    if (journal_step_done(j, fresh, err) < 0 || journal_step_count(j, backward, &n, err) < 0)
+        goto out;
+    if (n) {
+        rc = 0; /* every level must be computed again */
+        goto out;
+    }
+    while ((src = sqlite3_step(each)) == SQLITE_ROW) {
+        sqlite3_bind_int64(level, 1, sqlite3_column_int64(each, 0));
+        if (journal_step_done(j, level, err) < 0)
+            goto out;
+    }
+    if (src != SQLITE_DONE)
+        goto fail;
+    *levelled = 1;
+    rc = 0;
+    goto out;
+fail:
+    journal_fail(j, err, "levels");
+out:
+    sqlite3_finalize(fresh);
+    sqlite3_finalize(backward);
+    sqlite3_finalize(each);
+    sqlite3_finalize(level);
+    return rc;
+}

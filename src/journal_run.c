@@ -7,18 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-int journal_max_level(struct fp_journal *j, size_t tbl, long long *level, struct fp_error *err)
+int journal_level_range(struct fp_journal *j, size_t tbl, long long *lo, long long *hi,
+                        struct fp_error *err)
 {
-    sqlite3_stmt *st = journal_stmt(j, ST_MAX_LEVEL, err);
+    sqlite3_stmt *st = journal_stmt(j, ST_LEVEL_RANGE, err);
     int rc;
 
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, (sqlite3_int64)tbl);
     rc = sqlite3_step(st);
-    *level = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL
-                 ? sqlite3_column_int64(st, 0)
-                 : -1;
+    *lo = 0, *hi = -1;
+    if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+        *lo = sqlite3_column_int64(st, 0);
+        *hi = sqlite3_column_int64(st, 1);
+    }
     sqlite3_reset(st);
     if (rc != SQLITE_ROW)
         return journal_fail(j, err, "read");

@@ -138,8 +138,19 @@ struct fp_batch {
     long long level, seq_lo, level_hi, seq_hi;
 };
 
-/* The highest level among tbl's rows not yet done, -1 if none is left. */
-int journal_max_level(struct fp_journal *j, size_t tbl, long long *level, struct fp_error *err);
+/*
+ * Levels for the rows of cyclic tables collected after seq after (by a
+ * catch-up), without computing every level again: each goes one level below
+ * the lowest doomed row it references in its cycle (levels may go below
+ * 0), in the order found, so that a chain of new rows is levelled parent
+ * first. *levelled 0, nothing changed: a row levelled before one of them
+ * references it, and every level must be computed again.
+ */
+int journal_level_fresh(struct fp_journal *j, long long after, int *levelled, struct fp_error *err);
+
+/* The lowest and highest level among tbl's rows not yet done; *hi -1 (and *lo 0) if none. */
+int journal_level_range(struct fp_journal *j, size_t tbl, long long *lo, long long *hi,
+                        struct fp_error *err);
 
 /*
  * The next batch of table tbl between levels level and level_hi: up to

@@ -25,10 +25,8 @@
 pg_require
 SF=${FKPURGE_CONC_SF:-300}
 # Under AddressSanitizer fkpurge is several times slower, the inserter is not: it waits 5 times
-# longer, or the purge spends its time catching up. (Every catch-up computes the levels of every
-# doomed row of the cycles again: with a reply to a doomed note every 20 ms, the ASan build
-# cancelled 2,383 note batches for 2,073 it finished, past ctest's 600 s. Noted in the closing
-# note as a limit of today's catch-up.)
+# longer, or the purge spends its time catching up. (A reply to a doomed note found by a
+# catch-up goes a level below its parent, without computing every level again.)
 SLEEP=${FKPURGE_CONC_SLEEP:-0.02}
 case ${ASAN_OPTIONS:-} in ?*) SLEEP=${FKPURGE_CONC_SLEEP:-0.1} ;; esac
 db=fkpurge_conc_$$_$RANDOM
