@@ -154,6 +154,92 @@ static void self_loop_is_ignored(void)
     journal_close(j);
 }
 
+/* The joint levels as "l1 l2 ...". */
+static const char *joint(struct fp_journal *j)
+{
+    static char out[128];
+    struct fp_error err = {0};
+    long long *lv = NULL;
+    size_t n = 0, len = 0;
+
+    out[0] = '\0';
+    CHECK_INT(journal_joint_levels(j, &lv, &n, &err), 0);
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(out + len, sizeof out - len, "%s%lld", i ? " " : "", lv[i]);
+    free(lv);
+    return out;
+}
+
+/*
+ * A cycle of cascade links (1 <-> 2 through next) with 3 waiting above it
+ * (1 references 3 through owner) and 4 below (4 references 1): 4 first,
+ * then 1, 2 and 3 together at the joint level, after the levels before it.
+ */
+static void hard_cycle_goes_at_a_joint_level(void)
+{
+    struct fp_journal *j = fresh();
+    struct fp_error err = {0};
+
+    CHECK_INT(journal_add_edge(j, 0, 0, 0, "next", "cascade", 1, 0, &err), 0);
+    CHECK_INT(journal_add_edge(j, 1, 0, 0, "owner", "cascade", 1, 0, &err), 0);
+    for (long long k = 1; k <= 4; k++)
+        doom(j, 0, k);
+    add_link(j, 0, 1, 2), add_link(j, 0, 2, 1), add_link(j, 1, 1, 3), add_link(j, 0, 4, 1);
+    CHECK_INT(levels(j), 3);
+    CHECK_STR(at_level(j, 0, 0), "4");
+    CHECK_STR(at_level(j, 0, 1), "");
+    CHECK_STR(joint(j), "2");
+    CHECK_STR(at_level(j, 0, 2), "1 2 3");
+    journal_close(j);
+}
+
+/* Rows a catch-up finds go a level below the doomed rows they reference, a chain parent first. */
+static void fresh_rows_go_below_their_parents(void)
+{
+    struct fp_journal *j = fresh();
+    struct fp_error err = {0};
+    long long after;
+    int levelled = -1;
+
+    CHECK_INT(journal_add_edge(j, 0, 0, 0, "reply_to", "cascade", 1, 0, &err), 0);
+    doom(j, 0, 1), doom(j, 0, 2);
+    add_link(j, 0, 2, 1);
+    CHECK_INT(levels(j), 0);
+    after = journal_last_seq(j);
+    /* 5 replies to 1 (level 1), 6 to 5, 7 to 2 (level 0): 5 at 0, 6 and 7 at -1. */
+    doom(j, 0, 5), doom(j, 0, 6), doom(j, 0, 7);
+    add_link(j, 0, 5, 1), add_link(j, 0, 6, 5), add_link(j, 0, 7, 2);
+    CHECK_INT(journal_level_fresh(j, after, &levelled, &err), 0);
+    CHECK_INT(levelled, 1);
+    CHECK_STR(at_level(j, 0, -2), "");
+    CHECK_STR(at_level(j, 0, -1), "6 7");
+    CHECK_STR(at_level(j, 0, 0), "2 5");
+    CHECK_STR(at_level(j, 0, 1), "1");
+    journal_close(j);
+}
+
+/* A row levelled before references a fresh one: every level must be computed again. */
+static void fresh_row_referenced_before_is_refused(void)
+{
+    struct fp_journal *j = fresh();
+    struct fp_error err = {0};
+    long long after;
+    int levelled = -1;
+
+    CHECK_INT(journal_add_edge(j, 0, 0, 0, "reply_to", "cascade", 1, 0, &err), 0);
+    doom(j, 0, 1), doom(j, 0, 2);
+    CHECK_INT(levels(j), 0);
+    after = journal_last_seq(j);
+    doom(j, 0, 8);
+    add_link(j, 0, 2, 8); /* 2, levelled before, now replies to 8 */
+    CHECK_INT(journal_level_fresh(j, after, &levelled, &err), 0);
+    CHECK_INT(levelled, 0);
+    CHECK_INT(levels(j), 0);
+    CHECK_STR(at_level(j, 0, 0), "1 2");
+    CHECK_STR(at_level(j, 0, 1), "8");
+    journal_close(j);
+}
+
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -202,6 +288,8 @@ static void open_refuses_non_journals(void)
     rmdir(dir);
 }
 
-CHECK_MAIN(TEST(chain_goes_leaves_first), TEST(diamond_takes_the_longest_path),
-           TEST(soft_cycle_breaks_at_set_null), TEST(hard_cycle_is_reported),
-           TEST(self_loop_is_ignored), TEST(open_refuses_non_journals))
+CHECK_MAIN(TEST(hard_cycle_goes_at_a_joint_level), TEST(fresh_rows_go_below_their_parents),
+           TEST(fresh_row_referenced_before_is_refused), TEST(chain_goes_leaves_first),
+           TEST(diamond_takes_the_longest_path), TEST(soft_cycle_breaks_at_set_null),
+           TEST(hard_cycle_is_reported), TEST(self_loop_is_ignored),
+           TEST(open_refuses_non_journals))
