@@ -1,0 +1,199 @@
+/* exec_step.c — the rows referencing a batch, and counting them exactly (see exec_int.h). */
+#include "exec_int.h"
+
+#include <stdlib.h>
+
+#include "fkpurge/pace.h"
+
+/* What a set_null/set_default edge writes. */
+static enum fp_set_kind set_kind(const struct fp_edge *e, const char **value)
+{
+    *value = NULL;
+    if (e->policy == FP_SET_NULL)
+        return FP_SET_TO_NULL;
+    if (e->default_value) {
+        *value = e->default_value;
+        return FP_SET_TO_VALUE;
+    }
+    return FP_SET_TO_DEFAULT;
+}
+
+/* Room for one more pending step. */
+static int pending_grow(struct exec *x, struct fp_error *err)
+{
+    long long *p;
+    size_t cap = x->npending_cap ? 2 * x->npending_cap : 8;
+
+    if (x->npending < x->npending_cap)
+        return 0;
+    if (!(p = realloc(x->pending, cap * sizeof *p)))
+        return fp_error_set(err, FP_EINPUT, "out of memory");
+    x->pending = p;
+    x->npending_cap = cap;
+    return 0;
+}
+
+/* See exec_int.h; keys are the parents, the step holds the rows changed (x->ids). */
+int exec_referencing_step(struct exec *x, size_t edge, const struct fp_keys *keys, long limit,
+                          long long *n, struct fp_error *err)
+{
+    const struct fp_edge *e = &x->m->edges[edge];
+    const char *value;
+    enum fp_set_kind kind = set_kind(e, &value);
+    struct fp_keyq q;
+    long long id;
+
+    collect_edge_query(&q, &x->c, edge);
+    q.recursive = q.want_parent = 0;
+    if ((exec_is_soft(e->policy)
+             ? db_update_rows(x->db, &q, keys, kind, value, limit, n, &x->ids, err)
+             : db_delete_rows(x->db, &q, keys, limit, n, &x->ids, err)) < 0)
+        return -1;
+    if (!*n)
+        return 0;
+    pace_rows(*n);
+    if (pending_grow(x, err) < 0 ||
+        journal_step_pending(x->j, exec_is_soft(e->policy) ? "updated" : "deleted", edge, e->child,
+                             keys, &x->ids, &id, err) < 0)
+        return -1;
+    x->pending[x->npending++] = id;
+    return 0;
+}
+
+/*
+ * End the open transaction: commit it and fold its steps into the tally,
+ * or roll it back and forget them. A commit that failed on a live
+ * connection rolled back; one whose answer a lost connection took may have
+ * happened, so its steps stay for resume to settle. err keeps the first
+ * error; a journal that cannot forget steps replaces it (the purge must
+ * stop then, not try again: those steps would count rows twice).
+ */
+int exec_end_txn(struct exec *x, int commit, struct fp_error *err)
+{
+    struct fp_error jerr;
+    int rc = 0;
+
+    if (commit && db_commit(x->db, err) == 0) {
+        rc = journal_steps_fold(x->j, x->pending, x->npending, err);
+        x->npending = 0;
+        return rc;
+    }
+    rc = commit ? -1 : 0;
+    db_rollback(x->db, NULL);
+    if (!(commit && db_connection_lost(x->db)) &&
+        journal_steps_discard(x->j, x->pending, x->npending, &jerr) < 0) {
+        *err = jerr;
+        rc = -1;
+    }
+    x->npending = 0;
+    return rc;
+}
+
+/*
+ * Every row referencing keys through edge, at most batch rows a
+ * transaction: each committed state is valid, since a nulled reference or
+ * a deleted leaf breaks no key.
+ */
+int exec_step_all(struct exec *x, size_t edge, const struct fp_keys *keys, struct fp_error *err)
+{
+    long long n;
+
+    do {
+        if (db_begin(x->db, err) < 0)
+            return -1;
+        if (exec_referencing_step(x, edge, keys, x->batch, &n, err) < 0) {
+            exec_end_txn(x, 0, err);
+            return -1;
+        }
+        if (exec_end_txn(x, 1, err) < 0)
+            return -1;
+    } while (n >= x->batch);
+    return 0;
+}
+
+/*
+ * Steps a run killed (or cut off) between the database's commit and the
+ * tally left in the journal: what became of their rows says whether they
+ * committed, and so what the tally lacks.
+ */
+int exec_settle_steps(struct exec *x, struct fp_error *err)
+{
+    struct fp_keys parents = FP_KEYS_INIT, present = FP_KEYS_INIT, still = FP_KEYS_INIT;
+    struct fp_step s = {0};
+    int found, rc = -1;
+
+    for (;;) {
+        struct fp_keyq q;
+
+        if (journal_next_step(x->j, s.id, &s, &parents, &x->ids, &found, err) < 0)
+            goto out;
+        if (!found)
+            break;
+        if (s.edge >= x->m->nedges) {
+            fp_error_set(err, FP_EINPUT, "journal %s is damaged: a step names edge %zu of %zu",
+                         journal_path(x->j), s.edge, x->m->nedges);
+            goto out;
+        }
+        collect_edge_query(&q, &x->c, s.edge);
+        q.recursive = q.want_parent = 0;
+        if (db_recheck_rows(x->db, &q, &parents, &x->ids, &present, &still, err) < 0 ||
+            journal_step_settle(x->j, s.id, &present, &still, err) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    keys_free(&parents);
+    keys_free(&present);
+    keys_free(&still);
+    return rc;
+}
+
+/*
+ * A cascade edge inside a cycle whose column may be nulled: its children
+ * still present when their parent's batch comes are on a cycle of rows
+ * broken there. They are nulled first and deleted in their own turn, so
+ * this is not an update of the result.
+ */
+static int null_cycle_children(struct exec *x, size_t edge, const struct fp_keys *keys,
+                               struct fp_error *err)
+{
+    struct fp_keyq q;
+    long long n;
+
+    collect_edge_query(&q, &x->c, edge);
+    q.recursive = q.want_parent = 0;
+    do {
+        if (db_update_rows(x->db, &q, keys, FP_SET_TO_NULL, NULL, x->batch, &n, NULL, err) < 0)
+            return -1;
+    } while (n >= x->batch);
+    return 0;
+}
+
+/*
+ * Before the batch: update the rows referencing it through set_null and
+ * set_default edges and delete its keyless children (see step_all).
+ */
+int exec_clear_referencing(struct exec *x, size_t t, const struct fp_keys *keys,
+                           struct fp_error *err)
+{
+    const struct fp_graph *g = x->g;
+
+    for (size_t k = g->by_parent_start[t]; k < g->by_parent_start[t + 1]; k++) {
+        size_t edge = g->by_parent[k];
+        const struct fp_edge *e = &x->m->edges[edge];
+
+        if (e->policy == FP_CASCADE && x->m->tables[e->child].pk &&
+            collect_edge_cyclic(&x->c, edge) && exec_breakable(x->m, x->c.r, edge)) {
+            int broken;
+
+            /* Only where a cycle of rows was broken: other children are deleted, not nulled. */
+            if (journal_edge_broken(x->j, edge, &broken, err) < 0 ||
+                (broken && null_cycle_children(x, edge, keys, err) < 0))
+                return -1;
+            continue;
+        }
+        if (exec_handled_by_parent(x->m, e) && exec_step_all(x, edge, keys, err) < 0)
+            return -1;
+    }
+    return 0;
+}
