@@ -200,20 +200,22 @@ def parse_json(out):
 
 
 def journal_facts(path):
-    """(phase, [(batch id, keys, deleted, state)]) read from a journal, read-only."""
+    """(phase, [(batch id, keys, deleted, state)], joint batches) read from a journal, read-only:
+    the batches of joint levels are counted apart, not listed."""
     c = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
     try:
         phase = c.execute("SELECT value FROM meta WHERE key = 'phase'").fetchone()
         # A joint level's rows (cycles of rows no order undoes, on enforced keys) go in one
         # transaction past --batch-size (SPEC §3.2 over §3.6): their batches are left out.
-        joint = ("level NOT IN (SELECT level FROM joint_level)"
+        joint = ("level IN (SELECT level FROM joint_level)"
                  if c.execute("SELECT 1 FROM sqlite_master WHERE name = 'joint_level'").fetchone()
-                 else "1")
-        batches = c.execute("SELECT id, keys, deleted, state FROM batch WHERE %s ORDER BY id"
+                 else "0")
+        batches = c.execute("SELECT id, keys, deleted, state FROM batch WHERE NOT (%s) ORDER BY id"
                             % joint).fetchall()
+        njoint = c.execute("SELECT count(*) FROM batch WHERE %s" % joint).fetchone()[0]
     finally:
         c.close()
-    return (phase[0] if phase else None), batches
+    return (phase[0] if phase else None), batches, njoint
 
 
 class Runner:
@@ -434,7 +436,9 @@ class Runner:
                     "actions did part of the work and run's counts fall short "
                     "(FKPURGE_DIFF_COUNTS=lenient accepts it)")
         if os.path.exists(journal):
-            phase, batches = journal_facts(journal)
+            phase, batches, njoint = journal_facts(journal)
+            if njoint:
+                self.stats["joint"] = self.stats.get("joint", 0) + 1
             if rc == 0 and phase != "done":
                 problems.append("journal: phase %r after exit 0, want 'done'" % phase)
             bound = batch or DEFAULT_BATCH
@@ -531,11 +535,12 @@ class Runner:
         s = self.stats
         self.log("run_diff %s: %d seeds, %d cases, %d passed, %d failed%s; %d rows deleted or "
                  "updated; %d batches; oracle fallback %d; %d count differences excused (--counts %s); "
-                 "%d refused as cycles of enforced keys; %d kills; cases %s; %.1fs" % (
+                 "%d refused as cycles of enforced keys; %d with joint levels; %d kills; cases %s; "
+                 "%.1fs" % (
                      self.a.backend, s["seeds"], s["cases"], s["passed"], s["failed"],
                      (" (seeds %s)" % " ".join(map(str, self.failed))) if self.failed else "",
                      s["rows"], sum(s["batches"].values()), s["fallback"], s["excused"],
-                     self.a.counts, s.get("refused", 0), s.get("kills", 0),
+                     self.a.counts, s.get("refused", 0), s.get("joint", 0), s.get("kills", 0),
                      json.dumps(dict(sorted(s["variants"].items()))), time.time() - t0))
         if not self.failed and not self.a.keep and self.a.cleanup:
             shutil.rmtree(self.a.workdir, ignore_errors=True)

@@ -27,7 +27,9 @@ do_nothing edges never get a constraint, except NO ACTION in plain/deferrable wi
 What the graphs contain (each seed draws some of these): 3-8 tables; every policy, weighted
 (--weights, --no-blockers); self-references making chains and trees in one table; diamonds; two
 foreign keys from one table to the same parent; a set_null cycle (A.b -> B set_null, B.a -> A
-cascade) and sometimes a nullable cascade cycle; rows reached both by a set_null/set_default/
+cascade) and sometimes a cascade cycle, nullable or hard (the model says nullable: false on its
+back edge: rows on a cycle of it go together, at a joint level); rows reached both by a
+set_null/set_default/
 restrict/protect path and by a cascade path (correlated data); integer, text and uuid primary keys
 (text keys with quotes, backslashes, spaces, %, unicode); keyless leaf tables carrying a unique
 but undeclared "rid" column; NULL foreign keys; references to a unique non-pk column (to_column);
@@ -235,6 +237,7 @@ class Gen:
             "nullable": nullable,
             "back": back,  # inserted NULL, then UPDATEd (cycles)
             "selfref": selfref,
+            "model_nullable": None,  # False: the model says nullable: false, whatever the column
             "default": None,  # set_default: the database column default (None = NULL)
             "model_default": False,  # also written into model.yaml as `default:`
             "db_default_everywhere": True,  # False: only the native DDL has the DEFAULT
@@ -300,13 +303,19 @@ class Gen:
             self.add_edge(a, b, policy="set_null", back=True, feature="cycle",
                           col_base=re.sub(r"\W+", "_", b["name"].lower()).strip("_") + "_ref")
             self.features.add("set_null_cycle")
-        # A nullable cascade cycle, sometimes.
+        # A cascade cycle, sometimes: nullable, or hard (the model forbids nulling the back
+        # edge, so rows on a cycle of it go together, at a joint level; the column itself
+        # stays nullable, for the loader's UPDATE).
         if len(keyed) >= 2 and rng.random() < 0.15:
             i, j = sorted(rng.sample(range(len(keyed)), 2))
             a, b = keyed[i], keyed[j]
             self.add_edge(b, a, policy="cascade", feature="cycle")
-            self.add_edge(a, b, policy="cascade", back=True, feature="cycle", col_base="loop_ref")
+            e = self.add_edge(a, b, policy="cascade", back=True, feature="cycle",
+                              col_base="loop_ref")
             self.features.add("cascade_cycle")
+            if rng.random() < 0.5:
+                e["model_nullable"] = False
+                self.features.add("hard_cascade_cycle")
         # Rows reached by a cascade path and by another policy's path: x.q -> b cascade,
         # b.r -> a cascade, x.p -> a OTHER, with x.p copied from b.r most of the time.
         if len(T) >= 3 and rng.random() < 0.6:
@@ -751,7 +760,9 @@ def model_yaml(gen, meta):
                      ("on_delete", ge["spelling"])]
             if e["to_column_explicit"]:
                 items.append(("to_column", yaml_name(e["to_column"], st)))
-            if e["on_delete"] == "set_null" and st.random() < 0.3:
+            if ge["model_nullable"] is False:
+                items.append(("nullable", "false"))
+            elif e["on_delete"] == "set_null" and st.random() < 0.3:
                 items.append(("nullable", "true"))
             elif not e["nullable"] and st.random() < 0.4:
                 items.append(("nullable", "false"))
