@@ -29,11 +29,10 @@ What the graphs contain (each seed draws some of these): 3-8 tables; every polic
 foreign keys from one table to the same parent; a set_null cycle (A.b -> B set_null, B.a -> A
 cascade) and sometimes a cascade cycle, nullable or hard (the model says nullable: false on its
 back edge: rows on a cycle of it go together, at a joint level); rows reached both by a
-set_null/set_default/
-restrict/protect path and by a cascade path (correlated data); integer, text and uuid primary keys
-(text keys with quotes, backslashes, spaces, %, unicode); keyless leaf tables carrying a unique
-but undeclared "rid" column; NULL foreign keys; references to a unique non-pk column (to_column);
-hostile table and column names; sometimes a PostgreSQL schema.
+set_null/set_default/restrict/protect path and by a cascade path (correlated data); integer, text
+and uuid primary keys (text keys with quotes, backslashes, spaces, %, unicode); keyless leaf tables
+carrying a unique but undeclared "rid" column; NULL foreign keys; references to a unique non-pk
+column (to_column); hostile table and column names; sometimes a PostgreSQL schema.
 
 Every table's first row is a "sentinel": it references only sentinels (or NULL), is never in the
 root selection, hence never deleted; set_default column defaults point at it (or are NULL).
