@@ -468,10 +468,10 @@ int db_recheck_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_k
     return db->ops->recheck_rows(db, q, in, among, present, still, err);
 }
 
-int db_exists_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in, int *found,
-                   struct fp_error *err)
+int db_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in, long limit,
+                  long long *n, struct fp_error *err)
 {
-    return db->ops->exists_rows(db, q, in, found, err);
+    return db->ops->count_rows(db, q, in, limit, n, err);
 }
 
 int db_lock_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,

@@ -266,6 +266,13 @@ int backend_pg_open(const char *url, const char *safe_url, struct fp_db **out, s
      * JIT refuse the setting: harmless.
      */
     PQclear(PQexec(pg->conn, "SET jit = off"));
+    /*
+     * Every cursor fkpurge opens is read to its end, so the plan for all its
+     * rows is the one wanted, not the default's one for the first 10%: that
+     * one took the ship_to walk of the benchmark from bitmap to plain index
+     * scans, 0.5 s of a 3.7 s plan.
+     */
+    PQclear(PQexec(pg->conn, "SET cursor_tuple_fraction = 1"));
     *out = &pg->base, pg = NULL, rc = 0;
 out:
     if (pg)
@@ -929,6 +936,27 @@ static void add_returning(struct fp_db_pg *pg, struct fp_buf *b, const struct fp
     add_row_id(pg, b, q, "");
 }
 
+/* Run sql with the keys as $1 (and value as $2), as pg_query says. */
+static int pg_query_keys(struct fp_db_pg *pg, const char *what, const struct fp_buf *sql,
+                         const struct fp_keys *in, const char *value, PGresult **res,
+                         struct fp_error *err)
+{
+    struct fp_buf arr = FP_BUF_INIT;
+    const char *params[2];
+    int rc;
+
+    keys_add_pg_array(&arr, in);
+    if (!buf_ok(sql) || !buf_ok(&arr)) {
+        buf_free(&arr);
+        return oom(err);
+    }
+    params[0] = buf_str(&arr);
+    params[1] = value;
+    rc = pg_query(pg, what, sql->p, value ? 2 : 1, params, res, err);
+    buf_free(&arr);
+    return rc;
+}
+
 /*
  * Run a statement with the keys as $1 (and value as $2); *n is the row
  * count. With ids, the rows it returns (their first column) go there, as
@@ -938,19 +966,10 @@ static int pg_dml(struct fp_db_pg *pg, const char *what, const struct fp_buf *sq
                   const struct fp_keyq *q, const struct fp_keys *in, const char *value,
                   long long *n, struct fp_keys *ids, struct fp_error *err)
 {
-    struct fp_buf arr = FP_BUF_INIT;
-    const char *params[2];
     PGresult *res = NULL;
     int rc = -1;
 
-    keys_add_pg_array(&arr, in);
-    if (!buf_ok(sql) || !buf_ok(&arr)) {
-        oom(err);
-        goto out;
-    }
-    params[0] = buf_str(&arr);
-    params[1] = value;
-    if (pg_query(pg, what, sql->p, value ? 2 : 1, params, &res, err) < 0)
+    if (pg_query_keys(pg, what, sql, in, value, &res, err) < 0)
         goto out;
     if (n)
         *n = strtoll(PQcmdTuples(res), NULL, 10);
@@ -965,7 +984,6 @@ static int pg_dml(struct fp_db_pg *pg, const char *what, const struct fp_buf *sq
     rc = 0;
 out:
     PQclear(res);
-    buf_free(&arr);
     return rc;
 }
 
@@ -1057,19 +1075,23 @@ out:
     return rc;
 }
 
-static int pg_exists_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
-                          int *found, struct fp_error *err)
+static int pg_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                         long limit, long long *n, struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
     struct fp_buf sql = FP_BUF_INIT;
-    long long n = 0;
+    PGresult *res = NULL;
     int rc;
 
-    buf_adds(&sql, "SELECT 1");
+    buf_adds(&sql, "SELECT count(*) FROM (SELECT 1");
     add_rowset(pg, &sql, q);
-    buf_adds(&sql, " LIMIT 1");
-    rc = pg_dml(pg, "looking for referencing rows", &sql, q, in, NULL, &n, NULL, err);
-    *found = n > 0;
+    if (limit > 0)
+        buf_addf(&sql, " LIMIT %ld", limit);
+    buf_adds(&sql, ") s");
+    rc = pg_query_keys(pg, "counting referencing rows", &sql, in, NULL, &res, err);
+    if (rc == 0)
+        *n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
     buf_free(&sql);
     return rc;
 }
@@ -1212,7 +1234,7 @@ static const struct fp_backend_ops pg_ops = {
     .delete_rows = pg_delete_rows,
     .update_rows = pg_update_rows,
     .delete_together = pg_delete_together,
-    .exists_rows = pg_exists_rows,
+    .count_rows = pg_count_rows,
     .lock_rows = pg_lock_rows,
     .recheck_rows = pg_recheck_rows,
     .identity = pg_identity,

@@ -957,33 +957,34 @@ static int sqlite_delete_together(struct fp_db *db, const struct fp_keyq *qs,
     return 0;
 }
 
-static int sqlite_exists_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
-                              int *found, struct fp_error *err)
+static int sqlite_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                             long limit, long long *n, struct fp_error *err)
 {
     struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
     struct fp_buf sql = FP_BUF_INIT, arr = FP_BUF_INIT;
     sqlite3_stmt *st = NULL;
-    int rc = -1, src;
+    int rc = -1;
 
-    buf_adds(&sql, "SELECT 1");
+    buf_adds(&sql, "SELECT count(*) FROM (SELECT 1");
     add_rowset(&sql, q);
-    buf_adds(&sql, " LIMIT 1");
+    if (limit > 0)
+        buf_addf(&sql, " LIMIT %ld", limit);
+    buf_adds(&sql, ")");
     keys_add_json_array(&arr, in);
     if (!buf_ok(&sql) || !buf_ok(&arr)) {
         oom(err);
         goto out;
     }
     if (sqlite3_prepare_v2(sq->db, sql.p, -1, &st, NULL) != SQLITE_OK) {
-        sqlite_fail(sq, "looking for referencing rows", err);
+        sqlite_fail(sq, "counting referencing rows", err);
         goto out;
     }
     sqlite3_bind_text(st, 1, buf_str(&arr), (int)arr.len, SQLITE_STATIC);
-    src = sqlite3_step(st);
-    if (src != SQLITE_ROW && src != SQLITE_DONE) {
-        sqlite_fail(sq, "looking for referencing rows", err);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite_fail(sq, "counting referencing rows", err);
         goto out;
     }
-    *found = src == SQLITE_ROW;
+    *n = sqlite3_column_int64(st, 0);
     rc = 0;
 out:
     sqlite3_finalize(st);
@@ -1093,7 +1094,7 @@ static const struct fp_backend_ops sqlite_ops = {
     .delete_rows = sqlite_delete_rows,
     .update_rows = sqlite_update_rows,
     .delete_together = sqlite_delete_together,
-    .exists_rows = sqlite_exists_rows,
+    .count_rows = sqlite_count_rows,
     .lock_rows = sqlite_lock_rows,
     .recheck_rows = sqlite_recheck_rows,
     .identity = sqlite_identity,

@@ -71,12 +71,16 @@ static int still_referenced(struct exec *x, size_t edge, const struct fp_keys *k
 {
     const struct fp_edge *e = &x->m->edges[edge];
     struct fp_keyq q;
+    long long n;
 
     collect_edge_query(&q, &x->c, edge);
     q.recursive = q.want_parent = 0;
     /* Rows of this very batch may reference each other (a cycle no level could order). */
     q.exclude_given = e->child == e->parent;
-    return db_exists_rows(x->db, &q, keys, found, err);
+    if (db_count_rows(x->db, &q, keys, 1, &n, err) < 0)
+        return -1;
+    *found = n > 0;
+    return 0;
 }
 
 /* A cascade edge with rows referencing the keys of a part that the journal does not know. */

@@ -133,8 +133,8 @@ struct fp_backend_ops {
     int (*delete_together)(struct fp_db *db, const struct fp_keyq *qs,
                            const struct fp_keys *const *in, size_t n, long long *deleted,
                            struct fp_error *err);
-    int (*exists_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
-                       int *found, struct fp_error *err);
+    int (*count_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                      long limit, long long *n, struct fp_error *err);
     int (*lock_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                      struct fp_error *err);
     /* Which of the rows among are present, and which still match q with in (db_recheck_rows). */
@@ -286,9 +286,12 @@ int db_recheck_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_k
 int db_lock_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                  struct fp_error *err);
 
-/* *found is 1 if q matches any row. */
-int db_exists_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in, int *found,
-                   struct fp_error *err);
+/*
+ * *n is the number of rows q matches with in, counting up to limit (0: all):
+ * limit 1 asks whether there is any.
+ */
+int db_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in, long limit,
+                  long long *n, struct fp_error *err);
 
 /*
  * The database's identity as a new string (caller frees): PostgreSQL's
