@@ -49,7 +49,9 @@ int collect_init(struct fp_collect *c, struct fp_db *db, const struct fp_model *
     c->db = db, c->model = model, c->graph = graph, c->r = r, c->j = j;
     c->walked = calloc(model->ntables ? model->ntables : 1, sizeof *c->walked);
     c->refs = calloc(model->nedges ? model->nedges : 1, sizeof *c->refs);
-    if (!c->walked || !c->refs) {
+    c->tally_only = calloc(model->nedges ? model->nedges : 1, sizeof *c->tally_only);
+    c->tallied = calloc(model->ntables ? model->ntables : 1, sizeof *c->tallied);
+    if (!c->walked || !c->refs || !c->tally_only || !c->tallied) {
         collect_free(c);
         return fp_error_set(err, FP_EINPUT, "out of memory");
     }
@@ -60,8 +62,43 @@ void collect_free(struct fp_collect *c)
 {
     free(c->walked);
     free(c->refs);
+    free(c->tally_only);
+    free(c->tallied);
     c->walked = NULL;
     c->refs = NULL;
+    c->tally_only = NULL;
+    c->tallied = NULL;
+}
+
+void collect_dry_run(struct fp_collect *c, size_t root, int keep_links)
+{
+    const struct fp_model *m = c->model;
+    const struct fp_graph *g = c->graph;
+
+    c->no_links = !keep_links;
+    for (size_t i = 0; i < m->nedges; i++) {
+        const struct fp_edge *e = &m->edges[i];
+        size_t ways_in = 0;
+
+        for (size_t k = 0; k < m->nedges; k++)
+            ways_in += m->edges[k].child == e->child;
+        /* Links inside a cycle order its rows: those edges keep theirs. */
+        if (ways_in != 1 || e->child == root || collect_edge_cyclic(c, i))
+            continue;
+        switch (e->policy) {
+        case FP_CASCADE:
+            c->tally_only[i] = g->by_parent_start[e->child] == g->by_parent_start[e->child + 1];
+            break;
+        case FP_SET_NULL:
+        case FP_SET_DEFAULT:
+        case FP_DO_NOTHING:
+            c->tally_only[i] = 1;
+            break;
+        case FP_PROTECT:
+        case FP_RESTRICT:
+            break;
+        }
+    }
 }
 
 void collect_table_query(struct fp_keyq *q, const struct fp_collect *c, size_t t)
@@ -98,7 +135,7 @@ void collect_edge_query(struct fp_keyq *q, const struct fp_collect *c, size_t ed
         q->match_type = c->r->tables[e->parent].pk_type;
     }
     q->recursive = e->child == e->parent && e->policy == FP_CASCADE && !q->via_table;
-    q->want_parent = collect_edge_cyclic(c, edge);
+    q->want_parent = collect_edge_cyclic(c, edge) && !c->no_links;
     q->parent_is_int = c->r->tables[e->parent].pk_is_int;
 }
 
@@ -252,6 +289,19 @@ static int walk_edge(struct fp_collect *c, size_t edge, const struct fp_keys *ba
     struct fp_keyq q;
 
     collect_edge_query(&q, c, edge);
+    if (c->tally_only[edge]) {
+        long long n;
+
+        if (db_count_rows(c->db, &q, batch, 0, &n, err) < 0)
+            return -1;
+        if (e->policy == FP_CASCADE) {
+            c->tallied[e->child] += n;
+            c->found += n;
+            progress_add(c->progress, n);
+        }
+        c->refs[edge] += n;
+        return 0;
+    }
     if (q.recursive) {
         if (unwalked(batch, edge, fresh) < 0)
             return fp_error_set(err, FP_EINPUT, "out of memory");

@@ -27,14 +27,16 @@ static void keep_touched(struct fp_plan *p)
     p->norder = n;
 }
 
-/* Phase 2: counts, blockers and warnings, from the journal alone. */
-static int check(struct fp_plan *p, struct fp_journal *j, struct fp_error *err)
+/* Phase 2: counts, blockers and warnings, from the journal and what c counted. */
+static int check(struct fp_plan *p, struct fp_journal *j, const struct fp_collect *c,
+                 struct fp_error *err)
 {
     const struct fp_model *m = p->model;
 
     for (size_t t = 0; t < m->ntables; t++) {
         if (journal_count_doomed(j, t, &p->deleted[t], err) < 0)
             return -1;
+        p->deleted[t] += c->tallied[t];
         p->total_deleted += p->deleted[t];
     }
     for (size_t i = 0; i < m->nedges; i++) {
@@ -43,7 +45,10 @@ static int check(struct fp_plan *p, struct fp_journal *j, struct fp_error *err)
 
         if (e->policy == FP_CASCADE || p->refs[i] == 0)
             continue;
-        if (journal_refs(j, i, e->child, 1, &p->survivors[i], NULL, 0, err) < 0)
+        /* A row counted, not kept, is never deleted (collect_tally_only). */
+        if (c->tally_only[i])
+            p->survivors[i] = p->refs[i];
+        else if (journal_refs(j, i, e->child, 1, &p->survivors[i], NULL, 0, err) < 0)
             return -1;
         switch (e->policy) {
         case FP_SET_NULL:
@@ -161,13 +166,30 @@ static void find_enforced_cycle_keys(struct fp_plan *p, const struct fp_graph *g
 }
 
 /*
+ * 1 if rows may reference each other in cycles no order can take: only
+ * through a cycle of tables with a key that cannot be nulled. (Levels break
+ * every cycle of rows through keys that can.)
+ */
+static int rows_can_stick(const struct fp_plan *p, const struct fp_graph *g)
+{
+    const struct fp_model *m = p->model;
+
+    for (size_t i = 0; i < m->nedges; i++)
+        if (g->scc_of[m->edges[i].child] == g->scc_of[m->edges[i].parent] &&
+            !exec_breakable(m, p->resolved, i))
+            return 1;
+    return 0;
+}
+
+/*
  * Order the rows inside cycles; rows no order can take (cycles of cascade
- * keys) are named in a warning, and go together.
+ * keys) are named in a warning, and go together. A dry run that kept no
+ * links has no such rows to find, and no run to order.
  */
 static int order_cycles(struct fp_plan *p, struct fp_journal *j, const struct fp_graph *g,
-                        struct fp_error *err)
+                        const struct fp_collect *c, struct fp_error *err)
 {
-    if (g->ncycles == 0 && g->nself == 0)
+    if ((g->ncycles == 0 && g->nself == 0) || c->no_links)
         return 0;
     if (journal_compute_levels(j, &p->stuck, err) < 0)
         return -1;
@@ -190,8 +212,8 @@ static int order_cycles(struct fp_plan *p, struct fp_journal *j, const struct fp
 }
 
 int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_graph *graph,
-               const struct fp_plan_root *root, struct fp_journal *j, struct fp_plan **out,
-               struct fp_error *err)
+               const struct fp_plan_root *root, int dry_run, struct fp_journal *j,
+               struct fp_plan **out, struct fp_error *err)
 {
     struct fp_plan *p = NULL;
     struct fp_collect c = {0};
@@ -206,6 +228,8 @@ int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_g
         collect_init(&c, db, model, graph, p->resolved, j, err) < 0 ||
         progress_start(&c.progress, "collecting", -1, err) < 0)
         goto out;
+    if (dry_run)
+        collect_dry_run(&c, p->root_table, rows_can_stick(p, graph));
     graph_deletion_order(graph, p->order);
 
     if ((root->pk_file && collect_load_pk_file(&c, p->root_table, root->pk_file, err) < 0) ||
@@ -218,8 +242,8 @@ int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_g
         goto out;
     in_snapshot = 0;
     memcpy(p->refs, c.refs, model->nedges * sizeof *p->refs);
-    if (db_end_snapshot(db, err) < 0 || order_cycles(p, j, graph, err) < 0 ||
-        check(p, j, err) < 0 || journal_commit(j, err) < 0)
+    if (db_end_snapshot(db, err) < 0 || order_cycles(p, j, graph, &c, err) < 0 ||
+        check(p, j, &c, err) < 0 || journal_commit(j, err) < 0)
         goto out;
     progress_done(c.progress);
     *out = p, p = NULL, rc = 0;

@@ -223,7 +223,7 @@ static int plan_and_confirm(struct fp_purge *p, int *status, struct fp_error *er
     struct fp_plan *plan = NULL;
     int go = 0, yes;
 
-    if (plan_build(p->db, p->model, p->graph, &p->root, p->j, &plan, err) < 0) {
+    if (plan_build(p->db, p->model, p->graph, &p->root, 0, p->j, &plan, err) < 0) {
         *status = stop(p, "collect", err);
         return 0;
     }

@@ -37,6 +37,9 @@ struct fp_collect {
     struct fp_progress *progress; /* may be NULL */
     long long *walked;            /* by table: seq up to which its keys were walked */
     long long *refs;              /* by edge: rows found referencing doomed rows */
+    unsigned char *tally_only;    /* by edge: its rows are counted, not kept (collect_dry_run) */
+    long long *tallied;           /* by table: doomed rows counted, not kept */
+    int no_links;                 /* links inside cycles are not kept (collect_dry_run) */
     long long found;              /* doomed rows added */
     long long links;              /* links (references inside a cycle of tables) recorded */
     const char *stopped;          /* what a stop while walking says (after "stopped by ...") */
@@ -47,6 +50,22 @@ int collect_init(struct fp_collect *c, struct fp_db *db, const struct fp_model *
                  const struct fp_graph *graph, const struct fp_resolved *r, struct fp_journal *j,
                  struct fp_error *err);
 void collect_free(struct fp_collect *c);
+
+/*
+ * For a dry run: keep out of the journal what only a run needs.
+ *
+ * The rows of edges that are the only way into a table other than the
+ * root are counted, not kept: no such row can come twice, or be both
+ * updated and deleted. Those are a cascade to a table nothing references
+ * (its rows have no children to find), and set_null, set_default and
+ * do_nothing edges (their rows are never deleted). protect and restrict
+ * keep their rows, for samples.
+ *
+ * Unless keep_links, the links inside cycles are not kept either: they
+ * order a run's rows, and a dry run needs them only to find rows no order
+ * can take.
+ */
+void collect_dry_run(struct fp_collect *c, size_t root, int keep_links);
 
 /* The query for the keys of table t: its primary key, else the row's address. */
 void collect_table_query(struct fp_keyq *q, const struct fp_collect *c, size_t t);

@@ -60,13 +60,15 @@ struct fp_plan {
 
 /*
  * Check the model against db, then collect and check inside one read-only
- * snapshot, using journal j for the keys. *out is new: plan_free() it. A
+ * snapshot, using journal j for the keys. A dry run keeps out of j the keys
+ * only counts need (collect_tally_only); a run needs them all. *out is new:
+ * plan_free() it. A
  * blocked plan is still a plan (nblocked > 0); errors are FP_EINPUT (model,
  * table, pk file) or FP_EDB.
  */
 int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_graph *graph,
-               const struct fp_plan_root *root, struct fp_journal *j, struct fp_plan **out,
-               struct fp_error *err);
+               const struct fp_plan_root *root, int dry_run, struct fp_journal *j,
+               struct fp_plan **out, struct fp_error *err);
 
 /*
  * What a run did, as a plan-shaped result for the report: rows deleted and
