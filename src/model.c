@@ -1111,7 +1111,7 @@ static int load_root(struct loader *ld)
 {
     struct fp_model *m = ld->m;
     const struct node *root, *tables;
-    uint32_t keys[MAX_KEYS], vals[MAX_KEYS];
+    uint32_t keys[MAX_KEYS], vals[MAX_KEYS], vi;
     const char *s;
 
     if (ld->doc.root == NONE ||
@@ -1121,10 +1121,17 @@ static int load_root(struct loader *ld)
     if (root->kind != NODE_MAPPING)
         return fail(ld, root, "the model must be a mapping with 'version' and 'tables', not %s",
                     describe(root));
-    /* The version first: a file of another version gets that message, not its symptoms. */
-    if (check_version(ld, root, peek_key(ld, root, "version")) < 0)
+    /*
+     * The version first: a file of another version gets that message, not its symptoms.
+     * Without a 'version' key, the keys first: 'Version: 1' or 'verison: 1' is a typo
+     * to point at, not a missing key.
+     */
+    vi = peek_key(ld, root, "version");
+    if (vi != NONE && check_version(ld, root, vi) < 0)
         return -1;
     if (collect_keys(ld, root, LEVEL_TOP, NULL, keys, vals) < 0)
+        return -1;
+    if (vi == NONE && check_version(ld, root, vi) < 0)
         return -1;
     if (vals[K_SCHEMA] != NONE) {
         if (get_name(ld, node(ld, vals[K_SCHEMA]), "'schema'", &s) < 0 ||

@@ -44,6 +44,23 @@ PY
 examples=("$FKPURGE_SRC"/examples/*.yaml)
 [ "${#examples[@]}" -ge 3 ] || fail "expected at least 3 examples, found ${#examples[@]}"
 
+# Every other example model in the repository too: each ```yaml block of
+# README.md (a newcomer copies them) and the valid seeds of the model fuzzer.
+awk -v dir="$T" '
+    /^```yaml$/ { n++; out = sprintf("%s/README-%d.yaml", dir, n); next }
+    /^```/ { out = ""; next }
+    out != "" { print > out }
+' "$FKPURGE_SRC/README.md"
+readme_models=("$T"/README-*.yaml)
+[ -e "${readme_models[0]}" ] || fail "no \`\`\`yaml block in README.md (its model example)"
+examples+=("${readme_models[@]}")
+for f in "$FKPURGE_SRC"/tests/fuzz/corpus/model/*.yaml; do
+    case $(basename "$f") in
+    bad_*) ;;
+    *) examples+=("$f") ;;
+    esac
+done
+
 # bad NAME < MODEL: a model both the schema and the loader must refuse.
 bad_models=()
 bad() {

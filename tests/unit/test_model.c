@@ -107,6 +107,11 @@ BAD(bad_deep_nesting,
 
 BAD(bad_missing_version, "tables:\n  customer:\n",
     "m.yaml:1:1: missing 'version' (this fkpurge reads version 1)")
+/* Without a 'version' key, a misspelt one is named rather than reported missing. */
+BAD(bad_version_key_typo, "verison: 1\ntables:\n  customer:\n",
+    "m.yaml:1:1: unknown top-level key 'verison' (did you mean 'version'?)")
+BAD(bad_version_key_case, "tables:\n  customer:\nVersion: 1\n",
+    "m.yaml:3:1: unknown top-level key 'Version' (did you mean 'version'?)")
 BAD(bad_version_2, "version: 2\ntables:\n  customer:\n",
     "m.yaml:1:10: unsupported model version 2 (this fkpurge reads version 1)")
 BAD(bad_version_float, "version: 1.5\ntables:\n  customer:\n",
@@ -195,6 +200,13 @@ BAD(bad_foreign_keys_null, HEAD "  order:\n    foreign_keys:\n",
     "m.yaml:4:18: 'foreign_keys' of table 'order' must be a sequence, not null")
 BAD(bad_foreign_key_string, HEAD "  order:\n    foreign_keys:\n      - customer_id\n",
     "m.yaml:5:9: foreign key #1 of table 'order' must be a mapping, not a string")
+BAD(bad_foreign_key_sequence,
+    HEAD CUSTOMER "  order:\n    foreign_keys:\n      - [customer_id, customer, cascade]\n",
+    "m.yaml:7:9: foreign key #1 of table 'order' must be a mapping, not a sequence")
+BAD(bad_table_key_singular,
+    HEAD CUSTOMER "  order:\n    foreign_key:\n"
+                  "      - {column: customer_id, references: customer, on_delete: cascade}\n",
+    "m.yaml:6:5: unknown key 'foreign_key' in table 'order' (did you mean 'foreign_keys'?)")
 
 /* ---- foreign keys ---- */
 
@@ -234,6 +246,8 @@ BAD(bad_fk_references_sequence,
     ORDER_FK("column: customer_id, references: [customer], on_delete: cascade"),
     "m.yaml:7:43: 'references' in foreign key 'customer_id' of table 'order' must be a string, "
     "not a sequence")
+BAD(bad_fk_references_empty, ORDER_FK("column: customer_id, references: '', on_delete: cascade"),
+    "m.yaml:7:43: 'references' in foreign key 'customer_id' of table 'order' is empty")
 BAD(bad_fk_policy_typo, ORDER_FK("column: customer_id, references: customer, on_delete: cascde"),
     "m.yaml:7:64: unknown on_delete policy 'cascde' (expected cascade, set_null, set_default, "
     "protect, restrict, do_nothing)")
@@ -247,10 +261,25 @@ BAD(bad_fk_policy_mapping,
     "not a mapping")
 BAD(bad_fk_policy_empty, ORDER_FK("column: customer_id, references: customer, on_delete: ''"),
     "m.yaml:7:64: 'on_delete' in foreign key 'customer_id' of table 'order' is empty")
+BAD(bad_fk_policy_django_typo,
+    ORDER_FK("column: customer_id, references: customer, on_delete: SET_NUL"),
+    "m.yaml:7:64: unknown on_delete policy 'SET_NUL' (expected cascade, set_null, set_default, "
+    "protect, restrict, do_nothing)")
+BAD(bad_fk_policy_django_qualified,
+    ORDER_FK("column: customer_id, references: customer, on_delete: models.CASCADE"),
+    "m.yaml:7:64: unknown on_delete policy 'models.CASCADE' (expected cascade, set_null, "
+    "set_default, protect, restrict, do_nothing)")
+BAD(bad_fk_policy_sequence,
+    ORDER_FK("column: customer_id, references: customer, on_delete: [cascade]"),
+    "m.yaml:7:64: 'on_delete' in foreign key 'customer_id' of table 'order' must be a string, "
+    "not a sequence")
 BAD(bad_fk_to_column_list,
     ORDER_FK("column: customer_id, references: customer, on_delete: cascade, to_column: [a]"),
     "m.yaml:7:84: 'to_column' in foreign key 'customer_id' of table 'order' must be a string, "
     "not a sequence")
+BAD(bad_fk_to_column_empty,
+    ORDER_FK("column: customer_id, references: customer, on_delete: cascade, to_column: ''"),
+    "m.yaml:7:84: 'to_column' in foreign key 'customer_id' of table 'order' is empty")
 BAD(bad_fk_nullable_yes,
     ORDER_FK("column: customer_id, references: customer, on_delete: cascade, nullable: yes"),
     "m.yaml:7:83: 'nullable' in foreign key 'customer_id' of table 'order' must be true or "
@@ -299,6 +328,15 @@ BAD(bad_fk_unknown_table_two_typos,
 BAD(bad_fk_unknown_table_far,
     ORDER_FK("column: invoice_id, references: invoice, on_delete: cascade"),
     "m.yaml:7:42: foreign key 'invoice_id' of table 'order' references unknown table 'invoice'")
+BAD(bad_fk_unknown_table_case,
+    ORDER_FK("column: customer_id, references: Customer, on_delete: cascade"),
+    "m.yaml:7:43: foreign key 'customer_id' of table 'order' references unknown table 'Customer' "
+    "(did you mean 'customer'?)")
+BAD(bad_fk_unknown_qualified_table,
+    V1 "schema: shop\ntables:\n  customer:\n    primary_key: id\n  order:\n    foreign_keys:\n"
+       "      - {column: customer_id, references: shop.custmer, on_delete: cascade}\n",
+    "m.yaml:8:43: foreign key 'customer_id' of table 'order' references unknown table "
+    "'shop.custmer' (did you mean 'customer'?)")
 BAD(bad_fk_unknown_schema,
     V1 "schema: shop\ntables:\n  customer:\n    primary_key: id\n  order:\n    foreign_keys:\n"
        "      - {column: customer_id, references: public.customer, on_delete: cascade}\n",
@@ -307,6 +345,11 @@ BAD(bad_fk_unknown_schema,
 BAD(bad_fk_keyless_parent,
     HEAD "  tag:\n  order:\n    foreign_keys:\n"
          "      - {column: tag_id, references: tag, on_delete: cascade, to_column: id}\n",
+    "m.yaml:6:38: foreign key 'tag_id' of table 'order' references table 'tag', which has no "
+    "primary_key")
+BAD(bad_fk_keyless_parent_by_primary_key,
+    HEAD "  tag:\n  order:\n    foreign_keys:\n"
+         "      - {column: tag_id, references: tag, on_delete: set_null}\n",
     "m.yaml:6:38: foreign key 'tag_id' of table 'order' references table 'tag', which has no "
     "primary_key")
 BAD(bad_fk_hostile_name, HEAD "  \"a\\e[31mred\":\n    primary_ky: id\n",
@@ -830,12 +873,12 @@ CHECK_MAIN(
     TEST(bad_invalid_utf8), TEST(bad_control_character), TEST(bad_deep_nesting),
     TEST(bad_buffer_too_large),
     /* top level */
-    TEST(bad_missing_version), TEST(bad_version_2), TEST(bad_version_float),
-    TEST(bad_version_quoted), TEST(bad_version_word), TEST(bad_version_list),
-    TEST(bad_version_empty), TEST(bad_missing_tables), TEST(bad_tables_null),
-    TEST(bad_tables_empty), TEST(bad_tables_sequence), TEST(bad_top_key_typo),
-    TEST(bad_top_key_table_key), TEST(bad_top_key_unknown), TEST(bad_top_key_duplicate),
-    TEST(bad_schema_list), TEST(bad_schema_empty),
+    TEST(bad_missing_version), TEST(bad_version_key_typo), TEST(bad_version_key_case),
+    TEST(bad_version_2), TEST(bad_version_float), TEST(bad_version_quoted), TEST(bad_version_word),
+    TEST(bad_version_list), TEST(bad_version_empty), TEST(bad_missing_tables),
+    TEST(bad_tables_null), TEST(bad_tables_empty), TEST(bad_tables_sequence),
+    TEST(bad_top_key_typo), TEST(bad_top_key_table_key), TEST(bad_top_key_unknown),
+    TEST(bad_top_key_duplicate), TEST(bad_schema_list), TEST(bad_schema_empty),
     /* tables */
     TEST(bad_table_name_integer), TEST(bad_table_name_boolean), TEST(bad_table_name_empty),
     TEST(bad_table_name_mapping), TEST(bad_table_name_no_schema), TEST(bad_table_name_no_table),
@@ -846,20 +889,23 @@ CHECK_MAIN(
     TEST(bad_table_key_from_fk), TEST(bad_table_key_duplicate), TEST(bad_primary_key_composite),
     TEST(bad_primary_key_mapping), TEST(bad_primary_key_integer), TEST(bad_primary_key_empty),
     TEST(bad_foreign_keys_mapping), TEST(bad_foreign_keys_null), TEST(bad_foreign_key_string),
-    TEST(bad_long_name_is_cut),
+    TEST(bad_foreign_key_sequence), TEST(bad_table_key_singular), TEST(bad_long_name_is_cut),
     /* foreign keys */
     TEST(bad_fk_key_typo), TEST(bad_fk_key_typo_column_last), TEST(bad_fk_key_abbreviation),
     TEST(bad_fk_key_from_table), TEST(bad_fk_key_duplicate), TEST(bad_fk_missing_column),
     TEST(bad_fk_missing_references), TEST(bad_fk_missing_on_delete), TEST(bad_fk_empty_mapping),
     TEST(bad_fk_column_integer), TEST(bad_fk_column_empty), TEST(bad_fk_references_sequence),
-    TEST(bad_fk_policy_typo), TEST(bad_fk_policy_mixed_case), TEST(bad_fk_policy_mapping),
-    TEST(bad_fk_policy_empty), TEST(bad_fk_to_column_list), TEST(bad_fk_nullable_yes),
-    TEST(bad_fk_nullable_quoted), TEST(bad_fk_nullable_mapping), TEST(bad_fk_set_null_not_nullable),
+    TEST(bad_fk_references_empty), TEST(bad_fk_policy_typo), TEST(bad_fk_policy_mixed_case),
+    TEST(bad_fk_policy_mapping), TEST(bad_fk_policy_empty), TEST(bad_fk_policy_django_typo),
+    TEST(bad_fk_policy_django_qualified), TEST(bad_fk_policy_sequence), TEST(bad_fk_to_column_list),
+    TEST(bad_fk_to_column_empty), TEST(bad_fk_nullable_yes), TEST(bad_fk_nullable_quoted),
+    TEST(bad_fk_nullable_mapping), TEST(bad_fk_set_null_not_nullable),
     TEST(bad_fk_set_null_not_nullable_django), TEST(bad_fk_default_not_set_default),
     TEST(bad_fk_default_null), TEST(bad_fk_default_sequence), TEST(bad_fk_duplicate_column),
     TEST(bad_fk_unknown_table), TEST(bad_fk_unknown_table_two_typos),
-    TEST(bad_fk_unknown_table_far), TEST(bad_fk_unknown_schema), TEST(bad_fk_keyless_parent),
-    TEST(bad_fk_hostile_name),
+    TEST(bad_fk_unknown_table_far), TEST(bad_fk_unknown_table_case),
+    TEST(bad_fk_unknown_qualified_table), TEST(bad_fk_unknown_schema), TEST(bad_fk_keyless_parent),
+    TEST(bad_fk_keyless_parent_by_primary_key), TEST(bad_fk_hostile_name),
     /* files */
     TEST(file_missing), TEST(file_is_directory), TEST(file_endless_stream), TEST(file_too_large),
     TEST(file_at_limit_loads), TEST(file_loads_and_keeps_text), TEST(file_error_names_file),
