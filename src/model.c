@@ -755,7 +755,7 @@ static int load_fk(struct loader *ld, const struct node *fk, size_t idx)
     struct fp_table *t = &ld->m->tables[ld->cur];
     uint32_t keys[MAX_KEYS], vals[MAX_KEYS], col = peek_key(ld, fk, "column");
     const struct node *v;
-    struct fp_edge *e;
+    struct fp_edge *e = NULL;
     const char *s;
     char what[sizeof ld->where + 32];
 
