@@ -63,7 +63,8 @@ static int run_keyless(struct exec *x, size_t t, struct fp_keys *keys, struct fp
         for (;;) {
             if (between_batches(x, err) < 0)
                 return -1;
-            if (journal_doomed_after(x->j, e->parent, &seq, (size_t)x->batch, keys, err) < 0)
+            if (journal_doomed_after(x->j, e->parent, &seq, journal_last_seq(x->j),
+                                     (size_t)x->batch, keys, err) < 0)
                 return -1;
             if (keys->n == 0)
                 break;

@@ -26,7 +26,7 @@ static const char *const journal_stmt_sql[ST_COUNT] = {
     [ST_ADD_LINK] = "INSERT OR IGNORE INTO link (edge, ckey, pkey) "
                     "SELECT ?1, value ->> 0, value ->> 1 FROM json_each(?2)",
     [ST_DOOMED_AFTER] = "SELECT seq, key, via FROM doomed WHERE tbl = ?1 AND seq > ?2 "
-                        "ORDER BY seq LIMIT ?3",
+                        "AND seq <= ?4 ORDER BY seq LIMIT ?3",
     [ST_COUNT_DOOMED] = "SELECT count(*) FROM doomed WHERE tbl = ?1",
     [ST_COUNT_REFS] = "SELECT count(*) FROM ref WHERE edge = ?1",
     [ST_COUNT_SURVIVING_REFS] = "SELECT count(*) FROM ref r WHERE r.edge = ?1 AND NOT EXISTS "

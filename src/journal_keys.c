@@ -112,8 +112,8 @@ static int read_after(struct fp_journal *j, sqlite3_stmt *st, long long *seq, in
     return 0;
 }
 
-int journal_doomed_after(struct fp_journal *j, size_t tbl, long long *seq, size_t limit,
-                         struct fp_keys *out, struct fp_error *err)
+int journal_doomed_after(struct fp_journal *j, size_t tbl, long long *seq, long long hi,
+                         size_t limit, struct fp_keys *out, struct fp_error *err)
 {
     sqlite3_stmt *st = journal_stmt(j, ST_DOOMED_AFTER, err);
 
@@ -123,6 +123,7 @@ int journal_doomed_after(struct fp_journal *j, size_t tbl, long long *seq, size_
     sqlite3_bind_int64(st, 1, (sqlite3_int64)tbl);
     sqlite3_bind_int64(st, 2, *seq);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)limit);
+    sqlite3_bind_int64(st, 4, hi);
     return read_after(j, st, seq, 1, out, err);
 }
 

@@ -96,12 +96,13 @@ int journal_add_links(struct fp_journal *j, size_t edge, const struct fp_keys *c
                       const struct fp_keys *pk, struct fp_error *err);
 
 /*
- * Read up to limit doomed keys of table tbl discovered after *seq, in
- * discovery order, into out (reset first), and advance *seq past them. Each
- * key's tag is the edge that found it, -1 for a root.
+ * Read up to limit doomed keys of table tbl discovered after *seq and at
+ * or before hi (journal_last_seq() for all), in discovery order, into out
+ * (reset first), and advance *seq past them. Each key's tag is the edge
+ * that found it, -1 for a root.
  */
-int journal_doomed_after(struct fp_journal *j, size_t tbl, long long *seq, size_t limit,
-                         struct fp_keys *out, struct fp_error *err);
+int journal_doomed_after(struct fp_journal *j, size_t tbl, long long *seq, long long hi,
+                         size_t limit, struct fp_keys *out, struct fp_error *err);
 
 /* The seq of the last doomed key recorded (0 for none): where a later walk starts. */
 long long journal_last_seq(const struct fp_journal *j);
