@@ -468,6 +468,16 @@ int db_recheck_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_k
     return db->ops->recheck_rows(db, q, in, among, present, still, err);
 }
 
+int db_txn_id(struct fp_db *db, long long *xid, struct fp_error *err)
+{
+    return db->ops->txn_id(db, xid, err);
+}
+
+int db_txn_running(struct fp_db *db, long long xid, int *running, struct fp_error *err)
+{
+    return db->ops->txn_running(db, xid, running, err);
+}
+
 int db_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in, long limit,
                   long long *n, struct fp_error *err)
 {

@@ -1175,6 +1175,37 @@ static int pg_lock_rows(struct fp_db *db, const struct fp_keyq *q, const struct 
 }
 
 /* The system identifier survives renames and restarts; the oid tells databases apart. */
+static int pg_txn_id(struct fp_db *db, long long *xid, struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    PGresult *res = NULL;
+
+    if (pg_query(pg, "reading the transaction's id", "SELECT pg_catalog.txid_current()", 0, NULL,
+                 &res, err) < 0)
+        return -1;
+    *xid = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
+static int pg_txn_running(struct fp_db *db, long long xid, int *running, struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    char id[32];
+    const char *params[] = {id};
+    PGresult *res = NULL;
+
+    snprintf(id, sizeof id, "%lld", xid);
+    /* NULL: too old to tell, so long done. */
+    if (pg_query(pg, "asking whether a transaction still runs",
+                 "SELECT pg_catalog.txid_status($1::bigint) = 'in progress'", 1, params, &res,
+                 err) < 0)
+        return -1;
+    *running = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    PQclear(res);
+    return 0;
+}
+
 static const char sql_identity[] =
     "SELECT 'postgresql ' || (SELECT system_identifier FROM pg_catalog.pg_control_system()) || "
     "' database ' || d.oid || ' ' || pg_catalog.quote_ident(d.datname) "
@@ -1239,4 +1270,6 @@ static const struct fp_backend_ops pg_ops = {
     .recheck_rows = pg_recheck_rows,
     .identity = pg_identity,
     .set_timeouts = pg_set_timeouts,
+    .txn_id = pg_txn_id,
+    .txn_running = pg_txn_running,
 };

@@ -1081,6 +1081,20 @@ static int sqlite_identity(struct fp_db *db, char **out, struct fp_error *err)
     return 0;
 }
 
+static int sqlite_txn_id(struct fp_db *db, long long *xid, struct fp_error *err)
+{
+    (void)db, (void)err;
+    *xid = 0;
+    return 0;
+}
+
+static int sqlite_txn_running(struct fp_db *db, long long xid, int *running, struct fp_error *err)
+{
+    (void)db, (void)xid, (void)err;
+    *running = 0;
+    return 0;
+}
+
 static const struct fp_backend_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
@@ -1099,4 +1113,6 @@ static const struct fp_backend_ops sqlite_ops = {
     .recheck_rows = sqlite_recheck_rows,
     .identity = sqlite_identity,
     .set_timeouts = sqlite_set_timeouts,
+    .txn_id = sqlite_txn_id,
+    .txn_running = sqlite_txn_running,
 };

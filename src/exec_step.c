@@ -1,7 +1,9 @@
 /* exec_step.c — the rows referencing a batch, and counting them exactly (see exec_int.h). */
 #include "exec_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "fkpurge/pace.h"
 
@@ -33,6 +35,23 @@ static int pending_grow(struct exec *x, struct fp_error *err)
     return 0;
 }
 
+/*
+ * Before the first step of a transaction: its id, which resume waits on
+ * should a kill come after COMMIT was sent (exec_settle_steps).
+ */
+static int note_txn(struct exec *x, struct fp_error *err)
+{
+    char id[32];
+    long long xid;
+
+    if (db_txn_id(x->db, &xid, err) < 0)
+        return -1;
+    if (!xid)
+        return 0;
+    snprintf(id, sizeof id, "%lld", xid);
+    return journal_set_meta(x->j, "step_txn", id, err);
+}
+
 /* See exec_int.h; keys are the parents, the step holds the rows changed (x->ids). */
 int exec_referencing_step(struct exec *x, size_t edge, const struct fp_keys *keys, long limit,
                           long long *n, struct fp_error *err)
@@ -52,7 +71,7 @@ int exec_referencing_step(struct exec *x, size_t edge, const struct fp_keys *key
     if (!*n)
         return 0;
     pace_rows(*n);
-    if (pending_grow(x, err) < 0 ||
+    if ((x->npending == 0 && note_txn(x, err) < 0) || pending_grow(x, err) < 0 ||
         journal_step_pending(x->j, exec_is_soft(e->policy) ? "updated" : "deleted", edge, e->child,
                              keys, &x->ids, &id, err) < 0)
         return -1;
@@ -112,15 +131,49 @@ int exec_step_all(struct exec *x, size_t edge, const struct fp_keys *keys, struc
 }
 
 /*
+ * Until the transaction of the steps left pending has ended on the server:
+ * killed just after sending COMMIT, the last run may have left it running
+ * there a moment longer, its changes not yet visible. A stop request ends
+ * the wait (resumable).
+ */
+static int wait_last_txn(struct exec *x, struct fp_error *err)
+{
+    char *id = NULL;
+    long long xid;
+    int running = 0;
+
+    if (journal_get_meta(x->j, "step_txn", &id, err) < 0)
+        return -1;
+    xid = id ? strtoll(id, NULL, 10) : 0;
+    free(id);
+    for (long ms = 0; xid > 0; ms += 50) {
+        if (db_txn_running(x->db, xid, &running, err) < 0)
+            return -1;
+        if (!running)
+            return 0;
+        if (ms == 1000)
+            fp_warn("waiting for transaction %lld of the interrupted run to end on the server: "
+                    "it was committing when the run stopped, and what it changed counts once it "
+                    "ends",
+                    xid);
+        if (pace_check(err, "while waiting for the interrupted run's last transaction") < 0)
+            return -1;
+        nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+    }
+    return 0;
+}
+
+/*
  * Steps a run killed (or cut off) between the database's commit and the
- * tally left in the journal: what became of their rows says whether they
- * committed, and so what the tally lacks.
+ * tally left in the journal: what became of their rows, once their
+ * transaction has ended, says whether they committed, and so what the
+ * tally lacks.
  */
 int exec_settle_steps(struct exec *x, struct fp_error *err)
 {
     struct fp_keys parents = FP_KEYS_INIT, present = FP_KEYS_INIT, still = FP_KEYS_INIT;
     struct fp_step s = {0};
-    int found, rc = -1;
+    int found, waited = 0, rc = -1;
 
     for (;;) {
         struct fp_keyq q;
@@ -129,6 +182,8 @@ int exec_settle_steps(struct exec *x, struct fp_error *err)
             goto out;
         if (!found)
             break;
+        if (!waited++ && wait_last_txn(x, err) < 0)
+            goto out;
         if (s.edge >= x->m->nedges) {
             fp_error_set(err, FP_EINPUT, "journal %s is damaged: a step names edge %zu of %zu",
                          journal_path(x->j), s.edge, x->m->nedges);

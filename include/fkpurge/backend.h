@@ -141,6 +141,9 @@ struct fp_backend_ops {
     int (*recheck_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                         const struct fp_keys *among, struct fp_keys *present, struct fp_keys *still,
                         struct fp_error *err);
+    /* The open transaction's id, and whether one is still running (0 and 0 on SQLite). */
+    int (*txn_id)(struct fp_db *db, long long *xid, struct fp_error *err);
+    int (*txn_running)(struct fp_db *db, long long xid, int *running, struct fp_error *err);
     /* Which database this is, stably across connections (for the journal). */
     int (*identity)(struct fp_db *db, char **out, struct fp_error *err);
     /* Give up waiting for a lock, and any statement, after so many ms (0: the default). */
@@ -264,6 +267,21 @@ int db_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_ke
  */
 int db_delete_together(struct fp_db *db, const struct fp_keyq *qs, const struct fp_keys *const *in,
                        size_t n, long long *deleted, struct fp_error *err);
+
+/*
+ * The id of the open transaction, which db_txn_running() takes: on
+ * PostgreSQL its txid (one is assigned if it had none). SQLite has no use
+ * for one, its commits being done when they return: 0.
+ */
+int db_txn_id(struct fp_db *db, long long *xid, struct fp_error *err);
+
+/*
+ * *running is 1 while transaction xid has neither committed nor rolled
+ * back. A process killed just after sending COMMIT leaves its transaction
+ * running on the server a moment longer (or, held up by a slow commit, much
+ * longer), and what it changed is not visible until it ends.
+ */
+int db_txn_running(struct fp_db *db, long long xid, int *running, struct fp_error *err);
 
 /*
  * What became of the rows among (identities db_delete_rows or
