@@ -3,7 +3,7 @@
 -- binary); the file is the reference for anyone reading a journal by hand.
 
 PRAGMA application_id = 1718317162; -- 'fkpj'
-PRAGMA user_version = 1;            -- the journal format version
+PRAGMA user_version = 2;            -- the journal format version
 
 -- Header: format version, model text and hash, root selection, connection
 -- string without its password, database identity, batch size, times, phase.
@@ -52,7 +52,7 @@ CREATE TABLE edge (
 -- level orders the rows of a cycle of tables (or of a table referencing
 -- itself): a row goes after every doomed row that references it through the
 -- cycle, so level is the length of the longest chain of such references
--- below it (0 elsewhere). done is 1 once the batch deleting it committed.
+-- below it (0 elsewhere). (Which rows are done is in todo, at the end.)
 CREATE TABLE doomed (
     tbl     INTEGER NOT NULL,
     key     NOT NULL,
@@ -60,11 +60,9 @@ CREATE TABLE doomed (
     via     INTEGER,
     level   INTEGER NOT NULL DEFAULT 0,
     pending INTEGER,
-    done    INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (tbl, key)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX doomed_by_seq ON doomed (tbl, seq);
--- (doomed_todo, which execution reads, is at the end.)
 -- pending counts the doomed rows still to be levelled that reference a row
 -- of a cyclic table (NULL in other tables); 0 once the row has its level.
 CREATE INDEX doomed_levelling ON doomed (pending, level) WHERE pending IS NOT NULL;
@@ -141,11 +139,32 @@ CREATE TABLE error (
 );
 
 -- @execute
--- Created when execution starts, not with the journal: collection inserts
--- every doomed row, and an index built once from the finished table costs
--- a fraction of one kept up to date row by row (a quarter of plan's time).
--- The next batch of a table: its rows not yet done, level by level.
-CREATE INDEX IF NOT EXISTS doomed_todo ON doomed (tbl, level, seq) WHERE done = 0;
+-- The doomed rows not yet deleted, in the order batches take them: a
+-- batch is a range of it, and goes from it when it commits. Created and
+-- filled when execution starts (journal_prepare_execute), not with the
+-- journal: filled once from the finished collection, it costs a fraction
+-- of a table kept up to date row by row. Then the triggers keep it in step
+-- with doomed: rows collected while the purge runs, and levels computed
+-- again. (Format 1 kept a flag, doomed.done, and an index of the rows
+-- with done = 0: marking a batch done rewrote each of its rows there, a
+-- third of run's time on the client.)
+CREATE TABLE IF NOT EXISTS todo (
+    tbl   INTEGER NOT NULL,
+    level INTEGER NOT NULL,
+    seq   INTEGER NOT NULL,
+    key   NOT NULL,
+    PRIMARY KEY (tbl, level, seq)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS todo_add AFTER INSERT ON doomed BEGIN
+    INSERT INTO todo (tbl, level, seq, key) VALUES (new.tbl, new.level, new.seq, new.key);
+END;
+CREATE TRIGGER IF NOT EXISTS todo_level AFTER UPDATE OF level ON doomed
+WHEN new.level <> old.level BEGIN
+    UPDATE todo SET level = new.level WHERE tbl = old.tbl AND level = old.level AND seq = old.seq;
+END;
+CREATE TRIGGER IF NOT EXISTS todo_forget AFTER DELETE ON doomed BEGIN
+    DELETE FROM todo WHERE tbl = old.tbl AND level = old.level AND seq = old.seq;
+END;
 
 -- A statement changing rows the report counts (set_null/set_default
 -- updates, deletes of rows of keyless tables), from just before the

@@ -37,25 +37,25 @@ static const char *const journal_stmt_sql[ST_COUNT] = {
                                  "ORDER BY r.key LIMIT ?3",
     [ST_GET_META] = "SELECT value FROM meta WHERE key = ?1",
     [ST_SET_META] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
-    [ST_NEXT_KEYS] =
-        "SELECT level, seq, key FROM doomed WHERE tbl = ?1 AND level BETWEEN ?2 AND ?4 "
-        "AND done = 0 ORDER BY level, seq LIMIT ?3",
-    [ST_BATCH_KEYS] = "SELECT level, seq, key FROM doomed WHERE tbl = ?1 AND done = 0 "
+    [ST_NEXT_KEYS] = "SELECT level, seq, key FROM todo WHERE tbl = ?1 AND level BETWEEN ?2 AND ?4 "
+                     "ORDER BY level, seq LIMIT ?3",
+    [ST_BATCH_KEYS] = "SELECT level, seq, key FROM todo WHERE tbl = ?1 "
                       "AND (level, seq) >= (?2, ?3) AND (level, seq) <= (?5, ?4) "
                       "ORDER BY level, seq",
-    [ST_LEVEL_RANGE] = "SELECT min(level), max(level) FROM doomed WHERE tbl = ?1 AND done = 0",
+    [ST_LEVEL_RANGE] = "SELECT min(level), max(level) FROM todo WHERE tbl = ?1",
     [ST_BATCH_INTENT] = "INSERT INTO batch (tbl, level, seq_lo, seq_hi, level_hi, keys, state, "
                         "started) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'intent', ?7)",
     [ST_BATCH_DONE] = "UPDATE batch SET state = 'done', finished = ?2, deleted = ?3 WHERE id = ?1",
     [ST_BATCH_CANCEL] = "UPDATE batch SET state = 'cancelled', finished = ?2 WHERE id = ?1",
-    [ST_MARK_DONE] = "UPDATE doomed SET done = 1 WHERE tbl = ?1 AND done = 0 "
+    [ST_MARK_DONE] = "DELETE FROM todo WHERE tbl = ?1 "
                      "AND (level, seq) >= (?2, ?3) AND (level, seq) <= (?5, ?4)",
     [ST_INFLIGHT] = "SELECT id, tbl, level, seq_lo, seq_hi, level_hi FROM batch "
                     "WHERE state = 'intent' ORDER BY id LIMIT 1",
     [ST_TALLY_ADD] = "INSERT INTO tally (kind, id, n) VALUES (?1, ?2, ?3) "
                      "ON CONFLICT (kind, id) DO UPDATE SET n = n + excluded.n",
     [ST_TALLY_GET] = "SELECT coalesce(sum(n), 0) FROM tally WHERE kind = ?1 AND id = ?2",
-    [ST_COUNT_DONE] = "SELECT count(*) FROM doomed WHERE tbl = ?1 AND done = 1",
+    [ST_COUNT_DONE] = "SELECT (SELECT count(*) FROM doomed WHERE tbl = ?1) - "
+                      "(SELECT count(*) FROM todo WHERE tbl = ?1)",
     [ST_ADD_ERROR] = "INSERT INTO error (at, phase, sqlstate, message) VALUES (?1, ?2, ?3, ?4)",
     [ST_ADD_ROOT_KEY] = "INSERT INTO root_key (key) SELECT value FROM json_each(?1)",
     [ST_ROOT_KEYS_AFTER] = "SELECT seq, key FROM root_key WHERE seq > ?1 ORDER BY seq LIMIT ?2",
@@ -70,10 +70,12 @@ static const char *const journal_stmt_sql[ST_COUNT] = {
     [ST_STEP_COUNT] =
         "SELECT s.kind, CASE s.kind WHEN 'updated' THEN s.edge ELSE s.tbl END, "
         "(SELECT count(*) - count(d.key) FROM json_each(s.ids) i LEFT JOIN doomed d "
-        "ON s.kind = 'updated' AND d.tbl = s.tbl AND d.key = i.value AND d.done = 0 "
-        "WHERE (s.kind = 'deleted' OR ?2 IS NULL OR i.value IN (SELECT value FROM json_each(?2))) "
-        "AND (?3 IS NULL OR i.value NOT IN (SELECT value FROM json_each(?3)))) "
-        "FROM pending s WHERE s.id = ?1",
+        "ON s.kind = 'updated' AND d.tbl = s.tbl AND d.key = i.value AND " TODO_HAS(
+            "d") " "
+                 "WHERE (s.kind = 'deleted' OR ?2 IS NULL OR i.value IN (SELECT value FROM "
+                 "json_each(?2))) "
+                 "AND (?3 IS NULL OR i.value NOT IN (SELECT value FROM json_each(?3)))) "
+                 "FROM pending s WHERE s.id = ?1",
     [ST_STEP_FORGET] = "DELETE FROM pending WHERE id = ?1",
     [ST_STEP_NEXT] = "SELECT id, edge, parents, ids FROM pending WHERE id > ?1 ORDER BY id LIMIT 1",
     [ST_JSON_KEYS] = "SELECT value FROM json_each(?1)",
@@ -262,11 +264,75 @@ static int create_schema(struct fp_journal *j, struct fp_error *err)
     return rc;
 }
 
+int journal_query_int(struct fp_journal *j, const char *sql, long long *n, struct fp_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
+        return journal_fail(j, err, "read");
+    rc = journal_step_count(j, st, n, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* *yes: sql, a count, is not 0. */
+static int query_any(struct fp_journal *j, const char *sql, int *yes, struct fp_error *err)
+{
+    long long n = 0;
+
+    if (journal_query_int(j, sql, &n, err) < 0)
+        return -1;
+    *yes = n > 0;
+    return 0;
+}
+
+/* *yes: a journal of format 1, which flagged rows done in doomed.done (no todo). */
+static int format1(struct fp_journal *j, int *yes, struct fp_error *err)
+{
+    return query_any(j, "SELECT count(*) FROM pragma_table_info('doomed') WHERE name = 'done'", yes,
+                     err);
+}
+
+/* *yes: execution has started, todo is there. */
+static int has_todo(struct fp_journal *j, int *yes, struct fp_error *err)
+{
+    return query_any(j, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'todo'",
+                     yes, err);
+}
+
+/*
+ * todo is filled once, when it is made: from every doomed row, or, in a
+ * journal of format 1 that a run of an earlier fkpurge left, from those
+ * whose flag says not done (its index of them goes: it would only slow
+ * the rows collected from now on down).
+ */
+static const char sql_fill_todo[] =
+    "INSERT INTO todo (tbl, level, seq, key) SELECT tbl, level, seq, key FROM doomed"
+    " ORDER BY tbl, level, seq";
+static const char sql_fill_todo_v1[] =
+    "INSERT INTO todo (tbl, level, seq, key) SELECT tbl, level, seq, key FROM doomed"
+    " WHERE done = 0 ORDER BY tbl, level, seq;"
+    "DROP INDEX IF EXISTS doomed_todo;"
+    "PRAGMA user_version = 2";
+
 int journal_prepare_execute(struct fp_journal *j, struct fp_error *err)
 {
     const char *mark = strstr(journal_sql, execute_marker);
+    int made, v1;
 
-    return mark ? journal_exec(j, mark, "prepare for execution", err) : 0;
+    if (!mark)
+        return 0;
+    if (has_todo(j, &made, err) < 0 || format1(j, &v1, err) < 0 || journal_begin(j, err) < 0)
+        return -1;
+    if (journal_exec(j, mark, "prepare for execution", err) < 0 ||
+        (!made && journal_exec(j, v1 ? sql_fill_todo_v1 : sql_fill_todo, "prepare for execution",
+                               err) < 0) ||
+        journal_commit(j, err) < 0) {
+        journal_exec_rollback(j);
+        return -1;
+    }
+    return 0;
 }
 
 int journal_create(const char *path, struct fp_journal **out, struct fp_error *err)
@@ -362,10 +428,12 @@ static int check_journal(struct fp_journal *j, struct fp_error *err)
         return fp_error_set(err, FP_EINPUT,
                             "%s is not an fkpurge journal (an SQLite file of something else)",
                             j->path);
-    if (version != FP_JOURNAL_VERSION)
+    /* Format 1 differs only in how it knows the rows done: journal_prepare_execute converts it. */
+    if (version != FP_JOURNAL_VERSION && version != 1)
         return fp_error_set(
-            err, FP_EINPUT, "journal %s has format version %lld; this fkpurge reads version %d%s",
-            j->path, version, FP_JOURNAL_VERSION,
+            err, FP_EINPUT,
+            "journal %s has format version %lld; this fkpurge reads versions 1 to %d%s", j->path,
+            version, FP_JOURNAL_VERSION,
             version > FP_JOURNAL_VERSION ? " (it was written by a newer fkpurge)" : "");
     /* Every table must be readable: a truncated file fails here, not halfway through a run. */
     if (pragma_int(j,

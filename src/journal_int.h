@@ -55,6 +55,11 @@ struct fp_journal {
     struct fp_buf json; /* a batch of keys as JSON, for json_each(): reused */
 };
 
+/* SQL: doomed row alias d is not deleted yet (it is in todo). */
+#define TODO_HAS(d)                                                                                \
+    "EXISTS (SELECT 1 FROM todo t WHERE t.tbl = " d ".tbl AND t.level = " d ".level"               \
+    " AND t.seq = " d ".seq)"
+
 /* The prepared statement for id, prepared on first use; NULL with err set. */
 sqlite3_stmt *journal_stmt(struct fp_journal *j, enum journal_stmt id, struct fp_error *err);
 
@@ -79,6 +84,9 @@ int journal_push_key(sqlite3_stmt *st, int col, struct fp_keys *out);
 
 /* Wall-clock time as unix seconds, for the journal's timestamps. */
 double journal_now(void);
+
+/* Run a one-row, one-column integer query. */
+int journal_query_int(struct fp_journal *j, const char *sql, long long *n, struct fp_error *err);
 
 /* Run SQL with no result; "what" names it in the error. */
 int journal_exec(struct fp_journal *j, const char *sql, const char *what, struct fp_error *err);

@@ -329,19 +329,6 @@ static int level_steps(struct fp_journal *j, struct level_stmts *ls, long long *
     }
 }
 
-/* A one-number query. */
-static int query_count(struct fp_journal *j, const char *sql, long long *n, struct fp_error *err)
-{
-    sqlite3_stmt *st = NULL;
-    int rc;
-
-    if (sqlite3_prepare_v2(j->db, sql, -1, &st, NULL) != SQLITE_OK)
-        return journal_fail(j, err, "levels");
-    rc = journal_step_count(j, st, n, err);
-    sqlite3_finalize(st);
-    return rc;
-}
-
 /* Run sql, a write with the level h as ?1. */
 static int exec_level(struct fp_journal *j, const char *sql, long long h, struct fp_error *err)
 {
@@ -372,7 +359,7 @@ static int compute_levels(struct fp_journal *j, struct level_stmts *ls, long lon
         apply_step(j, ls, 1, 0, &applied, err) < 0 || level_steps(j, ls, &h, err) < 0)
         return -1;
     for (int round = 0;; round++) {
-        if (query_count(j, "SELECT count(*) FROM doomed WHERE pending > 0", &n, err) < 0)
+        if (journal_query_int(j, "SELECT count(*) FROM doomed WHERE pending > 0", &n, err) < 0)
             return -1;
         if (n == 0)
             return 0;
@@ -389,8 +376,8 @@ static int compute_levels(struct fp_journal *j, struct level_stmts *ls, long lon
             journal_exec(j, "UPDATE doomed SET level = -1, pending = 0 WHERE pending > 0", "levels",
                          err) < 0 ||
             apply_step(j, ls, 1, 0, &applied, err) < 0 ||
-            query_count(j, "SELECT count(*) FROM doomed WHERE level = -1 AND pending = 0", &n,
-                        err) < 0)
+            journal_query_int(j, "SELECT count(*) FROM doomed WHERE level = -1 AND pending = 0", &n,
+                              err) < 0)
             return -1;
         joint = n == 0;
         if (joint) {
@@ -400,7 +387,7 @@ static int compute_levels(struct fp_journal *j, struct level_stmts *ls, long lon
              * level: where the database enforces those keys, run deletes
              * a cycle of tables' rows of it in one transaction.
              */
-            if (query_count(j, "SELECT count(*) FROM doomed WHERE level = -1", &n, err) < 0 ||
+            if (journal_query_int(j, "SELECT count(*) FROM doomed WHERE level = -1", &n, err) < 0 ||
                 journal_exec(j, "UPDATE doomed SET pending = 0 WHERE level = -1", "levels", err) <
                     0)
                 return -1;
@@ -446,7 +433,7 @@ static const char sql_fresh_backward[] =
     "SELECT EXISTS (SELECT 1 FROM temp.fresh n CROSS JOIN edge e CROSS JOIN link l"
     " CROSS JOIN doomed c WHERE e.cyclic AND e.parent = n.tbl AND l.edge = e.id AND l.pkey = n.key"
     " AND l.broken = 0 AND NOT (e.child = e.parent AND l.ckey = l.pkey)"
-    " AND c.tbl = e.child AND c.key = l.ckey AND c.done = 0 AND c.seq < n.seq)";
+    " AND c.tbl = e.child AND c.key = l.ckey AND c.seq < n.seq AND " TODO_HAS("c") ")";
 
 /* Fresh row ?1 (seq): one level below the lowest doomed row it references in its cycle. */
 static const char sql_fresh_level[] =
@@ -454,8 +441,9 @@ static const char sql_fresh_level[] =
     " FROM edge e CROSS JOIN link l CROSS JOIN doomed p"
     " WHERE e.cyclic AND e.child = doomed.tbl AND l.edge = e.id AND l.ckey = doomed.key"
     " AND l.broken = 0 AND NOT (e.child = e.parent AND l.ckey = l.pkey)"
-    " AND p.tbl = e.parent AND p.key = l.pkey AND p.done = 0), level)"
-    " WHERE (tbl, key) = (SELECT tbl, key FROM temp.fresh WHERE seq = ?1)";
+    " AND p.tbl = e.parent AND p.key = l.pkey AND " TODO_HAS(
+        "p") "), level)"
+             " WHERE (tbl, key) = (SELECT tbl, key FROM temp.fresh WHERE seq = ?1)";
 
 int journal_level_fresh(struct fp_journal *j, long long after, int *levelled, struct fp_error *err)
 {

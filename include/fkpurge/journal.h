@@ -16,7 +16,7 @@
 #include "fkpurge/error.h"
 #include "fkpurge/keys.h"
 
-#define FP_JOURNAL_VERSION 1
+#define FP_JOURNAL_VERSION 2
 
 struct fp_journal;
 
@@ -33,7 +33,8 @@ int journal_create(const char *path, struct fp_journal **out, struct fp_error *e
 /*
  * Open an existing journal. For writing (readonly 0) it is locked: a second
  * process is refused while the first runs. A file that is not a journal, is
- * damaged, or has another format version is an FP_EINPUT error naming it.
+ * damaged, or has a format version other than 1 and 2 is an FP_EINPUT
+ * error naming it.
  */
 int journal_open(const char *path, int readonly, struct fp_journal **out, struct fp_error *err);
 
@@ -62,7 +63,11 @@ int journal_root_keys_add(struct fp_journal *j, const struct fp_keys *keys, stru
 int journal_root_keys_after(struct fp_journal *j, long long *seq, size_t limit, struct fp_keys *out,
                             struct fp_error *err);
 
-/* Create what execution needs and collection does not (indexes); idempotent. */
+/*
+ * Create what execution needs and collection does not: todo, filled from
+ * the rows collected, and the tables of counted steps; idempotent. A
+ * journal of format 1 becomes format 2 here.
+ */
 int journal_prepare_execute(struct fp_journal *j, struct fp_error *err);
 
 /* Record model table id and edge id (what status and levels need of the model). */

@@ -66,7 +66,7 @@ for sig in INT TERM; do
     reap "$bgpid"
     expect_eq "$rc" 4 "exit status after SIG$sig (stderr: $(cat "$T/bg.err"))"
     expect_grep "fkpurge resume $J" "$T/bg.err"
-    left=$(journal_sql "$J" "SELECT count(*) FROM doomed WHERE done = 0")
+    left=$(journal_sql "$J" "SELECT count(*) FROM todo")
     [ "$left" -gt 0 ] || fail "SIG$sig: nothing left to resume: the signal did not stop the run"
     run "$FKPURGE" resume "$J" --format json
     expect_rc 0 "resume after SIG$sig"

@@ -8,7 +8,9 @@
 #      two resumes in three killed too), with plain, deferrable and no foreign keys (fkpurge
 #      turns PRAGMA foreign_keys on on its own connection);
 #   2. SIGINT, then SIGTERM, once batches are going: exit 4, resume, same end state;
-#   3. SIGINT while the purge is still being planned: exit 4 too (SPEC §2 exit status).
+#   3. SIGINT while the purge is still being planned: exit 4 too (SPEC §2 exit status);
+#   4. a journal of format 1, as an earlier fkpurge left it when stopped by SIGINT: status
+#      reads it as before, resume converts it and ends the purge.
 #
 # Each ends with the same dump as the native delete (PRAGMA foreign_keys = ON; DELETE ...), a
 # clean PRAGMA foreign_key_check, and the last report's counts equal plan's exactly.
@@ -64,7 +66,7 @@ for sig in INT TERM; do
     reap "$bgpid"
     expect_eq "$rc" 4 "exit status after SIG$sig (stderr: $(cat "$T/bg.err"))"
     expect_grep "fkpurge resume $J" "$T/bg.err"
-    left=$(journal_sql "$J" "SELECT count(*) FROM doomed WHERE done = 0")
+    left=$(journal_sql "$J" "SELECT count(*) FROM todo")
     [ "$left" -gt 0 ] || fail "SIG$sig: nothing left to resume: the signal did not stop the run"
     run "$FKPURGE" resume "$J" --format json
     expect_rc 0 "resume after SIG$sig"
@@ -90,3 +92,44 @@ expect_rc 0 "resume after SIGINT in phase collect"
 cp "$T/out" "$T/final.json"
 check_end "SIGINT while planning"
 [ "$phase" != collect ] || expect_eq "$rc_int" 4 "exit status after SIGINT while planning"
+
+# 4. Format 1 kept which rows were done in a flag, doomed.done, with an index of the others;
+#    format 2 keeps the others in todo. A journal stopped mid-run is turned back into format 1
+#    as an earlier fkpurge would have left it (its schema, its flags): status says the same of
+#    it, and resume converts it and ends where the native delete does, with exact counts.
+shop_sqlite "$DB" plain "$SF"
+rm -f "$J" "$J-wal" "$J-shm"
+bg "$FKPURGE" run --model "$SHOP_MODEL" --db "$DB" --table "$SHOP_ROOT" --where "$SHOP_WHERE" \
+    --yes --batch-size 50 --journal "$J" --format json
+wait_batches "$J" 5 "$bgpid" || fail "format 1: the run ended before 5 batches"
+kill -INT "$bgpid"
+reap "$bgpid"
+expect_eq "$rc" 4 "format 1: exit status after SIGINT (stderr: $(cat "$T/bg.err"))"
+status_of() {
+    "$FKPURGE" status "$J" --format json | /usr/bin/python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print(s["phase"], s["batches"], s["rows"], s["tables"])'
+}
+status_of >"$T/status.2"
+left=$(journal_sql "$J" "SELECT count(*) FROM todo")
+sqlite3 "$J" <<'EOF2'
+ALTER TABLE doomed ADD COLUMN done INTEGER NOT NULL DEFAULT 0;
+UPDATE doomed SET done = 1 WHERE NOT EXISTS
+    (SELECT 1 FROM todo t WHERE t.tbl = doomed.tbl AND t.level = doomed.level AND t.seq = doomed.seq);
+DROP TRIGGER todo_add;
+DROP TRIGGER todo_level;
+DROP TRIGGER todo_forget;
+DROP TABLE todo;
+CREATE INDEX doomed_todo ON doomed (tbl, level, seq) WHERE done = 0;
+PRAGMA user_version = 1;
+EOF2
+status_of >"$T/status.1"
+expect_file_eq "$T/status.1" "$(cat "$T/status.2")"
+run "$FKPURGE" resume "$J" --format json
+expect_rc 0 "resume of a journal of format 1"
+expect_eq "$(journal_sql "$J" "PRAGMA user_version")" 2 "format 1: version after resume"
+expect_eq "$(journal_sql "$J" "SELECT count(*) FROM sqlite_master WHERE name = 'doomed_todo'")" 0 \
+    "format 1: its index of the rows not done, after resume"
+cp "$T/out" "$T/final.json"
+check_end "format 1, $left rows left"

@@ -322,7 +322,7 @@ case_restart() {
     reap "$bgpid"
     expect_eq "$rc" 2 "exit status after a server restart (stderr: $(cat "$T/bg.err"))"
     expect_grep "fkpurge resume $J" "$T/bg.err"
-    [ "$(jq_ "SELECT count(*) FROM doomed WHERE done = 0")" -gt 0 ] || fail "restart: nothing left to resume"
+    [ "$(jq_ "SELECT count(*) FROM todo")" -gt 0 ] || fail "restart: nothing left to resume"
     [ "$(last_error "$J" message)" != null ] || fail "restart: no error in the journal"
     echo "faults_pg: server restart: $(jq_ "SELECT count(*) FROM batch WHERE state = 'done'") batches done, then: $(last_error "$J" message | head -1)" >&2
     resume_to_end "server restarted"

@@ -93,7 +93,7 @@ expect_eq "$(phase)" execute "--max-runtime: phase"
 expect_eq "$(jq_ "SELECT count(*) FROM batch WHERE state = 'intent'")" 0 \
     "--max-runtime: batches in flight (it stops between batches)"
 ndone=$(jq_ "SELECT count(*) FROM batch WHERE state = 'done'")
-left=$(jq_ "SELECT count(*) FROM doomed WHERE done = 0")
+left=$(jq_ "SELECT count(*) FROM todo")
 [ "$ndone" -gt 0 ] || fail "--max-runtime 1s: no batch done"
 [ "$left" -gt 0 ] || fail "--max-runtime 1s: nothing left: the run was not stopped"
 echo "run_pace_sqlite: --max-runtime 1s stopped after $ndone batches, $left rows left" >&2

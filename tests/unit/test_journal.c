@@ -63,6 +63,8 @@ static long long levels(struct fp_journal *j)
     long long stuck = -1;
 
     CHECK_INT(journal_compute_levels(j, &stuck, &err), 0);
+    /* As a run does next: the rows to do go to todo (once), batches read them there. */
+    CHECK_INT(journal_prepare_execute(j, &err), 0);
     if (err.msg[0])
         fprintf(stderr, "%s\n", err.msg);
     return stuck;
