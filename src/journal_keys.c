@@ -261,8 +261,7 @@ static int level_prepare(struct fp_journal *j, struct level_stmts *ls, struct fp
                            "WHERE tbl = ?1 AND key = ?2 AND pending > 0",
                            -1, &ls->subtract, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(j->db,
-                           "UPDATE doomed SET pending = ?3 WHERE tbl = ?1 AND key = ?2 "
-                           "AND level = -1",
+                           "UPDATE doomed SET pending = ?3, level = -1 WHERE tbl = ?1 AND key = ?2",
                            -1, &ls->set, NULL) != SQLITE_OK)
         return journal_fail(j, err, "levels");
     return 0;
@@ -278,8 +277,9 @@ static void level_finalize(struct level_stmts *ls)
 
 /*
  * Apply temp.step: subtract each count from the row's pending and give it
- * level (rows still waiting), or (set) make the count the pending of rows
- * marked level -1. *applied counts rows changed.
+ * level (rows still waiting), or (set) make the count the pending of its
+ * row, which waits (level -1): a row some waiting row references waits
+ * too. *applied counts rows changed.
  */
 static int apply_step(struct fp_journal *j, struct level_stmts *ls, int set, long long level,
                       long long *applied, struct fp_error *err)
@@ -352,11 +352,7 @@ static int compute_levels(struct fp_journal *j, struct level_stmts *ls, long lon
 
     /* Rows with doomed referencers wait (marked -1, pending = their number); the rest are level 0.
      */
-    if (journal_exec(j,
-                     "UPDATE doomed SET level = -1 WHERE (tbl, key) IN "
-                     "(SELECT tbl, key FROM temp.step)",
-                     "levels", err) < 0 ||
-        apply_step(j, ls, 1, 0, &applied, err) < 0 || level_steps(j, ls, &h, err) < 0)
+    if (apply_step(j, ls, 1, 0, &applied, err) < 0 || level_steps(j, ls, &h, err) < 0)
         return -1;
     for (int round = 0;; round++) {
         if (journal_query_int(j, "SELECT count(*) FROM doomed WHERE pending > 0", &n, err) < 0)
