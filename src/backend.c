@@ -468,6 +468,23 @@ int db_recheck_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_k
     return db->ops->recheck_rows(db, q, in, among, present, still, err);
 }
 
+int db_snapshot_twin(struct fp_db *db, struct fp_db **out, struct fp_error *err)
+{
+    *out = NULL;
+    return db->ops->twin ? db->ops->twin(db, out, err) : 0;
+}
+
+int db_count_send(struct fp_db *twin, const struct fp_keyq *q, const struct fp_keys *in,
+                  struct fp_error *err)
+{
+    return twin->ops->count_send(twin, q, in, err);
+}
+
+int db_count_collect(struct fp_db *twin, int wait, long long *n, int *got, struct fp_error *err)
+{
+    return twin->ops->count_collect(twin, wait, n, got, err);
+}
+
 int db_txn_id(struct fp_db *db, long long *xid, struct fp_error *err)
 {
     return db->ops->txn_id(db, xid, err);

@@ -103,6 +103,8 @@ static const char sql_foreign_keys[] =
 struct fp_db_pg {
     struct fp_db base; /* first: a struct fp_db * is a struct fp_db_pg * */
     PGconn *conn;
+    char *url;       /* as given, password and all, for a twin (pg_twin); wiped on close */
+    int counts_sent; /* counts in flight on a twin (pg_count_send) */
 };
 
 /* A table's oid and its index in the catalog, sorted by oid for bsearch. */
@@ -116,6 +118,12 @@ static void pg_close(struct fp_db *db)
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
 
     PQfinish(pg->conn);
+    if (pg->url) {
+        /* It may hold a password: through a volatile pointer, the writes stay. */
+        for (volatile char *c = pg->url; *c; c++)
+            *c = '\0';
+        free(pg->url);
+    }
     free(pg->base.safe_url);
     free(pg);
 }
@@ -238,7 +246,7 @@ int backend_pg_open(const char *url, const char *safe_url, struct fp_db **out, s
     }
 
     pg = calloc(1, sizeof *pg);
-    if (!pg || !(pg->base.safe_url = strdup(safe_url))) {
+    if (!pg || !(pg->base.safe_url = strdup(safe_url)) || !(pg->url = strdup(url))) {
         fp_error_set(err, FP_EINPUT, "out of memory");
         goto out;
     }
@@ -1075,6 +1083,17 @@ out:
     return rc;
 }
 
+/* "SELECT count(*) ...": the rows q matches with $1, at most limit (0: all). */
+static void build_count(struct fp_db_pg *pg, struct fp_buf *sql, const struct fp_keyq *q,
+                        long limit)
+{
+    buf_adds(sql, "SELECT count(*) FROM (SELECT 1");
+    add_rowset(pg, sql, q);
+    if (limit > 0)
+        buf_addf(sql, " LIMIT %ld", limit);
+    buf_adds(sql, ") s");
+}
+
 static int pg_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                          long limit, long long *n, struct fp_error *err)
 {
@@ -1083,11 +1102,7 @@ static int pg_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct
     PGresult *res = NULL;
     int rc;
 
-    buf_adds(&sql, "SELECT count(*) FROM (SELECT 1");
-    add_rowset(pg, &sql, q);
-    if (limit > 0)
-        buf_addf(&sql, " LIMIT %ld", limit);
-    buf_adds(&sql, ") s");
+    build_count(pg, &sql, q, limit);
     rc = pg_query_keys(pg, "counting referencing rows", &sql, in, NULL, &res, err);
     if (rc == 0)
         *n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -1206,6 +1221,99 @@ static int pg_txn_running(struct fp_db *db, long long xid, int *running, struct 
     return 0;
 }
 
+/*
+ * A second session on db's snapshot: db exports it (every server since
+ * 10 can, standbys too), the twin connects as db did, imports it in a
+ * read-only repeatable-read transaction, and takes statements in pipeline
+ * mode. None (*out NULL, 0 returned) when the twin cannot be had (no
+ * connection slot left, say): the work then stays on db.
+ */
+static int pg_twin(struct fp_db *db, struct fp_db **out, struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db, *twin = NULL;
+    struct fp_error ignored = {0};
+    struct fp_db *t = NULL;
+    PGresult *res = NULL;
+    char *id = NULL;
+    struct fp_buf sql = FP_BUF_INIT;
+
+    *out = NULL;
+    if (pg_query(pg, "exporting the snapshot", "SELECT pg_catalog.pg_export_snapshot()", 0, NULL,
+                 &res, err) < 0)
+        return -1;
+    id = PQescapeLiteral(pg->conn, PQgetvalue(res, 0, 0), (size_t)PQgetlength(res, 0, 0));
+    PQclear(res);
+    if (!id)
+        return 0;
+    buf_addf(&sql, "SET TRANSACTION SNAPSHOT %s", id);
+    PQfreemem(id);
+    if (buf_ok(&sql) && backend_pg_open(pg->url, pg->base.safe_url, &t, &ignored) == 0) {
+        twin = (struct fp_db_pg *)t;
+        if (pg_exec(twin, "importing the snapshot", sql_begin_snapshot, &ignored) == 0 &&
+            pg_exec(twin, "importing the snapshot", sql.p, &ignored) == 0 &&
+            PQenterPipelineMode(twin->conn))
+            *out = t, t = NULL;
+    }
+    db_close(t);
+    buf_free(&sql);
+    return 0;
+}
+
+static int pg_count_send(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                         struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_buf sql = FP_BUF_INIT, arr = FP_BUF_INIT;
+    const char *params[1];
+    int rc = -1;
+
+    build_count(pg, &sql, q, 0);
+    keys_add_pg_array(&arr, in);
+    if (!buf_ok(&sql) || !buf_ok(&arr)) {
+        oom(err);
+        goto out;
+    }
+    params[0] = buf_str(&arr);
+    /* The flush request makes the server send the count as soon as it has it. */
+    if (!PQsendQueryParams(pg->conn, sql.p, 1, NULL, params, NULL, NULL, 0) ||
+        !PQsendFlushRequest(pg->conn) || PQflush(pg->conn) != 0) {
+        pg_check(pg, "counting referencing rows", NULL, NULL, err);
+        goto out;
+    }
+    pg->counts_sent++;
+    rc = 0;
+out:
+    buf_free(&sql);
+    buf_free(&arr);
+    return rc;
+}
+
+static int pg_count_collect(struct fp_db *db, int wait, long long *n, int *got,
+                            struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    PGresult *res = NULL, *end;
+
+    *got = 0;
+    if (pg->counts_sent == 0)
+        return fp_error_set(err, FP_EINPUT, "no count in flight");
+    if (!wait && (!PQconsumeInput(pg->conn) || PQisBusy(pg->conn))) {
+        if (PQstatus(pg->conn) == CONNECTION_OK)
+            return 0;
+        return pg_check(pg, "counting referencing rows", NULL, NULL, err);
+    }
+    pg->counts_sent--;
+    *got = 1;
+    if (pg_check(pg, "counting referencing rows", PQgetResult(pg->conn), &res, err) < 0)
+        return -1;
+    /* In pipeline mode each statement's results end with a NULL. */
+    while ((end = PQgetResult(pg->conn)))
+        PQclear(end);
+    *n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return 0;
+}
+
 static const char sql_identity[] =
     "SELECT 'postgresql ' || (SELECT system_identifier FROM pg_catalog.pg_control_system()) || "
     "' database ' || d.oid || ' ' || pg_catalog.quote_ident(d.datname) "
@@ -1272,4 +1380,7 @@ static const struct fp_backend_ops pg_ops = {
     .set_timeouts = pg_set_timeouts,
     .txn_id = pg_txn_id,
     .txn_running = pg_txn_running,
+    .twin = pg_twin,
+    .count_send = pg_count_send,
+    .count_collect = pg_count_collect,
 };

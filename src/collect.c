@@ -64,16 +64,19 @@ void collect_free(struct fp_collect *c)
     free(c->refs);
     free(c->tally_only);
     free(c->tallied);
+    db_close(c->twin);
+    c->twin = NULL;
     c->walked = NULL;
     c->refs = NULL;
     c->tally_only = NULL;
     c->tallied = NULL;
 }
 
-void collect_dry_run(struct fp_collect *c, size_t root, int keep_links)
+int collect_dry_run(struct fp_collect *c, size_t root, int keep_links, struct fp_error *err)
 {
     const struct fp_model *m = c->model;
     const struct fp_graph *g = c->graph;
+    int counts = 0;
 
     c->no_links = !keep_links;
     for (size_t i = 0; i < m->nedges; i++) {
@@ -98,7 +101,64 @@ void collect_dry_run(struct fp_collect *c, size_t root, int keep_links)
         case FP_RESTRICT:
             break;
         }
+        counts |= c->tally_only[i];
     }
+    return counts ? db_snapshot_twin(c->db, &c->twin, err) : 0;
+}
+
+/* n rows counted through edge (collect_dry_run). */
+static void tally(struct fp_collect *c, size_t edge, long long n)
+{
+    const struct fp_edge *e = &c->model->edges[edge];
+
+    if (e->policy == FP_CASCADE) {
+        c->tallied[e->child] += n;
+        c->found += n;
+        progress_add(c->progress, n);
+    }
+    c->refs[edge] += n;
+}
+
+/* Read the oldest count sent to the twin: 1, or 0 when it is not there yet and not wait. */
+static int collect_one_count(struct fp_collect *c, int wait, struct fp_error *err)
+{
+    long long n;
+    int got;
+
+    if (db_count_collect(c->twin, wait, &n, &got, err) < 0)
+        return -1;
+    if (!got)
+        return 0;
+    tally(c, c->counting[0], n);
+    memmove(c->counting, c->counting + 1, --c->ncounting * sizeof *c->counting);
+    return 1;
+}
+
+/*
+ * Count the rows of edge q matches with keys: on the twin, which answers
+ * later, or, while it has its fill of them, here and now (then both
+ * sessions count at once).
+ */
+static int count_rows(struct fp_collect *c, size_t edge, const struct fp_keyq *q,
+                      const struct fp_keys *keys, struct fp_error *err)
+{
+    long long n;
+    int got = 0;
+
+    while (c->twin && c->ncounting && (got = collect_one_count(c, 0, err)) > 0)
+        ;
+    if (got < 0)
+        return -1;
+    if (!c->twin || c->ncounting == FP_COUNTS_IN_FLIGHT) {
+        if (db_count_rows(c->db, q, keys, 0, &n, err) < 0)
+            return -1;
+        tally(c, edge, n);
+        return 0;
+    }
+    if (db_count_send(c->twin, q, keys, err) < 0)
+        return -1;
+    c->counting[c->ncounting++] = edge;
+    return 0;
 }
 
 void collect_table_query(struct fp_keyq *q, const struct fp_collect *c, size_t t)
@@ -323,19 +383,8 @@ static int walk_edge(struct fp_collect *c, size_t edge, const struct fp_keys *ba
     struct fp_keyq q;
 
     collect_edge_query(&q, c, edge);
-    if (c->tally_only[edge]) {
-        long long n;
-
-        if (db_count_rows(c->db, &q, batch, 0, &n, err) < 0)
-            return -1;
-        if (e->policy == FP_CASCADE) {
-            c->tallied[e->child] += n;
-            c->found += n;
-            progress_add(c->progress, n);
-        }
-        c->refs[edge] += n;
-        return 0;
-    }
+    if (c->tally_only[edge])
+        return count_rows(c, edge, &q, batch, err);
     if (q.recursive) {
         if (unwalked(batch, edge, fresh) < 0)
             return fp_error_set(err, FP_EINPUT, "out of memory");
@@ -371,9 +420,10 @@ static int walk_batch(struct fp_collect *c, size_t t, const struct fp_keys *batc
 }
 
 /*
- * Tables go parents first (the deletion order backwards), so one pass
- * usually finishes the job; self-references and cycles find their new keys
- * later in the same table's sequence or in the next pass.
+ * Tables go parents first (the deletion order backwards), a batch of each
+ * in turn, until none has keys left to walk: the walks of one table's keys
+ * go on while the counts of another's run on the twin. Self-references and
+ * cycles find their new keys later in the same table's sequence.
  */
 int collect_walk(struct fp_collect *c, struct fp_error *err)
 {
@@ -394,21 +444,22 @@ int collect_walk(struct fp_collect *c, struct fp_error *err)
 
             if (c->graph->by_parent_start[t] == c->graph->by_parent_start[t + 1])
                 continue;
-            for (;;) {
-                if (pace_check(err, c->stopped ? c->stopped
-                                               : "while collecting; nothing was deleted") < 0)
-                    goto out;
-                if (journal_doomed_after(c->j, t, &c->walked[t], journal_last_seq(c->j),
-                                         FP_WALK_BATCH, &batch, err) < 0)
-                    goto out;
-                if (batch.n == 0)
-                    break;
-                again = 1;
-                if (walk_batch(c, t, &batch, &fresh, err) < 0)
-                    goto out;
-            }
+            if (pace_check(err, c->stopped ? c->stopped : "while collecting; nothing was deleted") <
+                0)
+                goto out;
+            if (journal_doomed_after(c->j, t, &c->walked[t], journal_last_seq(c->j), FP_WALK_BATCH,
+                                     &batch, err) < 0)
+                goto out;
+            if (batch.n == 0)
+                continue;
+            again = 1;
+            if (walk_batch(c, t, &batch, &fresh, err) < 0)
+                goto out;
         }
     }
+    while (c->ncounting)
+        if (collect_one_count(c, 1, err) < 0)
+            goto out;
     rc = 0;
 out:
     keys_free(&batch);

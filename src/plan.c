@@ -228,8 +228,6 @@ int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_g
         collect_init(&c, db, model, graph, p->resolved, j, err) < 0 ||
         progress_start(&c.progress, "collecting", -1, err) < 0)
         goto out;
-    if (dry_run)
-        collect_dry_run(&c, p->root_table, rows_can_stick(p, graph));
     graph_deletion_order(graph, p->order);
 
     if ((root->pk_file && collect_load_pk_file(&c, p->root_table, root->pk_file, err) < 0) ||
@@ -237,6 +235,8 @@ int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_g
         describe_model(j, &c, err) < 0 || db_begin_snapshot(db, err) < 0)
         goto out;
     in_snapshot = 1;
+    if (dry_run && collect_dry_run(&c, p->root_table, rows_can_stick(p, graph), err) < 0)
+        goto out;
     if (collect_roots(&c, p->root_table, root->where, root->pk_file, err) < 0 ||
         collect_walk(&c, err) < 0)
         goto out;

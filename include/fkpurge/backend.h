@@ -144,6 +144,11 @@ struct fp_backend_ops {
     /* The open transaction's id, and whether one is still running (0 and 0 on SQLite). */
     int (*txn_id)(struct fp_db *db, long long *xid, struct fp_error *err);
     int (*txn_running)(struct fp_db *db, long long xid, int *running, struct fp_error *err);
+    /* A second session on this one's snapshot, and counts sent to it (db_snapshot_twin). */
+    int (*twin)(struct fp_db *db, struct fp_db **out, struct fp_error *err);
+    int (*count_send)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                      struct fp_error *err);
+    int (*count_collect)(struct fp_db *db, int wait, long long *n, int *got, struct fp_error *err);
     /* Which database this is, stably across connections (for the journal). */
     int (*identity)(struct fp_db *db, char **out, struct fp_error *err);
     /* Give up waiting for a lock, and any statement, after so many ms (0: the default). */
@@ -267,6 +272,25 @@ int db_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_ke
  */
 int db_delete_together(struct fp_db *db, const struct fp_keyq *qs, const struct fp_keys *const *in,
                        size_t n, long long *deleted, struct fp_error *err);
+
+/*
+ * A second session reading the same snapshot as db (inside
+ * db_begin_snapshot), so that counts can run on the server while db and
+ * the client do other work: *out is new (db_close() it), or NULL where
+ * there is none to be had (SQLite; a server that refuses), and then all
+ * the work stays on db.
+ */
+int db_snapshot_twin(struct fp_db *db, struct fp_db **out, struct fp_error *err);
+
+/*
+ * On a twin only: send the count db_count_rows(q, in, limit 0) would
+ * make, without waiting for it; db_count_collect() receives the counts in
+ * the order they were sent (*got 1), or, unless wait, finds the oldest
+ * not there yet (*got 0).
+ */
+int db_count_send(struct fp_db *twin, const struct fp_keyq *q, const struct fp_keys *in,
+                  struct fp_error *err);
+int db_count_collect(struct fp_db *twin, int wait, long long *n, int *got, struct fp_error *err);
 
 /*
  * The id of the open transaction, which db_txn_running() takes: on

@@ -28,6 +28,9 @@
  */
 #define FP_WALK_BATCH 5000
 
+/* Counts a dry run may have sent to the server and not read yet. */
+#define FP_COUNTS_IN_FLIGHT 4
+
 struct fp_collect {
     struct fp_db *db;
     const struct fp_model *model;
@@ -40,12 +43,15 @@ struct fp_collect {
     unsigned char *tally_only;    /* by edge: its rows are counted, not kept (collect_dry_run) */
     long long *tallied;           /* by table: doomed rows counted, not kept */
     int no_links;                 /* links inside cycles are not kept (collect_dry_run) */
-    long long found;              /* doomed rows added */
-    long long links;              /* links (references inside a cycle of tables) recorded */
-    const char *stopped;          /* what a stop while walking says (after "stopped by ...") */
+    struct fp_db *twin;           /* counts go there, if any (collect_dry_run) */
+    size_t counting[FP_COUNTS_IN_FLIGHT]; /* edges of the counts sent to twin, oldest first */
+    size_t ncounting;
+    long long found;     /* doomed rows added */
+    long long links;     /* links (references inside a cycle of tables) recorded */
+    const char *stopped; /* what a stop while walking says (after "stopped by ...") */
 };
 
-/* Set up c (walked and refs allocated, zero). collect_free() releases them. */
+/* Set up c (walked and refs allocated, zero). collect_free() releases them, and the twin. */
 int collect_init(struct fp_collect *c, struct fp_db *db, const struct fp_model *model,
                  const struct fp_graph *graph, const struct fp_resolved *r, struct fp_journal *j,
                  struct fp_error *err);
@@ -64,8 +70,13 @@ void collect_free(struct fp_collect *c);
  * Unless keep_links, the links inside cycles are not kept either: they
  * order a run's rows, and a dry run needs them only to find rows no order
  * can take.
+ *
+ * Inside the snapshot (db_begin_snapshot), the counts go to a second
+ * session on it where the database has one (db_snapshot_twin), and run
+ * there while the walk goes on; collect_walk() has them all when it
+ * returns. collect_free() closes it.
  */
-void collect_dry_run(struct fp_collect *c, size_t root, int keep_links);
+int collect_dry_run(struct fp_collect *c, size_t root, int keep_links, struct fp_error *err);
 
 /* The query for the keys of table t: its primary key, else the row's address. */
 void collect_table_query(struct fp_keyq *q, const struct fp_collect *c, size_t t);
