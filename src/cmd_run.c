@@ -99,9 +99,14 @@ int cmd_run(int argc, char **argv)
         rc = cli_fail(&err);
         goto out;
     }
-    /* The journal exists before anything is touched, and the user learns where first. */
+    if (purge_refuse_existing(&p, path, &err) < 0) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    /* The journal exists, whole, before anything is touched, and the user learns where first. */
     fprintf(stderr, "fkpurge: journal %s\n", path);
-    if (journal_create(path, &p.j, &err) < 0 || purge_write_header(&p, p.db->safe_url, &err) < 0) {
+    if (journal_create(path, &p.j, &err) < 0 || purge_write_header(&p, p.db->safe_url, &err) < 0 ||
+        journal_publish(p.j, &err) < 0) {
         rc = cli_fail(&err);
         goto out;
     }

@@ -167,44 +167,6 @@ const char *journal_path(const struct fp_journal *j)
     return j->path;
 }
 
-/* Create path exclusively with mode 0600, whatever the umask. */
-static int create_private_file(const char *path, struct fp_error *err)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-    if (fd < 0)
-        return fp_error_set(err, FP_EINPUT, "journal %s: %s", path, strerror(errno));
-    if (fchmod(fd, 0600) < 0) {
-        fp_error_set(err, FP_EINPUT, "journal %s: %s", path, strerror(errno));
-        close(fd);
-        unlink(path);
-        return -1;
-    }
-    close(fd);
-    return 0;
-}
-
-/*
- * Take the journal's lock: an flock on the file, which the kernel drops
- * when the process dies however it dies, so a killed run never leaves a
- * stale lock behind.
- */
-static int lock_journal(struct fp_journal *j, struct fp_error *err)
-{
-    j->lock_fd = open(j->path, O_RDWR | O_CLOEXEC);
-    if (j->lock_fd < 0)
-        return fp_error_set(err, FP_EINPUT, "journal %s: %s", j->path, strerror(errno));
-    if (flock(j->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-        if (errno == EWOULDBLOCK)
-            return fp_error_set(err, FP_EINPUT,
-                                "journal %s is in use by another fkpurge process; wait for it "
-                                "to finish or stop it first",
-                                j->path);
-        return fp_error_set(err, FP_EINPUT, "journal %s: %s", j->path, strerror(errno));
-    }
-    return 0;
-}
-
 static struct fp_journal *journal_new(const char *path, struct fp_error *err)
 {
     struct fp_journal *j = calloc(1, sizeof *j);
@@ -219,6 +181,9 @@ static struct fp_journal *journal_new(const char *path, struct fp_error *err)
     return j;
 }
 
+/* What a journal handle is for: its pragmas differ (journal_pragmas). */
+enum journal_use { J_REAL, J_PARTIAL, J_TEMPORARY };
+
 /*
  * Pragmas for the life of the handle. A bounded page cache keeps memory
  * flat however many keys a purge collects. A real journal is WAL with
@@ -227,25 +192,31 @@ static struct fp_journal *journal_new(const char *path, struct fp_error *err)
  * last commits, which resume then redoes: every batch is by key, and a
  * purge planned again on a half-purged database finds exactly the rest.
  * FULL would add an fsync to each of the three commits of every batch. A
- * temporary journal serves one dry run: it skips syncs altogether, and its
- * cache is smaller, since a dry run writes its keys once and reads them
- * back in order (2 MiB cost the benchmark's plan no time; 1 MiB did, and
- * 8 MiB was 6 MiB more of memory that only the larger scale filled).
+ * journal being built (J_PARTIAL) is WAL too, so that it needs no change of
+ * mode once it has its name (a kill in that change would leave a hot
+ * rollback journal beside it), but skips syncs: closing it checkpoints it
+ * into its file, which is synced once, whole, before it gets its name. A temporary journal serves
+ * one dry run: it skips syncs altogether, and its cache is smaller, since a dry run writes its keys
+ * once and reads them back in order (2 MiB cost the benchmark's plan no time; 1 MiB did, and 8 MiB
+ * was 6 MiB more of memory that only the larger scale filled).
  */
-static int journal_pragmas(struct fp_journal *j, int temporary, struct fp_error *err)
+static int journal_pragmas(struct fp_journal *j, enum journal_use use, struct fp_error *err)
 {
+    static const char *const modes[] = {
+        [J_REAL] = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
+        [J_PARTIAL] = "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF",
+        [J_TEMPORARY] = "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF",
+    };
+
     sqlite3_busy_timeout(j->db, 5000);
     if (journal_exec(j,
-                     temporary ? "PRAGMA cache_size = -2048; PRAGMA temp_store = FILE"
-                               : "PRAGMA cache_size = -8192; PRAGMA temp_store = FILE",
+                     use == J_TEMPORARY ? "PRAGMA cache_size = -2048; PRAGMA temp_store = FILE"
+                                        : "PRAGMA cache_size = -8192; PRAGMA temp_store = FILE",
                      "open", err) < 0)
         return -1;
     if (j->readonly)
         return 0;
-    return journal_exec(j,
-                        temporary ? "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF"
-                                  : "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL",
-                        "open", err);
+    return journal_exec(j, modes[use], "open", err);
 }
 
 /* The part of journal_sql after this line is for execution (journal_prepare_execute). */
@@ -338,30 +309,49 @@ int journal_prepare_execute(struct fp_journal *j, struct fp_error *err)
 int journal_create(const char *path, struct fp_journal **out, struct fp_error *err)
 {
     struct fp_journal *j = journal_new(path, err);
-    int rc = -1, created = 0;
+    int rc = -1;
 
     if (!j)
         return -1;
-    if (path) {
-        if (create_private_file(path, err) < 0)
-            goto out;
-        created = 1;
-        if (lock_journal(j, err) < 0)
-            goto out;
-    }
+    if (path && journal_partial_begin(j, err) < 0)
+        goto out;
     /* "" is SQLite's private on-disk temporary database, gone on close. */
-    if (sqlite3_open_v2(path ? path : "", &j->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path ? j->partial : "", &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        NULL) != SQLITE_OK) {
         journal_fail(j, err, "open");
         goto out;
     }
-    if (journal_pragmas(j, path == NULL, err) < 0 || create_schema(j, err) < 0)
+    if (journal_pragmas(j, path ? J_PARTIAL : J_TEMPORARY, err) < 0 || create_schema(j, err) < 0)
         goto out;
     *out = j, j = NULL, rc = 0;
 out:
-    if (j && created)
-        unlink(path);
     journal_close(j);
     return rc;
+}
+
+/* Close j's database and its statements, keeping the rest of the handle (and the lock). */
+static void close_db(struct fp_journal *j)
+{
+    for (int i = 0; i < ST_COUNT; i++) {
+        sqlite3_finalize(j->st[i]);
+        j->st[i] = NULL;
+    }
+    if (j->db && !sqlite3_get_autocommit(j->db))
+        sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(j->db);
+    j->db = NULL;
+}
+
+int journal_publish(struct fp_journal *j, struct fp_error *err)
+{
+    if (!j->partial)
+        return 0;
+    close_db(j);
+    if (journal_partial_link(j, err) < 0)
+        return -1;
+    if (sqlite3_open_v2(j->path, &j->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+        return journal_fail(j, err, "open");
+    return journal_pragmas(j, J_REAL, err);
 }
 
 /* Run a one-row query: *st holds its row (finalize it, also on failure). */
@@ -416,6 +406,41 @@ static int quick_check(struct fp_journal *j, struct fp_error *err)
     return rc;
 }
 
+/*
+ * *yes: a journal an earlier fkpurge began and was killed in before its
+ * header was committed. It wrote the schema statement by statement, and the
+ * header in one transaction after: so an SQLite file without any table yet,
+ * or with our application id and a version 0, some table missing or no
+ * phase in its header. Such a run had touched nothing.
+ */
+static int started_only(struct fp_journal *j, long long app, long long version, long long *yes,
+                        struct fp_error *err)
+{
+    long long tables;
+
+    *yes = 0;
+    if (pragma_int(j,
+                   "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN "
+                   "('meta', 'tbl', 'edge', 'doomed', 'batch', 'tally', 'error')",
+                   &tables, err) < 0)
+        return -1;
+    if (app == 0 && version == 0) {
+        long long any;
+
+        if (pragma_int(j, "SELECT count(*) FROM sqlite_master", &any, err) < 0)
+            return -1;
+        *yes = any == 0;
+        return 0;
+    }
+    if (app != JOURNAL_APPLICATION_ID)
+        return 0;
+    if (version == 0 || tables < 7) {
+        *yes = 1;
+        return 0;
+    }
+    return pragma_int(j, "SELECT count(*) = 0 FROM meta WHERE key = 'phase'", yes, err);
+}
+
 /* Refuse anything but a journal of this format with its tables in place. */
 static int check_journal(struct fp_journal *j, struct fp_error *err)
 {
@@ -424,6 +449,10 @@ static int check_journal(struct fp_journal *j, struct fp_error *err)
     if (pragma_int(j, "PRAGMA application_id", &app, err) < 0 ||
         pragma_int(j, "PRAGMA user_version", &version, err) < 0)
         return -1;
+    if (started_only(j, app, version, &n, err) < 0)
+        return -1;
+    if (n)
+        return journal_stopped_before_start(j->path, err);
     if (app != JOURNAL_APPLICATION_ID)
         return fp_error_set(err, FP_EINPUT,
                             "%s is not an fkpurge journal (an SQLite file of something else)",
@@ -457,17 +486,32 @@ int journal_open(const char *path, int readonly, struct fp_journal **out, struct
     if (!j)
         return -1;
     j->readonly = readonly;
+    if (journal_is_partial_name(path)) {
+        journal_explain_partial(path, err);
+        goto out;
+    }
     /* sqlite3_open_v2 would take a directory or a missing file for an empty database. */
     if (stat(path, &sb) < 0) {
-        fp_error_set(err, FP_EINPUT, "journal %s: %s", path, strerror(errno));
+        if (errno == ENOENT)
+            journal_explain_missing(path, err);
+        else
+            fp_error_set(err, FP_EINPUT, "journal %s: %s", path, strerror(errno));
         goto out;
     }
     if (!S_ISREG(sb.st_mode)) {
         fp_error_set(err, FP_EINPUT, "journal %s: not a regular file", path);
         goto out;
     }
-    if ((!readonly && lock_journal(j, err) < 0))
+    /* What an earlier fkpurge left when killed before its first write. */
+    if (sb.st_size == 0) {
+        journal_stopped_before_start(path, err);
         goto out;
+    }
+    if (!readonly) {
+        if (journal_lock(j, path, err) < 0)
+            goto out;
+        journal_forget_partial_name(path);
+    }
     if (sqlite3_open_v2(path, &j->db, readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE,
                         NULL) != SQLITE_OK) {
         fp_error_set(err, FP_EINPUT, "journal %s: %s", path, sqlite3_errmsg(j->db));
@@ -475,7 +519,7 @@ int journal_open(const char *path, int readonly, struct fp_journal **out, struct
     }
     /* Before the first read: a writer busy for a moment is waited for, not taken for damage. */
     sqlite3_busy_timeout(j->db, 5000);
-    if (check_journal(j, err) < 0 || journal_pragmas(j, 0, err) < 0)
+    if (check_journal(j, err) < 0 || journal_pragmas(j, J_REAL, err) < 0)
         goto out;
     *out = j, j = NULL, rc = 0;
 out:
@@ -487,11 +531,9 @@ void journal_close(struct fp_journal *j)
 {
     if (!j)
         return;
-    for (int i = 0; i < ST_COUNT; i++)
-        sqlite3_finalize(j->st[i]);
-    if (j->db && !sqlite3_get_autocommit(j->db))
-        sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
-    sqlite3_close(j->db);
+    close_db(j);
+    /* A journal never published was never more than a start: nothing ran on its account. */
+    journal_partial_discard(j);
     if (j->lock_fd >= 0)
         close(j->lock_fd); /* drops the flock */
     buf_free(&j->json);

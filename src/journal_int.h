@@ -48,7 +48,8 @@ enum journal_stmt {
 struct fp_journal {
     sqlite3 *db;
     char *path;
-    int lock_fd; /* holds the flock that keeps a second fkpurge out; -1 when none */
+    int lock_fd;   /* holds the flock that keeps a second fkpurge out; -1 when none */
+    char *partial; /* a new journal's file until journal_publish names it path; else NULL */
     int readonly;
     sqlite3_stmt *st[ST_COUNT];
     long long next_seq;
@@ -90,5 +91,49 @@ int journal_query_int(struct fp_journal *j, const char *sql, long long *n, struc
 
 /* Run SQL with no result; "what" names it in the error. */
 int journal_exec(struct fp_journal *j, const char *sql, const char *what, struct fp_error *err);
+
+/* ---- the journal as a file (journal_file.c) ---- */
+
+/* path + ".partial", where a new journal is built: a new string, NULL when out of memory. */
+char *journal_partial_name(const char *path);
+
+/* 1 if path names a journal being built (ends with ".partial"). */
+int journal_is_partial_name(const char *path);
+
+/*
+ * Open file and take the journal's lock on it into j->lock_fd: an flock,
+ * which the kernel drops when the process dies however it dies, so a killed
+ * run never leaves a stale lock behind. Busy: an error naming j->path.
+ */
+int journal_lock(struct fp_journal *j, const char *file, struct fp_error *err);
+
+/*
+ * Start a new journal at j->path: refused if the path exists; creates
+ * j->partial (mode 0600) and holds its lock. Files that killed starts left
+ * beside it are removed first, each named on stderr.
+ */
+int journal_partial_begin(struct fp_journal *j, struct fp_error *err);
+
+/* Give the partial file, synced, its name j->path (never over another file). */
+int journal_partial_link(struct fp_journal *j, struct fp_error *err);
+
+/*
+ * Remove path.partial when it is a second name of the journal at path: a
+ * run killed between giving the journal its name and dropping the old one.
+ * Called with the journal's lock held, which is that file's lock too.
+ */
+void journal_forget_partial_name(const char *path);
+
+/* Remove an unpublished journal's file (none: nothing to do). */
+void journal_partial_discard(struct fp_journal *j);
+
+/* The error for a journal path that does not exist, saying why when a start was killed. */
+int journal_explain_missing(const char *path, struct fp_error *err);
+
+/* The error for opening PATH.partial as a journal. */
+int journal_explain_partial(const char *path, struct fp_error *err);
+
+/* The error for a journal an earlier fkpurge left without a header: nothing was changed. */
+int journal_stopped_before_start(const char *path, struct fp_error *err);
 
 #endif

@@ -1,9 +1,11 @@
 /* purge.c — what run and resume share (see purge.h). */
 #include "fkpurge/purge.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -81,6 +83,62 @@ out:
     free(identity);
     buf_free(&url);
     return rc;
+}
+
+/* 1 if a and b are both NULL or equal strings. */
+static int same_text(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+int purge_refuse_existing(struct fp_purge *p, const char *path, struct fp_error *err)
+{
+    static const char *const keys[] = {"model_hash",   "root_table",  "root_where",
+                                       "root_pk_file", "db_identity", "phase"};
+    char *have[6] = {0}, hash[17], *identity = NULL;
+    struct fp_journal *j = NULL;
+    struct stat st;
+    int same;
+
+    if (lstat(path, &st) < 0 && errno == ENOENT)
+        return 0;
+    if (journal_open(path, 1, &j, err) < 0) {
+        char why[sizeof err->msg];
+
+        snprintf(why, sizeof why, "%s", err->msg);
+        return fp_error_set(err, FP_EINPUT,
+                            "%s (run will not overwrite it: give another --journal)", why);
+    }
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (journal_get_meta(j, keys[i], &have[i], err) < 0)
+            goto out;
+    if (db_identity(p->db, &identity, err) < 0)
+        goto out;
+    model_hash(p->model, hash);
+    same = same_text(have[0], hash) && same_text(have[1], p->root.table) &&
+           same_text(have[2], p->root.where) && same_text(have[3], p->root.pk_file) &&
+           same_text(have[4], identity);
+    if (same && same_text(have[5], "done"))
+        fp_error_set(err, FP_EINPUT,
+                     "journal %s holds this same purge, finished (`fkpurge status %s` shows "
+                     "it); to purge again, give another --journal",
+                     path, path);
+    else if (same)
+        fp_error_set(err, FP_EINPUT,
+                     "journal %s already holds this purge (phase %s): continue it with "
+                     "`fkpurge resume %s`",
+                     path, have[5], path);
+    else
+        fp_error_set(err, FP_EINPUT,
+                     "journal %s holds another purge (of %s, phase %s): give another --journal, "
+                     "or finish that one with `fkpurge resume %s`",
+                     path, have[1] ? have[1] : "?", have[5] ? have[5] : "?", path);
+out:
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        free(have[i]);
+    free(identity);
+    journal_close(j);
+    return -1;
 }
 
 /* A header value that must be there. */

@@ -23,18 +23,27 @@ struct fp_journal;
 /* ---- lifecycle (journal.c) ---- */
 
 /*
- * Create a new journal at path (refused if the file exists), mode 0600
- * whatever the umask, and lock it against a second fkpurge. path NULL makes
- * a private temporary journal on disk, removed when closed (plan uses one).
- * *out is new: journal_close() it.
+ * Begin a new journal for path (refused if the file exists), mode 0600
+ * whatever the umask, locked against a second fkpurge. It is built under
+ * path.partial and appears at path only with journal_publish(), once its
+ * header is written: a kill before leaves no journal, and closing it
+ * unpublished removes it. path NULL makes a private temporary journal on
+ * disk, removed when closed (plan uses one). *out is new: journal_close() it.
  */
 int journal_create(const char *path, struct fp_journal **out, struct fp_error *err);
 
 /*
+ * Give a journal from journal_create() its path, synced to disk first, so
+ * that it is there whole or not at all (a temporary one: nothing to do).
+ */
+int journal_publish(struct fp_journal *j, struct fp_error *err);
+
+/*
  * Open an existing journal. For writing (readonly 0) it is locked: a second
  * process is refused while the first runs. A file that is not a journal, is
- * damaged, or has a format version other than 1 and 2 is an FP_EINPUT
- * error naming it.
+ * damaged, has a format version other than 1 and 2, or that an earlier
+ * fkpurge left without a header when killed as it started, is an FP_EINPUT
+ * error naming it and saying what to do.
  */
 int journal_open(const char *path, int readonly, struct fp_journal **out, struct fp_error *err);
 

@@ -63,6 +63,14 @@ struct purge_flags {
 /* Check and apply f to p (an error names the flag). */
 int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp_error *err);
 
+/*
+ * Before run makes a journal at path: 0 when nothing is there. Else an
+ * FP_EINPUT error saying what the file is and what to do: `resume` for a
+ * journal of this same purge (same model, root selection and database),
+ * another path for anything else.
+ */
+int purge_refuse_existing(struct fp_purge *p, const char *path, struct fp_error *err);
+
 /* Write the header of a new journal (phase collect). */
 int purge_write_header(struct fp_purge *p, const char *db_url, struct fp_error *err);
 

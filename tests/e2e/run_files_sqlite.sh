@@ -71,6 +71,7 @@ for f in text empty dir other.sqlite missing; do
     case $f in
         missing) expect_grep "No such file" "$T/err" ;;
         dir) expect_grep "not a regular file" "$T/err" ;;
+        empty) expect_grep "stopped before it started" "$T/err" ;;
         *) expect_grep "not an fkpurge journal" "$T/err" ;;
     esac
     expect_eq "$( [ -f "$p" ] && sum "$p" || echo -)" "$s" "resume of $f changed it"
