@@ -18,7 +18,7 @@ db_template() { shop_pg "${db}_tmpl" plain "$SF"; }
 db_fresh() {
     url=postgresql:///$db
     # A run killed a moment ago may still have its session: it goes with the database.
-    psql -XqtAc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+    PGOPTIONS=-cclient_min_messages=warning psql -XqtAc "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
     psql -XqtAc "CREATE DATABASE \"$db\" TEMPLATE \"${db}_tmpl\"" >/dev/null
 }
 db_dump() { shop_dump_pg "$db"; }

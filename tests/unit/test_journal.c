@@ -263,7 +263,7 @@ static void write_file(const char *path, const char *text)
 /* Files that are not journals are refused by name, never taken for an empty journal. */
 static void open_refuses_non_journals(void)
 {
-    char dir[] = "/tmp/test_journal.XXXXXX", path[128];
+    char dir[] = "/tmp/test_journal.XXXXXX", path[128], partial[160];
     struct fp_journal *j = NULL;
     struct fp_error err = {0};
 
@@ -279,9 +279,21 @@ static void open_refuses_non_journals(void)
     CHECK_INT(journal_open(path, 1, &j, &err), -1);
     CHECK(strstr(err.msg, "No such file or directory") != NULL);
 
-    /* A journal of this format opens; the same file locked twice is refused. */
+    /*
+     * A new journal is built under PATH.partial and appears at PATH only
+     * when published; one closed unpublished leaves nothing.
+     */
     snprintf(path, sizeof path, "%s/real.journal", dir);
+    snprintf(partial, sizeof partial, "%s.partial", path);
     CHECK_INT(journal_create(path, &j, &err), 0);
+    CHECK(access(path, F_OK) < 0 && access(partial, F_OK) == 0);
+    journal_close(j);
+    CHECK(access(path, F_OK) < 0 && access(partial, F_OK) < 0);
+    CHECK_INT(journal_create(path, &j, &err), 0);
+    CHECK_INT(journal_set_meta(j, "phase", "collect", &err), 0);
+    CHECK_INT(journal_publish(j, &err), 0);
+    CHECK(access(path, F_OK) == 0 && access(partial, F_OK) < 0);
+    /* A journal of this format opens; the same file locked twice is refused. */
     {
         struct fp_journal *again = NULL;
 
@@ -294,6 +306,10 @@ static void open_refuses_non_journals(void)
     CHECK_INT(journal_open(path, 0, &j, &err), 0);
     journal_close(j);
     unlink(path);
+    snprintf(partial, sizeof partial, "%s-wal", path);
+    unlink(partial);
+    snprintf(partial, sizeof partial, "%s-shm", path);
+    unlink(partial);
     rmdir(dir);
 }
 
