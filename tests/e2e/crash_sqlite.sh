@@ -108,7 +108,7 @@ expect_eq "$rc" 4 "format 1: exit status after SIGINT (stderr: $(cat "$T/bg.err"
 status_of() {
     "$FKPURGE" status "$J" --format json | /usr/bin/python3 -c '
 import json, sys
-s = json.load(sys.stdin)
+s = json.loads(sys.stdin.buffer.read().decode("utf-8"))
 print(s["phase"], s["batches"], s["rows"], s["tables"])'
 }
 status_of >"$T/status.2"

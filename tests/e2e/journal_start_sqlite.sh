@@ -145,6 +145,7 @@ hold_lock "$held"
 fresh
 (cd "$FAST/cwd" && "$FKPURGE" run "${purge_args[@]}" --format json >"$T/out" 2>"$T/err") ||
     fail "run with stale partial journals: $(cat "$T/err")"
+expect_json "$T/out" "run with stale partial journals"
 kill "$holder"
 wait "$holder" 2>/dev/null || true
 expect_eq "$(grep -c 'removed' "$T/err")" 1 "partial journals said removed"

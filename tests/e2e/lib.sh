@@ -14,12 +14,44 @@ fail() {
     exit 1
 }
 
-# run CMD...: runs it, capturing stdout in $T/out, stderr in $T/err, status in $rc.
+# run CMD...: runs it, capturing stdout in $T/out, stderr in $T/err, status in $rc. With
+# --format json among its arguments, whatever it printed on stdout must be valid JSON
+# (expect_json): every test that reads fkpurge's JSON checks it is JSON first.
 run() {
     set +e
     "$@" >"$T/out" 2>"$T/err"
     rc=$?
     set -e
+    if [ -s "$T/out" ] && wants_json "$@"; then
+        expect_json "$T/out" "stdout of: $*"
+    fi
+}
+
+# wants_json ARGS...: true when ARGS ask fkpurge for --format json.
+wants_json() {
+    local prev='' a
+    for a in "$@"; do
+        [ "$a" = --format=json ] && return 0
+        [ "$prev" = --format ] && [ "$a" = json ] && return 0
+        prev=$a
+    done
+    return 1
+}
+
+# expect_json FILE [WHAT]: FILE is one JSON value as fkpurge promises it: its bytes strict
+# UTF-8, no raw control character in a string, nothing after the value, and no lone
+# surrogate escape (valid to json.loads, but not text).
+expect_json() {
+    /usr/bin/python3 - "$1" 2>"$T/json.err" <<'PY' ||
+import json, sys
+data = open(sys.argv[1], "rb").read()
+try:
+    value = json.loads(data.decode("utf-8"))
+    json.dumps(value, ensure_ascii=False).encode("utf-8")
+except (UnicodeError, ValueError) as e:
+    sys.exit("%s: %s" % (type(e).__name__, e))
+PY
+        fail "${2:-$1}: not valid JSON in UTF-8: $(cat "$T/json.err"); it begins: $(head -c 300 "$1")"
 }
 
 expect_rc() {

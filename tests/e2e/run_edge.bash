@@ -538,7 +538,7 @@ kill_between() {
 status_field() {
     "$FKPURGE" status "$1" --format json | /usr/bin/python3 -c '
 import json, sys
-s = json.load(sys.stdin)
+s = json.loads(sys.stdin.buffer.read().decode("utf-8"))
 print(eval(sys.argv[1]))' "$2"
 }
 

@@ -107,6 +107,7 @@ EOF2
     wait "$rpid" && rc=0 || rc=$?
     cp "$T/held.err" "$T/err"
     expect_rc 0 "commit held: resume"
+    expect_json "$T/held.out" "commit held: resume"
     expect_counts_exact "$T/held.plan" "$T/held.out" "commit held"
     held_dump() {
         db_query "$1" "SELECT id, coalesce(parent_id, 0) FROM child ORDER BY id"

@@ -123,7 +123,7 @@ shop_plan_json() {
 report_counts() {
     /usr/bin/python3 - "$1" <<'PY'
 import json, sys
-r = json.load(open(sys.argv[1]))
+r = json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))
 for t in sorted(r["tables"], key=lambda x: x["table"]):
     u = " ".join("%s=%d" % kv for kv in sorted(t.get("updated", {}).items()) if kv[1])
     if t["deleted"] or u:
@@ -138,14 +138,20 @@ PY
 bg() {
     env --default-signal=INT,TERM "$@" >"$T/bg.out" 2>"$T/bg.err" &
     bgpid=$!
+    bg_json=0
+    if wants_json "$@"; then bg_json=1; fi
 }
 
-# reap PID: waits for it; its exit status in $rc (128+N when killed by signal N).
+# reap PID: waits for it; its exit status in $rc (128+N when killed by signal N). The last bg
+# with --format json that exited by itself must have printed valid JSON, if anything.
 reap() {
     set +e
     { wait "$1"; } 2>/dev/null # no "Killed" line from bash
     rc=$?
     set -e
+    if [ "$1" = "${bgpid:-}" ] && [ "${bg_json:-0}" = 1 ] && [ "$rc" -lt 128 ] && [ -s "$T/bg.out" ]; then
+        expect_json "$T/bg.out" "stdout of the background fkpurge (exit $rc)"
+    fi
 }
 
 # kill_later PID JOURNAL MAX_BATCHES: SIGKILLs PID at a random moment: one time in four while it
@@ -222,7 +228,7 @@ expect_ge() {
 last_error() {
     "$FKPURGE" status "$1" --format json | /usr/bin/python3 -c '
 import json, sys
-e = json.load(sys.stdin)["last_error"]
+e = json.loads(sys.stdin.buffer.read().decode("utf-8"))["last_error"]
 v = e.get(sys.argv[1]) if e else None
 print("null" if v is None else v)' "$2"
 }

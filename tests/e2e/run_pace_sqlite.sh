@@ -174,6 +174,7 @@ line_re="^fkpurge: deleting: [0-9]+/$total_deleted rows, [0-9]+ rows/s, [0-9hms]
 fresh
 env -u FKPURGE_QUIET FKPURGE_PROGRESS_SECONDS=0.2 "$FKPURGE" run "${purge_args[@]}" --journal "$J" \
     --batch-size 50 --max-rate 1500 --format json >"$T/out" 2>"$T/err" || fail "progress run: exit $?: $(cat "$T/err")"
+expect_json "$T/out" "progress run"
 grep '^fkpurge: deleting' "$T/err" >"$T/progress" || fail "no progress line: $(cat "$T/err")"
 while IFS= read -r line; do
     [[ $line =~ $line_re ]] || fail "progress line of an unexpected form: [$line]"
