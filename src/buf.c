@@ -100,33 +100,114 @@ void buf_addf(struct fp_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
+/*
+ * The length of the well-formed UTF-8 sequence at s (at most n bytes), or 0
+ * when none starts there; *bad is then the length of its maximal subpart
+ * (Unicode 15, §3.9: the lead byte and the continuation bytes that were
+ * still right), which becomes one U+FFFD, as Python's
+ * bytes.decode("utf-8", "replace") and browsers count them.
+ */
+static size_t utf8_sequence(const unsigned char *s, size_t n, size_t *bad)
+{
+    unsigned char lo = 0x80, hi = 0xBF;
+    size_t len;
+
+    *bad = 1;
+    if (s[0] < 0x80)
+        return 1;
+    if (s[0] >= 0xC2 && s[0] <= 0xDF)
+        len = 2;
+    else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+        len = 3;
+    else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+        len = 4;
+    else
+        return 0; /* a continuation byte, C0, C1 (overlong), F5..FF (beyond U+10FFFF) */
+    /* The second byte's range rules out overlongs, surrogates and code points past U+10FFFF. */
+    if (s[0] == 0xE0)
+        lo = 0xA0;
+    else if (s[0] == 0xED)
+        hi = 0x9F;
+    else if (s[0] == 0xF0)
+        lo = 0x90;
+    else if (s[0] == 0xF4)
+        hi = 0x8F;
+    for (size_t i = 1; i < len; i++, lo = 0x80, hi = 0xBF) {
+        if (i >= n || s[i] < lo || s[i] > hi) {
+            *bad = i;
+            return 0;
+        }
+    }
+    return len;
+}
+
+/* Append the escape of an ASCII character JSON wants escaped, or the character. */
+static void json_ascii(struct fp_buf *b, unsigned char c)
+{
+    switch (c) {
+    case '"':
+        buf_adds(b, "\\\"");
+        break;
+    case '\\':
+        buf_adds(b, "\\\\");
+        break;
+    case '\n':
+        buf_adds(b, "\\n");
+        break;
+    case '\r':
+        buf_adds(b, "\\r");
+        break;
+    case '\t':
+        buf_adds(b, "\\t");
+        break;
+    default:
+        if (c < 0x20 || c == 0x7F)
+            buf_addf(b, "\\u%04x", c);
+        else
+            buf_addc(b, (char)c);
+    }
+}
+
 void buf_add_json_string(struct fp_buf *b, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t i = 0, len, bad;
+
+    buf_addc(b, '"');
+    while (i < n) {
+        len = utf8_sequence(u + i, n - i, &bad);
+        if (len == 0) {
+            buf_adds(b, "\\ufffd");
+            i += bad;
+        } else if (len == 1) {
+            json_ascii(b, u[i]);
+            i++;
+        } else if (u[i] == 0xC2 && u[i + 1] <= 0x9F) {
+            /* C1 controls (U+0080..U+009F): a terminal may act on them. */
+            buf_addf(b, "\\u%04x", u[i + 1]);
+            i += len;
+        } else if (u[i] == 0xE2 && u[i + 1] == 0x80 && (u[i + 2] == 0xA8 || u[i + 2] == 0xA9)) {
+            /* U+2028, U+2029: valid JSON, but line ends to JavaScript and some editors. */
+            buf_addf(b, "\\u%04x", 0x2000 + (u[i + 2] - 0x80));
+            i += len;
+        } else {
+            buf_add(b, s + i, len);
+            i += len;
+        }
+    }
+    buf_addc(b, '"');
+}
+
+void buf_add_json_bytes(struct fp_buf *b, const char *s, size_t n)
 {
     buf_addc(b, '"');
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        switch (c) {
-        case '"':
-            buf_adds(b, "\\\"");
-            break;
-        case '\\':
-            buf_adds(b, "\\\\");
-            break;
-        case '\n':
-            buf_adds(b, "\\n");
-            break;
-        case '\r':
-            buf_adds(b, "\\r");
-            break;
-        case '\t':
-            buf_adds(b, "\\t");
-            break;
-        default:
-            if (c < 0x20)
-                buf_addf(b, "\\u%04x", c);
-            else
-                buf_addc(b, (char)c);
-        }
+
+        if (c < 0x80)
+            json_ascii(b, c);
+        else
+            buf_addc(b, (char)c);
     }
     buf_addc(b, '"');
 }

@@ -23,9 +23,9 @@ static int bind_json(struct fp_journal *j, sqlite3_stmt *st, int col, const stru
         buf_addc(&j->json, '[');
         for (size_t i = 0; i < k->n; i++) {
             buf_adds(&j->json, i ? ",[" : "[");
-            keys_add_json(&j->json, k, i);
+            keys_add_json_bytes(&j->json, k, i);
             buf_addc(&j->json, ',');
-            keys_add_json(&j->json, parents, i);
+            keys_add_json_bytes(&j->json, parents, i);
             buf_addc(&j->json, ']');
         }
         buf_addc(&j->json, ']');

@@ -95,6 +95,14 @@ void keys_add_json(struct fp_buf *out, const struct fp_keys *k, size_t i)
         buf_add_json_string(out, keys_text(k, i), k->v[i].len);
 }
 
+void keys_add_json_bytes(struct fp_buf *out, const struct fp_keys *k, size_t i)
+{
+    if (k->v[i].kind == FP_KEY_INT)
+        buf_add_int(out, k->v[i].i);
+    else
+        buf_add_json_bytes(out, keys_text(k, i), k->v[i].len);
+}
+
 void keys_add_pg_array(struct fp_buf *out, const struct fp_keys *k)
 {
     buf_addc(out, '{');
@@ -122,7 +130,7 @@ void keys_add_json_array(struct fp_buf *out, const struct fp_keys *k)
     for (size_t i = 0; i < k->n; i++) {
         if (i)
             buf_addc(out, ',');
-        keys_add_json(out, k, i);
+        keys_add_json_bytes(out, k, i);
     }
     buf_addc(out, ']');
 }

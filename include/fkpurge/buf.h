@@ -30,8 +30,22 @@ void buf_addf(struct fp_buf *b, const char *fmt, ...) __attribute__((format(prin
 /* Append v in decimal: what buf_addf("%lld") does, without printf's cost (keys by the million). */
 void buf_add_int(struct fp_buf *b, long long v);
 
-/* Append s as a JSON string literal, quotes included. */
+/*
+ * Append s as a JSON string literal, quotes included: the one writer of
+ * every string fkpurge prints as JSON. The result is always valid UTF-8,
+ * whatever s holds: each ill-formed UTF-8 sequence (its maximal subpart, as
+ * Python's bytes.decode("utf-8", "replace") counts them) becomes \ufffd, and
+ * control characters (U+0000..U+001F, U+007F..U+009F) and U+2028/U+2029 are
+ * written as \u escapes, so no byte of s can break a parser or a terminal.
+ */
 void buf_add_json_string(struct fp_buf *b, const char *s, size_t n);
+
+/*
+ * Append s as a JSON string for SQLite's json_each(), never for output: bytes
+ * of 0x80 and above are copied as they are (SQLite keeps them), so a text
+ * key that is not UTF-8 comes back from the journal byte for byte.
+ */
+void buf_add_json_bytes(struct fp_buf *b, const char *s, size_t n);
 
 /*
  * Append name as a double-quoted SQL identifier, '"' doubled: valid in SQLite

@@ -52,8 +52,17 @@ const char *keys_text(const struct fp_keys *k, size_t i);
 /* Append key i as text (an integer in decimal). */
 void keys_add_text(struct fp_buf *out, const struct fp_keys *k, size_t i);
 
-/* Append key i as JSON: a number for an integer, else a string. */
+/*
+ * Append key i as JSON for output: a number for an integer, else a string
+ * (buf_add_json_string: valid UTF-8 whatever the key's bytes).
+ */
 void keys_add_json(struct fp_buf *out, const struct fp_keys *k, size_t i);
+
+/*
+ * Append key i as JSON for SQLite's json_each() (buf_add_json_bytes: the
+ * key's bytes kept exactly), as the journal stores it; never for output.
+ */
+void keys_add_json_bytes(struct fp_buf *out, const struct fp_keys *k, size_t i);
 
 /*
  * Append the batch as a PostgreSQL array literal ('{"1","a\"b"}'), every
@@ -62,7 +71,7 @@ void keys_add_json(struct fp_buf *out, const struct fp_keys *k, size_t i);
  */
 void keys_add_pg_array(struct fp_buf *out, const struct fp_keys *k);
 
-/* Append the batch as a JSON array, for SQLite's json_each(). */
+/* Append the batch as a JSON array, for SQLite's json_each() (keys_add_json_bytes). */
 void keys_add_json_array(struct fp_buf *out, const struct fp_keys *k);
 
 /*
