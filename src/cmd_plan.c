@@ -70,8 +70,12 @@ int cmd_plan(int argc, char **argv)
     if ((a.format && report_parse_format(a.format, 1, &format, &err) < 0) ||
         model_load_file(a.model, &model, &err) < 0 || graph_build(model, &graph, &err) < 0 ||
         db_open(a.db, &db, &err) < 0 || journal_create(NULL, &j, &err) < 0 ||
-        plan_build(db, model, graph, &a.root, 1, j, &plan, &err) < 0 ||
-        report_plan(stdout, plan, format, &err) < 0) {
+        plan_build(db, model, graph, &a.root, 1, j, &plan, &err) < 0) {
+        rc = cli_fail(&err);
+        goto out;
+    }
+    report_warnings(plan);
+    if (report_plan(stdout, plan, format, &err) < 0) {
         rc = cli_fail(&err);
         goto out;
     }

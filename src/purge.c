@@ -236,6 +236,60 @@ out:
     return rc;
 }
 
+/*
+ * Keep the plan's warnings in the journal's header ("warnings": how many,
+ * "warning.N": the N-th), in one transaction: the final report lists them,
+ * also after a resume that does not plan again. A plan done again replaces
+ * them.
+ */
+static int save_warnings(struct fp_purge *p, const struct fp_strlist *w, struct fp_error *err)
+{
+    char key[32], count[32];
+
+    if (journal_begin(p->j, err) < 0)
+        return -1;
+    for (size_t i = 0; i < w->n; i++) {
+        snprintf(key, sizeof key, "warning.%zu", i + 1);
+        if (journal_set_meta(p->j, key, w->v[i], err) < 0)
+            goto fail;
+    }
+    snprintf(count, sizeof count, "%zu", w->n);
+    if (journal_set_meta(p->j, "warnings", count, err) < 0 || journal_commit(p->j, err) < 0)
+        goto fail;
+    return 0;
+fail:
+    journal_exec_rollback(p->j);
+    return -1;
+}
+
+/* Append the warnings save_warnings() kept to w (none in a journal from before them). */
+static int load_warnings(struct fp_purge *p, struct fp_strlist *w, struct fp_error *err)
+{
+    char *count = NULL, *text = NULL, key[32];
+    long n;
+    int rc = -1;
+
+    if (journal_get_meta(p->j, "warnings", &count, err) < 0)
+        return -1;
+    n = count ? strtol(count, NULL, 10) : 0;
+    for (long i = 1; i <= n; i++) {
+        snprintf(key, sizeof key, "warning.%ld", i);
+        if (journal_get_meta(p->j, key, &text, err) < 0)
+            goto out;
+        if (text && strlist_addf(w, "%s", text) < 0) {
+            fp_error_set(err, FP_EINPUT, "out of memory");
+            goto out;
+        }
+        free(text);
+        text = NULL;
+    }
+    rc = 0;
+out:
+    free(text);
+    free(count);
+    return rc;
+}
+
 /* Stop and record why: the journal keeps the last error for status. */
 static int stop(struct fp_purge *p, const char *phase, struct fp_error *err)
 {
@@ -285,8 +339,11 @@ static int plan_and_confirm(struct fp_purge *p, int *status, struct fp_error *er
         *status = stop(p, "collect", err);
         return 0;
     }
-    for (size_t i = 0; i < plan->warnings.n; i++)
-        fp_warn("%s", plan->warnings.v[i]);
+    report_warnings(plan);
+    if (save_warnings(p, &plan->warnings, err) < 0) {
+        *status = stop(p, "collect", err);
+        goto out;
+    }
     if (plan->nblocked) {
         /* The plan says what blocks it; nothing was deleted. */
         journal_set_meta(p->j, "phase", "blocked", NULL);
@@ -376,6 +433,7 @@ int purge_report(struct fp_purge *p, struct fp_error *err)
     int status = 0;
 
     if (plan_result(p->model, p->graph, &p->root, p->j, &result, err) < 0 ||
+        load_warnings(p, &result->warnings, err) < 0 ||
         report_plan(stdout, result, p->format == FP_FORMAT_DOT ? FP_FORMAT_TEXT : p->format, err) <
             0)
         status = err->code ? err->code : FP_EINPUT;

@@ -158,8 +158,12 @@ static void report_text(struct fp_buf *b, const struct fp_plan *p)
         text_sample(b, bl);
         buf_addc(b, '\n');
     }
-    for (size_t i = 0; i < p->warnings.n; i++)
-        buf_addf(b, "warning: %s\n", p->warnings.v[i]);
+}
+
+void report_warnings(const struct fp_plan *plan)
+{
+    for (size_t i = 0; i < plan->warnings.n; i++)
+        fp_warn("%s", plan->warnings.v[i]);
 }
 
 /* Append s escaped for a DOT double-quoted string. */
