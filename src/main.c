@@ -22,11 +22,18 @@ static const char usage_head[] = "usage: fkpurge COMMAND [ARGS]\n"
                                  "       fkpurge --version\n\n"
                                  "commands:\n";
 
+static const char usage_environment[] =
+    "\nenvironment (progress, on stderr, of plan, run and resume):\n"
+    "  FKPURGE_QUIET=1             no progress at all (as --quiet); 0 or empty: progress\n"
+    "  FKPURGE_PROGRESS_SECONDS=N  seconds between progress lines in a log (default 5)\n"
+    "  TERM=dumb                   log lines, not a bar, on a terminal that cannot redraw\n";
+
 static void usage(FILE *out)
 {
     fputs(usage_head, out);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fputs(usage_environment, out);
 }
 
 int main(int argc, char **argv)

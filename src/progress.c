@@ -3,6 +3,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -16,7 +18,7 @@ struct fp_progress {
     const char *what;  /* borrowed: what is being worked on now (a table), or NULL */
     long long total, done;
     double start, last;
-    int tty, drawn;
+    int tty, drawn; /* tty: a terminal that redraws (can_redraw) */
 };
 
 /* FKPURGE_PROGRESS_SECONDS: how often a log gets a line (default 5). */
@@ -26,6 +28,25 @@ static double plain_interval(void)
     double v = s ? atof(s) : 0;
 
     return v > 0 ? v : PLAIN_INTERVAL;
+}
+
+/* FKPURGE_QUIET set to anything but "" or "0": no progress at all, as --quiet. */
+static int env_quiet(void)
+{
+    const char *s = getenv("FKPURGE_QUIET");
+
+    return s && *s && strcmp(s, "0") != 0;
+}
+
+/*
+ * A bar only on a terminal that can redraw a line: TERM unset or "dumb"
+ * (Emacs shells, some CI consoles) gets the log lines, as git decides.
+ */
+static int can_redraw(void)
+{
+    const char *term = getenv("TERM");
+
+    return isatty(STDERR_FILENO) && term && *term && strcmp(term, "dumb") != 0;
 }
 
 static double now(void)
@@ -51,7 +72,7 @@ int progress_start(struct fp_progress **out, const char *label, long long total,
     p->label = label;
     p->total = total;
     p->start = p->last = now();
-    p->tty = isatty(STDERR_FILENO);
+    p->tty = can_redraw();
     *out = p;
     return 0;
 }
@@ -70,39 +91,120 @@ void progress_format_duration(double secs, char *out, size_t size)
         snprintf(out, size, "%lds", s);
 }
 
+/* The terminal's width, read again at every redraw (it may have been resized), or 80. */
+static int term_columns(void)
+{
+    struct winsize ws;
+
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    return 80;
+}
+
+/* Columns s takes: its characters (UTF-8 continuation bytes take none). */
+static int columns(const char *s)
+{
+    int n = 0;
+
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+/* Cut s to at most cols columns, at a character boundary. */
+static void cut(char *s, int cols)
+{
+    int n = 0;
+
+    for (char *c = s; *c; c++)
+        if (((unsigned char)*c & 0xC0) != 0x80 && ++n > cols) {
+            *c = '\0';
+            return;
+        }
+}
+
+/* What a bar may leave out to fit the terminal, in the order it gives them up. */
+enum {
+    BAR_WHAT = 1,   /* the table at work */
+    BAR_BAR = 2,    /* the bar itself (it first shrinks to BAR_MIN) */
+    BAR_RATE = 4,   /* rows/s */
+    BAR_COUNTS = 8, /* done/total rows */
+    BAR_TIME = 16,  /* ETA or time taken */
+    BAR_MIN = 10,
+    BAR_MAX = 24,
+};
+
+/*
+ * The terminal's line, in one write (no flicker), never wider than the
+ * terminal less one column (a full line would wrap on some terminals, and
+ * the next \r would then redraw only its last row):
+ *   deleting [#########...............]  45%  123456/270000 rows  12345 rows/s  ETA 12s  order_line
+ */
+static void draw_bar(const struct fp_progress *p, double rate, const char *took, const char *eta,
+                     int final)
+{
+    static const int drops[] = {0,
+                                BAR_WHAT,
+                                BAR_WHAT | BAR_BAR,
+                                BAR_WHAT | BAR_BAR | BAR_RATE,
+                                BAR_WHAT | BAR_BAR | BAR_RATE | BAR_COUNTS,
+                                BAR_WHAT | BAR_BAR | BAR_RATE | BAR_COUNTS | BAR_TIME};
+    double frac = p->total > 0 ? (double)p->done / (double)p->total : 0;
+    int cols = term_columns() - 1, width = 0;
+    char tail[384], line[512], bar[BAR_MAX + 1];
+
+    if (frac > 1)
+        frac = 1;
+    for (size_t k = 0; k < sizeof drops / sizeof drops[0]; k++) {
+        int drop = drops[k], n = 0, room;
+
+        tail[0] = '\0';
+        if (p->total >= 0)
+            n += snprintf(tail + n, sizeof tail - (size_t)n, " %3.0f%%", frac * 100);
+        if (!(drop & BAR_COUNTS) && p->total >= 0)
+            n += snprintf(tail + n, sizeof tail - (size_t)n, "  %lld/%lld rows", p->done, p->total);
+        else if (!(drop & BAR_COUNTS))
+            n += snprintf(tail + n, sizeof tail - (size_t)n, "  %lld rows", p->done);
+        if (!(drop & BAR_RATE))
+            n += snprintf(tail + n, sizeof tail - (size_t)n, "  %.0f rows/s", rate);
+        if (!(drop & BAR_TIME))
+            n += snprintf(tail + n, sizeof tail - (size_t)n, "  %s %s", *eta ? "ETA" : "in",
+                          *eta ? eta : took);
+        if (!(drop & BAR_WHAT) && p->what && !final)
+            snprintf(tail + n, sizeof tail - (size_t)n, "  %s", p->what);
+        room = cols - columns(p->label) - columns(tail);
+        width = 0;
+        if (p->total >= 0 && !(drop & BAR_BAR)) {
+            /* " [" and "]" around the bar */
+            if (room - 3 < BAR_MIN)
+                continue;
+            width = room - 3 < BAR_MAX ? room - 3 : BAR_MAX;
+        }
+        if (room >= 0 || k + 1 == sizeof drops / sizeof drops[0])
+            break;
+    }
+    for (int i = 0; i < width; i++)
+        bar[i] = i < (int)(frac * width) ? '#' : '.';
+    bar[width] = '\0';
+    snprintf(line, sizeof line, "%s%s%s%s%s", p->label, width ? " [" : "", bar, width ? "]" : "",
+             tail);
+    cut(line, cols > 0 ? cols : 0);
+    fprintf(stderr, "\r\033[K%s%s", line, final ? "\n" : "");
+}
+
 static void draw(struct fp_progress *p, double t, int final)
 {
     double secs = t - p->start;
     double rate = secs > 0 ? (double)p->done / secs : 0;
     char took[32], eta[32] = "";
 
-    if (quiet_all || getenv("FKPURGE_QUIET"))
+    if (quiet_all || env_quiet())
         return;
     progress_format_duration(secs, took, sizeof took);
     if (!final && p->total > p->done && rate > 0)
         progress_format_duration((double)(p->total - p->done) / rate, eta, sizeof eta);
     if (p->tty) {
-        /* [#########...........]  45%  123456/270000 rows  12345 rows/s  ETA 12s  order_line */
-        enum { WIDTH = 24 };
-        char bar[WIDTH + 1];
-        double frac = p->total > 0 ? (double)p->done / (double)p->total : 0;
-        int fill = (int)(frac * WIDTH);
-
-        if (fill > WIDTH)
-            fill = WIDTH;
-        for (int i = 0; i < WIDTH; i++)
-            bar[i] = i < fill ? '#' : '.';
-        bar[WIDTH] = '\0';
-        fprintf(stderr, "\r\033[K%s ", p->label);
-        if (p->total >= 0)
-            fprintf(stderr, "[%s] %3.0f%%  %lld/%lld rows", bar, frac * 100, p->done, p->total);
-        else
-            fprintf(stderr, "%lld rows", p->done);
-        fprintf(stderr, "  %.0f rows/s  %s %s", rate, *eta ? "ETA" : "in", *eta ? eta : took);
-        if (p->what && !final)
-            fprintf(stderr, "  %s", p->what);
-        if (final)
-            fputc('\n', stderr);
+        draw_bar(p, rate, took, eta, final);
         p->drawn = !final;
         return;
     }

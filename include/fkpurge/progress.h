@@ -2,10 +2,10 @@
  * progress.h — progress on stderr, never on stdout.
  *
  * On a terminal a bar redrawn in place at most a few times a second (rows
- * done of the total, rows/s, time left, the table at work); otherwise a
- * plain line every few seconds (FKPURGE_PROGRESS_SECONDS, default 5), so
- * logs stay readable. Results
- * never mix with it: they go to stdout.
+ * done of the total, rows/s, time left, the table at work), as wide as the
+ * terminal allows at each redraw; otherwise (a log, a pipe, TERM=dumb or
+ * unset) a plain line every few seconds (FKPURGE_PROGRESS_SECONDS, default
+ * 5), so logs stay readable. Results never mix with it: they go to stdout.
  */
 #ifndef FKPURGE_PROGRESS_H
 #define FKPURGE_PROGRESS_H
@@ -18,8 +18,8 @@ struct fp_progress;
 
 /*
  * Start reporting work called label; total is the expected count, or -1
- * when unknown. *out is new: progress_free() it. Set FKPURGE_QUIET or call
- * progress_quiet(1) to silence every reporter.
+ * when unknown. *out is new: progress_free() it. FKPURGE_QUIET=1 (anything
+ * but "" or "0") or progress_quiet(1) silences every reporter.
  */
 int progress_start(struct fp_progress **out, const char *label, long long total,
                    struct fp_error *err);

@@ -16,7 +16,12 @@ commands:
   plan         dry run: what a purge would delete, update, and what blocks it
   run          purge: plan, confirm, delete in small batches with a journal
   resume       finish an interrupted purge from its journal
-  status       where a purge stands, from its journal"
+  status       where a purge stands, from its journal
+
+environment (progress, on stderr, of plan, run and resume):
+  FKPURGE_QUIET=1             no progress at all (as --quiet); 0 or empty: progress
+  FKPURGE_PROGRESS_SECONDS=N  seconds between progress lines in a log (default 5)
+  TERM=dumb                   log lines, not a bar, on a terminal that cannot redraw"
 
 # expect_quiet_stdout WHAT / expect_quiet_stderr WHAT
 expect_quiet_stdout() { [ ! -s "$T/out" ] || fail "$1: stdout must be empty: $(cat "$T/out")"; }
