@@ -1,12 +1,25 @@
 """scripts/bench-util.py — the parts of scripts/bench that are easier in Python.
 
-    bench-util.py time OUT ERR [--kill-after SECONDS] -- CMD [ARG...]
+    bench-util.py time OUT ERR [--kill-after SECONDS] [--journal PATH] -- CMD [ARG...]
         Runs CMD with stdout to OUT and stderr to ERR and prints
-        "SECONDS PEAK_RSS_KIB EXIT_STATUS": wall time on the monotonic clock,
-        the peak resident set size of CMD (getrusage(RUSAGE_CHILDREN) of this
-        process, whose only child is CMD: the interpreter itself is not counted)
-        and CMD's exit status (negative: killed by that signal). With
-        --kill-after, CMD gets SIGKILL after that many seconds if still running.
+        "SECONDS PEAK_RSS_KIB EXIT_STATUS START JOURNAL_PEAK": wall time on the
+        monotonic clock, the peak resident set size of CMD
+        (getrusage(RUSAGE_CHILDREN) of this process, whose only child is CMD:
+        the interpreter itself is not counted), CMD's exit status (negative:
+        killed by that signal), the wall clock (unix time, the clock fkpurge's
+        journal writes) just before CMD started, and with --journal the
+        largest size in bytes the journal PATH reached while CMD ran ("-"
+        without): PATH, PATH.partial and their -wal and -journal files
+        together, their sizes taken every 20 ms by a thread of this process.
+        With --kill-after, CMD gets SIGKILL after that many seconds if still
+        running.
+
+    bench-util.py journal PATH START
+        Prints "FIRST_COMMIT END_BYTES" for an fkpurge journal: the seconds from
+        START (unix time, as `time` printed it) until the first batch that its
+        `batch` table records as done finished ("-" when none did or the journal
+        has no such table), and the journal's size now (the files of `time
+        --journal`). The size is taken before the journal is opened, read-only.
 
     bench-util.py expect BEFORE_STATE AFTER_STATE
         From two end-state files of scripts/bench (lines "TABLE rows=N ..." and
@@ -23,22 +36,66 @@
 """
 
 import json
+import os
 import resource
 import signal
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
+from urllib.parse import quote
+
+# The files of a journal at PATH: SQLite's own next to it, and the name it has
+# until it is published whole.
+JOURNAL_SUFFIXES = ("", "-wal", "-journal", ".partial", ".partial-wal", ".partial-journal")
+
+
+def journal_bytes(path):
+    total = 0
+    for suffix in JOURNAL_SUFFIXES:
+        try:
+            total += os.stat(path + suffix).st_size
+        except OSError:
+            pass
+    return total
+
+
+class JournalWatch(threading.Thread):
+    """Samples journal_bytes(path) every 20 ms until stopped; keeps the peak."""
+
+    def __init__(self, path):
+        super().__init__(daemon=True)
+        self.path, self.peak, self.done = path, 0, threading.Event()
+
+    def run(self):
+        while True:
+            self.peak = max(self.peak, journal_bytes(self.path))
+            if self.done.wait(0.02):
+                break
+        self.peak = max(self.peak, journal_bytes(self.path))
+
+    def stop(self):
+        self.done.set()
+        self.join()
+        return self.peak
 
 
 def cmd_time(args):
     out, err, rest = args[0], args[1], args[2:]
-    kill_after = None
-    if rest and rest[0] == "--kill-after":
-        kill_after = float(rest[1])
+    kill_after = watch = None
+    while rest and rest[0] in ("--kill-after", "--journal"):
+        if rest[0] == "--kill-after":
+            kill_after = float(rest[1])
+        else:
+            watch = JournalWatch(rest[1])
         rest = rest[2:]
     if rest and rest[0] == "--":
         rest = rest[1:]
+    if watch:
+        watch.start()
     with open(out, "wb") as fout, open(err, "wb") as ferr:
+        start = time.time()
         t0 = time.monotonic()
         proc = subprocess.Popen(rest, stdout=fout, stderr=ferr)
         try:
@@ -48,7 +105,23 @@ def cmd_time(args):
             rc = proc.wait()
         t1 = time.monotonic()
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
-    print("%.3f %d %d" % (t1 - t0, peak_kib, rc))
+    journal_peak = str(watch.stop()) if watch else "-"
+    print("%.3f %d %d %.6f %s" % (t1 - t0, peak_kib, rc, start, journal_peak))
+
+
+def cmd_journal(args):
+    path, start = args[0], float(args[1])
+    end_bytes = journal_bytes(path)
+    first = None
+    if os.path.exists(path):
+        db = sqlite3.connect("file:%s?mode=ro" % quote(os.path.abspath(path)), uri=True)
+        try:
+            first = db.execute("SELECT min(finished) FROM batch WHERE state = 'done'").fetchone()[0]
+        except sqlite3.Error:
+            pass  # not a journal with a batch table (another format)
+        finally:
+            db.close()
+    print("%s %d" % ("-" if first is None else "%.3f" % (first - start), end_bytes))
 
 
 def read_state(path):
@@ -143,7 +216,8 @@ def cmd_field(args):
 
 
 def main():
-    cmds = {"time": cmd_time, "expect": cmd_expect, "check": cmd_check, "field": cmd_field}
+    cmds = {"time": cmd_time, "journal": cmd_journal, "expect": cmd_expect, "check": cmd_check,
+            "field": cmd_field}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.stderr.write(__doc__)
         return 2
