@@ -114,7 +114,8 @@ def cmd_journal(args):
     end_bytes = journal_bytes(path)
     first = None
     if os.path.exists(path):
-        db = sqlite3.connect("file:%s?mode=ro" % quote(os.path.abspath(path)), uri=True)
+        uri = "file:%s?mode=ro" % quote(os.path.abspath(path))
+        db = sqlite3.connect(uri, uri=True)
         try:
             first = db.execute("SELECT min(finished) FROM batch WHERE state = 'done'").fetchone()[0]
         except sqlite3.Error:
