@@ -40,11 +40,24 @@ section() {
     fi
 }
 
-# missing_packages: prints the packages of FKPURGE_PACKAGES not installed, one a line.
+# missing_packages: prints the packages of FKPURGE_PACKAGES not installed, one a
+# line, in FKPURGE_PACKAGES's order. Returns non-zero (having printed nothing)
+# only if dpkg-query itself cannot be run.
+#
+# Callers run under `set -euo pipefail`, and dpkg-query exits 1 as soon as one
+# name has never been known to dpkg (python3-django on a fresh machine): that
+# status must not abort the check, or it prints nothing and everything looks
+# installed. So dpkg-query's status is ignored and only what it prints counts:
+# a package is there when its status says "install ok installed"; a name it
+# does not report at all is missing.
 missing_packages() {
+    command -v dpkg-query >/dev/null 2>&1 || {
+        say "dpkg-query not found: cannot check the Debian packages"
+        return 1
+    }
     local installed
     # One dpkg-query for all: unknown packages only complain on stderr.
-    installed=$(dpkg-query -W -f='${Package} ${Status}\n' "${FKPURGE_PACKAGES[@]}" 2>/dev/null |
+    installed=$({ dpkg-query -W -f='${Package} ${Status}\n' "${FKPURGE_PACKAGES[@]}" 2>/dev/null || true; } |
         awk '$NF == "installed" && $(NF-1) == "ok" && $(NF-2) == "install" { print $1 }')
     local p
     for p in "${FKPURGE_PACKAGES[@]}"; do
@@ -57,8 +70,12 @@ missing_packages() {
 # something has to be installed. As root it calls apt-get directly (CI); otherwise
 # through sudo when there is one, else it says exactly what to install and fails.
 ensure_packages() {
-    local -a missing
-    mapfile -t missing < <(missing_packages)
+    # Through a plain substitution, not `mapfile < <(...)`, whose status is lost:
+    # a check that failed must not read as "nothing missing".
+    local out
+    out=$(missing_packages) || return 1
+    local -a missing=()
+    [ -n "$out" ] && mapfile -t missing <<<"$out"
     [ "${#missing[@]}" -eq 0 ] && return 0
 
     local -a apt=(env DEBIAN_FRONTEND=noninteractive apt-get)
@@ -84,9 +101,9 @@ ensure_packages() {
         return 1
     fi
     rm -f "$log"
-    mapfile -t missing < <(missing_packages)
-    if [ "${#missing[@]}" -ne 0 ]; then
-        say "still missing after apt-get install: ${missing[*]}"
+    out=$(missing_packages) || return 1
+    if [ -n "$out" ]; then
+        say "still missing after apt-get install: ${out//$'\n'/ }"
         return 1
     fi
 }
