@@ -208,13 +208,14 @@ static enum fp_pk_syntax pk_syntax(enum fp_db_kind kind, const struct fp_rtable 
     return FP_PK_TEXT;
 }
 
-/* Rewrite an FP_EDB error as bad input, prefixed (the database refused the user's text). */
-static void blame_input(struct fp_error *err, const char *fmt, const char *what)
+/* Rewrite an FP_EDB error as bad input, "WHAT: message" (the database refused the
+ * user's text). */
+static void blame_input(struct fp_error *err, const char *what)
 {
     char msg[sizeof err->msg];
 
     snprintf(msg, sizeof msg, "%s", err->msg);
-    fp_error_set(err, FP_EINPUT, fmt, what, msg);
+    fp_error_set(err, FP_EINPUT, "%s: %s", what, msg);
 }
 
 /* "table.key (type)", for messages about keys of table t. */
@@ -287,7 +288,7 @@ static int roots_from_file(struct fp_collect *c, size_t t, const char *path, str
 
                 key_what(c, t, what, sizeof what);
                 snprintf(prefix, sizeof prefix, "%s: a key is not a valid %s", path, what);
-                blame_input(err, "%s: %s", prefix);
+                blame_input(err, prefix);
             }
             goto out;
         }
@@ -313,7 +314,7 @@ int collect_roots(struct fp_collect *c, size_t t, const char *where, const char 
     /* The condition is the user's SQL: the database rejecting it as such is bad input. */
     if (err->code == FP_EDB &&
         (strncmp(c->db->sqlstate, "42", 2) == 0 || strncmp(c->db->sqlstate, "22", 2) == 0))
-        blame_input(err, "%s: %s", "--where");
+        blame_input(err, "--where");
     return -1;
 }
 
