@@ -38,7 +38,7 @@ shop_plan_json "$url" "$T/plan.json"
 check_end() {
     shop_dump_pg "$db" >"$T/got"
     expect_same_state "$T/want" "$T/got" "$1"
-    expect_eq "$(journal_sql "$J" "SELECT value FROM meta WHERE key = 'phase'")" done "$1: phase"
+    expect_eq "$(journal_sql "$J" "SELECT value FROM meta WHERE key = 'phase'")" "done" "$1: phase"
     run "$FKPURGE" resume "$J"
     expect_rc 0 "$1: resume of a finished journal"
     expect_counts_exact "$T/plan.json" "$T/final.json" "$1"

@@ -38,7 +38,7 @@ check_end() {
     shop_dump_sqlite "$DB" >"$T/got"
     expect_same_state "$T/want" "$T/got" "$1"
     expect_eq "$(sqlite3 "$DB" 'PRAGMA foreign_key_check' | head -3)" "" "$1: foreign_key_check"
-    expect_eq "$(journal_sql "$J" "SELECT value FROM meta WHERE key = 'phase'")" done "$1: phase"
+    expect_eq "$(journal_sql "$J" "SELECT value FROM meta WHERE key = 'phase'")" "done" "$1: phase"
     run "$FKPURGE" resume "$J"
     expect_rc 0 "$1: resume of a finished journal"
     expect_counts_exact "$T/plan.json" "$T/final.json" "$1"

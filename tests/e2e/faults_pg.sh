@@ -94,7 +94,7 @@ half_done() {
 check_end() {
     shop_dump_pg "$db" >"$T/got"
     expect_same_state "$T/want" "$T/got" "$1"
-    expect_eq "$(phase)" done "$1: phase"
+    expect_eq "$(phase)" "done" "$1: phase"
     expect_counts_exact "$T/plan.json" "$2" "$1"
     expect_reprinted "$J" "$2" "$1"
 }
@@ -286,7 +286,7 @@ case_unknown_reference() {
          INSERT INTO audit SELECT 1000000 + id, id, 'kept' FROM \"order\"
              WHERE id % 89 = 0 AND id NOT IN ($doomed_orders)" >/dev/null
     sql "SELECT * FROM audit WHERE what = 'kept' ORDER BY id" >"$T/audit.want"
-    [ "$(sql "SELECT count(*) FROM audit WHERE what = 'doomed'")" -gt 1 ] && [ -s "$T/audit.want" ] ||
+    { [ "$(sql "SELECT count(*) FROM audit WHERE what = 'doomed'")" -gt 1 ] && [ -s "$T/audit.want" ]; } ||
         fail "unknown reference: no audit rows to test with"
     purge --batch-size 50 --format json
     expect_rc 2 "a reference the model does not know of"
@@ -354,12 +354,11 @@ PY
 # running case_restart only. A try that could not make its cluster (its port taken meanwhile)
 # is tried again.
 restart_elsewhere() {
-    local try
     if ! command -v pg_virtualenv >/dev/null; then
         echo "faults_pg: NOT TESTED: the server restart (no pg_virtualenv to make a cluster of its own)" >&2
         return 0
     fi
-    for try in 1 2 3; do
+    for _ in 1 2 3; do
         rm -f "$FAST/restart.started"
         PGPORT=$(free_port) _FAULTS_PG_INNER=restart _FAULTS_PG_OUTER_ROOT="${PG_CLUSTER_CONF_ROOT:-}" \
             _FAULTS_PG_STARTED="$FAST/restart.started" _FAULTS_PG_OUTER_T="$T" pg_virtualenv -t bash "$0" >"$T/restart.log" 2>&1 &&
@@ -380,7 +379,7 @@ verdict() {
 
 if [ "${_FAULTS_PG_INNER:-}" = restart ]; then
     # Only in the cluster the outer run made for this (its pg_virtualenv -t drops it after).
-    [ -n "${PG_CLUSTER_CONF_ROOT:-}" ] && [ "$PG_CLUSTER_CONF_ROOT" != "${_FAULTS_PG_OUTER_ROOT:-}" ] ||
+    { [ -n "${PG_CLUSTER_CONF_ROOT:-}" ] && [ "$PG_CLUSTER_CONF_ROOT" != "${_FAULTS_PG_OUTER_ROOT:-}" ]; } ||
         fail "restart case: not in a cluster of its own (PG_CLUSTER_CONF_ROOT=${PG_CLUSTER_CONF_ROOT:-unset})"
     touch "$_FAULTS_PG_STARTED"
     # The same shop as outside: the native end state and the plan are the outer run's.

@@ -4,7 +4,6 @@
 #   db_query SQL    print one query's rows, columns separated by '|'
 #   db_dump         print the whole database in a stable form (to prove plan changes nothing)
 #   DB              the --db URL of the test database
-#   BACKEND         pg or sqlite
 #   INT_TYPE        how the catalog names the integer type
 
 # plan ARGS...: runs fkpurge plan and proves it left the database as it was.

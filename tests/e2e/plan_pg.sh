@@ -4,7 +4,6 @@
 . "$(dirname "$0")/plan_cases.bash"
 pg_require
 
-BACKEND=pg
 INT_TYPE=integer
 DBNAME="fkpurge_plan_$$"
 DB="postgresql:///$DBNAME"

@@ -3,7 +3,6 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/plan_cases.bash"
 
-BACKEND=sqlite
 INT_TYPE=INTEGER # pragma_table_info spells declared types in upper case
 DB="$T/test.db"
 

@@ -37,6 +37,7 @@ CREATE INDEX ON tag_link (order_id);
 EOF
 }
 
+# shellcheck disable=SC2016 # $f$ and $d$ are PL/pgSQL's dollar quotes, not the shell's
 audit_sql='
 CREATE TABLE fkp_audit (txid bigint NOT NULL, tbl text NOT NULL, op text NOT NULL, n bigint NOT NULL);
 CREATE FUNCTION fkp_audit() RETURNS trigger LANGUAGE plpgsql AS $f$

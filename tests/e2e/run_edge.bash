@@ -20,6 +20,10 @@
 #   edge_do_nothing         do_nothing on an enforced key: exit 2 with the database's refusal,
 #                           nothing lost; once the referencing rows are gone, resume ends it
 
+# For the whole file (shellcheck checks it alone): url (db_reset), KIND and rc (lib.sh's run)
+# are set by the wrapper and by the files it sources before this one.
+# shellcheck disable=SC2154,SC2153
+
 # purge NAME MODEL TABLE (--where W | --pk-file F) [ARGS...]: `fkpurge run --yes --format json`
 # with a fresh journal $FAST/NAME.journal ($J); status in $rc, output in $T/out, $T/err.
 purge() {
@@ -312,7 +316,7 @@ edge_empty() {
     purge empty "$T/names.yaml" user --where "1 = 0"
     expect_rc 0 "empty selection"
     expect_eq "$(total deleted) $(total updated)" "0 0" "empty selection: totals"
-    expect_eq "$(journal_sql "$J" "SELECT value FROM meta WHERE key = 'phase'")" done \
+    expect_eq "$(journal_sql "$J" "SELECT value FROM meta WHERE key = 'phase'")" "done" \
         "empty selection: phase"
     : >"$T/none.txt"
     purge empty-pk "$T/names.yaml" user --pk-file "$T/none.txt"
@@ -548,7 +552,7 @@ print(eval(sys.argv[1]))' "$2"
 # looking at those rows, and the last report's counts are the plan's exactly, with the end state
 # of the native delete.
 edge_kill_window() {
-    local int=bigint seen="" window skip fn kind ids n changed tallied
+    local int=bigint seen="" window skip fn kind n changed tallied
     [ "$KIND" = sqlite ] && int=INTEGER
     cat >"$T/window.yaml" <<'EOF2'
 version: 1

@@ -94,11 +94,11 @@ journal_sql() {
 # wait_batches JOURNAL N PID [SECONDS]: until N batches are done, or PID has exited (returns 1),
 # or SECONDS (default 60) passed (fails).
 wait_batches() {
-    local j=$1 n=$2 pid=$3 limit=${4:-60} start=$SECONDS done
+    local j=$1 n=$2 pid=$3 limit=${4:-60} start=$SECONDS ndone
     while :; do
         kill -0 "$pid" 2>/dev/null || return 1
-        done=$(journal_sql "$j" "SELECT count(*) FROM batch WHERE state = 'done'" || echo 0)
-        [ "${done:-0}" -ge "$n" ] && return 0
+        ndone=$(journal_sql "$j" "SELECT count(*) FROM batch WHERE state = 'done'" || echo 0)
+        [ "${ndone:-0}" -ge "$n" ] && return 0
         [ $((SECONDS - start)) -lt "$limit" ] || fail "no $n batches done in ${limit}s ($j)"
         sleep 0.02
     done
@@ -202,7 +202,7 @@ crash_loop() {
             bg "$FKPURGE" resume "$j" --yes --format json
         fi
         # The first three resumes are always killed, later ones two times in three.
-        [ "$kills" -ge 3 ] && [ $((RANDOM % 3)) = 0 ] || kill_later "$bgpid" "$j" "$max"
+        { [ "$kills" -ge 3 ] && [ $((RANDOM % 3)) = 0 ]; } || kill_later "$bgpid" "$j" "$max"
         reap "$bgpid"
         case $rc in
             0) ;;
@@ -251,7 +251,7 @@ expect_retries() {
         [ "$retries" = 1 ] && retry_msg=${BASH_REMATCH[1]}
         expect_eq "${BASH_REMATCH[1]}" "$retry_msg" "retry warning $retries: the same batch's error"
     done < <(grep -F 'trying the batch again' "$file")
-    [ "$retries" -ge "$min" ] && [ "$retries" -le "$max" ] ||
+    { [ "$retries" -ge "$min" ] && [ "$retries" -le "$max" ]; } ||
         fail "$retries retry warnings in $file, want $min to $max: $(cat "$file")"
     [ "$retries" = 0 ] || [[ $retry_msg == *"$text"* ]] ||
         fail "the retried error does not say '$text': $retry_msg"

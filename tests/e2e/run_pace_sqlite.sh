@@ -70,7 +70,7 @@ check_end() {
     shop_dump_sqlite "$DB" >"$T/got"
     expect_same_state "$T/want" "$T/got" "$1"
     expect_eq "$(sqlite3 "$DB" 'PRAGMA foreign_key_check' | head -3)" "" "$1: foreign_key_check"
-    expect_eq "$(phase)" done "$1: phase"
+    expect_eq "$(phase)" "done" "$1: phase"
     expect_counts_exact "$T/plan.json" "$2" "$1"
     expect_reprinted "$J" "$2" "$1"
     run "$FKPURGE" resume "$J"
@@ -130,7 +130,7 @@ grep -qFx "fkpurge: stopped: --max-runtime 1ms reached while collecting; nothing
     fail "--max-runtime 1ms: message: $(cat "$T/err")"
 expect_eq "$(sum "$DB")" "$before" "--max-runtime while planning: the database file"
 expect_eq "$(jq_ "SELECT count(*) FROM batch")" 0 "--max-runtime while planning: batches"
-[ "$(phase)" != execute ] && [ "$(phase)" != done ] ||
+{ [ "$(phase)" != execute ] && [ "$(phase)" != "done" ]; } ||
     fail "--max-runtime while planning: phase $(phase)"
 # status should say why the purge stopped, as it does for a stop between batches.
 got=$(last_error "$J" message)
@@ -220,7 +220,7 @@ env -u FKPURGE_QUIET FKPURGE_PROGRESS_SECONDS=0.2 "$FKPURGE" run --model "$SHOP_
 t1=$(now_s)
 took=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%d", b - a }')
 n=$(grep -c '^fkpurge: deleting' "$T/err" || true)
-[ "$n" -ge $((took / 2)) ] && [ "$n" -ge 1 ] ||
+{ [ "$n" -ge $((took / 2)) ] && [ "$n" -ge 1 ]; } ||
     bug "progress: a run of ${took} s throttled by --max-rate 150 (deleting $(jq_ "SELECT count(*) FROM doomed") rows) with FKPURGE_PROGRESS_SECONDS=0.2 printed $n progress line(s), want at least $((took / 2 > 1 ? took / 2 : 1)) (progress_add looks at the clock only every 1024 rows)"
 
 # ---- 5. bad values: exit 1, the flag named, nothing touched ----
@@ -232,11 +232,11 @@ fresh
 before=$(sum "$DB")
 for b in "${bad[@]}"; do
     eval "set -- $b"
-    flag=$1
+    bad_flag=$1
     rm -f "$J" "$J-wal" "$J-shm"
     purge "$@" --batch-size 50
     expect_rc 1 "run $b"
-    grep -q -- "^fkpurge: $flag: " "$T/err" || fail "run $b: the message does not name $flag: $(cat "$T/err")"
+    grep -q -- "^fkpurge: $bad_flag: " "$T/err" || fail "run $b: the message does not name $bad_flag: $(cat "$T/err")"
     expect_eq "$(sum "$DB")" "$before" "run $b: the database file"
     [ ! -e "$J" ] || fail "run $b: a journal was created"
 done
@@ -247,10 +247,10 @@ before=$(sum "$DB")
 jsum=$(sum "$J")
 for b in "${bad[@]}"; do
     eval "set -- $b"
-    flag=$1
+    bad_flag=$1
     run "$FKPURGE" resume "$J" "$@"
     expect_rc 1 "resume $b"
-    grep -q -- "^fkpurge: $flag: " "$T/err" || fail "resume $b: the message does not name $flag: $(cat "$T/err")"
+    grep -q -- "^fkpurge: $bad_flag: " "$T/err" || fail "resume $b: the message does not name $bad_flag: $(cat "$T/err")"
     expect_eq "$(sum "$DB")" "$before" "resume $b: the database file"
     expect_eq "$(sum "$J")" "$jsum" "resume $b: the journal"
 done
@@ -260,8 +260,8 @@ for d in 250ms 1.5 30 30s 10m 2h; do
         --statement-timeout "$d" --quiet
     [ "$rc" = 0 ] || [ "$rc" = 4 ] || fail "resume with durations $d: exit $rc: $(cat "$T/err")"
 done
-[ "$(phase)" = done ] || run "$FKPURGE" resume "$J" --format json
-expect_eq "$(phase)" done "resumes with good durations: phase"
+[ "$(phase)" = "done" ] || run "$FKPURGE" resume "$J" --format json
+expect_eq "$(phase)" "done" "resumes with good durations: phase"
 run "$FKPURGE" resume "$J" --format json
 cp "$T/out" "$T/final.json"
 check_end "good durations" "$T/final.json"

@@ -12,8 +12,8 @@
 case ${ASAN_OPTIONS:-} in ?*) echo "SKIP: under AddressSanitizer" >&2; exit 77 ;; esac
 command -v valgrind >/dev/null || fail "valgrind not installed (scripts/lib.sh installs it)"
 
-VG=(valgrind --quiet --error-exitcode=97 --leak-check=full --show-leak-kinds=definite,indirect
-    --errors-for-leak-kinds=definite,indirect --track-origins=yes --log-file="$T/valgrind.%p")
+VG=(valgrind --quiet --error-exitcode=97 --leak-check=full "--show-leak-kinds=definite,indirect"
+    "--errors-for-leak-kinds=definite,indirect" --track-origins=yes --log-file="$T/valgrind.%p")
 # vg WANT ARGS...: fkpurge ARGS under memcheck; its exit status must be WANT, its report empty.
 vg() {
     local want=$1
@@ -58,4 +58,5 @@ if cat "$T"/valgrind.* 2>/dev/null | grep -q .; then
     cat "$T"/valgrind.* >&2
     fail "memcheck reported errors (above)"
 fi
-echo "valgrind: $(ls "$T"/valgrind.* | wc -l) fkpurge processes ran clean under memcheck" >&2
+logs=("$T"/valgrind.*)
+echo "valgrind: ${#logs[@]} fkpurge processes ran clean under memcheck" >&2
