@@ -261,14 +261,14 @@ static int add_name(char ***v, size_t *n, size_t *cap, const char *s)
 /* *dst = *dst + ", " + s (or a copy of s when *dst is NULL). */
 static int append_joined(char **dst, const char *s)
 {
-    size_t old = *dst ? strlen(*dst) : 0;
-    char *p = realloc(*dst, old + 2 + strlen(s) + 1);
+    size_t old = *dst ? strlen(*dst) : 0, len = strlen(s);
+    char *p = realloc(*dst, old + 2 + len + 1);
 
     if (!p)
         return -1;
     if (old)
         memcpy(p + old, ", ", 2), old += 2;
-    strcpy(p + old, s);
+    memcpy(p + old, s, len + 1);
     *dst = p;
     return 0;
 }
