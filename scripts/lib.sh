@@ -24,6 +24,8 @@ FKPURGE_PACKAGES=(
     # scripts/fuzz (libFuzzer): clang 14, whose -fsanitize=fuzzer runtime
     # (libclang_rt.fuzzer) is in libclang-rt-14-dev, not in clang itself.
     clang libclang-rt-14-dev
+    # scripts/lint
+    clang-format shellcheck
 )
 
 # say MSG...: a progress line on stderr, prefixed with the calling script's name.
