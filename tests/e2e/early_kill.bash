@@ -20,6 +20,10 @@
 # Each case ends at the native end state with the plan's counts exactly, and leaves no
 # JOURNAL.partial behind.
 
+# For the whole file (shellcheck checks it alone): bgpid and rc are set by run_lib.bash's bg and
+# reap, which the wrapper sources before this one.
+# shellcheck disable=SC2154
+
 EARLY_BATCH=20
 with_journal=0
 without=0

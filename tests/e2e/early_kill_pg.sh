@@ -10,6 +10,7 @@
 pg_require
 SF=60
 db=fkpurge_early_$$_$RANDOM
+# shellcheck disable=SC2154 # d is the trap's own loop variable
 trap 'for d in "$db" "${db}_tmpl" "${db}_native"; do
           psql -XqtAc "DROP DATABASE IF EXISTS \"$d\"" >/dev/null 2>&1 || true
       done

@@ -150,7 +150,7 @@ kill "$holder"
 wait "$holder" 2>/dev/null || true
 expect_eq "$(grep -c 'removed' "$T/err")" 1 "partial journals said removed"
 expect_grep "^fkpurge: removed ./fkpurge-customer-20200101T000000Z.journal.partial: a run killed as it started left it (that run had changed nothing)$" "$T/err"
-[ ! -e "$stale" ] && [ ! -e "$stale-wal" ] || fail "the stale partial journal (or its -wal) is still there"
+{ [ ! -e "$stale" ] && [ ! -e "$stale-wal" ]; } || fail "the stale partial journal (or its -wal) is still there"
 [ -e "$held" ] || fail "the partial journal of a run starting was removed"
 [ -e "$other" ] || fail "a partial file of another name was removed"
 
