@@ -137,7 +137,7 @@ early_window() {
         early_cmd run
         bg "${CMD[@]}"
         wait_batches "$J" 1 "$bgpid" || fail "$what: the run ended before its first batch"
-        kill -KILL "$bgpid"
+        kill -KILL "$bgpid" 2>/dev/null || true # it may have just ended
         reap "$bgpid"
     fi
     gdb_kill "$@"
