@@ -195,19 +195,21 @@ void journal_partial_discard(struct fp_journal *j)
 }
 
 /* Make the last change to the folder of path durable (the new name). */
-static int sync_folder(const char *path)
+static int sync_folder(const char *path, struct fp_error *err)
 {
     char *dir = folder_of(path);
-    int fd, rc = -1;
+    int fd, rc;
 
     if (!dir)
-        return -1;
+        return fp_error_set(err, FP_EINPUT, "out of memory");
     fd = open(dir, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
+    rc = fd < 0 ? -1 : fsync(fd);
+    if (rc < 0)
+        fp_error_set(err, FP_EINPUT, "journal %s: syncing its folder %s: %s", path, dir,
+                     strerror(errno));
+    if (fd >= 0)
+        close(fd);
     free(dir);
-    if (fd < 0)
-        return -1;
-    rc = fsync(fd);
-    close(fd);
     return rc;
 }
 
@@ -247,10 +249,7 @@ int journal_partial_link(struct fp_journal *j, struct fp_error *err)
     unlink(j->partial); /* gone already after a rename */
     free(j->partial);
     j->partial = NULL;
-    if (sync_folder(j->path) < 0)
-        return fp_error_set(err, FP_EINPUT, "journal %s: syncing its folder: %s", j->path,
-                            strerror(errno));
-    return 0;
+    return sync_folder(j->path, err);
 }
 
 void journal_forget_partial_name(const char *path)
