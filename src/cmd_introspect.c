@@ -14,10 +14,13 @@ static const char usage[] =
     "What a model cannot express (composite keys, keys to other schemas, to\n"
     "keyless tables) is left out with a comment saying why, and a warning.\n\n"
     "  --db URL       postgresql://..., postgres://..., a libpq key=value string,\n"
-    "                 sqlite:PATH, or a path ending in .db, .sqlite or .sqlite3\n"
+    "                 sqlite:PATH, a path ending in .db, .sqlite or .sqlite3, or a\n"
+    "                 SQLite file:URI (default: $FKPURGE_DB)\n"
     "  --schema NAME  the PostgreSQL schema to read (default: current_schema())\n"
     "  --table T      only T and the tables that depend on it, transitively;\n"
-    "                 repeat for several roots\n";
+    "                 repeat for several roots\n"
+    "  -h, --help     this help\n"
+    "  -V, --version  fkpurge's version\n";
 
 int cmd_introspect(int argc, char **argv)
 {
@@ -25,49 +28,27 @@ int cmd_introspect(int argc, char **argv)
     struct fp_catalog cat = {0};
     struct fp_error err = {0};
     struct fp_db *db = NULL;
-    const char *url = NULL, *schema = NULL, *value;
-    const char **roots = NULL;
+    const char *url = NULL, *schema = NULL;
+    struct cli_list roots = {NULL, 0};
     char *model = NULL;
-    size_t nroots = 0;
-    int rc = FP_EINPUT, got;
+    int rc;
+    const struct cli_opt flags[] = {
+        CLI_VALUE("db", 0, &url),
+        CLI_VALUE("schema", 0, &schema),
+        CLI_LIST("table", 0, &roots),
+    };
+    const struct cli_cmd cmd = {"introspect", usage, flags, sizeof flags / sizeof flags[0],
+                                NULL,         0,     NULL};
 
-    /* At most one root per argument: argc bounds them. */
-    roots = calloc((size_t)argc, sizeof *roots);
-    if (!roots) {
-        fp_error_set(&err, FP_EINPUT, "out of memory");
-        rc = cli_fail(&err);
+    if (!cli_parse(&cmd, argc, argv, &rc))
         goto out;
-    }
-    for (int i = 1; i < argc;) {
-        if (cli_is_help(argv[i])) {
-            fputs(usage, stdout);
-            rc = 0;
-            goto out;
-        }
-        if ((got = cli_flag_value(argc, argv, &i, "--db", &value, &err)) == 1)
-            url = value;
-        else if (got == 0 && (got = cli_flag_value(argc, argv, &i, "--schema", &value, &err)) == 1)
-            schema = value;
-        else if (got == 0 && (got = cli_flag_value(argc, argv, &i, "--table", &value, &err)) == 1)
-            roots[nroots++] = value;
-        if (got < 0) {
-            rc = cli_usage_error(usage, "introspect: %s", err.msg);
-            goto out;
-        }
-        if (got == 0) {
-            if (argv[i][0] == '-')
-                rc = cli_usage_error(usage, "introspect: unknown option '%s'", argv[i]);
-            else
-                rc = cli_usage_error(usage, "introspect: unexpected argument '%s'", argv[i]);
-            goto out;
-        }
-    }
+    url = cli_db(url);
     if (!url) {
-        rc = cli_usage_error(usage, "introspect: missing --db URL");
+        rc = cli_usage_error(usage, "introspect: missing --db URL (or FKPURGE_DB)");
         goto out;
     }
-    opts.roots = roots;
-    opts.nroots = nroots;
+    opts.roots = roots.v;
+    opts.nroots = roots.n;
 
     if (db_open(url, &db, &err) < 0 || db_catalog(db, schema, &cat, &err) < 0 ||
         introspect_model(&cat, &opts, &model, &err) < 0) {
@@ -84,6 +65,6 @@ out:
     free(model);
     catalog_free(&cat);
     db_close(db);
-    free(roots);
+    free(roots.v);
     return rc;
 }

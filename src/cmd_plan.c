@@ -16,11 +16,14 @@ static const char usage[] =
     "The dry run: in one read-only snapshot, finds every row the purge would\n"
     "delete or update and what would block it, and changes nothing.\n\n"
     "  --model FILE     the model graph (YAML, see `fkpurge validate`)\n"
-    "  --db URL         postgresql://..., a libpq key=value string, sqlite:PATH or FILE.db\n"
+    "  --db URL         postgresql://..., a libpq key=value string, sqlite:PATH, FILE.db\n"
+    "                   or file:URI (default: $FKPURGE_DB)\n"
     "  --table T        the root table (a table of the model)\n"
     "  --where SQL      condition on T selecting the rows to purge (trusted SQL)\n"
-    "  --pk-file FILE   or: one primary key of T a line\n"
-    "  --format F       text (default), json or dot (Graphviz)\n\n"
+    "  --pk-file FILE   or: one primary key of T a line (-: standard input)\n"
+    "  --format F       text (default), json or dot (Graphviz)\n"
+    "  -h, --help       this help\n"
+    "  -V, --version    fkpurge's version\n\n"
     "Exit status: 0 planned, 1 bad input, 2 database error, 3 blocked by protect/restrict.\n";
 
 struct plan_args {
@@ -28,24 +31,32 @@ struct plan_args {
     struct fp_plan_root root;
 };
 
-static int parse_args(int argc, char **argv, struct plan_args *a, struct fp_error *err)
+/* 1 to go on, 0 to end with *status (help printed, or a usage error). */
+static int parse_args(int argc, char **argv, struct plan_args *a, int *status)
 {
-    const struct cli_flag flags[] = {
-        {"--model", &a->model, NULL},          {"--db", &a->db, NULL},
-        {"--table", &a->root.table, NULL},     {"--where", &a->root.where, NULL},
-        {"--pk-file", &a->root.pk_file, NULL}, {"--format", &a->format, NULL},
+    const struct cli_opt opts[] = {
+        CLI_VALUE("model", 0, &a->model),          CLI_VALUE("db", 0, &a->db),
+        CLI_VALUE("table", 0, &a->root.table),     CLI_VALUE("where", 0, &a->root.where),
+        CLI_VALUE("pk-file", 0, &a->root.pk_file), CLI_VALUE("format", 0, &a->format),
     };
+    const struct cli_cmd cmd = {"plan", usage, opts, sizeof opts / sizeof opts[0], NULL, 0, NULL};
 
-    if (cli_parse(argc, argv, flags, sizeof flags / sizeof flags[0], NULL, 0, "plan", err) < 0)
-        return -1;
-    if (!a->model || !a->db || !a->root.table)
-        return fp_error_set(err, FP_EINPUT, "plan: %s is required",
-                            !a->model ? "--model"
-                            : !a->db  ? "--db"
-                                      : "--table");
-    if (!a->root.where == !a->root.pk_file)
-        return fp_error_set(err, FP_EINPUT, "plan: give exactly one of --where and --pk-file");
-    return 0;
+    if (!cli_parse(&cmd, argc, argv, status))
+        return 0;
+    a->db = cli_db(a->db);
+    *status = FP_EINPUT;
+    if (!a->model || !a->db || !a->root.table) {
+        cli_usage_error(usage, "plan: %s is required",
+                        !a->model ? "--model"
+                        : !a->db  ? "--db (or FKPURGE_DB)"
+                                  : "--table");
+        return 0;
+    }
+    if (!a->root.where == !a->root.pk_file) {
+        cli_usage_error(usage, "plan: give exactly one of --where and --pk-file");
+        return 0;
+    }
+    return 1;
 }
 
 int cmd_plan(int argc, char **argv)
@@ -60,13 +71,8 @@ int cmd_plan(int argc, char **argv)
     enum fp_format format = FP_FORMAT_TEXT;
     int rc;
 
-    for (int i = 1; i < argc; i++)
-        if (cli_is_help(argv[i])) {
-            fputs(usage, stdout);
-            return 0;
-        }
-    if (parse_args(argc, argv, &a, &err) < 0)
-        return cli_usage_error(usage, "%s", err.msg);
+    if (!parse_args(argc, argv, &a, &rc))
+        return rc;
     if ((a.format && report_parse_format(a.format, 1, &format, &err) < 0) ||
         model_load_file(a.model, &model, &err) < 0 || graph_build(model, &graph, &err) < 0 ||
         db_open(a.db, &db, &err) < 0 || journal_create(NULL, &j, &err) < 0 ||

@@ -8,9 +8,9 @@
 #include "fkpurge/purge.h"
 
 static const char usage[] =
-    "usage: fkpurge resume JOURNAL [--db URL] [--yes] [--format text|json]\n"
+    "usage: fkpurge resume JOURNAL [--db URL] [-y|--yes] [--format text|json]\n"
     "                      [--sleep D] [--max-rate N] [--max-runtime D] [--lock-timeout D]\n"
-    "                      [--statement-timeout D] [--quiet]\n\n"
+    "                      [--statement-timeout D] [-q|--quiet] [-v|--verbose]\n\n"
     "Continues a purge from its journal alone: the journal keeps the model, the rows\n"
     "to purge and the connection string without its password (give it again with\n"
     "--db, PGPASSWORD or ~/.pgpass). The batch in flight when the run stopped is\n"
@@ -18,7 +18,14 @@ static const char usage[] =
     "and confirmed again (--yes as for run; a run started with --yes needs none).\n"
     "A finished journal is left as it is; its final report is printed again.\n"
     "How the purge goes on a live system is not kept in the journal: say it "
-    "again.\n\n" PURGE_FLAGS_USAGE;
+    "again.\n\n"
+    "  --db URL                    the database, if not the journal's (default: $FKPURGE_DB,\n"
+    "                              else the journal's connection string)\n"
+    "  --format F                  text (default) or json\n"
+    "  -y, --yes                   do not ask (as for run)\n" PURGE_FLAGS_USAGE
+    "  -h, --help                  this help\n"
+    "  -V, --version               fkpurge's version\n\n"
+    "Exit status as for run.\n";
 
 /* The journal holds keys and the connection string: it was created 0600 and should stay so. */
 static void warn_if_shared(const char *path)
@@ -39,21 +46,18 @@ int cmd_resume(int argc, char **argv)
     struct fp_error err = {0};
     struct purge_flags pf = {0};
     int rc, yes = 0;
-    const struct cli_flag flags[] = {
-        PURGE_CLI_FLAGS(pf),
-        {"--db", &url, NULL},
-        {"--format", &format, NULL},
-        {"--yes", NULL, &yes},
+    const struct cli_opt opts[] = {
+        CLI_VALUE("db", 0, &url),
+        CLI_VALUE("format", 0, &format),
+        CLI_SWITCH("yes", 'y', &yes),
+        PURGE_CLI_OPTS(pf),
     };
+    const struct cli_cmd cmd = {"resume", usage, opts,     sizeof opts / sizeof opts[0],
+                                &journal, 1,     "journal"};
 
-    for (int i = 1; i < argc; i++)
-        if (cli_is_help(argv[i])) {
-            fputs(usage, stdout);
-            return 0;
-        }
-    if (cli_parse(argc, argv, flags, sizeof flags / sizeof flags[0], &journal, 1, "resume", &err) <
-        0)
-        return cli_usage_error(usage, "%s", err.msg);
+    if (!cli_parse(&cmd, argc, argv, &rc))
+        return rc;
+    url = cli_db(url);
     if (!journal)
         return cli_usage_error(usage, "resume: missing JOURNAL");
     if ((format && report_parse_format(format, 0, &p.format, &err) < 0) ||
@@ -71,7 +75,8 @@ int cmd_resume(int argc, char **argv)
             fp_error_print(&err);
         goto out;
     }
-    if (db_open(url ? url : stored_url, &p.db, &err) < 0 || purge_check_identity(&p, &err) < 0) {
+    if (purge_check_keys_kept(&p, &err) < 0 || db_open(url ? url : stored_url, &p.db, &err) < 0 ||
+        purge_check_identity(&p, &err) < 0) {
         rc = cli_fail(&err);
         goto out;
     }

@@ -12,20 +12,30 @@
 
 static const char usage[] =
     "usage: fkpurge run --model MODEL.yaml --db URL --table T (--where SQL | --pk-file FILE)\n"
-    "                   [--journal PATH] [--batch-size N] [--yes] [--format text|json]\n"
+    "                   [--journal PATH] [--batch-size N] [-y|--yes] [--format text|json]\n"
     "                   [--sleep D] [--max-rate N] [--max-runtime D] [--lock-timeout D]\n"
-    "                   [--statement-timeout D] [--quiet]\n\n"
+    "                   [--statement-timeout D] [-q|--quiet] [-v|--verbose]\n\n"
     "Plans the purge (as `fkpurge plan`), refuses it if protect/restrict keys block it,\n"
     "asks for confirmation on a terminal unless --yes, then deletes children first in\n"
     "transactions of at most --batch-size rows per table, keeping a journal so that\n"
     "`fkpurge resume JOURNAL` can finish an interrupted run.\n\n"
+    "  --model FILE                the model graph (YAML, see `fkpurge validate`)\n"
+    "  --db URL                    postgresql://..., a libpq key=value string, sqlite:PATH,\n"
+    "                              FILE.db or file:URI (default: $FKPURGE_DB)\n"
+    "  --table T                   the root table (a table of the model)\n"
+    "  --where SQL                 condition on T selecting the rows to purge (trusted SQL)\n"
+    "  --pk-file FILE              or: one primary key of T a line (-: standard input)\n"
     "  --journal PATH              default ./fkpurge-TABLE-UTCTIME.journal (created mode 0600)\n"
     "  --batch-size N              rows one transaction deletes from one table, at most\n"
     "                              (default 5000)\n"
-    "  --yes                       do not ask (without a terminal, run refuses to go on\n"
-    "                              without it)\n" PURGE_FLAGS_USAGE "\n"
+    "  --format F                  text (default) or json\n"
+    "  -y, --yes                   do not ask (without a terminal, run refuses to go on\n"
+    "                              without it)\n" PURGE_FLAGS_USAGE
+    "  -h, --help                  this help\n"
+    "  -V, --version               fkpurge's version\n\n"
     "Exit status: 0 done, 1 bad input or not confirmed, 2 database error (resumable),\n"
-    "3 blocked by protect/restrict, 4 stopped by SIGINT/SIGTERM or --max-runtime (resumable).\n";
+    "3 blocked by protect/restrict, 4 stopped by SIGINT/SIGTERM/SIGHUP or --max-runtime\n"
+    "(resumable).\n";
 
 /* ./fkpurge-TABLE-20261126T120000Z.journal, the table name made file-safe. */
 static void default_journal(const char *table, char *out, size_t cap)
@@ -51,35 +61,32 @@ int cmd_run(int argc, char **argv)
     struct purge_flags pf = {0};
     char path[512];
     int rc, yes = 0;
-    const struct cli_flag flags[] = {
-        PURGE_CLI_FLAGS(pf),
-        {"--model", &model, NULL},
-        {"--db", &db, NULL},
-        {"--table", &p.root.table, NULL},
-        {"--where", &p.root.where, NULL},
-        {"--pk-file", &p.root.pk_file, NULL},
-        {"--journal", &journal, NULL},
-        {"--batch-size", &batch, NULL},
-        {"--format", &format, NULL},
-        {"--yes", NULL, &yes},
+    const struct cli_opt opts[] = {
+        CLI_VALUE("model", 0, &model),
+        CLI_VALUE("db", 0, &db),
+        CLI_VALUE("table", 0, &p.root.table),
+        CLI_VALUE("where", 0, &p.root.where),
+        CLI_VALUE("pk-file", 0, &p.root.pk_file),
+        CLI_VALUE("journal", 0, &journal),
+        CLI_VALUE("batch-size", 0, &batch),
+        CLI_VALUE("format", 0, &format),
+        CLI_SWITCH("yes", 'y', &yes),
+        PURGE_CLI_OPTS(pf),
     };
+    const struct cli_cmd cmd = {"run", usage, opts, sizeof opts / sizeof opts[0], NULL, 0, NULL};
 
-    for (int i = 1; i < argc; i++)
-        if (cli_is_help(argv[i])) {
-            fputs(usage, stdout);
-            return 0;
-        }
-    if (cli_parse(argc, argv, flags, sizeof flags / sizeof flags[0], NULL, 0, "run", &err) < 0)
-        return cli_usage_error(usage, "%s", err.msg);
+    if (!cli_parse(&cmd, argc, argv, &rc))
+        return rc;
+    db = cli_db(db);
     if (!model || !db || !p.root.table)
         return cli_usage_error(usage, "run: %s is required",
                                !model ? "--model"
-                               : !db  ? "--db"
+                               : !db  ? "--db (or FKPURGE_DB)"
                                       : "--table");
     if (!p.root.where == !p.root.pk_file)
         return cli_usage_error(usage, "run: give exactly one of --where and --pk-file");
     /* Without a terminal only --yes can confirm: say so before anything is touched. */
-    if (!yes && !isatty(STDIN_FILENO))
+    if (!yes && !purge_can_confirm(&p.root))
         return cli_usage_error(usage, "run: no terminal to ask for confirmation: pass --yes "
                                       "to purge without asking");
     p.yes = yes;

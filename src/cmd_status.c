@@ -13,7 +13,10 @@ static const char usage[] =
     "usage: fkpurge status JOURNAL [--format text|json]\n\n"
     "Reads a journal (also while its run is going) and shows the phase, batches\n"
     "done, rows deleted per table, the rate and the time left at that rate, the\n"
-    "table of the latest batch, and the last error.\n";
+    "table of the latest batch, and the last error.\n\n"
+    "  --format F     text (default) or json\n"
+    "  -h, --help     this help\n"
+    "  -V, --version  fkpurge's version\n";
 
 struct status {
     struct fp_purge p;
@@ -216,15 +219,11 @@ int cmd_status(int argc, char **argv)
     const char *format = NULL;
     enum fp_format fmt = FP_FORMAT_TEXT;
     int rc = 0;
-    const struct cli_flag flags[] = {{"--format", &format, NULL}};
+    const struct cli_opt opts[] = {CLI_VALUE("format", 0, &format)};
+    const struct cli_cmd cmd = {"status", usage, opts, 1, &s.path, 1, "journal"};
 
-    for (int i = 1; i < argc; i++)
-        if (cli_is_help(argv[i])) {
-            fputs(usage, stdout);
-            return 0;
-        }
-    if (cli_parse(argc, argv, flags, 1, &s.path, 1, "status", &err) < 0)
-        return cli_usage_error(usage, "%s", err.msg);
+    if (!cli_parse(&cmd, argc, argv, &rc))
+        return rc;
     if (!s.path)
         return cli_usage_error(usage, "status: missing JOURNAL");
     if ((format && report_parse_format(format, 0, &fmt, &err) < 0) || gather(&s, &err) < 0) {

@@ -7,7 +7,9 @@
 
 static const char usage[] = "usage: fkpurge validate MODEL.yaml\n\n"
                             "Checks a model file (SPEC §1) without touching any database and\n"
-                            "prints its tables, edges per policy, self-references and cycles.\n";
+                            "prints its tables, edges per policy, self-references and cycles.\n\n"
+                            "  -h, --help     this help\n"
+                            "  -V, --version  fkpurge's version\n";
 
 /* One line per cycle: its tables in the order a purge deletes them. */
 static void print_cycles(const struct fp_model *m, const struct fp_graph *g)
@@ -66,18 +68,10 @@ int cmd_validate(int argc, char **argv)
     const char *path = NULL;
     int rc;
 
-    for (int i = 1; i < argc; i++) {
-        if (cli_is_help(argv[i])) {
-            fputs(usage, stdout);
-            return 0;
-        }
-        if (argv[i][0] == '-' && argv[i][1] != '\0')
-            return cli_usage_error(usage, "validate: unknown option '%s'", argv[i]);
-        if (path)
-            return cli_usage_error(usage, "validate: one model file expected, got '%s' too",
-                                   argv[i]);
-        path = argv[i];
-    }
+    const struct cli_cmd cmd = {"validate", usage, NULL, 0, &path, 1, "model file"};
+
+    if (!cli_parse(&cmd, argc, argv, &rc))
+        return rc;
     if (!path)
         return cli_usage_error(usage, "validate: missing MODEL.yaml");
 

@@ -19,7 +19,7 @@ static const struct command {
 
 static const char usage_head[] = "usage: fkpurge COMMAND [ARGS]\n"
                                  "       fkpurge COMMAND --help\n"
-                                 "       fkpurge --version\n\n"
+                                 "       fkpurge -V|--version\n\n"
                                  "commands:\n";
 
 static const char usage_environment[] =
@@ -42,11 +42,11 @@ int main(int argc, char **argv)
         usage(stderr);
         return FP_EINPUT;
     }
-    if (cli_is_help(argv[1])) {
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
         usage(stdout);
         return 0;
     }
-    if (strcmp(argv[1], "--version") == 0) {
+    if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
         printf("fkpurge %s\n", FKPURGE_VERSION);
         return 0;
     }

@@ -13,7 +13,13 @@ int pkfile_open(const char *path, enum fp_pk_syntax syntax, const char *what,
 
     if (!pf)
         return fp_error_set(err, FP_EINPUT, "out of memory");
-    pf->f = fopen(path, "rb");
+    /* "-": the keys come from standard input (`... | fkpurge run --pk-file -`). */
+    if (strcmp(path, "-") == 0) {
+        pf->f = stdin;
+        path = "<stdin>";
+    } else {
+        pf->f = fopen(path, "rb");
+    }
     if (!pf->f) {
         fp_error_set(err, FP_EINPUT, "%s: %s", path, strerror(errno));
         free(pf);
@@ -30,7 +36,8 @@ void pkfile_close(struct fp_pkfile *pf)
 {
     if (!pf)
         return;
-    fclose(pf->f);
+    if (pf->f != stdin)
+        fclose(pf->f);
     free(pf);
 }
 

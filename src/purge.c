@@ -299,6 +299,35 @@ static int stop(struct fp_purge *p, const char *phase, struct fp_error *err)
     return err->code ? err->code : FP_EINPUT;
 }
 
+/* 1 if the root keys are read from standard input (--pk-file -). */
+static int keys_from_stdin(const struct fp_plan_root *root)
+{
+    return root->pk_file && strcmp(root->pk_file, "-") == 0;
+}
+
+/*
+ * The terminal to ask on (a new FILE, caller closes), or NULL: /dev/tty,
+ * when standard input is that terminal or carries the keys (--pk-file -:
+ * `cut -f1 old.tsv | fkpurge run ... --pk-file -` still asks the user).
+ * Standard input redirected from elsewhere means no one is there to answer.
+ */
+static FILE *confirm_tty(const struct fp_plan_root *root)
+{
+    if (!isatty(STDIN_FILENO) && !keys_from_stdin(root))
+        return NULL;
+    return fopen("/dev/tty", "r+");
+}
+
+int purge_can_confirm(const struct fp_plan_root *root)
+{
+    FILE *tty = confirm_tty(root);
+
+    if (!tty)
+        return 0;
+    fclose(tty);
+    return 1;
+}
+
 /*
  * Ask on the terminal. Without one, --yes is the only way on: a purge never
  * guesses. Returns 1 for yes.
@@ -310,10 +339,8 @@ static int confirm(struct fp_purge *p, const struct fp_plan *plan, struct fp_err
 
     if (p->yes)
         return 1;
-    tty = fopen("/dev/tty", "r+");
-    if (!tty || !isatty(STDIN_FILENO)) {
-        if (tty)
-            fclose(tty);
+    tty = confirm_tty(&p->root);
+    if (!tty) {
         fp_error_set(err, FP_EINPUT,
                      "no terminal to ask for confirmation: pass --yes to purge without asking");
         return -1;
@@ -327,6 +354,24 @@ static int confirm(struct fp_purge *p, const struct fp_plan *plan, struct fp_err
         answer[0] = '\0';
     fclose(tty);
     return strcmp(answer, "yes\n") == 0;
+}
+
+int purge_check_keys_kept(struct fp_purge *p, struct fp_error *err)
+{
+    char *loaded = NULL;
+
+    if (!keys_from_stdin(&p->root))
+        return 0;
+    if (journal_get_meta(p->j, "root_keys", &loaded, err) < 0)
+        return -1;
+    if (loaded) {
+        free(loaded);
+        return 0;
+    }
+    return fp_error_set(err, FP_EINPUT,
+                        "journal %s: its keys came from standard input (--pk-file -) and the run "
+                        "stopped before it had read them all; nothing was deleted: start a new run",
+                        journal_path(p->j));
 }
 
 /* Plan (again), then ask. Returns 1 to go on, 0 to stop with *status set. */

@@ -1,6 +1,6 @@
 /*
- * cli.h — the commands (one src/cmd_<name>.c each) and the small argument
- * helpers they share. Each cmd_<name>() returns the process exit status.
+ * cli.h — the commands (one src/cmd_<name>.c each) and the one argument
+ * parser they share. Each cmd_<name>() returns the process exit status.
  */
 #ifndef FKPURGE_CLI_H
 #define FKPURGE_CLI_H
@@ -16,34 +16,68 @@ int cmd_run(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 
-/* One flag of a command: with a value (value set) or a switch (set set). */
-struct cli_flag {
-    const char *name;   /* "--db" */
-    const char **value; /* where "--db URL" or "--db=URL" stores URL */
-    int *set;           /* where a switch such as "--yes" stores 1 */
+/* The values of a repeatable flag (--table T ...): v is malloc'd by cli_parse(), free(v). */
+struct cli_list {
+    const char **v; /* borrowed from argv */
+    size_t n;
 };
 
 /*
- * Parse argv[1..] against flags; other arguments fill pos[0..npos). A flag
- * given twice, an unknown flag or one argument too many is an FP_EINPUT
- * error naming it (cmd names the command in the message).
+ * One flag of a command, given as --name VALUE, --name=VALUE or, with a
+ * short name, -s VALUE / -sVALUE. Exactly one destination is set, or none
+ * for a reserved flag (refused as not yet supported).
  */
-int cli_parse(int argc, char **argv, const struct cli_flag *flags, size_t nflags, const char **pos,
-              size_t npos, const char *cmd, struct fp_error *err);
+struct cli_opt {
+    const char *name;      /* long name without the dashes: "db" */
+    int short_name;        /* 'y' for -y, or 0 */
+    const char **value;    /* a flag with a value (given twice: an error) */
+    int *set;              /* a switch, set to 1 */
+    struct cli_list *list; /* a repeatable flag with a value */
+};
+
+#define CLI_VALUE(name, s, p)                                                                      \
+    {                                                                                              \
+        name, s, p, NULL, NULL                                                                     \
+    }
+#define CLI_SWITCH(name, s, p)                                                                     \
+    {                                                                                              \
+        name, s, NULL, p, NULL                                                                     \
+    }
+#define CLI_LIST(name, s, p)                                                                       \
+    {                                                                                              \
+        name, s, NULL, NULL, p                                                                     \
+    }
+#define CLI_RESERVED(name, s)                                                                      \
+    {                                                                                              \
+        name, s, NULL, NULL, NULL                                                                  \
+    }
+
+/* A command's flags, positional arguments and usage text. */
+struct cli_cmd {
+    const char *name;  /* "run", in messages */
+    const char *usage; /* printed by --help on stdout, after a usage error on stderr */
+    const struct cli_opt *opts;
+    size_t nopts;
+    const char **pos; /* room for npos positional arguments (NULL where not given) */
+    size_t npos;
+    const char *pos_what; /* what they are, for "one journal expected, got 'x' too" */
+};
+
+/*
+ * Parse argv[1..] with getopt_long: -h/--help and -V/--version are added to
+ * every command; `--` ends the flags; arguments that are not flags fill
+ * cmd->pos. Returns 1 to go on. Returns 0 when the command must end now
+ * with *status: 0 after --help or --version was printed, FP_EINPUT after a
+ * usage error (unknown flag, missing value, flag given twice, reserved
+ * flag, an argument too many) was printed on stderr, with the usage.
+ */
+int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, int *status);
+
+/* The database to use: given (--db), else $FKPURGE_DB when set and not empty, else NULL. */
+const char *cli_db(const char *given);
 
 /* Parse a positive whole number given to flag; an error names the flag. */
 int cli_positive(const char *flag, const char *text, long max, long *out, struct fp_error *err);
-
-/*
- * If argv[*i] is flag, given as "--flag VALUE" or "--flag=VALUE", set *value
- * (borrowed from argv), advance *i past it and return 1. Return 0 when
- * argv[*i] is another argument, -1 with err set when the value is missing.
- */
-int cli_flag_value(int argc, char **argv, int *i, const char *flag, const char **value,
-                   struct fp_error *err);
-
-/* 1 if argv[i] is -h or --help. */
-int cli_is_help(const char *arg);
 
 /*
  * Report a usage error: "fkpurge: MSG" then the command's usage, on stderr.

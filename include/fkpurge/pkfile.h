@@ -33,7 +33,10 @@ struct fp_pkfile {
     char buf[FP_PKFILE_MAX_LINE + 2];
 };
 
-/* Open path for reading. *out is new: pkfile_close() it. */
+/*
+ * Open path for reading; "-" is standard input (named "<stdin>" in
+ * messages; left open by pkfile_close). *out is new: pkfile_close() it.
+ */
 int pkfile_open(const char *path, enum fp_pk_syntax syntax, const char *what,
                 struct fp_pkfile **out, struct fp_error *err);
 

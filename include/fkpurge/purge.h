@@ -11,6 +11,7 @@
 #define FKPURGE_PURGE_H
 
 #include "fkpurge/backend.h"
+#include "fkpurge/cli.h"
 #include "fkpurge/graph.h"
 #include "fkpurge/journal.h"
 #include "fkpurge/model.h"
@@ -38,17 +39,17 @@ struct fp_purge {
  */
 struct purge_flags {
     const char *sleep, *max_rate, *max_runtime, *lock_timeout, *statement_timeout;
-    int quiet;
+    int quiet, verbose;
 };
 
-/* Their entries in a command's struct cli_flag array. */
-#define PURGE_CLI_FLAGS(f)                                                                         \
-    {"--sleep", &(f).sleep, NULL}, {"--max-rate", &(f).max_rate, NULL},                            \
-        {"--max-runtime", &(f).max_runtime, NULL}, {"--lock-timeout", &(f).lock_timeout, NULL},    \
-        {"--statement-timeout", &(f).statement_timeout, NULL},                                     \
-    {                                                                                              \
-        "--quiet", NULL, &(f).quiet                                                                \
-    }
+/* Their entries in a command's struct cli_opt array; -j is kept for parallel batches. */
+#define PURGE_CLI_OPTS(f)                                                                          \
+    CLI_VALUE("sleep", 0, &(f).sleep), CLI_VALUE("max-rate", 0, &(f).max_rate),                    \
+        CLI_VALUE("max-runtime", 0, &(f).max_runtime),                                             \
+        CLI_VALUE("lock-timeout", 0, &(f).lock_timeout),                                           \
+        CLI_VALUE("statement-timeout", 0, &(f).statement_timeout),                                 \
+        CLI_SWITCH("quiet", 'q', &(f).quiet), CLI_SWITCH("verbose", 'v', &(f).verbose),            \
+        CLI_RESERVED("jobs", 'j')
 
 /* Their lines in a command's usage. */
 #define PURGE_FLAGS_USAGE                                                                          \
@@ -58,7 +59,10 @@ struct purge_flags {
     "  --lock-timeout DURATION     give up waiting for a lock after it; the batch is tried\n"      \
     "                              again 4 times, later each time, then exit 2 (resumable)\n"      \
     "  --statement-timeout DURATION  cancel a longer statement: exit 2 (resumable)\n"              \
-    "  --quiet                     no progress on stderr\n"
+    "  -q, --quiet                 no progress on stderr\n"                                        \
+    "  -v, --verbose               one line on stderr per committed batch: table, rows,\n"         \
+    "                              milliseconds, retries\n"                                        \
+    "  -j, --jobs N                reserved for parallel batches: refused for now\n"
 
 /* Check and apply f to p (an error names the flag). */
 int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp_error *err);
@@ -81,6 +85,19 @@ int purge_write_header(struct fp_purge *p, const char *db_url, struct fp_error *
  * phase (likewise).
  */
 int purge_read_header(struct fp_purge *p, char **db_url, char **phase, struct fp_error *err);
+
+/*
+ * 1 if run can ask for confirmation: on /dev/tty, when standard input is a
+ * terminal or carries the keys (--pk-file -).
+ */
+int purge_can_confirm(const struct fp_plan_root *root);
+
+/*
+ * Keys read from standard input (--pk-file -) are in the journal once the
+ * plan has read them all; a run stopped before then cannot be resumed (its
+ * standard input is gone): FP_EINPUT saying so. 0 for any other selection.
+ */
+int purge_check_keys_kept(struct fp_purge *p, struct fp_error *err);
 
 /* Refuse a database other than the journal's (identity differs): FP_EINPUT saying which. */
 int purge_check_identity(struct fp_purge *p, struct fp_error *err);

@@ -8,7 +8,7 @@
 
 usage="usage: fkpurge COMMAND [ARGS]
        fkpurge COMMAND --help
-       fkpurge --version
+       fkpurge -V|--version
 
 commands:
   validate     check a model file and summarise its graph

@@ -175,7 +175,10 @@ expect_file_eq "$T/err" "fkpurge: sub: Is a directory"
 usage="usage: fkpurge validate MODEL.yaml
 
 Checks a model file (SPEC §1) without touching any database and
-prints its tables, edges per policy, self-references and cycles."
+prints its tables, edges per policy, self-references and cycles.
+
+  -h, --help     this help
+  -V, --version  fkpurge's version"
 
 run "$FKPURGE" validate
 expect_rc 1 "no argument"
