@@ -7,6 +7,7 @@
 #include "fkpurge/graph.h"
 #include "fkpurge/journal.h"
 #include "fkpurge/model.h"
+#include "fkpurge/pace.h"
 #include "fkpurge/plan.h"
 #include "fkpurge/report.h"
 
@@ -73,6 +74,7 @@ int cmd_plan(int argc, char **argv)
 
     if (!parse_args(argc, argv, &a, &rc))
         return rc;
+    pace_signals(); /* SIGUSR1: a status line, not the end */
     if ((a.format && report_parse_format(a.format, 1, &format, &err) < 0) ||
         model_load_file(a.model, &model, &err) < 0 || graph_build(model, &graph, &err) < 0 ||
         db_open(a.db, &db, &err) < 0 || journal_create(NULL, &j, &err) < 0 ||

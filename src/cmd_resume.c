@@ -58,6 +58,7 @@ int cmd_resume(int argc, char **argv)
     if (!cli_parse(&cmd, argc, argv, &rc))
         return rc;
     url = cli_db(url);
+    pace_signals(); /* SIGUSR1: a status line, not the end */
     if (!journal)
         return cli_usage_error(usage, "resume: missing JOURNAL");
     if ((format && report_parse_format(format, 0, &p.format, &err) < 0) ||

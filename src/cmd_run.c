@@ -78,6 +78,7 @@ int cmd_run(int argc, char **argv)
     if (!cli_parse(&cmd, argc, argv, &rc))
         return rc;
     db = cli_db(db);
+    pace_signals(); /* SIGUSR1: a status line, not the end */
     if (!model || !db || !p.root.table)
         return cli_usage_error(usage, "run: %s is required",
                                !model ? "--model"

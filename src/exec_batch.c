@@ -295,7 +295,10 @@ int exec_run_parts(struct exec *x, struct part *parts, size_t n, int *restart, s
      * tried again, later each time. Every statement of a batch is by key, so
      * what committed before the failure is not done twice.
      */
-    for (int attempt = 1;; attempt++) {
+    double started = exec_clock_ms();
+    int attempt;
+
+    for (attempt = 1;; attempt++) {
         int rc = 0;
 
         for (size_t i = 0; i < n && rc == 0; i++)
@@ -320,6 +323,8 @@ int exec_run_parts(struct exec *x, struct part *parts, size_t n, int *restart, s
         }
         if (journal_batch_done(x->j, parts[i].b, parts[i].deleted, err) < 0)
             return -1;
+        progress_batch(x->m->tables[parts[i].b->tbl].name, parts[i].deleted, "deleted",
+                       exec_clock_ms() - started, attempt - 1);
         pace_rows(nkeys);
         progress_add(x->progress, nkeys);
     }

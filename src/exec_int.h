@@ -5,6 +5,8 @@
 #ifndef FKPURGE_EXEC_INT_H
 #define FKPURGE_EXEC_INT_H
 
+#include <time.h>
+
 #include "fkpurge/collect.h"
 #include "fkpurge/exec.h"
 #include "fkpurge/progress.h"
@@ -34,6 +36,15 @@ struct part {
     const struct fp_keys *keys;
     long long deleted; /* what the DELETE reported */
 };
+
+/* Milliseconds on a monotonic clock, for -v's batch lines. */
+static inline double exec_clock_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
 
 static inline int exec_is_soft(enum fp_policy policy)
 {

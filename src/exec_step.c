@@ -115,9 +115,12 @@ int exec_end_txn(struct exec *x, int commit, struct fp_error *err)
  */
 int exec_step_all(struct exec *x, size_t edge, const struct fp_keys *keys, struct fp_error *err)
 {
+    const struct fp_edge *e = &x->m->edges[edge];
     long long n;
 
     do {
+        double started = exec_clock_ms();
+
         if (db_begin(x->db, err) < 0)
             return -1;
         if (exec_referencing_step(x, edge, keys, x->batch, &n, err) < 0) {
@@ -126,6 +129,10 @@ int exec_step_all(struct exec *x, size_t edge, const struct fp_keys *keys, struc
         }
         if (exec_end_txn(x, 1, err) < 0)
             return -1;
+        if (n)
+            progress_batch(x->m->tables[e->child].name, n,
+                           exec_is_soft(e->policy) ? "updated" : "deleted",
+                           exec_clock_ms() - started, 0);
     } while (n >= x->batch);
     return 0;
 }

@@ -8,15 +8,44 @@
 #include <string.h>
 #include <time.h>
 
-static volatile sig_atomic_t stop_requested;
+#include "fkpurge/progress.h"
+
+static volatile sig_atomic_t stop_requested, status_requested;
 static struct fp_pace pace;
 static double started;
 static long long rows_done;
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGUSR1)
+        status_requested = 1;
+    else
+        stop_requested = 1;
+}
+
+/* Catch sig with on_signal. No SA_RESTART: a signal must cut a throttling sleep short. */
+static void catch_signal(int sig)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(sig, &sa, NULL);
+}
+
+void pace_signals(void)
+{
+    catch_signal(SIGUSR1);
+}
+
+/* A status line asked for by SIGUSR1 since the last look: print it, and go on. */
+static void status_if_asked(void)
+{
+    if (!status_requested)
+        return;
+    status_requested = 0;
+    progress_status();
 }
 
 static double now(void)
@@ -29,14 +58,11 @@ static double now(void)
 
 void pace_start(const struct fp_pace *p)
 {
-    struct sigaction sa;
-
-    /* No SA_RESTART: a signal must cut a throttling sleep short. */
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    /* SIGHUP too: a dropped ssh session must not kill a batch half-way. */
+    catch_signal(SIGINT);
+    catch_signal(SIGTERM);
+    catch_signal(SIGHUP);
+    catch_signal(SIGUSR1);
     if (p)
         pace = *p;
     started = now();
@@ -50,6 +76,7 @@ static int runtime_over(double t)
 
 int pace_check(struct fp_error *err, const char *after)
 {
+    status_if_asked();
     if (stop_requested)
         return fp_error_set(err, FP_EINTR, "stopped by a signal %s", after);
     if (runtime_over(now()))
@@ -73,7 +100,8 @@ static void sleep_until(double until)
         double left = until - t;
         struct timespec ts = {(time_t)left, (long)((left - floor(left)) * 1e9)};
 
-        nanosleep(&ts, NULL); /* EINTR: the loop looks at the flag */
+        nanosleep(&ts, NULL); /* EINTR: the loop looks at the flags */
+        status_if_asked();
     }
 }
 

@@ -11,7 +11,10 @@
 #define TTY_INTERVAL   0.2 /* seconds between redraws on a terminal */
 #define PLAIN_INTERVAL 5.0 /* seconds between lines in a log */
 
-static int quiet_all;
+static int quiet_all, verbose;
+
+/* The reporter started last and not yet freed: what a SIGUSR1 status line or a batch line is of. */
+static struct fp_progress *current;
 
 struct fp_progress {
     const char *label; /* borrowed: a string literal */
@@ -73,6 +76,7 @@ int progress_start(struct fp_progress **out, const char *label, long long total,
     p->total = total;
     p->start = p->last = now();
     p->tty = can_redraw();
+    current = p;
     *out = p;
     return 0;
 }
@@ -192,6 +196,27 @@ static void draw_bar(const struct fp_progress *p, double rate, const char *took,
     fprintf(stderr, "\r\033[K%s%s", line, final ? "\n" : "");
 }
 
+/* The line a log gets: "fkpurge: deleting: 400/2968 rows, 1794 rows/s, 0s, about 1s left". */
+static void plain_line(const struct fp_progress *p, double t, int final)
+{
+    double secs = t - p->start;
+    double rate = secs > 0 ? (double)p->done / secs : 0;
+    char took[32], eta[32] = "";
+
+    progress_format_duration(secs, took, sizeof took);
+    if (!final && p->total > p->done && rate > 0)
+        progress_format_duration((double)(p->total - p->done) / rate, eta, sizeof eta);
+    fprintf(stderr, "fkpurge: %s: %lld", p->label, p->done);
+    if (p->total >= 0)
+        fprintf(stderr, "/%lld", p->total);
+    fprintf(stderr, " rows, %.0f rows/s, %s", rate, took);
+    if (*eta)
+        fprintf(stderr, ", about %s left", eta);
+    if (p->what && !final)
+        fprintf(stderr, ", now %s", p->what);
+    fputc('\n', stderr);
+}
+
 static void draw(struct fp_progress *p, double t, int final)
 {
     double secs = t - p->start;
@@ -208,15 +233,7 @@ static void draw(struct fp_progress *p, double t, int final)
         p->drawn = !final;
         return;
     }
-    fprintf(stderr, "fkpurge: %s: %lld", p->label, p->done);
-    if (p->total >= 0)
-        fprintf(stderr, "/%lld", p->total);
-    fprintf(stderr, " rows, %.0f rows/s, %s", rate, took);
-    if (*eta)
-        fprintf(stderr, ", about %s left", eta);
-    if (p->what && !final)
-        fprintf(stderr, ", now %s", p->what);
-    fputc('\n', stderr);
+    plain_line(p, t, final);
 }
 
 void progress_what(struct fp_progress *p, const char *what)
@@ -250,10 +267,44 @@ void progress_done(struct fp_progress *p)
     p->drawn = 0;
 }
 
+/* Clear the bar of the current reporter, if drawn, before a line of another kind. */
+static void clear_bar(void)
+{
+    if (current && current->drawn) {
+        fputs("\r\033[K", stderr);
+        current->drawn = 0;
+    }
+}
+
+void progress_verbose(int on)
+{
+    verbose = on;
+}
+
+void progress_batch(const char *table, long long rows, const char *verb, double ms, int retries)
+{
+    if (!verbose)
+        return;
+    clear_bar();
+    fprintf(stderr, "fkpurge: batch: %s: %lld rows %s, %.0f ms, %d %s\n", table, rows, verb, ms,
+            retries, retries == 1 ? "retry" : "retries");
+}
+
+void progress_status(void)
+{
+    clear_bar();
+    if (current)
+        plain_line(current, now(), 0);
+    else
+        fputs("fkpurge: status: starting\n", stderr);
+}
+
 void progress_free(struct fp_progress *p)
 {
     if (!p)
         return;
+    if (current == p)
+        current = NULL;
     if (p->drawn)
         fputs("\r\033[K", stderr);
     free(p);

@@ -511,6 +511,7 @@ int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp
         return -1;
     p->pace.max_runtime_text = f->max_runtime;
     progress_quiet(f->quiet);
+    progress_verbose(f->verbose);
     return 0;
 }
 

@@ -18,7 +18,17 @@ struct fp_pace {
     const char *max_runtime_text; /* as given, for messages */
 };
 
-/* Install SIGINT/SIGTERM handlers and start the clock for p (copied). */
+/*
+ * Catch SIGUSR1 from now on: at the next stop point (or in a throttling
+ * sleep) it prints one status line on stderr (progress_status) and the work
+ * goes on, as dd does. Without it SIGUSR1 would end the process.
+ */
+void pace_signals(void);
+
+/*
+ * Catch SIGINT, SIGTERM and SIGHUP (a stop, see pace_check) and SIGUSR1
+ * (see pace_signals), and start the clock for p (copied).
+ */
 void pace_start(const struct fp_pace *p);
 
 /*

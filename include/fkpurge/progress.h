@@ -41,4 +41,19 @@ void progress_free(struct fp_progress *p);
 
 void progress_quiet(int quiet);
 
+/* -v: progress_batch() prints its lines (even with --quiet: they were asked for). */
+void progress_verbose(int on);
+
+/*
+ * With -v, one line on stderr for a committed transaction: "fkpurge: batch:
+ * TABLE: N rows VERB, MS ms, R retries" (verb: "deleted" or "updated").
+ */
+void progress_batch(const char *table, long long rows, const char *verb, double ms, int retries);
+
+/*
+ * One status line on stderr now, whatever the interval, tty or --quiet (a
+ * SIGUSR1 asked for it): the latest reporter's log line, or "starting".
+ */
+void progress_status(void);
+
 #endif
