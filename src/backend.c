@@ -14,6 +14,7 @@
 
 static const char *const pg_uri_prefixes[] = {"postgresql://", "postgres://"};
 static const char sqlite_prefix[] = "sqlite:";
+static const char sqlite_uri_prefix[] = "file:"; /* SQLite's own URI filenames */
 static const char *const sqlite_suffixes[] = {".db", ".sqlite", ".sqlite3"};
 
 /* What db_url_safe() gives for a string it cannot take apart safely. */
@@ -21,7 +22,7 @@ static const char hidden_url[] = "(connection string hidden: it may hold a passw
 
 static const char accepted_forms[] =
     "expected postgresql://..., postgres://..., a libpq key=value string, "
-    "sqlite:PATH, or a path ending in .db, .sqlite or .sqlite3";
+    "sqlite:PATH, a SQLite file: URI, or a path ending in .db, .sqlite or .sqlite3";
 
 /* The length of url's PostgreSQL URI prefix, or 0 when it has none. */
 static size_t pg_uri_prefix_len(const char *url)
@@ -90,6 +91,10 @@ int db_url_kind(const char *url, enum fp_db_kind *kind, struct fp_error *err)
         *kind = FP_DB_SQLITE;
         return 0;
     }
+    if (strncmp(url, sqlite_uri_prefix, sizeof sqlite_uri_prefix - 1) == 0) {
+        *kind = FP_DB_SQLITE;
+        return 0;
+    }
     if (looks_like_keyword_value(url)) {
         *kind = FP_DB_PG;
         return 0;
@@ -109,7 +114,7 @@ int db_url_kind(const char *url, enum fp_db_kind *kind, struct fp_error *err)
                         accepted_forms);
 }
 
-/* The path a SQLite --db URL names. */
+/* The path a SQLite --db URL names (a file: URI stays one: SQLite reads it, SQLITE_OPEN_URI). */
 static const char *sqlite_path(const char *url)
 {
     if (strncmp(url, sqlite_prefix, sizeof sqlite_prefix - 1) == 0)

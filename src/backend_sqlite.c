@@ -188,8 +188,12 @@ int backend_sqlite_open(const char *path, const char *safe_url, struct fp_db **o
     sq->base.ops = &sqlite_ops;
     sq->base.kind = FP_DB_SQLITE;
 
-    /* No SQLITE_OPEN_CREATE: a mistyped path must fail, not purge a new empty file. */
-    src = sqlite3_open_v2(path, &sq->db, SQLITE_OPEN_READWRITE, NULL);
+    /*
+     * No SQLITE_OPEN_CREATE: a mistyped path must fail, not purge a new empty
+     * file. SQLITE_OPEN_URI: "file:shop.db?mode=ro" is SQLite's own way to
+     * say how to open it (a plain path is read as before).
+     */
+    src = sqlite3_open_v2(path, &sq->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_URI, NULL);
     if (src != SQLITE_OK) {
         fp_error_set(err, FP_EDB, "%s: %s", path,
                      sq->db ? sqlite3_errmsg(sq->db) : sqlite3_errstr(src));

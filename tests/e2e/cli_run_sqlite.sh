@@ -245,4 +245,34 @@ expect_eq "$(grep -c '^fkpurge: deleting: [0-9]*/[0-9]* rows, [0-9]* rows/s, ' "
     "status lines after one SIGUSR1 ($(cat "$T/bg.err"))"
 check_end "run sent SIGUSR1"
 
+# --- 5. SQLite's URI filenames, and sqlite:PATH ------------------------------------------------
+fresh
+run "$FKPURGE" plan "${sel[@]}" --where "$SHOP_WHERE" --db "file:$DB?mode=ro" --format json
+expect_rc 0 "plan --db file:...?mode=ro"
+report_counts "$T/out" >"$T/plan-uri"
+diff "$T/plan-where" "$T/plan-uri" >/dev/null || fail "plan through a file: URI differs"
+run "$FKPURGE" introspect --db "file:$DB?mode=ro"
+expect_rc 0 "introspect --db file: URI"
+expect_grep '^  "order_line":' "$T/out"
+# mode=ro is kept: a run cannot write (exit 2), and the database is untouched.
+run "$FKPURGE" run "${sel[@]}" --where "$SHOP_WHERE" --db "file:$DB?mode=ro" -y -q --journal "$FAST/ro.journal"
+expect_rc 2 "run on a read-only URI"
+expect_grep "readonly database" "$T/err"
+cmp -s "$FAST/pristine.db" "$DB" || fail "a run on a read-only URI touched the database"
+# A URI naming a missing file does not create it.
+run "$FKPURGE" introspect --db "file:$T/missing.db?mode=rw"
+expect_rc 2 "file: URI of a missing file"
+[ ! -e "$T/missing.db" ] || fail "a file: URI created a database"
+# A relative URI, and sqlite:PATH for a file with no SQLite suffix.
+cp "$DB" "$T/shopdata"
+(cd "$T" && "$FKPURGE" run "${sel[@]}" --where "$SHOP_WHERE" --db "file:shopdata" -y -q \
+    --journal "$FAST/uri.journal" >"$T/out" 2>"$T/err") || fail "run --db file:shopdata: $(cat "$T/err")"
+cp "$T/shopdata" "$DB"
+check_end "run --db file:RELATIVE"
+cp "$FAST/pristine.db" "$T/shopdata"
+run "$FKPURGE" run "${sel[@]}" --where "$SHOP_WHERE" --db "sqlite:$T/shopdata" -y -q --journal "$FAST/sq.journal"
+expect_rc 0 "run --db sqlite:PATH"
+cp "$T/shopdata" "$DB"
+check_end "run --db sqlite:PATH"
+
 echo "cli_run_sqlite: ok"

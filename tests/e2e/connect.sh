@@ -4,7 +4,7 @@
 # never shown. Needs no PostgreSQL server (see connect_pg.sh for that).
 . "$(dirname "$0")/lib.sh"
 
-forms='(expected postgresql://..., postgres://..., a libpq key=value string, sqlite:PATH, or a path ending in .db, .sqlite or .sqlite3)'
+forms='(expected postgresql://..., postgres://..., a libpq key=value string, sqlite:PATH, a SQLite file: URI, or a path ending in .db, .sqlite or .sqlite3)'
 
 # Strings that fit no rule: exit 1, and the string itself is not echoed
 # (a mistyped scheme can still hold a password).

@@ -48,6 +48,10 @@ static void test_url_kind_sqlite(void)
     CHECK_INT(kind_of("SHOP.DB"), FP_DB_SQLITE);
     CHECK_INT(kind_of("./a=b.db"), FP_DB_SQLITE); /* '=' but no keyword before it */
     CHECK_INT(kind_of("dir/x.db"), FP_DB_SQLITE);
+    /* SQLite's URI filenames, whatever the name and parameters. */
+    CHECK_INT(kind_of("file:shop.db?mode=ro"), FP_DB_SQLITE);
+    CHECK_INT(kind_of("file:data"), FP_DB_SQLITE);
+    CHECK_INT(kind_of("file:///abs/shop?cache=shared"), FP_DB_SQLITE);
 }
 
 static void test_url_kind_refused(void)
@@ -72,7 +76,7 @@ static void test_url_kind_message(void)
     CHECK_INT(db_url_kind("postgresq://alice:hunter2@h/db", &kind, &err), -1);
     CHECK_STR(err.msg, "--db: cannot tell which database the connection string names (expected "
                        "postgresql://..., postgres://..., a libpq key=value string, sqlite:PATH, "
-                       "or a path ending in .db, .sqlite or .sqlite3)");
+                       "a SQLite file: URI, or a path ending in .db, .sqlite or .sqlite3)");
     CHECK(!strstr(err.msg, "hunter2"));
     CHECK_INT(db_url_kind("sqlite:", &kind, &err), -1);
     CHECK_STR(err.msg, "--db: sqlite: needs a path (sqlite:PATH)");
