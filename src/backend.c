@@ -380,6 +380,11 @@ int db_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms, struct fp
     return db->ops->set_timeouts(db, lock_ms, statement_ms, err);
 }
 
+int db_analyze(struct fp_db *db, const char *schema, const char *table, struct fp_error *err)
+{
+    return db->ops->analyze(db, schema, table, err);
+}
+
 static int cmp_table(const void *a, const void *b)
 {
     const struct fp_cat_table *x = a, *y = b;

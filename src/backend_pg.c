@@ -1319,6 +1319,23 @@ static const char sql_identity[] =
     "' database ' || d.oid || ' ' || pg_catalog.quote_ident(d.datname) "
     "FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database()";
 
+static int pg_analyze(struct fp_db *db, const char *schema, const char *table, struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_buf sql = FP_BUF_INIT;
+    int rc;
+
+    buf_adds(&sql, "ANALYZE ");
+    add_table(pg, &sql, schema, table);
+    if (!buf_ok(&sql)) {
+        buf_free(&sql);
+        return fp_error_set(err, FP_EINPUT, "out of memory");
+    }
+    rc = pg_exec(pg, "analyzing", sql.p, err);
+    buf_free(&sql);
+    return rc;
+}
+
 static int pg_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms, struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
@@ -1378,6 +1395,7 @@ static const struct fp_backend_ops pg_ops = {
     .recheck_rows = pg_recheck_rows,
     .identity = pg_identity,
     .set_timeouts = pg_set_timeouts,
+    .analyze = pg_analyze,
     .txn_id = pg_txn_id,
     .txn_running = pg_txn_running,
     .twin = pg_twin,

@@ -786,6 +786,24 @@ static int sqlite_rollback(struct fp_db *db, struct fp_error *err)
     return sqlite_exec(db, "ROLLBACK", "rolling back", err);
 }
 
+static int sqlite_analyze(struct fp_db *db, const char *schema, const char *table,
+                          struct fp_error *err)
+{
+    struct fp_buf sql = FP_BUF_INIT;
+    int rc;
+
+    (void)schema; /* one schema, main */
+    buf_adds(&sql, "ANALYZE main.");
+    buf_add_ident(&sql, table);
+    if (!buf_ok(&sql)) {
+        buf_free(&sql);
+        return oom(err);
+    }
+    rc = sqlite_exec(db, sql.p, "analyzing", err);
+    buf_free(&sql);
+    return rc;
+}
+
 /* The row identity a statement targets: the key, or rowid for a table without one. */
 static void add_row_id(struct fp_buf *b, const struct fp_keyq *q, const char *alias)
 {
@@ -1117,6 +1135,7 @@ static const struct fp_backend_ops sqlite_ops = {
     .recheck_rows = sqlite_recheck_rows,
     .identity = sqlite_identity,
     .set_timeouts = sqlite_set_timeouts,
+    .analyze = sqlite_analyze,
     .txn_id = sqlite_txn_id,
     .txn_running = sqlite_txn_running,
 };

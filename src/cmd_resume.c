@@ -10,7 +10,7 @@
 static const char usage[] =
     "usage: fkpurge resume JOURNAL [--db URL] [-y|--yes] [--format text|json]\n"
     "                      [--sleep D] [--max-rate N] [--max-runtime D] [--lock-timeout D]\n"
-    "                      [--statement-timeout D] [-q|--quiet] [-v|--verbose]\n\n"
+    "                      [--statement-timeout D] [-q|--quiet] [-v|--verbose] [--analyze]\n\n"
     "Continues a purge from its journal alone: the journal keeps the model, the rows\n"
     "to purge and the connection string without its password (give it again with\n"
     "--db, PGPASSWORD or ~/.pgpass). The batch in flight when the run stopped is\n"

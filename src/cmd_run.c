@@ -14,7 +14,7 @@ static const char usage[] =
     "usage: fkpurge run --model MODEL.yaml --db URL --table T (--where SQL | --pk-file FILE)\n"
     "                   [--journal PATH] [--batch-size N] [-y|--yes] [--format text|json]\n"
     "                   [--sleep D] [--max-rate N] [--max-runtime D] [--lock-timeout D]\n"
-    "                   [--statement-timeout D] [-q|--quiet] [-v|--verbose]\n\n"
+    "                   [--statement-timeout D] [-q|--quiet] [-v|--verbose] [--analyze]\n\n"
     "Plans the purge (as `fkpurge plan`), refuses it if protect/restrict keys block it,\n"
     "asks for confirmation on a terminal unless --yes, then deletes children first in\n"
     "transactions of at most --batch-size rows per table, keeping a journal so that\n"

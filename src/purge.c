@@ -433,6 +433,43 @@ out:
     return go;
 }
 
+/*
+ * --analyze: ANALYZE each table the purge deleted from or updated, in the
+ * order they were purged, so the planner stops counting rows that are gone
+ * (as pt-archiver and pg_repack do). The purge is done by then: a failure
+ * is a warning, not a reason to call it unfinished.
+ */
+static void analyze_changed(struct fp_purge *p, const struct fp_resolved *r)
+{
+    const struct fp_model *m = p->model;
+    size_t *order = calloc(m->ntables ? m->ntables : 1, sizeof *order);
+    struct fp_error err = {0};
+
+    if (!order) {
+        fp_warn("--analyze: out of memory; no table analyzed");
+        return;
+    }
+    graph_deletion_order(p->graph, order);
+    for (size_t k = 0; k < m->ntables; k++) {
+        size_t t = order[k];
+        long long n = 0, upd;
+
+        if (journal_tally(p->j, "deleted", t, &n, &err) < 0)
+            break;
+        for (size_t e = 0; e < m->nedges && !n; e++)
+            if (m->edges[e].child == t && journal_tally(p->j, "updated", e, &upd, &err) == 0)
+                n = upd;
+        if (!n)
+            continue;
+        if (db_analyze(p->db, r->tables[t].schema, m->tables[t].relname, &err) < 0)
+            break;
+        fprintf(stderr, "fkpurge: analyzed %s\n", m->tables[t].name);
+    }
+    if (err.msg[0])
+        fp_warn("--analyze: %s", err.msg);
+    free(order);
+}
+
 /* The execution phase, with the model resolved against the database again. */
 static int execute(struct fp_purge *p, struct fp_error *err)
 {
@@ -441,8 +478,11 @@ static int execute(struct fp_purge *p, struct fp_error *err)
     int rc = -1;
 
     if (resolve_model(p->db, p->model, &r, &warnings, err) == 0 &&
-        exec_run(p->db, p->model, p->graph, r, p->j, p->batch_size, err) == 0)
+        exec_run(p->db, p->model, p->graph, r, p->j, p->batch_size, err) == 0) {
+        if (p->analyze)
+            analyze_changed(p, r);
         rc = 0;
+    }
     resolve_free(r);
     strlist_free(&warnings);
     return rc;
@@ -510,6 +550,7 @@ int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp
          duration_ms("--statement-timeout", f->statement_timeout, &p->statement_ms, err) < 0))
         return -1;
     p->pace.max_runtime_text = f->max_runtime;
+    p->analyze = f->analyze;
     progress_quiet(f->quiet);
     progress_verbose(f->verbose);
     return 0;

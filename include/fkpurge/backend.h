@@ -153,6 +153,8 @@ struct fp_backend_ops {
     int (*identity)(struct fp_db *db, char **out, struct fp_error *err);
     /* Give up waiting for a lock, and any statement, after so many ms (0: the default). */
     int (*set_timeouts)(struct fp_db *db, long lock_ms, long statement_ms, struct fp_error *err);
+    /* ANALYZE [schema.]table, outside any transaction. */
+    int (*analyze)(struct fp_db *db, const char *schema, const char *table, struct fp_error *err);
 };
 
 /*
@@ -209,6 +211,12 @@ int db_error_retryable(const struct fp_error *err);
  * A statement stopped so fails with SQLSTATE 55P03 or 57014.
  */
 int db_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms, struct fp_error *err);
+
+/*
+ * ANALYZE one table (schema NULL: the connection's default), so that the
+ * planner's statistics see what a purge removed (--analyze).
+ */
+int db_analyze(struct fp_db *db, const char *schema, const char *table, struct fp_error *err);
 
 /* Read the catalog (see fp_backend_ops.catalog). Free with catalog_free(). */
 int db_catalog(struct fp_db *db, const char *schema, struct fp_catalog *cat, struct fp_error *err);

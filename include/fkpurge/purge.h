@@ -31,6 +31,7 @@ struct fp_purge {
     char *strings[4]; /* owned copies of the root selection read from a journal */
     struct fp_pace pace;
     long lock_ms, statement_ms; /* --lock-timeout, --statement-timeout; 0: the database's */
+    int analyze;                /* --analyze: ANALYZE the tables changed, once done */
 };
 
 /*
@@ -39,7 +40,7 @@ struct fp_purge {
  */
 struct purge_flags {
     const char *sleep, *max_rate, *max_runtime, *lock_timeout, *statement_timeout;
-    int quiet, verbose;
+    int quiet, verbose, analyze;
 };
 
 /* Their entries in a command's struct cli_opt array; -j is kept for parallel batches. */
@@ -49,7 +50,7 @@ struct purge_flags {
         CLI_VALUE("lock-timeout", 0, &(f).lock_timeout),                                           \
         CLI_VALUE("statement-timeout", 0, &(f).statement_timeout),                                 \
         CLI_SWITCH("quiet", 'q', &(f).quiet), CLI_SWITCH("verbose", 'v', &(f).verbose),            \
-        CLI_RESERVED("jobs", 'j')
+        CLI_SWITCH("analyze", 0, &(f).analyze), CLI_RESERVED("jobs", 'j')
 
 /* Their lines in a command's usage. */
 #define PURGE_FLAGS_USAGE                                                                          \
@@ -62,6 +63,7 @@ struct purge_flags {
     "  -q, --quiet                 no progress on stderr\n"                                        \
     "  -v, --verbose               one line on stderr per committed batch: table, rows,\n"         \
     "                              milliseconds, retries\n"                                        \
+    "  --analyze                   once the purge is done, ANALYZE the tables it changed\n"        \
     "  -j, --jobs N                reserved for parallel batches: refused for now\n"
 
 /* Check and apply f to p (an error names the flag). */

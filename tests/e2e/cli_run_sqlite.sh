@@ -275,4 +275,26 @@ expect_rc 0 "run --db sqlite:PATH"
 cp "$T/shopdata" "$DB"
 check_end "run --db sqlite:PATH"
 
+# --- 6. --analyze: the tables the purge changed get fresh statistics ----------------------------
+# The shop was analyzed when made: sqlite_stat1's first number per table is its row count then.
+stat_rows() { # TABLE: the row count sqlite_stat1 holds for it
+    sqlite3 "$DB" "SELECT CAST(stat AS INTEGER) FROM sqlite_stat1 WHERE tbl = '$1' LIMIT 1"
+}
+fresh
+run "$FKPURGE" run "${sel[@]}" --where "$SHOP_WHERE" --db "$DB" -y -q --journal "$FAST/an0.journal"
+expect_rc 0 "run without --analyze"
+expect_no_grep "analyzed" "$T/err"
+expect_eq "$(stat_rows order_line)" "$(sqlite3 "$FAST/pristine.db" "SELECT count(*) FROM order_line")" \
+    "order_line statistics after a run without --analyze"
+fresh
+run "$FKPURGE" run "${sel[@]}" --where "$SHOP_WHERE" --db "$DB" -y -q --analyze --journal "$FAST/an.journal"
+expect_rc 0 "run --analyze"
+check_end "run --analyze"
+expect_eq "$(grep '^fkpurge: analyzed ' "$T/err" | tr '\n' ' ')" \
+    "fkpurge: analyzed order_line fkpurge: analyzed payment fkpurge: analyzed order fkpurge: analyzed address fkpurge: analyzed note fkpurge: analyzed customer " \
+    "tables analyzed, in deletion order"
+for t in customer address order order_line payment note; do
+    expect_eq "$(stat_rows "$t")" "$(sqlite3 "$DB" "SELECT count(*) FROM \"$t\"")" "$t statistics after --analyze"
+done
+
 echo "cli_run_sqlite: ok"
