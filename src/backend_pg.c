@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include <libpq-fe.h>
 
@@ -104,6 +106,7 @@ struct fp_db_pg {
     struct fp_db base; /* first: a struct fp_db * is a struct fp_db_pg * */
     PGconn *conn;
     char *url;       /* as given, password and all, for a twin (pg_twin); wiped on close */
+    char *password;  /* typed at the prompt (-W), or NULL; for a twin too; wiped on close */
     int counts_sent; /* counts in flight on a twin (pg_count_send) */
 };
 
@@ -113,17 +116,24 @@ struct oid_slot {
     size_t table;
 };
 
+/* Free a string that may hold a password, zeroed first (through a volatile pointer, the writes
+ * stay). */
+static void wipe_free(char *secret)
+{
+    if (!secret)
+        return;
+    for (volatile char *c = secret; *c; c++)
+        *c = '\0';
+    free(secret);
+}
+
 static void pg_close(struct fp_db *db)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
 
     PQfinish(pg->conn);
-    if (pg->url) {
-        /* It may hold a password: through a volatile pointer, the writes stay. */
-        for (volatile char *c = pg->url; *c; c++)
-            *c = '\0';
-        free(pg->url);
-    }
+    wipe_free(pg->url);
+    wipe_free(pg->password);
     free(pg->base.safe_url);
     free(pg);
 }
@@ -211,18 +221,87 @@ static void pg_discard(struct fp_db_pg *pg)
 
 static const struct fp_backend_ops pg_ops;
 
-int backend_pg_open(const char *url, const char *safe_url, struct fp_db **out, struct fp_error *err)
+/* -W: ask before connecting; otherwise only when the server wants a password (see backend.h). */
+static int ask_always;
+
+void db_ask_password(int always)
+{
+    ask_always = always;
+}
+
+/*
+ * Ask for the password on the terminal, with echo off, as psql does: a new
+ * string in *out (caller wipes and frees), or -1 with err set when there is
+ * no terminal to ask on.
+ */
+static int prompt_password(const char *user, char **out, struct fp_error *err)
+{
+    struct termios old, quiet;
+    char line[1024];
+    FILE *tty = fopen("/dev/tty", "r+");
+    int echo_off, got;
+    size_t n;
+
+    *out = NULL;
+    if (!tty)
+        return fp_error_set(err, FP_EINPUT, "no terminal to ask for the password on");
+    if (user)
+        fprintf(tty, "Password for user %s: ", user);
+    else
+        fputs("Password: ", tty);
+    fflush(tty);
+    echo_off = tcgetattr(fileno(tty), &old) == 0;
+    if (echo_off) {
+        quiet = old;
+        quiet.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
+        echo_off = tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0;
+    }
+    got = fgets(line, sizeof line, tty) != NULL;
+    if (echo_off)
+        tcsetattr(fileno(tty), TCSAFLUSH, &old);
+    fputc('\n', tty);
+    fclose(tty);
+    n = got ? strcspn(line, "\r\n") : 0;
+    line[n] = '\0';
+    *out = strdup(line);
+    for (volatile char *c = line; *c; c++)
+        *c = '\0';
+    if (!*out)
+        return fp_error_set(err, FP_EINPUT, "out of memory");
+    return 0;
+}
+
+/* The user libpq will log in as, for the prompt: from the string, PGUSER, or NULL (unknown). */
+static const char *login_user(const PQconninfoOption *opts)
+{
+    for (const PQconninfoOption *o = opts; o->keyword; o++)
+        if (strcmp(o->keyword, "user") == 0 && o->val && *o->val)
+            return o->val;
+    return getenv("PGUSER");
+}
+
+/* Connect with url (and password, if not NULL). A new PGconn, or NULL when out of memory. */
+static PGconn *pg_connectdb(const char *url, const char *password)
 {
     /*
      * dbname is expanded as the whole connection string, and the options
      * after it override it. fallback_application_name rather than
      * application_name: a name set in the URL or PGAPPNAME wins, as in psql.
      * UTF8 because names and keys go to YAML, JSON and the journal as UTF-8;
-     * the server converts from the database's encoding.
+     * the server converts from the database's encoding. A password typed at
+     * the prompt goes as its own keyword, never into a string.
      */
     static const char *const keywords[] = {"dbname", "fallback_application_name", "client_encoding",
-                                           NULL};
-    const char *values[] = {url, "fkpurge", "UTF8", NULL};
+                                           "password", NULL};
+    const char *values[] = {url, "fkpurge", "UTF8", password, NULL};
+
+    return PQconnectdbParams(keywords, values, 1);
+}
+
+/* backend_pg_open with a password known already (a twin's): no prompt. */
+static int pg_open(const char *url, const char *safe_url, const char *known_password, int may_ask,
+                   struct fp_db **out, struct fp_error *err)
+{
     struct fp_db_pg *pg = NULL;
     PQconninfoOption *opts = NULL;
     char *parse_msg = NULL;
@@ -246,14 +325,33 @@ int backend_pg_open(const char *url, const char *safe_url, struct fp_db **out, s
     }
 
     pg = calloc(1, sizeof *pg);
-    if (!pg || !(pg->base.safe_url = strdup(safe_url)) || !(pg->url = strdup(url))) {
+    if (!pg || !(pg->base.safe_url = strdup(safe_url)) || !(pg->url = strdup(url)) ||
+        (known_password && !(pg->password = strdup(known_password)))) {
         fp_error_set(err, FP_EINPUT, "out of memory");
         goto out;
     }
     pg->base.ops = &pg_ops;
     pg->base.kind = FP_DB_PG;
 
-    pg->conn = PQconnectdbParams(keywords, values, 1);
+    if (may_ask && ask_always && prompt_password(login_user(opts), &pg->password, err) < 0) {
+        fp_error_set(err, FP_EINPUT, "-W: no terminal to ask for the password on");
+        goto out;
+    }
+    pg->conn = pg_connectdb(url, pg->password);
+    /* As psql: a server that wants a password it was not given, and a user at a terminal. */
+    if (pg->conn && PQstatus(pg->conn) != CONNECTION_OK && may_ask && !pg->password &&
+        PQconnectionNeedsPassword(pg->conn) && isatty(STDIN_FILENO)) {
+        char *user = PQuser(pg->conn) ? strdup(PQuser(pg->conn)) : NULL;
+
+        PQfinish(pg->conn);
+        pg->conn = NULL;
+        rc = prompt_password(user, &pg->password, err);
+        free(user);
+        if (rc < 0)
+            goto out;
+        rc = -1;
+        pg->conn = pg_connectdb(url, pg->password);
+    }
     if (!pg->conn) {
         fp_error_set(err, FP_EINPUT, "out of memory");
         goto out;
@@ -264,6 +362,7 @@ int backend_pg_open(const char *url, const char *safe_url, struct fp_db **out, s
         for (const PQconninfoOption *o = opts; o->keyword; o++)
             if (o->dispchar && o->dispchar[0] == '*')
                 db_scrub_secret(msg, sizeof msg, o->val);
+        db_scrub_secret(msg, sizeof msg, pg->password);
         fp_error_set(err, FP_EDB, "%s: %s", safe_url, msg);
         goto out;
     }
@@ -288,6 +387,11 @@ out:
     PQconninfoFree(opts);
     PQfreemem(parse_msg);
     return rc;
+}
+
+int backend_pg_open(const char *url, const char *safe_url, struct fp_db **out, struct fp_error *err)
+{
+    return pg_open(url, safe_url, NULL, 1, out, err);
 }
 
 static int cmp_oid_slot(const void *a, const void *b)
@@ -1247,7 +1351,7 @@ static int pg_twin(struct fp_db *db, struct fp_db **out, struct fp_error *err)
         return 0;
     buf_addf(&sql, "SET TRANSACTION SNAPSHOT %s", id);
     PQfreemem(id);
-    if (buf_ok(&sql) && backend_pg_open(pg->url, pg->base.safe_url, &t, &ignored) == 0) {
+    if (buf_ok(&sql) && pg_open(pg->url, pg->base.safe_url, pg->password, 0, &t, &ignored) == 0) {
         twin = (struct fp_db_pg *)t;
         if (pg_exec(twin, "importing the snapshot", sql_begin_snapshot, &ignored) == 0 &&
             pg_exec(twin, "importing the snapshot", sql.p, &ignored) == 0 &&

@@ -8,7 +8,7 @@
 #include "fkpurge/introspect.h"
 
 static const char usage[] =
-    "usage: fkpurge introspect --db URL [--schema NAME] [--table T ...] > MODEL.yaml\n\n"
+    "usage: fkpurge introspect --db URL [--schema NAME] [--table T ...] [-W] > MODEL.yaml\n\n"
     "Reads the tables, primary keys and foreign keys of a database and writes a\n"
     "model (SPEC §1) on stdout, with on_delete taken from each key's ON DELETE.\n"
     "What a model cannot express (composite keys, keys to other schemas, to\n"
@@ -19,6 +19,8 @@ static const char usage[] =
     "  --schema NAME  the PostgreSQL schema to read (default: current_schema())\n"
     "  --table T      only T and the tables that depend on it, transitively;\n"
     "                 repeat for several roots\n"
+    "  -W, --password ask for the PostgreSQL password on the terminal first\n"
+    "                 (without it: when the server asks, on a terminal)\n"
     "  -h, --help     this help\n"
     "  -V, --version  fkpurge's version\n";
 
@@ -31,11 +33,12 @@ int cmd_introspect(int argc, char **argv)
     const char *url = NULL, *schema = NULL;
     struct cli_list roots = {NULL, 0};
     char *model = NULL;
-    int rc;
+    int rc, ask_pw = 0;
     const struct cli_opt flags[] = {
         CLI_VALUE("db", 0, &url),
         CLI_VALUE("schema", 0, &schema),
         CLI_LIST("table", 0, &roots),
+        CLI_SWITCH("password", 'W', &ask_pw),
     };
     const struct cli_cmd cmd = {"introspect", usage, flags, sizeof flags / sizeof flags[0],
                                 NULL,         0,     NULL};
@@ -43,6 +46,7 @@ int cmd_introspect(int argc, char **argv)
     if (!cli_parse(&cmd, argc, argv, &rc))
         goto out;
     url = cli_db(url);
+    db_ask_password(ask_pw);
     if (!url) {
         rc = cli_usage_error(usage, "introspect: missing --db URL (or FKPURGE_DB)");
         goto out;

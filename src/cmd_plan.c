@@ -13,7 +13,7 @@
 
 static const char usage[] =
     "usage: fkpurge plan --model MODEL.yaml --db URL --table T (--where SQL | --pk-file FILE)\n"
-    "                    [--format text|json|dot]\n\n"
+    "                    [--format text|json|dot] [-W]\n\n"
     "The dry run: in one read-only snapshot, finds every row the purge would\n"
     "delete or update and what would block it, and changes nothing.\n\n"
     "  --model FILE     the model graph (YAML, see `fkpurge validate`)\n"
@@ -23,12 +23,15 @@ static const char usage[] =
     "  --where SQL      condition on T selecting the rows to purge (trusted SQL)\n"
     "  --pk-file FILE   or: one primary key of T a line (-: standard input)\n"
     "  --format F       text (default), json or dot (Graphviz)\n"
+    "  -W, --password   ask for the PostgreSQL password on the terminal first\n"
+    "                   (without it: when the server asks, on a terminal)\n"
     "  -h, --help       this help\n"
     "  -V, --version    fkpurge's version\n\n"
     "Exit status: 0 planned, 1 bad input, 2 database error, 3 blocked by protect/restrict.\n";
 
 struct plan_args {
     const char *model, *db, *format;
+    int ask_pw;
     struct fp_plan_root root;
 };
 
@@ -39,12 +42,14 @@ static int parse_args(int argc, char **argv, struct plan_args *a, int *status)
         CLI_VALUE("model", 0, &a->model),          CLI_VALUE("db", 0, &a->db),
         CLI_VALUE("table", 0, &a->root.table),     CLI_VALUE("where", 0, &a->root.where),
         CLI_VALUE("pk-file", 0, &a->root.pk_file), CLI_VALUE("format", 0, &a->format),
+        CLI_SWITCH("password", 'W', &a->ask_pw),
     };
     const struct cli_cmd cmd = {"plan", usage, opts, sizeof opts / sizeof opts[0], NULL, 0, NULL};
 
     if (!cli_parse(&cmd, argc, argv, status))
         return 0;
     a->db = cli_db(a->db);
+    db_ask_password(a->ask_pw);
     *status = FP_EINPUT;
     if (!a->model || !a->db || !a->root.table) {
         cli_usage_error(usage, "plan: %s is required",

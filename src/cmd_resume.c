@@ -8,7 +8,7 @@
 #include "fkpurge/purge.h"
 
 static const char usage[] =
-    "usage: fkpurge resume JOURNAL [--db URL] [-y|--yes] [--format text|json]\n"
+    "usage: fkpurge resume JOURNAL [--db URL] [-y|--yes] [--format text|json] [-W]\n"
     "                      [--sleep D] [--max-rate N] [--max-runtime D] [--lock-timeout D]\n"
     "                      [--statement-timeout D] [-q|--quiet] [-v|--verbose] [--analyze]\n\n"
     "Continues a purge from its journal alone: the journal keeps the model, the rows\n"
@@ -22,8 +22,10 @@ static const char usage[] =
     "  --db URL                    the database, if not the journal's (default: $FKPURGE_DB,\n"
     "                              else the journal's connection string)\n"
     "  --format F                  text (default) or json\n"
-    "  -y, --yes                   do not ask (as for run)\n" PURGE_FLAGS_USAGE
-    "  -h, --help                  this help\n"
+    "  -y, --yes                   do not ask (as for run)\n"
+    "  -W, --password              ask for the PostgreSQL password on the terminal first\n"
+    "                              (without it: when the server asks, on a "
+    "terminal)\n" PURGE_FLAGS_USAGE "  -h, --help                  this help\n"
     "  -V, --version               fkpurge's version\n\n"
     "Exit status as for run.\n";
 
@@ -45,11 +47,10 @@ int cmd_resume(int argc, char **argv)
     struct fp_purge p = {0};
     struct fp_error err = {0};
     struct purge_flags pf = {0};
-    int rc, yes = 0;
+    int rc, yes = 0, ask_pw = 0;
     const struct cli_opt opts[] = {
-        CLI_VALUE("db", 0, &url),
-        CLI_VALUE("format", 0, &format),
-        CLI_SWITCH("yes", 'y', &yes),
+        CLI_VALUE("db", 0, &url),     CLI_VALUE("format", 0, &format),
+        CLI_SWITCH("yes", 'y', &yes), CLI_SWITCH("password", 'W', &ask_pw),
         PURGE_CLI_OPTS(pf),
     };
     const struct cli_cmd cmd = {"resume", usage, opts,     sizeof opts / sizeof opts[0],
@@ -58,6 +59,7 @@ int cmd_resume(int argc, char **argv)
     if (!cli_parse(&cmd, argc, argv, &rc))
         return rc;
     url = cli_db(url);
+    db_ask_password(ask_pw);
     pace_signals(); /* SIGUSR1: a status line, not the end */
     if (!journal)
         return cli_usage_error(usage, "resume: missing JOURNAL");

@@ -12,7 +12,7 @@
 
 static const char usage[] =
     "usage: fkpurge run --model MODEL.yaml --db URL --table T (--where SQL | --pk-file FILE)\n"
-    "                   [--journal PATH] [--batch-size N] [-y|--yes] [--format text|json]\n"
+    "                   [--journal PATH] [--batch-size N] [-y|--yes] [--format text|json] [-W]\n"
     "                   [--sleep D] [--max-rate N] [--max-runtime D] [--lock-timeout D]\n"
     "                   [--statement-timeout D] [-q|--quiet] [-v|--verbose] [--analyze]\n\n"
     "Plans the purge (as `fkpurge plan`), refuses it if protect/restrict keys block it,\n"
@@ -30,8 +30,10 @@ static const char usage[] =
     "                              (default 5000)\n"
     "  --format F                  text (default) or json\n"
     "  -y, --yes                   do not ask (without a terminal, run refuses to go on\n"
-    "                              without it)\n" PURGE_FLAGS_USAGE
-    "  -h, --help                  this help\n"
+    "                              without it)\n"
+    "  -W, --password              ask for the PostgreSQL password on the terminal first\n"
+    "                              (without it: when the server asks, on a "
+    "terminal)\n" PURGE_FLAGS_USAGE "  -h, --help                  this help\n"
     "  -V, --version               fkpurge's version\n\n"
     "Exit status: 0 done, 1 bad input or not confirmed, 2 database error (resumable),\n"
     "3 blocked by protect/restrict, 4 stopped by SIGINT/SIGTERM/SIGHUP or --max-runtime\n"
@@ -60,7 +62,7 @@ int cmd_run(int argc, char **argv)
     struct fp_error err = {0};
     struct purge_flags pf = {0};
     char path[512];
-    int rc, yes = 0;
+    int rc, yes = 0, ask_pw = 0;
     const struct cli_opt opts[] = {
         CLI_VALUE("model", 0, &model),
         CLI_VALUE("db", 0, &db),
@@ -71,6 +73,7 @@ int cmd_run(int argc, char **argv)
         CLI_VALUE("batch-size", 0, &batch),
         CLI_VALUE("format", 0, &format),
         CLI_SWITCH("yes", 'y', &yes),
+        CLI_SWITCH("password", 'W', &ask_pw),
         PURGE_CLI_OPTS(pf),
     };
     const struct cli_cmd cmd = {"run", usage, opts, sizeof opts / sizeof opts[0], NULL, 0, NULL};
@@ -78,6 +81,7 @@ int cmd_run(int argc, char **argv)
     if (!cli_parse(&cmd, argc, argv, &rc))
         return rc;
     db = cli_db(db);
+    db_ask_password(ask_pw);
     pace_signals(); /* SIGUSR1: a status line, not the end */
     if (!model || !db || !p.root.table)
         return cli_usage_error(usage, "run: %s is required",

@@ -213,6 +213,15 @@ int db_error_retryable(const struct fp_error *err);
 int db_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms, struct fp_error *err);
 
 /*
+ * PostgreSQL's password prompt, on the terminal with echo off (as psql):
+ * always 1 (-W) asks before connecting; 0 asks only when the server wants a
+ * password it was not given and standard input is a terminal. The password
+ * is kept only in the connection's memory (for its twin), never in a string
+ * that is printed or stored.
+ */
+void db_ask_password(int always);
+
+/*
  * ANALYZE one table (schema NULL: the connection's default), so that the
  * planner's statistics see what a purge removed (--analyze).
  */
