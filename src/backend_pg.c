@@ -245,20 +245,21 @@ static int prompt_password(const char *user, char **out, struct fp_error *err)
     *out = NULL;
     if (!tty)
         return fp_error_set(err, FP_EINPUT, "no terminal to ask for the password on");
-    if (user)
-        fprintf(tty, "Password for user %s: ", user);
-    else
-        fputs("Password: ", tty);
-    fflush(tty);
+    /* Echo off before the prompt shows: what is typed after it must be neither shown nor lost. */
     echo_off = tcgetattr(fileno(tty), &old) == 0;
     if (echo_off) {
         quiet = old;
         quiet.c_lflag &= (tcflag_t) ~(ECHO | ECHONL);
         echo_off = tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0;
     }
+    if (user)
+        fprintf(tty, "Password for user %s: ", user);
+    else
+        fputs("Password: ", tty);
+    fflush(tty);
     got = fgets(line, sizeof line, tty) != NULL;
     if (echo_off)
-        tcsetattr(fileno(tty), TCSAFLUSH, &old);
+        tcsetattr(fileno(tty), TCSANOW, &old);
     fputc('\n', tty);
     fclose(tty);
     n = got ? strcspn(line, "\r\n") : 0;
