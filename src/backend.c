@@ -343,7 +343,7 @@ int db_open(const char *url, struct fp_db **out, struct fp_error *err)
         return -1;
     safe_url = db_url_safe(url);
     if (!safe_url)
-        return fp_error_set(err, FP_EINPUT, "out of memory");
+        return fp_error_oom(err);
     if (kind == FP_DB_PG)
         rc = backend_pg_open(url, safe_url, out, err);
     else

@@ -268,7 +268,7 @@ static int prompt_password(const char *user, char **out, struct fp_error *err)
     for (volatile char *c = line; *c; c++)
         *c = '\0';
     if (!*out)
-        return fp_error_set(err, FP_EINPUT, "out of memory");
+        return fp_error_oom(err);
     return 0;
 }
 
@@ -313,7 +313,7 @@ static int pg_open(const char *url, const char *safe_url, const char *known_pass
     opts = PQconninfoParse(url, &parse_msg);
     if (!opts) {
         if (!parse_msg)
-            fp_error_set(err, FP_EINPUT, "out of memory");
+            fp_error_oom(err);
         else if (strchr(url, '@') || strstr(url, "password"))
             fp_error_set(err, FP_EINPUT,
                          "--db: invalid PostgreSQL connection string "
@@ -328,7 +328,7 @@ static int pg_open(const char *url, const char *safe_url, const char *known_pass
     pg = calloc(1, sizeof *pg);
     if (!pg || !(pg->base.safe_url = strdup(safe_url)) || !(pg->url = strdup(url)) ||
         (known_password && !(pg->password = strdup(known_password)))) {
-        fp_error_set(err, FP_EINPUT, "out of memory");
+        fp_error_oom(err);
         goto out;
     }
     pg->base.ops = &pg_ops;
@@ -354,7 +354,7 @@ static int pg_open(const char *url, const char *safe_url, const char *known_pass
         pg->conn = pg_connectdb(url, pg->password);
     }
     if (!pg->conn) {
-        fp_error_set(err, FP_EINPUT, "out of memory");
+        fp_error_oom(err);
         goto out;
     }
     if (PQstatus(pg->conn) != CONNECTION_OK) {
@@ -424,7 +424,7 @@ static char *value_dup(const PGresult *res, int r, int c)
 
 static int oom(struct fp_error *err)
 {
-    return fp_error_set(err, FP_EINPUT, "out of memory");
+    return fp_error_oom(err);
 }
 
 /*
@@ -1434,7 +1434,7 @@ static int pg_analyze(struct fp_db *db, const char *schema, const char *table, s
     add_table(pg, &sql, schema, table);
     if (!buf_ok(&sql)) {
         buf_free(&sql);
-        return fp_error_set(err, FP_EINPUT, "out of memory");
+        return fp_error_oom(err);
     }
     rc = pg_exec(pg, "analyzing", sql.p, err);
     buf_free(&sql);

@@ -169,7 +169,7 @@ static int sqlite_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms
 
 static int oom(struct fp_error *err)
 {
-    return fp_error_set(err, FP_EINPUT, "out of memory");
+    return fp_error_oom(err);
 }
 
 static const struct fp_backend_ops sqlite_ops;

@@ -27,7 +27,8 @@ static const char usage[] =
     "                   (without it: when the server asks, on a terminal)\n"
     "  -h, --help       this help\n"
     "  -V, --version    fkpurge's version\n\n"
-    "Exit status: 0 planned, 1 bad input, 2 database error, 3 blocked by protect/restrict.\n";
+    "Exit status: 0 planned, 1 bad input, 2 database error or out of memory, 3 blocked by\n"
+    "protect/restrict.\n";
 
 struct plan_args {
     const char *model, *db, *format;

@@ -86,7 +86,7 @@ int cmd_resume(int argc, char **argv)
     rc = purge_continue(&p, phase, &err);
     if (rc)
         fp_error_print(&err);
-    if (rc == FP_EDB || rc == FP_EINTR)
+    if (fp_code_resumable(rc))
         fprintf(stderr, "fkpurge: resumable: fkpurge resume %s\n", journal);
 out:
     free(stored_url);

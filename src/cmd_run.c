@@ -35,9 +35,9 @@ static const char usage[] =
     "                              (without it: when the server asks, on a "
     "terminal)\n" PURGE_FLAGS_USAGE "  -h, --help                  this help\n"
     "  -V, --version               fkpurge's version\n\n"
-    "Exit status: 0 done, 1 bad input or not confirmed, 2 database error (resumable),\n"
-    "3 blocked by protect/restrict, 4 stopped by SIGINT/SIGTERM/SIGHUP or --max-runtime\n"
-    "(resumable).\n";
+    "Exit status: 0 done, 1 bad input or not confirmed, 2 database error or out of memory\n"
+    "(resumable), 3 blocked by protect/restrict, 4 stopped by SIGINT/SIGTERM/SIGHUP or\n"
+    "--max-runtime (resumable).\n";
 
 /* ./fkpurge-TABLE-20261126T120000Z.journal, the table name made file-safe. */
 static void default_journal(const char *table, char *out, size_t cap)
@@ -125,7 +125,7 @@ int cmd_run(int argc, char **argv)
     rc = purge_continue(&p, "collect", &err);
     if (rc)
         fp_error_print(&err);
-    if (rc == FP_EDB || rc == FP_EINTR)
+    if (fp_code_resumable(rc))
         fprintf(stderr, "fkpurge: resumable: fkpurge resume %s\n", path);
 out:
     purge_free(&p);

@@ -43,7 +43,7 @@ static int gather(struct status *s, struct fp_error *err)
     s->total = calloc(m->ntables ? m->ntables : 1, sizeof *s->total);
     s->order = calloc(m->ntables ? m->ntables : 1, sizeof *s->order);
     if (!s->deleted || !s->total || !s->order)
-        return fp_error_set(err, FP_EINPUT, "out of memory");
+        return fp_error_oom(err);
     graph_deletion_order(s->p.graph, s->order);
     for (size_t t = 0; t < m->ntables; t++) {
         if (journal_tally(s->p.j, "deleted", t, &s->deleted[t], err) < 0 ||

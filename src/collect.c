@@ -53,7 +53,7 @@ int collect_init(struct fp_collect *c, struct fp_db *db, const struct fp_model *
     c->tallied = calloc(model->ntables ? model->ntables : 1, sizeof *c->tallied);
     if (!c->walked || !c->refs || !c->tally_only || !c->tallied) {
         collect_free(c);
-        return fp_error_set(err, FP_EINPUT, "out of memory");
+        return fp_error_oom(err);
     }
     return 0;
 }
@@ -388,7 +388,7 @@ static int walk_edge(struct fp_collect *c, size_t edge, const struct fp_keys *ba
         return count_rows(c, edge, &q, batch, err);
     if (q.recursive) {
         if (unwalked(batch, edge, fresh) < 0)
-            return fp_error_set(err, FP_EINPUT, "out of memory");
+            return fp_error_oom(err);
         if (fresh->n && walk_down(c, &q, fresh, &s, err) < 0)
             return -1;
     } else if (batch->n && db_select_keys(c->db, &q, batch, sink_keys, &s, err) < 0) {
@@ -434,7 +434,7 @@ int collect_walk(struct fp_collect *c, struct fp_error *err)
     int rc = -1, again = 1;
 
     if (!order) {
-        fp_error_set(err, FP_EINPUT, "out of memory");
+        fp_error_oom(err);
         goto out;
     }
     graph_deletion_order(c->graph, order);

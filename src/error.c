@@ -42,6 +42,21 @@ int fp_error_at(struct fp_error *err, int code, const char *file, int line, int 
     return -1;
 }
 
+int fp_error_oom(struct fp_error *err)
+{
+    return fp_error_set(err, FP_ESYS, "out of memory");
+}
+
+int fp_code_resumable(int code)
+{
+    return code == FP_EDB || code == FP_ESYS || code == FP_EINTR;
+}
+
+int fp_exit_status(int code)
+{
+    return code == FP_ESYS ? FP_EDB : code;
+}
+
 void fp_error_clear(struct fp_error *err)
 {
     err->code = FP_OK;

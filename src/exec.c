@@ -138,7 +138,7 @@ static int run_joint(struct exec *x, const size_t *tables, size_t n, long long l
     int rc = -1;
 
     if (!parts || !b || !keys) {
-        fp_error_set(err, FP_EINPUT, "out of memory");
+        fp_error_oom(err);
         goto out;
     }
     if (between_batches(x, err) < 0)
@@ -309,7 +309,7 @@ int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_gra
     int rc = -1, restart = 0;
 
     if (!order) {
-        fp_error_set(err, FP_EINPUT, "out of memory");
+        fp_error_oom(err);
         goto out;
     }
     graph_deletion_order(graph, order);

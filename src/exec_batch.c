@@ -125,7 +125,7 @@ static int delete_parts(struct exec *x, struct part *parts, size_t n, struct fp_
     in = calloc(n, sizeof *in);
     deleted = calloc(n, sizeof *deleted);
     if (!qs || !in || !deleted) {
-        fp_error_set(err, FP_EINPUT, "out of memory");
+        fp_error_oom(err);
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
@@ -236,7 +236,7 @@ static int delete_batch(struct exec *x, struct part *parts, size_t n, int *resta
             x->g->by_parent_start[parts[i].b->tbl + 1] - x->g->by_parent_start[parts[i].b->tbl];
     *restart = 0;
     if (!(found = malloc((nedges ? nedges : 1) * sizeof *found)))
-        return fp_error_set(err, FP_EINPUT, "out of memory");
+        return fp_error_oom(err);
     if (delete_batch_once(x, parts, n, 0, found, &nfound, err) < 0) {
         struct fp_error refused = *err;
 

@@ -29,7 +29,7 @@ static int pending_grow(struct exec *x, struct fp_error *err)
     if (x->npending < x->npending_cap)
         return 0;
     if (!(p = realloc(x->pending, cap * sizeof *p)))
-        return fp_error_set(err, FP_EINPUT, "out of memory");
+        return fp_error_oom(err);
     x->pending = p;
     x->npending_cap = cap;
     return 0;

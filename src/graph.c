@@ -188,7 +188,7 @@ int graph_build(const struct fp_model *model, struct fp_graph **out, struct fp_e
     int rc = -1;
 
     if (!g)
-        return fp_error_set(err, FP_EINPUT, "%s: out of memory", name);
+        return fp_error_set(err, FP_ESYS, "%s: out of memory", name);
     g->model = model;
     if (build_by_parent(g) < 0 || build_scc(g, 0, &full) < 0)
         goto oom;
@@ -198,7 +198,7 @@ int graph_build(const struct fp_model *model, struct fp_graph **out, struct fp_e
     *out = g, g = NULL, rc = 0;
     goto out;
 oom:
-    fp_error_set(err, FP_EINPUT, "%s: out of memory", name);
+    fp_error_set(err, FP_ESYS, "%s: out of memory", name);
 out:
     if (g && !g->scc_of) {
         free(full.of);

@@ -155,7 +155,7 @@ static int make_model_names(struct introspect *in)
                 snprintf(in->model_name[i], len, "%s.%s", schema, name);
         }
         if (!in->model_name[i])
-            return fp_error_set(in->err, FP_EINPUT, "out of memory");
+            return fp_error_oom(in->err);
     }
     return 0;
 }
@@ -170,7 +170,7 @@ static int find_parents(struct introspect *in)
 
         in->parent[i] = calloc(t->nfks ? t->nfks : 1, sizeof *in->parent[i]);
         if (!in->parent[i])
-            return fp_error_set(in->err, FP_EINPUT, "out of memory");
+            return fp_error_oom(in->err);
         for (size_t j = 0; j < t->nfks; j++) {
             const struct fp_cat_fk *fk = &t->fks[j];
             const struct fp_cat_table *p = NULL;
@@ -512,7 +512,7 @@ out:
     free(body);
     free(why);
     if (rc < 0)
-        fp_error_set(in->err, FP_EINPUT, "out of memory");
+        fp_error_oom(in->err);
     return rc;
 }
 
@@ -608,7 +608,7 @@ static int prepare(struct introspect *in)
     in->key = calloc(n, sizeof *in->key);
     in->key_is_substitute = calloc(n, sizeof *in->key_is_substitute);
     if (!in->model_name || !in->parent || !in->in || !in->key || !in->key_is_substitute)
-        return fp_error_set(in->err, FP_EINPUT, "out of memory");
+        return fp_error_oom(in->err);
     if (make_model_names(in) < 0 || find_parents(in) < 0 || select_tables(in) < 0 ||
         check_utf8(in) < 0)
         return -1;
@@ -652,7 +652,7 @@ int introspect_model(const struct fp_catalog *cat, const struct fp_introspect_op
         goto out;
     f = open_memstream(&text, &len);
     if (!f) {
-        fp_error_set(err, FP_EINPUT, "out of memory");
+        fp_error_oom(err);
         goto out;
     }
     put_header(&in, f);
@@ -660,7 +660,7 @@ int introspect_model(const struct fp_catalog *cat, const struct fp_introspect_op
         if (in.in[i] && put_table(&in, i, f) < 0)
             goto out;
     if (!take(&f, &text)) {
-        fp_error_set(err, FP_EINPUT, "out of memory");
+        fp_error_oom(err);
         goto out;
     }
     *out = text, text = NULL, rc = 0;

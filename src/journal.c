@@ -127,7 +127,7 @@ int journal_read_keys(struct fp_journal *j, sqlite3_stmt *st, struct fp_keys *ou
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
         if (journal_push_key(st, 0, out) < 0) {
             sqlite3_reset(st);
-            return fp_error_set(err, FP_EINPUT, "out of memory");
+            return fp_error_oom(err);
         }
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
@@ -173,7 +173,7 @@ static struct fp_journal *journal_new(const char *path, struct fp_error *err)
 
     if (!j || !(j->path = strdup(path ? path : "(temporary journal)"))) {
         free(j);
-        fp_error_set(err, FP_EINPUT, "out of memory");
+        fp_error_oom(err);
         return NULL;
     }
     j->lock_fd = -1;
@@ -229,7 +229,7 @@ static int create_schema(struct fp_journal *j, struct fp_error *err)
     int rc;
 
     if (!head)
-        return fp_error_set(err, FP_EINPUT, "out of memory");
+        return fp_error_oom(err);
     rc = journal_exec(j, head, "create", err);
     free(head);
     return rc;
@@ -584,7 +584,7 @@ int journal_get_meta(struct fp_journal *j, const char *key, char **out, struct f
     if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL &&
         !(*out = strdup((const char *)sqlite3_column_text(st, 0)))) {
         sqlite3_reset(st);
-        return fp_error_set(err, FP_EINPUT, "out of memory");
+        return fp_error_oom(err);
     }
     sqlite3_reset(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)

@@ -151,7 +151,7 @@ int journal_partial_begin(struct fp_journal *j, struct fp_error *err)
     if (lstat(j->path, &st) == 0)
         return fp_error_set(err, FP_EINPUT, "journal %s: %s", j->path, strerror(EEXIST));
     if (!(j->partial = journal_partial_name(j->path)))
-        return fp_error_set(err, FP_EINPUT, "out of memory");
+        return fp_error_oom(err);
     /*
      * A PATH.partial already there is one run's leftover when its lock is
      * free: unlinked, never truncated, in case a crash left it a second name
@@ -201,7 +201,7 @@ static int sync_folder(const char *path, struct fp_error *err)
     int fd, rc;
 
     if (!dir)
-        return fp_error_set(err, FP_EINPUT, "out of memory");
+        return fp_error_oom(err);
     fd = open(dir, O_RDONLY | O_CLOEXEC | O_DIRECTORY);
     rc = fd < 0 ? -1 : fsync(fd);
     if (rc < 0)
@@ -270,7 +270,7 @@ int journal_explain_missing(const char *path, struct fp_error *err)
     int there;
 
     if (!partial)
-        return fp_error_set(err, FP_EINPUT, "out of memory");
+        return fp_error_oom(err);
     there = lstat(partial, &st) == 0;
     free(partial);
     if (!there)

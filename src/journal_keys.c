@@ -31,7 +31,7 @@ static int bind_json(struct fp_journal *j, sqlite3_stmt *st, int col, const stru
         buf_addc(&j->json, ']');
     }
     if (!buf_ok(&j->json))
-        return fp_error_set(err, FP_EINPUT, "out of memory");
+        return fp_error_oom(err);
     sqlite3_bind_text(st, col, buf_str(&j->json), (int)j->json.len, SQLITE_STATIC);
     return 0;
 }
@@ -100,7 +100,7 @@ static int read_after(struct fp_journal *j, sqlite3_stmt *st, long long *seq, in
         *seq = sqlite3_column_int64(st, 0);
         if (journal_push_key(st, 1, out) < 0) {
             sqlite3_reset(st);
-            return fp_error_set(err, FP_EINPUT, "out of memory");
+            return fp_error_oom(err);
         }
         if (with_via)
             out->v[out->n - 1].tag =

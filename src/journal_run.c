@@ -43,7 +43,7 @@ static int read_batch(struct fp_journal *j, sqlite3_stmt *st, struct fp_batch *b
         b->level_hi = level, b->seq_hi = seq;
         if (journal_push_key(st, 2, keys) < 0) {
             sqlite3_reset(st);
-            return fp_error_set(err, FP_EINPUT, "out of memory");
+            return fp_error_oom(err);
         }
     }
     sqlite3_reset(st);
@@ -273,7 +273,7 @@ int journal_last_error(struct fp_journal *j, double *at, char **phase, char **sq
         *at = sqlite3_column_double(st, 0);
         if (dup_column(st, 1, phase) < 0 || dup_column(st, 2, sqlstate) < 0 ||
             dup_column(st, 3, message) < 0) {
-            fp_error_set(err, FP_EINPUT, "out of memory");
+            fp_error_oom(err);
             goto out;
         }
     } else if (src != SQLITE_DONE) {
@@ -322,7 +322,7 @@ int journal_joint_levels(struct fp_journal *j, long long **levels, size_t *n, st
                 sqlite3_finalize(st);
                 free(*levels);
                 *levels = NULL;
-                return fp_error_set(err, FP_EINPUT, "out of memory");
+                return fp_error_oom(err);
             }
             *levels = p;
         }

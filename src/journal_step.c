@@ -21,7 +21,7 @@ int journal_step_pending(struct fp_journal *j, const char *kind, size_t edge, si
     keys_add_json_array(&p, parents);
     keys_add_json_array(&i, ids);
     if (!buf_ok(&p) || !buf_ok(&i)) {
-        fp_error_set(err, FP_EINPUT, "out of memory");
+        fp_error_oom(err);
         goto out;
     }
     sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
@@ -69,7 +69,7 @@ static int fold(struct fp_journal *j, long long id, const struct fp_keys *presen
         return -1;
     sqlite3_bind_int64(count, 1, id);
     if (bind_json(count, 2, present, &p) < 0 || bind_json(count, 3, still, &s) < 0) {
-        fp_error_set(err, FP_EINPUT, "out of memory");
+        fp_error_oom(err);
         goto out;
     }
     src = sqlite3_step(count);

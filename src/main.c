@@ -52,7 +52,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+            return fp_exit_status(commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "fkpurge: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return FP_EINPUT;

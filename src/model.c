@@ -161,7 +161,7 @@ static int fail_at(struct loader *ld, int line, int col, const char *fmt, ...)
 
 static int out_of_memory(struct loader *ld)
 {
-    return fp_error_set(ld->err, FP_EINPUT, "%s: out of memory", ld->name);
+    return fp_error_set(ld->err, FP_ESYS, "%s: out of memory", ld->name);
 }
 
 /*
@@ -1213,7 +1213,7 @@ int model_load_buffer(const char *name, const char *buf, size_t len, struct fp_m
         return fp_error_at(err, FP_EINPUT, name ? name : "model", 1, 1,
                            "model is larger than %u MiB", MODEL_MAX_BYTES >> 20);
     if (!(text = malloc(len + 1)))
-        return fp_error_set(err, FP_EINPUT, "%s: out of memory", name ? name : "model");
+        return fp_error_set(err, FP_ESYS, "%s: out of memory", name ? name : "model");
     if (len)
         memcpy(text, buf, len);
     text[len] = '\0';
@@ -1246,7 +1246,7 @@ int model_load_file(const char *path, struct fp_model **out, struct fp_error *er
             if (want > MODEL_MAX_BYTES + 2)
                 want = MODEL_MAX_BYTES + 2;
             if (!(p = realloc(text, want))) {
-                fp_error_set(err, FP_EINPUT, "%s: out of memory", path);
+                fp_error_set(err, FP_ESYS, "%s: out of memory", path);
                 goto out;
             }
             text = p, cap = want;
@@ -1268,7 +1268,7 @@ int model_load_file(const char *path, struct fp_model **out, struct fp_error *er
         goto out;
     }
     if (!text && !(text = malloc(1))) {
-        fp_error_set(err, FP_EINPUT, "%s: out of memory", path);
+        fp_error_set(err, FP_ESYS, "%s: out of memory", path);
         goto out;
     }
     text[len] = '\0';

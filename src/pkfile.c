@@ -12,7 +12,7 @@ int pkfile_open(const char *path, enum fp_pk_syntax syntax, const char *what,
     struct fp_pkfile *pf = calloc(1, sizeof *pf);
 
     if (!pf)
-        return fp_error_set(err, FP_EINPUT, "out of memory");
+        return fp_error_oom(err);
     /* "-": the keys come from standard input (`... | fkpurge run --pk-file -`). */
     if (strcmp(path, "-") == 0) {
         pf->f = stdin;

@@ -74,7 +74,7 @@ static int check(struct fp_plan *p, struct fp_journal *j, const struct fp_collec
                              "%lld rows of %s.%s (do_nothing) reference rows this purge deletes; "
                              "a database that enforces this key will refuse the purge",
                              p->survivors[i], m->tables[e->child].name, e->column) < 0)
-                return fp_error_set(err, FP_EINPUT, "out of memory");
+                return fp_error_oom(err);
             break;
         case FP_CASCADE:
             break;
@@ -207,7 +207,7 @@ static int order_cycles(struct fp_plan *p, struct fp_journal *j, const struct fp
                            "whatever --batch-size says"
                          : "; run deletes them a batch at a time, which only deferred or "
                            "absent constraints allow") < 0)
-        return fp_error_set(err, FP_EINPUT, "out of memory");
+        return fp_error_oom(err);
     return 0;
 }
 
@@ -220,7 +220,7 @@ int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_g
     int rc = -1, in_snapshot = 0;
 
     if (plan_alloc(&p, model) < 0) {
-        fp_error_set(err, FP_EINPUT, "out of memory");
+        fp_error_oom(err);
         goto out;
     }
     if (plan_root(p, root, err) < 0 ||
@@ -267,7 +267,7 @@ int plan_result(const struct fp_model *model, const struct fp_graph *graph,
     int rc = -1;
 
     if (plan_alloc(&p, model) < 0) {
-        fp_error_set(err, FP_EINPUT, "out of memory");
+        fp_error_oom(err);
         goto out;
     }
     if (plan_root(p, root, err) < 0)

@@ -71,7 +71,7 @@ int progress_start(struct fp_progress **out, const char *label, long long total,
     struct fp_progress *p = calloc(1, sizeof *p);
 
     if (!p)
-        return fp_error_set(err, FP_EINPUT, "out of memory");
+        return fp_error_oom(err);
     p->label = label;
     p->total = total;
     p->start = p->last = now();

@@ -57,7 +57,7 @@ int purge_write_header(struct fp_purge *p, const char *db_url, struct fp_error *
         buf_adds(&url, "sqlite:");
         buf_adds(&url, identity + 7);
         if (!buf_ok(&url)) {
-            fp_error_set(err, FP_EINPUT, "out of memory");
+            fp_error_oom(err);
             goto out;
         }
         db_url = url.p;
@@ -277,7 +277,7 @@ static int load_warnings(struct fp_purge *p, struct fp_strlist *w, struct fp_err
         if (journal_get_meta(p->j, key, &text, err) < 0)
             goto out;
         if (text && strlist_addf(w, "%s", text) < 0) {
-            fp_error_set(err, FP_EINPUT, "out of memory");
+            fp_error_oom(err);
             goto out;
         }
         free(text);
@@ -294,7 +294,7 @@ out:
 static int stop(struct fp_purge *p, const char *phase, struct fp_error *err)
 {
     /* err keeps the SQLSTATE: the rollback after the failure reset the handle's. */
-    if (err->code == FP_EDB || err->code == FP_EINTR)
+    if (fp_code_resumable(err->code))
         journal_add_error(p->j, phase, err->sqlstate[0] ? err->sqlstate : NULL, err->msg, NULL);
     return err->code ? err->code : FP_EINPUT;
 }

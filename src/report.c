@@ -232,7 +232,7 @@ int report_plan(FILE *out, const struct fp_plan *plan, enum fp_format format, st
         break;
     }
     if (!buf_ok(&b))
-        rc = fp_error_set(err, FP_EINPUT, "out of memory");
+        rc = fp_error_oom(err);
     else if (fwrite(b.p, 1, b.len, out) != b.len || fflush(out) != 0)
         rc = fp_error_set(err, FP_EINPUT, "cannot write the report to stdout");
     buf_free(&b);

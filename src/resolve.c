@@ -27,7 +27,7 @@ static struct fp_catalog *catalog_for(struct fp_db *db, struct fp_resolved *r, c
     if (asked)
         r->asked = asked;
     if (!cats || !asked) {
-        fp_error_set(err, FP_EINPUT, "out of memory");
+        fp_error_oom(err);
         return NULL;
     }
     memset(&cats[r->ncatalogs], 0, sizeof cats[0]);
@@ -87,7 +87,7 @@ int resolve_model(struct fp_db *db, const struct fp_model *model, struct fp_reso
     if (!r || !(cat = calloc(model->ntables ? model->ntables : 1, sizeof *cat)) ||
         !(r->tables = calloc(model->ntables ? model->ntables : 1, sizeof *r->tables)) ||
         !(r->edges = calloc(model->nedges ? model->nedges : 1, sizeof *r->edges))) {
-        fp_error_set(err, FP_EINPUT, "out of memory");
+        fp_error_oom(err);
         goto out;
     }
 
@@ -164,7 +164,7 @@ int resolve_model(struct fp_db *db, const struct fp_model *model, struct fp_reso
     *out = r, r = NULL, rc = 0;
     goto out;
 oom:
-    fp_error_set(err, FP_EINPUT, "out of memory");
+    fp_error_oom(err);
 out:
     free(cat);
     resolve_free(r);
