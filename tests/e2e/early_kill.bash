@@ -10,7 +10,8 @@
 # At every instant the journal's path holds either nothing (run again: nothing was touched) or
 # a journal that resumes; a file fkpurge made is never called "not an fkpurge journal" or
 # "damaged". Cases:
-#   early_offsets           SIGKILL `run` 0, 2, ..., 100 ms after it starts; if the journal is
+#   early_offsets           SIGKILL `run` 0, 2, ..., 100 ms after it starts (over twice the time
+#                           its journal takes to appear, where that is over 50 ms); if it is
 #                           there, SIGKILL a `resume` as long after its start; then resume (or
 #                           run again when there is no journal) to the end
 #   early_windows           the same, killed under gdb at the instants around the journal's
@@ -92,17 +93,40 @@ kill_after() {
     expect_no_lie "$T/bg.err" "$2 killed at $1 ms"
 }
 
+# journal_ms: how many ms after its start an undisturbed run's journal appears (polled).
+journal_ms() {
+    local start now
+    early_start
+    early_cmd run
+    start=$(date +%s%N)
+    bg "${CMD[@]}"
+    while [ ! -e "$J" ] && kill -0 "$bgpid" 2>/dev/null; do
+        sleep 0.001
+    done
+    now=$(date +%s%N)
+    reap "$bgpid"
+    echo $(((now - start) / 1000000))
+}
+
 early_offsets() {
-    local ms
+    local ms span step appear
     with_journal=0
     without=0
-    for ((ms = 0; ms <= 100; ms += 2)); do
+    # 0 to 100 ms in steps of 2; where the journal appears later than 50 ms (AddressSanitizer,
+    # a loaded machine), twice that time in 50 steps, so that kills fall on both sides of it.
+    appear=$(journal_ms)
+    span=100
+    [ $((2 * appear)) -le "$span" ] || span=$((2 * appear))
+    step=$(((span + 49) / 50))
+    echo "early_kill: the journal appears $appear ms after the start; kills from 0 to $span ms," \
+        "every $step ms" >&2
+    for ((ms = 0; ms <= span; ms += step)); do
         early_start
         kill_after "$ms" run
         [ -e "$J" ] && kill_after "$ms" resume
         early_finish "killed at $ms ms"
     done
-    echo "early_kill: offsets 0-100 ms: $without runs killed before their journal existed," \
+    echo "early_kill: offsets 0-$span ms: $without runs killed before their journal existed," \
         "$with_journal after" >&2
     [ "$without" -gt 0 ] || fail "no kill came before the journal existed: the test missed it"
     [ "$with_journal" -gt 0 ] || fail "no kill came after the journal existed"
