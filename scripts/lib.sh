@@ -26,6 +26,8 @@ FKPURGE_PACKAGES=(
     clang libclang-rt-14-dev
     # scripts/lint
     clang-format shellcheck
+    # e2e.install renders the manual page with man -l (in the base image, but not promised)
+    man-db
 )
 
 # say MSG...: a progress line on stderr, prefixed with the calling script's name.
