@@ -511,6 +511,13 @@ int db_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_key
     return db->ops->count_rows(db, q, in, limit, n, err);
 }
 
+int db_page_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                 const struct fp_keys *after, long limit, struct fp_keys *out,
+                 struct fp_error *err)
+{
+    return db->ops->page_keys(db, q, in, after, limit, out, err);
+}
+
 int db_lock_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                  struct fp_error *err)
 {

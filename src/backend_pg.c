@@ -963,6 +963,102 @@ out:
     return rc;
 }
 
+/*
+ * The one statement for db_page_keys. A root page names no alias, as the
+ * cursor's query, for the user's condition; the key comparison keeps the
+ * primary key's index usable for both the order and the start.
+ */
+static void build_page(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q, int after,
+                       long limit)
+{
+    if (q->where) {
+        buf_adds(b, "SELECT ");
+        add_ident(pg, b, q->key_col);
+        buf_adds(b, " FROM ");
+        add_table(pg, b, q->schema, q->table);
+        buf_adds(b, " WHERE (");
+        buf_adds(b, q->where);
+        buf_adds(b, "\n)");
+        if (after) {
+            buf_adds(b, " AND ");
+            add_ident(pg, b, q->key_col);
+            buf_addf(b, " > $1::%s", q->key_type);
+        }
+        buf_adds(b, " ORDER BY ");
+        add_ident(pg, b, q->key_col);
+        buf_addf(b, " LIMIT %ld", limit);
+        if (q->lock)
+            buf_adds(b, " FOR UPDATE");
+        return;
+    }
+    if (q->deepest) {
+        /* A tree below the keys given (no cycle reaches them): UNION ALL, and the depth kept. */
+        buf_adds(b, "WITH RECURSIVE fkpurge_sub (k, d) AS (SELECT c.");
+        add_ident(pg, b, q->key_col);
+        buf_adds(b, ", 1");
+        add_rowset(pg, b, q);
+        buf_adds(b, " AND c.");
+        add_ident(pg, b, q->key_col);
+        buf_addf(b, " <> ALL ($1::%s[])", q->key_type);
+        buf_adds(b, " UNION ALL SELECT c.k, s.d + 1 FROM fkpurge_sub s, LATERAL (SELECT c.");
+        add_ident(pg, b, q->key_col);
+        buf_adds(b, " FROM ");
+        add_table(pg, b, q->schema, q->table);
+        buf_adds(b, " c WHERE c.");
+        add_ident(pg, b, q->match_col);
+        buf_adds(b, " = s.k AND c.");
+        add_ident(pg, b, q->key_col);
+        buf_addf(b, " <> ALL ($1::%s[]) OFFSET 0) c (k))", q->key_type);
+        buf_addf(b, " SELECT k FROM fkpurge_sub ORDER BY d DESC LIMIT %ld", limit);
+        return;
+    }
+    buf_adds(b, "SELECT ");
+    add_edge_step(pg, b, q, 0);
+    buf_addf(b, " LIMIT %ld", limit);
+    if (q->lock)
+        buf_adds(b, " FOR UPDATE OF c");
+}
+
+static int pg_page_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                        const struct fp_keys *after, long limit, struct fp_keys *out,
+                        struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_buf sql = FP_BUF_INIT, arg = FP_BUF_INIT;
+    PGresult *res = NULL;
+    const char *params[1];
+    int rc = -1, nparams = 0;
+
+    build_page(pg, &sql, q, after && after->n, limit);
+    if (in) {
+        keys_add_pg_array(&arg, in);
+        nparams = 1;
+    } else if (after && after->n) {
+        keys_add_text(&arg, after, 0);
+        nparams = 1;
+    }
+    if (!buf_ok(&sql) || !buf_ok(&arg)) {
+        oom(err);
+        goto out;
+    }
+    params[0] = buf_str(&arg);
+    if (pg_query(pg, q->where ? "selecting the rows to purge" : "finding referencing rows", sql.p,
+                 nparams, params, &res, err) < 0)
+        goto out;
+    keys_reset(out);
+    for (int r = 0; r < PQntuples(res); r++)
+        if (push_value(res, r, 0, q->key_is_int, out) < 0) {
+            oom(err);
+            goto out;
+        }
+    rc = 0;
+out:
+    PQclear(res);
+    buf_free(&sql);
+    buf_free(&arg);
+    return rc;
+}
+
 /* Run a statement whose result is not needed. */
 static int pg_exec(struct fp_db_pg *pg, const char *what, const char *sql, struct fp_error *err)
 {
@@ -1489,6 +1585,7 @@ static const struct fp_backend_ops pg_ops = {
     .begin_snapshot = pg_begin_snapshot,
     .end_snapshot = pg_end_snapshot,
     .select_keys = pg_select_keys,
+    .page_keys = pg_page_keys,
     .begin = pg_begin,
     .commit = pg_commit,
     .rollback = pg_rollback,

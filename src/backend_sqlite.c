@@ -740,6 +740,96 @@ out:
     return rc;
 }
 
+/* The one statement for db_page_keys: backend_pg.c's build_page, without locks. */
+static void build_page(struct fp_buf *b, const struct fp_keyq *q, int after, long limit)
+{
+    if (q->where) {
+        buf_adds(b, "SELECT ");
+        buf_add_ident(b, q->key_col);
+        buf_adds(b, " FROM main.");
+        buf_add_ident(b, q->table);
+        buf_adds(b, " WHERE (");
+        buf_adds(b, q->where);
+        buf_adds(b, "\n)");
+        if (after) {
+            buf_adds(b, " AND ");
+            buf_add_ident(b, q->key_col);
+            buf_adds(b, " > ?1");
+        }
+        buf_adds(b, " ORDER BY ");
+        buf_add_ident(b, q->key_col);
+        buf_addf(b, " LIMIT %ld", limit);
+        return;
+    }
+    if (q->deepest) {
+        buf_adds(b, "WITH RECURSIVE fkpurge_sub (k, d) AS (SELECT c.");
+        buf_add_ident(b, q->key_col);
+        buf_adds(b, ", 1");
+        add_rowset(b, q);
+        buf_adds(b, " AND c.");
+        buf_add_ident(b, q->key_col);
+        buf_adds(b, " NOT IN (SELECT value FROM json_each(?1)) UNION ALL SELECT c.");
+        buf_add_ident(b, q->key_col);
+        buf_adds(b, ", s.d + 1 FROM main.");
+        buf_add_ident(b, q->table);
+        buf_adds(b, " AS c JOIN fkpurge_sub AS s ON c.");
+        buf_add_ident(b, q->match_col);
+        buf_adds(b, " = s.k WHERE c.");
+        buf_add_ident(b, q->key_col);
+        buf_adds(b, " NOT IN (SELECT value FROM json_each(?1)))");
+        buf_addf(b, " SELECT k FROM fkpurge_sub ORDER BY d DESC LIMIT %ld", limit);
+        return;
+    }
+    buf_adds(b, "SELECT ");
+    add_edge_step(b, q, 0);
+    buf_addf(b, " LIMIT %ld", limit);
+}
+
+static int sqlite_page_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                            const struct fp_keys *after, long limit, struct fp_keys *out,
+                            struct fp_error *err)
+{
+    struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
+    struct fp_buf sql = FP_BUF_INIT, arr = FP_BUF_INIT;
+    sqlite3_stmt *st = NULL;
+    int rc = -1, src;
+
+    build_page(&sql, q, after && after->n, limit);
+    if (in)
+        keys_add_json_array(&arr, in);
+    if (!buf_ok(&sql) || !buf_ok(&arr)) {
+        oom(err);
+        goto out;
+    }
+    if (sqlite3_prepare_v2(sq->db, sql.p, -1, &st, NULL) != SQLITE_OK) {
+        sqlite_fail(sq, q->where ? "selecting the rows to purge" : "finding referencing rows", err);
+        snprintf(sq->base.sqlstate, sizeof sq->base.sqlstate, "42000");
+        goto out;
+    }
+    if (in)
+        sqlite3_bind_text(st, 1, buf_str(&arr), (int)arr.len, SQLITE_STATIC);
+    else if (after && after->n && after->v[0].kind == FP_KEY_INT)
+        sqlite3_bind_int64(st, 1, after->v[0].i);
+    else if (after && after->n)
+        sqlite3_bind_text(st, 1, keys_text(after, 0), (int)after->v[0].len, SQLITE_STATIC);
+    keys_reset(out);
+    while ((src = sqlite3_step(st)) == SQLITE_ROW)
+        if (push_value(st, 0, out) < 0) {
+            oom(err);
+            goto out;
+        }
+    if (src != SQLITE_DONE) {
+        sqlite_fail(sq, "reading keys", err);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    buf_free(&sql);
+    buf_free(&arr);
+    return rc;
+}
+
 /*
  * A dry run must not write: query_only makes SQLite refuse any write on
  * this connection for the snapshot's duration, whatever SQL the --where holds.
@@ -1124,6 +1214,7 @@ static const struct fp_backend_ops sqlite_ops = {
     .begin_snapshot = sqlite_begin_snapshot,
     .end_snapshot = sqlite_end_snapshot,
     .select_keys = sqlite_select_keys,
+    .page_keys = sqlite_page_keys,
     .begin = sqlite_begin,
     .commit = sqlite_commit,
     .rollback = sqlite_rollback,

@@ -163,12 +163,7 @@ static int count_rows(struct fp_collect *c, size_t edge, const struct fp_keyq *q
 
 void collect_table_query(struct fp_keyq *q, const struct fp_collect *c, size_t t)
 {
-    memset(q, 0, sizeof *q);
-    q->schema = c->r->tables[t].schema;
-    q->table = c->model->tables[t].relname;
-    q->key_col = c->model->tables[t].pk;
-    q->key_is_int = c->r->tables[t].pk_is_int;
-    q->key_type = c->r->tables[t].pk_type;
+    resolve_table_query(q, c->model, c->r, t);
 }
 
 int collect_edge_cyclic(const struct fp_collect *c, size_t edge)
@@ -181,22 +176,10 @@ int collect_edge_cyclic(const struct fp_collect *c, size_t edge)
 void collect_edge_query(struct fp_keyq *q, const struct fp_collect *c, size_t edge)
 {
     const struct fp_edge *e = &c->model->edges[edge];
-    const struct fp_table *parent = &c->model->tables[e->parent];
 
-    collect_table_query(q, c, e->child);
-    q->match_col = e->column;
-    q->match_type = c->r->edges[edge].col_type;
-    if (strcmp(e->parent_column, parent->pk) != 0) {
-        /* The key references another unique column: join through the parent. */
-        q->via_schema = c->r->tables[e->parent].schema;
-        q->via_table = parent->relname;
-        q->via_col = e->parent_column;
-        q->via_key = parent->pk;
-        q->match_type = c->r->tables[e->parent].pk_type;
-    }
+    resolve_edge_query(q, c->model, c->r, edge);
     q->recursive = e->child == e->parent && e->policy == FP_CASCADE && !q->via_table;
     q->want_parent = collect_edge_cyclic(c, edge) && !c->no_links;
-    q->parent_is_int = c->r->tables[e->parent].pk_is_int;
 }
 
 static enum fp_pk_syntax pk_syntax(enum fp_db_kind kind, const struct fp_rtable *rt)

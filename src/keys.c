@@ -153,3 +153,105 @@ int keys_parse_int(const char *s, size_t len, long long *out)
     *out = v;
     return 0;
 }
+
+/* FNV-1a over the key's kind and value. */
+static size_t key_hash(const struct fp_keys *k, size_t i)
+{
+    const unsigned char *p;
+    size_t len;
+    unsigned long long h = 1469598103934665603ULL;
+
+    if (k->v[i].kind == FP_KEY_INT) {
+        p = (const unsigned char *)&k->v[i].i;
+        len = sizeof k->v[i].i;
+    } else {
+        p = (const unsigned char *)keys_text(k, i);
+        len = k->v[i].len;
+        h ^= 0xff;
+    }
+    for (size_t n = 0; n < len; n++)
+        h = (h ^ p[n]) * 1099511628211ULL;
+    return (size_t)(h ^ (h >> 29));
+}
+
+int keys_equal(const struct fp_keys *a, size_t i, const struct fp_keys *b, size_t j)
+{
+    if (a->v[i].kind != b->v[j].kind)
+        return 0;
+    if (a->v[i].kind == FP_KEY_INT)
+        return a->v[i].i == b->v[j].i;
+    return a->v[i].len == b->v[j].len && memcmp(keys_text(a, i), keys_text(b, j), a->v[i].len) == 0;
+}
+
+/* The slot where key i of k is, or the empty one where it would go. */
+static size_t keyset_find(const struct fp_keyset *s, const struct fp_keys *k, size_t i)
+{
+    size_t at = key_hash(k, i) & (s->cap - 1);
+
+    while (s->slot[at] && !keys_equal(&s->keys, s->slot[at] - 1, k, i))
+        at = (at + 1) & (s->cap - 1);
+    return at;
+}
+
+static int keyset_grow(struct fp_keyset *s)
+{
+    size_t cap = s->cap ? s->cap * 2 : 64, *slot = calloc(cap, sizeof *slot);
+
+    if (!slot)
+        return -1;
+    free(s->slot);
+    s->slot = slot;
+    s->cap = cap;
+    for (size_t i = 0; i < s->keys.n; i++)
+        s->slot[keyset_find(s, &s->keys, i)] = i + 1;
+    return 0;
+}
+
+int keyset_add(struct fp_keyset *s, const struct fp_keys *src, size_t i)
+{
+    size_t at;
+
+    /* At most half full, so that probes stay short. */
+    if ((s->keys.n + 1) * 2 > s->cap && keyset_grow(s) < 0)
+        return -1;
+    at = keyset_find(s, src, i);
+    if (s->slot[at])
+        return 0;
+    if (keys_push_key(&s->keys, src, i) < 0)
+        return -1;
+    s->slot[at] = s->keys.n;
+    return 1;
+}
+
+int keyset_add_all(struct fp_keyset *s, const struct fp_keys *src, size_t *added)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        int rc = keyset_add(s, src, i);
+
+        if (rc < 0)
+            return -1;
+        if (added)
+            *added += (size_t)rc;
+    }
+    return 0;
+}
+
+int keyset_has(const struct fp_keyset *s, const struct fp_keys *k, size_t i)
+{
+    return s->cap && s->slot[keyset_find(s, k, i)] != 0;
+}
+
+void keyset_reset(struct fp_keyset *s)
+{
+    keys_reset(&s->keys);
+    if (s->slot)
+        memset(s->slot, 0, s->cap * sizeof *s->slot);
+}
+
+void keyset_free(struct fp_keyset *s)
+{
+    keys_free(&s->keys);
+    free(s->slot);
+    s->slot = NULL;
+    s->cap = 0;
+}

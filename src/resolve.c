@@ -183,3 +183,42 @@ void resolve_free(struct fp_resolved *r)
     free(r->edges);
     free(r);
 }
+
+void resolve_table_query(struct fp_keyq *q, const struct fp_model *m, const struct fp_resolved *r,
+                         size_t t)
+{
+    memset(q, 0, sizeof *q);
+    q->schema = r->tables[t].schema;
+    q->table = m->tables[t].relname;
+    q->key_col = m->tables[t].pk;
+    q->key_is_int = r->tables[t].pk_is_int;
+    q->key_type = r->tables[t].pk_type;
+}
+
+void resolve_key_query(struct fp_keyq *q, const struct fp_model *m, const struct fp_resolved *r,
+                       size_t t)
+{
+    resolve_table_query(q, m, r, t);
+    q->match_col = m->tables[t].pk;
+    q->match_type = r->tables[t].pk_type;
+}
+
+void resolve_edge_query(struct fp_keyq *q, const struct fp_model *m, const struct fp_resolved *r,
+                        size_t edge)
+{
+    const struct fp_edge *e = &m->edges[edge];
+    const struct fp_table *parent = &m->tables[e->parent];
+
+    resolve_table_query(q, m, r, e->child);
+    q->match_col = e->column;
+    q->match_type = r->edges[edge].col_type;
+    if (strcmp(e->parent_column, parent->pk) != 0) {
+        /* The key references another unique column: join through the parent. */
+        q->via_schema = r->tables[e->parent].schema;
+        q->via_table = parent->relname;
+        q->via_col = e->parent_column;
+        q->via_key = parent->pk;
+        q->match_type = r->tables[e->parent].pk_type;
+    }
+    q->parent_is_int = r->tables[e->parent].pk_is_int;
+}

@@ -89,6 +89,8 @@ struct fp_keyq {
     int recursive;
     const char *key_type; /* PostgreSQL: the type of key_col, for exclude_given */
     int exclude_given;    /* leave out rows whose own key is one of the keys given */
+    int lock;             /* db_page_keys: lock the rows found against new references */
+    int deepest;          /* db_page_keys on a recursive edge: the subtree, deepest first */
 };
 
 /*
@@ -120,6 +122,10 @@ struct fp_backend_ops {
     /* Stream the keys q selects (in: the keys to match, NULL for a root query). */
     int (*select_keys)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                        fp_keys_cb cb, void *ctx, struct fp_error *err);
+    /* At most limit keys q selects, in one statement (db_page_keys). */
+    int (*page_keys)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                     const struct fp_keys *after, long limit, struct fp_keys *out,
+                     struct fp_error *err);
     /* A read-write transaction (read committed; SQLite: immediate), and its end. */
     int (*begin)(struct fp_db *db, struct fp_error *err);
     int (*commit)(struct fp_db *db, struct fp_error *err);
@@ -247,6 +253,23 @@ int db_end_snapshot(struct fp_db *db, struct fp_error *err);
  */
 int db_select_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                    fp_keys_cb cb, void *ctx, struct fp_error *err);
+
+/*
+ * At most limit (> 0) keys that q selects, in one statement and one round
+ * trip, into out (reset first): a page small enough to hold, for the
+ * streaming engine. A root query (q->where) goes in key order, after the
+ * one key in after when it is not NULL (keyset paging). With q->lock, the
+ * rows are locked FOR UPDATE until the transaction ends, so no new row can
+ * reference them meanwhile (SQLite: its write transaction already keeps
+ * every other writer out). With q->deepest, q being a cascade from a table
+ * to itself, the rows below the keys given (those keys left out), deepest
+ * first: a page of them holds every row below each of its rows. Such a
+ * subtree must hold no cycle through the keys given (db_select_keys finds
+ * whether it does).
+ */
+int db_page_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                 const struct fp_keys *after, long limit, struct fp_keys *out,
+                 struct fp_error *err);
 
 /*
  * A read-write transaction: PostgreSQL at read committed, SQLite BEGIN

@@ -80,4 +80,35 @@ void keys_add_json_array(struct fp_buf *out, const struct fp_keys *k);
  */
 int keys_parse_int(const char *s, size_t len, long long *out);
 
+/* 1 if key i of a and key j of b are the same value of the same kind. */
+int keys_equal(const struct fp_keys *a, size_t i, const struct fp_keys *b, size_t j);
+
+/*
+ * A set of keys, to find each row once where several ways lead to it:
+ * keys holds them in the order added, slot an open-addressing table of
+ * indexes into it. FP_KEYSET_INIT, then keyset_free().
+ */
+struct fp_keyset {
+    struct fp_keys keys;
+    size_t *slot; /* cap entries: an index into keys + 1, 0 for empty */
+    size_t cap;
+};
+
+#define FP_KEYSET_INIT                                                                             \
+    {                                                                                              \
+        FP_KEYS_INIT, NULL, 0                                                                      \
+    }
+
+/* Add key i of src unless present: 1 added, 0 there already, -1 out of memory. */
+int keyset_add(struct fp_keyset *s, const struct fp_keys *src, size_t i);
+
+/* Add every key of src; *added (may be NULL) counts the new ones. -1: out of memory. */
+int keyset_add_all(struct fp_keyset *s, const struct fp_keys *src, size_t *added);
+
+/* 1 if key i of k is in s. */
+int keyset_has(const struct fp_keyset *s, const struct fp_keys *k, size_t i);
+
+void keyset_reset(struct fp_keyset *s); /* empty it, keep the memory */
+void keyset_free(struct fp_keyset *s);
+
 #endif

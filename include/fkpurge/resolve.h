@@ -48,6 +48,22 @@ struct fp_resolved {
 int resolve_model(struct fp_db *db, const struct fp_model *model, struct fp_resolved **out,
                   struct fp_strlist *warnings, struct fp_error *err);
 
+/* The query for the keys of table t: its primary key, else the row's address (ctid, rowid). */
+void resolve_table_query(struct fp_keyq *q, const struct fp_model *m, const struct fp_resolved *r,
+                         size_t t);
+
+/* The query for the rows of table t whose primary key is one of the keys given. */
+void resolve_key_query(struct fp_keyq *q, const struct fp_model *m, const struct fp_resolved *r,
+                       size_t t);
+
+/*
+ * The query for the rows of edge's child table that reference the parent
+ * keys given (through the parent, when the key references another unique
+ * column than its primary key).
+ */
+void resolve_edge_query(struct fp_keyq *q, const struct fp_model *m, const struct fp_resolved *r,
+                        size_t edge);
+
 /* NULL-safe. */
 void resolve_free(struct fp_resolved *r);
 
