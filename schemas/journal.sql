@@ -3,7 +3,7 @@
 -- binary); the file is the reference for anyone reading a journal by hand.
 
 PRAGMA application_id = 1718317162; -- 'fkpj'
-PRAGMA user_version = 2;            -- the journal format version
+PRAGMA user_version = 3;            -- the journal format version
 
 -- Header: format version, model text and hash, root selection, connection
 -- string without its password, database identity, batch size, times, phase.
@@ -185,3 +185,48 @@ CREATE TABLE IF NOT EXISTS pending (
     ids     TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS joint_level (level INTEGER PRIMARY KEY);
+
+-- The streaming engine (meta 'engine' = 'stream', format 3) keeps no doomed
+-- keys: it works through the root selection a page at a time (meta
+-- 'cursor': the last root key of the pages done, in key order; for a
+-- --pk-file, meta 'cursor_seq': the last root_key.seq done), and asks the
+-- database again for everything below. What it must remember is what the
+-- database cannot say again: how many rows each transaction changed. A
+-- transaction's counts are committed here before the database commits it
+-- (stream_txn, stream_count, stream_noted), and folded into tally after;
+-- a kill between the two is settled on resume by a witness (wkind), a row
+-- the transaction deleted (from wtbl by its key, or through edge wedge
+-- from parent key wparent) or updated (through edge wedge): gone, or
+-- changed, it committed. cursor, when
+-- has_cursor, is the root key the transaction ends a page with.
+CREATE TABLE IF NOT EXISTS stream_txn (
+    batch      INTEGER PRIMARY KEY,
+    xid        INTEGER NOT NULL,
+    wtbl       INTEGER,
+    wedge      INTEGER,
+    wkind      TEXT CHECK (wkind IN ('updated', 'deleted')),
+    wkey,
+    wparent,
+    has_cursor INTEGER NOT NULL,
+    cursor
+);
+CREATE TABLE IF NOT EXISTS stream_count (
+    batch INTEGER NOT NULL,
+    kind  TEXT NOT NULL CHECK (kind IN ('updated', 'deleted')),
+    id    INTEGER NOT NULL,
+    n     INTEGER NOT NULL
+);
+-- Rows a transaction set to NULL or a default through edge whose table
+-- the purge deletes from: a later page may delete them, and the report,
+-- like the database's own cascade, counts such a row as deleted, not
+-- updated (noted holds them for the end of the run, which looks).
+CREATE TABLE IF NOT EXISTS stream_noted (
+    batch INTEGER NOT NULL,
+    edge  INTEGER NOT NULL,
+    key   NOT NULL
+);
+CREATE TABLE IF NOT EXISTS noted (
+    edge  INTEGER NOT NULL,
+    key   NOT NULL,
+    PRIMARY KEY (edge, key)
+) WITHOUT ROWID;

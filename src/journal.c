@@ -79,6 +79,15 @@ static const char *const journal_stmt_sql[ST_COUNT] = {
     [ST_STEP_FORGET] = "DELETE FROM pending WHERE id = ?1",
     [ST_STEP_NEXT] = "SELECT id, edge, parents, ids FROM pending WHERE id > ?1 ORDER BY id LIMIT 1",
     [ST_JSON_KEYS] = "SELECT value FROM json_each(?1)",
+    [ST_STREAM_BATCH] = "INSERT INTO batch (tbl, level, seq_lo, seq_hi, level_hi, keys, state, "
+                        "started, deleted) VALUES (?1, 0, 0, 0, 0, ?2, 'intent', ?3, ?4)",
+    [ST_STREAM_TXN] = "INSERT INTO stream_txn (batch, xid, wtbl, wedge, wkey, wparent, has_cursor, "
+                      "cursor, wkind) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    [ST_STREAM_COUNT] = "INSERT INTO stream_count (batch, kind, id, n) VALUES (?1, ?2, ?3, ?4)",
+    [ST_STREAM_NOTED] = "INSERT INTO stream_noted (batch, edge, key) VALUES (?1, ?2, ?3)",
+    [ST_NOTED_FIRST] = "SELECT key FROM noted WHERE edge = ?1 ORDER BY key LIMIT ?2",
+    [ST_NOTED_FORGET] = "DELETE FROM noted WHERE edge = ?1 AND key = ?2",
+    [ST_NOTED_AFTER] = "SELECT key FROM noted WHERE edge = ?1 AND key > ?3 ORDER BY key LIMIT ?2",
 };
 
 sqlite3_stmt *journal_stmt(struct fp_journal *j, enum journal_stmt id, struct fp_error *err)
@@ -458,7 +467,7 @@ static int check_journal(struct fp_journal *j, struct fp_error *err)
                             "%s is not an fkpurge journal (an SQLite file of something else)",
                             j->path);
     /* Format 1 differs only in how it knows the rows done: journal_prepare_execute converts it. */
-    if (version != FP_JOURNAL_VERSION && version != 1)
+    if (version < 1 || version > FP_JOURNAL_VERSION)
         return fp_error_set(
             err, FP_EINPUT,
             "journal %s has format version %lld; this fkpurge reads versions 1 to %d%s", j->path,

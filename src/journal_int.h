@@ -42,6 +42,13 @@ enum journal_stmt {
     ST_STEP_FORGET,
     ST_STEP_NEXT,
     ST_JSON_KEYS,
+    ST_STREAM_BATCH,
+    ST_STREAM_TXN,
+    ST_STREAM_COUNT,
+    ST_STREAM_NOTED,
+    ST_NOTED_FIRST,
+    ST_NOTED_AFTER,
+    ST_NOTED_FORGET,
     ST_COUNT
 };
 

@@ -16,7 +16,7 @@
 #include "fkpurge/error.h"
 #include "fkpurge/keys.h"
 
-#define FP_JOURNAL_VERSION 2
+#define FP_JOURNAL_VERSION 3
 
 struct fp_journal;
 
@@ -263,6 +263,71 @@ int journal_joint_levels(struct fp_journal *j, long long **levels, size_t *n, st
 
 /* *any is 1 if a cycle of rows was broken at edge (it has broken links). */
 int journal_edge_broken(struct fp_journal *j, size_t edge, int *any, struct fp_error *err);
+
+/* ---- the streaming engine (journal_stream.c) ---- */
+
+/*
+ * One transaction of the streaming engine, as the journal records it
+ * before the database commits it: its batch (tbl, the keys it was given,
+ * the rows it deleted from tbl), its counts (deleted by table, updated by
+ * edge), the rows it nulled that a later page may delete (noted, by edge;
+ * NULL for none), and a witness: a row it deleted from wtbl (wedge -1),
+ * or deleted (wupdated 0) or updated (1) through edge wedge from the parent
+ * key wparent. cursor, when not
+ * NULL, is the root key whose page it ends.
+ */
+struct fp_stream_txn {
+    size_t tbl;
+    long long keys, deleted_tbl;
+    long long xid;
+    const long long *deleted; /* by table, ntables of them */
+    size_t ntables;
+    const long long *updated; /* by edge, nedges of them */
+    size_t nedges;
+    const struct fp_keys *noted; /* by edge, or NULL */
+    const struct fp_keys *witness, *wparent; /* one key each; witness NULL: none */
+    size_t wtbl;
+    long wedge;
+    int wupdated;
+    const struct fp_keys *cursor;
+};
+
+/* Record t before the database commits it; *batch is its id. Commits. */
+int journal_stream_intent(struct fp_journal *j, const struct fp_stream_txn *t, long long *batch,
+                          struct fp_error *err);
+
+/* The database committed batch: fold its counts and noted rows, move the cursor. Commits. */
+int journal_stream_done(struct fp_journal *j, long long batch, struct fp_error *err);
+
+/* The database rolled batch back: forget it. Commits. */
+int journal_stream_discard(struct fp_journal *j, long long batch, struct fp_error *err);
+
+/* The transaction a killed run left between the two (found 0: none), for settling. */
+struct fp_stream_inflight {
+    struct fp_keys witness, parent; /* FP_KEYS_INIT them; the caller frees them */
+    int found;
+    long long batch, xid;
+    int has_witness, wupdated;
+    size_t wtbl;
+    long long wedge;
+};
+int journal_stream_inflight(struct fp_journal *j, struct fp_stream_inflight *f,
+                            struct fp_error *err);
+
+/* The last root key of the pages done (out empty: none yet). */
+int journal_stream_cursor(struct fp_journal *j, struct fp_keys *out, struct fp_error *err);
+
+/* The next up to limit noted rows of edge after the key in after (empty: the first); after moves. */
+int journal_noted_next(struct fp_journal *j, size_t edge, struct fp_keys *after, size_t limit,
+                       struct fp_keys *out, struct fp_error *err);
+
+/*
+ * Noted rows page of edge, of which present are still in the database:
+ * the others were deleted after being nulled, and leave the tally of
+ * updates; all leave noted. Commits.
+ */
+int journal_noted_settle(struct fp_journal *j, size_t edge, const struct fp_keys *page,
+                         const struct fp_keys *present, struct fp_error *err);
 
 /* Doomed rows of tbl already deleted. */
 int journal_count_done(struct fp_journal *j, size_t tbl, long long *n, struct fp_error *err);

@@ -109,11 +109,11 @@ done
 
 # A journal of a newer format (as a later fkpurge would write): refused, named, untouched.
 cp "$J" "$FAST/newer.journal"
-sqlite3 "$FAST/newer.journal" "PRAGMA user_version = 3"
+sqlite3 "$FAST/newer.journal" "PRAGMA user_version = 4"
 s=$(sum "$FAST/newer.journal")
 run "$FKPURGE" resume "$FAST/newer.journal" --yes
 expect_rc 1 "resume of a journal of format version 3"
-expect_file_eq "$T/err" "fkpurge: journal $FAST/newer.journal has format version 3; this fkpurge reads versions 1 to 2 (it was written by a newer fkpurge)"
+expect_file_eq "$T/err" "fkpurge: journal $FAST/newer.journal has format version 4; this fkpurge reads versions 1 to 3 (it was written by a newer fkpurge)"
 expect_eq "$(sum "$FAST/newer.journal")" "$s" "a journal of a newer format, after resume"
 cp "$FAST/pristine.db" "$FAST/other.db"
 other_sum=$(sum "$FAST/other.db")
