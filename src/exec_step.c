@@ -137,24 +137,12 @@ int exec_step_all(struct exec *x, size_t edge, const struct fp_keys *keys, struc
     return 0;
 }
 
-/*
- * Until the transaction of the steps left pending has ended on the server:
- * killed just after sending COMMIT, the last run may have left it running
- * there a moment longer, its changes not yet visible. A stop request ends
- * the wait (resumable).
- */
-static int wait_last_txn(struct exec *x, struct fp_error *err)
+int exec_wait_txn(struct fp_db *db, long long xid, struct fp_error *err)
 {
-    char *id = NULL;
-    long long xid;
     int running = 0;
 
-    if (journal_get_meta(x->j, "step_txn", &id, err) < 0)
-        return -1;
-    xid = id ? strtoll(id, NULL, 10) : 0;
-    free(id);
     for (long ms = 0; xid > 0; ms += 50) {
-        if (db_txn_running(x->db, xid, &running, err) < 0)
+        if (db_txn_running(db, xid, &running, err) < 0)
             return -1;
         if (!running)
             return 0;
@@ -168,6 +156,19 @@ static int wait_last_txn(struct exec *x, struct fp_error *err)
         nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
     }
     return 0;
+}
+
+/* Until the transaction of the steps left pending has ended on the server (exec_wait_txn). */
+static int wait_last_txn(struct exec *x, struct fp_error *err)
+{
+    char *id = NULL;
+    long long xid;
+
+    if (journal_get_meta(x->j, "step_txn", &id, err) < 0)
+        return -1;
+    xid = id ? strtoll(id, NULL, 10) : 0;
+    free(id);
+    return exec_wait_txn(x->db, xid, err);
 }
 
 /*

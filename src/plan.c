@@ -226,13 +226,21 @@ int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_g
     if (plan_root(p, root, err) < 0 ||
         resolve_model(db, model, &p->resolved, &p->warnings, err) < 0 ||
         collect_init(&c, db, model, graph, p->resolved, j, err) < 0 ||
-        progress_start(&c.progress, "collecting", -1, err) < 0)
+        (dry_run != PLAN_PREPARE && progress_start(&c.progress, "collecting", -1, err) < 0))
         goto out;
     graph_deletion_order(graph, p->order);
 
     if ((root->pk_file && collect_load_pk_file(&c, p->root_table, root->pk_file, err) < 0) ||
         journal_begin(j, err) < 0 || journal_clear_collection(j, err) < 0 ||
-        describe_model(j, &c, err) < 0 || db_begin_snapshot(db, err) < 0)
+        describe_model(j, &c, err) < 0)
+        goto out;
+    if (dry_run == PLAN_PREPARE) {
+        if (journal_commit(j, err) < 0)
+            goto out;
+        *out = p, p = NULL, rc = 0;
+        goto out;
+    }
+    if (db_begin_snapshot(db, err) < 0)
         goto out;
     in_snapshot = 1;
     if (dry_run && collect_dry_run(&c, p->root_table, rows_can_stick(p, graph), err) < 0)

@@ -281,6 +281,19 @@ void progress_verbose(int on)
     verbose = on;
 }
 
+int progress_is_verbose(void)
+{
+    return verbose;
+}
+
+void progress_batch_line(const char *text)
+{
+    if (!verbose)
+        return;
+    clear_bar();
+    fprintf(stderr, "fkpurge: batch: %s\n", text);
+}
+
 void progress_batch(const char *table, long long rows, const char *verb, double ms, int retries)
 {
     if (!verbose)

@@ -12,6 +12,7 @@
 #include "fkpurge/buf.h"
 #include "fkpurge/exec.h"
 #include "fkpurge/progress.h"
+#include "fkpurge/stream.h"
 
 /* FNV-1a, 64 bits: enough to notice a journal whose model text was altered. */
 static void model_hash(const struct fp_model *m, char out[17])
@@ -374,15 +375,70 @@ int purge_check_keys_kept(struct fp_purge *p, struct fp_error *err)
                         journal_path(p->j));
 }
 
+/*
+ * Which engine takes the purge, and so what the plan must do first
+ * (*mode): the streaming engine needs no keys collected, and a plan only
+ * to count (for a person to confirm) and to check protect/restrict keys;
+ * the levels engine collects every key. A purge sent to the levels engine
+ * once (meta engine) stays there.
+ */
+static int pick_engine(struct fp_purge *p, int *mode, struct fp_error *err)
+{
+    struct fp_strlist warnings = FP_STRLIST_INIT; /* the plan says them */
+    struct fp_resolved *r = NULL;
+    char *engine = NULL, why[512];
+    long root = model_find_table(p->model, p->root.table);
+    int rc = -1;
+
+    *mode = PLAN_RUN;
+    if (journal_get_meta(p->j, "engine", &engine, err) < 0)
+        return -1;
+    /* An unknown table or column is the plan's to report. */
+    if (root < 0 || (engine && strcmp(engine, "levels") == 0) ||
+        resolve_model(p->db, p->model, &r, &warnings, err) < 0) {
+        rc = 0;
+        goto out;
+    }
+    if (stream_can(p->model, r, (size_t)root, why, sizeof why))
+        *mode = !p->yes || stream_needs_check(p->model, (size_t)root) ? PLAN_DRY : PLAN_PREPARE;
+    else if (progress_is_verbose())
+        fp_warn("the levels engine takes this purge: %s", why);
+    rc = journal_set_meta(p->j, "engine", *mode == PLAN_RUN ? "levels" : "stream", err);
+out:
+    memset(err, 0, rc == 0 ? sizeof *err : 0);
+    resolve_free(r);
+    strlist_free(&warnings);
+    free(engine);
+    return rc;
+}
+
+/* Forget what a dry run collected: the streaming engine asks the database again. */
+static int forget_collection(struct fp_purge *p, const struct fp_plan *plan, struct fp_error *err)
+{
+    char rows[32];
+
+    snprintf(rows, sizeof rows, "%lld", plan->total_deleted + plan->total_updated);
+    if (journal_begin(p->j, err) < 0)
+        return -1;
+    if (journal_clear_collection(p->j, err) < 0 ||
+        journal_set_meta(p->j, "planned_rows", rows, err) < 0 || journal_commit(p->j, err) < 0) {
+        journal_exec_rollback(p->j);
+        return -1;
+    }
+    return 0;
+}
+
 /* Plan (again), then ask. Returns 1 to go on, 0 to stop with *status set. */
 static int plan_and_confirm(struct fp_purge *p, int *status, struct fp_error *err)
 {
     struct fp_plan *plan = NULL;
-    int go = 0, yes;
+    char *escaped = NULL;
+    int go = 0, yes, mode;
 
-    if (plan_build(p->db, p->model, p->graph, &p->root, 0, p->j, &plan, err) < 0) {
+    if (pick_engine(p, &mode, err) < 0 || journal_get_meta(p->j, "escaped", &escaped, err) < 0 ||
+        plan_build(p->db, p->model, p->graph, &p->root, mode, p->j, &plan, err) < 0) {
         *status = stop(p, "collect", err);
-        return 0;
+        goto out;
     }
     report_warnings(plan);
     if (save_warnings(p, &plan->warnings, err) < 0) {
@@ -412,7 +468,8 @@ static int plan_and_confirm(struct fp_purge *p, int *status, struct fp_error *er
         *status = FP_EBLOCKED;
         goto out;
     }
-    yes = confirm(p, plan, err);
+    /* A purge the streaming engine handed over was confirmed already. */
+    yes = escaped ? 1 : confirm(p, plan, err);
     if (yes < 0) {
         *status = FP_EINPUT;
         goto out;
@@ -423,12 +480,14 @@ static int plan_and_confirm(struct fp_purge *p, int *status, struct fp_error *er
         *status = FP_EINPUT;
         goto out;
     }
-    if (journal_set_meta(p->j, "phase", "execute", err) < 0) {
-        *status = FP_EINPUT;
+    if ((mode == PLAN_DRY && forget_collection(p, plan, err) < 0) ||
+        journal_set_meta(p->j, "phase", "execute", err) < 0) {
+        *status = stop(p, "collect", err);
         goto out;
     }
     go = 1;
 out:
+    free(escaped);
     plan_free(plan);
     return go;
 }
@@ -470,19 +529,53 @@ static void analyze_changed(struct fp_purge *p, const struct fp_resolved *r)
     free(order);
 }
 
-/* The execution phase, with the model resolved against the database again. */
+/* The streaming engine, from the journal's header: 0, FP_STREAM_ESCAPE or -1. */
+static int execute_stream(struct fp_purge *p, const struct fp_resolved *r, struct fp_error *err)
+{
+    char *rows = NULL;
+    struct fp_stream_args a = {
+        .db = p->db,
+        .m = p->model,
+        .r = r,
+        .j = p->j,
+        .root = (size_t)model_find_table(p->model, p->root.table),
+        .where = p->root.where,
+        .batch = p->batch_size,
+        .total = -1,
+    };
+
+    if (journal_get_meta(p->j, "planned_rows", &rows, err) < 0)
+        return -1;
+    if (rows)
+        a.total = strtoll(rows, NULL, 10);
+    free(rows);
+    return stream_run(&a, err);
+}
+
+/*
+ * The execution phase, with the model resolved against the database
+ * again: 0 done, FP_STREAM_ESCAPE (plan again for the levels engine), -1.
+ */
 static int execute(struct fp_purge *p, struct fp_error *err)
 {
     struct fp_strlist warnings = FP_STRLIST_INIT; /* the plan said them already */
     struct fp_resolved *r = NULL;
+    char *engine = NULL;
     int rc = -1;
 
-    if (resolve_model(p->db, p->model, &r, &warnings, err) == 0 &&
-        exec_run(p->db, p->model, p->graph, r, p->j, p->batch_size, err) == 0) {
-        if (p->analyze)
-            analyze_changed(p, r);
-        rc = 0;
-    }
+    if (journal_get_meta(p->j, "engine", &engine, err) < 0 ||
+        resolve_model(p->db, p->model, &r, &warnings, err) < 0)
+        goto out;
+    if (engine && strcmp(engine, "stream") == 0)
+        rc = execute_stream(p, r, err);
+    else
+        rc = exec_run(p->db, p->model, p->graph, r, p->j, p->batch_size, err);
+    if (rc == 0 && stream_settle_noted(p->db, p->model, r, p->j, err) < 0)
+        rc = -1;
+    if (rc == 0 && p->analyze)
+        analyze_changed(p, r);
+out:
+    free(engine);
     resolve_free(r);
     strlist_free(&warnings);
     return rc;
@@ -503,10 +596,21 @@ int purge_continue(struct fp_purge *p, const char *phase, struct fp_error *err)
     pace_start(&p->pace);
     if (db_set_timeouts(p->db, p->lock_ms, p->statement_ms, err) < 0)
         return stop(p, phase, err);
-    if (strcmp(phase, "execute") != 0 && !plan_and_confirm(p, &status, err))
-        return status;
-    if (execute(p, err) < 0)
-        return stop(p, "execute", err);
+    for (;;) {
+        int rc;
+
+        if (strcmp(phase, "execute") != 0 && !plan_and_confirm(p, &status, err))
+            return status;
+        if ((rc = execute(p, err)) < 0)
+            return stop(p, "execute", err);
+        if (rc != FP_STREAM_ESCAPE)
+            break;
+        /* The rest goes to the levels engine: it collects what is left, and goes on. */
+        if (journal_set_meta(p->j, "escaped", "1", err) < 0 ||
+            journal_set_meta(p->j, "phase", "collect", err) < 0)
+            return stop(p, "execute", err);
+        phase = "collect";
+    }
     if (journal_set_meta(p->j, "phase", "done", err) < 0)
         return err->code ? err->code : FP_EINPUT;
     return purge_report(p, err);

@@ -36,6 +36,14 @@ int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_gra
              struct fp_error *err);
 
 /*
+ * Until transaction xid (db_txn_id; 0: none) has ended on the server:
+ * killed just after sending COMMIT, a run may leave its transaction
+ * running there a moment longer, its changes not yet visible. A stop
+ * request ends the wait (resumable).
+ */
+int exec_wait_txn(struct fp_db *db, long long xid, struct fp_error *err);
+
+/*
  * 1 if edge's column may be nulled (or set to its default) before its parent
  * row goes: set_null and set_default edges, and cascade ones whose column
  * is nullable in the model and in the database. Inside a cycle of rows,

@@ -60,12 +60,16 @@ struct fp_plan {
 
 /*
  * Check the model against db, then collect and check inside one read-only
- * snapshot, using journal j for the keys. A dry run keeps out of j the keys
- * only counts need (collect_tally_only); a run needs them all. *out is new:
- * plan_free() it. A
- * blocked plan is still a plan (nblocked > 0); errors are FP_EINPUT (model,
- * table, pk file) or FP_EDB.
+ * snapshot, using journal j for the keys. A dry run (PLAN_DRY) keeps out of
+ * j the keys only counts need (collect_tally_only); a run of the levels
+ * engine (PLAN_RUN) needs them all; the streaming engine (PLAN_PREPARE)
+ * none: only the model is checked, the pk file read into j and the model
+ * described there, and the plan holds no counts. *out is new: plan_free()
+ * it. A blocked plan is still a plan (nblocked > 0); errors are FP_EINPUT
+ * (model, table, pk file) or FP_EDB.
  */
+enum { PLAN_RUN = 0, PLAN_DRY = 1, PLAN_PREPARE = 2 };
+
 int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_graph *graph,
                const struct fp_plan_root *root, int dry_run, struct fp_journal *j,
                struct fp_plan **out, struct fp_error *err);

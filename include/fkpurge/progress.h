@@ -44,6 +44,12 @@ void progress_quiet(int quiet);
 /* -v: progress_batch() prints its lines (even with --quiet: they were asked for). */
 void progress_verbose(int on);
 
+/* Under -v, the line "fkpurge: batch: TEXT" (a transaction of several tables). */
+void progress_batch_line(const char *text);
+
+/* 1 under -v. */
+int progress_is_verbose(void);
+
 /*
  * With -v, one line on stderr for a committed transaction: "fkpurge: batch:
  * TABLE: N rows VERB, MS ms, R retries" (verb: "deleted" or "updated").

@@ -90,8 +90,9 @@ EOF
     nb=$(journal_sql "$J" "SELECT count(*) FROM batch WHERE state = 'done'")
     echo "$KIND: chain of $depth${action:+ ($action)} purged in $((SECONDS - t0)) s, $nb batches (--batch-size 500)" >&2
     # A statement deleting a row with the rows referencing it satisfies the key at its end, so
-    # consecutive levels go together, 500 rows a batch; except where SQLite checks a RESTRICT
-    # key row by row: there each level, here one row, is a transaction.
+    # the chain below the root goes 500 rows a batch, deepest first, then the root; except where
+    # SQLite checks a RESTRICT key row by row: there each level, here one row, is a transaction.
+    want=$(((depth - 1 + 499) / 500 + 1))
     [ "$KIND:$action" = "sqlite:ON DELETE RESTRICT" ] && want=$depth
     expect_eq "$nb" "$want" "chain of $depth${action:+ ($action)}: batches"
 }
@@ -554,6 +555,9 @@ print(eval(sys.argv[1]))' "$2"
 edge_kill_window() {
     local int=bigint seen="" window skip fn kind n changed tallied
     [ "$KIND" = sqlite ] && int=INTEGER
+    # The levels engine's steps (the streaming engine's windows: edge_kill_window_stream).
+    local FKPURGE_ENGINE=levels
+    export FKPURGE_ENGINE
     cat >"$T/window.yaml" <<'EOF2'
 version: 1
 tables:
@@ -643,6 +647,55 @@ EOF2
     # Tables by their place in the model: child 1, leaf 2, log 3.
     for kind in before-{deleted-2,updated-1,updated-3} after-{deleted-2,updated-1,updated-3}; do
         [[ " $seen " == *" $kind "* ]] || fail "kill window: no kill at $kind (saw:$seen)"
+    done
+}
+
+# The streaming engine's window: a transaction's counts are in the journal (stream_txn) from
+# just before the database commits it until just after. A kill on either side of the commit,
+# then resume: the witness (a row the transaction deleted or updated) says whether it committed,
+# and the report's counts are the plan's exactly, with the native end state. On the window
+# model: pages of parents (batch 50: leaves deleted by parent key, child and log updated, parents
+# deleted, one transaction a page), and with --batch-size 1 every piece alone (leaves and updates
+# of one parent a transaction each, witnessed through their key: keyless rows by ctid or rowid).
+edge_kill_window_stream() {
+    local batch window skip fn what witnesses="" w int=bigint
+    [ "$KIND" = sqlite ] && int=INTEGER
+    for batch in 50 1; do
+        for window in before after; do
+            fn=db_commit
+            [ "$window" = after ] && fn=journal_stream_done
+            for skip in 0 2 4 5; do
+                window_db window "" ""
+                run "$FKPURGE" plan --model "$T/window.yaml" --db "$url" --table parent \
+                    --where "id <= 200" --format json
+                expect_rc 0 "stream kill window: plan"
+                cp "$T/out" "$T/window.plan"
+                J=$FAST/window-stream.journal
+                rm -f "$J" "$J-wal" "$J-shm"
+                kill_between journal_stream_intent "$skip" "$fn" "$FKPURGE" run \
+                    --model "$T/window.yaml" --db "$url" --table parent --where "id <= 200" --yes \
+                    --batch-size "$batch" --format json --journal "$J"
+                what="stream, batch $batch: kill $window the commit of transaction $((skip + 1))"
+                grep -q "Temporary breakpoint 2, .*$fn" "$T/gdb.out" ||
+                    fail "$what: gdb never stopped there: $(tail -5 "$T/gdb.out")"
+                expect_eq "$(journal_sql "$J" "SELECT count(*) FROM stream_txn")" 1 \
+                    "$what: transactions in flight"
+                w=$(journal_sql "$J" "SELECT coalesce(wkind, 'none') || '-' || coalesce(wedge, 'key') FROM stream_txn")
+                witnesses="$witnesses $w"
+                run "$FKPURGE" resume "$J" --format json
+                expect_rc 0 "$what: resume"
+                cp "$T/out" "$T/window.report"
+                expect_counts_exact "$T/window.plan" "$T/window.report" "$what (witness $w)"
+                expect_eq "$(journal_sql "$J" "SELECT count(*) FROM stream_txn") $(journal_sql "$J" "SELECT value FROM meta WHERE key = 'engine'")" \
+                    "0 stream" "$what: in flight after resume, engine"
+                window_dump window >"$T/window.got"
+                expect_same_state "$T/window.want" "$T/window.got" "$what"
+            done
+        done
+    done
+    # Edges by their place in the model: child.parent_id 0, leaf.parent_id 1, log.parent_id 2.
+    for w in deleted-key deleted-1 updated-0 updated-2; do
+        [[ " $witnesses " == *" $w "* ]] || fail "stream kill window: no witness $w (saw:$witnesses)"
     done
 }
 

@@ -33,6 +33,7 @@ edge_chain 2000 "ON DELETE RESTRICT"
 edge_cascade_cycle
 edge_counts
 edge_kill_window
+edge_kill_window_stream
 edge_stuck_cycle
 edge_deferred_refusal
 edge_verdict

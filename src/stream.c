@@ -1,0 +1,993 @@
+/* stream.c — the streaming engine (see stream.h). */
+#include "fkpurge/stream.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fkpurge/buf.h"
+#include "fkpurge/exec.h"
+#include "fkpurge/pace.h"
+#include "fkpurge/progress.h"
+
+/* Tries of a transaction the database gave up on (deadlock, lock timeout), as the levels engine. */
+#define STREAM_RETRIES 4
+
+/* What a piece of work came to: done, too big for one transaction, or not for this engine. */
+enum { FIT = 0, BIG = 1, ESCAPE = 2 };
+
+struct st_table {
+    int in;        /* the purge deletes from it: the root, or reached by cascade keys */
+    int by_parent; /* nothing references it: its rows go by their parent keys, unseen */
+    long self;     /* its cascade (or restrict) key to itself, -1: none */
+};
+
+struct stream {
+    const struct fp_stream_args *a;
+    struct fp_db *db;
+    const struct fp_model *m;
+    const struct fp_resolved *r;
+    struct fp_journal *j;
+    long batch;
+    struct st_table *t;
+    size_t *order; /* the tables the purge deletes from, children first */
+    size_t norder;
+    struct fp_progress *progress;
+    double k; /* root keys per page, adapted to the rows below them */
+    /* The open transaction. */
+    struct fp_keyset *d;   /* by table: its rows found, locked */
+    long long *deleted;    /* by table */
+    long long *updated;    /* by edge */
+    struct fp_keys *noted; /* by edge: rows nulled in tables the purge deletes from */
+    struct fp_keys ids, found, frontier, witness, wparent;
+    size_t wtbl;
+    long wedge;
+    int wupdated;
+    double started; /* ms, for -v */
+    int retries;
+};
+
+/* ---- the model's shape ---- */
+
+static int is_soft(enum fp_policy p)
+{
+    return p == FP_SET_NULL || p == FP_SET_DEFAULT;
+}
+
+/* Rows referencing a doomed row through e are doomed too: cascade, and restrict inside the purge. */
+static int is_down(const struct fp_model *m, const struct st_table *t, size_t e)
+{
+    const struct fp_edge *x = &m->edges[e];
+
+    return t[x->parent].in &&
+           (x->policy == FP_CASCADE || (x->policy == FP_RESTRICT && t[x->child].in));
+}
+
+/* Rows referencing a doomed row through e are updated. */
+static int is_update(const struct fp_model *m, const struct st_table *t, size_t e)
+{
+    return t[m->edges[e].parent].in && is_soft(m->edges[e].policy);
+}
+
+/*
+ * The tables of the purge, children first (order, norder), and each
+ * table's part. 0, or 1 with why when the shape is not for this engine;
+ * -1 out of memory.
+ */
+static int shape(const struct fp_model *m, const struct fp_resolved *r, size_t root,
+                 struct st_table *t, size_t *order, size_t *norder, char *why, size_t whysize)
+{
+    size_t nt = m->ntables, n = 0, *waiting = calloc(nt ? nt : 1, sizeof *waiting);
+    int grew = 1;
+
+    if (!waiting)
+        return -1;
+    for (size_t i = 0; i < nt; i++)
+        t[i] = (struct st_table){0, 0, -1};
+    t[root].in = 1;
+    while (grew) {
+        grew = 0;
+        for (size_t e = 0; e < m->nedges; e++)
+            if (m->edges[e].policy == FP_CASCADE && t[m->edges[e].parent].in &&
+                !t[m->edges[e].child].in)
+                t[m->edges[e].child].in = grew = 1;
+    }
+    for (size_t i = 0; i < nt; i++)
+        t[i].by_parent = t[i].in && i != root;
+    for (size_t e = 0; e < m->nedges; e++) {
+        const struct fp_edge *x = &m->edges[e];
+
+        if (!is_down(m, t, e) && !is_update(m, t, e))
+            continue;
+        t[x->parent].by_parent = 0;
+        if (x->child == x->parent && is_down(m, t, e)) {
+            if (t[x->child].self >= 0 || strcmp(x->parent_column, m->tables[x->parent].pk) != 0 ||
+                (r && r->edges[e].row_checked)) {
+                snprintf(why, whysize, "%s references itself through %s", m->tables[x->child].name,
+                         r && r->edges[e].row_checked ? "a key checked row by row"
+                         : t[x->child].self >= 0 ? "two keys"
+                                                 : "another column than its key");
+                goto no;
+            }
+            t[x->child].self = (long)e;
+        }
+        if (is_update(m, t, e) && t[x->child].in && !m->tables[x->child].pk) {
+            snprintf(why, whysize, "%s has no primary key and a %s key", m->tables[x->child].name,
+                     policy_name(x->policy));
+            goto no;
+        }
+        /* The child's rows go before the parent's. */
+        if (x->child != x->parent && t[x->child].in)
+            waiting[x->parent]++;
+    }
+    /* Kahn's order: a table goes once every table referencing it went. */
+    for (size_t i = 0; i < nt; i++)
+        if (t[i].in && !waiting[i])
+            order[n++] = i;
+    for (size_t at = 0; at < n; at++)
+        for (size_t e = 0; e < m->nedges; e++) {
+            const struct fp_edge *x = &m->edges[e];
+
+            if (x->child == order[at] && x->child != x->parent && t[x->child].in &&
+                (is_down(m, t, e) || is_update(m, t, e)) && --waiting[x->parent] == 0)
+                order[n++] = x->parent;
+        }
+    for (size_t i = 0; i < nt; i++)
+        if (t[i].in && waiting[i]) {
+            snprintf(why, whysize, "%s is on a cycle of tables", m->tables[i].name);
+            goto no;
+        }
+    *norder = n;
+    free(waiting);
+    return 0;
+no:
+    free(waiting);
+    return 1;
+}
+
+int stream_can(const struct fp_model *m, const struct fp_resolved *r, size_t root, char *why,
+               size_t whysize)
+{
+    const char *engine = getenv("FKPURGE_ENGINE");
+    struct st_table *t;
+    size_t *order, n;
+    int rc;
+
+    if (engine && strcmp(engine, "levels") == 0) {
+        snprintf(why, whysize, "FKPURGE_ENGINE=levels");
+        return 0;
+    }
+    if (!m->tables[root].pk) {
+        snprintf(why, whysize, "%s has no primary key", m->tables[root].name);
+        return 0;
+    }
+    t = calloc(m->ntables, sizeof *t);
+    order = calloc(m->ntables, sizeof *order);
+    rc = t && order ? shape(m, r, root, t, order, &n, why, whysize) : -1;
+    if (rc < 0)
+        snprintf(why, whysize, "out of memory");
+    free(t);
+    free(order);
+    return rc == 0;
+}
+
+int stream_needs_check(const struct fp_model *m, size_t root)
+{
+    struct st_table *t = calloc(m->ntables, sizeof *t);
+    size_t *order = calloc(m->ntables, sizeof *order), n;
+    char why[256];
+    int rc = 1;
+
+    /* Out of memory, or a shape it cannot take: check, to be safe. */
+    if (t && order && shape(m, NULL, root, t, order, &n, why, sizeof why) == 0) {
+        rc = 0;
+        for (size_t e = 0; e < m->nedges; e++)
+            if ((m->edges[e].policy == FP_PROTECT || m->edges[e].policy == FP_RESTRICT) &&
+                t[m->edges[e].parent].in)
+                rc = 1;
+    }
+    free(t);
+    free(order);
+    return rc;
+}
+
+/* ---- one transaction ---- */
+
+static void txn_reset(struct stream *s)
+{
+    for (size_t i = 0; i < s->m->ntables; i++) {
+        keyset_reset(&s->d[i]);
+        s->deleted[i] = 0;
+    }
+    for (size_t e = 0; e < s->m->nedges; e++) {
+        s->updated[e] = 0;
+        keys_reset(&s->noted[e]);
+    }
+    keys_reset(&s->witness);
+    keys_reset(&s->wparent);
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static int begin(struct stream *s, struct fp_error *err)
+{
+    txn_reset(s);
+    s->started = now_ms();
+    return db_begin(s->db, err);
+}
+
+/* Keep the first row a statement changed as the transaction's witness. */
+static int witness(struct stream *s, size_t tbl, long edge, int updated,
+                   const struct fp_keys *parent, struct fp_error *err)
+{
+    if (s->witness.n || !s->ids.n)
+        return 0;
+    s->wtbl = tbl;
+    s->wedge = edge;
+    s->wupdated = updated;
+    if (keys_push_key(&s->witness, &s->ids, 0) < 0 ||
+        (parent && keys_push_key(&s->wparent, parent, 0) < 0))
+        return fp_error_oom(err);
+    return 0;
+}
+
+/*
+ * -v: "TABLE: N rows deleted (T1 n1, T2 n2), M updated (T.COL m), X ms, R
+ * retries", the tables in the order the transaction deleted from them.
+ */
+static void verbose_line(struct stream *s, size_t tbl)
+{
+    struct fp_buf b = FP_BUF_INIT;
+    long long del = 0, upd = 0;
+    int parts = 0;
+
+    for (size_t i = 0; i < s->m->ntables; i++)
+        del += s->deleted[i];
+    for (size_t e = 0; e < s->m->nedges; e++)
+        upd += s->updated[e];
+    buf_addf(&b, "%s: %lld rows deleted", s->m->tables[tbl].name, del);
+    for (size_t i = 0; i < s->norder; i++)
+        if (s->deleted[s->order[i]])
+            buf_addf(&b, "%s%s %lld", parts++ ? ", " : " (", s->m->tables[s->order[i]].name,
+                     s->deleted[s->order[i]]);
+    buf_adds(&b, parts ? ")" : "");
+    if (upd) {
+        buf_addf(&b, ", %lld updated", upd);
+        parts = 0;
+        for (size_t e = 0; e < s->m->nedges; e++)
+            if (s->updated[e])
+                buf_addf(&b, "%s%s.%s %lld", parts++ ? ", " : " (",
+                         s->m->tables[s->m->edges[e].child].name, s->m->edges[e].column,
+                         s->updated[e]);
+        buf_adds(&b, ")");
+    }
+    buf_addf(&b, ", %.0f ms, %d %s", now_ms() - s->started, s->retries,
+             s->retries == 1 ? "retry" : "retries");
+    if (buf_ok(&b))
+        progress_batch_line(buf_str(&b));
+    buf_free(&b);
+}
+
+/*
+ * Commit the open transaction: its counts into the journal first, the
+ * database's commit, then the counts into the tally. tbl and nkeys name
+ * its batch; cursor, when not NULL, is the root key whose page it ends.
+ */
+static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp_keys *cursor,
+                  struct fp_error *err)
+{
+    long long rows = 0, batch = 0, xid = 0;
+    struct fp_stream_txn t = {
+        .tbl = tbl,
+        .keys = nkeys,
+        .deleted_tbl = s->deleted[tbl],
+        .deleted = s->deleted,
+        .ntables = s->m->ntables,
+        .updated = s->updated,
+        .nedges = s->m->nedges,
+        .noted = s->noted,
+        .witness = s->witness.n ? &s->witness : NULL,
+        .wparent = s->wparent.n ? &s->wparent : NULL,
+        .wtbl = s->wtbl,
+        .wedge = s->wedge,
+        .wupdated = s->wupdated,
+        .cursor = cursor,
+    };
+
+    for (size_t i = 0; i < s->m->ntables; i++)
+        rows += s->deleted[i];
+    for (size_t e = 0; e < s->m->nedges; e++)
+        rows += s->updated[e];
+    if (!rows && !cursor)
+        return db_commit(s->db, err);
+    if (db_txn_id(s->db, &xid, err) < 0)
+        return -1;
+    t.xid = xid;
+    if (journal_stream_intent(s->j, &t, &batch, err) < 0)
+        return -1;
+    if (db_commit(s->db, err) < 0) {
+        /* A lost connection leaves the commit unknown: resume settles it by the witness. */
+        if (!db_connection_lost(s->db))
+            journal_stream_discard(s->j, batch, NULL);
+        return -1;
+    }
+    if (journal_stream_done(s->j, batch, err) < 0)
+        return -1;
+    progress_what(s->progress, s->m->tables[tbl].name);
+    if (progress_is_verbose())
+        verbose_line(s, tbl);
+    pace_rows(rows);
+    progress_add(s->progress, rows);
+    return 0;
+}
+
+/* Every row referencing a row of set through update edge e: NULL or default. */
+static int update_refs(struct stream *s, size_t e, const struct fp_keys *set, long limit,
+                       long long *n, struct fp_error *err)
+{
+    const struct fp_edge *x = &s->m->edges[e];
+    struct fp_keyq q;
+    int note = s->t[x->child].in;
+
+    resolve_edge_query(&q, s->m, s->r, e);
+    /* A row of the set itself goes with it: not an update. */
+    q.exclude_given = x->child == x->parent;
+    if (db_update_rows(s->db, &q, set,
+                       x->policy == FP_SET_NULL ? FP_SET_TO_NULL
+                       : x->default_value       ? FP_SET_TO_VALUE
+                                                : FP_SET_TO_DEFAULT,
+                       x->default_value, limit, n, note || !s->witness.n ? &s->ids : NULL,
+                       err) < 0)
+        return -1;
+    s->updated[e] += *n;
+    for (size_t i = 0; note && i < s->ids.n; i++)
+        if (keys_push_key(&s->noted[e], &s->ids, i) < 0)
+            return fp_error_oom(err);
+    return 0;
+}
+
+/*
+ * Find, parents first, every row below the rows of table t0 in s->d,
+ * locking each: BIG when a table would have more than a batch of them.
+ * With noself, t0's rows are a whole subtree of its own tree of rows.
+ */
+static int discover(struct stream *s, size_t t0, int noself, int *res, struct fp_error *err)
+{
+    long cap = s->batch + 1;
+
+    for (size_t i = s->norder; i-- > 0;) {
+        size_t t = s->order[i];
+        struct fp_keyset *d = &s->d[t];
+        struct fp_keyq q;
+
+        if (!d->keys.n || s->t[t].by_parent)
+            continue;
+        if (s->t[t].self >= 0 && !(noself && t == t0)) {
+            /* A tree of rows, a level at a time: each level locked before the next is read. */
+            resolve_edge_query(&q, s->m, s->r, (size_t)s->t[t].self);
+            q.lock = 1;
+            keys_reset(&s->frontier);
+            for (size_t k = 0; k < d->keys.n; k++)
+                if (keys_push_key(&s->frontier, &d->keys, k) < 0)
+                    return fp_error_oom(err);
+            while (s->frontier.n) {
+                if (db_page_keys(s->db, &q, &s->frontier, NULL, cap, &s->found, err) < 0)
+                    return -1;
+                keys_reset(&s->frontier);
+                for (size_t k = 0; k < s->found.n; k++) {
+                    int added = keyset_add(d, &s->found, k);
+
+                    if (added < 0 || (added && keys_push_key(&s->frontier, &s->found, k) < 0))
+                        return fp_error_oom(err);
+                }
+                if ((long)s->found.n >= cap || (long)d->keys.n > s->batch) {
+                    *res = BIG;
+                    return 0;
+                }
+            }
+        }
+        for (size_t e = 0; e < s->m->nedges; e++) {
+            size_t c = s->m->edges[e].child;
+
+            if (s->m->edges[e].parent != t || c == t || !is_down(s->m, s->t, e) ||
+                s->t[c].by_parent)
+                continue;
+            resolve_edge_query(&q, s->m, s->r, e);
+            q.lock = 1;
+            if (db_page_keys(s->db, &q, &d->keys, NULL, cap, &s->found, err) < 0)
+                return -1;
+            if (keyset_add_all(&s->d[c], &s->found, NULL) < 0)
+                return fp_error_oom(err);
+            if ((long)s->found.n >= cap || (long)s->d[c].keys.n > s->batch) {
+                *res = BIG;
+                return 0;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Delete, children first, what discover found: BIG when a statement would exceed a batch. */
+static int execute(struct stream *s, int *res, struct fp_error *err)
+{
+    long cap = s->batch + 1;
+
+    for (size_t i = 0; i < s->norder; i++) {
+        size_t t = s->order[i];
+        const struct fp_keys *set = &s->d[t].keys;
+        struct fp_keyq q;
+        long long n;
+
+        if (s->t[t].by_parent) {
+            for (size_t e = 0; e < s->m->nedges; e++) {
+                const struct fp_keys *parents = &s->d[s->m->edges[e].parent].keys;
+
+                if (s->m->edges[e].child != t || !is_down(s->m, s->t, e) || !parents->n)
+                    continue;
+                resolve_edge_query(&q, s->m, s->r, e);
+                if (db_delete_rows(s->db, &q, parents, cap, &n, NULL, err) < 0)
+                    return -1;
+                if ((s->deleted[t] += n) > s->batch) {
+                    *res = BIG;
+                    return 0;
+                }
+            }
+            continue;
+        }
+        if (!set->n)
+            continue;
+        for (size_t e = 0; e < s->m->nedges; e++) {
+            if (s->m->edges[e].parent != t || !is_update(s->m, s->t, e))
+                continue;
+            if (update_refs(s, e, set, cap, &n, err) < 0)
+                return -1;
+            if (n > s->batch) {
+                *res = BIG;
+                return 0;
+            }
+        }
+        resolve_key_query(&q, s->m, s->r, t);
+        if (db_delete_rows(s->db, &q, set, 0, &n, s->witness.n ? NULL : &s->ids, err) < 0 ||
+            witness(s, t, -1, 0, NULL, err) < 0)
+            return -1;
+        /*
+         * Every row found is locked (or SQLite's writer alone): all go. A DELETE
+         * reports fewer where SQLite's own ON DELETE CASCADE took some of them,
+         * rows of a tree of rows, while the statement ran.
+         */
+        s->deleted[t] += (long long)set->n;
+    }
+    return 0;
+}
+
+/* Between transactions: throttle, then stop if a signal or --max-runtime says so. */
+static int stop_point(struct stream *s, const char *when, struct fp_error *err)
+{
+    char after[600];
+
+    pace_wait();
+    snprintf(after, sizeof after, "%s; resume with `fkpurge resume %s`", when,
+             journal_path(s->j));
+    return pace_check(err, after);
+}
+
+/*
+ * Run body in transactions until the database takes one, trying again
+ * later after a deadlock or a lock timeout, as the levels engine does.
+ */
+static int retrying(struct stream *s, int (*body)(struct stream *, void *, int *, struct fp_error *),
+                    void *ctx, int *res, struct fp_error *err)
+{
+    for (s->retries = 0;; s->retries++) {
+        int rc;
+
+        if (stop_point(s, "after the last batch", err) < 0)
+            return -1;
+        *res = FIT;
+        rc = body(s, ctx, res, err);
+        if (rc == 0 && *res != BIG)
+            return 0;
+        db_rollback(s->db, NULL);
+        if (rc == 0)
+            return 0;
+        if (s->retries >= STREAM_RETRIES || !db_error_retryable(err))
+            return -1;
+        fp_warn("%s; trying the batch again in %g s (%d of %d)", err->msg,
+                0.25 * (1 << (s->retries + 1)), s->retries + 1, STREAM_RETRIES);
+        pace_sleep(0.25 * (1 << (s->retries + 1)));
+    }
+}
+
+/* ---- pieces of work ---- */
+
+struct piece {
+    size_t t;
+    const struct fp_keys *keys;   /* rows of t to delete, with all below them */
+    int noself;                   /* keys are whole subtrees of t's tree of rows */
+    const struct fp_keys *cursor; /* the root key this piece ends a page with, or NULL */
+};
+
+/* One transaction for a piece: lock, find, delete. */
+static int piece_txn(struct stream *s, void *ctx, int *res, struct fp_error *err)
+{
+    const struct piece *p = ctx;
+    struct fp_keyq q;
+
+    if (begin(s, err) < 0)
+        return -1;
+    resolve_key_query(&q, s->m, s->r, p->t);
+    if (db_lock_rows(s->db, &q, p->keys, err) < 0 ||
+        keyset_add_all(&s->d[p->t], p->keys, NULL) < 0 ||
+        discover(s, p->t, p->noself, res, err) < 0 || *res == BIG || execute(s, res, err) < 0 ||
+        *res == BIG)
+        return err->code ? -1 : 0;
+    return commit(s, p->t, (long long)p->keys->n, p->cursor, err);
+}
+
+static int purge_keys(struct stream *s, size_t t, const struct fp_keys *keys, int noself,
+                      const struct fp_keys *cursor, int *res, struct fp_error *err);
+
+/* The rows below parent s0 through edge e, a batch at a time, each batch with all below it. */
+static int by_pages(struct stream *s, size_t e, const struct fp_keys *s0, int *res,
+                    struct fp_error *err)
+{
+    const struct fp_edge *x = &s->m->edges[e];
+    struct fp_keys page = FP_KEYS_INIT;
+    struct fp_keyq q;
+    int rc = 0;
+
+    resolve_edge_query(&q, s->m, s->r, e);
+    if (x->child == x->parent)
+        q.recursive = q.deepest = 1;
+    for (*res = FIT; *res == FIT;) {
+        if ((rc = db_page_keys(s->db, &q, s0, NULL, s->batch, &page, err)) < 0 || !page.n)
+            break;
+        if ((rc = purge_keys(s, x->child, &page, x->child == x->parent, NULL, res, err)) < 0)
+            break;
+    }
+    keys_free(&page);
+    return rc;
+}
+
+/* One transaction of a statement on the rows below s0 through e, a batch at most. */
+struct below {
+    size_t e;
+    const struct fp_keys *s0;
+    long long n;
+};
+
+static int below_txn(struct stream *s, void *ctx, int *res, struct fp_error *err)
+{
+    struct below *b = ctx;
+    const struct fp_edge *x = &s->m->edges[b->e];
+    struct fp_keyq q;
+
+    (void)res;
+    if (begin(s, err) < 0)
+        return -1;
+    if (is_soft(x->policy)) {
+        if (update_refs(s, b->e, b->s0, s->batch, &b->n, err) < 0 ||
+            witness(s, x->child, (long)b->e, 1, b->s0, err) < 0)
+            return -1;
+        return commit(s, x->child, (long long)b->n, NULL, err);
+    }
+    resolve_edge_query(&q, s->m, s->r, b->e);
+    if (db_delete_rows(s->db, &q, b->s0, s->batch, &b->n, &s->ids, err) < 0 ||
+        witness(s, x->child, (long)b->e, 0, b->s0, err) < 0)
+        return -1;
+    s->deleted[x->child] += b->n;
+    return commit(s, x->child, b->n, NULL, err);
+}
+
+/* Every row below s0 through e, a transaction a batch, until none is left. */
+static int below_all(struct stream *s, size_t e, const struct fp_keys *s0, int *res,
+                     struct fp_error *err)
+{
+    struct below b = {e, s0, 1};
+
+    while (b.n)
+        if (retrying(s, below_txn, &b, res, err) < 0)
+            return -1;
+    return 0;
+}
+
+struct cycle_find {
+    const struct fp_keys *s0;
+    int found;
+};
+
+static int cycle_cb(void *ctx, const struct fp_keys *keys, const struct fp_keys *parents,
+                    struct fp_error *err)
+{
+    struct cycle_find *c = ctx;
+
+    (void)parents, (void)err;
+    for (size_t i = 0; i < keys->n && !c->found; i++)
+        c->found = keys_equal(keys, i, c->s0, 0);
+    return 0;
+}
+
+/*
+ * *yes: row s0 of table t is on a cycle of its own tree of rows, which
+ * holds no other: each row there has one parent.
+ */
+static int on_cycle(struct stream *s, size_t t, const struct fp_keys *s0, int *yes,
+                    struct fp_error *err)
+{
+    struct cycle_find c = {s0, 0};
+    struct fp_keyq q;
+
+    resolve_edge_query(&q, s->m, s->r, (size_t)s->t[t].self);
+    q.recursive = 1;
+    if (db_select_keys(s->db, &q, s0, cycle_cb, &c, err) < 0)
+        return -1;
+    *yes = c.found;
+    return 0;
+}
+
+/*
+ * One row with too much below it for one transaction: what hangs below
+ * it goes first, table by table in the order of the purge, a batch at a
+ * time, then the row itself.
+ */
+static int split_one(struct stream *s, size_t t, const struct fp_keys *s0, int noself,
+                     const struct fp_keys *cursor, int *res, struct fp_error *err)
+{
+    for (int round = 0; round < 3; round++) {
+        struct piece p = {t, s0, noself, cursor};
+
+        for (size_t i = 0; i < s->norder; i++)
+            for (size_t e = 0; e < s->m->nedges; e++) {
+                const struct fp_edge *x = &s->m->edges[e];
+
+                if (x->parent != t || x->child != s->order[i] || !is_down(s->m, s->t, e) ||
+                    (x->child == t && noself))
+                    continue;
+                if (x->child == t) {
+                    int cycle;
+
+                    if (on_cycle(s, t, s0, &cycle, err) < 0)
+                        return -1;
+                    if (cycle) {
+                        *res = ESCAPE;
+                        return 0;
+                    }
+                }
+                if ((s->t[x->child].by_parent ? below_all(s, e, s0, res, err)
+                                              : by_pages(s, e, s0, res, err)) < 0 ||
+                    *res == ESCAPE)
+                    return *res == ESCAPE ? 0 : -1;
+            }
+        for (size_t e = 0; e < s->m->nedges; e++)
+            if (s->m->edges[e].parent == t && is_update(s->m, s->t, e) &&
+                below_all(s, e, s0, res, err) < 0)
+                return -1;
+        if (retrying(s, piece_txn, &p, res, err) < 0)
+            return -1;
+        if (*res == FIT)
+            return 0;
+    }
+    /* Rows keep appearing below it: the levels engine takes the rest. */
+    *res = ESCAPE;
+    return 0;
+}
+
+/*
+ * Delete the rows keys of table t and all below them, in one transaction
+ * if it fits, else in halves, else (one row) by split_one.
+ */
+static int purge_keys(struct stream *s, size_t t, const struct fp_keys *keys, int noself,
+                      const struct fp_keys *cursor, int *res, struct fp_error *err)
+{
+    struct piece p = {t, keys, noself, cursor};
+    struct fp_keys half = FP_KEYS_INIT;
+    int rc = -1;
+
+    if (retrying(s, piece_txn, &p, res, err) < 0)
+        return -1;
+    if (*res != BIG)
+        return 0;
+    if (keys->n == 1)
+        return split_one(s, t, keys, noself, cursor, res, err);
+    /* Halves in order: deepest first stays deepest first. */
+    for (int h = 0; h < 2; h++) {
+        size_t lo = h ? keys->n / 2 : 0, hi = h ? keys->n : keys->n / 2;
+
+        keys_reset(&half);
+        for (size_t i = lo; i < hi; i++)
+            if (keys_push_key(&half, keys, i) < 0) {
+                fp_error_oom(err);
+                goto out;
+            }
+        if (purge_keys(s, t, &half, noself, h ? cursor : NULL, res, err) < 0)
+            goto out;
+        if (*res == ESCAPE)
+            break;
+    }
+    rc = 0;
+out:
+    keys_free(&half);
+    return rc;
+}
+
+/* ---- the root selection, a page at a time ---- */
+
+struct root_page {
+    struct fp_keys keys, cursor, listed;
+    long limit;
+    int end; /* no root key left */
+};
+
+/* The next page of root keys, locked, and the cursor that ends it. */
+static int read_root_page(struct stream *s, struct root_page *rp, struct fp_error *err)
+{
+    struct fp_keyq q;
+    long long seq;
+
+    rp->end = 0;
+    if (s->a->where) {
+        resolve_table_query(&q, s->m, s->r, s->a->root);
+        q.where = s->a->where;
+        q.lock = 1;
+        if (db_page_keys(s->db, &q, NULL, &rp->cursor, rp->limit, &rp->keys, err) < 0)
+            return -1;
+        rp->end = rp->keys.n == 0;
+        keys_reset(&rp->cursor);
+        if (!rp->end && keys_push_key(&rp->cursor, &rp->keys, rp->keys.n - 1) < 0)
+            return fp_error_oom(err);
+        return 0;
+    }
+    /* A --pk-file's keys, in file order, from the journal; the cursor is the line's seq. */
+    seq = rp->cursor.n ? rp->cursor.v[0].i : 0;
+    if (journal_root_keys_after(s->j, &seq, (size_t)rp->limit, &rp->listed, err) < 0)
+        return -1;
+    rp->end = rp->listed.n == 0;
+    keys_reset(&rp->cursor);
+    if (keys_push_int(&rp->cursor, seq) < 0)
+        return fp_error_oom(err);
+    resolve_key_query(&q, s->m, s->r, s->a->root);
+    q.lock = 1;
+    return rp->end ? 0 : db_page_keys(s->db, &q, &rp->listed, NULL, rp->limit, &rp->keys, err);
+}
+
+/* The most rows of one table, or of one update, the open transaction changed. */
+static long long widest(const struct stream *s)
+{
+    long long w = 1;
+
+    for (size_t i = 0; i < s->m->ntables; i++)
+        if (s->deleted[i] > w)
+            w = s->deleted[i];
+    for (size_t e = 0; e < s->m->nedges; e++)
+        if (s->updated[e] > w)
+            w = s->updated[e];
+    return w;
+}
+
+static int root_txn(struct stream *s, void *ctx, int *res, struct fp_error *err)
+{
+    struct root_page *rp = ctx;
+    size_t root = s->a->root;
+
+    if (begin(s, err) < 0 || read_root_page(s, rp, err) < 0)
+        return -1;
+    if (rp->end)
+        return db_rollback(s->db, err);
+    if (keyset_add_all(&s->d[root], &rp->keys, NULL) < 0)
+        return fp_error_oom(err);
+    if (discover(s, root, 0, res, err) < 0 || *res == BIG || execute(s, res, err) < 0 ||
+        *res == BIG)
+        return err->code ? -1 : 0;
+    return commit(s, root, (long long)rp->keys.n, &rp->cursor, err);
+}
+
+/* Copy the one key of src (if any) into dst. */
+static int key_copy(struct fp_keys *dst, const struct fp_keys *src, struct fp_error *err)
+{
+    keys_reset(dst);
+    if (src->n && keys_push_key(dst, src, 0) < 0)
+        return fp_error_oom(err);
+    return 0;
+}
+
+/* Every page of the root selection after the journal's cursor. */
+static int run_pages(struct stream *s, int *res, struct fp_error *err)
+{
+    struct root_page rp = {FP_KEYS_INIT, FP_KEYS_INIT, FP_KEYS_INIT, 0, 0};
+    struct fp_keys from = FP_KEYS_INIT, to = FP_KEYS_INIT;
+    int rc = -1;
+
+    if (journal_stream_cursor(s->j, &rp.cursor, err) < 0)
+        goto out;
+    for (*res = FIT; *res == FIT;) {
+        rp.limit = (long)s->k;
+        if (key_copy(&from, &rp.cursor, err) < 0 || retrying(s, root_txn, &rp, res, err) < 0)
+            goto out;
+        if (rp.end)
+            break;
+        if (*res == FIT) {
+            /* As many root keys as keep the widest table near 3/4 of a batch. */
+            double k = 0.75 * (double)s->batch * (double)rp.keys.n / (double)widest(s);
+
+            s->k = k < 1 ? 1 : k > (double)s->batch ? (double)s->batch : k;
+            continue;
+        }
+        /* Too big: a smaller page from the same cursor, down to one root key, split. */
+        if (key_copy(&to, &rp.cursor, err) < 0 || key_copy(&rp.cursor, &from, err) < 0)
+            goto out;
+        if (rp.keys.n > 1) {
+            s->k = (double)(rp.keys.n / 4 ? rp.keys.n / 4 : 1);
+            *res = FIT;
+            continue;
+        }
+        if (split_one(s, s->a->root, &rp.keys, 0, &to, res, err) < 0 ||
+            key_copy(&rp.cursor, &to, err) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    keys_free(&rp.keys);
+    keys_free(&rp.cursor);
+    keys_free(&rp.listed);
+    keys_free(&from);
+    keys_free(&to);
+    return rc;
+}
+
+/* ---- resume, and the run ---- */
+
+/*
+ * The transaction a killed run left between the journal's two commits:
+ * once it has ended on the server, its witness says whether it committed.
+ */
+static int settle(struct stream *s, struct fp_error *err)
+{
+    struct fp_stream_inflight f = {FP_KEYS_INIT, FP_KEYS_INIT, 0, 0, 0, 0, 0, 0, 0};
+    struct fp_keys present = FP_KEYS_INIT, still = FP_KEYS_INIT;
+    int rc = -1, committed = 1;
+
+    if (journal_stream_inflight(s->j, &f, err) < 0)
+        goto out;
+    if (!f.found) {
+        rc = 0;
+        goto out;
+    }
+    if (exec_wait_txn(s->db, f.xid, err) < 0)
+        goto out;
+    if (f.has_witness) {
+        struct fp_keyq q;
+
+        if (f.wtbl >= s->m->ntables || f.wedge >= (long long)s->m->nedges) {
+            fp_error_set(err, FP_EINPUT, "journal %s is damaged: its last transaction names "
+                                         "table %zu, key %lld",
+                         journal_path(s->j), f.wtbl, f.wedge);
+            goto out;
+        }
+        if (f.wedge < 0)
+            resolve_key_query(&q, s->m, s->r, f.wtbl);
+        else
+            resolve_edge_query(&q, s->m, s->r, (size_t)f.wedge);
+        if (db_recheck_rows(s->db, &q, f.wedge < 0 ? &f.witness : &f.parent, &f.witness, &present,
+                            &still, err) < 0)
+            goto out;
+        /* A DELETE that committed left its row gone; an UPDATE, its row no longer referencing. */
+        committed = f.wupdated ? present.n && !still.n : !present.n;
+    }
+    rc = committed ? journal_stream_done(s->j, f.batch, err)
+                   : journal_stream_discard(s->j, f.batch, err);
+out:
+    keys_free(&f.witness);
+    keys_free(&f.parent);
+    keys_free(&present);
+    keys_free(&still);
+    return rc;
+}
+
+static void stream_free(struct stream *s)
+{
+    for (size_t i = 0; s->d && i < s->m->ntables; i++)
+        keyset_free(&s->d[i]);
+    for (size_t e = 0; s->noted && e < s->m->nedges; e++)
+        keys_free(&s->noted[e]);
+    free(s->d);
+    free(s->noted);
+    free(s->deleted);
+    free(s->updated);
+    free(s->t);
+    free(s->order);
+    keys_free(&s->ids);
+    keys_free(&s->found);
+    keys_free(&s->frontier);
+    keys_free(&s->witness);
+    keys_free(&s->wparent);
+    progress_free(s->progress);
+}
+
+static int stream_init(struct stream *s, const struct fp_stream_args *a, struct fp_error *err)
+{
+    size_t nt = a->m->ntables, ne = a->m->nedges;
+    char why[256];
+
+    memset(s, 0, sizeof *s);
+    s->a = a, s->db = a->db, s->m = a->m, s->r = a->r, s->j = a->j, s->batch = a->batch;
+    s->t = calloc(nt, sizeof *s->t);
+    s->order = calloc(nt, sizeof *s->order);
+    s->d = calloc(nt, sizeof *s->d);
+    s->deleted = calloc(nt, sizeof *s->deleted);
+    s->updated = calloc(ne ? ne : 1, sizeof *s->updated);
+    s->noted = calloc(ne ? ne : 1, sizeof *s->noted);
+    if (!s->t || !s->order || !s->d || !s->deleted || !s->updated || !s->noted)
+        return fp_error_oom(err);
+    switch (shape(a->m, a->r, a->root, s->t, s->order, &s->norder, why, sizeof why)) {
+    case 0:
+        break;
+    case 1:
+        return fp_error_set(err, FP_EINPUT, "journal %s: the streaming engine cannot take it: %s",
+                            journal_path(a->j), why);
+    default:
+        return fp_error_oom(err);
+    }
+    /* A first page small enough that it rarely needs splitting; it grows from there. */
+    s->k = a->batch / 16 ? (double)(a->batch / 16) : 1;
+    return 0;
+}
+
+int stream_run(const struct fp_stream_args *a, struct fp_error *err)
+{
+    struct stream s;
+    int rc = -1, res = FIT;
+
+    if (stream_init(&s, a, err) < 0 || journal_prepare_execute(a->j, err) < 0 ||
+        progress_start(&s.progress, "deleting", a->total, err) < 0 || settle(&s, err) < 0 ||
+        run_pages(&s, &res, err) < 0)
+        goto out;
+    if (res == ESCAPE) {
+        if (journal_set_meta(a->j, "engine", "levels", err) < 0)
+            goto out;
+        rc = FP_STREAM_ESCAPE;
+        goto out;
+    }
+    progress_done(s.progress);
+    rc = 0;
+out:
+    stream_free(&s);
+    return rc;
+}
+
+int stream_settle_noted(struct fp_db *db, const struct fp_model *m, const struct fp_resolved *r,
+                        struct fp_journal *j, struct fp_error *err)
+{
+    struct fp_keys after = FP_KEYS_INIT, page = FP_KEYS_INIT, present = FP_KEYS_INIT;
+    int rc = -1;
+
+    for (size_t e = 0; e < m->nedges; e++) {
+        struct fp_keyq q;
+
+        if (!m->tables[m->edges[e].child].pk)
+            continue;
+        resolve_key_query(&q, m, r, m->edges[e].child);
+        keys_reset(&after);
+        for (;;) {
+            if (journal_noted_next(j, e, &after, 1000, &page, err) < 0)
+                goto out;
+            if (!page.n)
+                break;
+            if (db_page_keys(db, &q, &page, NULL, (long)page.n, &present, err) < 0 ||
+                journal_noted_settle(j, e, &page, &present, err) < 0)
+                goto out;
+        }
+    }
+    rc = 0;
+out:
+    keys_free(&after);
+    keys_free(&page);
+    keys_free(&present);
+    return rc;
+}
