@@ -512,8 +512,7 @@ int db_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_key
 }
 
 int db_page_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
-                 const struct fp_keys *after, long limit, struct fp_keys *out,
-                 struct fp_error *err)
+                 const struct fp_keys *after, long limit, struct fp_keys *out, struct fp_error *err)
 {
     return db->ops->page_keys(db, q, in, after, limit, out, err);
 }

@@ -1303,8 +1303,19 @@ static int pg_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct
     PGresult *res = NULL;
     int rc;
 
-    build_count(pg, &sql, q, limit);
-    rc = pg_query_keys(pg, "counting referencing rows", &sql, in, NULL, &res, err);
+    if (q->where) {
+        /* The root selection: the user's condition, as the cursor's. */
+        buf_adds(&sql, "SELECT count(*) FROM ");
+        add_table(pg, &sql, q->schema, q->table);
+        buf_adds(&sql, " WHERE (");
+        buf_adds(&sql, q->where);
+        buf_adds(&sql, "\n)");
+        rc = buf_ok(&sql) ? pg_query(pg, "counting the rows to purge", sql.p, 0, NULL, &res, err)
+                          : oom(err);
+    } else {
+        build_count(pg, &sql, q, limit);
+        rc = pg_query_keys(pg, "counting referencing rows", &sql, in, NULL, &res, err);
+    }
     if (rc == 0)
         *n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
     PQclear(res);

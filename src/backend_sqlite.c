@@ -1077,21 +1077,31 @@ static int sqlite_count_rows(struct fp_db *db, const struct fp_keyq *q, const st
     sqlite3_stmt *st = NULL;
     int rc = -1;
 
-    buf_adds(&sql, "SELECT count(*) FROM (SELECT 1");
-    add_rowset(&sql, q);
-    if (limit > 0)
-        buf_addf(&sql, " LIMIT %ld", limit);
-    buf_adds(&sql, ")");
-    keys_add_json_array(&arr, in);
+    if (q->where) {
+        buf_adds(&sql, "SELECT count(*) FROM main.");
+        buf_add_ident(&sql, q->table);
+        buf_adds(&sql, " WHERE (");
+        buf_adds(&sql, q->where);
+        buf_adds(&sql, "\n)");
+    } else {
+        buf_adds(&sql, "SELECT count(*) FROM (SELECT 1");
+        add_rowset(&sql, q);
+        if (limit > 0)
+            buf_addf(&sql, " LIMIT %ld", limit);
+        buf_adds(&sql, ")");
+        keys_add_json_array(&arr, in);
+    }
     if (!buf_ok(&sql) || !buf_ok(&arr)) {
         oom(err);
         goto out;
     }
     if (sqlite3_prepare_v2(sq->db, sql.p, -1, &st, NULL) != SQLITE_OK) {
-        sqlite_fail(sq, "counting referencing rows", err);
+        sqlite_fail(sq, q->where ? "counting the rows to purge" : "counting referencing rows", err);
+        snprintf(sq->base.sqlstate, sizeof sq->base.sqlstate, "42000");
         goto out;
     }
-    sqlite3_bind_text(st, 1, buf_str(&arr), (int)arr.len, SQLITE_STATIC);
+    if (!q->where)
+        sqlite3_bind_text(st, 1, buf_str(&arr), (int)arr.len, SQLITE_STATIC);
     if (sqlite3_step(st) != SQLITE_ROW) {
         sqlite_fail(sq, "counting referencing rows", err);
         goto out;

@@ -24,10 +24,42 @@ struct status {
     char *db_url, *phase;
     struct fp_batch_stats batches;
     long long *deleted, *total, updated, all_deleted, all_total;
+    int streaming;     /* the streaming engine's journal: no totals by table */
+    long long planned; /* streaming: rows the plan counted (deleted + updated), -1: none */
+    long long roots;   /* streaming without a plan: the root keys counted, -1: none */
+    long root_table;   /* the root's index in the model, -1 if the model has none such */
     double err_at;
     char *err_phase, *err_state, *err_msg;
     size_t *order;
 };
+
+/*
+ * The streaming engine keeps no keys, so no count of what is left by
+ * table: only what a plan counted, when one ran (run without --yes, or
+ * with protect/restrict keys to check).
+ */
+static int gather_stream(struct status *s, struct fp_error *err)
+{
+    char *engine = NULL, *planned = NULL;
+    int rc = -1;
+
+    char *roots = NULL;
+
+    if (journal_get_meta(s->p.j, "engine", &engine, err) < 0 ||
+        journal_get_meta(s->p.j, "planned_rows", &planned, err) < 0 ||
+        journal_get_meta(s->p.j, "root_total", &roots, err) < 0)
+        goto out;
+    s->streaming = engine && strcmp(engine, "stream") == 0;
+    s->root_table = model_find_table(s->p.model, s->p.root.table);
+    s->planned = planned ? strtoll(planned, NULL, 10) : -1;
+    s->roots = roots ? strtoll(roots, NULL, 10) : -1;
+    rc = 0;
+out:
+    free(engine);
+    free(planned);
+    free(roots);
+    return rc;
+}
 
 static int gather(struct status *s, struct fp_error *err)
 {
@@ -59,7 +91,19 @@ static int gather(struct status *s, struct fp_error *err)
             return -1;
         s->updated += n;
     }
-    return 0;
+    return gather_stream(s, err);
+}
+
+/* Rows done so far: deleted (streaming: deleted and updated, as the plan counts them). */
+static long long done_rows(const struct status *s)
+{
+    return s->all_deleted + (s->streaming ? s->updated : 0);
+}
+
+/* Rows to do in all, -1 when unknown. */
+static long long total_rows(const struct status *s)
+{
+    return s->streaming ? s->planned : s->all_total;
 }
 
 /* Rows per second over the batches so far (0 before the first ends). */
@@ -67,17 +111,30 @@ static double rate(const struct status *s)
 {
     double secs = s->batches.last_finished - s->batches.first_started;
 
-    return secs > 0 ? (double)s->all_deleted / secs : 0;
+    return secs > 0 ? (double)done_rows(s) / secs : 0;
 }
 
-/* Seconds left at the rate so far, or -1 when there is no telling (or nothing left). */
+/* The share done, by rows against a total, else by root keys; -1 when there is no telling. */
+static double done_fraction(const struct status *s)
+{
+    long long root_deleted = s->root_table >= 0 ? s->deleted[s->root_table] : 0;
+    double f = -1;
+
+    if (total_rows(s) > 0)
+        f = (double)done_rows(s) / (double)total_rows(s);
+    else if (s->streaming && s->roots > 0)
+        f = (double)root_deleted / (double)s->roots;
+    return f > 1 ? 1 : f;
+}
+
+/* Seconds left at the pace so far, or -1 when there is no telling (or nothing left). */
 static double eta(const struct status *s)
 {
-    double r = rate(s);
+    double secs = s->batches.last_finished - s->batches.first_started, f = done_fraction(s);
 
-    if (strcmp(s->phase, "execute") != 0 || r <= 0 || s->all_total <= s->all_deleted)
+    if (strcmp(s->phase, "execute") != 0 || secs <= 0 || f <= 0 || f >= 1)
         return -1;
-    return (double)(s->all_total - s->all_deleted) / r;
+    return secs * (1 - f) / f;
 }
 
 /* The table of the latest batch, while the purge executes (NULL otherwise). */
@@ -116,9 +173,18 @@ static void print_text(const struct status *s)
     printf("phase:    %s\n", s->phase);
     printf("batches:  %lld done, %lld in flight (at most %ld rows of a table each)\n",
            s->batches.done, s->batches.in_flight, s->p.batch_size);
-    printf("rows:     %lld of %lld deleted (%.1f%%), %lld updated\n", s->all_deleted, s->all_total,
-           s->all_total ? 100.0 * (double)s->all_deleted / (double)s->all_total : 100.0,
-           s->updated);
+    if (!s->streaming)
+        printf("rows:     %lld of %lld deleted (%.1f%%), %lld updated\n", s->all_deleted,
+               s->all_total,
+               s->all_total ? 100.0 * (double)s->all_deleted / (double)s->all_total : 100.0,
+               s->updated);
+    else if (s->planned >= 0)
+        printf("rows:     %lld deleted, %lld updated, of %lld the plan counted (%.1f%%)\n",
+               s->all_deleted, s->updated, s->planned,
+               s->planned ? 100.0 * (double)done_rows(s) / (double)s->planned : 100.0);
+    else
+        printf("rows:     %lld deleted, %lld updated (not counted beforehand: run --yes)\n",
+               s->all_deleted, s->updated);
     printf("rate:     %.0f rows/s", rate(s));
     if (eta(s) >= 0) {
         char left[32];
@@ -129,11 +195,13 @@ static void print_text(const struct status *s)
     printf("\n");
     if (current_table(s))
         printf("table:    %s (the latest batch's)\n", current_table(s));
-    printf("tables (in deletion order): deleted / to delete\n");
+    printf("tables (in deletion order): deleted%s\n", s->streaming ? "" : " / to delete");
     for (size_t k = 0; k < m->ntables; k++) {
         size_t t = s->order[k];
 
-        if (s->total[t] || s->deleted[t])
+        if (s->streaming && s->deleted[t])
+            printf("  %-30s %12lld\n", m->tables[t].name, s->deleted[t]);
+        else if (!s->streaming && (s->total[t] || s->deleted[t]))
             printf("  %-30s %12lld / %lld\n", m->tables[t].name, s->deleted[t], s->total[t]);
     }
     if (s->err_msg) {
@@ -172,8 +240,22 @@ static void print_json(const struct status *s)
     json_field(&b, "database", s->db_url);
     buf_addf(&b, ", \"batch_size\": %ld, \"batches\": {\"done\": %lld, \"in_flight\": %lld}",
              s->p.batch_size, s->batches.done, s->batches.in_flight);
-    buf_addf(&b, ", \"rows\": {\"deleted\": %lld, \"total\": %lld, \"updated\": %lld}",
-             s->all_deleted, s->all_total, s->updated);
+    /* Streaming: no total by table; "planned", what a plan counted (deleted and updated). */
+    buf_addf(&b, ", \"engine\": \"%s\"", s->streaming ? "stream" : "levels");
+    if (s->streaming)
+        buf_addf(&b, ", \"rows\": {\"deleted\": %lld, \"total\": null, \"updated\": %lld}",
+                 s->all_deleted, s->updated);
+    else
+        buf_addf(&b, ", \"rows\": {\"deleted\": %lld, \"total\": %lld, \"updated\": %lld}",
+                 s->all_deleted, s->all_total, s->updated);
+    if (s->planned >= 0)
+        buf_addf(&b, ", \"planned\": %lld", s->planned);
+    else
+        buf_adds(&b, ", \"planned\": null");
+    if (done_fraction(s) >= 0)
+        buf_addf(&b, ", \"done_fraction\": %.4f", done_fraction(s));
+    else
+        buf_adds(&b, ", \"done_fraction\": null");
     buf_addf(&b, ", \"rate\": %.1f, \"eta_seconds\": ", rate(s));
     if (eta(s) >= 0)
         buf_addf(&b, "%.0f", eta(s));
@@ -189,7 +271,10 @@ static void print_json(const struct status *s)
             continue;
         buf_addf(&b, "%s{", sep);
         json_field(&b, "table", m->tables[t].name);
-        buf_addf(&b, ", \"deleted\": %lld, \"total\": %lld}", s->deleted[t], s->total[t]);
+        if (s->streaming)
+            buf_addf(&b, ", \"deleted\": %lld, \"total\": null}", s->deleted[t]);
+        else
+            buf_addf(&b, ", \"deleted\": %lld, \"total\": %lld}", s->deleted[t], s->total[t]);
         sep = ", ";
     }
     buf_adds(&b, "], \"last_error\": ");

@@ -282,6 +282,21 @@ out:
     return rc;
 }
 
+int collect_count_roots(struct fp_collect *c, size_t t, const char *where, long long *n,
+                        struct fp_error *err)
+{
+    struct fp_keyq q;
+
+    collect_table_query(&q, c, t);
+    q.where = where;
+    if (db_count_rows(c->db, &q, NULL, 0, n, err) == 0)
+        return 0;
+    if (err->code == FP_EDB &&
+        (strncmp(c->db->sqlstate, "42", 2) == 0 || strncmp(c->db->sqlstate, "22", 2) == 0))
+        blame_input(err, "--where");
+    return -1;
+}
+
 int collect_roots(struct fp_collect *c, size_t t, const char *where, const char *pk_file,
                   struct fp_error *err)
 {

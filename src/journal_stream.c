@@ -122,18 +122,19 @@ fail:
 static int finish(struct fp_journal *j, long long batch, int fold, struct fp_error *err)
 {
     static const char *const folds[] = {
-        "INSERT INTO tally (kind, id, n) SELECT kind, id, sum(n) FROM stream_count "
-        "WHERE batch = ?1 GROUP BY kind, id "
-        "ON CONFLICT (kind, id) DO UPDATE SET n = n + excluded.n",
-        "INSERT OR IGNORE INTO noted (edge, key) SELECT edge, key FROM stream_noted "
-        "WHERE batch = ?1",
-        "INSERT OR REPLACE INTO meta (key, value) SELECT 'cursor', cursor FROM stream_txn "
-        "WHERE batch = ?1 AND has_cursor",
-        "UPDATE batch SET state = 'done', finished = (julianday('now') - 2440587.5) * 86400.0 WHERE id = ?1",
+        ("INSERT INTO tally (kind, id, n) SELECT kind, id, sum(n) FROM stream_count "
+         "WHERE batch = ?1 GROUP BY kind, id ON CONFLICT (kind, id) DO UPDATE SET n = n + "
+         "excluded.n"),
+        ("INSERT OR IGNORE INTO noted (edge, key) SELECT edge, key FROM stream_noted "
+         "WHERE batch = ?1"),
+        ("INSERT OR REPLACE INTO meta (key, value) SELECT 'cursor', cursor FROM stream_txn "
+         "WHERE batch = ?1 AND has_cursor"),
+        "UPDATE batch SET state = 'done', finished = (julianday('now') - 2440587.5) * 86400.0 "
+        "WHERE id = ?1",
     };
     static const char *const forgets[] = {
-        "UPDATE batch SET state = 'cancelled', finished = (julianday('now') - 2440587.5) * 86400.0 "
-        "WHERE id = ?1 AND state = 'intent'",
+        ("UPDATE batch SET state = 'cancelled', finished = (julianday('now') - 2440587.5) * "
+         "86400.0 WHERE id = ?1 AND state = 'intent'"),
         "DELETE FROM stream_count WHERE batch = ?1",
         "DELETE FROM stream_noted WHERE batch = ?1",
         "DELETE FROM stream_txn WHERE batch = ?1",
@@ -176,10 +177,11 @@ int journal_stream_inflight(struct fp_journal *j, struct fp_stream_inflight *f,
     f->wtbl = 0;
     keys_reset(&f->witness);
     keys_reset(&f->parent);
-    if (sqlite3_prepare_v2(j->db,
-                           "SELECT batch, xid, wtbl, wedge, wkey, wparent, wkind = 'updated' FROM stream_txn "
-                           "ORDER BY batch LIMIT 1",
-                           -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(
+            j->db,
+            "SELECT batch, xid, wtbl, wedge, wkey, wparent, wkind = 'updated' FROM stream_txn "
+            "ORDER BY batch LIMIT 1",
+            -1, &st, NULL) != SQLITE_OK) {
         sqlite3_finalize(st);
         return journal_fail(j, err, "read");
     }
@@ -193,7 +195,8 @@ int journal_stream_inflight(struct fp_journal *j, struct fp_stream_inflight *f,
         f->wedge = sqlite3_column_type(st, 3) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 3);
         f->wupdated = sqlite3_column_int(st, 6);
         if ((f->has_witness && journal_push_key(st, 4, &f->witness) < 0) ||
-            (sqlite3_column_type(st, 5) != SQLITE_NULL && journal_push_key(st, 5, &f->parent) < 0)) {
+            (sqlite3_column_type(st, 5) != SQLITE_NULL &&
+             journal_push_key(st, 5, &f->parent) < 0)) {
             sqlite3_finalize(st);
             return fp_error_oom(err);
         }

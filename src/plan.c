@@ -92,6 +92,7 @@ static int plan_alloc(struct fp_plan **out, const struct fp_model *m)
     if (!p)
         return -1;
     p->model = m;
+    p->root_count = -1;
     p->deleted = calloc(nt, sizeof *p->deleted);
     p->updated = calloc(ne, sizeof *p->updated);
     p->refs = calloc(ne, sizeof *p->refs);
@@ -235,7 +236,10 @@ int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_g
         describe_model(j, &c, err) < 0)
         goto out;
     if (dry_run == PLAN_PREPARE) {
-        if (journal_commit(j, err) < 0)
+        /* The condition checked (and the roots counted, for the progress bar) before a run. */
+        if (journal_commit(j, err) < 0 ||
+            (root->where &&
+             collect_count_roots(&c, p->root_table, root->where, &p->root_count, err) < 0))
             goto out;
         *out = p, p = NULL, rc = 0;
         goto out;

@@ -20,6 +20,7 @@ struct fp_progress {
     const char *label; /* borrowed: a string literal */
     const char *what;  /* borrowed: what is being worked on now (a table), or NULL */
     long long total, done;
+    double frac; /* the share done when total is unknown (progress_fraction), -1: unknown */
     double start, last;
     int tty, drawn; /* tty: a terminal that redraws (can_redraw) */
 };
@@ -74,6 +75,7 @@ int progress_start(struct fp_progress **out, const char *label, long long total,
         return fp_error_oom(err);
     p->label = label;
     p->total = total;
+    p->frac = -1;
     p->start = p->last = now();
     p->tty = can_redraw();
     current = p;
@@ -138,6 +140,24 @@ enum {
     BAR_MAX = 24,
 };
 
+/* The share done: by rows against the total, else as progress_fraction() said; -1: unknown. */
+static double fraction(const struct fp_progress *p)
+{
+    double f = p->total > 0 ? (double)p->done / (double)p->total : p->total == 0 ? 1 : p->frac;
+
+    return f > 1 ? 1 : f;
+}
+
+/* The time left, at the pace so far, into eta ("" when there is no telling). */
+static void time_left(const struct fp_progress *p, double secs, int final, char *eta, size_t size)
+{
+    double f = fraction(p);
+
+    eta[0] = '\0';
+    if (!final && f > 0 && f < 1 && secs > 0)
+        progress_format_duration(secs * (1 - f) / f, eta, size);
+}
+
 /*
  * The terminal's line, in one write (no flicker), never wider than the
  * terminal less one column (a full line would wrap on some terminals, and
@@ -153,17 +173,14 @@ static void draw_bar(const struct fp_progress *p, double rate, const char *took,
                                 BAR_WHAT | BAR_BAR | BAR_RATE,
                                 BAR_WHAT | BAR_BAR | BAR_RATE | BAR_COUNTS,
                                 BAR_WHAT | BAR_BAR | BAR_RATE | BAR_COUNTS | BAR_TIME};
-    double frac = p->total > 0 ? (double)p->done / (double)p->total : 0;
-    int cols = term_columns() - 1, width = 0;
+    double frac = fraction(p);
+    int cols = term_columns() - 1, width = 0, known = frac >= 0;
     char tail[384], line[512], bar[BAR_MAX + 1];
-
-    if (frac > 1)
-        frac = 1;
     for (size_t k = 0; k < sizeof drops / sizeof drops[0]; k++) {
         int drop = drops[k], n = 0, room;
 
         tail[0] = '\0';
-        if (p->total >= 0)
+        if (known)
             n += snprintf(tail + n, sizeof tail - (size_t)n, " %3.0f%%", frac * 100);
         if (!(drop & BAR_COUNTS) && p->total >= 0)
             n += snprintf(tail + n, sizeof tail - (size_t)n, "  %lld/%lld rows", p->done, p->total);
@@ -178,7 +195,7 @@ static void draw_bar(const struct fp_progress *p, double rate, const char *took,
             snprintf(tail + n, sizeof tail - (size_t)n, "  %s", p->what);
         room = cols - columns(p->label) - columns(tail);
         width = 0;
-        if (p->total >= 0 && !(drop & BAR_BAR)) {
+        if (known && !(drop & BAR_BAR)) {
             /* " [" and "]" around the bar */
             if (room - 3 < BAR_MIN)
                 continue;
@@ -196,7 +213,10 @@ static void draw_bar(const struct fp_progress *p, double rate, const char *took,
     fprintf(stderr, "\r\033[K%s%s", line, final ? "\n" : "");
 }
 
-/* The line a log gets: "fkpurge: deleting: 400/2968 rows, 1794 rows/s, 0s, about 1s left". */
+/*
+ * The line a log gets: "fkpurge: deleting: 400/2968 rows, 1794 rows/s, 0s, about 1s left", or,
+ * with no total but a share done by root keys, "fkpurge: deleting: 400 rows (13%), ...".
+ */
 static void plain_line(const struct fp_progress *p, double t, int final)
 {
     double secs = t - p->start;
@@ -204,12 +224,15 @@ static void plain_line(const struct fp_progress *p, double t, int final)
     char took[32], eta[32] = "";
 
     progress_format_duration(secs, took, sizeof took);
-    if (!final && p->total > p->done && rate > 0)
-        progress_format_duration((double)(p->total - p->done) / rate, eta, sizeof eta);
+    time_left(p, secs, final, eta, sizeof eta);
     fprintf(stderr, "fkpurge: %s: %lld", p->label, p->done);
     if (p->total >= 0)
-        fprintf(stderr, "/%lld", p->total);
-    fprintf(stderr, " rows, %.0f rows/s, %s", rate, took);
+        fprintf(stderr, "/%lld rows", p->total);
+    else if (fraction(p) >= 0)
+        fprintf(stderr, " rows (%.0f%%)", fraction(p) * 100);
+    else
+        fprintf(stderr, " rows");
+    fprintf(stderr, ", %.0f rows/s, %s", rate, took);
     if (*eta)
         fprintf(stderr, ", about %s left", eta);
     if (p->what && !final)
@@ -226,14 +249,19 @@ static void draw(struct fp_progress *p, double t, int final)
     if (quiet_all || env_quiet())
         return;
     progress_format_duration(secs, took, sizeof took);
-    if (!final && p->total > p->done && rate > 0)
-        progress_format_duration((double)(p->total - p->done) / rate, eta, sizeof eta);
+    time_left(p, secs, final, eta, sizeof eta);
     if (p->tty) {
         draw_bar(p, rate, took, eta, final);
         p->drawn = !final;
         return;
     }
     plain_line(p, t, final);
+}
+
+void progress_fraction(struct fp_progress *p, double frac)
+{
+    if (p)
+        p->frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
 }
 
 void progress_what(struct fp_progress *p, const char *what)

@@ -412,20 +412,34 @@ out:
     return rc;
 }
 
-/* Forget what a dry run collected: the streaming engine asks the database again. */
-static int forget_collection(struct fp_purge *p, const struct fp_plan *plan, struct fp_error *err)
+/*
+ * For the streaming engine: forget what a dry run collected (it asks the
+ * database again), and keep what the progress bar measures by: the rows
+ * the plan counted, or else the root keys.
+ */
+static int stream_counts(struct fp_purge *p, const struct fp_plan *plan, int mode,
+                         struct fp_error *err)
 {
     char rows[32];
 
-    snprintf(rows, sizeof rows, "%lld", plan->total_deleted + plan->total_updated);
     if (journal_begin(p->j, err) < 0)
         return -1;
-    if (journal_clear_collection(p->j, err) < 0 ||
-        journal_set_meta(p->j, "planned_rows", rows, err) < 0 || journal_commit(p->j, err) < 0) {
-        journal_exec_rollback(p->j);
-        return -1;
+    if (mode == PLAN_DRY) {
+        snprintf(rows, sizeof rows, "%lld", plan->total_deleted + plan->total_updated);
+        if (journal_clear_collection(p->j, err) < 0 ||
+            journal_set_meta(p->j, "planned_rows", rows, err) < 0)
+            goto fail;
+    } else if (plan->root_count >= 0) {
+        snprintf(rows, sizeof rows, "%lld", plan->root_count);
+        if (journal_set_meta(p->j, "root_total", rows, err) < 0)
+            goto fail;
     }
+    if (journal_commit(p->j, err) < 0)
+        goto fail;
     return 0;
+fail:
+    journal_exec_rollback(p->j);
+    return -1;
 }
 
 /* Plan (again), then ask. Returns 1 to go on, 0 to stop with *status set. */
@@ -480,7 +494,7 @@ static int plan_and_confirm(struct fp_purge *p, int *status, struct fp_error *er
         *status = FP_EINPUT;
         goto out;
     }
-    if ((mode == PLAN_DRY && forget_collection(p, plan, err) < 0) ||
+    if ((mode != PLAN_RUN && stream_counts(p, plan, mode, err) < 0) ||
         journal_set_meta(p->j, "phase", "execute", err) < 0) {
         *status = stop(p, "collect", err);
         goto out;

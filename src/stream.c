@@ -34,7 +34,8 @@ struct stream {
     size_t *order; /* the tables the purge deletes from, children first */
     size_t norder;
     struct fp_progress *progress;
-    double k; /* root keys per page, adapted to the rows below them */
+    double k;                    /* root keys per page, adapted to the rows below them */
+    long long roots, roots_done; /* root keys in all (-1: not counted) and deleted, for progress */
     /* The open transaction. */
     struct fp_keyset *d;   /* by table: its rows found, locked */
     long long *deleted;    /* by table */
@@ -55,7 +56,8 @@ static int is_soft(enum fp_policy p)
     return p == FP_SET_NULL || p == FP_SET_DEFAULT;
 }
 
-/* Rows referencing a doomed row through e are doomed too: cascade, and restrict inside the purge. */
+/* Rows referencing a doomed row through e are doomed too: cascade, and restrict inside the purge.
+ */
 static int is_down(const struct fp_model *m, const struct st_table *t, size_t e)
 {
     const struct fp_edge *x = &m->edges[e];
@@ -106,8 +108,8 @@ static int shape(const struct fp_model *m, const struct fp_resolved *r, size_t r
                 (r && r->edges[e].row_checked)) {
                 snprintf(why, whysize, "%s references itself through %s", m->tables[x->child].name,
                          r && r->edges[e].row_checked ? "a key checked row by row"
-                         : t[x->child].self >= 0 ? "two keys"
-                                                 : "another column than its key");
+                         : t[x->child].self >= 0      ? "two keys"
+                                                      : "another column than its key");
                 goto no;
             }
             t[x->child].self = (long)e;
@@ -183,7 +185,8 @@ int stream_needs_check(const struct fp_model *m, size_t root)
     if (t && order && shape(m, NULL, root, t, order, &n, why, sizeof why) == 0) {
         rc = 0;
         for (size_t e = 0; e < m->nedges; e++)
-            if ((m->edges[e].policy == FP_PROTECT || m->edges[e].policy == FP_RESTRICT) &&
+            if ((m->edges[e].policy == FP_PROTECT || m->edges[e].policy == FP_RESTRICT ||
+                 m->edges[e].policy == FP_DO_NOTHING) &&
                 t[m->edges[e].parent].in)
                 rc = 1;
     }
@@ -324,6 +327,9 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
     if (progress_is_verbose())
         verbose_line(s, tbl);
     pace_rows(rows);
+    s->roots_done += s->deleted[s->a->root];
+    if (s->roots > 0)
+        progress_fraction(s->progress, (double)s->roots_done / (double)s->roots);
     progress_add(s->progress, rows);
     return 0;
 }
@@ -343,8 +349,7 @@ static int update_refs(struct stream *s, size_t e, const struct fp_keys *set, lo
                        x->policy == FP_SET_NULL ? FP_SET_TO_NULL
                        : x->default_value       ? FP_SET_TO_VALUE
                                                 : FP_SET_TO_DEFAULT,
-                       x->default_value, limit, n, note || !s->witness.n ? &s->ids : NULL,
-                       err) < 0)
+                       x->default_value, limit, n, note || !s->witness.n ? &s->ids : NULL, err) < 0)
         return -1;
     s->updated[e] += *n;
     for (size_t i = 0; note && i < s->ids.n; i++)
@@ -473,8 +478,7 @@ static int stop_point(struct stream *s, const char *when, struct fp_error *err)
     char after[600];
 
     pace_wait();
-    snprintf(after, sizeof after, "%s; resume with `fkpurge resume %s`", when,
-             journal_path(s->j));
+    snprintf(after, sizeof after, "%s; resume with `fkpurge resume %s`", when, journal_path(s->j));
     return pace_check(err, after);
 }
 
@@ -482,15 +486,20 @@ static int stop_point(struct stream *s, const char *when, struct fp_error *err)
  * Run body in transactions until the database takes one, trying again
  * later after a deadlock or a lock timeout, as the levels engine does.
  */
-static int retrying(struct stream *s, int (*body)(struct stream *, void *, int *, struct fp_error *),
-                    void *ctx, int *res, struct fp_error *err)
+static int retrying(struct stream *s,
+                    int (*body)(struct stream *, void *, int *, struct fp_error *), void *ctx,
+                    int *res, struct fp_error *err)
 {
     for (s->retries = 0;; s->retries++) {
         int rc;
 
-        if (stop_point(s, "after the last batch", err) < 0)
+        if (stop_point(s,
+                       s->retries ? "while waiting to try a batch again" : "after the last batch",
+                       err) < 0)
             return -1;
         *res = FIT;
+        /* The last try's error is told above; this try's own is what counts now. */
+        memset(err, 0, sizeof *err);
         rc = body(s, ctx, res, err);
         if (rc == 0 && *res != BIG)
             return 0;
@@ -503,6 +512,25 @@ static int retrying(struct stream *s, int (*body)(struct stream *, void *, int *
                 0.25 * (1 << (s->retries + 1)), s->retries + 1, STREAM_RETRIES);
         pace_sleep(0.25 * (1 << (s->retries + 1)));
     }
+}
+
+/*
+ * The open transaction, its rows of table t0 in s->d: find what is below
+ * them, delete it all, commit; *res BIG (nothing committed) when it does
+ * not fit.
+ */
+static int find_and_delete(struct stream *s, size_t t0, int noself, long long nkeys,
+                           const struct fp_keys *cursor, int *res, struct fp_error *err)
+{
+    if (discover(s, t0, noself, res, err) < 0)
+        return -1;
+    if (*res == BIG)
+        return 0;
+    if (execute(s, res, err) < 0)
+        return -1;
+    if (*res == BIG)
+        return 0;
+    return commit(s, t0, nkeys, cursor, err);
 }
 
 /* ---- pieces of work ---- */
@@ -523,12 +551,11 @@ static int piece_txn(struct stream *s, void *ctx, int *res, struct fp_error *err
     if (begin(s, err) < 0)
         return -1;
     resolve_key_query(&q, s->m, s->r, p->t);
-    if (db_lock_rows(s->db, &q, p->keys, err) < 0 ||
-        keyset_add_all(&s->d[p->t], p->keys, NULL) < 0 ||
-        discover(s, p->t, p->noself, res, err) < 0 || *res == BIG || execute(s, res, err) < 0 ||
-        *res == BIG)
-        return err->code ? -1 : 0;
-    return commit(s, p->t, (long long)p->keys->n, p->cursor, err);
+    if (db_lock_rows(s->db, &q, p->keys, err) < 0)
+        return -1;
+    if (keyset_add_all(&s->d[p->t], p->keys, NULL) < 0)
+        return fp_error_oom(err);
+    return find_and_delete(s, p->t, p->noself, (long long)p->keys->n, p->cursor, res, err);
 }
 
 static int purge_keys(struct stream *s, size_t t, const struct fp_keys *keys, int noself,
@@ -626,10 +653,15 @@ static int on_cycle(struct stream *s, size_t t, const struct fp_keys *s0, int *y
 
     resolve_edge_query(&q, s->m, s->r, (size_t)s->t[t].self);
     q.recursive = 1;
-    if (db_select_keys(s->db, &q, s0, cycle_cb, &c, err) < 0)
+    /* A cursor (PostgreSQL) lives in a transaction: a read-only one here. */
+    if (db_begin_snapshot(s->db, err) < 0)
         return -1;
+    if (db_select_keys(s->db, &q, s0, cycle_cb, &c, err) < 0) {
+        db_end_snapshot(s->db, NULL);
+        return -1;
+    }
     *yes = c.found;
-    return 0;
+    return db_end_snapshot(s->db, err);
 }
 
 /*
@@ -720,40 +752,46 @@ out:
 /* ---- the root selection, a page at a time ---- */
 
 struct root_page {
-    struct fp_keys keys, cursor, listed;
+    struct fp_keys keys;   /* the page's root keys, locked */
+    struct fp_keys from;   /* the cursor it starts after (empty: the start) */
+    struct fp_keys to;     /* the cursor that ends it */
+    struct fp_keys listed; /* a --pk-file's keys of the page, from the journal */
     long limit;
     int end; /* no root key left */
 };
 
-/* The next page of root keys, locked, and the cursor that ends it. */
+/*
+ * The page after rp->from, locked, and the cursor that ends it (rp->to).
+ * rp->from moves only once the page is done: a try again reads the same.
+ */
 static int read_root_page(struct stream *s, struct root_page *rp, struct fp_error *err)
 {
     struct fp_keyq q;
     long long seq;
 
     rp->end = 0;
+    keys_reset(&rp->to);
     if (s->a->where) {
         resolve_table_query(&q, s->m, s->r, s->a->root);
         q.where = s->a->where;
         q.lock = 1;
-        if (db_page_keys(s->db, &q, NULL, &rp->cursor, rp->limit, &rp->keys, err) < 0)
+        if (db_page_keys(s->db, &q, NULL, &rp->from, rp->limit, &rp->keys, err) < 0)
             return -1;
         rp->end = rp->keys.n == 0;
-        keys_reset(&rp->cursor);
-        if (!rp->end && keys_push_key(&rp->cursor, &rp->keys, rp->keys.n - 1) < 0)
+        if (!rp->end && keys_push_key(&rp->to, &rp->keys, rp->keys.n - 1) < 0)
             return fp_error_oom(err);
         return 0;
     }
     /* A --pk-file's keys, in file order, from the journal; the cursor is the line's seq. */
-    seq = rp->cursor.n ? rp->cursor.v[0].i : 0;
+    seq = rp->from.n ? rp->from.v[0].i : 0;
     if (journal_root_keys_after(s->j, &seq, (size_t)rp->limit, &rp->listed, err) < 0)
         return -1;
     rp->end = rp->listed.n == 0;
-    keys_reset(&rp->cursor);
-    if (keys_push_int(&rp->cursor, seq) < 0)
+    if (keys_push_int(&rp->to, seq) < 0)
         return fp_error_oom(err);
     resolve_key_query(&q, s->m, s->r, s->a->root);
     q.lock = 1;
+    keys_reset(&rp->keys);
     return rp->end ? 0 : db_page_keys(s->db, &q, &rp->listed, NULL, rp->limit, &rp->keys, err);
 }
 
@@ -782,10 +820,7 @@ static int root_txn(struct stream *s, void *ctx, int *res, struct fp_error *err)
         return db_rollback(s->db, err);
     if (keyset_add_all(&s->d[root], &rp->keys, NULL) < 0)
         return fp_error_oom(err);
-    if (discover(s, root, 0, res, err) < 0 || *res == BIG || execute(s, res, err) < 0 ||
-        *res == BIG)
-        return err->code ? -1 : 0;
-    return commit(s, root, (long long)rp->keys.n, &rp->cursor, err);
+    return find_and_delete(s, root, 0, (long long)rp->keys.n, &rp->to, res, err);
 }
 
 /* Copy the one key of src (if any) into dst. */
@@ -800,44 +835,42 @@ static int key_copy(struct fp_keys *dst, const struct fp_keys *src, struct fp_er
 /* Every page of the root selection after the journal's cursor. */
 static int run_pages(struct stream *s, int *res, struct fp_error *err)
 {
-    struct root_page rp = {FP_KEYS_INIT, FP_KEYS_INIT, FP_KEYS_INIT, 0, 0};
-    struct fp_keys from = FP_KEYS_INIT, to = FP_KEYS_INIT;
+    struct root_page rp = {FP_KEYS_INIT, FP_KEYS_INIT, FP_KEYS_INIT, FP_KEYS_INIT, 0, 0};
     int rc = -1;
 
-    if (journal_stream_cursor(s->j, &rp.cursor, err) < 0)
+    if (journal_stream_cursor(s->j, &rp.from, err) < 0)
         goto out;
     for (*res = FIT; *res == FIT;) {
         rp.limit = (long)s->k;
-        if (key_copy(&from, &rp.cursor, err) < 0 || retrying(s, root_txn, &rp, res, err) < 0)
+        if (retrying(s, root_txn, &rp, res, err) < 0)
             goto out;
         if (rp.end)
             break;
-        if (*res == FIT) {
-            /* As many root keys as keep the widest table near 3/4 of a batch. */
-            double k = 0.75 * (double)s->batch * (double)rp.keys.n / (double)widest(s);
-
-            s->k = k < 1 ? 1 : k > (double)s->batch ? (double)s->batch : k;
-            continue;
-        }
-        /* Too big: a smaller page from the same cursor, down to one root key, split. */
-        if (key_copy(&to, &rp.cursor, err) < 0 || key_copy(&rp.cursor, &from, err) < 0)
-            goto out;
-        if (rp.keys.n > 1) {
+        if (*res == BIG && rp.keys.n > 1) {
+            /* Too big: a smaller page from the same cursor, down to one root key. */
             s->k = (double)(rp.keys.n / 4 ? rp.keys.n / 4 : 1);
             *res = FIT;
             continue;
         }
-        if (split_one(s, s->a->root, &rp.keys, 0, &to, res, err) < 0 ||
-            key_copy(&rp.cursor, &to, err) < 0)
+        if (*res == BIG) {
+            /* One root key with more below it than a transaction takes. */
+            if (split_one(s, s->a->root, &rp.keys, 0, &rp.to, res, err) < 0)
+                goto out;
+        } else {
+            /* As many root keys as keep the widest table near 3/4 of a batch. */
+            double k = 0.75 * (double)s->batch * (double)rp.keys.n / (double)widest(s);
+
+            s->k = k < 1 ? 1 : k > (double)s->batch ? (double)s->batch : k;
+        }
+        if (*res == FIT && key_copy(&rp.from, &rp.to, err) < 0)
             goto out;
     }
     rc = 0;
 out:
     keys_free(&rp.keys);
-    keys_free(&rp.cursor);
+    keys_free(&rp.from);
+    keys_free(&rp.to);
     keys_free(&rp.listed);
-    keys_free(&from);
-    keys_free(&to);
     return rc;
 }
 
@@ -865,8 +898,9 @@ static int settle(struct stream *s, struct fp_error *err)
         struct fp_keyq q;
 
         if (f.wtbl >= s->m->ntables || f.wedge >= (long long)s->m->nedges) {
-            fp_error_set(err, FP_EINPUT, "journal %s is damaged: its last transaction names "
-                                         "table %zu, key %lld",
+            fp_error_set(err, FP_EINPUT,
+                         "journal %s is damaged: its last transaction names "
+                         "table %zu, key %lld",
                          journal_path(s->j), f.wtbl, f.wedge);
             goto out;
         }
@@ -939,6 +973,47 @@ static int stream_init(struct stream *s, const struct fp_stream_args *a, struct 
     return 0;
 }
 
+/*
+ * Without a plan's count, the progress bar goes by root keys: counted once
+ * (the root selection's rows, or a --pk-file's lines) and kept in the
+ * journal, against those deleted so far.
+ */
+static int count_roots(struct stream *s, struct fp_error *err)
+{
+    char *kept = NULL, text[32];
+    struct fp_keyq q;
+    int rc = -1;
+
+    s->roots = -1;
+    if (s->a->total >= 0)
+        return 0;
+    if (journal_get_meta(s->j, "root_total", &kept, err) < 0 ||
+        journal_tally(s->j, "deleted", s->a->root, &s->roots_done, err) < 0)
+        goto out;
+    if (kept) {
+        s->roots = strtoll(kept, NULL, 10);
+    } else if (!s->a->where) {
+        free(kept);
+        if (journal_get_meta(s->j, "root_keys", &kept, err) < 0)
+            goto out;
+        s->roots = kept ? strtoll(kept, NULL, 10) : -1;
+    } else {
+        resolve_table_query(&q, s->m, s->r, s->a->root);
+        q.where = s->a->where;
+        if (db_count_rows(s->db, &q, NULL, 0, &s->roots, err) < 0)
+            goto out;
+        snprintf(text, sizeof text, "%lld", s->roots);
+        if (journal_set_meta(s->j, "root_total", text, err) < 0)
+            goto out;
+    }
+    if (s->roots > 0)
+        progress_fraction(s->progress, (double)s->roots_done / (double)s->roots);
+    rc = 0;
+out:
+    free(kept);
+    return rc;
+}
+
 int stream_run(const struct fp_stream_args *a, struct fp_error *err)
 {
     struct stream s;
@@ -946,7 +1021,7 @@ int stream_run(const struct fp_stream_args *a, struct fp_error *err)
 
     if (stream_init(&s, a, err) < 0 || journal_prepare_execute(a->j, err) < 0 ||
         progress_start(&s.progress, "deleting", a->total, err) < 0 || settle(&s, err) < 0 ||
-        run_pages(&s, &res, err) < 0)
+        count_roots(&s, err) < 0 || run_pages(&s, &res, err) < 0)
         goto out;
     if (res == ESCAPE) {
         if (journal_set_meta(a->j, "engine", "levels", err) < 0)

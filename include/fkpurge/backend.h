@@ -370,7 +370,8 @@ int db_lock_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys
 
 /*
  * *n is the number of rows q matches with in, counting up to limit (0: all):
- * limit 1 asks whether there is any.
+ * limit 1 asks whether there is any. A root query (q->where) counts the
+ * rows the user's condition selects (in NULL, limit 0).
  */
 int db_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in, long limit,
                   long long *n, struct fp_error *err);

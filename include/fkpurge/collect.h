@@ -106,6 +106,13 @@ int collect_load_pk_file(struct fp_collect *c, size_t t, const char *path, struc
 int collect_roots(struct fp_collect *c, size_t t, const char *where, const char *pk_file,
                   struct fp_error *err);
 
+/*
+ * *n: the rows of table t that the --where condition selects (the
+ * database refusing it as SQL is FP_EINPUT naming --where).
+ */
+int collect_count_roots(struct fp_collect *c, size_t t, const char *where, long long *n,
+                        struct fp_error *err);
+
 /* Add keys of table t as doomed, found through edge via (-1: roots). */
 int collect_add(struct fp_collect *c, size_t t, const struct fp_keys *keys, long via,
                 struct fp_error *err);

@@ -284,7 +284,7 @@ struct fp_stream_txn {
     size_t ntables;
     const long long *updated; /* by edge, nedges of them */
     size_t nedges;
-    const struct fp_keys *noted; /* by edge, or NULL */
+    const struct fp_keys *noted;             /* by edge, or NULL */
     const struct fp_keys *witness, *wparent; /* one key each; witness NULL: none */
     size_t wtbl;
     long wedge;
@@ -317,7 +317,8 @@ int journal_stream_inflight(struct fp_journal *j, struct fp_stream_inflight *f,
 /* The last root key of the pages done (out empty: none yet). */
 int journal_stream_cursor(struct fp_journal *j, struct fp_keys *out, struct fp_error *err);
 
-/* The next up to limit noted rows of edge after the key in after (empty: the first); after moves. */
+/* The next up to limit noted rows of edge after the key in after (empty: the first); after moves.
+ */
 int journal_noted_next(struct fp_journal *j, size_t edge, struct fp_keys *after, size_t limit,
                        struct fp_keys *out, struct fp_error *err);
 

@@ -56,6 +56,7 @@ struct fp_plan {
     const char *joint_edge;       /* such a cycle's key the database enforces, or NULL */
     const char *stuck_edge;       /* one it checks row by row (SQLite's RESTRICT), or NULL */
     char stuck_what[256]; /* "table.column" of that key (stuck_edge's first), for messages */
+    long long root_count; /* PLAN_PREPARE: the rows --where selects; -1: not counted */
 };
 
 /*

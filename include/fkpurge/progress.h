@@ -44,6 +44,13 @@ void progress_quiet(int quiet);
 /* -v: progress_batch() prints its lines (even with --quiet: they were asked for). */
 void progress_verbose(int on);
 
+/*
+ * Where the total of rows is unknown (progress_start's -1), the share of
+ * the work done by some other measure (the root keys done): the bar,
+ * percentage and time left follow it.
+ */
+void progress_fraction(struct fp_progress *p, double frac);
+
 /* Under -v, the line "fkpurge: batch: TEXT" (a transaction of several tables). */
 void progress_batch_line(const char *text);
 

@@ -79,14 +79,18 @@ fresh() {
 }
 
 # half_done WHAT: nothing half-done: no batch done twice or in part; for every shop table the
-# rows gone are exactly those the journal's done batches deleted (a failed batch rolled back).
+# rows gone are exactly those the journal counts deleted (a failed batch rolled back).
 half_done() {
     counts >"$T/counts.now"
-    jq_ "SELECT tbl.name || ' ' || coalesce(sum(b.deleted), 0) FROM tbl
-         LEFT JOIN batch b ON b.tbl = tbl.id AND b.state = 'done' GROUP BY tbl.name" >"$T/counts.journal"
+    jq_ "SELECT tbl.name || ' ' || coalesce(t.n, 0) FROM tbl
+         LEFT JOIN tally t ON t.kind = 'deleted' AND t.id = tbl.id" >"$T/counts.journal"
     expect_eq "$(join <(sort "$T/counts.fresh") <(sort "$T/counts.now") | awk '{print $1, $2 - $3}')" \
         "$(sort "$T/counts.journal")" "$1: rows gone from each table vs deleted by the done batches"
 }
+
+# in_flight: batches a failed transaction leaves in flight. The levels engine records a batch's
+# intent before its statements (1); the streaming engine only just before COMMIT (0).
+in_flight() { [ "${FKPURGE_ENGINE:-}" = levels ] && echo 1 || echo 0; }
 
 # check_end WHAT REPORT: the native end state, phase done, the report counts exactly what the
 # plan said (also after a lost connection: a statement whose commit went unanswered is settled
@@ -195,7 +199,7 @@ case_lock_held() {
     expect_eq "$(phase)" execute "lock held: phase"
     expect_eq "$(last_error "$J" message)" "$retry_msg" "lock held: status last_error.message"
     expect_sqlstate "lock held" 55P03
-    expect_eq "$(jq_ "SELECT count(*) FROM batch WHERE state = 'intent'")" 1 "lock held: the batch left in flight"
+    expect_eq "$(jq_ "SELECT count(*) FROM batch WHERE state = 'intent'")" "$(in_flight)" "lock held: the batch left in flight"
     [ "$(jq_ "SELECT count(*) FROM batch WHERE state = 'done'")" -gt 0 ] || fail "lock held: no batch done before"
     expect_eq "$(sql "SELECT count(*) FROM \"order\" WHERE id = $victim")" 1 "lock held: the locked order"
     half_done "lock held"
@@ -235,8 +239,11 @@ case_statement_timeout() {
     expect_eq "$(phase)" execute "statement timeout: phase"
     expect_eq "$(sql "SELECT count(*) FROM address")" "$(awk '$1 == "address" {print $2}' "$T/counts.fresh")" \
         "statement timeout: addresses"
-    expect_eq "$(sql "SELECT count(*) FROM ($doomed_orders) o")" 0 \
-        "statement timeout: doomed orders left (all go before the addresses)"
+    # The levels engine deletes every doomed order before the addresses; the streaming engine
+    # a page of customers at a time, the page that timed out rolled back whole.
+    [ "${FKPURGE_ENGINE:-}" != levels ] ||
+        expect_eq "$(sql "SELECT count(*) FROM ($doomed_orders) o")" 0 \
+            "statement timeout: doomed orders left (all go before the addresses)"
     expect_eq "$(last_error "$J" message)" "${msg#fkpurge: }" "statement timeout: status last_error.message"
     expect_sqlstate "statement timeout" 57014
     half_done "statement timeout"
@@ -266,7 +273,7 @@ case_terminate() {
     expect_eq "$rc" 2 "exit status after pg_terminate_backend mid-DELETE (stderr: $(cat "$T/bg.err"))"
     expect_grep "terminating connection due to administrator command" "$T/bg.err"
     expect_grep "fkpurge resume $J" "$T/bg.err"
-    expect_eq "$(jq_ "SELECT count(*) FROM batch WHERE state = 'intent'")" 1 "terminate: the batch left in flight"
+    expect_eq "$(jq_ "SELECT count(*) FROM batch WHERE state = 'intent'")" "$(in_flight)" "terminate: the batch left in flight"
     expect_eq "$(sql "SELECT count(*) FROM address")" "$(awk '$1 == "address" {print $2}' "$T/counts.fresh")" \
         "terminate: addresses (the DELETE rolled back)"
     half_done "terminated mid-DELETE"
@@ -322,7 +329,7 @@ case_restart() {
     reap "$bgpid"
     expect_eq "$rc" 2 "exit status after a server restart (stderr: $(cat "$T/bg.err"))"
     expect_grep "fkpurge resume $J" "$T/bg.err"
-    [ "$(jq_ "SELECT count(*) FROM todo")" -gt 0 ] || fail "restart: nothing left to resume"
+    [ "$(phase)" = execute ] || fail "restart: nothing left to resume (phase $(phase))"
     [ "$(last_error "$J" message)" != null ] || fail "restart: no error in the journal"
     echo "faults_pg: server restart: $(jq_ "SELECT count(*) FROM batch WHERE state = 'done'") batches done, then: $(last_error "$J" message | head -1)" >&2
     resume_to_end "server restarted"
@@ -394,15 +401,22 @@ shop_native_pg "${db}_native" "$SF" "$T/want"
 pristine
 shop_plan_json "$url" "$T/plan.json"
 
-victim=$(sql "SELECT min(id) FROM ($doomed_orders) o")
-if case_timeouts_set; then
-    case_lock_held
-    case_lock_released
-    case_statement_timeout
-else
-    echo "faults_pg: NOT RUN (blocked by the bug above): the lock timeout and statement timeout cases" >&2
-fi
-case_terminate
-case_unknown_reference
+# An order of the last doomed customer: both engines commit batches before they reach it.
+victim=$(sql "SELECT min(id) FROM \"order\" WHERE customer_id = (SELECT max(id) FROM customer WHERE $SHOP_WHERE)")
+# Both engines: the streaming one (this shop's), and the levels one (cycles of tables').
+for engine in stream levels; do
+    export FKPURGE_ENGINE=$engine
+    echo "faults_pg: the $engine engine" >&2
+    if case_timeouts_set; then
+        case_lock_held
+        case_lock_released
+        case_statement_timeout
+    else
+        echo "faults_pg: NOT RUN (blocked by the bug above): the lock timeout and statement timeout cases" >&2
+    fi
+    case_terminate
+    case_unknown_reference
+done
+unset FKPURGE_ENGINE
 restart_elsewhere
 verdict
