@@ -1,4 +1,8 @@
--- The fkpurge journal, format 1: one SQLite file per purge, created mode 0600.
+-- The fkpurge journal, format 3: one SQLite file per purge, created mode 0600.
+-- meta 'engine' says which engine runs the purge: 'stream' (pages of root
+-- keys; its tables are at the end) or 'levels' (every doomed key collected
+-- into doomed, then deleted by level). Formats 1 and 2 are the levels
+-- engine's of earlier versions.
 -- fkpurge runs this text when it creates a journal (it is compiled into the
 -- binary); the file is the reference for anyone reading a journal by hand.
 

@@ -102,7 +102,19 @@ sqlite3_stmt *journal_stmt(struct fp_journal *j, enum journal_stmt id, struct fp
 
 int journal_fail(struct fp_journal *j, struct fp_error *err, const char *what)
 {
-    return fp_error_set(err, FP_EINPUT, "journal %s: %s: %s", j->path, what,
+    int code = j->db ? sqlite3_errcode(j->db) : SQLITE_CANTOPEN;
+    /*
+     * A journal that cannot be written (disk full, I/O error, out of memory,
+     * made read-only) is not bad input: the run may be halfway, and exit 1
+     * would say nothing was touched. Like a database error, it stops the run
+     * with what is committed in the journal resumable (exit 2).
+     */
+    enum fp_code cls = code == SQLITE_FULL || code == SQLITE_IOERR || code == SQLITE_NOMEM ||
+                               code == SQLITE_READONLY
+                           ? FP_ESYS
+                           : FP_EINPUT;
+
+    return fp_error_set(err, cls, "journal %s: %s: %s", j->path, what,
                         j->db ? sqlite3_errmsg(j->db) : "cannot open");
 }
 

@@ -334,9 +334,13 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
     return 0;
 }
 
-/* Every row referencing a row of set through update edge e: NULL or default. */
+/*
+ * Every row referencing a row of set through update edge e: NULL or
+ * default. Their identities come back in s->ids where noted (their table
+ * is one the purge deletes from), or where want_ids.
+ */
 static int update_refs(struct stream *s, size_t e, const struct fp_keys *set, long limit,
-                       long long *n, struct fp_error *err)
+                       int want_ids, long long *n, struct fp_error *err)
 {
     const struct fp_edge *x = &s->m->edges[e];
     struct fp_keyq q;
@@ -349,7 +353,7 @@ static int update_refs(struct stream *s, size_t e, const struct fp_keys *set, lo
                        x->policy == FP_SET_NULL ? FP_SET_TO_NULL
                        : x->default_value       ? FP_SET_TO_VALUE
                                                 : FP_SET_TO_DEFAULT,
-                       x->default_value, limit, n, note || !s->witness.n ? &s->ids : NULL, err) < 0)
+                       x->default_value, limit, n, note || want_ids ? &s->ids : NULL, err) < 0)
         return -1;
     s->updated[e] += *n;
     for (size_t i = 0; note && i < s->ids.n; i++)
@@ -451,7 +455,7 @@ static int execute(struct stream *s, int *res, struct fp_error *err)
         for (size_t e = 0; e < s->m->nedges; e++) {
             if (s->m->edges[e].parent != t || !is_update(s->m, s->t, e))
                 continue;
-            if (update_refs(s, e, set, cap, &n, err) < 0)
+            if (update_refs(s, e, set, cap, 0, &n, err) < 0)
                 return -1;
             if (n > s->batch) {
                 *res = BIG;
@@ -600,7 +604,7 @@ static int below_txn(struct stream *s, void *ctx, int *res, struct fp_error *err
     if (begin(s, err) < 0)
         return -1;
     if (is_soft(x->policy)) {
-        if (update_refs(s, b->e, b->s0, s->batch, &b->n, err) < 0 ||
+        if (update_refs(s, b->e, b->s0, s->batch, 1, &b->n, err) < 0 ||
             witness(s, x->child, (long)b->e, 1, b->s0, err) < 0)
             return -1;
         return commit(s, x->child, (long long)b->n, NULL, err);

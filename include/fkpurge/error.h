@@ -16,7 +16,8 @@ enum fp_code {
     FP_EBLOCKED = 3, /* refused by protect/restrict: nothing deleted */
     FP_EINTR = 4,    /* stopped by a signal after the current batch */
     /*
-     * This machine failed (out of memory): nothing says the input was bad,
+     * This machine failed (out of memory, a journal it cannot write: disk
+     * full, I/O error): nothing says the input was bad,
      * and a purge may be half done, so not exit 1 ("nothing touched") but 2,
      * as a database error: resumable where the purge has a journal.
      */

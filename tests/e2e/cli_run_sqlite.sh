@@ -243,7 +243,7 @@ done
 kill -0 "$bgpid" 2>/dev/null || fail "SIGUSR1 ended the run"
 reap "$bgpid"
 expect_eq "$rc" 0 "exit status of a run sent SIGUSR1; stderr: $(cat "$T/bg.err")"
-expect_eq "$(grep -cE '^fkpurge: deleting: [0-9]*(/[0-9]*)? rows, [0-9]* rows/s, ' "$T/bg.err")" 1 \
+expect_eq "$(grep -cE '^fkpurge: deleting: [0-9]*(/[0-9]*)? rows( \([0-9]+%\))?, [0-9]* rows/s, ' "$T/bg.err")" 1 \
     "status lines after one SIGUSR1 ($(cat "$T/bg.err"))"
 check_end "run sent SIGUSR1"
 

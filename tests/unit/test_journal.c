@@ -1,4 +1,7 @@
-/* test_journal.c — the journal: levels of rows in cycles, opening files that are not journals. */
+/*
+ * test_journal.c — the journal: levels of rows in cycles, opening files that are not
+ * journals, a journal that cannot be written, the streaming engine's counts.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,8 +316,156 @@ static void open_refuses_non_journals(void)
     rmdir(dir);
 }
 
+/* A file journal at DIR/name with a header, published; the caller closes it. */
+static struct fp_journal *published(const char *dir, const char *name, char *path, size_t size)
+{
+    struct fp_journal *j = NULL;
+    struct fp_error err = {0};
+
+    snprintf(path, size, "%s/%s", dir, name);
+    CHECK_INT(journal_create(path, &j, &err), 0);
+    CHECK_INT(journal_set_meta(j, "phase", "execute", &err), 0);
+    CHECK_INT(journal_publish(j, &err), 0);
+    CHECK_INT(journal_prepare_execute(j, &err), 0);
+    return j;
+}
+
+static void remove_journal(const char *path)
+{
+    char side[256];
+
+    unlink(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    unlink(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    unlink(side);
+}
+
+/* A journal that cannot be written is this machine's failure (exit 2), not bad input (1). */
+static void failed_write_is_not_bad_input(void)
+{
+    char dir[] = "/tmp/test_journal.XXXXXX", path[128];
+    struct fp_journal *j = NULL;
+    struct fp_error err = {0};
+
+    CHECK(mkdtemp(dir) != NULL);
+    j = published(dir, "ro.journal", path, sizeof path);
+    journal_close(j);
+    j = NULL;
+    CHECK_INT(journal_open(path, 1, &j, &err), 0);
+    CHECK_INT(journal_set_meta(j, "phase", "done", &err), -1);
+    CHECK_INT(err.code, FP_ESYS);
+    CHECK_INT(fp_exit_status(err.code), 2);
+    CHECK(strstr(err.msg, "readonly") != NULL);
+    journal_close(j);
+    remove_journal(path);
+    rmdir(dir);
+}
+
+static long long tally(struct fp_journal *j, const char *kind, size_t id)
+{
+    struct fp_error err = {0};
+    long long n = -1;
+
+    CHECK_INT(journal_tally(j, kind, id, &n, &err), 0);
+    return n;
+}
+
+/*
+ * The streaming engine's transaction: its counts go into the tally only
+ * when done (the cursor with them), not when discarded; the one in flight
+ * is found again with its witness, the last cursor read back as a key of
+ * its type, and noted rows leave the tally of updates once known deleted.
+ */
+static void stream_counts_fold_or_go(void)
+{
+    char dir[] = "/tmp/test_journal.XXXXXX", path[128];
+    struct fp_journal *j = NULL;
+    struct fp_error err = {0};
+    struct fp_keys cursor = FP_KEYS_INIT, witness = FP_KEYS_INIT,
+                   noted[2] = {FP_KEYS_INIT, FP_KEYS_INIT};
+    struct fp_keys got = FP_KEYS_INIT, after = FP_KEYS_INIT, present = FP_KEYS_INIT;
+    struct fp_stream_inflight f = {FP_KEYS_INIT, FP_KEYS_INIT, 0, 0, 0, 0, 0, 0, 0};
+    long long deleted[2] = {7, 3}, updated[2] = {0, 2}, b1 = 0, b2 = 0;
+    struct fp_stream_txn t = {.tbl = 1,
+                              .keys = 3,
+                              .deleted_tbl = 3,
+                              .xid = 42,
+                              .deleted = deleted,
+                              .ntables = 2,
+                              .updated = updated,
+                              .nedges = 2,
+                              .noted = noted,
+                              .witness = &witness,
+                              .wtbl = 1,
+                              .wedge = -1,
+                              .cursor = &cursor};
+
+    CHECK(mkdtemp(dir) != NULL);
+    j = published(dir, "stream.journal", path, sizeof path);
+    CHECK_INT(keys_push_text(&cursor, "k'9", 3), 0);
+    CHECK_INT(keys_push_int(&witness, 9), 0);
+    CHECK_INT(keys_push_int(&noted[1], 5), 0);
+    CHECK_INT(keys_push_int(&noted[1], 6), 0);
+
+    CHECK_INT(journal_stream_intent(j, &t, &b1, &err), 0);
+    CHECK_INT(journal_stream_inflight(j, &f, &err), 0);
+    CHECK_INT(f.found, 1);
+    CHECK_INT(f.batch, b1);
+    CHECK_INT(f.xid, 42);
+    CHECK_INT(f.has_witness, 1);
+    CHECK_INT(f.wedge, -1);
+    CHECK_INT(f.wupdated, 0);
+    CHECK_INT(f.witness.n == 1 && f.witness.v[0].i == 9, 1);
+    CHECK_INT(tally(j, "deleted", 0), 0);
+    CHECK_INT(journal_stream_discard(j, b1, &err), 0);
+    CHECK_INT(journal_stream_inflight(j, &f, &err), 0);
+    CHECK_INT(f.found, 0);
+    CHECK_INT(tally(j, "deleted", 0), 0);
+    CHECK_INT(journal_stream_cursor(j, &got, &err), 0);
+    CHECK_INT((int)got.n, 0);
+
+    /* The same again, committed: counts, noted rows and the cursor go in. */
+    t.witness = NULL;
+    CHECK_INT(journal_stream_intent(j, &t, &b2, &err), 0);
+    CHECK(b2 > b1);
+    CHECK_INT(journal_stream_inflight(j, &f, &err), 0);
+    CHECK_INT(f.has_witness, 0);
+    CHECK_INT(journal_stream_done(j, b2, &err), 0);
+    CHECK_INT(tally(j, "deleted", 0), 7);
+    CHECK_INT(tally(j, "deleted", 1), 3);
+    CHECK_INT(tally(j, "updated", 1), 2);
+    CHECK_INT(journal_stream_cursor(j, &got, &err), 0);
+    CHECK_INT((int)got.n, 1);
+    CHECK_STR(got.v[0].kind == FP_KEY_TEXT ? keys_text(&got, 0) : "(int)", "k'9");
+
+    /* Row 5 is still there (nulled, kept), row 6 was deleted later: one update less. */
+    CHECK_INT(journal_noted_next(j, 1, &after, 10, &got, &err), 0);
+    CHECK_INT((int)got.n, 2);
+    CHECK_INT(keys_push_int(&present, 5), 0);
+    CHECK_INT(journal_noted_settle(j, 1, &got, &present, &err), 0);
+    CHECK_INT(tally(j, "updated", 1), 1);
+    keys_reset(&after);
+    CHECK_INT(journal_noted_next(j, 1, &after, 10, &got, &err), 0);
+    CHECK_INT((int)got.n, 0);
+
+    keys_free(&f.witness);
+    keys_free(&f.parent);
+    keys_free(&cursor);
+    keys_free(&witness);
+    keys_free(&noted[0]);
+    keys_free(&noted[1]);
+    keys_free(&got);
+    keys_free(&after);
+    keys_free(&present);
+    journal_close(j);
+    remove_journal(path);
+    rmdir(dir);
+}
+
 CHECK_MAIN(TEST(hard_cycle_goes_at_a_joint_level), TEST(fresh_rows_go_below_their_parents),
            TEST(fresh_row_referenced_before_is_refused), TEST(chain_goes_leaves_first),
            TEST(diamond_takes_the_longest_path), TEST(soft_cycle_breaks_at_set_null),
            TEST(hard_cycle_is_reported), TEST(self_loop_is_ignored),
-           TEST(open_refuses_non_journals))
+           TEST(open_refuses_non_journals), TEST(failed_write_is_not_bad_input),
+           TEST(stream_counts_fold_or_go))

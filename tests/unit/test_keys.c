@@ -38,4 +38,41 @@ static void test_arrays(void)
     buf_free(&js);
 }
 
-CHECK_MAIN(TEST(test_add_int), TEST(test_arrays))
+/*
+ * A keyset finds each key once: by kind and value (the integer 7 and the
+ * text "7" differ), text by its bytes, through growth of its table.
+ */
+static void test_keyset(void)
+{
+    struct fp_keyset set = FP_KEYSET_INIT;
+    struct fp_keys k = FP_KEYS_INIT;
+    size_t added = 0;
+    char text[32];
+
+    for (int i = 0; i < 1000; i++)
+        CHECK_INT(keys_push_int(&k, i % 500), 0);
+    CHECK_INT(keys_push_text(&k, "7", 1), 0);
+    CHECK_INT(keys_push_text(&k, "a\0b", 3), 0);
+    CHECK_INT(keys_push_text(&k, "a\0c", 3), 0);
+    CHECK_INT(keyset_add_all(&set, &k, &added), 0);
+    CHECK_INT((int)added, 503);
+    CHECK_INT((int)set.keys.n, 503);
+    CHECK_INT(keyset_has(&set, &k, 7), 1);
+    CHECK_INT(keyset_has(&set, &k, 1000), 1);
+    CHECK_INT(keyset_add(&set, &k, 1001), 0);
+    keys_reset(&k);
+    CHECK_INT(keys_push_int(&k, 500), 0);
+    snprintf(text, sizeof text, "%d", 8);
+    CHECK_INT(keys_push_text(&k, text, 1), 0);
+    CHECK_INT(keyset_has(&set, &k, 0), 0);
+    CHECK_INT(keyset_has(&set, &k, 1), 0);
+    CHECK_INT(keyset_add(&set, &k, 0), 1);
+    keyset_reset(&set);
+    CHECK_INT((int)set.keys.n, 0);
+    CHECK_INT(keyset_has(&set, &k, 0), 0);
+    CHECK_INT(keyset_add(&set, &k, 0), 1);
+    keyset_free(&set);
+    keys_free(&k);
+}
+
+CHECK_MAIN(TEST(test_add_int), TEST(test_arrays), TEST(test_keyset))
