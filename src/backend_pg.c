@@ -102,12 +102,23 @@ static const char sql_foreign_keys[] =
     "   AND con.conparentid = 0\n"
     " ORDER BY con.conrelid, con.conname COLLATE \"C\"";
 
+/* Statements kept prepared on the session, at most (see pg_query). */
+#define PG_PREPARED_MAX 64
+
+/* A statement text seen on the session, prepared once it comes a second time. */
+struct pg_stmt {
+    char *sql;
+    int prepared; /* as "fkpurge_N", N its index */
+};
+
 struct fp_db_pg {
     struct fp_db base; /* first: a struct fp_db * is a struct fp_db_pg * */
     PGconn *conn;
     char *url;       /* as given, password and all, for a twin (pg_twin); wiped on close */
     char *password;  /* typed at the prompt (-W), or NULL; for a twin too; wiped on close */
     int counts_sent; /* counts in flight on a twin (pg_count_send) */
+    struct pg_stmt stmts[PG_PREPARED_MAX];
+    size_t nstmts;
 };
 
 /* A table's oid and its index in the catalog, sorted by oid for bsearch. */
@@ -132,6 +143,8 @@ static void pg_close(struct fp_db *db)
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
 
     PQfinish(pg->conn);
+    for (size_t i = 0; i < pg->nstmts; i++)
+        free(pg->stmts[i].sql);
     wipe_free(pg->url);
     wipe_free(pg->password);
     free(pg->base.safe_url);
@@ -183,12 +196,56 @@ static int pg_check(struct fp_db_pg *pg, const char *what, PGresult *r, PGresult
     return -1;
 }
 
+/*
+ * The prepared statement for sql, if it has one: a statement text the
+ * streaming engine sends page after page is parsed and planned once
+ * (PostgreSQL then plans it generically where that costs no more), not
+ * per page. A text is prepared the second time it comes, so a statement
+ * sent once costs one round trip, not two. -1: none (keep it unprepared).
+ */
+static int pg_prepared(struct fp_db_pg *pg, const char *sql, int nparams)
+{
+    size_t i;
+    PGresult *r;
+
+    /* What PREPARE takes: not DECLARE, BEGIN, SET ... */
+    if (strncmp(sql, "SELECT ", 7) != 0 && strncmp(sql, "DELETE ", 7) != 0 &&
+        strncmp(sql, "UPDATE ", 7) != 0 && strncmp(sql, "WITH ", 5) != 0)
+        return -1;
+    for (i = 0; i < pg->nstmts && strcmp(pg->stmts[i].sql, sql) != 0; i++)
+        ;
+    if (i == pg->nstmts) {
+        /* Out of memory or room: unprepared, which works as well. */
+        if (pg->nstmts < PG_PREPARED_MAX && (pg->stmts[i].sql = strdup(sql)))
+            pg->nstmts++;
+        return -1;
+    }
+    if (!pg->stmts[i].prepared) {
+        char name[32];
+
+        snprintf(name, sizeof name, "fkpurge_%zu", i);
+        r = PQprepare(pg->conn, name, sql, nparams, NULL);
+        pg->stmts[i].prepared = PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+        if (!pg->stmts[i].prepared)
+            return -1;
+    }
+    return (int)i;
+}
+
 /* Run sql with text parameters (NULL for SQL NULL), as pg_check says. */
 static int pg_query(struct fp_db_pg *pg, const char *what, const char *sql, int nparams,
                     const char *const *params, PGresult **res, struct fp_error *err)
 {
-    return pg_check(pg, what, PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0),
-                    res, err);
+    int i = pg_prepared(pg, sql, nparams);
+    char name[32];
+
+    if (i < 0)
+        return pg_check(pg, what, PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0),
+                        res, err);
+    snprintf(name, sizeof name, "fkpurge_%d", i);
+    return pg_check(pg, what, PQexecPrepared(pg->conn, name, nparams, params, NULL, NULL, 0), res,
+                    err);
 }
 
 /* Send sql, with no parameters, and return at once: pg_receive waits for its result. */
@@ -1118,11 +1175,18 @@ static void add_row_id(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_ke
 static void add_target(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q, long limit)
 {
     buf_adds(b, " WHERE ");
-    add_row_id(pg, b, q, "");
-    if (!q->via_table && q->key_col && strcmp(q->key_col, q->match_col) == 0 && limit <= 0) {
+    if (!q->via_table && limit <= 0) {
+        /* All the rows matching: one lookup by the column, not a second by the key. */
+        add_ident(pg, b, q->match_col);
         buf_addf(b, " = ANY ($1::%s[])", q->match_type);
+        if (q->exclude_given) {
+            buf_adds(b, " AND ");
+            add_ident(pg, b, q->key_col);
+            buf_addf(b, " <> ALL ($1::%s[])", q->key_type);
+        }
         return;
     }
+    add_row_id(pg, b, q, "");
     buf_adds(b, " = ANY (ARRAY (SELECT ");
     add_row_id(pg, b, q, "c.");
     add_rowset(pg, b, q);

@@ -908,11 +908,18 @@ static void add_row_id(struct fp_buf *b, const struct fp_keyq *q, const char *al
 static void add_target(struct fp_buf *b, const struct fp_keyq *q, long limit)
 {
     buf_adds(b, " WHERE ");
-    add_row_id(b, q, "");
-    if (!q->via_table && q->key_col && strcmp(q->key_col, q->match_col) == 0 && limit <= 0) {
+    if (!q->via_table && limit <= 0) {
+        /* All the rows matching: one lookup by the column, not a second by the key. */
+        buf_add_ident(b, q->match_col);
         buf_adds(b, " IN (SELECT value FROM json_each(?1))");
+        if (q->exclude_given) {
+            buf_adds(b, " AND ");
+            buf_add_ident(b, q->key_col);
+            buf_adds(b, " NOT IN (SELECT value FROM json_each(?1))");
+        }
         return;
     }
+    add_row_id(b, q, "");
     buf_adds(b, " IN (SELECT ");
     add_row_id(b, q, "c.");
     add_rowset(b, q);
