@@ -73,8 +73,18 @@ static const char sql_indexes[] =
     " WHERE il.partial = 0\n"
     " ORDER BY ii.name";
 
+/* Statements kept prepared on the connection, at most (see cached). */
+#define SQLITE_CACHED_MAX 64
+
+struct sq_stmt {
+    char *sql;
+    sqlite3_stmt *st;
+};
+
 struct fp_db_sqlite {
     struct fp_db base; /* first: a struct fp_db * is a struct fp_db_sqlite * */
+    struct sq_stmt cache[SQLITE_CACHED_MAX];
+    size_t ncache;
     sqlite3 *db;
     double statement_s; /* --statement-timeout, 0: none */
     double deadline;    /* when the running statement must stop */
@@ -92,6 +102,10 @@ static void sqlite_close(struct fp_db *db)
 {
     struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
 
+    for (size_t i = 0; i < sq->ncache; i++) {
+        sqlite3_finalize(sq->cache[i].st);
+        free(sq->cache[i].sql);
+    }
     sqlite3_close(sq->db); /* NULL-safe; every statement is finalized by then */
     free(sq->base.safe_url);
     free(sq);
@@ -740,6 +754,46 @@ out:
     return rc;
 }
 
+/*
+ * The statement for sql, prepared once and kept (a statement text the
+ * streaming engine runs page after page is compiled once): NULL when
+ * SQLite refuses it. *owned: the cache was full, give it back with
+ * release() all the same (it is finalized then).
+ */
+static sqlite3_stmt *cached(struct fp_db_sqlite *sq, const char *sql, int *owned)
+{
+    sqlite3_stmt *st = NULL;
+    size_t i;
+
+    *owned = 0;
+    for (i = 0; i < sq->ncache; i++)
+        if (strcmp(sq->cache[i].sql, sql) == 0)
+            return sq->cache[i].st;
+    if (sqlite3_prepare_v2(sq->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    if (sq->ncache < SQLITE_CACHED_MAX && (sq->cache[i].sql = strdup(sql))) {
+        sq->cache[sq->ncache++].st = st;
+        return st;
+    }
+    *owned = 1;
+    return st;
+}
+
+/* Done with a statement from cached(): reset, its bindings (to buffers about to go) cleared. */
+static void release(sqlite3_stmt *st, int owned)
+{
+    if (owned) {
+        sqlite3_finalize(st);
+        return;
+    }
+    if (st) {
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+    }
+}
+
 /* The one statement for db_page_keys: backend_pg.c's build_page, without locks. */
 static void build_page(struct fp_buf *b, const struct fp_keyq *q, int after, long limit)
 {
@@ -792,7 +846,7 @@ static int sqlite_page_keys(struct fp_db *db, const struct fp_keyq *q, const str
     struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
     struct fp_buf sql = FP_BUF_INIT, arr = FP_BUF_INIT;
     sqlite3_stmt *st = NULL;
-    int rc = -1, src;
+    int rc = -1, src, owned = 0;
 
     build_page(&sql, q, after && after->n, limit);
     if (in)
@@ -801,7 +855,7 @@ static int sqlite_page_keys(struct fp_db *db, const struct fp_keyq *q, const str
         oom(err);
         goto out;
     }
-    if (sqlite3_prepare_v2(sq->db, sql.p, -1, &st, NULL) != SQLITE_OK) {
+    if (!(st = cached(sq, sql.p, &owned))) {
         sqlite_fail(sq, q->where ? "selecting the rows to purge" : "finding referencing rows", err);
         snprintf(sq->base.sqlstate, sizeof sq->base.sqlstate, "42000");
         goto out;
@@ -824,7 +878,7 @@ static int sqlite_page_keys(struct fp_db *db, const struct fp_keyq *q, const str
     }
     rc = 0;
 out:
-    sqlite3_finalize(st);
+    release(st, owned);
     buf_free(&sql);
     buf_free(&arr);
     return rc;
@@ -947,14 +1001,14 @@ static int sqlite_dml(struct fp_db_sqlite *sq, const char *what, const struct fp
 {
     struct fp_buf arr = FP_BUF_INIT;
     sqlite3_stmt *st = NULL;
-    int rc = -1, src;
+    int rc = -1, src, owned = 0;
 
     keys_add_json_array(&arr, in);
     if (!buf_ok(sql) || !buf_ok(&arr)) {
         oom(err);
         goto out;
     }
-    if (sqlite3_prepare_v2(sq->db, sql->p, -1, &st, NULL) != SQLITE_OK) {
+    if (!(st = cached(sq, sql->p, &owned))) {
         sqlite_fail(sq, what, err);
         goto out;
     }
@@ -975,7 +1029,7 @@ static int sqlite_dml(struct fp_db_sqlite *sq, const char *what, const struct fp
     *n = sqlite3_changes64(sq->db);
     rc = 0;
 out:
-    sqlite3_finalize(st);
+    release(st, owned);
     buf_free(&arr);
     return rc;
 }
