@@ -171,6 +171,7 @@ static void print_text(const struct status *s)
            s->p.root.where ? s->p.root.where : s->p.root.pk_file);
     printf("database: %s\n", s->db_url);
     printf("phase:    %s\n", s->phase);
+    printf("engine:   %s\n", s->streaming ? "stream" : "levels");
     printf("batches:  %lld done, %lld in flight (at most %ld rows of a table each)\n",
            s->batches.done, s->batches.in_flight, s->p.batch_size);
     if (!s->streaming)
@@ -182,6 +183,9 @@ static void print_text(const struct status *s)
         printf("rows:     %lld deleted, %lld updated, of %lld the plan counted (%.1f%%)\n",
                s->all_deleted, s->updated, s->planned,
                s->planned ? 100.0 * (double)done_rows(s) / (double)s->planned : 100.0);
+    else if (done_fraction(s) >= 0)
+        printf("rows:     %lld deleted, %lld updated; %.1f%% of the root keys\n", s->all_deleted,
+               s->updated, 100.0 * done_fraction(s));
     else
         printf("rows:     %lld deleted, %lld updated (not counted beforehand: run --yes)\n",
                s->all_deleted, s->updated);
