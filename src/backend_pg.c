@@ -897,17 +897,23 @@ static void add_edge_step(struct fp_db_pg *pg, struct fp_buf *b, const struct fp
  * server in one query: a chain 100,000 deep is one round trip, not 100,000.
  * UNION, not UNION ALL, so a cycle in the data ends the recursion.
  */
+/* "SELECT key FROM table WHERE (the user's condition)": no alias, so it may name the table. */
+static void add_root_select(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q)
+{
+    buf_adds(b, "SELECT ");
+    add_ident(pg, b, q->key_col);
+    buf_adds(b, " FROM ");
+    add_table(pg, b, q->schema, q->table);
+    buf_adds(b, " WHERE (");
+    buf_adds(b, q->where);
+    buf_adds(b, "\n)");
+}
+
 static void build_keys_select(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q)
 {
     buf_adds(b, "DECLARE fkpurge_keys NO SCROLL CURSOR FOR ");
     if (q->where) {
-        buf_adds(b, "SELECT ");
-        add_ident(pg, b, q->key_col);
-        buf_adds(b, " FROM ");
-        add_table(pg, b, q->schema, q->table);
-        buf_adds(b, " WHERE (");
-        buf_adds(b, q->where);
-        buf_adds(b, "\n)");
+        add_root_select(pg, b, q);
         return;
     }
     if (!q->recursive) {
@@ -1029,13 +1035,7 @@ static void build_page(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_ke
                        long limit)
 {
     if (q->where) {
-        buf_adds(b, "SELECT ");
-        add_ident(pg, b, q->key_col);
-        buf_adds(b, " FROM ");
-        add_table(pg, b, q->schema, q->table);
-        buf_adds(b, " WHERE (");
-        buf_adds(b, q->where);
-        buf_adds(b, "\n)");
+        add_root_select(pg, b, q);
         if (after) {
             buf_adds(b, " AND ");
             add_ident(pg, b, q->key_col);

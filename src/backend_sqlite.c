@@ -664,16 +664,22 @@ static void add_edge_step(struct fp_buf *b, const struct fp_keyq *q, int with_pa
 }
 
 /* The query for q: the same shapes as backend_pg.c's build_keys_select. */
+/* "SELECT key FROM table WHERE (the user's condition)": no alias, so it may name the table. */
+static void add_root_select(struct fp_buf *b, const struct fp_keyq *q)
+{
+    buf_adds(b, "SELECT ");
+    buf_add_ident(b, q->key_col);
+    buf_adds(b, " FROM main.");
+    buf_add_ident(b, q->table);
+    buf_adds(b, " WHERE (");
+    buf_adds(b, q->where);
+    buf_adds(b, "\n)");
+}
+
 static void build_keys_select(struct fp_buf *b, const struct fp_keyq *q)
 {
     if (q->where) {
-        buf_adds(b, "SELECT ");
-        buf_add_ident(b, q->key_col);
-        buf_adds(b, " FROM main.");
-        buf_add_ident(b, q->table);
-        buf_adds(b, " WHERE (");
-        buf_adds(b, q->where);
-        buf_adds(b, "\n)");
+        add_root_select(b, q);
         return;
     }
     if (!q->recursive) {
@@ -798,13 +804,7 @@ static void release(sqlite3_stmt *st, int owned)
 static void build_page(struct fp_buf *b, const struct fp_keyq *q, int after, long limit)
 {
     if (q->where) {
-        buf_adds(b, "SELECT ");
-        buf_add_ident(b, q->key_col);
-        buf_adds(b, " FROM main.");
-        buf_add_ident(b, q->table);
-        buf_adds(b, " WHERE (");
-        buf_adds(b, q->where);
-        buf_adds(b, "\n)");
+        add_root_select(b, q);
         if (after) {
             buf_adds(b, " AND ");
             buf_add_ident(b, q->key_col);
