@@ -1369,11 +1369,9 @@ static int pg_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct
 
     if (q->where) {
         /* The root selection: the user's condition, as the cursor's. */
-        buf_adds(&sql, "SELECT count(*) FROM ");
-        add_table(pg, &sql, q->schema, q->table);
-        buf_adds(&sql, " WHERE (");
-        buf_adds(&sql, q->where);
-        buf_adds(&sql, "\n)");
+        buf_adds(&sql, "SELECT count(*) FROM (");
+        add_root_select(pg, &sql, q);
+        buf_adds(&sql, ") s");
         rc = buf_ok(&sql) ? pg_query(pg, "counting the rows to purge", sql.p, 0, NULL, &res, err)
                           : oom(err);
     } else {

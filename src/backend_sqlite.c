@@ -1139,11 +1139,9 @@ static int sqlite_count_rows(struct fp_db *db, const struct fp_keyq *q, const st
     int rc = -1;
 
     if (q->where) {
-        buf_adds(&sql, "SELECT count(*) FROM main.");
-        buf_add_ident(&sql, q->table);
-        buf_adds(&sql, " WHERE (");
-        buf_adds(&sql, q->where);
-        buf_adds(&sql, "\n)");
+        buf_adds(&sql, "SELECT count(*) FROM (");
+        add_root_select(&sql, q);
+        buf_adds(&sql, ")");
     } else {
         buf_adds(&sql, "SELECT count(*) FROM (SELECT 1");
         add_rowset(&sql, q);

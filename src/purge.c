@@ -386,6 +386,7 @@ static int pick_engine(struct fp_purge *p, int *mode, struct fp_error *err)
 {
     struct fp_strlist warnings = FP_STRLIST_INIT; /* the plan says them */
     struct fp_resolved *r = NULL;
+    struct fp_error unresolved = {0}; /* an unknown table or column: the plan reports it */
     char *engine = NULL, why[512];
     long root = model_find_table(p->model, p->root.table);
     int rc = -1;
@@ -393,9 +394,8 @@ static int pick_engine(struct fp_purge *p, int *mode, struct fp_error *err)
     *mode = PLAN_RUN;
     if (journal_get_meta(p->j, "engine", &engine, err) < 0)
         return -1;
-    /* An unknown table or column is the plan's to report. */
     if (root < 0 || (engine && strcmp(engine, "levels") == 0) ||
-        resolve_model(p->db, p->model, &r, &warnings, err) < 0) {
+        resolve_model(p->db, p->model, &r, &warnings, &unresolved) < 0) {
         rc = 0;
         goto out;
     }
@@ -405,7 +405,6 @@ static int pick_engine(struct fp_purge *p, int *mode, struct fp_error *err)
         fp_warn("the levels engine takes this purge: %s", why);
     rc = journal_set_meta(p->j, "engine", *mode == PLAN_RUN ? "levels" : "stream", err);
 out:
-    memset(err, 0, rc == 0 ? sizeof *err : 0);
     resolve_free(r);
     strlist_free(&warnings);
     free(engine);

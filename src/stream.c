@@ -1,10 +1,11 @@
 /* stream.c — the streaming engine (see stream.h). */
 #include "fkpurge/stream.h"
 
+#include "exec_int.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "fkpurge/buf.h"
 #include "fkpurge/exec.h"
@@ -218,18 +219,10 @@ static void txn_reset(struct stream *s)
     keys_reset(&s->wparent);
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static int begin(struct stream *s, struct fp_error *err)
 {
     txn_reset(s);
-    s->started = now_ms();
+    s->started = exec_clock_ms();
     return db_begin(s->db, err);
 }
 
@@ -278,7 +271,7 @@ static void verbose_line(struct stream *s, size_t tbl)
                          s->updated[e]);
         buf_adds(&b, ")");
     }
-    buf_addf(&b, ", %.0f ms, %d %s", now_ms() - s->started, s->retries,
+    buf_addf(&b, ", %.0f ms, %d %s", exec_clock_ms() - s->started, s->retries,
              s->retries == 1 ? "retry" : "retries");
     if (buf_ok(&b))
         progress_batch_line(buf_str(&b));

@@ -287,4 +287,17 @@ for batch in 2 1000; do
     expect_counts_exact "$T/plan.json" "$T/final.json" "$what"
 done
 
+# 4. run --yes plans nothing here, yet a --where the database refuses is still bad input:
+#    exit 1 naming --where, the database file byte for byte as it was (the root count that
+#    prepares the run checks it before any batch).
+node_db "$FAST/node.db" ""
+before=$(md5sum <"$FAST/node.db")
+J=$FAST/badwhere.journal
+run "$FKPURGE" run --model "$T/node.yaml" --db "$FAST/node.db" --table node \
+    --where "no_such_column = 1" --yes --journal "$J"
+expect_rc 1 "a --where the database refuses, under --yes"
+expect_grep '^fkpurge: --where: .*no such column: no_such_column' "$T/err"
+expect_eq "$(md5sum <"$FAST/node.db")" "$before" "a refused --where: the database file"
+expect_eq "$(journal_sql "$J" "SELECT count(*) FROM batch")" 0 "a refused --where: batches"
+
 echo "stream_sqlite: journal sizes: ${sizes[*]} (bound $JOURNAL_BOUND); $SECONDS s in all" >&2
