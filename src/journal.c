@@ -17,6 +17,14 @@
 
 #define JOURNAL_APPLICATION_ID 1718317162 /* 'fkpj', also in schemas/journal.sql */
 
+/*
+ * Every journal connection is opened serialized: the handle's own mutex
+ * already keeps its threads apart (struct fp_journal), and this keeps SQLite
+ * safe too should a call ever slip past it, whatever mode the library
+ * defaults to.
+ */
+#define J_THREADS SQLITE_OPEN_FULLMUTEX
+
 /* Every statement the journal runs more than once, by name (see journal_int.h). */
 static const char *const journal_stmt_sql[ST_COUNT] = {
     /* A batch of keys a statement, as a JSON array: one statement per key cost a third of plan. */
@@ -188,13 +196,64 @@ const char *journal_path(const struct fp_journal *j)
     return j->path;
 }
 
+struct fp_journal *journal_guard_enter(const struct fp_journal *j)
+{
+    /* The mutex is the handle's own bookkeeping, not its content: const callers take it too. */
+    struct fp_journal *w = (struct fp_journal *)j;
+
+    pthread_mutex_lock(&w->mutex);
+    return w;
+}
+
+void journal_guard_leave(struct fp_journal **jp)
+{
+    struct fp_journal *j = *jp;
+
+    /* A transaction ended (commit, rollback, or SQLite's own rollback on an error): let it go. */
+    if (j->txn_held && (!j->db || sqlite3_get_autocommit(j->db))) {
+        j->txn_held = 0;
+        pthread_mutex_unlock(&j->mutex);
+    }
+    pthread_mutex_unlock(&j->mutex);
+}
+
+/* A recursive mutex (see struct fp_journal): 0, or -1 when the system has none to give. */
+static int mutex_init_recursive(pthread_mutex_t *m)
+{
+    pthread_mutexattr_t a;
+    int rc;
+
+    if (pthread_mutexattr_init(&a) != 0)
+        return -1;
+    rc = pthread_mutexattr_settype(&a, PTHREAD_MUTEX_RECURSIVE) == 0 &&
+                 pthread_mutex_init(m, &a) == 0
+             ? 0
+             : -1;
+    pthread_mutexattr_destroy(&a);
+    return rc;
+}
+
 static struct fp_journal *journal_new(const char *path, struct fp_error *err)
 {
-    struct fp_journal *j = calloc(1, sizeof *j);
+    struct fp_journal *j;
 
+    /* Workers share the handle (see struct fp_journal): SQLite must be built to allow it. */
+    if (!sqlite3_threadsafe()) {
+        fp_error_set(err, FP_ESYS,
+                     "this SQLite library was built without thread support "
+                     "(SQLITE_THREADSAFE=0); fkpurge needs it for its journal");
+        return NULL;
+    }
+    j = calloc(1, sizeof *j);
     if (!j || !(j->path = strdup(path ? path : "(temporary journal)"))) {
         free(j);
         fp_error_oom(err);
+        return NULL;
+    }
+    if (mutex_init_recursive(&j->mutex) < 0) {
+        free(j->path);
+        free(j);
+        fp_error_set(err, FP_ESYS, "journal %s: cannot create its lock", path ? path : "");
         return NULL;
     }
     j->lock_fd = -1;
@@ -310,6 +369,7 @@ static const char sql_fill_todo_v1[] =
 
 int journal_prepare_execute(struct fp_journal *j, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     const char *mark = strstr(journal_sql, execute_marker);
     int made, v1;
 
@@ -337,7 +397,8 @@ int journal_create(const char *path, struct fp_journal **out, struct fp_error *e
     if (path && journal_partial_begin(j, err) < 0)
         goto out;
     /* "" is SQLite's private on-disk temporary database, gone on close. */
-    if (sqlite3_open_v2(path ? j->partial : "", &j->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+    if (sqlite3_open_v2(path ? j->partial : "", &j->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | J_THREADS,
                         NULL) != SQLITE_OK) {
         journal_fail(j, err, "open");
         goto out;
@@ -365,12 +426,13 @@ static void close_db(struct fp_journal *j)
 
 int journal_publish(struct fp_journal *j, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     if (!j->partial)
         return 0;
     close_db(j);
     if (journal_partial_link(j, err) < 0)
         return -1;
-    if (sqlite3_open_v2(j->path, &j->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+    if (sqlite3_open_v2(j->path, &j->db, SQLITE_OPEN_READWRITE | J_THREADS, NULL) != SQLITE_OK)
         return journal_fail(j, err, "open");
     return journal_pragmas(j, J_REAL, err);
 }
@@ -533,7 +595,8 @@ int journal_open(const char *path, int readonly, struct fp_journal **out, struct
             goto out;
         journal_forget_partial_name(path);
     }
-    if (sqlite3_open_v2(path, &j->db, readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE,
+    if (sqlite3_open_v2(path, &j->db,
+                        (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | J_THREADS,
                         NULL) != SQLITE_OK) {
         fp_error_set(err, FP_EINPUT, "journal %s: %s", path, sqlite3_errmsg(j->db));
         goto out;
@@ -557,6 +620,10 @@ void journal_close(struct fp_journal *j)
     journal_partial_discard(j);
     if (j->lock_fd >= 0)
         close(j->lock_fd); /* drops the flock */
+    /* Called by the thread that holds any transaction, once the others are done with j. */
+    if (j->txn_held)
+        pthread_mutex_unlock(&j->mutex);
+    pthread_mutex_destroy(&j->mutex);
     buf_free(&j->json);
     free(j->path);
     free(j);
@@ -564,22 +631,32 @@ void journal_close(struct fp_journal *j)
 
 int journal_begin(struct fp_journal *j, struct fp_error *err)
 {
-    return journal_exec(j, "BEGIN IMMEDIATE", "begin", err);
+    JOURNAL_GUARD(j);
+
+    if (journal_exec(j, "BEGIN IMMEDIATE", "begin", err) < 0)
+        return -1;
+    /* Held once more until the transaction ends; journal_guard_leave() lets go of it then. */
+    pthread_mutex_lock(&j->mutex);
+    j->txn_held = 1;
+    return 0;
 }
 
 int journal_commit(struct fp_journal *j, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     return journal_exec(j, "COMMIT", "commit", err);
 }
 
 void journal_exec_rollback(struct fp_journal *j)
 {
+    JOURNAL_GUARD(j);
     if (!sqlite3_get_autocommit(j->db))
         sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 int journal_set_meta(struct fp_journal *j, const char *key, const char *value, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_SET_META, err);
 
     if (!st)
@@ -594,6 +671,7 @@ int journal_set_meta(struct fp_journal *j, const char *key, const char *value, s
 
 int journal_get_meta(struct fp_journal *j, const char *key, char **out, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_GET_META, err);
     int rc;
 
@@ -624,6 +702,7 @@ static int prepare_once(struct fp_journal *j, const char *sql, sqlite3_stmt **st
 
 int journal_add_table(struct fp_journal *j, size_t id, const char *name, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = NULL;
     int rc;
 
@@ -640,6 +719,7 @@ int journal_add_edge(struct fp_journal *j, size_t id, size_t child, size_t paren
                      const char *column, const char *policy, int cyclic, int breakable,
                      struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = NULL;
     int rc;
 
@@ -672,6 +752,7 @@ double journal_now(void)
 int journal_add_error(struct fp_journal *j, const char *phase, const char *sqlstate,
                       const char *message, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_ADD_ERROR, err);
 
     if (!st)

@@ -6,6 +6,7 @@
 #ifndef FKPURGE_JOURNAL_INT_H
 #define FKPURGE_JOURNAL_INT_H
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include "fkpurge/buf.h"
@@ -61,7 +62,32 @@ struct fp_journal {
     sqlite3_stmt *st[ST_COUNT];
     long long next_seq;
     struct fp_buf json; /* a batch of keys as JSON, for json_each(): reused */
+    /*
+     * Several threads (the workers of --jobs) share one handle: every public
+     * function holds mutex while it runs (JOURNAL_GUARD), and a transaction
+     * holds it from journal_begin() until it ends (txn_held), so one
+     * thread's transaction never takes in another's statements. Recursive:
+     * public functions call each other, and run inside a caller's begin.
+     */
+    pthread_mutex_t mutex;
+    int txn_held; /* mutex is held once more for the transaction open */
 };
+
+/*
+ * Hold j's mutex until the end of the enclosing block, however it is left
+ * (GCC's and Clang's cleanup attribute: no return path can forget the
+ * unlock). The first line of every public journal_* function that touches
+ * the handle; what journal_int.h offers runs under it.
+ */
+#define JOURNAL_GUARD(j)                                                                           \
+    struct fp_journal *journal_guard_ __attribute__((cleanup(journal_guard_leave), unused)) =      \
+        journal_guard_enter(j)
+
+/* For JOURNAL_GUARD: lock j's mutex and return j. */
+struct fp_journal *journal_guard_enter(const struct fp_journal *j);
+
+/* For JOURNAL_GUARD: unlock, and let go of the transaction's hold once it has ended. */
+void journal_guard_leave(struct fp_journal **jp);
 
 /* SQL: doomed row alias d is not deleted yet (it is in todo). */
 #define TODO_HAS(d)                                                                                \

@@ -8,6 +8,7 @@
 
 int journal_clear_collection(struct fp_journal *j, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     j->next_seq = 1;
     return journal_exec(j, "DELETE FROM doomed; DELETE FROM ref; DELETE FROM link", "clear", err);
 }
@@ -39,6 +40,7 @@ static int bind_json(struct fp_journal *j, sqlite3_stmt *st, int col, const stru
 int journal_add_doomed(struct fp_journal *j, size_t tbl, const struct fp_keys *k, long via,
                        long long *added, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_ADD_DOOMED, err);
 
     *added = 0;
@@ -63,6 +65,7 @@ int journal_add_doomed(struct fp_journal *j, size_t tbl, const struct fp_keys *k
 int journal_add_refs(struct fp_journal *j, size_t edge, const struct fp_keys *k,
                      struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_ADD_REF, err);
 
     if (!st)
@@ -78,6 +81,7 @@ int journal_add_refs(struct fp_journal *j, size_t edge, const struct fp_keys *k,
 int journal_add_links(struct fp_journal *j, size_t edge, const struct fp_keys *ck,
                       const struct fp_keys *pk, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_ADD_LINK, err);
 
     if (!st)
@@ -115,6 +119,7 @@ static int read_after(struct fp_journal *j, sqlite3_stmt *st, long long *seq, in
 int journal_doomed_after(struct fp_journal *j, size_t tbl, long long *seq, long long hi,
                          size_t limit, struct fp_keys *out, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_DOOMED_AFTER, err);
 
     keys_reset(out);
@@ -129,6 +134,7 @@ int journal_doomed_after(struct fp_journal *j, size_t tbl, long long *seq, long 
 
 int journal_root_keys_add(struct fp_journal *j, const struct fp_keys *keys, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_ADD_ROOT_KEY, err);
 
     if (!st)
@@ -143,6 +149,7 @@ int journal_root_keys_add(struct fp_journal *j, const struct fp_keys *keys, stru
 int journal_root_keys_after(struct fp_journal *j, long long *seq, size_t limit, struct fp_keys *out,
                             struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_ROOT_KEYS_AFTER, err);
 
     keys_reset(out);
@@ -155,11 +162,13 @@ int journal_root_keys_after(struct fp_journal *j, long long *seq, size_t limit, 
 
 long long journal_last_seq(const struct fp_journal *j)
 {
+    JOURNAL_GUARD(j);
     return j->next_seq - 1;
 }
 
 int journal_count_doomed(struct fp_journal *j, size_t tbl, long long *n, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_COUNT_DOOMED, err);
 
     if (!st)
@@ -171,6 +180,7 @@ int journal_count_doomed(struct fp_journal *j, size_t tbl, long long *n, struct 
 int journal_refs(struct fp_journal *j, size_t edge, size_t child, int only_surviving, long long *n,
                  struct fp_keys *sample, size_t limit, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st =
         journal_stmt(j, only_surviving ? ST_COUNT_SURVIVING_REFS : ST_COUNT_REFS, err);
 
@@ -400,6 +410,7 @@ static int compute_levels(struct fp_journal *j, struct level_stmts *ls, long lon
 
 int journal_compute_levels(struct fp_journal *j, long long *stuck, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     struct level_stmts ls = {0};
     int rc = -1;
 
@@ -443,6 +454,7 @@ static const char sql_fresh_level[] =
 
 int journal_level_fresh(struct fp_journal *j, long long after, int *levelled, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *fresh = NULL, *backward = NULL, *each = NULL, *level = NULL;
     long long n;
     int rc = -1, src;

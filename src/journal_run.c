@@ -10,6 +10,7 @@
 int journal_level_range(struct fp_journal *j, size_t tbl, long long *lo, long long *hi,
                         struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_LEVEL_RANGE, err);
     int rc;
 
@@ -55,6 +56,7 @@ static int read_batch(struct fp_journal *j, sqlite3_stmt *st, struct fp_batch *b
 int journal_next_batch(struct fp_journal *j, size_t tbl, long long level, long long level_hi,
                        size_t limit, struct fp_batch *b, struct fp_keys *keys, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_NEXT_KEYS, err);
 
     if (!st)
@@ -81,6 +83,7 @@ static void bind_bounds(sqlite3_stmt *st, const struct fp_batch *b)
 int journal_batch_keys(struct fp_journal *j, const struct fp_batch *b, struct fp_keys *keys,
                        struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_BATCH_KEYS, err);
     struct fp_batch seen = *b;
 
@@ -93,6 +96,7 @@ int journal_batch_keys(struct fp_journal *j, const struct fp_batch *b, struct fp
 int journal_batch_intent(struct fp_journal *j, struct fp_batch *b, long long nkeys,
                          struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_BATCH_INTENT, err);
 
     if (!st)
@@ -122,6 +126,7 @@ static int tally_add(struct fp_journal *j, const char *kind, size_t id, long lon
 int journal_batch_done(struct fp_journal *j, const struct fp_batch *b, long long deleted,
                        struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *mark = journal_stmt(j, ST_MARK_DONE, err);
     sqlite3_stmt *done = journal_stmt(j, ST_BATCH_DONE, err);
     long long keys;
@@ -150,6 +155,7 @@ fail:
 
 int journal_batch_cancel(struct fp_journal *j, const struct fp_batch *b, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_BATCH_CANCEL, err);
 
     if (!st)
@@ -161,6 +167,7 @@ int journal_batch_cancel(struct fp_journal *j, const struct fp_batch *b, struct 
 
 int journal_inflight(struct fp_journal *j, struct fp_batch *b, int *found, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_INFLIGHT, err);
     int rc;
 
@@ -186,12 +193,14 @@ int journal_inflight(struct fp_journal *j, struct fp_batch *b, int *found, struc
 int journal_tally_add(struct fp_journal *j, const char *kind, size_t id, long long n,
                       struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     return n ? tally_add(j, kind, id, n, err) : 0;
 }
 
 int journal_tally(struct fp_journal *j, const char *kind, size_t id, long long *n,
                   struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_TALLY_GET, err);
 
     if (!st)
@@ -209,6 +218,7 @@ int journal_tally(struct fp_journal *j, const char *kind, size_t id, long long *
 
 int journal_count_done(struct fp_journal *j, size_t tbl, long long *n, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_COUNT_DONE, err);
 
     if (!st)
@@ -219,6 +229,7 @@ int journal_count_done(struct fp_journal *j, size_t tbl, long long *n, struct fp
 
 int journal_batch_stats(struct fp_journal *j, struct fp_batch_stats *out, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = NULL;
     int rc = -1;
 
@@ -257,6 +268,7 @@ static int dup_column(sqlite3_stmt *st, int c, char **out)
 int journal_last_error(struct fp_journal *j, double *at, char **phase, char **sqlstate,
                        char **message, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = NULL;
     int rc = -1, src;
 
@@ -288,6 +300,7 @@ out:
 
 int journal_edge_broken(struct fp_journal *j, size_t edge, int *any, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = NULL;
     long long n = 0;
     int rc;
@@ -305,6 +318,7 @@ int journal_edge_broken(struct fp_journal *j, size_t edge, int *any, struct fp_e
 
 int journal_joint_levels(struct fp_journal *j, long long **levels, size_t *n, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = NULL;
     size_t cap = 0;
     int rc;

@@ -12,6 +12,7 @@ int journal_step_pending(struct fp_journal *j, const char *kind, size_t edge, si
                          const struct fp_keys *parents, const struct fp_keys *ids, long long *id,
                          struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     struct fp_buf p = FP_BUF_INIT, i = FP_BUF_INIT;
     sqlite3_stmt *st = journal_stmt(j, ST_STEP_PENDING, err);
     int rc = -1;
@@ -100,6 +101,7 @@ out:
 
 int journal_steps_fold(struct fp_journal *j, const long long *ids, size_t n, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     if (!n)
         return 0;
     if (journal_begin(j, err) < 0)
@@ -115,6 +117,7 @@ int journal_steps_fold(struct fp_journal *j, const long long *ids, size_t n, str
 int journal_step_settle(struct fp_journal *j, long long id, const struct fp_keys *present,
                         const struct fp_keys *still, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     if (journal_begin(j, err) < 0)
         return -1;
     if (fold(j, id, present, still, err) < 0) {
@@ -127,6 +130,7 @@ int journal_step_settle(struct fp_journal *j, long long id, const struct fp_keys
 int journal_steps_discard(struct fp_journal *j, const long long *ids, size_t n,
                           struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *forget = journal_stmt(j, ST_STEP_FORGET, err);
 
     if (!n)
@@ -160,6 +164,7 @@ int journal_next_step(struct fp_journal *j, long long after, struct fp_step *s,
                       struct fp_keys *parents, struct fp_keys *ids, int *found,
                       struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, ST_STEP_NEXT, err);
     int rc;
 

@@ -86,6 +86,7 @@ static int write_txn(struct fp_journal *j, const struct fp_stream_txn *t, long l
 int journal_stream_intent(struct fp_journal *j, const struct fp_stream_txn *t, long long *batch,
                           struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st;
 
     if (journal_begin(j, err) < 0)
@@ -158,17 +159,20 @@ fail:
 
 int journal_stream_done(struct fp_journal *j, long long batch, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     return finish(j, batch, 1, err);
 }
 
 int journal_stream_discard(struct fp_journal *j, long long batch, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     return finish(j, batch, 0, err);
 }
 
 int journal_stream_inflight(struct fp_journal *j, struct fp_stream_inflight *f,
                             struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = NULL;
     int rc;
 
@@ -209,6 +213,7 @@ int journal_stream_inflight(struct fp_journal *j, struct fp_stream_inflight *f,
 
 int journal_stream_cursor(struct fp_journal *j, struct fp_keys *out, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = NULL;
     int rc;
 
@@ -232,6 +237,7 @@ int journal_stream_cursor(struct fp_journal *j, struct fp_keys *out, struct fp_e
 int journal_noted_next(struct fp_journal *j, size_t edge, struct fp_keys *after, size_t limit,
                        struct fp_keys *out, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st = journal_stmt(j, after->n ? ST_NOTED_AFTER : ST_NOTED_FIRST, err);
 
     if (!st)
@@ -252,6 +258,7 @@ int journal_noted_next(struct fp_journal *j, size_t edge, struct fp_keys *after,
 int journal_noted_settle(struct fp_journal *j, size_t edge, const struct fp_keys *page,
                          const struct fp_keys *present, struct fp_error *err)
 {
+    JOURNAL_GUARD(j);
     sqlite3_stmt *st;
 
     if (journal_begin(j, err) < 0)
