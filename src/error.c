@@ -65,21 +65,30 @@ void fp_error_clear(struct fp_error *err)
     err->msg[0] = '\0';
 }
 
+/*
+ * Each message is one line written whole, under stderr's own lock: the
+ * worker threads of --jobs may warn at once, and their lines must not cut
+ * into each other (progress.c takes the same lock for its lines).
+ */
 void fp_error_print(const struct fp_error *err)
 {
+    flockfile(stderr);
     if (err->located)
         fprintf(stderr, "%s\n", err->msg);
     else
         fprintf(stderr, "fkpurge: %s\n", err->msg[0] ? err->msg : "unknown error");
+    funlockfile(stderr);
 }
 
 void fp_warn(const char *fmt, ...)
 {
     va_list ap;
 
+    flockfile(stderr);
     fputs("fkpurge: warning: ", stderr);
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
+    funlockfile(stderr);
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,17 @@
 
 #include "fkpurge/progress.h"
 
+/* Longest a throttling sleep goes without looking at the stop flag (see sleep_until). */
+#define SLEEP_SLICE 0.2
+
 static volatile sig_atomic_t stop_requested, status_requested;
+
+/*
+ * What the workers of --jobs share: the settings, the clock and the rows
+ * done by all of them, under mutex. Set by pace_start() before any worker
+ * starts; rows_done grows from every thread, and --max-rate bounds it.
+ */
+static pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
 static struct fp_pace pace;
 static double started;
 static long long rows_done;
@@ -39,13 +50,19 @@ void pace_signals(void)
     catch_signal(SIGUSR1);
 }
 
-/* A status line asked for by SIGUSR1 since the last look: print it, and go on. */
+/* A status line asked for by SIGUSR1 since the last look: print it (one thread does), go on. */
 static void status_if_asked(void)
 {
+    int asked;
+
     if (!status_requested)
         return;
+    pthread_mutex_lock(&mutex);
+    asked = status_requested;
     status_requested = 0;
-    progress_status();
+    pthread_mutex_unlock(&mutex);
+    if (asked)
+        progress_status();
 }
 
 static double now(void)
@@ -63,41 +80,69 @@ void pace_start(const struct fp_pace *p)
     catch_signal(SIGTERM);
     catch_signal(SIGHUP);
     catch_signal(SIGUSR1);
+    pthread_mutex_lock(&mutex);
     if (p)
         pace = *p;
     started = now();
     rows_done = 0;
+    pthread_mutex_unlock(&mutex);
 }
 
-static int runtime_over(double t)
+/* When --max-runtime ends the purge (0: never), and its text for messages. */
+static double runtime_end(const char **text)
 {
-    return pace.max_runtime > 0 && t - started >= pace.max_runtime;
+    double end;
+
+    pthread_mutex_lock(&mutex);
+    end = pace.max_runtime > 0 ? started + pace.max_runtime : 0;
+    if (text)
+        *text = pace.max_runtime_text ? pace.max_runtime_text : "";
+    pthread_mutex_unlock(&mutex);
+    return end;
 }
 
 int pace_check(struct fp_error *err, const char *after)
 {
+    const char *text;
+    double end = runtime_end(&text);
+
     status_if_asked();
     if (stop_requested)
         return fp_error_set(err, FP_EINTR, "stopped by a signal %s", after);
-    if (runtime_over(now()))
-        return fp_error_set(err, FP_EINTR, "stopped: --max-runtime %s reached %s",
-                            pace.max_runtime_text ? pace.max_runtime_text : "", after);
+    if (end > 0 && now() >= end)
+        return fp_error_set(err, FP_EINTR, "stopped: --max-runtime %s reached %s", text, after);
     return 0;
 }
 
 void pace_rows(long long n)
 {
+    pthread_mutex_lock(&mutex);
     rows_done += n;
+    pthread_mutex_unlock(&mutex);
 }
 
+long long pace_rows_done(void)
+{
+    long long n;
+
+    pthread_mutex_lock(&mutex);
+    n = rows_done;
+    pthread_mutex_unlock(&mutex);
+    return n;
+}
+
+/*
+ * Sleep until then, or until a stop. In slices: a signal interrupts the
+ * sleep of one thread only, and the other workers must see the flag too.
+ */
 static void sleep_until(double until)
 {
-    double t;
+    double t, end = runtime_end(NULL);
 
-    if (pace.max_runtime > 0 && until > started + pace.max_runtime)
-        until = started + pace.max_runtime;
+    if (end > 0 && until > end)
+        until = end;
     while (!stop_requested && (t = now()) < until) {
-        double left = until - t;
+        double left = until - t < SLEEP_SLICE ? until - t : SLEEP_SLICE;
         struct timespec ts = {(time_t)left, (long)((left - floor(left)) * 1e9)};
 
         nanosleep(&ts, NULL); /* EINTR: the loop looks at the flags */
@@ -112,10 +157,14 @@ void pace_sleep(double seconds)
 
 void pace_wait(void)
 {
-    double until = now() + pace.sleep;
+    double until;
 
+    /* rows_done counts every worker's rows: the rate is the total's, not each one's. */
+    pthread_mutex_lock(&mutex);
+    until = now() + pace.sleep;
     if (pace.max_rate > 0 && started + (double)rows_done / pace.max_rate > until)
         until = started + (double)rows_done / pace.max_rate;
+    pthread_mutex_unlock(&mutex);
     sleep_until(until);
 }
 

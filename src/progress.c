@@ -1,6 +1,7 @@
 /* progress.c — progress lines on stderr (see progress.h). */
 #include "fkpurge/progress.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,26 @@
 
 #define TTY_INTERVAL   0.2 /* seconds between redraws on a terminal */
 #define PLAIN_INTERVAL 5.0 /* seconds between lines in a log */
+
+/*
+ * The workers of --jobs report into the same reporter: every public
+ * function holds mutex, and stderr's own lock while it may write, so a
+ * line of one thread is written whole, never cut by another's (fp_warn
+ * takes stderr's lock too). Taken in that order only.
+ */
+static pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
+
+static void enter(void)
+{
+    pthread_mutex_lock(&mutex);
+    flockfile(stderr);
+}
+
+static void leave(void)
+{
+    funlockfile(stderr);
+    pthread_mutex_unlock(&mutex);
+}
 
 static int quiet_all, verbose;
 
@@ -63,7 +84,9 @@ static double now(void)
 
 void progress_quiet(int quiet)
 {
+    enter();
     quiet_all = quiet;
+    leave();
 }
 
 int progress_start(struct fp_progress **out, const char *label, long long total,
@@ -78,7 +101,9 @@ int progress_start(struct fp_progress **out, const char *label, long long total,
     p->frac = -1;
     p->start = p->last = now();
     p->tty = can_redraw();
+    enter();
     current = p;
+    leave();
     *out = p;
     return 0;
 }
@@ -260,14 +285,20 @@ static void draw(struct fp_progress *p, double t, int final)
 
 void progress_fraction(struct fp_progress *p, double frac)
 {
-    if (p)
-        p->frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
+    if (!p)
+        return;
+    enter();
+    p->frac = frac < 0 ? 0 : frac > 1 ? 1 : frac;
+    leave();
 }
 
 void progress_what(struct fp_progress *p, const char *what)
 {
-    if (p)
-        p->what = what;
+    if (!p)
+        return;
+    enter();
+    p->what = what;
+    leave();
 }
 
 void progress_add(struct fp_progress *p, long long n)
@@ -276,6 +307,7 @@ void progress_add(struct fp_progress *p, long long n)
 
     if (!p)
         return;
+    enter();
     /* Callers count a batch at a time: a look at the clock each is nothing. */
     p->done += n;
     t = now();
@@ -283,16 +315,31 @@ void progress_add(struct fp_progress *p, long long n)
         draw(p, t, 0);
         p->last = t;
     }
+    leave();
+}
+
+long long progress_count(struct fp_progress *p)
+{
+    long long n;
+
+    if (!p)
+        return 0;
+    enter();
+    n = p->done;
+    leave();
+    return n;
 }
 
 void progress_done(struct fp_progress *p)
 {
     if (!p)
         return;
+    enter();
     /* A short job that never printed stays silent in logs. */
     if (p->drawn || (!p->tty && p->last > p->start))
         draw(p, now(), 1);
     p->drawn = 0;
+    leave();
 }
 
 /* Clear the bar of the current reporter, if drawn, before a line of another kind. */
@@ -306,47 +353,62 @@ static void clear_bar(void)
 
 void progress_verbose(int on)
 {
+    enter();
     verbose = on;
+    leave();
 }
 
 int progress_is_verbose(void)
 {
-    return verbose;
+    int on;
+
+    enter();
+    on = verbose;
+    leave();
+    return on;
 }
 
 void progress_batch_line(const char *text)
 {
-    if (!verbose)
-        return;
-    clear_bar();
-    fprintf(stderr, "fkpurge: batch: %s\n", text);
+    enter();
+    if (verbose) {
+        clear_bar();
+        fprintf(stderr, "fkpurge: batch: %s\n", text);
+    }
+    leave();
 }
 
 void progress_batch(const char *table, long long rows, const char *verb, double ms, int retries)
 {
-    if (!verbose)
-        return;
-    clear_bar();
-    fprintf(stderr, "fkpurge: batch: %s: %lld rows %s, %.0f ms, %d %s\n", table, rows, verb, ms,
-            retries, retries == 1 ? "retry" : "retries");
+    enter();
+    if (verbose) {
+        clear_bar();
+        fprintf(stderr, "fkpurge: batch: %s: %lld rows %s, %.0f ms, %d %s\n", table, rows, verb, ms,
+                retries, retries == 1 ? "retry" : "retries");
+    }
+    leave();
 }
 
 void progress_status(void)
 {
+    enter();
     clear_bar();
     if (current)
         plain_line(current, now(), 0);
     else
         fputs("fkpurge: status: starting\n", stderr);
+    leave();
 }
 
 void progress_free(struct fp_progress *p)
 {
     if (!p)
         return;
+    enter();
     if (current == p)
         current = NULL;
     if (p->drawn)
         fputs("\r\033[K", stderr);
+    leave();
     free(p);
 }

@@ -5,6 +5,14 @@
  * A stop is always between two batches (or between two collection steps),
  * never inside a transaction, so what it leaves is resumable. The settings
  * are the process's, like the signal handlers they sit beside.
+ *
+ * Threads (--jobs): pace_start() once, on the main thread, before any
+ * worker starts; after it pace_check(), pace_rows(), pace_wait() and
+ * pace_sleep() may be called from every worker at once. --max-rate bounds
+ * the rows of all workers together; --sleep is each worker's pause after
+ * its own batch. A signal reaches one thread, but sets a flag every
+ * thread's pace_check() sees, and a throttling sleep looks at it at least
+ * every 0.2 s.
  */
 #ifndef FKPURGE_PACE_H
 #define FKPURGE_PACE_H
@@ -38,12 +46,15 @@ void pace_start(const struct fp_pace *p);
  */
 int pace_check(struct fp_error *err, const char *after);
 
-/* Count rows done (deleted or updated), for --max-rate. */
+/* Count rows done (deleted or updated), for --max-rate: by every worker, into one total. */
 void pace_rows(long long n);
+
+/* The rows counted by pace_rows() since pace_start(), all threads together. */
+long long pace_rows_done(void);
 
 /*
  * Between two batches: sleep --sleep, and as long as --max-rate needs so
- * the rows done since the start stay under it. A signal or the runtime
+ * the rows done since the start (by all workers) stay under it. A signal or the runtime
  * limit cuts the sleep short (pace_check() then says so).
  */
 void pace_wait(void);

@@ -6,6 +6,12 @@
  * terminal allows at each redraw; otherwise (a log, a pipe, TERM=dumb or
  * unset) a plain line every few seconds (FKPURGE_PROGRESS_SECONDS, default
  * 5), so logs stay readable. Results never mix with it: they go to stdout.
+ *
+ * Threads (--jobs): every function may be called from several threads at
+ * once, on the same reporter (each worker adds its rows to the one total);
+ * progress_start() and progress_free() belong to the thread that owns the
+ * reporter, before the workers start and after they end. Each line is
+ * written whole, under stderr's lock.
  */
 #ifndef FKPURGE_PROGRESS_H
 #define FKPURGE_PROGRESS_H
@@ -32,6 +38,9 @@ void progress_format_duration(double secs, char *out, size_t size);
 
 /* Count n more units done; prints when it is time to. NULL-safe. */
 void progress_add(struct fp_progress *p, long long n);
+
+/* The units counted so far (0 for NULL). */
+long long progress_count(struct fp_progress *p);
 
 /* Print the final line (total and rate). NULL-safe. */
 void progress_done(struct fp_progress *p);
