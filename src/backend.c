@@ -358,6 +358,12 @@ void db_close(struct fp_db *db)
         db->ops->close(db);
 }
 
+int db_open_again(struct fp_db *db, struct fp_db **out, struct fp_error *err)
+{
+    *out = NULL;
+    return db->ops->open_again(db, out, err);
+}
+
 int db_connection_lost(const struct fp_db *db)
 {
     return db && strncmp(db->sqlstate, "08", 2) == 0;

@@ -117,6 +117,7 @@ struct fp_db_pg {
     char *url;       /* as given, password and all, for a twin (pg_twin); wiped on close */
     char *password;  /* typed at the prompt (-W), or NULL; for a twin too; wiped on close */
     int counts_sent; /* counts in flight on a twin (pg_count_send) */
+    long lock_ms, statement_ms; /* as pg_set_timeouts set them, for pg_open_again */
     struct pg_stmt stmts[PG_PREPARED_MAX];
     size_t nstmts;
 };
@@ -1630,6 +1631,31 @@ static int pg_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms, st
                  2, params, &res, err) < 0)
         return -1;
     PQclear(res);
+    if (lock_ms)
+        pg->lock_ms = lock_ms;
+    if (statement_ms)
+        pg->statement_ms = statement_ms;
+    return 0;
+}
+
+/*
+ * A new session as db's: pg_open sets what every session of fkpurge has
+ * (fallback_application_name, client_encoding, jit, cursor_tuple_fraction),
+ * and the timeouts db was given follow. The password is db's, from memory:
+ * never a prompt (a worker has no terminal to itself).
+ */
+static int pg_open_again(struct fp_db *db, struct fp_db **out, struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_db *t = NULL;
+
+    if (pg_open(pg->url, pg->base.safe_url, pg->password, 0, &t, err) < 0)
+        return -1;
+    if (pg_set_timeouts(t, pg->lock_ms, pg->statement_ms, err) < 0) {
+        db_close(t);
+        return -1;
+    }
+    *out = t;
     return 0;
 }
 
@@ -1673,6 +1699,7 @@ static const struct fp_backend_ops pg_ops = {
     .analyze = pg_analyze,
     .txn_id = pg_txn_id,
     .txn_running = pg_txn_running,
+    .open_again = pg_open_again,
     .twin = pg_twin,
     .count_send = pg_count_send,
     .count_collect = pg_count_collect,

@@ -86,6 +86,8 @@ struct fp_db_sqlite {
     struct sq_stmt cache[SQLITE_CACHED_MAX];
     size_t ncache;
     sqlite3 *db;
+    char *path;         /* as opened, for sqlite_open_again */
+    long lock_ms;       /* --lock-timeout as set, 0: busy_timeout_ms */
     double statement_s; /* --statement-timeout, 0: none */
     double deadline;    /* when the running statement must stop */
     int timed_out;      /* the last interrupt was the statement timeout's */
@@ -107,6 +109,7 @@ static void sqlite_close(struct fp_db *db)
         free(sq->cache[i].sql);
     }
     sqlite3_close(sq->db); /* NULL-safe; every statement is finalized by then */
+    free(sq->path);
     free(sq->base.safe_url);
     free(sq);
 }
@@ -171,8 +174,10 @@ static int sqlite_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms
     struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
 
     (void)err;
-    if (lock_ms)
+    if (lock_ms) {
         sqlite3_busy_timeout(sq->db, lock_ms > INT_MAX ? INT_MAX : (int)lock_ms);
+        sq->lock_ms = lock_ms;
+    }
     sq->statement_s = (double)statement_ms / 1000;
     if (statement_ms) {
         sqlite3_trace_v2(sq->db, SQLITE_TRACE_STMT, on_statement, sq);
@@ -195,7 +200,7 @@ int backend_sqlite_open(const char *path, const char *safe_url, struct fp_db **o
     sqlite3_stmt *probe = NULL;
     int rc = -1, src;
 
-    if (!sq || !(sq->base.safe_url = strdup(safe_url))) {
+    if (!sq || !(sq->base.safe_url = strdup(safe_url)) || !(sq->path = strdup(path))) {
         oom(err);
         goto out;
     }
@@ -1276,6 +1281,19 @@ static int sqlite_txn_running(struct fp_db *db, long long xid, int *running, str
     return 0;
 }
 
+/* The same file opened again, with db's timeouts (--jobs 1 is all SQLite takes, but it works). */
+static int sqlite_open_again(struct fp_db *db, struct fp_db **out, struct fp_error *err)
+{
+    struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
+    struct fp_db *t = NULL;
+
+    if (backend_sqlite_open(sq->path, sq->base.safe_url, &t, err) < 0)
+        return -1;
+    sqlite_set_timeouts(t, sq->lock_ms, (long)(sq->statement_s * 1000 + 0.5), err);
+    *out = t;
+    return 0;
+}
+
 static const struct fp_backend_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
@@ -1298,4 +1316,5 @@ static const struct fp_backend_ops sqlite_ops = {
     .analyze = sqlite_analyze,
     .txn_id = sqlite_txn_id,
     .txn_running = sqlite_txn_running,
+    .open_again = sqlite_open_again,
 };

@@ -150,6 +150,8 @@ struct fp_backend_ops {
     /* The open transaction's id, and whether one is still running (0 and 0 on SQLite). */
     int (*txn_id)(struct fp_db *db, long long *xid, struct fp_error *err);
     int (*txn_running)(struct fp_db *db, long long xid, int *running, struct fp_error *err);
+    /* Another ordinary session like this one (db_open_again). */
+    int (*open_again)(struct fp_db *db, struct fp_db **out, struct fp_error *err);
     /* A second session on this one's snapshot, and counts sent to it (db_snapshot_twin). */
     int (*twin)(struct fp_db *db, struct fp_db **out, struct fp_error *err);
     int (*count_send)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
@@ -196,6 +198,22 @@ int db_open(const char *url, struct fp_db **out, struct fp_error *err);
 
 /* NULL-safe. */
 void db_close(struct fp_db *db);
+
+/*
+ * Another session on db's database, as db_open() gave db and set up since
+ * (the worker of --jobs): the same connection string and, on PostgreSQL,
+ * the password db was opened with (typed at the prompt, or in the string),
+ * taken from db's memory, never asked again nor written anywhere; the same
+ * session settings (application name, client encoding, jit, the timeouts
+ * of db_set_timeouts). SQLite: the same file opened again, with the same
+ * timeouts. *out is new: db_close() it. A session refused (no connection
+ * slot left, say) is FP_EDB, reported against db's password-free URL.
+ *
+ * Each session belongs to one thread at a time: libpq and SQLite
+ * connections are not to be shared, and neither is a struct fp_db. Open
+ * the sessions on the thread that owns db, before the workers start.
+ */
+int db_open_again(struct fp_db *db, struct fp_db **out, struct fp_error *err);
 
 /*
  * 1 when the last error was a lost or failed connection (SQLSTATE class 08):

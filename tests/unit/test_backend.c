@@ -3,6 +3,7 @@
  * helpers, and the SQLite catalog reader on a database built here.
  */
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libpq-fe.h>
@@ -573,8 +574,179 @@ out:
     CHECK_INT(pg_run("", sql), 0);
 }
 
+/* Run sql on conn: 0 on success. */
+static int pg_run_on(PGconn *conn, const char *sql)
+{
+    PGresult *res = PQexec(conn, sql);
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK;
+
+    PQclear(res);
+    return ok ? 0 : -1;
+}
+
+/* A session's settings as another session sees them: its count of sessions named app. */
+static long pg_sessions_named(const char *conninfo, const char *app)
+{
+    PGconn *conn = PQconnectdb(conninfo);
+    const char *params[] = {app};
+    PGresult *res = PQstatus(conn) == CONNECTION_OK
+                        ? PQexecParams(conn,
+                                       "SELECT count(*) FROM pg_catalog.pg_stat_activity "
+                                       "WHERE application_name = $1",
+                                       1, NULL, params, NULL, NULL, 0)
+                        : NULL;
+    long n = res && PQresultStatus(res) == PGRES_TUPLES_OK ? strtol(PQgetvalue(res, 0, 0), NULL, 10)
+                                                           : -1;
+
+    PQclear(res);
+    PQfinish(conn);
+    return n;
+}
+
+/*
+ * ANALYZE of table on db, while another session holds it locked: the
+ * SQLSTATE it fails with (a timeout of db's), "" if it did not fail.
+ */
+static void analyze_locked(const char *conninfo, struct fp_db *db, const char *table, char *state,
+                           size_t cap)
+{
+    PGconn *holder = PQconnectdb(conninfo);
+    char sql[128];
+    struct fp_error err = {0};
+
+    snprintf(sql, sizeof sql, "BEGIN; LOCK TABLE %s IN ACCESS EXCLUSIVE MODE", table);
+    if (pg_run_on(holder, sql) < 0)
+        fprintf(stderr, "  holding the lock: %s", PQerrorMessage(holder));
+    snprintf(state, cap, "%s", db_analyze(db, NULL, table, &err) < 0 ? err.sqlstate : "");
+    PQclear(PQexec(holder, "ROLLBACK"));
+    PQfinish(holder);
+}
+
+/*
+ * db_open_again on PostgreSQL: a second session from the first one's
+ * connection string (its application_name) and password, given only in that
+ * string (PGPASSWORD unset), with the timeouts set on the first. Skipped
+ * without a server unless FKPURGE_REQUIRE_PG=1.
+ */
+static void test_pg_open_again(void)
+{
+    const char *require = getenv("FKPURGE_REQUIRE_PG"), *pw = getenv("PGPASSWORD");
+    char *saved_pw = pw ? strdup(pw) : NULL;
+    struct fp_db *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+    struct fp_error err = {0};
+    char url[512], helper[256] = "", app[64], table[64], sql[128], state[8];
+
+    if (pg_run("", "SELECT 1") < 0) {
+        CHECK(!require || strcmp(require, "1") != 0);
+        fprintf(stderr, "test_pg_open_again: skipped, no usable PostgreSQL\n");
+        free(saved_pw);
+        return;
+    }
+    snprintf(app, sizeof app, "fkpurge_again_%ld", (long)getpid());
+    snprintf(table, sizeof table, "fkpurge_again_%ld", (long)getpid());
+    /* The password only in the string (no quote or backslash in pg_virtualenv's). */
+    if (saved_pw && !strpbrk(saved_pw, "'\\")) {
+        snprintf(url, sizeof url, "application_name=%s password='%s'", app, saved_pw);
+        snprintf(helper, sizeof helper, "password='%s'", saved_pw);
+    } else
+        snprintf(url, sizeof url, "application_name=%s", app);
+    snprintf(sql, sizeof sql, "CREATE TABLE %s (id int)", table);
+    CHECK_INT(pg_run("", sql), 0);
+    unsetenv("PGPASSWORD");
+
+    CHECK_INT(db_open(url, &a, &err), 0);
+    if (!a) {
+        fprintf(stderr, "  %s\n", err.msg);
+        goto out;
+    }
+    CHECK_INT(db_set_timeouts(a, 200, 0, &err), 0);
+    CHECK_INT(db_open_again(a, &b, &err), 0);
+    if (!b) {
+        fprintf(stderr, "  %s\n", err.msg);
+        goto out;
+    }
+    CHECK(b != a);
+    CHECK_STR(b->ops->name, "postgresql");
+    CHECK_STR(b->safe_url, a->safe_url);
+    CHECK(!saved_pw || !strstr(b->safe_url, saved_pw));
+    CHECK_INT(pg_sessions_named(helper, app), 2);
+    /* --lock-timeout came along: the second session gives up waiting too. */
+    analyze_locked(helper, b, table, state, sizeof state);
+    CHECK_STR(state, "55P03");
+
+    /* --statement-timeout too, and a session opened again opens again. */
+    CHECK_INT(db_open(url, &c, &err), 0);
+    if (!c)
+        goto out;
+    CHECK_INT(db_set_timeouts(c, 0, 300, &err), 0);
+    CHECK_INT(db_open_again(c, &d, &err), 0);
+    if (!d)
+        goto out;
+    analyze_locked(helper, d, table, state, sizeof state);
+    CHECK_STR(state, "57014");
+    CHECK_INT(pg_sessions_named(helper, app), 4);
+out:
+    db_close(a);
+    db_close(b);
+    db_close(c);
+    db_close(d);
+    if (saved_pw)
+        setenv("PGPASSWORD", saved_pw, 1);
+    free(saved_pw);
+    snprintf(sql, sizeof sql, "DROP TABLE IF EXISTS %s", table);
+    CHECK_INT(pg_run("", sql), 0);
+}
+
+/*
+ * db_open_again on SQLite: the same file opened again, a session of its
+ * own, with the first one's busy timeout: a write waits for another
+ * connection's lock as long as --lock-timeout said, not SQLite's 5 s.
+ */
+static void test_sqlite_open_again(void)
+{
+    const char *path = sqlite_fixture("CREATE TABLE t (id INTEGER PRIMARY KEY);");
+    struct fp_db *a = NULL, *b = NULL;
+    struct fp_error err = {0};
+    char *ida = NULL, *idb = NULL;
+    sqlite3 *holder = NULL;
+    struct timespec t0, t1;
+    char url[80];
+
+    snprintf(url, sizeof url, "sqlite:%s", path);
+    CHECK_INT(db_open(url, &a, &err), 0);
+    if (!a)
+        return;
+    CHECK_INT(db_set_timeouts(a, 100, 0, &err), 0);
+    CHECK_INT(db_open_again(a, &b, &err), 0);
+    if (!b)
+        goto out;
+    CHECK(b != a);
+    CHECK_STR(b->safe_url, a->safe_url);
+    CHECK_INT(db_identity(a, &ida, &err), 0);
+    CHECK_INT(db_identity(b, &idb, &err), 0);
+    CHECK_STR(idb, ida ? ida : "");
+    CHECK_INT(sqlite3_open(path, &holder), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(holder, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_INT(db_analyze(b, NULL, "t", &err), -1);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    CHECK_STR(err.sqlstate, "55P03");
+    CHECK((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9 < 2);
+    sqlite3_exec(holder, "ROLLBACK", NULL, NULL, NULL);
+    /* Once the lock is gone, the second session writes. */
+    CHECK_INT(db_analyze(b, NULL, "t", &err), 0);
+out:
+    sqlite3_close(holder);
+    free(ida);
+    free(idb);
+    db_close(a);
+    db_close(b);
+    unlink(path);
+}
+
 CHECK_MAIN(TEST(test_url_kind_postgresql), TEST(test_url_kind_sqlite), TEST(test_url_kind_refused),
            TEST(test_url_kind_message), TEST(test_url_safe_uri), TEST(test_url_safe_uri_hosts),
            TEST(test_url_safe_keyword_value), TEST(test_url_safe_other), TEST(test_scrub_secret),
            TEST(test_connection_lost), TEST(test_sqlite_catalog), TEST(test_sqlite_open_failures),
-           TEST(test_sqlite_schema_option), TEST(test_pg_bad_strings), TEST(test_pg_catalog))
+           TEST(test_sqlite_schema_option), TEST(test_pg_bad_strings), TEST(test_pg_catalog),
+           TEST(test_sqlite_open_again), TEST(test_pg_open_again))
