@@ -13,7 +13,7 @@
 
 static const char usage[] =
     "usage: fkpurge plan --model MODEL.yaml --db URL --table T (--where SQL | --pk-file FILE)\n"
-    "                    [--format text|json|dot] [-W]\n\n"
+    "                    [--format text|json|dot] [-W] [-j N]\n\n"
     "The dry run: in one read-only snapshot, finds every row the purge would\n"
     "delete or update and what would block it, and changes nothing.\n\n"
     "  --model FILE     the model graph (YAML, see `fkpurge validate`)\n"
@@ -25,13 +25,15 @@ static const char usage[] =
     "  --format F       text (default), json or dot (Graphviz)\n"
     "  -W, --password   ask for the PostgreSQL password on the terminal first\n"
     "                   (without it: when the server asks, on a terminal)\n"
+    "  -j, --jobs N     accepted as run takes it (1 to 64), and ignored: a plan is one\n"
+    "                   snapshot on one session\n"
     "  -h, --help       this help\n"
     "  -V, --version    fkpurge's version\n\n"
     "Exit status: 0 planned, 1 bad input, 2 database error or out of memory, 3 blocked by\n"
     "protect/restrict.\n";
 
 struct plan_args {
-    const char *model, *db, *format;
+    const char *model, *db, *format, *jobs;
     int ask_pw;
     struct fp_plan_root root;
 };
@@ -43,7 +45,7 @@ static int parse_args(int argc, char **argv, struct plan_args *a, int *status)
         CLI_VALUE("model", 0, &a->model),          CLI_VALUE("db", 0, &a->db),
         CLI_VALUE("table", 0, &a->root.table),     CLI_VALUE("where", 0, &a->root.where),
         CLI_VALUE("pk-file", 0, &a->root.pk_file), CLI_VALUE("format", 0, &a->format),
-        CLI_SWITCH("password", 'W', &a->ask_pw),
+        CLI_SWITCH("password", 'W', &a->ask_pw),   CLI_VALUE("jobs", 'j', &a->jobs),
     };
     const struct cli_cmd cmd = {"plan", usage, opts, sizeof opts / sizeof opts[0], NULL, 0, NULL};
 
@@ -76,12 +78,14 @@ int cmd_plan(int argc, char **argv)
     struct fp_journal *j = NULL;
     struct fp_plan *plan = NULL;
     enum fp_format format = FP_FORMAT_TEXT;
+    long jobs;
     int rc;
 
     if (!parse_args(argc, argv, &a, &rc))
         return rc;
     pace_signals(); /* SIGUSR1: a status line, not the end */
     if ((a.format && report_parse_format(a.format, 1, &format, &err) < 0) ||
+        (a.jobs && cli_positive("--jobs", a.jobs, FP_JOBS_MAX, &jobs, &err) < 0) ||
         model_load_file(a.model, &model, &err) < 0 || graph_build(model, &graph, &err) < 0 ||
         db_open(a.db, &db, &err) < 0 || journal_create(NULL, &j, &err) < 0 ||
         plan_build(db, model, graph, &a.root, 1, j, &plan, &err) < 0) {

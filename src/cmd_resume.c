@@ -10,15 +10,16 @@
 static const char usage[] =
     "usage: fkpurge resume JOURNAL [--db URL] [-y|--yes] [--format text|json] [-W]\n"
     "                      [--sleep D] [--max-rate N] [--max-runtime D] [--lock-timeout D]\n"
-    "                      [--statement-timeout D] [-q|--quiet] [-v|--verbose] [--analyze]\n\n"
+    "                      [--statement-timeout D] [-q|--quiet] [-v|--verbose] [--analyze]\n"
+    "                      [-j|--jobs N]\n\n"
     "Continues a purge from its journal alone: the journal keeps the model, the rows\n"
     "to purge and the connection string without its password (give it again with\n"
     "--db, PGPASSWORD or ~/.pgpass). The batch in flight when the run stopped is\n"
     "replayed, which is harmless. A purge stopped before it was confirmed is planned\n"
     "and confirmed again (--yes as for run; a run started with --yes needs none).\n"
     "A finished journal is left as it is; its final report is printed again.\n"
-    "How the purge goes on a live system is not kept in the journal: say it "
-    "again.\n\n"
+    "How the purge goes on a live system is not kept in the journal: say it again;\n"
+    "only --jobs is kept (given again, it replaces the journal's).\n\n"
     "  --db URL                    the database, if not the journal's (default: $FKPURGE_DB,\n"
     "                              else the journal's connection string)\n"
     "  --format F                  text (default) or json\n"
@@ -38,6 +39,17 @@ static void warn_if_shared(const char *path)
         fp_warn("journal %s is open to other users (mode %03o): it holds the keys purged and the "
                 "connection string; chmod 600 it",
                 path, (unsigned)(st.st_mode & 0777));
+}
+
+/* --jobs given again: the journal keeps it, for the resumes after this one. */
+static int keep_jobs(struct fp_purge *p, struct fp_error *err)
+{
+    char text[16];
+
+    if (!p->jobs_given)
+        return 0;
+    snprintf(text, sizeof text, "%d", p->jobs);
+    return journal_set_meta(p->j, "jobs", text, err);
 }
 
 int cmd_resume(int argc, char **argv)
@@ -79,7 +91,8 @@ int cmd_resume(int argc, char **argv)
         goto out;
     }
     if (purge_check_keys_kept(&p, &err) < 0 || db_open(url ? url : stored_url, &p.db, &err) < 0 ||
-        purge_check_identity(&p, &err) < 0) {
+        purge_check_jobs(&p, p.db->kind, &err) < 0 || purge_check_identity(&p, &err) < 0 ||
+        keep_jobs(&p, &err) < 0) {
         rc = cli_fail(&err);
         goto out;
     }

@@ -14,7 +14,8 @@ static const char usage[] =
     "usage: fkpurge run --model MODEL.yaml --db URL --table T (--where SQL | --pk-file FILE)\n"
     "                   [--journal PATH] [--batch-size N] [-y|--yes] [--format text|json] [-W]\n"
     "                   [--sleep D] [--max-rate N] [--max-runtime D] [--lock-timeout D]\n"
-    "                   [--statement-timeout D] [-q|--quiet] [-v|--verbose] [--analyze]\n\n"
+    "                   [--statement-timeout D] [-q|--quiet] [-v|--verbose] [--analyze]\n"
+    "                   [-j|--jobs N]\n\n"
     "Plans the purge (as `fkpurge plan`), refuses it if protect/restrict keys block it,\n"
     "asks for confirmation on a terminal unless --yes, then deletes children first in\n"
     "transactions of at most --batch-size rows per table, keeping a journal so that\n"
@@ -107,7 +108,7 @@ int cmd_run(int argc, char **argv)
         default_journal(p.root.table, path, sizeof path);
     else
         snprintf(path, sizeof path, "%s", journal);
-    if (db_open(db, &p.db, &err) < 0) {
+    if (db_open(db, &p.db, &err) < 0 || purge_check_jobs(&p, p.db->kind, &err) < 0) {
         rc = cli_fail(&err);
         goto out;
     }

@@ -37,7 +37,7 @@ static void utc_now(char out[32])
 
 int purge_write_header(struct fp_purge *p, const char *db_url, struct fp_error *err)
 {
-    char hash[17], now[32], batch[32], version[16];
+    char hash[17], now[32], batch[32], version[16], jobs[16];
     char *identity = NULL;
     int rc = -1;
 
@@ -45,6 +45,7 @@ int purge_write_header(struct fp_purge *p, const char *db_url, struct fp_error *
     utc_now(now);
     snprintf(batch, sizeof batch, "%ld", p->batch_size);
     snprintf(version, sizeof version, "%d", FP_JOURNAL_VERSION);
+    snprintf(jobs, sizeof jobs, "%d", p->jobs > 0 ? p->jobs : 1);
     struct fp_buf url = FP_BUF_INIT;
 
     if (db_identity(p->db, &identity, err) < 0)
@@ -76,6 +77,7 @@ int purge_write_header(struct fp_purge *p, const char *db_url, struct fp_error *
         journal_set_meta(p->j, "db_kind", p->db->ops->name, err) < 0 ||
         journal_set_meta(p->j, "db_identity", identity, err) < 0 ||
         journal_set_meta(p->j, "batch_size", batch, err) < 0 ||
+        journal_set_meta(p->j, "jobs", jobs, err) < 0 ||
         journal_set_meta(p->j, "yes", p->yes ? "1" : "0", err) < 0 ||
         journal_set_meta(p->j, "phase", "collect", err) < 0 || journal_commit(p->j, err) < 0)
         goto out;
@@ -153,6 +155,32 @@ static int need_meta(struct fp_purge *p, const char *key, char **out, struct fp_
     return 0;
 }
 
+/*
+ * The journal's --jobs into p->jobs, unless given again: 1 in a journal
+ * from before the flag.
+ */
+static int read_jobs(struct fp_purge *p, struct fp_error *err)
+{
+    char *text = NULL, *end;
+    long n = 1;
+
+    if (p->jobs_given)
+        return 0;
+    if (journal_get_meta(p->j, "jobs", &text, err) < 0)
+        return -1;
+    if (text)
+        n = strtol(text, &end, 10);
+    if (text && (end == text || *end || n < 1 || n > FP_JOBS_MAX)) {
+        fp_error_set(err, FP_EINPUT, "journal %s is damaged: its header has jobs '%s'",
+                     journal_path(p->j), text);
+        free(text);
+        return -1;
+    }
+    free(text);
+    p->jobs = (int)n;
+    return 0;
+}
+
 int purge_read_header(struct fp_purge *p, char **db_url, char **phase, struct fp_error *err)
 {
     char *text = NULL, *path = NULL, *hash = NULL, *batch = NULL, *yes = NULL, want[17];
@@ -165,7 +193,7 @@ int purge_read_header(struct fp_purge *p, char **db_url, char **phase, struct fp
         journal_get_meta(p->j, "root_where", &p->strings[1], err) < 0 ||
         journal_get_meta(p->j, "root_pk_file", &p->strings[2], err) < 0 ||
         need_meta(p, "db_url", db_url, err) < 0 || need_meta(p, "phase", phase, err) < 0 ||
-        journal_get_meta(p->j, "yes", &yes, err) < 0)
+        journal_get_meta(p->j, "yes", &yes, err) < 0 || read_jobs(p, err) < 0)
         goto out;
     /* A run started with --yes was confirmed in advance, for its resumes too. */
     if (yes && strcmp(yes, "1") == 0)
@@ -376,6 +404,20 @@ int purge_check_keys_kept(struct fp_purge *p, struct fp_error *err)
 }
 
 /*
+ * --jobs above 1 for a purge of the levels engine: it orders every
+ * collected row by level across all tables, which one session works
+ * through; so it goes on with one, and says why (the streaming engine's
+ * reason for not taking it).
+ */
+static void one_job(const struct fp_purge *p, const char *why)
+{
+    if (p->jobs > 1)
+        fp_warn("--jobs %d: the levels engine takes this purge, and it runs on one session, so "
+                "this purge goes on with one (%s)",
+                p->jobs, why);
+}
+
+/*
  * Which engine takes the purge, and so what the plan must do first
  * (*mode): the streaming engine needs no keys collected, and a plan only
  * to count (for a person to confirm) and to check protect/restrict keys;
@@ -387,20 +429,29 @@ static int pick_engine(struct fp_purge *p, int *mode, struct fp_error *err)
     struct fp_strlist warnings = FP_STRLIST_INIT; /* the plan says them */
     struct fp_resolved *r = NULL;
     struct fp_error unresolved = {0}; /* an unknown table or column: the plan reports it */
-    char *engine = NULL, why[512];
+    char *engine = NULL, *escaped = NULL, why[512];
     long root = model_find_table(p->model, p->root.table);
     int rc = -1;
 
     *mode = PLAN_RUN;
-    if (journal_get_meta(p->j, "engine", &engine, err) < 0)
-        return -1;
-    if (root < 0 || (engine && strcmp(engine, "levels") == 0) ||
-        resolve_model(p->db, p->model, &r, &warnings, &unresolved) < 0) {
+    if (journal_get_meta(p->j, "engine", &engine, err) < 0 ||
+        journal_get_meta(p->j, "escaped", &escaped, err) < 0)
+        goto out;
+    if (root >= 0 && engine && strcmp(engine, "levels") == 0) {
+        one_job(p, escaped ? "a cycle of rows too big for one transaction sent the rest of it "
+                             "there"
+                           : "it took this purge from its start");
+        rc = 0;
+        goto out;
+    }
+    if (root < 0 || resolve_model(p->db, p->model, &r, &warnings, &unresolved) < 0) {
         rc = 0;
         goto out;
     }
     if (stream_can(p->model, r, (size_t)root, why, sizeof why))
         *mode = !p->yes || stream_needs_check(p->model, (size_t)root) ? PLAN_DRY : PLAN_PREPARE;
+    else if (p->jobs > 1)
+        one_job(p, why);
     else if (progress_is_verbose())
         fp_warn("the levels engine takes this purge: %s", why);
     rc = journal_set_meta(p->j, "engine", *mode == PLAN_RUN ? "levels" : "stream", err);
@@ -408,6 +459,7 @@ out:
     resolve_free(r);
     strlist_free(&warnings);
     free(engine);
+    free(escaped);
     return rc;
 }
 
@@ -555,6 +607,7 @@ static int execute_stream(struct fp_purge *p, const struct fp_resolved *r, struc
         .where = p->root.where,
         .batch = p->batch_size,
         .total = -1,
+        .jobs = p->jobs > 0 ? p->jobs : 1,
     };
 
     if (journal_get_meta(p->j, "planned_rows", &rows, err) < 0)
@@ -658,18 +711,33 @@ static int duration_ms(const char *flag, const char *text, long *ms, struct fp_e
 
 int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp_error *err)
 {
+    long jobs = 1;
+
     if ((f->sleep && pace_parse_duration("--sleep", f->sleep, &p->pace.sleep, err) < 0) ||
         (f->max_rate && pace_parse_rate("--max-rate", f->max_rate, &p->pace.max_rate, err) < 0) ||
         (f->max_runtime &&
          pace_parse_duration("--max-runtime", f->max_runtime, &p->pace.max_runtime, err) < 0) ||
         (f->lock_timeout && duration_ms("--lock-timeout", f->lock_timeout, &p->lock_ms, err) < 0) ||
         (f->statement_timeout &&
-         duration_ms("--statement-timeout", f->statement_timeout, &p->statement_ms, err) < 0))
+         duration_ms("--statement-timeout", f->statement_timeout, &p->statement_ms, err) < 0) ||
+        (f->jobs && cli_positive("--jobs", f->jobs, FP_JOBS_MAX, &jobs, err) < 0))
         return -1;
+    p->jobs = (int)jobs;
+    p->jobs_given = f->jobs != NULL;
     p->pace.max_runtime_text = f->max_runtime;
     p->analyze = f->analyze;
     progress_quiet(f->quiet);
     progress_verbose(f->verbose);
+    return 0;
+}
+
+int purge_check_jobs(const struct fp_purge *p, enum fp_db_kind kind, struct fp_error *err)
+{
+    if (kind == FP_DB_SQLITE && p->jobs > 1)
+        return fp_error_set(err, FP_EINPUT,
+                            "--jobs %d: SQLite has one writer at a time, so more sessions would "
+                            "only wait for each other; run with --jobs 1",
+                            p->jobs);
     return 0;
 }
 

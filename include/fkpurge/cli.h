@@ -76,6 +76,9 @@ int cli_parse(const struct cli_cmd *cmd, int argc, char **argv, int *status);
 /* The database to use: given (--db), else $FKPURGE_DB when set and not empty, else NULL. */
 const char *cli_db(const char *given);
 
+/* --jobs at most: database sessions of one purge (run, resume; plan takes it and ignores it). */
+#define FP_JOBS_MAX 64
+
 /* Parse a positive whole number given to flag; an error names the flag. */
 int cli_positive(const char *flag, const char *text, long max, long *out, struct fp_error *err);
 

@@ -32,25 +32,28 @@ struct fp_purge {
     struct fp_pace pace;
     long lock_ms, statement_ms; /* --lock-timeout, --statement-timeout; 0: the database's */
     int analyze;                /* --analyze: ANALYZE the tables changed, once done */
+    int jobs; /* --jobs, else the journal's (resume), else 1: sessions of the streaming engine */
+    int jobs_given; /* --jobs was given: resume keeps it in the journal instead of reading it */
 };
 
 /*
  * The flags run and resume share, for running on a live system; not kept
- * in the journal: a resume says again how it should go.
+ * in the journal, a resume says again how it should go: all but --jobs,
+ * which the journal keeps (meta jobs) unless a resume gives it again.
  */
 struct purge_flags {
-    const char *sleep, *max_rate, *max_runtime, *lock_timeout, *statement_timeout;
+    const char *sleep, *max_rate, *max_runtime, *lock_timeout, *statement_timeout, *jobs;
     int quiet, verbose, analyze;
 };
 
-/* Their entries in a command's struct cli_opt array; -j is kept for parallel batches. */
+/* Their entries in a command's struct cli_opt array. */
 #define PURGE_CLI_OPTS(f)                                                                          \
     CLI_VALUE("sleep", 0, &(f).sleep), CLI_VALUE("max-rate", 0, &(f).max_rate),                    \
         CLI_VALUE("max-runtime", 0, &(f).max_runtime),                                             \
         CLI_VALUE("lock-timeout", 0, &(f).lock_timeout),                                           \
         CLI_VALUE("statement-timeout", 0, &(f).statement_timeout),                                 \
         CLI_SWITCH("quiet", 'q', &(f).quiet), CLI_SWITCH("verbose", 'v', &(f).verbose),            \
-        CLI_SWITCH("analyze", 0, &(f).analyze), CLI_RESERVED("jobs", 'j')
+        CLI_SWITCH("analyze", 0, &(f).analyze), CLI_VALUE("jobs", 'j', &(f).jobs)
 
 /* Their lines in a command's usage. */
 #define PURGE_FLAGS_USAGE                                                                          \
@@ -64,10 +67,21 @@ struct purge_flags {
     "  -v, --verbose               one line on stderr per committed batch: table, rows,\n"         \
     "                              milliseconds, retries\n"                                        \
     "  --analyze                   once the purge is done, ANALYZE the tables it changed\n"        \
-    "  -j, --jobs N                reserved for parallel batches: refused for now\n"
+    "  -j, --jobs N                N database sessions at once (1 to 64, default 1; resume:\n"     \
+    "                              the journal's), each on its own pages of the root\n"            \
+    "                              selection; the plan before them uses one. Refused on\n"         \
+    "                              SQLite (one writer at a time); a purge the levels engine\n"     \
+    "                              takes runs on one, with a warning\n"
 
 /* Check and apply f to p (an error names the flag). */
 int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp_error *err);
+
+/*
+ * Refuse p->jobs above 1 on a database of kind (SQLite: one writer at a
+ * time, more sessions would only wait for each other): FP_EINPUT naming
+ * --jobs. Called before anything is written.
+ */
+int purge_check_jobs(const struct fp_purge *p, enum fp_db_kind kind, struct fp_error *err);
 
 /*
  * Before run makes a journal at path: 0 when nothing is there. Else an
@@ -82,7 +96,8 @@ int purge_write_header(struct fp_purge *p, const char *db_url, struct fp_error *
 
 /*
  * Load what a journal says about its purge: model (from the journal's own
- * copy, checked against its hash), root selection, batch size, and the
+ * copy, checked against its hash), root selection, batch size, --jobs
+ * (unless given again: p->jobs_given), and the
  * connection string stored (a new string in *db_url, caller frees) and the
  * phase (likewise).
  */

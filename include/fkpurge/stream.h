@@ -67,6 +67,7 @@ struct fp_stream_args {
     const char *where; /* the root selection; NULL: the keys in the journal's root_key */
     long batch;
     long long total; /* rows the plan counted for the progress bar; -1: not counted */
+    int jobs;        /* --jobs: sessions at once, 1 to FP_JOBS_MAX (SQLite: always 1) */
 };
 
 /*

@@ -3,7 +3,7 @@
 #
 #   - getopt_long habits: short flags (-y -q -v -h -V), --flag=value and --flag value, `--` ends
 #     the flags, flags after the arguments, a flag with a value given twice (exit 1, named), a
-#     switch given a value, an ambiguous abbreviation, -j/--jobs refused as not yet supported;
+#     switch given a value, an ambiguous abbreviation (-j/--jobs: jobs_sqlite.sh);
 #   - --db left out when FKPURGE_DB is set (and named in the error when neither is there);
 #   - --pk-file - reads the keys from standard input: plan and run give what --where gives; run
 #     asks for confirmation on the terminal (/dev/tty) though its standard input is a pipe, and
@@ -102,8 +102,7 @@ usage_err "fkpurge: run: --where given twice" run "${sel[@]}" --where=1 --where 
 usage_err "fkpurge: plan: --table given twice" plan "${sel[@]}" --table note --where 1 --db "$DB"
 usage_err "fkpurge: run: --yes takes no value" run "${sel[@]}" --where 1 --db "$DB" --yes=1
 usage_err "fkpurge: run: ambiguous option '--s' (--sleep, --statement-timeout)" run --s 1
-usage_err "fkpurge: run: -j/--jobs is reserved and not yet supported" run "${sel[@]}" --where 1 --db "$DB" -j 4 --yes
-usage_err "fkpurge: resume: -j/--jobs is reserved and not yet supported" resume --jobs=2 "$J"
+usage_err "fkpurge: resume: --jobs: missing value" resume "$J" --jobs
 usage_err "fkpurge: run: --batch-size: missing value" run "${sel[@]}" --where 1 --db "$DB" --batch-size
 usage_err "fkpurge: status: one journal expected, got 'b' too" status a b
 usage_err "fkpurge: run: unknown option '-x'" run -yx
