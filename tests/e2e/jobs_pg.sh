@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# jobs_pg.sh — -j/--jobs N on the PostgreSQL shop (issue 14):
+#   - run --jobs 2 with the streaming engine: no warning, N kept in the journal, the end state
+#     of PostgreSQL's own ON DELETE actions;
+#   - a purge the levels engine takes (FKPURGE_ENGINE=levels) is not refused: one warning says it
+#     runs on one session and why, and it ends as it should; resume --jobs 4 of such a purge
+#     warns again (the levels engine took it from its start) and keeps 4.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
+
+pg_require
+db=fkpurge_jobs_$$_$RANDOM
+trap 'psql -XqtAc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null 2>&1 || true
+      psql -XqtAc "DROP DATABASE IF EXISTS \"${db}_native\"" >/dev/null 2>&1 || true
+      rm -rf "$T" "$FAST"' EXIT
+
+SF=300
+shop_native_pg "${db}_native" "$SF" "$T/want"
+sel=(--model "$SHOP_MODEL" --table "$SHOP_ROOT" --where "$SHOP_WHERE" --db "dbname=$db")
+meta() { journal_sql "$1" "SELECT value FROM meta WHERE key = '$2'"; }
+check_end() { # WHAT
+    shop_dump_pg "$db" >"$T/got"
+    expect_same_state "$T/want" "$T/got" "$1"
+}
+
+# --- 1. the streaming engine -----------------------------------------------------------------
+shop_pg "$db" plain "$SF"
+run "$FKPURGE" run "${sel[@]}" --yes -q --journal "$FAST/stream.journal" --jobs 2
+expect_rc 0 "run --jobs 2"
+expect_file_eq "$T/err" "fkpurge: journal $FAST/stream.journal"
+expect_eq "$(meta "$FAST/stream.journal" jobs)" 2 "meta jobs"
+expect_eq "$(meta "$FAST/stream.journal" engine)" stream "meta engine"
+check_end "run --jobs 2"
+
+# --- 2. the levels engine: one session, said once ----------------------------------------------
+why="fkpurge: warning: --jobs 3: the levels engine takes this purge, and it runs on one session, so this purge goes on with one (FKPURGE_ENGINE=levels)"
+shop_pg "$db" plain "$SF"
+FKPURGE_ENGINE=levels run "$FKPURGE" run "${sel[@]}" --yes -q --journal "$FAST/levels.journal" -j3
+expect_rc 0 "run -j3 with the levels engine"
+expect_file_eq "$T/err" "fkpurge: journal $FAST/levels.journal
+$why"
+expect_eq "$(meta "$FAST/levels.journal" jobs)" 3 "meta jobs (levels)"
+check_end "run -j3 with the levels engine"
+
+# Stopped, then resumed with another N: the journal says levels, and why.
+shop_pg "$db" plain "$SF"
+J=$FAST/levels2.journal
+FKPURGE_ENGINE=levels run "$FKPURGE" run "${sel[@]}" --yes -q --journal "$J" --batch-size 20 \
+    --max-runtime 1ms
+expect_rc 4 "run with the levels engine, stopped by --max-runtime"
+run "$FKPURGE" resume "$J" -q --jobs 4
+expect_rc 0 "resume --jobs 4 of a levels purge"
+expect_file_eq "$T/err" "fkpurge: warning: --jobs 4: the levels engine takes this purge, and it runs on one session, so this purge goes on with one (it took this purge from its start)"
+expect_eq "$(meta "$J" jobs)" 4 "meta jobs after resume --jobs 4"
+check_end "resume --jobs 4 of a levels purge"
+echo "ok"
