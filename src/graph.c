@@ -47,13 +47,6 @@ static int build_by_parent(struct fp_graph *g)
     return 0;
 }
 
-/* An edge whose child rows must be gone before their parent row: all but
- * set_null and set_default, whose rows can be updated first instead. */
-static int is_hard(enum fp_policy policy)
-{
-    return policy != FP_SET_NULL && policy != FP_SET_DEFAULT;
-}
-
 /*
  * g->scc_tables: the tables by component (a stable counting sort), and
  * inside a component by hard component, hard_of being the components of
@@ -140,7 +133,11 @@ static int build_scc(const struct fp_graph *g, int hard_only, struct scc *out)
                 const struct fp_edge *e = &m->edges[g->by_parent[frame_edge[fp - 1]++]];
                 size_t w = e->child;
 
-                if (hard_only && !is_hard(e->policy))
+                /*
+                 * hard_only: edges whose child rows must be gone before their
+                 * parent row; a soft edge's rows can be updated first instead.
+                 */
+                if (hard_only && policy_is_soft(e->policy))
                     continue;
                 if (index[w] == UNVISITED) {
                     index[w] = low[w] = counter++;

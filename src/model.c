@@ -728,6 +728,11 @@ const char *policy_name(enum fp_policy policy)
     return (unsigned)policy < FP_NPOLICIES ? policy_names[policy] : "unknown";
 }
 
+int policy_is_soft(enum fp_policy policy)
+{
+    return policy == FP_SET_NULL || policy == FP_SET_DEFAULT;
+}
+
 static int add_edge(struct loader *ld, struct fp_edge **out)
 {
     struct fp_model *m = ld->m;

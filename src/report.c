@@ -24,11 +24,6 @@ static const char *table_name(const struct fp_plan *p, size_t t)
     return p->model->tables[t].name;
 }
 
-static int is_update(enum fp_policy policy)
-{
-    return policy == FP_SET_NULL || policy == FP_SET_DEFAULT;
-}
-
 static void json_root(struct fp_buf *b, const struct fp_plan *p)
 {
     buf_adds(b, "{\"root\": {\"table\": ");
@@ -57,7 +52,7 @@ static void json_tables(struct fp_buf *b, const struct fp_plan *p)
         buf_add_json_string(b, table_name(p, t), strlen(table_name(p, t)));
         buf_addf(b, ", \"deleted\": %lld, \"updated\": {", p->deleted[t]);
         for (size_t i = 0; i < m->nedges; i++) {
-            if (m->edges[i].child != t || !is_update(m->edges[i].policy) || !p->updated[i])
+            if (m->edges[i].child != t || !policy_is_soft(m->edges[i].policy) || !p->updated[i])
                 continue;
             buf_adds(b, sep);
             buf_add_json_string(b, m->edges[i].column, strlen(m->edges[i].column));
@@ -139,7 +134,7 @@ static void report_text(struct fp_buf *b, const struct fp_plan *p)
 
         buf_addf(b, "%12lld  %s\n", p->deleted[t], table_name(p, t));
         for (size_t i = 0; i < m->nedges; i++)
-            if (m->edges[i].child == t && is_update(m->edges[i].policy) && p->updated[i])
+            if (m->edges[i].child == t && policy_is_soft(m->edges[i].policy) && p->updated[i])
                 buf_addf(b, "%12s  %*s%lld rows: %s set to %s\n", "", 2, "", p->updated[i],
                          m->edges[i].column,
                          m->edges[i].policy == FP_SET_NULL ? "NULL" : "its default");

@@ -59,11 +59,6 @@ struct stream {
 
 /* ---- the model's shape ---- */
 
-static int is_soft(enum fp_policy p)
-{
-    return p == FP_SET_NULL || p == FP_SET_DEFAULT;
-}
-
 /* Rows referencing a doomed row through e are doomed too: cascade, and restrict inside the purge.
  */
 static int is_down(const struct fp_model *m, const struct st_table *t, size_t e)
@@ -77,7 +72,7 @@ static int is_down(const struct fp_model *m, const struct st_table *t, size_t e)
 /* Rows referencing a doomed row through e are updated. */
 static int is_update(const struct fp_model *m, const struct st_table *t, size_t e)
 {
-    return t[m->edges[e].parent].in && is_soft(m->edges[e].policy);
+    return t[m->edges[e].parent].in && policy_is_soft(m->edges[e].policy);
 }
 
 /*
@@ -603,7 +598,7 @@ static int below_txn(struct stream *s, void *ctx, int *res, struct fp_error *err
     (void)res;
     if (begin(s, err) < 0)
         return -1;
-    if (is_soft(x->policy)) {
+    if (policy_is_soft(x->policy)) {
         if (update_refs(s, b->e, b->s0, s->batch, 1, &b->n, err) < 0 ||
             witness(s, x->child, (long)b->e, 1, b->s0, err) < 0)
             return -1;

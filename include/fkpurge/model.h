@@ -75,6 +75,13 @@ long model_find_table(const struct fp_model *model, const char *name);
 /* The canonical lower-case spelling of a policy ("cascade", "set_null", ...). */
 const char *policy_name(enum fp_policy policy);
 
+/*
+ * 1 for set_null and set_default: the rows referencing a deleted row are
+ * updated, never deleted, so they may go before their parent row instead
+ * of after it.
+ */
+int policy_is_soft(enum fp_policy policy);
+
 /* Parse a policy in either spelling ("set_null", "SET_NULL"); -1 if unknown. */
 int policy_parse(const char *text, enum fp_policy *out);
 
