@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fkpurge/exec.h"
 #include "fkpurge/pace.h"
 #include "fkpurge/pkfile.h"
 
@@ -86,7 +85,7 @@ int collect_dry_run(struct fp_collect *c, size_t root, int keep_links, struct fp
         for (size_t k = 0; k < m->nedges; k++)
             ways_in += m->edges[k].child == e->child;
         /* Links inside a cycle order its rows: those edges keep theirs. */
-        if (ways_in != 1 || e->child == root || collect_edge_cyclic(c, i))
+        if (ways_in != 1 || e->child == root || c->r->edges[i].cyclic)
             continue;
         switch (e->policy) {
         case FP_CASCADE:
@@ -166,20 +165,13 @@ void collect_table_query(struct fp_keyq *q, const struct fp_collect *c, size_t t
     resolve_table_query(q, c->model, c->r, t);
 }
 
-int collect_edge_cyclic(const struct fp_collect *c, size_t edge)
-{
-    const struct fp_edge *e = &c->model->edges[edge];
-
-    return c->graph->scc_of[e->child] == c->graph->scc_of[e->parent];
-}
-
 void collect_edge_query(struct fp_keyq *q, const struct fp_collect *c, size_t edge)
 {
     const struct fp_edge *e = &c->model->edges[edge];
 
     resolve_edge_query(q, c->model, c->r, edge);
     q->recursive = e->child == e->parent && e->policy == FP_CASCADE && !q->via_table;
-    q->want_parent = collect_edge_cyclic(c, edge) && !c->no_links;
+    q->want_parent = c->r->edges[edge].cyclic && !c->no_links;
 }
 
 static enum fp_pk_syntax pk_syntax(enum fp_db_kind kind, const struct fp_rtable *rt)

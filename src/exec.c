@@ -8,15 +8,6 @@
 
 #include "fkpurge/pace.h"
 
-int exec_breakable(const struct fp_model *model, const struct fp_resolved *r, size_t edge)
-{
-    const struct fp_edge *e = &model->edges[edge];
-
-    if (exec_is_soft(e->policy))
-        return 1;
-    return e->policy == FP_CASCADE && e->nullable && !r->edges[edge].notnull;
-}
-
 /* Between batches: throttle, then stop if a signal or --max-runtime says so. */
 static int between_batches(struct exec *x, struct fp_error *err)
 {
@@ -92,7 +83,7 @@ static int levels_merge(const struct exec *x, size_t t)
     for (size_t k = g->by_parent_start[t]; k < g->by_parent_start[t + 1]; k++) {
         size_t edge = g->by_parent[k];
 
-        if (x->m->edges[edge].child == t && x->c.r->edges[edge].row_checked)
+        if (x->m->edges[edge].child == t && x->r->edges[edge].row_checked)
             return 0;
     }
     return 1;
@@ -106,10 +97,9 @@ static int levels_merge(const struct exec *x, size_t t)
 static int joint_scc(const struct exec *x, size_t scc)
 {
     for (size_t i = 0; i < x->m->nedges; i++) {
-        const struct fp_edge *e = &x->m->edges[i];
+        const struct fp_redge *re = &x->r->edges[i];
 
-        if (x->g->scc_of[e->child] == scc && x->g->scc_of[e->parent] == scc &&
-            !exec_is_soft(e->policy) && x->c.r->edges[i].enforced)
+        if (re->cyclic && x->g->scc_of[x->m->edges[i].child] == scc && !re->soft && re->enforced)
             return 1;
     }
     return 0;
@@ -302,7 +292,7 @@ int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_gra
 {
     char stopped[600];
     struct exec x = {
-        .db = db, .m = model, .g = graph, .j = j, .batch = batch_size, .ids = FP_KEYS_INIT};
+        .db = db, .m = model, .g = graph, .r = r, .j = j, .batch = batch_size, .ids = FP_KEYS_INIT};
     struct fp_keys keys = FP_KEYS_INIT;
     size_t *order = calloc(model->ntables ? model->ntables : 1, sizeof *order);
     long long total;

@@ -57,7 +57,7 @@ static void batch_query(struct exec *x, size_t t, struct fp_keyq *q)
 {
     collect_table_query(q, &x->c, t);
     q->match_col = x->m->tables[t].pk;
-    q->match_type = x->c.r->tables[t].pk_type;
+    q->match_type = x->r->tables[t].pk_type;
 }
 
 /*
@@ -170,7 +170,7 @@ static int delete_batch_once(struct exec *x, struct part *parts, size_t n, int j
             size_t edge = g->by_parent[k];
             long long nrows;
 
-            if (!exec_handled_by_parent(x->m, &x->m->edges[edge]))
+            if (!x->r->edges[edge].handled_by_parent)
                 continue;
             /*
              * Lock the batch first: a reference being inserted right now
@@ -207,8 +207,7 @@ static int delete_batch_once(struct exec *x, struct part *parts, size_t n, int j
             int any;
 
             /* protect and restrict were checked by the plan; do_nothing is the database's. */
-            if (x->m->edges[edge].policy != FP_CASCADE ||
-                exec_handled_by_parent(x->m, &x->m->edges[edge]))
+            if (x->m->edges[edge].policy != FP_CASCADE || x->r->edges[edge].handled_by_parent)
                 continue;
             if (still_referenced(x, edge, parts[i].keys, &any, err) < 0)
                 goto fail;

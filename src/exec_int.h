@@ -16,6 +16,7 @@ struct exec {
     struct fp_db *db;
     const struct fp_model *m;
     const struct fp_graph *g;
+    const struct fp_resolved *r; /* the edges' facts: soft, cyclic, breakable, ... */
     struct fp_journal *j;
     long batch;
     struct fp_progress *progress;
@@ -44,17 +45,6 @@ static inline double exec_clock_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static inline int exec_is_soft(enum fp_policy policy)
-{
-    return policy == FP_SET_NULL || policy == FP_SET_DEFAULT;
-}
-
-/* Edges whose referencing rows go with the batch rather than before it. */
-static inline int exec_handled_by_parent(const struct fp_model *m, const struct fp_edge *e)
-{
-    return exec_is_soft(e->policy) || (e->policy == FP_CASCADE && !m->tables[e->child].pk);
 }
 
 /* exec_step.c */

@@ -64,7 +64,7 @@ int exec_referencing_step(struct exec *x, size_t edge, const struct fp_keys *key
 
     collect_edge_query(&q, &x->c, edge);
     q.recursive = q.want_parent = 0;
-    if ((exec_is_soft(e->policy)
+    if ((x->r->edges[edge].soft
              ? db_update_rows(x->db, &q, keys, kind, value, limit, n, &x->ids, err)
              : db_delete_rows(x->db, &q, keys, limit, n, &x->ids, err)) < 0)
         return -1;
@@ -72,7 +72,7 @@ int exec_referencing_step(struct exec *x, size_t edge, const struct fp_keys *key
         return 0;
     pace_rows(*n);
     if ((x->npending == 0 && note_txn(x, err) < 0) || pending_grow(x, err) < 0 ||
-        journal_step_pending(x->j, exec_is_soft(e->policy) ? "updated" : "deleted", edge, e->child,
+        journal_step_pending(x->j, x->r->edges[edge].soft ? "updated" : "deleted", edge, e->child,
                              keys, &x->ids, &id, err) < 0)
         return -1;
     x->pending[x->npending++] = id;
@@ -131,7 +131,7 @@ int exec_step_all(struct exec *x, size_t edge, const struct fp_keys *keys, struc
             return -1;
         if (n)
             progress_batch(x->m->tables[e->child].name, n,
-                           exec_is_soft(e->policy) ? "updated" : "deleted",
+                           x->r->edges[edge].soft ? "updated" : "deleted",
                            exec_clock_ms() - started, 0);
     } while (n >= x->batch);
     return 0;
@@ -244,9 +244,9 @@ int exec_clear_referencing(struct exec *x, size_t t, const struct fp_keys *keys,
     for (size_t k = g->by_parent_start[t]; k < g->by_parent_start[t + 1]; k++) {
         size_t edge = g->by_parent[k];
         const struct fp_edge *e = &x->m->edges[edge];
+        const struct fp_redge *re = &x->r->edges[edge];
 
-        if (e->policy == FP_CASCADE && x->m->tables[e->child].pk &&
-            collect_edge_cyclic(&x->c, edge) && exec_breakable(x->m, x->c.r, edge)) {
+        if (e->policy == FP_CASCADE && x->m->tables[e->child].pk && re->cyclic && re->breakable) {
             int broken;
 
             /* Only where a cycle of rows was broken: other children are deleted, not nulled. */
@@ -255,7 +255,7 @@ int exec_clear_referencing(struct exec *x, size_t t, const struct fp_keys *keys,
                 return -1;
             continue;
         }
-        if (exec_handled_by_parent(x->m, e) && exec_step_all(x, edge, keys, err) < 0)
+        if (re->handled_by_parent && exec_step_all(x, edge, keys, err) < 0)
             return -1;
     }
     return 0;

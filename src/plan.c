@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "fkpurge/collect.h"
-#include "fkpurge/exec.h"
 #include "fkpurge/progress.h"
 
 /* Keep in p->order the tables the purge touched, still children first. */
@@ -133,8 +132,8 @@ static int describe_model(struct fp_journal *j, const struct fp_collect *c, stru
             return -1;
     for (size_t i = 0; i < m->nedges; i++)
         if (journal_add_edge(j, i, m->edges[i].child, m->edges[i].parent, m->edges[i].column,
-                             policy_name(m->edges[i].policy), collect_edge_cyclic(c, i),
-                             exec_breakable(m, c->r, i), err) < 0)
+                             policy_name(m->edges[i].policy), c->r->edges[i].cyclic,
+                             c->r->edges[i].breakable, err) < 0)
             return -1;
     return 0;
 }
@@ -145,7 +144,7 @@ static int describe_model(struct fp_journal *j, const struct fp_collect *c, stru
  * through such keys go together, in one transaction; a key checked row by
  * row (SQLite's RESTRICT) refuses even that.
  */
-static void find_enforced_cycle_keys(struct fp_plan *p, const struct fp_graph *g)
+static void find_enforced_cycle_keys(struct fp_plan *p)
 {
     const struct fp_model *m = p->model;
 
@@ -153,8 +152,7 @@ static void find_enforced_cycle_keys(struct fp_plan *p, const struct fp_graph *g
         const struct fp_edge *e = &m->edges[i];
         const struct fp_redge *re = &p->resolved->edges[i];
 
-        if (e->policy == FP_SET_NULL || e->policy == FP_SET_DEFAULT ||
-            g->scc_of[e->child] != g->scc_of[e->parent] || !re->enforced)
+        if (re->soft || !re->cyclic || !re->enforced)
             continue;
         if (!p->joint_edge || (re->row_checked && !p->stuck_edge)) {
             p->joint_edge = e->column;
@@ -171,13 +169,10 @@ static void find_enforced_cycle_keys(struct fp_plan *p, const struct fp_graph *g
  * through a cycle of tables with a key that cannot be nulled. (Levels break
  * every cycle of rows through keys that can.)
  */
-static int rows_can_stick(const struct fp_plan *p, const struct fp_graph *g)
+static int rows_can_stick(const struct fp_plan *p)
 {
-    const struct fp_model *m = p->model;
-
-    for (size_t i = 0; i < m->nedges; i++)
-        if (g->scc_of[m->edges[i].child] == g->scc_of[m->edges[i].parent] &&
-            !exec_breakable(m, p->resolved, i))
+    for (size_t i = 0; i < p->model->nedges; i++)
+        if (p->resolved->edges[i].cyclic && !p->resolved->edges[i].breakable)
             return 1;
     return 0;
 }
@@ -196,7 +191,7 @@ static int order_cycles(struct fp_plan *p, struct fp_journal *j, const struct fp
         return -1;
     if (!p->stuck)
         return 0;
-    find_enforced_cycle_keys(p, g);
+    find_enforced_cycle_keys(p);
     if (strlist_addf(&p->warnings,
                      "%lld rows reference each other in cycles of cascade, restrict, protect or "
                      "do_nothing keys: no order deletes them one by one%s%s%s",
@@ -225,7 +220,7 @@ int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_g
         goto out;
     }
     if (plan_root(p, root, err) < 0 ||
-        resolve_model(db, model, &p->resolved, &p->warnings, err) < 0 ||
+        resolve_model(db, model, graph, &p->resolved, &p->warnings, err) < 0 ||
         collect_init(&c, db, model, graph, p->resolved, j, err) < 0 ||
         (dry_run != PLAN_PREPARE && progress_start(&c.progress, "collecting", -1, err) < 0))
         goto out;
@@ -247,7 +242,7 @@ int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_g
     if (db_begin_snapshot(db, err) < 0)
         goto out;
     in_snapshot = 1;
-    if (dry_run && collect_dry_run(&c, p->root_table, rows_can_stick(p, graph), err) < 0)
+    if (dry_run && collect_dry_run(&c, p->root_table, rows_can_stick(p), err) < 0)
         goto out;
     if (collect_roots(&c, p->root_table, root->where, root->pk_file, err) < 0 ||
         collect_walk(&c, err) < 0)

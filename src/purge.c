@@ -444,7 +444,7 @@ static int pick_engine(struct fp_purge *p, int *mode, struct fp_error *err)
         rc = 0;
         goto out;
     }
-    if (root < 0 || resolve_model(p->db, p->model, &r, &warnings, &unresolved) < 0) {
+    if (root < 0 || resolve_model(p->db, p->model, p->graph, &r, &warnings, &unresolved) < 0) {
         rc = 0;
         goto out;
     }
@@ -630,7 +630,7 @@ static int execute(struct fp_purge *p, struct fp_error *err)
     int rc = -1;
 
     if (journal_get_meta(p->j, "engine", &engine, err) < 0 ||
-        resolve_model(p->db, p->model, &r, &warnings, err) < 0)
+        resolve_model(p->db, p->model, p->graph, &r, &warnings, err) < 0)
         goto out;
     if (engine && strcmp(engine, "stream") == 0)
         rc = execute_stream(p, r, err);

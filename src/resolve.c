@@ -77,8 +77,23 @@ static int warn_unindexed(struct fp_strlist *warnings, const struct fp_model *mo
     return rc;
 }
 
-int resolve_model(struct fp_db *db, const struct fp_model *model, struct fp_resolved **out,
-                  struct fp_strlist *warnings, struct fp_error *err)
+/*
+ * The facts every engine asks of edge i (see struct fp_redge), once the
+ * catalog has filled in the column's NOT NULL.
+ */
+static void derive_facts(struct fp_redge *re, const struct fp_model *model,
+                         const struct fp_graph *graph, size_t i)
+{
+    const struct fp_edge *e = &model->edges[i];
+
+    re->soft = policy_is_soft(e->policy);
+    re->cyclic = graph->scc_of[e->child] == graph->scc_of[e->parent];
+    re->breakable = re->soft || (e->policy == FP_CASCADE && e->nullable && !re->notnull);
+    re->handled_by_parent = re->soft || (e->policy == FP_CASCADE && !model->tables[e->child].pk);
+}
+
+int resolve_model(struct fp_db *db, const struct fp_model *model, const struct fp_graph *graph,
+                  struct fp_resolved **out, struct fp_strlist *warnings, struct fp_error *err)
 {
     struct fp_resolved *r = calloc(1, sizeof *r);
     const struct fp_cat_table **cat = NULL;
@@ -152,6 +167,7 @@ int resolve_model(struct fp_db *db, const struct fp_model *model, struct fp_reso
             r->edges[i].row_checked |= fk->row_checked;
             r->edges[i].enforced |= fk->policy == FP_RESTRICT;
         }
+        derive_facts(&r->edges[i], model, graph, i);
         if (!r->edges[i].indexed &&
             warn_unindexed(warnings, model, e, r->tables[e->child].schema) < 0)
             goto oom;

@@ -88,9 +88,6 @@ void collect_table_query(struct fp_keyq *q, const struct fp_collect *c, size_t t
  */
 void collect_edge_query(struct fp_keyq *q, const struct fp_collect *c, size_t edge);
 
-/* 1 if edge joins two tables of one cycle (or a table to itself). */
-int collect_edge_cyclic(const struct fp_collect *c, size_t edge);
-
 /*
  * Read the pk file of root table t into the journal, checking every line
  * (FILE:LINE errors), in a transaction of its own: a purge planned again

@@ -43,12 +43,4 @@ int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_gra
  */
 int exec_wait_txn(struct fp_db *db, long long xid, struct fp_error *err);
 
-/*
- * 1 if edge's column may be nulled (or set to its default) before its parent
- * row goes: set_null and set_default edges, and cascade ones whose column
- * is nullable in the model and in the database. Inside a cycle of rows,
- * that is where execution breaks the cycle.
- */
-int exec_breakable(const struct fp_model *model, const struct fp_resolved *r, size_t edge);
-
 #endif

@@ -6,6 +6,12 @@
  * type (which keeps the indexes usable). Things that work but hurt (a
  * foreign key column no index leads, a set_null on a NOT NULL column)
  * become warnings.
+ *
+ * What the engines need to know about an edge beyond the model (may its
+ * column be nulled, is it on a cycle, who takes its rows) is derived here,
+ * once, from the model, its graph and the catalog, the way SQLite keeps
+ * such facts on its Table and FKey objects: plan, collect, exec and the
+ * streaming engine read them and import nothing from each other for them.
  */
 #ifndef FKPURGE_RESOLVE_H
 #define FKPURGE_RESOLVE_H
@@ -14,6 +20,7 @@
 
 #include "fkpurge/backend.h"
 #include "fkpurge/buf.h"
+#include "fkpurge/graph.h"
 #include "fkpurge/model.h"
 
 struct fp_rtable {
@@ -30,6 +37,22 @@ struct fp_redge {
     int row_checked;         /* a constraint on the column is checked row by row (see fp_cat_fk) */
     int enforced; /* a constraint on the column has no ON DELETE action of its own (NO ACTION,
                      RESTRICT): the database refuses a parent's deletion while it is referenced */
+    /* Derived facts (see the top of this file). */
+    int soft;   /* set_null or set_default: its rows are updated, never deleted (policy_is_soft) */
+    int cyclic; /* it joins two tables of one cycle of tables, or a table to itself */
+    /*
+     * Its column may be nulled (or set to its default) before its parent row
+     * goes: soft edges, and cascade ones whose column is nullable in the
+     * model and in the database. Inside a cycle of rows, that is where
+     * execution breaks the cycle.
+     */
+    int breakable;
+    /*
+     * Its referencing rows go with the parent's batch, not in their own
+     * table's turn: soft edges (updated just before the parent goes) and
+     * cascades to a keyless table (no keys of its own to batch by).
+     */
+    int handled_by_parent;
 };
 
 struct fp_resolved {
@@ -41,12 +64,13 @@ struct fp_resolved {
 };
 
 /*
- * Read the catalog of every schema the model names and check the model
- * against it. A missing table or column is an FP_EINPUT error naming it;
- * warnings are appended to warnings. *out is new: resolve_free() it.
+ * Read the catalog of every schema the model names, check the model against
+ * it and derive the edges' facts (graph is the model's). A missing table or
+ * column is an FP_EINPUT error naming it; warnings are appended to
+ * warnings. *out is new: resolve_free() it.
  */
-int resolve_model(struct fp_db *db, const struct fp_model *model, struct fp_resolved **out,
-                  struct fp_strlist *warnings, struct fp_error *err);
+int resolve_model(struct fp_db *db, const struct fp_model *model, const struct fp_graph *graph,
+                  struct fp_resolved **out, struct fp_strlist *warnings, struct fp_error *err);
 
 /* The query for the keys of table t: its primary key, else the row's address (ctid, rowid). */
 void resolve_table_query(struct fp_keyq *q, const struct fp_model *m, const struct fp_resolved *r,
