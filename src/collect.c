@@ -160,17 +160,14 @@ static int count_rows(struct fp_collect *c, size_t edge, const struct fp_keyq *q
     return 0;
 }
 
-void collect_table_query(struct fp_keyq *q, const struct fp_collect *c, size_t t)
+/*
+ * The query for one level of the rows referencing given parent keys
+ * through edge: with the parent keys inside a cycle of tables, where the
+ * links order the rows, unless the walk keeps none (collect_dry_run).
+ */
+static void edge_query(struct fp_keyq *q, const struct fp_collect *c, size_t edge)
 {
-    resolve_table_query(q, c->model, c->r, t);
-}
-
-void collect_edge_query(struct fp_keyq *q, const struct fp_collect *c, size_t edge)
-{
-    const struct fp_edge *e = &c->model->edges[edge];
-
     resolve_edge_query(q, c->model, c->r, edge);
-    q->recursive = e->child == e->parent && e->policy == FP_CASCADE && !q->via_table;
     q->want_parent = c->r->edges[edge].cyclic && !c->no_links;
 }
 
@@ -243,15 +240,12 @@ out:
 static int roots_from_file(struct fp_collect *c, size_t t, const char *path, struct sink *s,
                            struct fp_error *err)
 {
-    const struct fp_table *tb = &c->model->tables[t];
     struct fp_keys batch = FP_KEYS_INIT;
     struct fp_keyq q;
     long long seq = 0;
     int rc = -1;
 
-    collect_table_query(&q, c, t);
-    q.match_col = tb->pk;
-    q.match_type = c->r->tables[t].pk_type;
+    resolve_key_query(&q, c->model, c->r, t);
     for (;;) {
         if (journal_root_keys_after(c->j, &seq, FP_WALK_BATCH, &batch, err) < 0)
             goto out;
@@ -279,7 +273,7 @@ int collect_count_roots(struct fp_collect *c, size_t t, const char *where, long 
 {
     struct fp_keyq q;
 
-    collect_table_query(&q, c, t);
+    resolve_table_query(&q, c->model, c->r, t);
     q.where = where;
     if (db_count_rows(c->db, &q, NULL, 0, n, err) == 0)
         return 0;
@@ -297,7 +291,7 @@ int collect_roots(struct fp_collect *c, size_t t, const char *where, const char 
 
     if (pk_file)
         return roots_from_file(c, t, pk_file, &s, err);
-    collect_table_query(&q, c, t);
+    resolve_table_query(&q, c->model, c->r, t);
     q.where = where;
     if (db_select_keys(c->db, &q, NULL, sink_keys, &s, err) == 0)
         return 0;
@@ -330,32 +324,33 @@ static int unwalked(const struct fp_keys *batch, size_t edge, struct fp_keys *ou
 }
 
 /*
- * A cascade from a table to itself: one level down from keys, then whole
- * subtrees, one query a page, below the rows that level found new only. A
+ * A cascade from a table to itself: one level down from keys (the query
+ * level), then whole subtrees (the same query, recursive), one query a
+ * page, below the rows that level found new only. A
  * child doomed already ends the walk there: its own walk, or the query that
  * found it, covers what lies below. (On the benchmark's reply chains, whose
  * replies are all doomed already with their customer, the server does a
  * third of the work of walking every row's subtree.)
  */
-static int walk_down(struct fp_collect *c, struct fp_keyq *q, const struct fp_keys *keys,
+static int walk_down(struct fp_collect *c, const struct fp_keyq *level, const struct fp_keys *keys,
                      struct sink *s, struct fp_error *err)
 {
     struct fp_keys page = FP_KEYS_INIT;
+    struct fp_keyq tree = *level;
     long long seq = journal_last_seq(c->j), hi;
     int rc = -1;
 
-    q->recursive = 0;
-    if (db_select_keys(c->db, q, keys, sink_keys, s, err) < 0)
+    tree.recursive = 1;
+    if (db_select_keys(c->db, level, keys, sink_keys, s, err) < 0)
         goto out;
     /* What that level added, and only that, lies between seq and hi. */
     hi = journal_last_seq(c->j);
-    q->recursive = 1;
     for (;;) {
         if (journal_doomed_after(c->j, s->target, &seq, hi, FP_WALK_BATCH, &page, err) < 0)
             goto out;
         if (page.n == 0)
             break;
-        if (db_select_keys(c->db, q, &page, sink_keys, s, err) < 0)
+        if (db_select_keys(c->db, &tree, &page, sink_keys, s, err) < 0)
             goto out;
     }
     rc = 0;
@@ -373,10 +368,11 @@ static int walk_edge(struct fp_collect *c, size_t edge, const struct fp_keys *ba
                      (long)edge, 0};
     struct fp_keyq q;
 
-    collect_edge_query(&q, c, edge);
+    edge_query(&q, c, edge);
     if (c->tally_only[edge])
         return count_rows(c, edge, &q, batch, err);
-    if (q.recursive) {
+    /* A cascade from a table to itself by its key: whole subtrees at a time. */
+    if (e->child == e->parent && e->policy == FP_CASCADE && !q.via_table) {
         if (unwalked(batch, edge, fresh) < 0)
             return fp_error_oom(err);
         if (fresh->n && walk_down(c, &q, fresh, &s, err) < 0)

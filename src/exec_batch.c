@@ -52,14 +52,6 @@ out:
     return rc;
 }
 
-/* A query for the rows of table t with the keys given. */
-static void batch_query(struct exec *x, size_t t, struct fp_keyq *q)
-{
-    collect_table_query(q, &x->c, t);
-    q->match_col = x->m->tables[t].pk;
-    q->match_type = x->r->tables[t].pk_type;
-}
-
 /*
  * Inside the batch's transaction, after its DELETE: is any row still
  * referencing the batch through cascade edge? The DELETE locked the batch,
@@ -73,8 +65,7 @@ static int still_referenced(struct exec *x, size_t edge, const struct fp_keys *k
     struct fp_keyq q;
     long long n;
 
-    collect_edge_query(&q, &x->c, edge);
-    q.recursive = q.want_parent = 0;
+    resolve_edge_query(&q, x->m, x->r, edge);
     /* Rows of this very batch may reference each other (a cycle no level could order). */
     q.exclude_given = e->child == e->parent;
     if (db_count_rows(x->db, &q, keys, 1, &n, err) < 0)
@@ -118,7 +109,7 @@ static int delete_parts(struct exec *x, struct part *parts, size_t n, struct fp_
     if (n == 1) {
         struct fp_keyq q;
 
-        batch_query(x, parts[0].b->tbl, &q);
+        resolve_key_query(&q, x->m, x->r, parts[0].b->tbl);
         return db_delete_rows(x->db, &q, parts[0].keys, 0, &parts[0].deleted, NULL, err);
     }
     qs = calloc(n, sizeof *qs);
@@ -129,7 +120,7 @@ static int delete_parts(struct exec *x, struct part *parts, size_t n, struct fp_
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
-        batch_query(x, parts[i].b->tbl, &qs[i]);
+        resolve_key_query(&qs[i], x->m, x->r, parts[i].b->tbl);
         in[i] = parts[i].keys;
     }
     if (db_delete_together(x->db, qs, in, n, deleted, err) < 0)
@@ -165,7 +156,7 @@ static int delete_batch_once(struct exec *x, struct part *parts, size_t n, int j
         size_t t = parts[i].b->tbl;
         struct fp_keyq q;
 
-        batch_query(x, t, &q);
+        resolve_key_query(&q, x->m, x->r, t);
         for (size_t k = g->by_parent_start[t], locked = 0; k < g->by_parent_start[t + 1]; k++) {
             size_t edge = g->by_parent[k];
             long long nrows;

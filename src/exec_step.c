@@ -62,8 +62,7 @@ int exec_referencing_step(struct exec *x, size_t edge, const struct fp_keys *key
     struct fp_keyq q;
     long long id;
 
-    collect_edge_query(&q, &x->c, edge);
-    q.recursive = q.want_parent = 0;
+    resolve_edge_query(&q, x->m, x->r, edge);
     if ((x->r->edges[edge].soft
              ? db_update_rows(x->db, &q, keys, kind, value, limit, n, &x->ids, err)
              : db_delete_rows(x->db, &q, keys, limit, n, &x->ids, err)) < 0)
@@ -197,8 +196,7 @@ int exec_settle_steps(struct exec *x, struct fp_error *err)
                          journal_path(x->j), s.edge, x->m->nedges);
             goto out;
         }
-        collect_edge_query(&q, &x->c, s.edge);
-        q.recursive = q.want_parent = 0;
+        resolve_edge_query(&q, x->m, x->r, s.edge);
         if (db_recheck_rows(x->db, &q, &parents, &x->ids, &present, &still, err) < 0 ||
             journal_step_settle(x->j, s.id, &present, &still, err) < 0)
             goto out;
@@ -223,8 +221,7 @@ static int null_cycle_children(struct exec *x, size_t edge, const struct fp_keys
     struct fp_keyq q;
     long long n;
 
-    collect_edge_query(&q, &x->c, edge);
-    q.recursive = q.want_parent = 0;
+    resolve_edge_query(&q, x->m, x->r, edge);
     do {
         if (db_update_rows(x->db, &q, keys, FP_SET_TO_NULL, NULL, x->batch, &n, NULL, err) < 0)
             return -1;

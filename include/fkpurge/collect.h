@@ -78,16 +78,6 @@ void collect_free(struct fp_collect *c);
  */
 int collect_dry_run(struct fp_collect *c, size_t root, int keep_links, struct fp_error *err);
 
-/* The query for the keys of table t: its primary key, else the row's address. */
-void collect_table_query(struct fp_keyq *q, const struct fp_collect *c, size_t t);
-
-/*
- * The query for the rows of edge's child table that reference given parent
- * keys: recursive for a cascade from a table to itself, with parent keys
- * for an edge inside a cycle of tables.
- */
-void collect_edge_query(struct fp_keyq *q, const struct fp_collect *c, size_t edge);
-
 /*
  * Read the pk file of root table t into the journal, checking every line
  * (FILE:LINE errors), in a transaction of its own: a purge planned again

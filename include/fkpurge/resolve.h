@@ -83,7 +83,9 @@ void resolve_key_query(struct fp_keyq *q, const struct fp_model *m, const struct
 /*
  * The query for the rows of edge's child table that reference the parent
  * keys given (through the parent, when the key references another unique
- * column than its primary key).
+ * column than its primary key). The plain form: one level down, no parent
+ * keys; a caller that wants the subtree or the parent keys sets recursive
+ * or want_parent on it.
  */
 void resolve_edge_query(struct fp_keyq *q, const struct fp_model *m, const struct fp_resolved *r,
                         size_t edge);
