@@ -1042,6 +1042,11 @@ static void build_page(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_ke
             add_ident(pg, b, q->key_col);
             buf_addf(b, " > $1::%s", q->key_type);
         }
+        if (q->upto && q->upto->n) {
+            buf_adds(b, " AND ");
+            add_ident(pg, b, q->key_col);
+            buf_addf(b, " <= $%d::%s", after ? 2 : 1, q->key_type);
+        }
         buf_adds(b, " ORDER BY ");
         add_ident(pg, b, q->key_col);
         buf_addf(b, " LIMIT %ld", limit);
@@ -1083,23 +1088,27 @@ static int pg_page_keys(struct fp_db *db, const struct fp_keyq *q, const struct 
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
     struct fp_buf sql = FP_BUF_INIT, arg = FP_BUF_INIT;
+    struct fp_buf bound = FP_BUF_INIT;
     PGresult *res = NULL;
-    const char *params[1];
+    const char *params[2];
     int rc = -1, nparams = 0;
 
     build_page(pg, &sql, q, after && after->n, limit);
     if (in) {
         keys_add_pg_array(&arg, in);
-        nparams = 1;
+        params[nparams++] = buf_str(&arg);
     } else if (after && after->n) {
         keys_add_text(&arg, after, 0);
-        nparams = 1;
+        params[nparams++] = buf_str(&arg);
     }
-    if (!buf_ok(&sql) || !buf_ok(&arg)) {
+    if (!in && q->upto && q->upto->n) {
+        keys_add_text(&bound, q->upto, 0);
+        params[nparams++] = buf_str(&bound);
+    }
+    if (!buf_ok(&sql) || !buf_ok(&arg) || !buf_ok(&bound)) {
         oom(err);
         goto out;
     }
-    params[0] = buf_str(&arg);
     if (pg_query(pg, q->where ? "selecting the rows to purge" : "finding referencing rows", sql.p,
                  nparams, params, &res, err) < 0)
         goto out;
@@ -1114,6 +1123,7 @@ out:
     PQclear(res);
     buf_free(&sql);
     buf_free(&arg);
+    buf_free(&bound);
     return rc;
 }
 

@@ -805,6 +805,15 @@ static void release(sqlite3_stmt *st, int owned)
     }
 }
 
+/* Bind the first key of k to parameter i, as the column's own type. */
+static void bind_one_key(sqlite3_stmt *st, int i, const struct fp_keys *k)
+{
+    if (k->v[0].kind == FP_KEY_INT)
+        sqlite3_bind_int64(st, i, k->v[0].i);
+    else
+        sqlite3_bind_text(st, i, keys_text(k, 0), (int)k->v[0].len, SQLITE_STATIC);
+}
+
 /* The one statement for db_page_keys: backend_pg.c's build_page, without locks. */
 static void build_page(struct fp_buf *b, const struct fp_keyq *q, int after, long limit)
 {
@@ -814,6 +823,11 @@ static void build_page(struct fp_buf *b, const struct fp_keyq *q, int after, lon
             buf_adds(b, " AND ");
             buf_add_ident(b, q->key_col);
             buf_adds(b, " > ?1");
+        }
+        if (q->upto && q->upto->n) {
+            buf_adds(b, " AND ");
+            buf_add_ident(b, q->key_col);
+            buf_adds(b, " <= ?2");
         }
         buf_adds(b, " ORDER BY ");
         buf_add_ident(b, q->key_col);
@@ -867,10 +881,10 @@ static int sqlite_page_keys(struct fp_db *db, const struct fp_keyq *q, const str
     }
     if (in)
         sqlite3_bind_text(st, 1, buf_str(&arr), (int)arr.len, SQLITE_STATIC);
-    else if (after && after->n && after->v[0].kind == FP_KEY_INT)
-        sqlite3_bind_int64(st, 1, after->v[0].i);
     else if (after && after->n)
-        sqlite3_bind_text(st, 1, keys_text(after, 0), (int)after->v[0].len, SQLITE_STATIC);
+        bind_one_key(st, 1, after);
+    if (!in && q->upto && q->upto->n)
+        bind_one_key(st, 2, q->upto);
     keys_reset(out);
     while ((src = sqlite3_step(st)) == SQLITE_ROW)
         if (push_value(st, 0, out) < 0) {

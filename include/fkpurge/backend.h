@@ -87,10 +87,11 @@ struct fp_keyq {
     int want_parent;
     int parent_is_int;
     int recursive;
-    const char *key_type; /* PostgreSQL: the type of key_col, for exclude_given */
-    int exclude_given;    /* leave out rows whose own key is one of the keys given */
-    int lock;             /* db_page_keys: lock the rows found against new references */
-    int deepest;          /* db_page_keys on a recursive edge: the subtree, deepest first */
+    const char *key_type;       /* PostgreSQL: the type of key_col, for exclude_given */
+    int exclude_given;          /* leave out rows whose own key is one of the keys given */
+    int lock;                   /* db_page_keys: lock the rows found against new references */
+    int deepest;                /* db_page_keys on a recursive edge: the subtree, deepest first */
+    const struct fp_keys *upto; /* db_page_keys on the root: keys up to this one (inclusive) */
 };
 
 /*
