@@ -1201,8 +1201,13 @@ static void add_target(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_ke
     buf_adds(b, " = ANY (ARRAY (SELECT ");
     add_row_id(pg, b, q, "c.");
     add_rowset(pg, b, q);
+    /*
+     * Locked before the limit counts them: a row another session deletes or
+     * changes meanwhile is left out and the next row taken, instead of a
+     * short batch that looks like the last.
+     */
     if (limit > 0)
-        buf_addf(b, " LIMIT %ld", limit);
+        buf_addf(b, " LIMIT %ld FOR UPDATE OF c", limit);
     buf_adds(b, "))");
 }
 
