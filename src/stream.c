@@ -3,6 +3,7 @@
 
 #include "exec_int.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,37 @@ struct st_table {
     long self;     /* its cascade (or restrict) key to itself, -1: none */
 };
 
+/*
+ * A range of the root selection that one worker holds, (cur, to], claimed
+ * in key order: its transactions take it a page at a time, and cur is
+ * where the committed ones stand.
+ */
+struct claim {
+    struct fp_keys cur; /* root keys up to this one are done (empty: the selection's start) */
+    struct fp_keys to;  /* its last root key (a --pk-file's: the line's seq) */
+    int finished;
+    struct claim *next;
+};
+
+/*
+ * What the workers of a purge share, under mu. The journal's cursor is
+ * the watermark: every root key up to it is done. Only the worker of the
+ * oldest unfinished claim moves it, so it only moves forward; claims
+ * finished above it wait in the list until it passes them. A resume
+ * starts again at the watermark: pages done above it find their rows gone.
+ */
+struct pool {
+    pthread_mutex_t mu;
+    struct fp_keys next;         /* the last root key claimed (empty: none yet) */
+    int end;                     /* no root key left to claim */
+    struct claim *head, *tail;   /* in key order, from the oldest unfinished */
+    long long roots, roots_done; /* root keys in all (-1: not counted) and deleted, for progress */
+    int stop;                    /* a worker failed or escaped: the others stop */
+    int escaped;
+    int failed;
+    struct fp_error err; /* the first failure */
+};
+
 struct stream {
     const struct fp_stream_args *a;
     struct fp_db *db;
@@ -35,8 +67,11 @@ struct stream {
     size_t *order; /* the tables the purge deletes from, children first */
     size_t norder;
     struct fp_progress *progress;
-    double k;                    /* root keys per page, adapted to the rows below them */
-    long long roots, roots_done; /* root keys in all (-1: not counted) and deleted, for progress */
+    struct pool *pool;
+    struct claim *claim; /* the range this worker holds, or NULL */
+    struct fp_keys mark; /* the watermark a commit will leave */
+    int stopped;         /* it stopped because the pool did */
+    double k;            /* root keys per page, adapted to the rows below them */
     /* The open transaction. */
     struct fp_keyset *d;   /* by table: its rows found, locked */
     long long *deleted;    /* by table */
@@ -274,9 +309,64 @@ static void verbose_line(struct stream *s, size_t tbl)
 }
 
 /*
+ * Where the watermark will stand once the open transaction, ending its
+ * page at cursor, commits: s->mark, empty unless this worker's claim is
+ * the oldest unfinished (the others' commits leave it where it is).
+ */
+static int watermark(struct stream *s, const struct fp_keys *cursor, struct fp_error *err)
+{
+    struct pool *p = s->pool;
+    const struct claim *c = s->claim;
+    const struct fp_keys *w = cursor;
+    int rc = 0;
+
+    keys_reset(&s->mark);
+    pthread_mutex_lock(&p->mu);
+    if (c && c == p->head) {
+        /* Ending its claim, it lets the watermark pass the claims finished after it. */
+        for (c = keys_equal(cursor, 0, &c->to, 0) ? c->next : NULL; c; c = c->next) {
+            w = c->finished ? &c->to : &c->cur;
+            if (!c->finished)
+                break;
+        }
+        rc = keys_push_key(&s->mark, w, 0);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return rc < 0 ? fp_error_oom(err) : 0;
+}
+
+/* The worker's claim is done up to cursor, committed: forget the claims the watermark passed. */
+static int claim_advance(struct stream *s, const struct fp_keys *cursor, struct fp_error *err)
+{
+    struct pool *p = s->pool;
+    struct claim *c = s->claim;
+    int rc;
+
+    pthread_mutex_lock(&p->mu);
+    keys_reset(&c->cur);
+    rc = keys_push_key(&c->cur, cursor, 0);
+    if (rc == 0 && keys_equal(cursor, 0, &c->to, 0)) {
+        c->finished = 1;
+        s->claim = NULL;
+    }
+    while (p->head && p->head->finished) {
+        c = p->head;
+        p->head = c->next;
+        if (!p->head)
+            p->tail = NULL;
+        keys_free(&c->cur);
+        keys_free(&c->to);
+        free(c);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return rc < 0 ? fp_error_oom(err) : 0;
+}
+
+/*
  * Commit the open transaction: its counts into the journal first, the
  * database's commit, then the counts into the tally. tbl and nkeys name
- * its batch; cursor, when not NULL, is the root key whose page it ends.
+ * its batch; cursor, when not NULL, is the root key whose page of the
+ * worker's claim it ends.
  */
 static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp_keys *cursor,
                   struct fp_error *err)
@@ -296,8 +386,8 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
         .wtbl = s->wtbl,
         .wedge = s->wedge,
         .wupdated = s->wupdated,
-        .cursor = cursor,
     };
+    double frac = -1;
 
     for (size_t i = 0; i < s->m->ntables; i++)
         rows += s->deleted[i];
@@ -305,9 +395,10 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
         rows += s->updated[e];
     if (!rows && !cursor)
         return db_commit(s->db, err);
-    if (db_txn_id(s->db, &xid, err) < 0)
+    if (db_txn_id(s->db, &xid, err) < 0 || (cursor && watermark(s, cursor, err) < 0))
         return -1;
     t.xid = xid;
+    t.cursor = cursor && s->mark.n ? &s->mark : NULL;
     if (journal_stream_intent(s->j, &t, &batch, err) < 0)
         return -1;
     if (db_commit(s->db, err) < 0) {
@@ -316,15 +407,19 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
             journal_stream_discard(s->j, batch, NULL);
         return -1;
     }
-    if (journal_stream_done(s->j, batch, err) < 0)
+    if (journal_stream_done(s->j, batch, err) < 0 || (cursor && claim_advance(s, cursor, err) < 0))
         return -1;
+    pthread_mutex_lock(&s->pool->mu);
+    s->pool->roots_done += s->deleted[s->a->root];
+    if (s->pool->roots > 0)
+        frac = (double)s->pool->roots_done / (double)s->pool->roots;
+    pthread_mutex_unlock(&s->pool->mu);
     progress_what(s->progress, s->m->tables[tbl].name);
     if (progress_is_verbose())
         verbose_line(s, tbl);
     pace_rows(rows);
-    s->roots_done += s->deleted[s->a->root];
-    if (s->roots > 0)
-        progress_fraction(s->progress, (double)s->roots_done / (double)s->roots);
+    if (frac >= 0)
+        progress_fraction(s->progress, frac);
     progress_add(s->progress, rows);
     return 0;
 }
@@ -475,7 +570,16 @@ static int execute(struct stream *s, int *res, struct fp_error *err)
 static int stop_point(struct stream *s, const char *when, struct fp_error *err)
 {
     char after[600];
+    int stop;
 
+    pthread_mutex_lock(&s->pool->mu);
+    stop = s->pool->stop;
+    pthread_mutex_unlock(&s->pool->mu);
+    if (stop) {
+        /* Another worker failed or escaped: its story is the one told. */
+        s->stopped = 1;
+        return fp_error_set(err, FP_EINTR, "stopped with the other workers");
+    }
     pace_wait();
     snprintf(after, sizeof after, "%s; resume with `fkpurge resume %s`", when, journal_path(s->j));
     return pace_check(err, after);
@@ -550,9 +654,11 @@ static int piece_txn(struct stream *s, void *ctx, int *res, struct fp_error *err
     if (begin(s, err) < 0)
         return -1;
     resolve_key_query(&q, s->m, s->r, p->t);
-    if (db_lock_rows(s->db, &q, p->keys, err) < 0)
+    q.lock = 1;
+    /* Those still there: another worker's page may have taken some since they were read. */
+    if (db_page_keys(s->db, &q, p->keys, NULL, (long)p->keys->n, &s->found, err) < 0)
         return -1;
-    if (keyset_add_all(&s->d[p->t], p->keys, NULL) < 0)
+    if (keyset_add_all(&s->d[p->t], &s->found, NULL) < 0)
         return fp_error_oom(err);
     return find_and_delete(s, p->t, p->noself, (long long)p->keys->n, p->cursor, res, err);
 }
@@ -752,46 +858,126 @@ out:
 
 struct root_page {
     struct fp_keys keys;   /* the page's root keys, locked */
-    struct fp_keys from;   /* the cursor it starts after (empty: the start) */
     struct fp_keys to;     /* the cursor that ends it */
     struct fp_keys listed; /* a --pk-file's keys of the page, from the journal */
     long limit;
-    int end; /* no root key left */
+    int end;   /* nothing left to claim, or the pool stops */
+    int empty; /* the worker's claim has no root key left: it is done */
 };
 
 /*
- * The page after rp->from, locked, and the cursor that ends it (rp->to).
- * rp->from moves only once the page is done: a try again reads the same.
+ * The page after from (empty: the start), up to upto if not NULL, locked
+ * if lock, and the cursor that ends it (rp->to): the last key read, or
+ * upto when the range has no more.
  */
-static int read_root_page(struct stream *s, struct root_page *rp, struct fp_error *err)
+static int read_range(struct stream *s, struct root_page *rp, const struct fp_keys *from,
+                      const struct fp_keys *upto, int lock, struct fp_error *err)
 {
     struct fp_keyq q;
     long long seq;
+    long limit = rp->limit;
+    int rc;
 
-    rp->end = 0;
     keys_reset(&rp->to);
+    keys_reset(&rp->keys);
     if (s->a->where) {
         resolve_table_query(&q, s->m, s->r, s->a->root);
         q.where = s->a->where;
-        q.lock = 1;
-        if (db_page_keys(s->db, &q, NULL, &rp->from, rp->limit, &rp->keys, err) < 0)
+        q.lock = lock;
+        q.upto = upto;
+        if (db_page_keys(s->db, &q, NULL, from, limit, &rp->keys, err) < 0)
             return -1;
-        rp->end = rp->keys.n == 0;
-        if (!rp->end && keys_push_key(&rp->to, &rp->keys, rp->keys.n - 1) < 0)
-            return fp_error_oom(err);
-        return 0;
+        rp->empty = rp->keys.n == 0;
+        if (upto && (long)rp->keys.n < limit)
+            rc = keys_push_key(&rp->to, upto, 0);
+        else
+            rc = rp->keys.n ? keys_push_key(&rp->to, &rp->keys, rp->keys.n - 1) : 0;
+        return rc < 0 ? fp_error_oom(err) : 0;
     }
-    /* A --pk-file's keys, in file order, from the journal; the cursor is the line's seq. */
-    seq = rp->from.n ? rp->from.v[0].i : 0;
-    if (journal_root_keys_after(s->j, &seq, (size_t)rp->limit, &rp->listed, err) < 0)
+    /*
+     * A --pk-file's keys, in file order, from the journal; the cursor is the
+     * line's seq. Seqs are the lines' numbers, without gaps: a range up to
+     * upto holds upto - from of them.
+     */
+    seq = from->n ? from->v[0].i : 0;
+    if (upto && upto->v[0].i - seq < limit)
+        limit = (long)(upto->v[0].i - seq);
+    if (limit > 0 && journal_root_keys_after(s->j, &seq, (size_t)limit, &rp->listed, err) < 0)
         return -1;
-    rp->end = rp->listed.n == 0;
-    if (keys_push_int(&rp->to, seq) < 0)
+    if (limit <= 0)
+        keys_reset(&rp->listed);
+    rp->empty = rp->listed.n == 0;
+    if (keys_push_int(&rp->to, upto && rp->empty ? upto->v[0].i : seq) < 0)
         return fp_error_oom(err);
     resolve_key_query(&q, s->m, s->r, s->a->root);
-    q.lock = 1;
-    keys_reset(&rp->keys);
-    return rp->end ? 0 : db_page_keys(s->db, &q, &rp->listed, NULL, rp->limit, &rp->keys, err);
+    q.lock = lock;
+    return rp->empty ? 0 : db_page_keys(s->db, &q, &rp->listed, NULL, limit, &rp->keys, err);
+}
+
+/*
+ * The worker's next page: in its claim if it holds one; else the next
+ * page of the selection, which becomes its claim. A try again of the
+ * transaction reads from the same place.
+ */
+static int read_root_page(struct stream *s, struct root_page *rp, struct fp_error *err)
+{
+    struct pool *p = s->pool;
+    struct claim *c;
+    int rc = -1;
+
+    rp->end = rp->empty = 0;
+    if (s->claim)
+        return read_range(s, rp, &s->claim->cur, &s->claim->to, 1, err);
+    /*
+     * Claimed under the pool's lock, so claims come in key order. With other
+     * workers the claim is read without row locks and locked once the pool's
+     * lock is released: a root row may be locked by another worker's page
+     * (a reference from the root table to itself), which needs the pool's
+     * lock to commit.
+     */
+    pthread_mutex_lock(&p->mu);
+    if (p->stop || p->end) {
+        rp->end = 1;
+        rc = 0;
+        goto out;
+    }
+    if (read_range(s, rp, &p->next, NULL, s->a->jobs <= 1, err) < 0)
+        goto out;
+    if (rp->empty) {
+        p->end = rp->end = 1;
+        rc = 0;
+        goto out;
+    }
+    if (!(c = calloc(1, sizeof *c)) || keys_push_key(&c->to, &rp->to, 0) < 0 ||
+        (p->next.n && keys_push_key(&c->cur, &p->next, 0) < 0)) {
+        if (c) {
+            keys_free(&c->to);
+            free(c);
+        }
+        fp_error_oom(err);
+        goto out;
+    }
+    keys_reset(&p->next);
+    if (keys_push_key(&p->next, &rp->to, 0) < 0) {
+        /* Not claimed: it stays the next page. */
+        keys_free(&c->to);
+        keys_free(&c->cur);
+        free(c);
+        fp_error_oom(err);
+        goto out;
+    }
+    if (p->tail)
+        p->tail->next = c;
+    else
+        p->head = c;
+    p->tail = c;
+    s->claim = c;
+    rc = 0;
+out:
+    pthread_mutex_unlock(&p->mu);
+    if (rc == 0 && s->claim && s->a->jobs > 1)
+        return read_range(s, rp, &s->claim->cur, &s->claim->to, 1, err);
+    return rc;
 }
 
 /* The most rows of one table, or of one update, the open transaction changed. */
@@ -816,7 +1002,7 @@ static int root_txn(struct stream *s, void *ctx, int *res, struct fp_error *err)
 
     if (begin(s, err) < 0 || read_root_page(s, rp, err) < 0)
         return -1;
-    if (rp->end)
+    if (rp->end || rp->empty)
         return db_rollback(s->db, err);
     if (keyset_add_all(&s->d[root], &rp->keys, NULL) < 0)
         return fp_error_oom(err);
@@ -826,29 +1012,24 @@ static int root_txn(struct stream *s, void *ctx, int *res, struct fp_error *err)
     return rc;
 }
 
-/* Copy the one key of src (if any) into dst. */
-static int key_copy(struct fp_keys *dst, const struct fp_keys *src, struct fp_error *err)
-{
-    keys_reset(dst);
-    if (src->n && keys_push_key(dst, src, 0) < 0)
-        return fp_error_oom(err);
-    return 0;
-}
-
-/* Every page of the root selection after the journal's cursor. */
+/* A worker: pages of the root selection, claimed in turn, until none is left. */
 static int run_pages(struct stream *s, int *res, struct fp_error *err)
 {
-    struct root_page rp = {FP_KEYS_INIT, FP_KEYS_INIT, FP_KEYS_INIT, FP_KEYS_INIT, 0, 0};
+    struct root_page rp = {FP_KEYS_INIT, FP_KEYS_INIT, FP_KEYS_INIT, 0, 0, 0};
     int rc = -1;
 
-    if (journal_stream_cursor(s->j, &rp.from, err) < 0)
-        goto out;
     for (*res = FIT; *res == FIT;) {
         rp.limit = (long)s->k;
         if (retrying(s, root_txn, &rp, res, err) < 0)
             goto out;
         if (rp.end)
             break;
+        if (rp.empty) {
+            /* Nothing left in the claim (its rows went with others' pages): it is done. */
+            if (claim_advance(s, &rp.to, err) < 0)
+                goto out;
+            continue;
+        }
         if (*res == BIG && rp.keys.n > 1) {
             /* Too big: a smaller page from the same cursor, down to one root key. */
             s->k = (double)(rp.keys.n / 4 ? rp.keys.n / 4 : 1);
@@ -865,13 +1046,10 @@ static int run_pages(struct stream *s, int *res, struct fp_error *err)
 
             s->k = k < 1 ? 1 : k > (double)s->batch ? (double)s->batch : k;
         }
-        if (*res == FIT && key_copy(&rp.from, &rp.to, err) < 0)
-            goto out;
     }
     rc = 0;
 out:
     keys_free(&rp.keys);
-    keys_free(&rp.from);
     keys_free(&rp.to);
     keys_free(&rp.listed);
     return rc;
@@ -880,10 +1058,11 @@ out:
 /* ---- resume, and the run ---- */
 
 /*
- * The transaction a killed run left between the journal's two commits:
- * once it has ended on the server, its witness says whether it committed.
+ * The oldest transaction a killed run left between the journal's two
+ * commits (one a worker at most): once it has ended on the server, its
+ * witness says whether it committed. *more: there was one.
  */
-static int settle(struct stream *s, struct fp_error *err)
+static int settle(struct stream *s, int *more, struct fp_error *err)
 {
     struct fp_stream_inflight f = {FP_KEYS_INIT, FP_KEYS_INIT, 0, 0, 0, 0, 0, 0, 0};
     struct fp_keys present = FP_KEYS_INIT, still = FP_KEYS_INIT;
@@ -891,7 +1070,7 @@ static int settle(struct stream *s, struct fp_error *err)
 
     if (journal_stream_inflight(s->j, &f, err) < 0)
         goto out;
-    if (!f.found) {
+    if (!(*more = f.found)) {
         rc = 0;
         goto out;
     }
@@ -944,16 +1123,19 @@ static void stream_free(struct stream *s)
     keys_free(&s->frontier);
     keys_free(&s->witness);
     keys_free(&s->wparent);
-    progress_free(s->progress);
+    keys_free(&s->mark);
 }
 
-static int stream_init(struct stream *s, const struct fp_stream_args *a, struct fp_error *err)
+/* A worker on db; s->a, s->m and the rest must be zero or set by stream_init alone. */
+static int stream_init(struct stream *s, const struct fp_stream_args *a, struct fp_db *db,
+                       struct pool *pool, struct fp_progress *progress, struct fp_error *err)
 {
     size_t nt = a->m->ntables, ne = a->m->nedges;
     char why[256];
 
     memset(s, 0, sizeof *s);
-    s->a = a, s->db = a->db, s->m = a->m, s->r = a->r, s->j = a->j, s->batch = a->batch;
+    s->a = a, s->db = db, s->m = a->m, s->r = a->r, s->j = a->j, s->batch = a->batch;
+    s->pool = pool, s->progress = progress;
     s->t = calloc(nt, sizeof *s->t);
     s->order = calloc(nt, sizeof *s->order);
     s->d = calloc(nt, sizeof *s->d);
@@ -983,59 +1165,160 @@ static int stream_init(struct stream *s, const struct fp_stream_args *a, struct 
  */
 static int count_roots(struct stream *s, struct fp_error *err)
 {
+    struct pool *p = s->pool;
     char *kept = NULL, text[32];
     struct fp_keyq q;
     int rc = -1;
 
-    s->roots = -1;
+    p->roots = -1;
     if (s->a->total >= 0)
         return 0;
     if (journal_get_meta(s->j, "root_total", &kept, err) < 0 ||
-        journal_tally(s->j, "deleted", s->a->root, &s->roots_done, err) < 0)
+        journal_tally(s->j, "deleted", s->a->root, &p->roots_done, err) < 0)
         goto out;
     if (kept) {
-        s->roots = strtoll(kept, NULL, 10);
+        p->roots = strtoll(kept, NULL, 10);
     } else if (!s->a->where) {
         free(kept);
         if (journal_get_meta(s->j, "root_keys", &kept, err) < 0)
             goto out;
-        s->roots = kept ? strtoll(kept, NULL, 10) : -1;
+        p->roots = kept ? strtoll(kept, NULL, 10) : -1;
     } else {
         resolve_table_query(&q, s->m, s->r, s->a->root);
         q.where = s->a->where;
-        if (db_count_rows(s->db, &q, NULL, 0, &s->roots, err) < 0)
+        if (db_count_rows(s->db, &q, NULL, 0, &p->roots, err) < 0)
             goto out;
-        snprintf(text, sizeof text, "%lld", s->roots);
+        snprintf(text, sizeof text, "%lld", p->roots);
         if (journal_set_meta(s->j, "root_total", text, err) < 0)
             goto out;
     }
-    if (s->roots > 0)
-        progress_fraction(s->progress, (double)s->roots_done / (double)s->roots);
+    if (p->roots > 0)
+        progress_fraction(s->progress, (double)p->roots_done / (double)p->roots);
     rc = 0;
 out:
     free(kept);
     return rc;
 }
 
-int stream_run(const struct fp_stream_args *a, struct fp_error *err)
+/* A worker's run; the first failure among them is the pool's. */
+static void *work(void *arg)
 {
-    struct stream s;
-    int rc = -1, res = FIT;
+    struct stream *s = arg;
+    struct pool *p = s->pool;
+    struct fp_error err = {0};
+    int res = FIT, rc = run_pages(s, &res, &err);
 
-    if (stream_init(&s, a, err) < 0 || journal_prepare_execute(a->j, err) < 0 ||
-        progress_start(&s.progress, "deleting", a->total, err) < 0 || settle(&s, err) < 0 ||
-        count_roots(&s, err) < 0 || run_pages(&s, &res, err) < 0)
-        goto out;
-    if (res == ESCAPE) {
-        if (journal_set_meta(a->j, "engine", "levels", err) < 0)
+    pthread_mutex_lock(&p->mu);
+    if (rc < 0 && !s->stopped && !p->failed) {
+        p->failed = 1;
+        p->err = err;
+    }
+    if (rc < 0 || res == ESCAPE) {
+        p->stop = 1;
+        p->escaped |= rc == 0;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+static void pool_free(struct pool *p)
+{
+    while (p->head) {
+        struct claim *c = p->head;
+
+        p->head = c->next;
+        keys_free(&c->cur);
+        keys_free(&c->to);
+        free(c);
+    }
+    keys_free(&p->next);
+}
+
+/*
+ * a->jobs workers, each on its own session but the first (which has
+ * a->db), on pages of the root selection claimed in turn. Their sessions
+ * are opened before any starts, so a refused connection stops nothing
+ * half-way.
+ */
+static int run_workers(struct stream *w, struct pool *p, struct fp_progress *progress,
+                       struct fp_error *err)
+{
+    const struct fp_stream_args *a = w[0].a;
+    int jobs = a->jobs > 1 ? a->jobs : 1, started = 0, rc = -1;
+    pthread_t *th = calloc((size_t)jobs, sizeof *th);
+
+    if (!th)
+        return fp_error_oom(err);
+    for (int i = 1; i < jobs; i++) {
+        struct fp_db *db = NULL;
+
+        if (db_open_again(a->db, &db, err) < 0)
             goto out;
-        rc = FP_STREAM_ESCAPE;
+        /* Closed below, even when stream_init fails: it keeps db first. */
+        if (stream_init(&w[i], a, db, p, progress, err) < 0)
+            goto out;
+    }
+    if (jobs == 1) {
+        work(&w[0]);
+    } else {
+        for (; started < jobs; started++)
+            if (pthread_create(&th[started], NULL, work, &w[started]) != 0) {
+                pthread_mutex_lock(&p->mu);
+                p->stop = 1;
+                pthread_mutex_unlock(&p->mu);
+                fp_error_set(err, FP_ESYS, "cannot start worker %d of %d", started + 1, jobs);
+                break;
+            }
+        for (int i = 0; i < started; i++)
+            pthread_join(th[i], NULL);
+        if (started < jobs)
+            goto out;
+    }
+    if (p->failed) {
+        *err = p->err;
         goto out;
     }
-    progress_done(s.progress);
-    rc = 0;
+    rc = p->escaped ? FP_STREAM_ESCAPE : 0;
 out:
-    stream_free(&s);
+    for (int i = 1; i < jobs; i++)
+        if (w[i].db)
+            db_close(w[i].db);
+    free(th);
+    return rc;
+}
+
+int stream_run(const struct fp_stream_args *a, struct fp_error *err)
+{
+    int jobs = a->jobs > 1 ? a->jobs : 1, rc = -1, more = 1;
+    struct stream *w = calloc((size_t)jobs, sizeof *w);
+    struct fp_progress *progress = NULL;
+    struct pool p = {.roots = -1};
+
+    if (!w)
+        return fp_error_oom(err);
+    pthread_mutex_init(&p.mu, NULL);
+    if (stream_init(&w[0], a, a->db, &p, NULL, err) < 0 || journal_prepare_execute(a->j, err) < 0 ||
+        progress_start(&progress, "deleting", a->total, err) < 0)
+        goto out;
+    w[0].progress = progress;
+    while (more)
+        if (settle(&w[0], &more, err) < 0)
+            goto out;
+    if (count_roots(&w[0], err) < 0 || journal_stream_cursor(a->j, &p.next, err) < 0)
+        goto out;
+    rc = run_workers(w, &p, progress, err);
+    if (rc == FP_STREAM_ESCAPE && journal_set_meta(a->j, "engine", "levels", err) < 0)
+        rc = -1;
+    if (rc == 0)
+        progress_done(progress);
+out:
+    for (int i = 0; i < jobs; i++)
+        if (w[i].a)
+            stream_free(&w[i]);
+    free(w);
+    progress_free(progress);
+    pool_free(&p);
+    pthread_mutex_destroy(&p.mu);
     return rc;
 }
 

@@ -17,10 +17,20 @@
  * first), each its own transaction, every committed state keeping the
  * foreign keys.
  *
- * The journal keeps no keys: the cursor (the last root key of the pages
- * done), each transaction's counts (committed before the database commits
- * the transaction, folded after; a kill between them is settled on resume
- * by a witness row), and the rows nulled that a later page may delete.
+ * With --jobs N, N workers (threads, each on its own session) claim
+ * ranges of the root selection in key order, a page at a time, and work
+ * through them at once. Rows two pages share are locked by the first to
+ * find them; the other waits, then finds them gone, so each is counted
+ * once. A deadlock between two workers is the database's to break: the
+ * one it picks tries again, as after any deadlock.
+ *
+ * The journal keeps no keys: the cursor (every root key up to it is
+ * done: the watermark below which no worker's range is unfinished), each
+ * transaction's counts (committed before the database commits the
+ * transaction, folded after; a kill between them is settled on resume by
+ * a witness row, one transaction a worker), and the rows nulled that a
+ * later page may delete. A resume starts again at the cursor: the pages
+ * done above it find their rows gone.
  *
  * Models it does not take go to the levels engine (exec.h): a cycle of
  * tables, a table referencing itself through more than one cascade key or
