@@ -234,3 +234,9 @@ CREATE TABLE IF NOT EXISTS noted (
     key   NOT NULL,
     PRIMARY KEY (edge, key)
 ) WITHOUT ROWID;
+-- Each worker's latest transaction (--jobs: worker 1 to N), written with
+-- its intent, for status: the batch row says its table and state.
+CREATE TABLE IF NOT EXISTS stream_worker (
+    id    INTEGER PRIMARY KEY,
+    batch INTEGER NOT NULL
+);

@@ -31,7 +31,30 @@ struct status {
     double err_at;
     char *err_phase, *err_state, *err_msg;
     size_t *order;
+    long jobs; /* --jobs the run keeps, 0: not kept (one) */
+    struct worker {
+        int id;
+        long long batch, keys;
+        size_t tbl;
+        char state[12];
+        double started, finished;
+    } workers[FP_JOBS_MAX];
+    size_t nworkers;
 };
+
+/* Each worker's latest transaction (the streaming engine's). */
+static int add_worker(void *ctx, const struct fp_stream_worker *w)
+{
+    struct status *s = ctx;
+    struct worker *x;
+
+    if (s->nworkers >= FP_JOBS_MAX || w->tbl >= s->p.model->ntables)
+        return 0;
+    x = &s->workers[s->nworkers++];
+    *x = (struct worker){w->worker, w->batch, w->keys, w->tbl, "", w->started, w->finished};
+    snprintf(x->state, sizeof x->state, "%s", w->state ? w->state : "");
+    return 0;
+}
 
 /*
  * The streaming engine keeps no keys, so no count of what is left by
@@ -40,15 +63,16 @@ struct status {
  */
 static int gather_stream(struct status *s, struct fp_error *err)
 {
-    char *engine = NULL, *planned = NULL;
+    char *engine = NULL, *planned = NULL, *roots = NULL, *jobs = NULL;
     int rc = -1;
-
-    char *roots = NULL;
 
     if (journal_get_meta(s->p.j, "engine", &engine, err) < 0 ||
         journal_get_meta(s->p.j, "planned_rows", &planned, err) < 0 ||
-        journal_get_meta(s->p.j, "root_total", &roots, err) < 0)
+        journal_get_meta(s->p.j, "root_total", &roots, err) < 0 ||
+        journal_get_meta(s->p.j, "jobs", &jobs, err) < 0 ||
+        journal_stream_workers(s->p.j, add_worker, s, err) < 0)
         goto out;
+    s->jobs = jobs ? strtol(jobs, NULL, 10) : 0;
     s->streaming = engine && strcmp(engine, "stream") == 0;
     s->root_table = model_find_table(s->p.model, s->p.root.table);
     s->planned = planned ? strtoll(planned, NULL, 10) : -1;
@@ -58,6 +82,7 @@ out:
     free(engine);
     free(planned);
     free(roots);
+    free(jobs);
     return rc;
 }
 
@@ -161,6 +186,22 @@ static void iso_time(double at, char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* "  worker 2: batch 812 (customer, 37 keys), committed 3 s ago" */
+static void print_worker(const struct status *s, const struct worker *w)
+{
+    double now = (double)time(NULL);
+    char ago[32];
+    int done = strcmp(w->state, "done") == 0, intent = strcmp(w->state, "intent") == 0;
+
+    progress_format_duration(now - (done ? w->finished : w->started), ago, sizeof ago);
+    printf("  worker %d: batch %lld (%s, %lld keys), %s %s%s\n", w->id, w->batch,
+           s->p.model->tables[w->tbl].name, w->keys,
+           done     ? "committed"
+           : intent ? "committing since"
+                    : "rolled back, started",
+           ago, intent ? "" : " ago");
+}
+
 static void print_text(const struct status *s)
 {
     const struct fp_model *m = s->p.model;
@@ -199,6 +240,12 @@ static void print_text(const struct status *s)
     printf("\n");
     if (current_table(s))
         printf("table:    %s (the latest batch's)\n", current_table(s));
+    if (s->streaming && s->nworkers) {
+        printf("workers:  %zu of --jobs %ld, each's latest transaction:\n", s->nworkers,
+               s->jobs > 0 ? s->jobs : 1);
+        for (size_t i = 0; i < s->nworkers; i++)
+            print_worker(s, &s->workers[i]);
+    }
     printf("tables (in deletion order): deleted%s\n", s->streaming ? "" : " / to delete");
     for (size_t k = 0; k < m->ntables; k++) {
         size_t t = s->order[k];
@@ -267,6 +314,27 @@ static void print_json(const struct status *s)
         buf_adds(&b, "null");
     buf_adds(&b, ", ");
     json_field(&b, "current_table", current_table(s));
+    if (s->jobs > 0)
+        buf_addf(&b, ", \"jobs\": %ld", s->jobs);
+    else
+        buf_adds(&b, ", \"jobs\": null");
+    buf_adds(&b, ", \"workers\": [");
+    for (size_t i = 0; i < s->nworkers; i++) {
+        const struct worker *w = &s->workers[i];
+
+        buf_addf(&b, "%s{\"worker\": %d, \"batch\": %lld, ", i ? ", " : "", w->id, w->batch);
+        json_field(&b, "table", s->p.model->tables[w->tbl].name);
+        buf_addf(&b, ", \"keys\": %lld, ", w->keys);
+        json_field(&b, "state", w->state);
+        iso_time(w->started, when);
+        buf_adds(&b, ", ");
+        json_field(&b, "started", when);
+        iso_time(w->finished, when);
+        buf_adds(&b, ", ");
+        json_field(&b, "finished", w->finished > 0 ? when : NULL);
+        buf_adds(&b, "}");
+    }
+    buf_adds(&b, "]");
     buf_adds(&b, ", \"tables\": [");
     for (size_t k = 0; k < m->ntables; k++) {
         size_t t = s->order[k];

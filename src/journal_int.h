@@ -47,6 +47,7 @@ enum journal_stmt {
     ST_STREAM_TXN,
     ST_STREAM_COUNT,
     ST_STREAM_NOTED,
+    ST_STREAM_WORKER,
     ST_NOTED_FIRST,
     ST_NOTED_AFTER,
     ST_NOTED_FORGET,

@@ -83,6 +83,17 @@ static int write_txn(struct fp_journal *j, const struct fp_stream_txn *t, long l
     return journal_step_done(j, st, err);
 }
 
+static int write_worker(struct fp_journal *j, int worker, long long batch, struct fp_error *err)
+{
+    sqlite3_stmt *st = journal_stmt(j, ST_STREAM_WORKER, err);
+
+    if (!st)
+        return -1;
+    sqlite3_bind_int(st, 1, worker);
+    sqlite3_bind_int64(st, 2, batch);
+    return journal_step_done(j, st, err);
+}
+
 int journal_stream_intent(struct fp_journal *j, const struct fp_stream_txn *t, long long *batch,
                           struct fp_error *err)
 {
@@ -100,7 +111,7 @@ int journal_stream_intent(struct fp_journal *j, const struct fp_stream_txn *t, l
     if (journal_step_done(j, st, err) < 0)
         goto fail;
     *batch = sqlite3_last_insert_rowid(j->db);
-    if (write_txn(j, t, *batch, err) < 0)
+    if (write_txn(j, t, *batch, err) < 0 || write_worker(j, t->worker, *batch, err) < 0)
         goto fail;
     for (size_t i = 0; i < t->ntables; i++)
         if (t->deleted[i] && add_count(j, *batch, "deleted", i, t->deleted[i], err) < 0)
@@ -207,6 +218,47 @@ int journal_stream_inflight(struct fp_journal *j, struct fp_stream_inflight *f,
     }
     sqlite3_finalize(st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return journal_fail(j, err, "read");
+    return 0;
+}
+
+int journal_stream_workers(struct fp_journal *j,
+                           int (*cb)(void *ctx, const struct fp_stream_worker *w), void *ctx,
+                           struct fp_error *err)
+{
+    JOURNAL_GUARD(j);
+    sqlite3_stmt *st = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(j->db,
+                           "SELECT w.id, w.batch, b.tbl, b.keys, b.state, b.started, "
+                           "coalesce(b.finished, 0) FROM stream_worker w JOIN batch b "
+                           "ON b.id = w.batch ORDER BY w.id",
+                           -1, &st, NULL) != SQLITE_OK) {
+        /* Before execution the table may not be there yet: no worker to show. */
+        int missing = strstr(sqlite3_errmsg(j->db), "no such table") != NULL;
+
+        sqlite3_finalize(st);
+        return missing ? 0 : journal_fail(j, err, "read");
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        struct fp_stream_worker w = {
+            .worker = sqlite3_column_int(st, 0),
+            .batch = sqlite3_column_int64(st, 1),
+            .tbl = (size_t)sqlite3_column_int64(st, 2),
+            .keys = sqlite3_column_int64(st, 3),
+            .state = (const char *)sqlite3_column_text(st, 4),
+            .started = sqlite3_column_double(st, 5),
+            .finished = sqlite3_column_double(st, 6),
+        };
+
+        if (cb(ctx, &w) < 0) {
+            sqlite3_finalize(st);
+            return -1;
+        }
+    }
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
         return journal_fail(j, err, "read");
     return 0;
 }

@@ -71,6 +71,7 @@ struct stream {
     struct claim *claim; /* the range this worker holds, or NULL */
     struct fp_keys mark; /* the watermark a commit will leave */
     int stopped;         /* it stopped because the pool did */
+    int id;              /* 1 to --jobs */
     double k;            /* root keys per page, adapted to the rows below them */
     /* The open transaction. */
     struct fp_keyset *d;   /* by table: its rows found, locked */
@@ -273,7 +274,8 @@ static int witness(struct stream *s, size_t tbl, long edge, int updated,
 
 /*
  * -v: "TABLE: N rows deleted (T1 n1, T2 n2), M updated (T.COL m), X ms, R
- * retries", the tables in the order the transaction deleted from them.
+ * retries", the tables in the order the transaction deleted from them;
+ * with --jobs, "worker W: " first.
  */
 static void verbose_line(struct stream *s, size_t tbl)
 {
@@ -285,6 +287,8 @@ static void verbose_line(struct stream *s, size_t tbl)
         del += s->deleted[i];
     for (size_t e = 0; e < s->m->nedges; e++)
         upd += s->updated[e];
+    if (s->a->jobs > 1)
+        buf_addf(&b, "worker %d: ", s->id);
     buf_addf(&b, "%s: %lld rows deleted", s->m->tables[tbl].name, del);
     for (size_t i = 0; i < s->norder; i++)
         if (s->deleted[s->order[i]])
@@ -386,6 +390,7 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
         .wtbl = s->wtbl,
         .wedge = s->wedge,
         .wupdated = s->wupdated,
+        .worker = s->id,
     };
     double frac = -1;
 
@@ -1126,16 +1131,17 @@ static void stream_free(struct stream *s)
     keys_free(&s->mark);
 }
 
-/* A worker on db; s->a, s->m and the rest must be zero or set by stream_init alone. */
+/* Worker id (1 to --jobs) on its session db, sharing pool and progress with the others. */
 static int stream_init(struct stream *s, const struct fp_stream_args *a, struct fp_db *db,
-                       struct pool *pool, struct fp_progress *progress, struct fp_error *err)
+                       struct pool *pool, struct fp_progress *progress, int id,
+                       struct fp_error *err)
 {
     size_t nt = a->m->ntables, ne = a->m->nedges;
     char why[256];
 
     memset(s, 0, sizeof *s);
     s->a = a, s->db = db, s->m = a->m, s->r = a->r, s->j = a->j, s->batch = a->batch;
-    s->pool = pool, s->progress = progress;
+    s->pool = pool, s->progress = progress, s->id = id;
     s->t = calloc(nt, sizeof *s->t);
     s->order = calloc(nt, sizeof *s->order);
     s->d = calloc(nt, sizeof *s->d);
@@ -1255,7 +1261,7 @@ static int run_workers(struct stream *w, struct pool *p, struct fp_progress *pro
         if (db_open_again(a->db, &db, err) < 0)
             goto out;
         /* Closed below, even when stream_init fails: it keeps db first. */
-        if (stream_init(&w[i], a, db, p, progress, err) < 0)
+        if (stream_init(&w[i], a, db, p, progress, i + 1, err) < 0)
             goto out;
     }
     if (jobs == 1) {
@@ -1297,7 +1303,8 @@ int stream_run(const struct fp_stream_args *a, struct fp_error *err)
     if (!w)
         return fp_error_oom(err);
     pthread_mutex_init(&p.mu, NULL);
-    if (stream_init(&w[0], a, a->db, &p, NULL, err) < 0 || journal_prepare_execute(a->j, err) < 0 ||
+    if (stream_init(&w[0], a, a->db, &p, NULL, 1, err) < 0 ||
+        journal_prepare_execute(a->j, err) < 0 ||
         progress_start(&progress, "deleting", a->total, err) < 0)
         goto out;
     w[0].progress = progress;

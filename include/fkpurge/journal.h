@@ -290,6 +290,7 @@ struct fp_stream_txn {
     long wedge;
     int wupdated;
     const struct fp_keys *cursor;
+    int worker; /* 1 to --jobs: the worker that ran it */
 };
 
 /* Record t before the database commits it; *batch is its id. Commits. */
@@ -313,6 +314,25 @@ struct fp_stream_inflight {
 };
 int journal_stream_inflight(struct fp_journal *j, struct fp_stream_inflight *f,
                             struct fp_error *err);
+
+/* One worker's latest transaction, for status. */
+struct fp_stream_worker {
+    int worker;
+    long long batch;
+    size_t tbl;
+    long long keys;
+    const char *state;        /* "intent" (committing), "done" or "cancelled" */
+    double started, finished; /* unix time; finished 0 while in flight */
+};
+
+/*
+ * Each worker's latest transaction, in worker order: cb for each (its
+ * state's text lasts for the call). A journal before any streaming
+ * transaction has none.
+ */
+int journal_stream_workers(struct fp_journal *j,
+                           int (*cb)(void *ctx, const struct fp_stream_worker *w), void *ctx,
+                           struct fp_error *err);
 
 /* The last root key of the pages done (out empty: none yet). */
 int journal_stream_cursor(struct fp_journal *j, struct fp_keys *out, struct fp_error *err);

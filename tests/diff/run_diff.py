@@ -283,6 +283,12 @@ class Runner:
         except sqlite3.Error:
             return None
 
+    def jobs_args(self, rng):
+        """--jobs N, N drawn from --jobs (PostgreSQL only: SQLite refuses more than one)."""
+        if not self.a.jobs or self.kind != "pg":
+            return []
+        return ["--jobs", str(rng.choice(self.a.jobs))]
+
     def fk_killed(self, run_args, journal, d, name, rng):
         """run_args, SIGKILLed after a random 0..--kill-ms ms, then `resume JOURNAL --yes` again
         and again, SIGKILLed too (the first --kills times always, then one time in two), until
@@ -319,7 +325,8 @@ class Runner:
                         os.remove(journal + suffix)
                 args = run_args
             else:
-                args = ["resume", journal, "--yes", "--format", "json"]
+                # A resume may take another number of workers than the killed run.
+                args = ["resume", journal, "--yes", "--format", "json"] + self.jobs_args(rng)
         with open(os.path.join(d, name + ".json"), "wb") as f:
             f.write(out)
         with open(os.path.join(d, name + ".stderr"), "wb") as f:
@@ -341,7 +348,10 @@ class Runner:
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(journal + suffix):
                 os.remove(journal + suffix)
+        jobs_rng = __import__("random").Random(seed * 7919 + len(tag))
+        self.kind = kind
         run_args = ["run"] + base + ["--yes", "--format", "json", "--journal", journal]
+        run_args += self.jobs_args(jobs_rng)
         if batch is not None:
             run_args += ["--batch-size", str(batch)]
         with open(os.path.join(d, "repro-%s.sh" % tag), "w", encoding="utf-8") as f:
@@ -570,6 +580,9 @@ def main(argv=None):
                     "resume until it ends): the end state must not change (SPEC §3.4)")
     ap.add_argument("--kill-ms", type=int, default=300,
                     help="with --kills: the longest a process runs before it is killed")
+    ap.add_argument("--jobs", type=lambda v: [int(x) for x in v.split(",")], default=None,
+                    help="PostgreSQL: run and each resume with --jobs N, N drawn from this "
+                    "comma-separated list per seed (a resume may draw another)")
     ap.add_argument("-v", "--verbose", action="store_true")
     a = ap.parse_args(argv)
     if not a.fkpurge:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # jobs_pg.sh — -j/--jobs N on the PostgreSQL shop (issue 14):
 #   - run --jobs 2 with the streaming engine: no warning, N kept in the journal, the end state
-#     of PostgreSQL's own ON DELETE actions;
+#     of PostgreSQL's own ON DELETE actions; with small batches both workers commit, -v names
+#     each transaction's worker and status shows each worker's latest transaction;
 #   - a purge the levels engine takes (FKPURGE_ENGINE=levels) is not refused: one warning says it
 #     runs on one session and why, and it ends as it should; resume --jobs 4 of such a purge
 #     warns again (the levels engine took it from its start) and keeps 4.
@@ -31,6 +32,36 @@ expect_file_eq "$T/err" "fkpurge: journal $FAST/stream.journal"
 expect_eq "$(meta "$FAST/stream.journal" jobs)" 2 "meta jobs"
 expect_eq "$(meta "$FAST/stream.journal" engine)" stream "meta engine"
 check_end "run --jobs 2"
+
+# Small batches: many pages, both workers commit some. status shows each one's latest.
+shop_pg "$db" plain "$SF"
+J=$FAST/workers.journal
+run "$FKPURGE" run "${sel[@]}" --yes -q --journal "$J" --jobs 2 --batch-size 20 -v
+expect_rc 0 "run --jobs 2 --batch-size 20 -v"
+check_end "run --jobs 2 --batch-size 20"
+for w in 1 2; do
+    grep -q "^fkpurge: batch: worker $w: customer: " "$T/err" ||
+        fail "-v names no transaction of worker $w: $(head -5 "$T/err")"
+done
+run "$FKPURGE" status "$J"
+expect_rc 0 "status of a --jobs 2 run"
+grep -q '^workers:  2 of --jobs 2, each.s latest transaction:$' "$T/out" ||
+    fail "status shows no workers line: $(cat "$T/out")"
+for w in 1 2; do
+    grep -Eq "^  worker $w: batch [0-9]+ \(customer, [0-9]+ keys\), committed .* ago$" "$T/out" ||
+        fail "status shows no line for worker $w: $(cat "$T/out")"
+done
+run "$FKPURGE" status "$J" --format json
+expect_rc 0 "status --format json of a --jobs 2 run"
+expect_eq "$(/usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["jobs"], [(w["worker"], w["table"], w["state"], w["finished"] is not None)
+                  for w in d["workers"]])' "$T/out")" \
+    "2 [(1, 'customer', 'done', True), (2, 'customer', 'done', True)]" "status JSON workers"
+# The batches of both: every one recorded done, their counts the native delete's.
+expect_eq "$(journal_sql "$J" "SELECT count(*) FROM batch WHERE state <> 'done'")" 0 \
+    "batches not done after run --jobs 2"
 
 # --- 2. the levels engine: one session, said once ----------------------------------------------
 why="fkpurge: warning: --jobs 3: the levels engine takes this purge, and it runs on one session, so this purge goes on with one (FKPURGE_ENGINE=levels)"

@@ -19,6 +19,7 @@
 # are as above, the others are as the native delete leaves them, and run exited 0. Twice: with
 # plain foreign keys (a missed row makes the database refuse the parent's delete) and with none
 # (a missed row would dangle); FKPURGE_CONC_MODES="plain none" chooses.
+# The continuous load runs with --jobs 1 and --jobs 2.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
 
@@ -144,7 +145,9 @@ SQL
         "$mode keys: a line inserted for a doomed order, committed while the order's DELETE waited for its lock (stderr: $(grep -v '^fkpurge: journal' "$T/err" | head -2 | tr '\n' ' '))"
 done
 
-# Then a continuous load (FKPURGE_CONC_BULK=0 skips it).
+# Then a continuous load (FKPURGE_CONC_BULK=0 skips it), with one worker and with two
+# (FKPURGE_CONC_JOBS="1 2" chooses): two pages purged at once see the same inserted rows.
+for jobs in ${FKPURGE_CONC_JOBS:-1 2}; do
 for mode in $([ "${FKPURGE_CONC_BULK:-1}" = 1 ] && echo "${FKPURGE_CONC_MODES:-plain none}"); do
     shop_pg "$db" "$mode" "$SF"
     psql_db "$db" >/dev/null <<EOF
@@ -176,27 +179,27 @@ EOF
     sleep 0.3 # the inserter is going before the purge plans
     started=$(psql_db "$db" -c "SELECT clock_timestamp()")
     run "$FKPURGE" run --model "$SHOP_MODEL" --db "postgresql:///$db" --table "$SHOP_ROOT" \
-        --where "$SHOP_WHERE" --yes --batch-size 20 --journal "$J" --format json
+        --where "$SHOP_WHERE" --yes --batch-size 20 --journal "$J" --format json --jobs "$jobs"
     ended=$(psql_db "$db" -c "SELECT clock_timestamp()")
     run_rc=$rc
     cp "$T/err" "$T/run.err"
     psql_db "$db" -c "INSERT INTO conc_stop VALUES (1)" >/dev/null
     reap "$inspid"
-    [ "$rc" = 0 ] || fail "$mode: the inserting session failed: $(cat "$T/ins.err")"
-    expect_eq "$run_rc" 0 "$mode: run while rows were inserted (stderr: $(tail -5 "$T/run.err"))"
+    [ "$rc" = 0 ] || fail "$mode, --jobs $jobs: the inserting session failed: $(cat "$T/ins.err")"
+    expect_eq "$run_rc" 0 "$mode, --jobs $jobs: run while rows were inserted (stderr: $(tail -5 "$T/run.err"))"
 
     during=$(psql_db "$db" -c "SELECT count(*) FROM conc_made WHERE at BETWEEN '$started' AND '$ended'")
     rounds=$(psql_db "$db" -c "SELECT count(*) FROM conc_rounds WHERE at BETWEEN '$started' AND '$ended'")
-    [ "$during" -ge 20 ] || fail "$mode: only $during rows inserted while the purge ran ($rounds rounds)"
+    [ "$during" -ge 20 ] || fail "$mode, --jobs $jobs: only $during rows inserted while the purge ran ($rounds rounds)"
     psql_db "$db" -F ' ' -c "$dangling_sql" >"$T/dangling"
     awk '$2 != 0 {bad = 1} END {exit bad}' "$T/dangling" ||
-        fail "$mode: rows reference missing rows after the purge:
+        fail "$mode, --jobs $jobs: rows reference missing rows after the purge:
 $(awk '$2 != 0' "$T/dangling")"
     left=$(psql_db "$db" -F ' ' -c "
         SELECT (SELECT count(*) FROM order_line WHERE sku = 'CONCURRENT'),
                (SELECT count(*) FROM note WHERE body LIKE 'CONCURRENT%'),
                (SELECT count(*) FROM \"order\" WHERE total_cents = -2)")
-    expect_eq "$left" "0 0 0" "$mode: concurrent cascade rows left (lines, notes, orders)"
+    expect_eq "$left" "0 0 0" "$mode, --jobs $jobs: concurrent cascade rows left (lines, notes, orders)"
     kept=$(psql_db "$db" -F ' ' -c "
         SELECT (SELECT count(*) FROM payment WHERE amount_cents = -1 AND order_id IS NOT NULL),
                (SELECT count(*) FROM \"order\" WHERE total_cents = -1 AND ship_to IS NOT NULL),
@@ -204,7 +207,7 @@ $(awk '$2 != 0' "$T/dangling")"
                     (SELECT 1 FROM payment p WHERE p.id = m.id UNION ALL
                      SELECT 1 FROM \"order\" o WHERE o.id = m.id))")
     expect_eq "$kept" "0 0 0" \
-        "$mode: concurrent set_null rows: payments still pointing, orders still shipping, rows lost"
+        "$mode, --jobs $jobs: concurrent set_null rows: payments still pointing, orders still shipping, rows lost"
     nset=$(psql_db "$db" -c "SELECT count(*) FROM \"order\" WHERE total_cents = -1")
     npay=$(psql_db "$db" -c "SELECT count(*) FROM payment WHERE amount_cents = -1")
     # The other rows: as the native delete leaves them.
@@ -213,7 +216,8 @@ DELETE FROM payment WHERE id >= 1000000000;
 DELETE FROM "order" WHERE id >= 1000000000;
 EOF
     shop_dump_pg "$db" >"$T/got"
-    expect_same_state "$T/want" "$T/got" "$mode: the rows not inserted concurrently"
-    echo "run_concurrent_pg: $mode keys: $during rows inserted in $rounds rounds while the purge ran;" \
-        "kept $npay payments, $nset orders (nulled)" >&2
+    expect_same_state "$T/want" "$T/got" "$mode, --jobs $jobs: the rows not inserted concurrently"
+    echo "run_concurrent_pg: $mode keys, --jobs $jobs: $during rows inserted in $rounds rounds" \
+        "while the purge ran; kept $npay payments, $nset orders (nulled)" >&2
+done
 done

@@ -7,6 +7,7 @@
 # FKPURGE_DIFF_SEEDS=N runs seeds 1..N (default 45, 24 under AddressSanitizer); thousands:
 #   pg_virtualenv -t /usr/bin/python3 tests/diff/run_diff.py --backend pg --seeds 1-5000 --fkpurge BIN
 # FKPURGE_DIFF_CASES=K runs K cases (variant, batch size) per seed (default 1).
+# FKPURGE_DIFF_JOBS=LIST: each run takes --jobs N, N drawn per seed from LIST (default 1,2,4).
 # FKPURGE_DIFF_COUNTS=lenient accepts the known count differences of the report (see
 # run_diff.py, class Excuses) as notes; the default, strict, fails on them.
 # The work goes to /dev/shm when it can (journals fsync every batch), else $FKPURGE_TMP;
@@ -33,6 +34,6 @@ tmp=$FKPURGE_TMP
 work=$(mktemp -d "$tmp/run_diff_pg.XXXXXX")
 "$PY" "$FKPURGE_SRC/tests/diff/run_diff.py" --backend pg --fkpurge "$FKPURGE" \
     --pg-db-prefix "$db" --seeds "1-${FKPURGE_DIFF_SEEDS:-$seeds}" \
-    --cases "${FKPURGE_DIFF_CASES:-1}" --counts "${FKPURGE_DIFF_COUNTS:-strict}" \
+    --cases "${FKPURGE_DIFF_CASES:-1}" --jobs "${FKPURGE_DIFF_JOBS:-1,2,4}" --counts "${FKPURGE_DIFF_COUNTS:-strict}" \
     --workdir "$work" --cleanup ||
     fail "fkpurge run differs from PostgreSQL's own ON DELETE actions (kept: $work)"
