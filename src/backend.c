@@ -381,6 +381,11 @@ int db_error_retryable(const struct fp_error *err)
     return 0;
 }
 
+int db_txn_lock_timeout(struct fp_db *db, long lock_ms, struct fp_error *err)
+{
+    return db->ops->txn_lock_timeout ? db->ops->txn_lock_timeout(db, lock_ms, err) : 0;
+}
+
 int db_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms, struct fp_error *err)
 {
     return db->ops->set_timeouts(db, lock_ms, statement_ms, err);

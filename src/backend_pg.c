@@ -1653,6 +1653,23 @@ static int pg_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms, st
     return 0;
 }
 
+/* set_config(..., true): SET LOCAL, gone with the transaction. */
+static int pg_txn_lock_timeout(struct fp_db *db, long lock_ms, struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    char lock[32];
+    const char *params[] = {lock};
+    PGresult *res;
+
+    snprintf(lock, sizeof lock, "%ld", lock_ms);
+    if (pg_query(pg, "setting the transaction's lock timeout",
+                 "SELECT pg_catalog.set_config('lock_timeout', $1::text, true)", 1, params, &res,
+                 err) < 0)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
 /*
  * A new session as db's: pg_open sets what every session of fkpurge has
  * (fallback_application_name, client_encoding, jit, cursor_tuple_fraction),
@@ -1711,6 +1728,7 @@ static const struct fp_backend_ops pg_ops = {
     .recheck_rows = pg_recheck_rows,
     .identity = pg_identity,
     .set_timeouts = pg_set_timeouts,
+    .txn_lock_timeout = pg_txn_lock_timeout,
     .analyze = pg_analyze,
     .txn_id = pg_txn_id,
     .txn_running = pg_txn_running,

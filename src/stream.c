@@ -16,6 +16,16 @@
 /* Tries of a transaction the database gave up on (deadlock, lock timeout), as the levels engine. */
 #define STREAM_RETRIES 4
 
+/*
+ * With --jobs, only the worker of the oldest unfinished claim waits for
+ * row locks as long as the session allows; the others give up after this
+ * long, roll back and try again at once. A cycle of waits needs two
+ * waiting workers, so it cannot form between them: the oldest goes on,
+ * and the database's deadlock check (a second, typically) is never what
+ * breaks it.
+ */
+#define JUNIOR_LOCK_MS 50
+
 /* What a piece of work came to: done, too big for one transaction, or not for this engine. */
 enum { FIT = 0, BIG = 1, ESCAPE = 2 };
 
@@ -71,6 +81,7 @@ struct stream {
     struct claim *claim; /* the range this worker holds, or NULL */
     struct fp_keys mark; /* the watermark a commit will leave */
     int stopped;         /* it stopped because the pool did */
+    int junior;          /* another worker holds an older claim: give way (JUNIOR_LOCK_MS) */
     int id;              /* 1 to --jobs */
     double k;            /* root keys per page, adapted to the rows below them */
     /* The open transaction. */
@@ -254,7 +265,9 @@ static int begin(struct stream *s, struct fp_error *err)
 {
     txn_reset(s);
     s->started = exec_clock_ms();
-    return db_begin(s->db, err);
+    if (db_begin(s->db, err) < 0)
+        return -1;
+    return s->junior ? db_txn_lock_timeout(s->db, JUNIOR_LOCK_MS, err) : 0;
 }
 
 /* Keep the first row a statement changed as the transaction's witness. */
@@ -598,6 +611,9 @@ static int retrying(struct stream *s,
                     int (*body)(struct stream *, void *, int *, struct fp_error *), void *ctx,
                     int *res, struct fp_error *err)
 {
+    struct pool *p = s->pool;
+    int failed = 0;
+
     for (s->retries = 0;; s->retries++) {
         int rc;
 
@@ -605,6 +621,9 @@ static int retrying(struct stream *s,
                        s->retries ? "while waiting to try a batch again" : "after the last batch",
                        err) < 0)
             return -1;
+        pthread_mutex_lock(&p->mu);
+        s->junior = s->a->jobs > 1 && p->head && p->head != s->claim;
+        pthread_mutex_unlock(&p->mu);
         *res = FIT;
         /* The last try's error is told above; this try's own is what counts now. */
         memset(err, 0, sizeof *err);
@@ -614,11 +633,17 @@ static int retrying(struct stream *s,
         db_rollback(s->db, NULL);
         if (rc == 0)
             return 0;
-        if (s->retries >= STREAM_RETRIES || !db_error_retryable(err))
+        if (s->junior && err->code == FP_EDB && strcmp(err->sqlstate, "55P03") == 0) {
+            /* It gave way to an older claim's worker: no try lost, hardly a pause. */
+            pace_sleep(0.01);
+            continue;
+        }
+        if (failed >= STREAM_RETRIES || !db_error_retryable(err))
             return -1;
         fp_warn("%s; trying the batch again in %g s (%d of %d)", err->msg,
-                0.25 * (1 << (s->retries + 1)), s->retries + 1, STREAM_RETRIES);
-        pace_sleep(0.25 * (1 << (s->retries + 1)));
+                0.25 * (1 << (failed + 1)), failed + 1, STREAM_RETRIES);
+        pace_sleep(0.25 * (1 << (failed + 1)));
+        failed++;
     }
 }
 

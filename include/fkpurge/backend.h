@@ -162,6 +162,7 @@ struct fp_backend_ops {
     int (*identity)(struct fp_db *db, char **out, struct fp_error *err);
     /* Give up waiting for a lock, and any statement, after so many ms (0: the default). */
     int (*set_timeouts)(struct fp_db *db, long lock_ms, long statement_ms, struct fp_error *err);
+    int (*txn_lock_timeout)(struct fp_db *db, long lock_ms, struct fp_error *err);
     /* ANALYZE [schema.]table, outside any transaction. */
     int (*analyze)(struct fp_db *db, const char *schema, const char *table, struct fp_error *err);
 };
@@ -236,6 +237,13 @@ int db_error_retryable(const struct fp_error *err);
  * A statement stopped so fails with SQLSTATE 55P03 or 57014.
  */
 int db_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms, struct fp_error *err);
+
+/*
+ * The open transaction gives up waiting for a lock after lock_ms (55P03),
+ * whatever the session's lock_timeout; the next transaction has the
+ * session's again. SQLite: nothing (one writer, no row locks).
+ */
+int db_txn_lock_timeout(struct fp_db *db, long lock_ms, struct fp_error *err);
 
 /*
  * PostgreSQL's password prompt, on the terminal with echo off (as psql):
