@@ -201,8 +201,14 @@ CREATE TABLE IF NOT EXISTS joint_level (level INTEGER PRIMARY KEY);
 -- a kill between the two is settled on resume by a witness (wkind), a row
 -- the transaction deleted (from wtbl by its key, or through edge wedge
 -- from parent key wparent) or updated (through edge wedge): gone, or
--- changed, it committed. cursor, when
--- has_cursor, is the root key the transaction ends a page with.
+-- changed, it committed. has_cursor is 0, or 1 + the lane (see below) of
+-- which cursor is the root key the transaction ends a page with.
+--
+-- Lanes (--jobs): the root selection cut at quantiles of its keys into
+-- meta 'lanes' ranges, worked through at once by different workers. Lane
+-- K ends at meta 'lane.K' (the last lane has no end) and starts after the
+-- end of lane K-1; its cursor is meta 'cursor.K', lane 0's is 'cursor'.
+-- A journal without 'lanes' has one lane.
 CREATE TABLE IF NOT EXISTS stream_txn (
     batch      INTEGER PRIMARY KEY,
     xid        INTEGER NOT NULL,

@@ -381,6 +381,14 @@ int db_error_retryable(const struct fp_error *err)
     return 0;
 }
 
+int db_root_quantiles(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *after,
+                      size_t n, struct fp_keys *out, struct fp_error *err)
+{
+    keys_reset(out);
+    return db->ops->root_quantiles && n > 1 ? db->ops->root_quantiles(db, q, after, n, out, err)
+                                            : 0;
+}
+
 int db_txn_lock_timeout(struct fp_db *db, long lock_ms, struct fp_error *err)
 {
     return db->ops->txn_lock_timeout ? db->ops->txn_lock_timeout(db, lock_ms, err) : 0;

@@ -1653,6 +1653,49 @@ static int pg_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms, st
     return 0;
 }
 
+/* percentile_disc over the root selection: one sort of its keys, on the server. */
+static int pg_root_quantiles(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *after,
+                             size_t n, struct fp_keys *out, struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_buf sql = FP_BUF_INIT, arg = FP_BUF_INIT;
+    const char *params[1];
+    PGresult *res = NULL;
+    int rc = -1;
+
+    buf_adds(&sql, "SELECT DISTINCT unnest(percentile_disc(ARRAY[");
+    for (size_t i = 1; i < n; i++)
+        buf_addf(&sql, "%s%zu.0 / %zu", i > 1 ? ", " : "", i, n);
+    buf_adds(&sql, "]::float8[]) WITHIN GROUP (ORDER BY k)) AS k FROM (");
+    add_root_select(pg, &sql, q);
+    if (after && after->n) {
+        buf_adds(&sql, " AND ");
+        add_ident(pg, &sql, q->key_col);
+        buf_addf(&sql, " > $1::%s", q->key_type);
+        keys_add_text(&arg, after, 0);
+    }
+    buf_adds(&sql, ") fkpurge_r (k) ORDER BY k");
+    params[0] = buf_str(&arg);
+    if (!buf_ok(&sql) || !buf_ok(&arg)) {
+        oom(err);
+        goto out;
+    }
+    if (pg_query(pg, "cutting the root selection into lanes", sql.p, after && after->n ? 1 : 0,
+                 params, &res, err) < 0)
+        goto out;
+    for (int r = 0; r < PQntuples(res); r++)
+        if (!PQgetisnull(res, r, 0) && push_value(res, r, 0, q->key_is_int, out) < 0) {
+            oom(err);
+            goto out;
+        }
+    rc = 0;
+out:
+    PQclear(res);
+    buf_free(&sql);
+    buf_free(&arg);
+    return rc;
+}
+
 /* set_config(..., true): SET LOCAL, gone with the transaction. */
 static int pg_txn_lock_timeout(struct fp_db *db, long lock_ms, struct fp_error *err)
 {
@@ -1729,6 +1772,7 @@ static const struct fp_backend_ops pg_ops = {
     .identity = pg_identity,
     .set_timeouts = pg_set_timeouts,
     .txn_lock_timeout = pg_txn_lock_timeout,
+    .root_quantiles = pg_root_quantiles,
     .analyze = pg_analyze,
     .txn_id = pg_txn_id,
     .txn_running = pg_txn_running,

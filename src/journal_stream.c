@@ -6,6 +6,7 @@
  */
 #include "journal_int.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,7 +78,8 @@ static int write_txn(struct fp_journal *j, const struct fp_stream_txn *t, long l
             journal_bind_key(st, 6, t->wparent, 0);
         sqlite3_bind_text(st, 9, t->wupdated ? "updated" : "deleted", -1, SQLITE_STATIC);
     }
-    sqlite3_bind_int(st, 7, t->cursor != NULL);
+    /* has_cursor: 0, or 1 + the lane whose page it ends (schemas/journal.sql). */
+    sqlite3_bind_int(st, 7, t->cursor ? t->lane + 1 : 0);
     if (t->cursor)
         journal_bind_key(st, 8, t->cursor, 0);
     return journal_step_done(j, st, err);
@@ -139,7 +141,8 @@ static int finish(struct fp_journal *j, long long batch, int fold, struct fp_err
          "excluded.n"),
         ("INSERT OR IGNORE INTO noted (edge, key) SELECT edge, key FROM stream_noted "
          "WHERE batch = ?1"),
-        ("INSERT OR REPLACE INTO meta (key, value) SELECT 'cursor', cursor FROM stream_txn "
+        ("INSERT OR REPLACE INTO meta (key, value) SELECT CASE has_cursor WHEN 1 THEN 'cursor' "
+         "ELSE 'cursor.' || (has_cursor - 1) END, cursor FROM stream_txn "
          "WHERE batch = ?1 AND has_cursor"),
         "UPDATE batch SET state = 'done', finished = (julianday('now') - 2440587.5) * 86400.0 "
         "WHERE id = ?1",
@@ -263,18 +266,28 @@ int journal_stream_workers(struct fp_journal *j,
     return 0;
 }
 
-int journal_stream_cursor(struct fp_journal *j, struct fp_keys *out, struct fp_error *err)
+/* Lane 0's cursor keeps the name it had before there were lanes. */
+static void lane_key(char *out, size_t cap, const char *what, size_t lane)
 {
-    JOURNAL_GUARD(j);
+    if (lane || strcmp(what, "cursor") != 0)
+        snprintf(out, cap, "%s.%zu", what, lane);
+    else
+        snprintf(out, cap, "%s", what);
+}
+
+/* Push meta's value under name, a key, onto out (nothing if absent). */
+static int read_meta_key(struct fp_journal *j, const char *name, struct fp_keys *out,
+                         struct fp_error *err)
+{
     sqlite3_stmt *st = NULL;
     int rc;
 
-    keys_reset(out);
-    if (sqlite3_prepare_v2(j->db, "SELECT value FROM meta WHERE key = 'cursor'", -1, &st, NULL) !=
+    if (sqlite3_prepare_v2(j->db, "SELECT value FROM meta WHERE key = ?1", -1, &st, NULL) !=
         SQLITE_OK) {
         sqlite3_finalize(st);
         return journal_fail(j, err, "read");
     }
+    sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
     rc = sqlite3_step(st);
     if (rc == SQLITE_ROW && journal_push_key(st, 0, out) < 0) {
         sqlite3_finalize(st);
@@ -284,6 +297,77 @@ int journal_stream_cursor(struct fp_journal *j, struct fp_keys *out, struct fp_e
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return journal_fail(j, err, "read");
     return 0;
+}
+
+int journal_stream_cursor(struct fp_journal *j, size_t lane, struct fp_keys *out,
+                          struct fp_error *err)
+{
+    JOURNAL_GUARD(j);
+    char name[40];
+
+    keys_reset(out);
+    lane_key(name, sizeof name, "cursor", lane);
+    return read_meta_key(j, name, out, err);
+}
+
+int journal_stream_lanes(struct fp_journal *j, struct fp_keys *bounds, struct fp_error *err)
+{
+    JOURNAL_GUARD(j);
+    char *n = NULL, name[40];
+    long lanes;
+
+    keys_reset(bounds);
+    if (journal_get_meta(j, "lanes", &n, err) < 0)
+        return -1;
+    lanes = n ? strtol(n, NULL, 10) : 1;
+    free(n);
+    for (long k = 0; k + 1 < lanes; k++) {
+        size_t had = bounds->n;
+
+        lane_key(name, sizeof name, "lane", (size_t)k);
+        if (read_meta_key(j, name, bounds, err) < 0)
+            return -1;
+        if (bounds->n == had)
+            return fp_error_set(err, FP_EINPUT, "journal %s is damaged: meta %s is missing",
+                                journal_path(j), name);
+    }
+    return 0;
+}
+
+int journal_stream_set_lanes(struct fp_journal *j, const struct fp_keys *bounds,
+                             struct fp_error *err)
+{
+    JOURNAL_GUARD(j);
+    sqlite3_stmt *st = NULL;
+    char name[40], n[32];
+
+    if (journal_begin(j, err) < 0)
+        return -1;
+    if (sqlite3_prepare_v2(j->db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)", -1,
+                           &st, NULL) != SQLITE_OK) {
+        journal_fail(j, err, "write");
+        goto fail;
+    }
+    for (size_t k = 0; k < bounds->n; k++) {
+        lane_key(name, sizeof name, "lane", k);
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+        journal_bind_key(st, 2, bounds, k);
+        if (journal_step_done(j, st, err) < 0)
+            goto fail;
+    }
+    snprintf(n, sizeof n, "%zu", bounds->n + 1);
+    sqlite3_bind_text(st, 1, "lanes", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, n, -1, SQLITE_TRANSIENT);
+    if (journal_step_done(j, st, err) < 0)
+        goto fail;
+    sqlite3_finalize(st);
+    st = NULL;
+    if (journal_commit(j, err) == 0)
+        return 0;
+fail:
+    sqlite3_finalize(st);
+    journal_exec_rollback(j);
+    return -1;
 }
 
 int journal_noted_next(struct fp_journal *j, size_t edge, struct fp_keys *after, size_t limit,

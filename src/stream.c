@@ -17,7 +17,7 @@
 #define STREAM_RETRIES 4
 
 /*
- * With --jobs, only the worker of the oldest unfinished claim waits for
+ * With --jobs, only the worker of the first lane in work waits for
  * row locks as long as the session allows; the others give up after this
  * long, roll back and try again at once. A cycle of waits needs two
  * waiting workers, so it cannot form between them: the oldest goes on,
@@ -25,6 +25,9 @@
  * breaks it.
  */
 #define JUNIOR_LOCK_MS 50
+
+/* Lanes a worker: enough that a worker done early finds work far from the others'. */
+#define LANES_PER_JOB 8
 
 /* What a piece of work came to: done, too big for one transaction, or not for this engine. */
 enum { FIT = 0, BIG = 1, ESCAPE = 2 };
@@ -36,29 +39,25 @@ struct st_table {
 };
 
 /*
- * A range of the root selection that one worker holds, (cur, to], claimed
- * in key order: its transactions take it a page at a time, and cur is
- * where the committed ones stand.
+ * A lane: a range of the root selection, (lo, hi], worked through a page
+ * at a time by one worker at a time; cur is where its committed pages
+ * stand (the journal's cursor, or cursor.K for lane K). With --jobs the
+ * selection is cut into several, by quantiles of its keys, and workers
+ * take lanes far from those in work: neighbouring root keys often share
+ * rows below them (a reply chain across customers), and two workers on
+ * neighbouring pages would mostly wait for each other.
  */
-struct claim {
+struct lane {
     struct fp_keys cur; /* root keys up to this one are done (empty: the selection's start) */
-    struct fp_keys to;  /* its last root key (a --pk-file's: the line's seq) */
-    int finished;
-    struct claim *next;
+    struct fp_keys hi;  /* its last root key (a --pk-file's: the line's seq); empty: no end */
+    int busy, done;
 };
 
-/*
- * What the workers of a purge share, under mu. The journal's cursor is
- * the watermark: every root key up to it is done. Only the worker of the
- * oldest unfinished claim moves it, so it only moves forward; claims
- * finished above it wait in the list until it passes them. A resume
- * starts again at the watermark: pages done above it find their rows gone.
- */
+/* What the workers of a purge share, under mu. */
 struct pool {
     pthread_mutex_t mu;
-    struct fp_keys next;         /* the last root key claimed (empty: none yet) */
-    int end;                     /* no root key left to claim */
-    struct claim *head, *tail;   /* in key order, from the oldest unfinished */
+    struct lane *lanes;
+    size_t nlanes;
     long long roots, roots_done; /* root keys in all (-1: not counted) and deleted, for progress */
     int stop;                    /* a worker failed or escaped: the others stop */
     int escaped;
@@ -78,12 +77,11 @@ struct stream {
     size_t norder;
     struct fp_progress *progress;
     struct pool *pool;
-    struct claim *claim; /* the range this worker holds, or NULL */
-    struct fp_keys mark; /* the watermark a commit will leave */
-    int stopped;         /* it stopped because the pool did */
-    int junior;          /* another worker holds an older claim: give way (JUNIOR_LOCK_MS) */
-    int id;              /* 1 to --jobs */
-    double k;            /* root keys per page, adapted to the rows below them */
+    long lane;   /* the lane it works on, -1: none */
+    int stopped; /* it stopped because the pool did */
+    int junior;  /* another worker has a lower lane: give way (JUNIOR_LOCK_MS) */
+    int id;      /* 1 to --jobs */
+    double k;    /* root keys per page, adapted to the rows below them */
     /* The open transaction. */
     struct fp_keyset *d;   /* by table: its rows found, locked */
     long long *deleted;    /* by table */
@@ -325,56 +323,18 @@ static void verbose_line(struct stream *s, size_t tbl)
     buf_free(&b);
 }
 
-/*
- * Where the watermark will stand once the open transaction, ending its
- * page at cursor, commits: s->mark, empty unless this worker's claim is
- * the oldest unfinished (the others' commits leave it where it is).
- */
-static int watermark(struct stream *s, const struct fp_keys *cursor, struct fp_error *err)
+/* The worker's lane is done up to cursor, committed. */
+static int lane_advance(struct stream *s, const struct fp_keys *cursor, struct fp_error *err)
 {
     struct pool *p = s->pool;
-    const struct claim *c = s->claim;
-    const struct fp_keys *w = cursor;
-    int rc = 0;
-
-    keys_reset(&s->mark);
-    pthread_mutex_lock(&p->mu);
-    if (c && c == p->head) {
-        /* Ending its claim, it lets the watermark pass the claims finished after it. */
-        for (c = keys_equal(cursor, 0, &c->to, 0) ? c->next : NULL; c; c = c->next) {
-            w = c->finished ? &c->to : &c->cur;
-            if (!c->finished)
-                break;
-        }
-        rc = keys_push_key(&s->mark, w, 0);
-    }
-    pthread_mutex_unlock(&p->mu);
-    return rc < 0 ? fp_error_oom(err) : 0;
-}
-
-/* The worker's claim is done up to cursor, committed: forget the claims the watermark passed. */
-static int claim_advance(struct stream *s, const struct fp_keys *cursor, struct fp_error *err)
-{
-    struct pool *p = s->pool;
-    struct claim *c = s->claim;
+    struct lane *l = &p->lanes[s->lane];
     int rc;
 
     pthread_mutex_lock(&p->mu);
-    keys_reset(&c->cur);
-    rc = keys_push_key(&c->cur, cursor, 0);
-    if (rc == 0 && keys_equal(cursor, 0, &c->to, 0)) {
-        c->finished = 1;
-        s->claim = NULL;
-    }
-    while (p->head && p->head->finished) {
-        c = p->head;
-        p->head = c->next;
-        if (!p->head)
-            p->tail = NULL;
-        keys_free(&c->cur);
-        keys_free(&c->to);
-        free(c);
-    }
+    keys_reset(&l->cur);
+    rc = keys_push_key(&l->cur, cursor, 0);
+    if (rc == 0 && l->hi.n && keys_equal(cursor, 0, &l->hi, 0))
+        l->done = 1;
     pthread_mutex_unlock(&p->mu);
     return rc < 0 ? fp_error_oom(err) : 0;
 }
@@ -383,7 +343,7 @@ static int claim_advance(struct stream *s, const struct fp_keys *cursor, struct 
  * Commit the open transaction: its counts into the journal first, the
  * database's commit, then the counts into the tally. tbl and nkeys name
  * its batch; cursor, when not NULL, is the root key whose page of the
- * worker's claim it ends.
+ * worker's lane it ends.
  */
 static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp_keys *cursor,
                   struct fp_error *err)
@@ -413,10 +373,11 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
         rows += s->updated[e];
     if (!rows && !cursor)
         return db_commit(s->db, err);
-    if (db_txn_id(s->db, &xid, err) < 0 || (cursor && watermark(s, cursor, err) < 0))
+    if (db_txn_id(s->db, &xid, err) < 0)
         return -1;
     t.xid = xid;
-    t.cursor = cursor && s->mark.n ? &s->mark : NULL;
+    t.cursor = cursor;
+    t.lane = (int)s->lane;
     if (journal_stream_intent(s->j, &t, &batch, err) < 0)
         return -1;
     if (db_commit(s->db, err) < 0) {
@@ -425,7 +386,7 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
             journal_stream_discard(s->j, batch, NULL);
         return -1;
     }
-    if (journal_stream_done(s->j, batch, err) < 0 || (cursor && claim_advance(s, cursor, err) < 0))
+    if (journal_stream_done(s->j, batch, err) < 0 || (cursor && lane_advance(s, cursor, err) < 0))
         return -1;
     pthread_mutex_lock(&s->pool->mu);
     s->pool->roots_done += s->deleted[s->a->root];
@@ -622,7 +583,9 @@ static int retrying(struct stream *s,
                        err) < 0)
             return -1;
         pthread_mutex_lock(&p->mu);
-        s->junior = s->a->jobs > 1 && p->head && p->head != s->claim;
+        s->junior = 0;
+        for (size_t i = 0; s->a->jobs > 1 && i < p->nlanes && (long)i < s->lane; i++)
+            s->junior |= p->lanes[i].busy;
         pthread_mutex_unlock(&p->mu);
         *res = FIT;
         /* The last try's error is told above; this try's own is what counts now. */
@@ -634,7 +597,7 @@ static int retrying(struct stream *s,
         if (rc == 0)
             return 0;
         if (s->junior && err->code == FP_EDB && strcmp(err->sqlstate, "55P03") == 0) {
-            /* It gave way to an older claim's worker: no try lost, hardly a pause. */
+            /* It gave way to a lower lane's worker: no try lost, hardly a pause. */
             pace_sleep(0.01);
             continue;
         }
@@ -891,8 +854,7 @@ struct root_page {
     struct fp_keys to;     /* the cursor that ends it */
     struct fp_keys listed; /* a --pk-file's keys of the page, from the journal */
     long limit;
-    int end;   /* nothing left to claim, or the pool stops */
-    int empty; /* the worker's claim has no root key left: it is done */
+    int empty; /* the worker's lane has no root key left: it is done */
 };
 
 /*
@@ -944,70 +906,14 @@ static int read_range(struct stream *s, struct root_page *rp, const struct fp_ke
     return rp->empty ? 0 : db_page_keys(s->db, &q, &rp->listed, NULL, limit, &rp->keys, err);
 }
 
-/*
- * The worker's next page: in its claim if it holds one; else the next
- * page of the selection, which becomes its claim. A try again of the
- * transaction reads from the same place.
- */
+/* The worker's next page in its lane. A try again of the transaction reads from the same place. */
 static int read_root_page(struct stream *s, struct root_page *rp, struct fp_error *err)
 {
-    struct pool *p = s->pool;
-    struct claim *c;
-    int rc = -1;
+    struct lane *l = &s->pool->lanes[s->lane];
 
-    rp->end = rp->empty = 0;
-    if (s->claim)
-        return read_range(s, rp, &s->claim->cur, &s->claim->to, 1, err);
-    /*
-     * Claimed under the pool's lock, so claims come in key order. With other
-     * workers the claim is read without row locks and locked once the pool's
-     * lock is released: a root row may be locked by another worker's page
-     * (a reference from the root table to itself), which needs the pool's
-     * lock to commit.
-     */
-    pthread_mutex_lock(&p->mu);
-    if (p->stop || p->end) {
-        rp->end = 1;
-        rc = 0;
-        goto out;
-    }
-    if (read_range(s, rp, &p->next, NULL, s->a->jobs <= 1, err) < 0)
-        goto out;
-    if (rp->empty) {
-        p->end = rp->end = 1;
-        rc = 0;
-        goto out;
-    }
-    if (!(c = calloc(1, sizeof *c)) || keys_push_key(&c->to, &rp->to, 0) < 0 ||
-        (p->next.n && keys_push_key(&c->cur, &p->next, 0) < 0)) {
-        if (c) {
-            keys_free(&c->to);
-            free(c);
-        }
-        fp_error_oom(err);
-        goto out;
-    }
-    keys_reset(&p->next);
-    if (keys_push_key(&p->next, &rp->to, 0) < 0) {
-        /* Not claimed: it stays the next page. */
-        keys_free(&c->to);
-        keys_free(&c->cur);
-        free(c);
-        fp_error_oom(err);
-        goto out;
-    }
-    if (p->tail)
-        p->tail->next = c;
-    else
-        p->head = c;
-    p->tail = c;
-    s->claim = c;
-    rc = 0;
-out:
-    pthread_mutex_unlock(&p->mu);
-    if (rc == 0 && s->claim && s->a->jobs > 1)
-        return read_range(s, rp, &s->claim->cur, &s->claim->to, 1, err);
-    return rc;
+    rp->empty = 0;
+    /* Only this worker moves l->cur, and the lane's bounds are set before the workers start. */
+    return read_range(s, rp, &l->cur, l->hi.n ? &l->hi : NULL, 1, err);
 }
 
 /* The most rows of one table, or of one update, the open transaction changed. */
@@ -1032,7 +938,7 @@ static int root_txn(struct stream *s, void *ctx, int *res, struct fp_error *err)
 
     if (begin(s, err) < 0 || read_root_page(s, rp, err) < 0)
         return -1;
-    if (rp->end || rp->empty)
+    if (rp->empty)
         return db_rollback(s->db, err);
     if (keyset_add_all(&s->d[root], &rp->keys, NULL) < 0)
         return fp_error_oom(err);
@@ -1042,40 +948,83 @@ static int root_txn(struct stream *s, void *ctx, int *res, struct fp_error *err)
     return rc;
 }
 
-/* A worker: pages of the root selection, claimed in turn, until none is left. */
-static int run_pages(struct stream *s, int *res, struct fp_error *err)
+/*
+ * The lane for a worker to take next: of those neither done nor in work,
+ * the one farthest from the lanes in work (the first among equals); -1
+ * when none is left or the pool stops.
+ */
+static long take_lane(struct pool *p)
 {
-    struct root_page rp = {FP_KEYS_INIT, FP_KEYS_INIT, FP_KEYS_INIT, 0, 0, 0};
-    int rc = -1;
+    long best = -1, best_gap = -1;
 
-    for (*res = FIT; *res == FIT;) {
-        rp.limit = (long)s->k;
-        if (retrying(s, root_txn, &rp, res, err) < 0)
-            goto out;
-        if (rp.end)
-            break;
-        if (rp.empty) {
-            /* Nothing left in the claim (its rows went with others' pages): it is done. */
-            if (claim_advance(s, &rp.to, err) < 0)
-                goto out;
+    pthread_mutex_lock(&p->mu);
+    for (size_t i = 0; !p->stop && i < p->nlanes; i++) {
+        long gap = (long)p->nlanes;
+
+        if (p->lanes[i].busy || p->lanes[i].done)
             continue;
-        }
-        if (*res == BIG && rp.keys.n > 1) {
+        for (size_t k = 0; k < p->nlanes; k++)
+            if (p->lanes[k].busy && labs((long)k - (long)i) < gap)
+                gap = labs((long)k - (long)i);
+        if (gap > best_gap)
+            best = (long)i, best_gap = gap;
+    }
+    if (best >= 0)
+        p->lanes[best].busy = 1;
+    pthread_mutex_unlock(&p->mu);
+    return best;
+}
+
+static void leave_lane(struct stream *s, int done)
+{
+    pthread_mutex_lock(&s->pool->mu);
+    s->pool->lanes[s->lane].busy = 0;
+    s->pool->lanes[s->lane].done |= done;
+    pthread_mutex_unlock(&s->pool->mu);
+    s->lane = -1;
+}
+
+/* The pages of the worker's lane, until none is left (*res FIT) or an escape. */
+static int run_lane(struct stream *s, struct root_page *rp, int *res, struct fp_error *err)
+{
+    for (*res = FIT;;) {
+        rp->limit = (long)s->k;
+        if (retrying(s, root_txn, rp, res, err) < 0)
+            return -1;
+        if (rp->empty)
+            return 0;
+        if (*res == BIG && rp->keys.n > 1) {
             /* Too big: a smaller page from the same cursor, down to one root key. */
-            s->k = (double)(rp.keys.n / 4 ? rp.keys.n / 4 : 1);
-            *res = FIT;
+            s->k = (double)(rp->keys.n / 4 ? rp->keys.n / 4 : 1);
             continue;
         }
         if (*res == BIG) {
             /* One root key with more below it than a transaction takes. */
-            if (split_one(s, s->a->root, &rp.keys, 0, &rp.to, res, err) < 0)
-                goto out;
+            if (split_one(s, s->a->root, &rp->keys, 0, &rp->to, res, err) < 0)
+                return -1;
+            if (*res != FIT)
+                return 0;
         } else {
             /* As many root keys as keep the widest table near 3/4 of a batch. */
-            double k = 0.75 * (double)s->batch * (double)rp.keys.n / (double)widest(s);
+            double k = 0.75 * (double)s->batch * (double)rp->keys.n / (double)widest(s);
 
             s->k = k < 1 ? 1 : k > (double)s->batch ? (double)s->batch : k;
         }
+    }
+}
+
+/* A worker: lanes of the root selection, taken in turn, until none is left. */
+static int run_pages(struct stream *s, int *res, struct fp_error *err)
+{
+    struct root_page rp = {FP_KEYS_INIT, FP_KEYS_INIT, FP_KEYS_INIT, 0, 0};
+    int rc = -1;
+
+    for (*res = FIT; *res == FIT && (s->lane = take_lane(s->pool)) >= 0;) {
+        if (run_lane(s, &rp, res, err) < 0) {
+            leave_lane(s, 0);
+            goto out;
+        }
+        leave_lane(s, *res == FIT);
     }
     rc = 0;
 out:
@@ -1153,7 +1102,6 @@ static void stream_free(struct stream *s)
     keys_free(&s->frontier);
     keys_free(&s->witness);
     keys_free(&s->wparent);
-    keys_free(&s->mark);
 }
 
 /* Worker id (1 to --jobs) on its session db, sharing pool and progress with the others. */
@@ -1254,20 +1202,87 @@ static void *work(void *arg)
 
 static void pool_free(struct pool *p)
 {
-    while (p->head) {
-        struct claim *c = p->head;
-
-        p->head = c->next;
-        keys_free(&c->cur);
-        keys_free(&c->to);
-        free(c);
+    for (size_t i = 0; i < p->nlanes; i++) {
+        keys_free(&p->lanes[i].cur);
+        keys_free(&p->lanes[i].hi);
     }
-    keys_free(&p->next);
+    free(p->lanes);
+}
+
+/*
+ * The keys cutting what is left of the root selection, after start, into
+ * n lanes: quantiles of the selection's keys, or a --pk-file's line seqs.
+ */
+static int lane_bounds(struct stream *s, const struct fp_keys *start, size_t n,
+                       struct fp_keys *bounds, struct fp_error *err)
+{
+    long long from = start->n ? start->v[0].i : 0, last = journal_last_seq(s->j);
+    struct fp_keyq q;
+
+    if (s->a->where) {
+        resolve_table_query(&q, s->m, s->r, s->a->root);
+        q.where = s->a->where;
+        return db_root_quantiles(s->db, &q, start, n, bounds, err);
+    }
+    keys_reset(bounds);
+    for (size_t i = 1; i < n; i++) {
+        long long b = from + (last - from) * (long long)i / (long long)n;
+
+        if (b > from && (!bounds->n || b > bounds->v[bounds->n - 1].i) &&
+            keys_push_int(bounds, b) < 0)
+            return fp_error_oom(err);
+    }
+    return 0;
+}
+
+/*
+ * The lanes: those the journal keeps, else (the run's start, or a resume
+ * of a run on one session) one lane, or with --jobs what is left cut into
+ * LANES_PER_JOB a worker, kept in the journal from then on.
+ */
+static int make_lanes(struct stream *s, struct fp_error *err)
+{
+    struct pool *p = s->pool;
+    struct fp_keys bounds = FP_KEYS_INIT, start = FP_KEYS_INIT;
+    int rc = -1;
+
+    if (journal_stream_lanes(s->j, &bounds, err) < 0)
+        goto out;
+    if (!bounds.n && s->a->jobs > 1) {
+        if (journal_stream_cursor(s->j, 0, &start, err) < 0 ||
+            lane_bounds(s, &start, (size_t)s->a->jobs * LANES_PER_JOB, &bounds, err) < 0 ||
+            (bounds.n && journal_stream_set_lanes(s->j, &bounds, err) < 0))
+            goto out;
+    }
+    p->nlanes = bounds.n + 1;
+    if (!(p->lanes = calloc(p->nlanes, sizeof *p->lanes))) {
+        p->nlanes = 0;
+        fp_error_oom(err);
+        goto out;
+    }
+    for (size_t k = 0; k < p->nlanes; k++) {
+        struct lane *l = &p->lanes[k];
+
+        if (journal_stream_cursor(s->j, k, &l->cur, err) < 0)
+            goto out;
+        /* A lane not begun starts where the one before it ends. */
+        if ((!l->cur.n && k > 0 && keys_push_key(&l->cur, &bounds, k - 1) < 0) ||
+            (k < bounds.n && keys_push_key(&l->hi, &bounds, k) < 0)) {
+            fp_error_oom(err);
+            goto out;
+        }
+        l->done = l->hi.n && l->cur.n && keys_equal(&l->cur, 0, &l->hi, 0);
+    }
+    rc = 0;
+out:
+    keys_free(&bounds);
+    keys_free(&start);
+    return rc;
 }
 
 /*
  * a->jobs workers, each on its own session but the first (which has
- * a->db), on pages of the root selection claimed in turn. Their sessions
+ * a->db), on lanes of the root selection taken in turn. Their sessions
  * are opened before any starts, so a refused connection stops nothing
  * half-way.
  */
@@ -1336,7 +1351,7 @@ int stream_run(const struct fp_stream_args *a, struct fp_error *err)
     while (more)
         if (settle(&w[0], &more, err) < 0)
             goto out;
-    if (count_roots(&w[0], err) < 0 || journal_stream_cursor(a->j, &p.next, err) < 0)
+    if (count_roots(&w[0], err) < 0 || make_lanes(&w[0], err) < 0)
         goto out;
     rc = run_workers(w, &p, progress, err);
     if (rc == FP_STREAM_ESCAPE && journal_set_meta(a->j, "engine", "levels", err) < 0)

@@ -163,6 +163,8 @@ struct fp_backend_ops {
     /* Give up waiting for a lock, and any statement, after so many ms (0: the default). */
     int (*set_timeouts)(struct fp_db *db, long lock_ms, long statement_ms, struct fp_error *err);
     int (*txn_lock_timeout)(struct fp_db *db, long lock_ms, struct fp_error *err);
+    int (*root_quantiles)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *after,
+                          size_t n, struct fp_keys *out, struct fp_error *err);
     /* ANALYZE [schema.]table, outside any transaction. */
     int (*analyze)(struct fp_db *db, const char *schema, const char *table, struct fp_error *err);
 };
@@ -244,6 +246,14 @@ int db_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms, struct fp
  * session's again. SQLite: nothing (one writer, no row locks).
  */
 int db_txn_lock_timeout(struct fp_db *db, long lock_ms, struct fp_error *err);
+
+/*
+ * The keys that cut the root selection q (after after, when not empty)
+ * into n parts of as many keys each: at most n - 1 of them, in key order,
+ * none twice. SQLite: none (it never runs more than one session).
+ */
+int db_root_quantiles(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *after,
+                      size_t n, struct fp_keys *out, struct fp_error *err);
 
 /*
  * PostgreSQL's password prompt, on the terminal with echo off (as psql):

@@ -289,7 +289,8 @@ struct fp_stream_txn {
     size_t wtbl;
     long wedge;
     int wupdated;
-    const struct fp_keys *cursor;
+    const struct fp_keys *cursor; /* the root key it ends a page of lane with, or NULL */
+    int lane;
     int worker; /* 1 to --jobs: the worker that ran it */
 };
 
@@ -334,8 +335,18 @@ int journal_stream_workers(struct fp_journal *j,
                            int (*cb)(void *ctx, const struct fp_stream_worker *w), void *ctx,
                            struct fp_error *err);
 
-/* The last root key of the pages done (out empty: none yet). */
-int journal_stream_cursor(struct fp_journal *j, struct fp_keys *out, struct fp_error *err);
+/* The last root key of lane's pages done (out empty: none yet). */
+int journal_stream_cursor(struct fp_journal *j, size_t lane, struct fp_keys *out,
+                          struct fp_error *err);
+
+/*
+ * The lanes the root selection was cut into (--jobs): bounds holds the
+ * last root key of each but the last, which has no end; empty when it was
+ * never cut (one lane).
+ */
+int journal_stream_lanes(struct fp_journal *j, struct fp_keys *bounds, struct fp_error *err);
+int journal_stream_set_lanes(struct fp_journal *j, const struct fp_keys *bounds,
+                             struct fp_error *err);
 
 /* The next up to limit noted rows of edge after the key in after (empty: the first); after moves.
  */

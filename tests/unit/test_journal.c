@@ -422,7 +422,7 @@ static void stream_counts_fold_or_go(void)
     CHECK_INT(journal_stream_inflight(j, &f, &err), 0);
     CHECK_INT(f.found, 0);
     CHECK_INT(tally(j, "deleted", 0), 0);
-    CHECK_INT(journal_stream_cursor(j, &got, &err), 0);
+    CHECK_INT(journal_stream_cursor(j, 0, &got, &err), 0);
     CHECK_INT((int)got.n, 0);
 
     /* The same again, committed: counts, noted rows and the cursor go in. */
@@ -435,7 +435,7 @@ static void stream_counts_fold_or_go(void)
     CHECK_INT(tally(j, "deleted", 0), 7);
     CHECK_INT(tally(j, "deleted", 1), 3);
     CHECK_INT(tally(j, "updated", 1), 2);
-    CHECK_INT(journal_stream_cursor(j, &got, &err), 0);
+    CHECK_INT(journal_stream_cursor(j, 0, &got, &err), 0);
     CHECK_INT((int)got.n, 1);
     CHECK_STR(got.v[0].kind == FP_KEY_TEXT ? keys_text(&got, 0) : "(int)", "k'9");
 
@@ -448,6 +448,30 @@ static void stream_counts_fold_or_go(void)
     keys_reset(&after);
     CHECK_INT(journal_noted_next(j, 1, &after, 10, &got, &err), 0);
     CHECK_INT((int)got.n, 0);
+
+    /* Lanes (--jobs): their bounds kept, and a page of lane 2 moves lane 2's cursor only. */
+    CHECK_INT(journal_stream_lanes(j, &got, &err), 0);
+    CHECK_INT((int)got.n, 0);
+    keys_reset(&got);
+    CHECK_INT(keys_push_int(&got, 100), 0);
+    CHECK_INT(keys_push_int(&got, 200), 0);
+    CHECK_INT(keys_push_int(&got, 300), 0);
+    CHECK_INT(journal_stream_set_lanes(j, &got, &err), 0);
+    CHECK_INT(journal_stream_lanes(j, &got, &err), 0);
+    CHECK_INT((int)got.n, 3);
+    CHECK_INT(got.v[0].i == 100 && got.v[1].i == 200 && got.v[2].i == 300, 1);
+    keys_reset(&cursor);
+    CHECK_INT(keys_push_int(&cursor, 250), 0);
+    t.lane = 2;
+    CHECK_INT(journal_stream_intent(j, &t, &b2, &err), 0);
+    CHECK_INT(journal_stream_done(j, b2, &err), 0);
+    CHECK_INT(journal_stream_cursor(j, 2, &got, &err), 0);
+    CHECK_INT(got.n == 1 && got.v[0].i == 250, 1);
+    CHECK_INT(journal_stream_cursor(j, 0, &got, &err), 0);
+    CHECK_STR(got.n && got.v[0].kind == FP_KEY_TEXT ? keys_text(&got, 0) : "(none)", "k'9");
+    CHECK_INT(journal_stream_cursor(j, 1, &got, &err), 0);
+    CHECK_INT((int)got.n, 0);
+    CHECK_INT(tally(j, "deleted", 0), 14);
 
     keys_free(&f.witness);
     keys_free(&f.parent);
