@@ -17,20 +17,22 @@
  * first), each its own transaction, every committed state keeping the
  * foreign keys.
  *
- * With --jobs N, N workers (threads, each on its own session) claim
- * ranges of the root selection in key order, a page at a time, and work
- * through them at once. Rows two pages share are locked by the first to
- * find them; the other waits, then finds them gone, so each is counted
- * once. A deadlock between two workers is the database's to break: the
- * one it picks tries again, as after any deadlock.
+ * With --jobs N, N workers (threads, each on its own session) work at
+ * once on lanes: the root selection cut at quantiles of its keys, 8 lanes
+ * a worker, each worker taking the free lane farthest from those in work
+ * (neighbouring root keys often share rows below them). Rows two pages
+ * still share are locked by the first to find them; the other waits, then
+ * finds them gone, so each is counted once. Only the worker of the lowest
+ * lane in work waits for locks as the session allows; the others give way
+ * (a short lock timeout, tried again at once), so no cycle of waits forms
+ * between workers.
  *
- * The journal keeps no keys: the cursor (every root key up to it is
- * done: the watermark below which no worker's range is unfinished), each
- * transaction's counts (committed before the database commits the
- * transaction, folded after; a kill between them is settled on resume by
- * a witness row, one transaction a worker), and the rows nulled that a
- * later page may delete. A resume starts again at the cursor: the pages
- * done above it find their rows gone.
+ * The journal keeps no keys: each lane's cursor (the last root key of its
+ * pages done), each transaction's counts (committed before the database
+ * commits the transaction, folded after; a kill between them is settled
+ * on resume by a witness row, one transaction a worker), and the rows
+ * nulled that a later page may delete. A resume, with any N, starts each
+ * lane at its cursor.
  *
  * Models it does not take go to the levels engine (exec.h): a cycle of
  * tables, a table referencing itself through more than one cascade key or
