@@ -608,6 +608,7 @@ static int execute_stream(struct fp_purge *p, const struct fp_resolved *r, struc
         .batch = p->batch_size,
         .total = -1,
         .jobs = p->jobs > 0 ? p->jobs : 1,
+        .lock_ms = p->lock_ms,
     };
 
     if (journal_get_meta(p->j, "planned_rows", &rows, err) < 0)

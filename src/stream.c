@@ -265,7 +265,13 @@ static int begin(struct stream *s, struct fp_error *err)
     s->started = exec_clock_ms();
     if (db_begin(s->db, err) < 0)
         return -1;
-    return s->junior ? db_txn_lock_timeout(s->db, JUNIOR_LOCK_MS, err) : 0;
+    /* Never longer than --lock-timeout says. */
+    return s->junior ? db_txn_lock_timeout(s->db,
+                                           s->a->lock_ms > 0 && s->a->lock_ms < JUNIOR_LOCK_MS
+                                               ? s->a->lock_ms
+                                               : JUNIOR_LOCK_MS,
+                                           err)
+                     : 0;
 }
 
 /* Keep the first row a statement changed as the transaction's witness. */
@@ -858,13 +864,16 @@ struct root_page {
 };
 
 /*
- * The page after from (empty: the start), up to upto if not NULL, locked
- * if lock, and the cursor that ends it (rp->to): the last key read, or
- * upto when the range has no more.
+ * The worker's next page in its lane, locked, and the cursor that ends it
+ * (rp->to): the last key read, or the lane's end when it has no more. A
+ * try again of the transaction reads from the same place: only this
+ * worker moves the lane's cursor, and its bounds are set before the
+ * workers start.
  */
-static int read_range(struct stream *s, struct root_page *rp, const struct fp_keys *from,
-                      const struct fp_keys *upto, int lock, struct fp_error *err)
+static int read_root_page(struct stream *s, struct root_page *rp, struct fp_error *err)
 {
+    const struct lane *l = &s->pool->lanes[s->lane];
+    const struct fp_keys *from = &l->cur, *upto = l->hi.n ? &l->hi : NULL;
     struct fp_keyq q;
     long long seq;
     long limit = rp->limit;
@@ -875,7 +884,7 @@ static int read_range(struct stream *s, struct root_page *rp, const struct fp_ke
     if (s->a->where) {
         resolve_table_query(&q, s->m, s->r, s->a->root);
         q.where = s->a->where;
-        q.lock = lock;
+        q.lock = 1;
         q.upto = upto;
         if (db_page_keys(s->db, &q, NULL, from, limit, &rp->keys, err) < 0)
             return -1;
@@ -902,18 +911,8 @@ static int read_range(struct stream *s, struct root_page *rp, const struct fp_ke
     if (keys_push_int(&rp->to, upto && rp->empty ? upto->v[0].i : seq) < 0)
         return fp_error_oom(err);
     resolve_key_query(&q, s->m, s->r, s->a->root);
-    q.lock = lock;
+    q.lock = 1;
     return rp->empty ? 0 : db_page_keys(s->db, &q, &rp->listed, NULL, limit, &rp->keys, err);
-}
-
-/* The worker's next page in its lane. A try again of the transaction reads from the same place. */
-static int read_root_page(struct stream *s, struct root_page *rp, struct fp_error *err)
-{
-    struct lane *l = &s->pool->lanes[s->lane];
-
-    rp->empty = 0;
-    /* Only this worker moves l->cur, and the lane's bounds are set before the workers start. */
-    return read_range(s, rp, &l->cur, l->hi.n ? &l->hi : NULL, 1, err);
 }
 
 /* The most rows of one table, or of one update, the open transaction changed. */
@@ -1211,19 +1210,26 @@ static void pool_free(struct pool *p)
 
 /*
  * The keys cutting what is left of the root selection, after start, into
- * n lanes: quantiles of the selection's keys, or a --pk-file's line seqs.
+ * n lanes: quantiles of the selection's keys, or a --pk-file's line seqs
+ * (1 to meta root_keys, without gaps).
  */
 static int lane_bounds(struct stream *s, const struct fp_keys *start, size_t n,
                        struct fp_keys *bounds, struct fp_error *err)
 {
-    long long from = start->n ? start->v[0].i : 0, last = journal_last_seq(s->j);
+    long long from, last;
     struct fp_keyq q;
+    char *lines = NULL;
 
     if (s->a->where) {
         resolve_table_query(&q, s->m, s->r, s->a->root);
         q.where = s->a->where;
         return db_root_quantiles(s->db, &q, start, n, bounds, err);
     }
+    if (journal_get_meta(s->j, "root_keys", &lines, err) < 0)
+        return -1;
+    from = start->n ? start->v[0].i : 0;
+    last = lines ? strtoll(lines, NULL, 10) : 0;
+    free(lines);
     keys_reset(bounds);
     for (size_t i = 1; i < n; i++) {
         long long b = from + (last - from) * (long long)i / (long long)n;

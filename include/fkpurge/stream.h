@@ -80,6 +80,7 @@ struct fp_stream_args {
     long batch;
     long long total; /* rows the plan counted for the progress bar; -1: not counted */
     int jobs;        /* --jobs: sessions at once, 1 to FP_JOBS_MAX (SQLite: always 1) */
+    long lock_ms;    /* --lock-timeout, 0: the database's */
 };
 
 /*

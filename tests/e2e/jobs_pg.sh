@@ -43,6 +43,8 @@ for w in 1 2; do
     grep -q "^fkpurge: batch: worker $w: customer: " "$T/err" ||
         fail "-v names no transaction of worker $w: $(head -5 "$T/err")"
 done
+# Workers give way to each other: no deadlock between them, nothing retried with a warning.
+if grep -q "warning" "$T/err"; then fail "run --jobs 2 warned: $(grep warning "$T/err")"; fi
 run "$FKPURGE" status "$J"
 expect_rc 0 "status of a --jobs 2 run"
 grep -q '^workers:  2 of --jobs 2, each.s latest transaction:$' "$T/out" ||
@@ -62,6 +64,24 @@ print(d["jobs"], [(w["worker"], w["table"], w["state"], w["finished"] is not Non
 # The batches of both: every one recorded done, their counts the native delete's.
 expect_eq "$(journal_sql "$J" "SELECT count(*) FROM batch WHERE state <> 'done'")" 0 \
     "batches not done after run --jobs 2"
+
+# A --pk-file purge run on one session, stopped, resumed on two: the lanes are cut then, from
+# the lines left, and both workers take some.
+shop_pg "$db" plain "$SF"
+psql_db "$db" -c "SELECT id FROM customer WHERE $SHOP_WHERE ORDER BY id" >"$T/pks"
+J=$FAST/pks.journal
+pks=(--model "$SHOP_MODEL" --table "$SHOP_ROOT" --pk-file "$T/pks" --db "dbname=$db")
+run "$FKPURGE" run "${pks[@]}" --yes -q --journal "$J" --batch-size 20 --max-runtime 1ms
+expect_rc 4 "run --pk-file --max-runtime 1ms"
+expect_eq "$(meta "$J" lanes)" "" "meta lanes after a run on one session"
+run "$FKPURGE" resume "$J" -q --jobs 2 -v
+expect_rc 0 "resume --jobs 2 of a --pk-file purge"
+check_end "resume --jobs 2 of a --pk-file purge"
+[ "$(meta "$J" lanes)" -gt 2 ] || fail "resume --jobs 2 cut no lanes: meta lanes '$(meta "$J" lanes)'"
+for w in 1 2; do
+    grep -q "^fkpurge: batch: worker $w: customer: " "$T/err" ||
+        fail "resume --jobs 2 -v names no transaction of worker $w: $(head -5 "$T/err")"
+done
 
 # --- 2. the levels engine: one session, said once ----------------------------------------------
 why="fkpurge: warning: --jobs 3: the levels engine takes this purge, and it runs on one session, so this purge goes on with one (FKPURGE_ENGINE=levels)"
