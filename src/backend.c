@@ -12,6 +12,8 @@
 
 #include <libpq-fe.h>
 
+#include "fkpurge/stats.h"
+
 static const char *const pg_uri_prefixes[] = {"postgresql://", "postgres://"};
 static const char sqlite_prefix[] = "sqlite:";
 static const char sqlite_uri_prefix[] = "file:"; /* SQLite's own URI filenames */
@@ -436,6 +438,16 @@ static int cmp_fk(const void *a, const void *b)
     return (x->policy > y->policy) - (x->policy < y->policy);
 }
 
+/*
+ * rc of a statement that began at t0, its time counted as k, or as waiting
+ * on locks when it failed on one (db_error_retryable): --statistics.
+ */
+static int timed(enum fp_stat k, double t0, int rc, const struct fp_error *err)
+{
+    stats_time(rc < 0 && err && db_error_retryable(err) ? FP_STAT_LOCKS : k, stats_clock() - t0);
+    return rc;
+}
+
 int db_begin_snapshot(struct fp_db *db, struct fp_error *err)
 {
     return db->ops->begin_snapshot(db, err);
@@ -451,7 +463,9 @@ int db_end_snapshot(struct fp_db *db, struct fp_error *err)
 int db_select_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                    fp_keys_cb cb, void *ctx, struct fp_error *err)
 {
-    return db->ops->select_keys(db, q, in, cb, ctx, err);
+    double t0 = stats_clock();
+
+    return timed(FP_STAT_SELECT, t0, db->ops->select_keys(db, q, in, cb, ctx, err), err);
 }
 
 int db_begin(struct fp_db *db, struct fp_error *err)
@@ -461,7 +475,9 @@ int db_begin(struct fp_db *db, struct fp_error *err)
 
 int db_commit(struct fp_db *db, struct fp_error *err)
 {
-    return db->ops->commit(db, err);
+    double t0 = stats_clock();
+
+    return timed(FP_STAT_COMMIT, t0, db->ops->commit(db, err), err);
 }
 
 int db_rollback(struct fp_db *db, struct fp_error *err)
@@ -474,27 +490,37 @@ int db_rollback(struct fp_db *db, struct fp_error *err)
 int db_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in, long limit,
                    long long *n, struct fp_keys *ids, struct fp_error *err)
 {
-    return db->ops->delete_rows(db, q, in, limit, n, ids, err);
+    double t0 = stats_clock();
+
+    return timed(FP_STAT_DELETE, t0, db->ops->delete_rows(db, q, in, limit, n, ids, err), err);
 }
 
 int db_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                    enum fp_set_kind kind, const char *value, long limit, long long *n,
                    struct fp_keys *ids, struct fp_error *err)
 {
-    return db->ops->update_rows(db, q, in, kind, value, limit, n, ids, err);
+    double t0 = stats_clock();
+
+    return timed(FP_STAT_UPDATE, t0,
+                 db->ops->update_rows(db, q, in, kind, value, limit, n, ids, err), err);
 }
 
 int db_delete_together(struct fp_db *db, const struct fp_keyq *qs, const struct fp_keys *const *in,
                        size_t n, long long *deleted, struct fp_error *err)
 {
-    return db->ops->delete_together(db, qs, in, n, deleted, err);
+    double t0 = stats_clock();
+
+    return timed(FP_STAT_DELETE, t0, db->ops->delete_together(db, qs, in, n, deleted, err), err);
 }
 
 int db_recheck_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                     const struct fp_keys *among, struct fp_keys *present, struct fp_keys *still,
                     struct fp_error *err)
 {
-    return db->ops->recheck_rows(db, q, in, among, present, still, err);
+    double t0 = stats_clock();
+
+    return timed(FP_STAT_SELECT, t0, db->ops->recheck_rows(db, q, in, among, present, still, err),
+                 err);
 }
 
 int db_snapshot_twin(struct fp_db *db, struct fp_db **out, struct fp_error *err)
@@ -527,19 +553,25 @@ int db_txn_running(struct fp_db *db, long long xid, int *running, struct fp_erro
 int db_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in, long limit,
                   long long *n, struct fp_error *err)
 {
-    return db->ops->count_rows(db, q, in, limit, n, err);
+    double t0 = stats_clock();
+
+    return timed(FP_STAT_SELECT, t0, db->ops->count_rows(db, q, in, limit, n, err), err);
 }
 
 int db_page_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                  const struct fp_keys *after, long limit, struct fp_keys *out, struct fp_error *err)
 {
-    return db->ops->page_keys(db, q, in, after, limit, out, err);
+    double t0 = stats_clock();
+
+    return timed(FP_STAT_SELECT, t0, db->ops->page_keys(db, q, in, after, limit, out, err), err);
 }
 
 int db_lock_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                  struct fp_error *err)
 {
-    return db->ops->lock_rows(db, q, in, err);
+    double t0 = stats_clock();
+
+    return timed(FP_STAT_SELECT, t0, db->ops->lock_rows(db, q, in, err), err);
 }
 
 int db_identity(struct fp_db *db, char **out, struct fp_error *err)

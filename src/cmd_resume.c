@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include "fkpurge/cli.h"
+#include "fkpurge/events.h"
 #include "fkpurge/purge.h"
 
 static const char usage[] =
@@ -84,7 +85,7 @@ int cmd_resume(int argc, char **argv)
     p.yes |= yes;
     warn_if_shared(journal);
     if (strcmp(phase, "done") == 0) {
-        fprintf(stderr, "fkpurge: journal %s: this purge is finished; nothing to do\n", journal);
+        events_note("finished", "journal %s: this purge is finished; nothing to do", journal);
         rc = purge_report(&p, &err);
         if (rc)
             fp_error_print(&err);
@@ -96,11 +97,7 @@ int cmd_resume(int argc, char **argv)
         rc = cli_fail(&err);
         goto out;
     }
-    rc = purge_continue(&p, phase, &err);
-    if (rc)
-        fp_error_print(&err);
-    if (fp_code_resumable(rc))
-        fprintf(stderr, "fkpurge: resumable: fkpurge resume %s\n", journal);
+    rc = purge_go(&p, phase, &err);
 out:
     free(stored_url);
     free(phase);

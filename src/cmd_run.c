@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "fkpurge/cli.h"
+#include "fkpurge/events.h"
 #include "fkpurge/exec.h"
 #include "fkpurge/purge.h"
 
@@ -117,17 +118,13 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     /* The journal exists, whole, before anything is touched, and the user learns where first. */
-    fprintf(stderr, "fkpurge: journal %s\n", path);
+    events_note("journal", "journal %s", path);
     if (journal_create(path, &p.j, &err) < 0 || purge_write_header(&p, p.db->safe_url, &err) < 0 ||
         journal_publish(p.j, &err) < 0) {
         rc = cli_fail(&err);
         goto out;
     }
-    rc = purge_continue(&p, "collect", &err);
-    if (rc)
-        fp_error_print(&err);
-    if (fp_code_resumable(rc))
-        fprintf(stderr, "fkpurge: resumable: fkpurge resume %s\n", path);
+    rc = purge_go(&p, "collect", &err);
 out:
     purge_free(&p);
     return rc;

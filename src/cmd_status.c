@@ -40,6 +40,7 @@ struct status {
         double started, finished;
     } workers[FP_JOBS_MAX];
     size_t nworkers;
+    char *statistics; /* the run's latest statistics (stats.h), as JSON, or NULL */
 };
 
 /* Each worker's latest transaction (the streaming engine's). */
@@ -70,6 +71,7 @@ static int gather_stream(struct status *s, struct fp_error *err)
         journal_get_meta(s->p.j, "planned_rows", &planned, err) < 0 ||
         journal_get_meta(s->p.j, "root_total", &roots, err) < 0 ||
         journal_get_meta(s->p.j, "jobs", &jobs, err) < 0 ||
+        journal_get_meta_json(s->p.j, "statistics", &s->statistics, err) < 0 ||
         journal_stream_workers(s->p.j, add_worker, s, err) < 0)
         goto out;
     s->jobs = jobs ? strtol(jobs, NULL, 10) : 0;
@@ -349,7 +351,8 @@ static void print_json(const struct status *s)
             buf_addf(&b, ", \"deleted\": %lld, \"total\": %lld}", s->deleted[t], s->total[t]);
         sep = ", ";
     }
-    buf_adds(&b, "], \"last_error\": ");
+    buf_addf(&b, "], \"statistics\": %s", s->statistics ? s->statistics : "null");
+    buf_adds(&b, ", \"last_error\": ");
     if (s->err_msg) {
         iso_time(s->err_at, when);
         buf_adds(&b, "{");
@@ -400,6 +403,7 @@ out:
     free(s.err_phase);
     free(s.err_state);
     free(s.err_msg);
+    free(s.statistics);
     purge_free(&s.p);
     return rc;
 }

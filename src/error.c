@@ -4,6 +4,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "fkpurge/events.h"
+
 int fp_error_set(struct fp_error *err, int code, const char *fmt, ...)
 {
     va_list ap;
@@ -72,6 +74,17 @@ void fp_error_clear(struct fp_error *err)
  */
 void fp_error_print(const struct fp_error *err)
 {
+    if (events_json()) {
+        struct fp_buf b = FP_BUF_INIT;
+
+        events_field(&b, "message", err->msg[0] ? err->msg : "unknown error");
+        if (err->sqlstate[0])
+            events_field(&b, "sqlstate", err->sqlstate);
+        buf_addf(&b, ", \"exit\": %d", fp_exit_status(err->code));
+        events_emit(err->code == FP_EINTR ? "stopped" : "error", buf_ok(&b) ? buf_str(&b) : NULL);
+        buf_free(&b);
+        return;
+    }
     flockfile(stderr);
     if (err->located)
         fprintf(stderr, "%s\n", err->msg);
@@ -82,13 +95,17 @@ void fp_error_print(const struct fp_error *err)
 
 void fp_warn(const char *fmt, ...)
 {
+    char msg[1200];
     va_list ap;
 
-    flockfile(stderr);
-    fputs("fkpurge: warning: ", stderr);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    if (events_json()) {
+        events_message("warning", msg);
+        return;
+    }
+    flockfile(stderr);
+    fprintf(stderr, "fkpurge: warning: %s\n", msg);
     funlockfile(stderr);
 }

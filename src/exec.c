@@ -7,10 +7,27 @@
 #include <stdlib.h>
 
 #include "fkpurge/pace.h"
+#include "fkpurge/stats.h"
+
+/* How often a running purge keeps its statistics in the journal, in seconds. */
+#define STATS_EVERY 5.0
+
+void exec_save_stats(struct fp_journal *j, int force)
+{
+    struct fp_buf b = FP_BUF_INIT;
+
+    if (!force && !stats_due(STATS_EVERY))
+        return;
+    stats_json(&b);
+    if (buf_ok(&b))
+        journal_set_meta(j, "statistics", buf_str(&b), NULL);
+    buf_free(&b);
+}
 
 /* Between batches: throttle, then stop if a signal or --max-runtime says so. */
 static int between_batches(struct exec *x, struct fp_error *err)
 {
+    exec_save_stats(x->j, 0);
     pace_wait();
     return exec_stop_point(x, "after the last batch", err);
 }

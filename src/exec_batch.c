@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "fkpurge/pace.h"
+#include "fkpurge/stats.h"
 
 /* A failed batch is tried again this many times when the database says it may succeed later. */
 #define BATCH_RETRIES 4
@@ -297,9 +298,7 @@ int exec_run_parts(struct exec *x, struct part *parts, size_t n, int *restart, s
             break;
         if (attempt > BATCH_RETRIES || !db_error_retryable(err))
             return -1;
-        fp_warn("%s; trying the batch again in %g s (%d of %d)", err->msg, 0.25 * (1 << attempt),
-                attempt, BATCH_RETRIES);
-        pace_sleep(0.25 * (1 << attempt));
+        pace_retry(err, attempt, BATCH_RETRIES);
         if (exec_stop_point(x, "while waiting to try a batch again", err) < 0)
             return -1;
     }
@@ -313,6 +312,7 @@ int exec_run_parts(struct exec *x, struct part *parts, size_t n, int *restart, s
         }
         if (journal_batch_done(x->j, parts[i].b, parts[i].deleted, err) < 0)
             return -1;
+        stats_batch();
         progress_batch(x->m->tables[parts[i].b->tbl].name, parts[i].deleted, "deleted",
                        exec_clock_ms() - started, attempt - 1);
         pace_rows(nkeys);

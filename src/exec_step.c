@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "fkpurge/pace.h"
+#include "fkpurge/stats.h"
 
 /* What a set_null/set_default edge writes. */
 static enum fp_set_kind set_kind(const struct fp_edge *e, const char **value)
@@ -128,6 +129,8 @@ int exec_step_all(struct exec *x, size_t edge, const struct fp_keys *keys, struc
         }
         if (exec_end_txn(x, 1, err) < 0)
             return -1;
+        if (n)
+            stats_batch();
         if (n)
             progress_batch(x->m->tables[e->child].name, n,
                            x->r->edges[edge].soft ? "updated" : "deleted",

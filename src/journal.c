@@ -45,6 +45,7 @@ static const char *const journal_stmt_sql[ST_COUNT] = {
                                  "ORDER BY r.key LIMIT ?3",
     [ST_GET_META] = "SELECT value FROM meta WHERE key = ?1",
     [ST_SET_META] = "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+    [ST_GET_META_JSON] = "SELECT json(value) FROM meta WHERE key = ?1 AND json_valid(value)",
     [ST_NEXT_KEYS] = "SELECT level, seq, key FROM todo WHERE tbl = ?1 AND level BETWEEN ?2 AND ?4 "
                      "ORDER BY level, seq LIMIT ?3",
     [ST_BATCH_KEYS] = "SELECT level, seq, key FROM todo WHERE tbl = ?1 "
@@ -670,10 +671,12 @@ int journal_set_meta(struct fp_journal *j, const char *key, const char *value, s
     return journal_step_done(j, st, err);
 }
 
-int journal_get_meta(struct fp_journal *j, const char *key, char **out, struct fp_error *err)
+/* The value of key read by statement id (ST_GET_META, ST_GET_META_JSON). */
+static int get_meta(struct fp_journal *j, enum journal_stmt id, const char *key, char **out,
+                    struct fp_error *err)
 {
     JOURNAL_GUARD(j);
-    sqlite3_stmt *st = journal_stmt(j, ST_GET_META, err);
+    sqlite3_stmt *st = journal_stmt(j, id, err);
     int rc;
 
     *out = NULL;
@@ -690,6 +693,16 @@ int journal_get_meta(struct fp_journal *j, const char *key, char **out, struct f
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         return journal_fail(j, err, "read");
     return 0;
+}
+
+int journal_get_meta(struct fp_journal *j, const char *key, char **out, struct fp_error *err)
+{
+    return get_meta(j, ST_GET_META, key, out, err);
+}
+
+int journal_get_meta_json(struct fp_journal *j, const char *key, char **out, struct fp_error *err)
+{
+    return get_meta(j, ST_GET_META_JSON, key, out, err);
 }
 
 /* Prepare a statement run once (finalize it after). */

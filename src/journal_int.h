@@ -24,6 +24,7 @@ enum journal_stmt {
     ST_SAMPLE_SURVIVING_REFS,
     ST_GET_META,
     ST_SET_META,
+    ST_GET_META_JSON,
     ST_NEXT_KEYS,
     ST_BATCH_KEYS,
     ST_LEVEL_RANGE,

@@ -9,7 +9,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "fkpurge/events.h"
 #include "fkpurge/progress.h"
+#include "fkpurge/stats.h"
+
+/*
+ * A worker stepping back from another worker's lock tries again at once,
+ * nearly: this long, so the other's transaction moves.
+ */
+#define GIVE_WAY 0.01
 
 /* Longest a throttling sleep goes without looking at the stop flag (see sleep_until). */
 #define SLEEP_SLICE 0.2
@@ -80,6 +88,7 @@ void pace_start(const struct fp_pace *p)
     catch_signal(SIGTERM);
     catch_signal(SIGHUP);
     catch_signal(SIGUSR1);
+    stats_start();
     pthread_mutex_lock(&mutex);
     if (p)
         pace = *p;
@@ -150,6 +159,15 @@ static void sleep_until(double until)
     }
 }
 
+/* sleep_until(), its time counted as k in the statistics. */
+static void timed_sleep_until(enum fp_stat k, double until)
+{
+    double t0 = stats_clock();
+
+    sleep_until(until);
+    stats_time(k, stats_clock() - t0);
+}
+
 void pace_sleep(double seconds)
 {
     sleep_until(now() + seconds);
@@ -165,7 +183,32 @@ void pace_wait(void)
     if (pace.max_rate > 0 && started + (double)rows_done / pace.max_rate > until)
         until = started + (double)rows_done / pace.max_rate;
     pthread_mutex_unlock(&mutex);
-    sleep_until(until);
+    timed_sleep_until(FP_STAT_SLEEP, until);
+}
+
+void pace_retry(const struct fp_error *err, int attempt, int tries)
+{
+    double delay = 0.25 * (1 << attempt);
+
+    stats_retry(err->sqlstate, 0);
+    if (events_json()) {
+        struct fp_buf b = FP_BUF_INIT;
+
+        events_field(&b, "message", err->msg);
+        events_field(&b, "sqlstate", err->sqlstate);
+        buf_addf(&b, ", \"attempt\": %d, \"of\": %d, \"delay\": %g", attempt, tries, delay);
+        events_emit("retry", buf_ok(&b) ? buf_str(&b) : NULL);
+        buf_free(&b);
+    } else {
+        fp_warn("%s; trying the batch again in %g s (%d of %d)", err->msg, delay, attempt, tries);
+    }
+    timed_sleep_until(FP_STAT_RETRY, now() + delay);
+}
+
+void pace_give_way(const struct fp_error *err)
+{
+    stats_retry(err->sqlstate, 1);
+    timed_sleep_until(FP_STAT_RETRY, now() + GIVE_WAY);
 }
 
 int pace_parse_duration(const char *flag, const char *text, double *seconds, struct fp_error *err)

@@ -9,8 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fkpurge/events.h"
+
 #define TTY_INTERVAL   0.2 /* seconds between redraws on a terminal */
 #define PLAIN_INTERVAL 5.0 /* seconds between lines in a log */
+#define WORKERS_SHOWN  8   /* workers named on the line; more are left out */
 
 /*
  * The workers of --jobs report into the same reporter: every public
@@ -40,6 +43,8 @@ static struct fp_progress *current;
 struct fp_progress {
     const char *label; /* borrowed: a string literal */
     const char *what;  /* borrowed: what is being worked on now (a table), or NULL */
+    const char *worker[WORKERS_SHOWN]; /* --jobs: what each worker committed last (borrowed) */
+    int nworkers;                      /* the highest worker number seen so far */
     long long total, done;
     double frac; /* the share done when total is unknown (progress_fraction), -1: unknown */
     double start, last;
@@ -189,6 +194,24 @@ static void time_left(const struct fp_progress *p, double secs, int final, char 
  * the next \r would then redraw only its last row):
  *   deleting [#########...............]  45%  123456/270000 rows  12345 rows/s  ETA 12s  order_line
  */
+/*
+ * What is being worked on: the table, or with several workers each one's
+ * ("1:order_line 2:customer"), into out ("" when nothing is known).
+ */
+static void what_now(const struct fp_progress *p, char *out, size_t size)
+{
+    size_t n = 0;
+
+    *out = '\0';
+    if (p->nworkers < 2) {
+        snprintf(out, size, "%s", p->what ? p->what : "");
+        return;
+    }
+    for (int w = 0; w < p->nworkers && w < WORKERS_SHOWN && n < size; w++)
+        if (p->worker[w])
+            n += (size_t)snprintf(out + n, size - n, "%s%d:%s", n ? " " : "", w + 1, p->worker[w]);
+}
+
 static void draw_bar(const struct fp_progress *p, double rate, const char *took, const char *eta,
                      int final)
 {
@@ -200,7 +223,9 @@ static void draw_bar(const struct fp_progress *p, double rate, const char *took,
                                 BAR_WHAT | BAR_BAR | BAR_RATE | BAR_COUNTS | BAR_TIME};
     double frac = fraction(p);
     int cols = term_columns() - 1, width = 0, known = frac >= 0;
-    char tail[384], line[512], bar[BAR_MAX + 1];
+    char tail[384], line[512], bar[BAR_MAX + 1], what[256];
+
+    what_now(p, what, sizeof what);
     for (size_t k = 0; k < sizeof drops / sizeof drops[0]; k++) {
         int drop = drops[k], n = 0, room;
 
@@ -216,8 +241,8 @@ static void draw_bar(const struct fp_progress *p, double rate, const char *took,
         if (!(drop & BAR_TIME))
             n += snprintf(tail + n, sizeof tail - (size_t)n, "  %s %s", *eta ? "ETA" : "in",
                           *eta ? eta : took);
-        if (!(drop & BAR_WHAT) && p->what && !final)
-            snprintf(tail + n, sizeof tail - (size_t)n, "  %s", p->what);
+        if (!(drop & BAR_WHAT) && *what && !final)
+            snprintf(tail + n, sizeof tail - (size_t)n, "  %s", what);
         room = cols - columns(p->label) - columns(tail);
         width = 0;
         if (known && !(drop & BAR_BAR)) {
@@ -244,6 +269,7 @@ static void draw_bar(const struct fp_progress *p, double rate, const char *took,
  */
 static void plain_line(const struct fp_progress *p, double t, int final)
 {
+    char what[256];
     double secs = t - p->start;
     double rate = secs > 0 ? (double)p->done / secs : 0;
     char took[32], eta[32] = "";
@@ -260,8 +286,9 @@ static void plain_line(const struct fp_progress *p, double t, int final)
     fprintf(stderr, ", %.0f rows/s, %s", rate, took);
     if (*eta)
         fprintf(stderr, ", about %s left", eta);
-    if (p->what && !final)
-        fprintf(stderr, ", now %s", p->what);
+    what_now(p, what, sizeof what);
+    if (*what && !final)
+        fprintf(stderr, ", now %s", what);
     fputc('\n', stderr);
 }
 
@@ -271,7 +298,8 @@ static void draw(struct fp_progress *p, double t, int final)
     double rate = secs > 0 ? (double)p->done / secs : 0;
     char took[32], eta[32] = "";
 
-    if (quiet_all || env_quiet())
+    /* --log-format json: the batch events are the progress. */
+    if (quiet_all || env_quiet() || events_json())
         return;
     progress_format_duration(secs, took, sizeof took);
     time_left(p, secs, final, eta, sizeof eta);
@@ -298,6 +326,19 @@ void progress_what(struct fp_progress *p, const char *what)
         return;
     enter();
     p->what = what;
+    leave();
+}
+
+void progress_worker(struct fp_progress *p, int worker, const char *what)
+{
+    if (!p || worker < 1)
+        return;
+    enter();
+    p->what = what;
+    if (worker > p->nworkers)
+        p->nworkers = worker;
+    if (worker <= WORKERS_SHOWN)
+        p->worker[worker - 1] = what;
     leave();
 }
 
@@ -368,8 +409,12 @@ int progress_is_verbose(void)
     return on;
 }
 
-void progress_batch_line(const char *text)
+void progress_batch_line(const char *text, const char *fields)
 {
+    if (events_json()) {
+        events_emit("batch_committed", fields);
+        return;
+    }
     enter();
     if (verbose) {
         clear_bar();
@@ -380,17 +425,32 @@ void progress_batch_line(const char *text)
 
 void progress_batch(const char *table, long long rows, const char *verb, double ms, int retries)
 {
-    enter();
-    if (verbose) {
-        clear_bar();
-        fprintf(stderr, "fkpurge: batch: %s: %lld rows %s, %.0f ms, %d %s\n", table, rows, verb, ms,
-                retries, retries == 1 ? "retry" : "retries");
-    }
-    leave();
+    struct fp_buf text = FP_BUF_INIT, fields = FP_BUF_INIT;
+
+    if (!progress_is_verbose() && !events_json())
+        return;
+    buf_addf(&text, "%s: %lld rows %s, %.0f ms, %d %s", table, rows, verb, ms, retries,
+             retries == 1 ? "retry" : "retries");
+    events_field(&fields, "table", table);
+    buf_addf(&fields, ", \"%s\": %lld, \"ms\": %.0f, \"retries\": %d", verb, rows, ms, retries);
+    if (buf_ok(&text) && buf_ok(&fields))
+        progress_batch_line(buf_str(&text), buf_str(&fields));
+    buf_free(&text);
+    buf_free(&fields);
 }
 
 void progress_status(void)
 {
+    if (events_json()) {
+        char fields[96];
+
+        enter();
+        snprintf(fields, sizeof fields, "\"rows\": %lld, \"total\": %lld",
+                 current ? current->done : 0, current ? current->total : -1);
+        leave();
+        events_emit("status", fields);
+        return;
+    }
     enter();
     clear_bar();
     if (current)

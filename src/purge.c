@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include "fkpurge/buf.h"
+#include "fkpurge/events.h"
 #include "fkpurge/exec.h"
 #include "fkpurge/progress.h"
+#include "fkpurge/stats.h"
 #include "fkpurge/stream.h"
 
 /* FNV-1a, 64 bits: enough to notice a journal whose model text was altered. */
@@ -587,7 +589,7 @@ static void analyze_changed(struct fp_purge *p, const struct fp_resolved *r)
             continue;
         if (db_analyze(p->db, r->tables[t].schema, m->tables[t].relname, &err) < 0)
             break;
-        fprintf(stderr, "fkpurge: analyzed %s\n", m->tables[t].name);
+        events_note("analyzed", "analyzed %s", m->tables[t].name);
     }
     if (err.msg[0])
         fp_warn("--analyze: %s", err.msg);
@@ -683,6 +685,49 @@ int purge_continue(struct fp_purge *p, const char *phase, struct fp_error *err)
     return purge_report(p, err);
 }
 
+/* --statistics on stderr: lines of text, or one statistics event. */
+static void print_statistics(void)
+{
+    struct fp_buf b = FP_BUF_INIT;
+    const char *line;
+
+    if (events_json()) {
+        buf_adds(&b, "\"statistics\": ");
+        stats_json(&b);
+        if (buf_ok(&b))
+            events_emit("statistics", buf_str(&b));
+        buf_free(&b);
+        return;
+    }
+    stats_text(&b);
+    flockfile(stderr);
+    for (line = buf_str(&b); *line;) {
+        const char *nl = strchr(line, '\n');
+        int n = nl ? (int)(nl - line) : (int)strlen(line);
+
+        fprintf(stderr, "fkpurge: %.*s\n", n, line);
+        line += n + (nl != NULL);
+    }
+    funlockfile(stderr);
+    buf_free(&b);
+}
+
+int purge_go(struct fp_purge *p, const char *phase, struct fp_error *err)
+{
+    int rc = purge_continue(p, phase, err);
+
+    stats_why(rc ? err->msg : "done: every row of the purge deleted or updated");
+    if (p->j)
+        exec_save_stats(p->j, 1);
+    if (rc)
+        fp_error_print(err);
+    if (fp_code_resumable(rc))
+        events_note("resumable", "resumable: fkpurge resume %s", journal_path(p->j));
+    if (p->statistics)
+        print_statistics();
+    return rc;
+}
+
 int purge_report(struct fp_purge *p, struct fp_error *err)
 {
     struct fp_plan *result = NULL;
@@ -693,6 +738,13 @@ int purge_report(struct fp_purge *p, struct fp_error *err)
         report_plan(stdout, result, p->format == FP_FORMAT_DOT ? FP_FORMAT_TEXT : p->format, err) <
             0)
         status = err->code ? err->code : FP_EINPUT;
+    if (!status) {
+        char fields[96];
+
+        snprintf(fields, sizeof fields, "\"deleted\": %lld, \"updated\": %lld",
+                 result->total_deleted, result->total_updated);
+        events_emit("done", fields);
+    }
     plan_free(result);
     return status;
 }
@@ -721,12 +773,14 @@ int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp
         (f->lock_timeout && duration_ms("--lock-timeout", f->lock_timeout, &p->lock_ms, err) < 0) ||
         (f->statement_timeout &&
          duration_ms("--statement-timeout", f->statement_timeout, &p->statement_ms, err) < 0) ||
-        (f->jobs && cli_positive("--jobs", f->jobs, FP_JOBS_MAX, &jobs, err) < 0))
+        (f->jobs && cli_positive("--jobs", f->jobs, FP_JOBS_MAX, &jobs, err) < 0) ||
+        (f->log_format && events_parse_format(f->log_format, err) < 0))
         return -1;
     p->jobs = (int)jobs;
     p->jobs_given = f->jobs != NULL;
     p->pace.max_runtime_text = f->max_runtime;
     p->analyze = f->analyze;
+    p->statistics = f->statistics;
     progress_quiet(f->quiet);
     progress_verbose(f->verbose);
     return 0;

@@ -9,9 +9,11 @@
 #include <string.h>
 
 #include "fkpurge/buf.h"
+#include "fkpurge/events.h"
 #include "fkpurge/exec.h"
 #include "fkpurge/pace.h"
 #include "fkpurge/progress.h"
+#include "fkpurge/stats.h"
 
 /* Tries of a transaction the database gave up on (deadlock, lock timeout), as the levels engine. */
 #define STREAM_RETRIES 4
@@ -292,12 +294,14 @@ static int witness(struct stream *s, size_t tbl, long edge, int updated,
 /*
  * -v: "TABLE: N rows deleted (T1 n1, T2 n2), M updated (T.COL m), X ms, R
  * retries", the tables in the order the transaction deleted from them;
- * with --jobs, "worker W: " first.
+ * with --jobs, "worker W: " first. --log-format json: the same facts as
+ * members of a batch_committed event.
  */
 static void verbose_line(struct stream *s, size_t tbl)
 {
-    struct fp_buf b = FP_BUF_INIT;
+    struct fp_buf b = FP_BUF_INIT, j = FP_BUF_INIT;
     long long del = 0, upd = 0;
+    double ms = exec_clock_ms() - s->started;
     int parts = 0;
 
     for (size_t i = 0; i < s->m->ntables; i++)
@@ -307,10 +311,19 @@ static void verbose_line(struct stream *s, size_t tbl)
     if (s->a->jobs > 1)
         buf_addf(&b, "worker %d: ", s->id);
     buf_addf(&b, "%s: %lld rows deleted", s->m->tables[tbl].name, del);
-    for (size_t i = 0; i < s->norder; i++)
-        if (s->deleted[s->order[i]])
-            buf_addf(&b, "%s%s %lld", parts++ ? ", " : " (", s->m->tables[s->order[i]].name,
-                     s->deleted[s->order[i]]);
+    events_field(&j, "table", s->m->tables[tbl].name);
+    buf_addf(&j, ", \"worker\": %d, \"deleted\": %lld, \"updated\": %lld, \"tables\": {", s->id,
+             del, upd);
+    for (size_t i = 0; i < s->norder; i++) {
+        size_t t = s->order[i];
+
+        if (!s->deleted[t])
+            continue;
+        buf_addf(&b, "%s%s %lld", parts ? ", " : " (", s->m->tables[t].name, s->deleted[t]);
+        buf_adds(&j, parts++ ? ", " : "");
+        buf_add_json_string(&j, s->m->tables[t].name, strlen(s->m->tables[t].name));
+        buf_addf(&j, ": %lld", s->deleted[t]);
+    }
     buf_adds(&b, parts ? ")" : "");
     if (upd) {
         buf_addf(&b, ", %lld updated", upd);
@@ -322,11 +335,12 @@ static void verbose_line(struct stream *s, size_t tbl)
                          s->updated[e]);
         buf_adds(&b, ")");
     }
-    buf_addf(&b, ", %.0f ms, %d %s", exec_clock_ms() - s->started, s->retries,
-             s->retries == 1 ? "retry" : "retries");
-    if (buf_ok(&b))
-        progress_batch_line(buf_str(&b));
+    buf_addf(&b, ", %.0f ms, %d %s", ms, s->retries, s->retries == 1 ? "retry" : "retries");
+    buf_addf(&j, "}, \"ms\": %.0f, \"retries\": %d", ms, s->retries);
+    if (buf_ok(&b) && buf_ok(&j))
+        progress_batch_line(buf_str(&b), buf_str(&j));
     buf_free(&b);
+    buf_free(&j);
 }
 
 /* The worker's lane is done up to cursor, committed. */
@@ -399,8 +413,9 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
     if (s->pool->roots > 0)
         frac = (double)s->pool->roots_done / (double)s->pool->roots;
     pthread_mutex_unlock(&s->pool->mu);
-    progress_what(s->progress, s->m->tables[tbl].name);
-    if (progress_is_verbose())
+    stats_batch();
+    progress_worker(s->progress, s->id, s->m->tables[tbl].name);
+    if (progress_is_verbose() || events_json())
         verbose_line(s, tbl);
     pace_rows(rows);
     if (frac >= 0)
@@ -565,6 +580,7 @@ static int stop_point(struct stream *s, const char *when, struct fp_error *err)
         s->stopped = 1;
         return fp_error_set(err, FP_EINTR, "stopped with the other workers");
     }
+    exec_save_stats(s->j, 0);
     pace_wait();
     snprintf(after, sizeof after, "%s; resume with `fkpurge resume %s`", when, journal_path(s->j));
     return pace_check(err, after);
@@ -604,15 +620,12 @@ static int retrying(struct stream *s,
             return 0;
         if (s->junior && err->code == FP_EDB && strcmp(err->sqlstate, "55P03") == 0) {
             /* It gave way to a lower lane's worker: no try lost, hardly a pause. */
-            pace_sleep(0.01);
+            pace_give_way(err);
             continue;
         }
         if (failed >= STREAM_RETRIES || !db_error_retryable(err))
             return -1;
-        fp_warn("%s; trying the batch again in %g s (%d of %d)", err->msg,
-                0.25 * (1 << (failed + 1)), failed + 1, STREAM_RETRIES);
-        pace_sleep(0.25 * (1 << (failed + 1)));
-        failed++;
+        pace_retry(err, ++failed, STREAM_RETRIES);
     }
 }
 

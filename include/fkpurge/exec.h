@@ -43,4 +43,11 @@ int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_gra
  */
 int exec_wait_txn(struct fp_db *db, long long xid, struct fp_error *err);
 
+/*
+ * Keep the statistics (stats.h) in the journal, meta statistics, for
+ * status --format json: at most every few seconds unless force. A write
+ * that fails is let go: they are advice, and the purge goes on.
+ */
+void exec_save_stats(struct fp_journal *j, int force);
+
 #endif

@@ -65,6 +65,9 @@ int journal_set_meta(struct fp_journal *j, const char *key, const char *value,
 /* A header value as a new string (caller frees), or NULL in *out when absent. */
 int journal_get_meta(struct fp_journal *j, const char *key, char **out, struct fp_error *err);
 
+/* journal_get_meta() of a value kept as JSON: NULL as well when it is not valid JSON. */
+int journal_get_meta_json(struct fp_journal *j, const char *key, char **out, struct fp_error *err);
+
 /* Append the keys of a --pk-file (inside the caller's transaction). */
 int journal_root_keys_add(struct fp_journal *j, const struct fp_keys *keys, struct fp_error *err);
 

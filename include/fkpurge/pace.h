@@ -59,6 +59,19 @@ long long pace_rows_done(void);
  */
 void pace_wait(void);
 
+/*
+ * Before trying a batch again after err (a deadlock, a lock timeout): say
+ * so (a warning, or a retry event), count it for the statistics, and sleep
+ * 0.25 s * 2^attempt. attempt counts from 1, of tries.
+ */
+void pace_retry(const struct fp_error *err, int attempt, int tries);
+
+/*
+ * A worker of --jobs gave way to another's lock (err: its 55P03): count it,
+ * and pause a moment before trying again. Costs no try.
+ */
+void pace_give_way(const struct fp_error *err);
+
 /* Sleep seconds, or less when a signal or the runtime limit comes first. */
 void pace_sleep(double seconds);
 

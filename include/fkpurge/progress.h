@@ -33,6 +33,12 @@ int progress_start(struct fp_progress **out, const char *label, long long total,
 /* Say what is being worked on now (a table name, borrowed), or NULL. NULL-safe. */
 void progress_what(struct fp_progress *p, const char *what);
 
+/*
+ * Worker number worker (from 1) of --jobs works on what now (borrowed):
+ * with more than one, the line names each one's ("1:order 2:customer").
+ */
+void progress_worker(struct fp_progress *p, int worker, const char *what);
+
 /* A duration as "1h02m", "3m07s" or "12s". */
 void progress_format_duration(double secs, char *out, size_t size);
 
@@ -60,15 +66,20 @@ void progress_verbose(int on);
  */
 void progress_fraction(struct fp_progress *p, double frac);
 
-/* Under -v, the line "fkpurge: batch: TEXT" (a transaction of several tables). */
-void progress_batch_line(const char *text);
+/*
+ * A transaction committed (of several tables): under -v the line "fkpurge:
+ * batch: TEXT"; with --log-format json, whether -v or not, the event
+ * batch_committed with fields (JSON members, see events_emit).
+ */
+void progress_batch_line(const char *text, const char *fields);
 
 /* 1 under -v. */
 int progress_is_verbose(void);
 
 /*
- * With -v, one line on stderr for a committed transaction: "fkpurge: batch:
- * TABLE: N rows VERB, MS ms, R retries" (verb: "deleted" or "updated").
+ * A committed transaction of one table: with -v the line "fkpurge: batch:
+ * TABLE: N rows VERB, MS ms, R retries" (verb: "deleted" or "updated"), and
+ * as progress_batch_line() says with --log-format json.
  */
 void progress_batch(const char *table, long long rows, const char *verb, double ms, int retries);
 

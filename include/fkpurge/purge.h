@@ -32,6 +32,7 @@ struct fp_purge {
     struct fp_pace pace;
     long lock_ms, statement_ms; /* --lock-timeout, --statement-timeout; 0: the database's */
     int analyze;                /* --analyze: ANALYZE the tables changed, once done */
+    int statistics;             /* --statistics: where the time went, at the end */
     int jobs; /* --jobs, else the journal's (resume), else 1: sessions of the streaming engine */
     int jobs_given; /* --jobs was given: resume keeps it in the journal instead of reading it */
 };
@@ -43,7 +44,8 @@ struct fp_purge {
  */
 struct purge_flags {
     const char *sleep, *max_rate, *max_runtime, *lock_timeout, *statement_timeout, *jobs;
-    int quiet, verbose, analyze;
+    const char *log_format;
+    int quiet, verbose, analyze, statistics;
 };
 
 /* Their entries in a command's struct cli_opt array. */
@@ -53,7 +55,8 @@ struct purge_flags {
         CLI_VALUE("lock-timeout", 0, &(f).lock_timeout),                                           \
         CLI_VALUE("statement-timeout", 0, &(f).statement_timeout),                                 \
         CLI_SWITCH("quiet", 'q', &(f).quiet), CLI_SWITCH("verbose", 'v', &(f).verbose),            \
-        CLI_SWITCH("analyze", 0, &(f).analyze), CLI_VALUE("jobs", 'j', &(f).jobs)
+        CLI_SWITCH("analyze", 0, &(f).analyze), CLI_VALUE("jobs", 'j', &(f).jobs),                 \
+        CLI_SWITCH("statistics", 0, &(f).statistics), CLI_VALUE("log-format", 0, &(f).log_format)
 
 /* Their lines in a command's usage. */
 #define PURGE_FLAGS_USAGE                                                                          \
@@ -71,7 +74,13 @@ struct purge_flags {
     "                              the journal's), each on its own pages of the root\n"            \
     "                              selection; the plan before them uses one. Refused on\n"         \
     "                              SQLite (one writer at a time); a purge the levels engine\n"     \
-    "                              takes runs on one, with a warning\n"
+    "                              takes runs on one, with a warning\n"                            \
+    "  --statistics                at the end, on stderr: time spent selecting, deleting,\n"       \
+    "                              updating, committing, waiting on locks, sleeping, retrying;\n"  \
+    "                              transactions, retries by SQLSTATE, and why the run ended\n"     \
+    "  --log-format FORMAT         text (default) or json: stderr carries one JSON object a\n"     \
+    "                              line per event (batch_committed, retry, warning, stopped,\n"    \
+    "                              error, done, ...), timestamps in UTC, no progress bar\n"
 
 /* Check and apply f to p (an error names the flag). */
 int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp_error *err);
@@ -125,6 +134,13 @@ int purge_check_identity(struct fp_purge *p, struct fp_error *err);
  * for a non-zero one that is an error.
  */
 int purge_continue(struct fp_purge *p, const char *phase, struct fp_error *err);
+
+/*
+ * purge_continue(), then what run and resume tell at the end: the error,
+ * how to resume, --statistics with why the run ended, the done event.
+ * Returns the exit status.
+ */
+int purge_go(struct fp_purge *p, const char *phase, struct fp_error *err);
 
 /*
  * The final report, from the journal's tallies: what was done. resume of a

@@ -101,7 +101,7 @@ usage_err "fkpurge: run: --db given twice" run "${sel[@]}" --where 1 --db "$DB" 
 usage_err "fkpurge: run: --where given twice" run "${sel[@]}" --where=1 --where 2 --db "$DB" --yes
 usage_err "fkpurge: plan: --table given twice" plan "${sel[@]}" --table note --where 1 --db "$DB"
 usage_err "fkpurge: run: --yes takes no value" run "${sel[@]}" --where 1 --db "$DB" --yes=1
-usage_err "fkpurge: run: ambiguous option '--s' (--sleep, --statement-timeout)" run --s 1
+usage_err "fkpurge: run: ambiguous option '--s' (--sleep, --statement-timeout, --statistics)" run --s 1
 usage_err "fkpurge: resume: --jobs: missing value" resume "$J" --jobs
 usage_err "fkpurge: run: --batch-size: missing value" run "${sel[@]}" --where 1 --db "$DB" --batch-size
 usage_err "fkpurge: status: one journal expected, got 'b' too" status a b

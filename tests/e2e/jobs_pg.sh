@@ -2,7 +2,8 @@
 # jobs_pg.sh — -j/--jobs N on the PostgreSQL shop (issue 14):
 #   - run --jobs 2 with the streaming engine: no warning, N kept in the journal, the end state
 #     of PostgreSQL's own ON DELETE actions; with small batches both workers commit, -v names
-#     each transaction's worker and status shows each worker's latest transaction;
+#     each transaction's worker, the progress line what each did last, --statistics counts
+#     every transaction once, and status shows each worker's latest transaction;
 #   - a purge the levels engine takes (FKPURGE_ENGINE=levels) is not refused: one warning says it
 #     runs on one session and why, and it ends as it should; resume --jobs 4 of such a purge
 #     warns again (the levels engine took it from its start) and keeps 4.
@@ -36,9 +37,18 @@ check_end "run --jobs 2"
 # Small batches: many pages, both workers commit some. status shows each one's latest.
 shop_pg "$db" plain "$SF"
 J=$FAST/workers.journal
-run "$FKPURGE" run "${sel[@]}" --yes -q --journal "$J" --jobs 2 --batch-size 20 -v
+# With progress lines often (not a terminal: plain lines) and --statistics.
+FKPURGE_PROGRESS_SECONDS=0.05 run "$FKPURGE" run "${sel[@]}" --yes --journal "$J" --jobs 2 \
+    --batch-size 20 -v --statistics
 expect_rc 0 "run --jobs 2 --batch-size 20 -v"
 check_end "run --jobs 2 --batch-size 20"
+# The progress line names what each worker did last.
+grep -Eq '^fkpurge: deleting: .*, now 1:customer 2:customer$' "$T/err" ||
+    fail "no progress line names both workers: $(grep '^fkpurge: deleting' "$T/err" | head -3)"
+# Every transaction counted once, whichever worker committed it; no retry (none warned).
+nv=$(grep -c '^fkpurge: batch: worker ' "$T/err")
+grep -Eq "^fkpurge: statistics: [0-9.]+ s in all; $nv transactions, 0 retries, [0-9]+ gave way$" "$T/err" ||
+    fail "statistics: not $nv transactions and no retry: $(grep statistics "$T/err")"
 for w in 1 2; do
     grep -q "^fkpurge: batch: worker $w: customer: " "$T/err" ||
         fail "-v names no transaction of worker $w: $(head -5 "$T/err")"

@@ -286,3 +286,32 @@ expect_reprinted() {
     expect_rc 0 "$3: resume of the finished journal"
     expect_file_eq "$T/out" "$(cat "$T/report.json")"
 }
+
+# hold_sqlite_lock DB: python3 takes the SQLite database DB's write lock (BEGIN IMMEDIATE: readers go on,
+# writers wait) and keeps it until release_lock (the file $FAST/release). The test's EXIT trap kills
+# $holder_pid when set.
+hold_sqlite_lock() {
+    rm -f "$FAST/locked" "$FAST/release"
+    /usr/bin/python3 - "$1" "$FAST" <<'PY' &
+import os, sqlite3, sys, time
+db, d = sys.argv[1], sys.argv[2]
+c = sqlite3.connect(db, isolation_level=None)
+c.execute("BEGIN IMMEDIATE")
+open(os.path.join(d, "locked"), "w").close()
+limit = time.time() + 120
+while not os.path.exists(os.path.join(d, "release")) and time.time() < limit:
+    time.sleep(0.02)
+c.execute("ROLLBACK")
+PY
+    holder_pid=$!
+    for ((i = 0; i < 500; i++)); do
+        [ -e "$FAST/locked" ] && return 0
+        sleep 0.01
+    done
+    fail "the lock holder did not start"
+}
+release_lock() {
+    touch "$FAST/release"
+    wait "$holder_pid" || fail "the lock holder failed"
+    holder_pid=
+}

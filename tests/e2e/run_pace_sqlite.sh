@@ -282,37 +282,9 @@ cp "$T/out" "$T/final.json"
 check_end "good durations" "$T/final.json"
 
 # ---- 6. another process holds the write lock: --lock-timeout 100ms ----
-# hold_lock: python3 takes the database's write lock (BEGIN IMMEDIATE: readers go on, writers
-# wait) and keeps it until $FAST/release exists.
-hold_lock() {
-    rm -f "$FAST/locked" "$FAST/release"
-    /usr/bin/python3 - "$DB" "$FAST" <<'PY' &
-import os, sqlite3, sys, time
-db, d = sys.argv[1], sys.argv[2]
-c = sqlite3.connect(db, isolation_level=None)
-c.execute("BEGIN IMMEDIATE")
-open(os.path.join(d, "locked"), "w").close()
-limit = time.time() + 120
-while not os.path.exists(os.path.join(d, "release")) and time.time() < limit:
-    time.sleep(0.02)
-c.execute("ROLLBACK")
-PY
-    holder_pid=$!
-    for ((i = 0; i < 500; i++)); do
-        [ -e "$FAST/locked" ] && return 0
-        sleep 0.01
-    done
-    fail "the lock holder did not start"
-}
-release_lock() {
-    touch "$FAST/release"
-    wait "$holder_pid" || fail "the lock holder failed"
-    holder_pid=
-}
-
 # (a) Held throughout: 4 retries, exit 2, resumable.
 fresh
-hold_lock
+hold_sqlite_lock "$DB"
 t0=$(now_s)
 purge --batch-size 50 --lock-timeout 100ms --format json
 t1=$(now_s)
@@ -341,7 +313,7 @@ check_end "lock held, released, resumed" "$T/final.json"
 
 # (b) Released about a second after the first retry: the run ends by itself.
 fresh
-hold_lock
+hold_sqlite_lock "$DB"
 bg "$FKPURGE" run "${purge_args[@]}" --journal "$J" --batch-size 50 --lock-timeout 100ms --format json
 wait_first_retry "$bgpid" 1500
 sleep 1
@@ -356,7 +328,7 @@ check_end "lock released during the retries" "$T/final.json"
 # (c) --max-runtime reached while waiting to try the batch again (the backoff is 7.5 s in all):
 # exit 4, said so, resumable.
 fresh
-hold_lock
+hold_sqlite_lock "$DB"
 purge --batch-size 50 --lock-timeout 100ms --max-runtime 2s --format json
 release_lock
 expect_rc 4 "--max-runtime 2s during the retries"

@@ -18,6 +18,7 @@
 #include "fkpurge/journal.h"
 #include "fkpurge/pace.h"
 #include "fkpurge/progress.h"
+#include "fkpurge/stats.h"
 
 #define NTHREADS 4
 #define ROUNDS   150
@@ -107,7 +108,9 @@ static void *hammer(void *arg)
         pace_wait();
         progress_add(w->pr, 3);
         progress_what(w->pr, r % 2 ? "order" : "customer");
-        progress_batch_line("a line of -v");
+        progress_batch_line("a line of -v", "\"rows\": 1");
+        stats_time(FP_STAT_DELETE, 0.001);
+        stats_retry("40P01", r % 2);
     }
     return NULL;
 }
@@ -186,6 +189,18 @@ static void journal_pace_progress_from_threads(void)
 
     CHECK_INT(pace_rows_done(), NTHREADS * ROUNDS * 7);
     CHECK_INT(progress_count(pr), NTHREADS * ROUNDS * 3);
+    /* Every worker's retries counted once, whichever thread counted them. */
+    {
+        struct fp_buf sb = FP_BUF_INIT;
+        char want[128];
+
+        snprintf(want, sizeof want,
+                 "\"retries\": %d, \"gave_way\": %d, \"sqlstates\": {\"40P01\": %d}",
+                 NTHREADS * ROUNDS / 2, NTHREADS * ROUNDS / 2, NTHREADS * ROUNDS);
+        stats_json(&sb);
+        CHECK(strstr(buf_str(&sb), want) != NULL);
+        buf_free(&sb);
+    }
 
     progress_free(pr);
     journal_close(j);
