@@ -438,6 +438,12 @@ static int cmp_fk(const void *a, const void *b)
     return (x->policy > y->policy) - (x->policy < y->policy);
 }
 
+static int cmp_trigger(const void *a, const void *b)
+{
+    return strcmp(((const struct fp_cat_trigger *)a)->name,
+                  ((const struct fp_cat_trigger *)b)->name);
+}
+
 /*
  * rc of a statement that began at t0, its time counted as k, or as waiting
  * on locks when it failed on one (db_error_retryable): --statistics.
@@ -596,6 +602,10 @@ int db_catalog(struct fp_db *db, const char *schema, struct fp_catalog *cat, str
     for (size_t i = 0; i < cat->ntables; i++)
         if (cat->tables[i].nfks > 1)
             qsort(cat->tables[i].fks, cat->tables[i].nfks, sizeof cat->tables[i].fks[0], cmp_fk);
+    for (size_t i = 0; i < cat->ntables; i++)
+        if (cat->tables[i].ntriggers > 1)
+            qsort(cat->tables[i].triggers, cat->tables[i].ntriggers,
+                  sizeof cat->tables[i].triggers[0], cmp_trigger);
     return 0;
 }
 
@@ -629,6 +639,11 @@ void catalog_free(struct fp_catalog *cat)
         free(t->fks);
         free_strings(t->indexed_leading, t->nindexed_leading);
         free_strings(t->unique, t->nunique);
+        for (size_t j = 0; j < t->ntriggers; j++) {
+            free(t->triggers[j].name);
+            free_strings(t->triggers[j].update_of, t->triggers[j].nupdate_of);
+        }
+        free(t->triggers);
         free(t->schema);
         free(t->name);
         free(t->pk);
@@ -636,6 +651,20 @@ void catalog_free(struct fp_catalog *cat)
     free(cat->tables);
     free(cat->schema);
     memset(cat, 0, sizeof *cat);
+}
+
+int catalog_trigger_fires(const struct fp_cat_trigger *tr, const char *column)
+{
+    if (!column)
+        return tr->on_delete;
+    if (!tr->on_update)
+        return 0;
+    if (!tr->nupdate_of)
+        return 1;
+    for (size_t i = 0; i < tr->nupdate_of; i++)
+        if (strcmp(tr->update_of[i], column) == 0)
+            return 1;
+    return 0;
 }
 
 const struct fp_cat_table *catalog_find(const struct fp_catalog *cat, const char *schema,

@@ -79,6 +79,24 @@ static const char sql_indexes[] =
     " ORDER BY i.indrelid, a.attname COLLATE \"C\"";
 
 /*
+ * User triggers that fire in an ordinary session (tgenabled O: origin and
+ * local, A: always; not D: disabled, R: replica only), one row per column
+ * of an UPDATE OF list (none: NULL). tgtype bits: 1 row, 2 before, 8
+ * delete, 16 update, 64 instead of.
+ */
+static const char sql_triggers[] =
+    "SELECT t.tgrelid, t.tgname,\n"
+    "       CASE WHEN t.tgtype & 64 <> 0 THEN 'I' WHEN t.tgtype & 2 <> 0 THEN 'B' ELSE 'A' END,\n"
+    "       t.tgtype & 8 <> 0, t.tgtype & 16 <> 0, t.tgtype & 1 <> 0, a.attname\n"
+    "  FROM pg_catalog.pg_trigger t\n"
+    "  LEFT JOIN pg_catalog.unnest(t.tgattr) WITH ORDINALITY AS k(attnum, ord) ON true\n"
+    "  LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = t.tgrelid AND a.attnum = k.attnum\n"
+    " WHERE t.tgrelid = ANY ($1::pg_catalog.oid[])\n"
+    "   AND NOT t.tgisinternal\n"
+    "   AND t.tgenabled IN ('O', 'A')\n"
+    " ORDER BY t.tgrelid, t.tgname COLLATE \"C\", k.ord";
+
+/*
  * Foreign keys, with their columns in key order. conparentid <> 0 marks the
  * per-partition clones PostgreSQL adds when the referenced table is
  * partitioned; the constraint on the partitioned table stands for them all.
@@ -703,6 +721,68 @@ out:
     return rc;
 }
 
+/* The timing letter of sql_triggers. */
+static const char *trigger_timing(char c)
+{
+    return c == 'I' ? "INSTEAD OF" : c == 'B' ? "BEFORE" : "AFTER";
+}
+
+static int read_triggers(struct fp_db_pg *pg, struct fp_catalog *cat, const struct oid_slot *slots,
+                         const char *oids, struct fp_error *err)
+{
+    const char *params[] = {oids};
+    size_t *counts = NULL;
+    PGresult *res = NULL;
+    int rc = -1;
+
+    if (pg_query(pg, "reading triggers", sql_triggers, 1, params, &res, err) < 0)
+        return -1;
+    counts = rows_per_table(cat, slots, res);
+    if (!counts) {
+        oom(err);
+        goto out;
+    }
+    /* A trigger has a row per UPDATE OF column: size both lists by the rows. */
+    for (size_t i = 0; i < cat->ntables; i++) {
+        struct fp_cat_table *t = &cat->tables[i];
+        if (counts[i] && !(t->triggers = calloc(counts[i], sizeof *t->triggers))) {
+            oom(err);
+            goto out;
+        }
+    }
+    for (int r = 0; r < PQntuples(res); r++) {
+        struct fp_cat_table *t = table_of_row(cat, slots, res, r);
+        struct fp_cat_trigger *tr;
+
+        if (!t)
+            continue;
+        tr = t->ntriggers ? &t->triggers[t->ntriggers - 1] : NULL;
+        if (!tr || strcmp(tr->name, PQgetvalue(res, r, 1)) != 0) {
+            tr = &t->triggers[t->ntriggers++];
+            tr->timing = trigger_timing(PQgetvalue(res, r, 2)[0]);
+            tr->on_delete = is_true(res, r, 3);
+            tr->on_update = is_true(res, r, 4);
+            tr->row_level = is_true(res, r, 5);
+            if (!(tr->name = value_dup(res, r, 1)) ||
+                (!PQgetisnull(res, r, 6) &&
+                 !(tr->update_of = calloc(counts[t - cat->tables], sizeof(char *))))) {
+                oom(err);
+                goto out;
+            }
+        }
+        if (!PQgetisnull(res, r, 6) && !(tr->update_of[tr->nupdate_of++] = value_dup(res, r, 6))) {
+            tr->nupdate_of--;
+            oom(err);
+            goto out;
+        }
+    }
+    rc = 0;
+out:
+    free(counts);
+    PQclear(res);
+    return rc;
+}
+
 /* confdeltype as a model policy (SPEC §1): both NO ACTION and RESTRICT refuse. */
 static enum fp_policy policy_of(char confdeltype)
 {
@@ -798,7 +878,8 @@ static int pg_catalog_read(struct fp_db *db, const char *schema, struct fp_catal
         read_columns(pg, cat, slots, oids, err) < 0 ||
         read_primary_keys(pg, cat, slots, oids, err) < 0 ||
         read_indexes(pg, cat, slots, oids, err) < 0 ||
-        read_foreign_keys(pg, cat, slots, oids, err) < 0)
+        read_foreign_keys(pg, cat, slots, oids, err) < 0 ||
+        read_triggers(pg, cat, slots, oids, err) < 0)
         goto out;
     rc = 0;
 out:

@@ -10,6 +10,7 @@
 #include "fkpurge/backend.h"
 #include "fkpurge/buf.h"
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -561,6 +562,152 @@ static int resolve_references(struct fp_catalog *cat, char **pk_columns, struct 
     return 0;
 }
 
+/*
+ * The next token of the SQL text at *p: a bare word, or an identifier in
+ * "", `` or [] (unquoted into out), or any other character alone. Comments
+ * and spaces are skipped; a string literal is one token. 0 at the end.
+ */
+static int sql_token(const char **p, char *out, size_t cap, int *bare)
+{
+    const char *s = *p;
+    size_t n = 0;
+
+    for (;;) {
+        while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r' || *s == '\f')
+            s++;
+        if (s[0] == '-' && s[1] == '-')
+            s += strcspn(s, "\n");
+        else if (s[0] == '/' && s[1] == '*')
+            s = strstr(s + 2, "*/") ? strstr(s + 2, "*/") + 2 : s + strlen(s);
+        else
+            break;
+    }
+    if (!*s)
+        return 0;
+    *bare = isalnum((unsigned char)*s) || *s == '_' || (unsigned char)*s >= 0x80;
+    if (*bare) {
+        while (isalnum((unsigned char)*s) || *s == '_' || *s == '$' || (unsigned char)*s >= 0x80)
+            if (n + 1 < cap)
+                out[n++] = *s++;
+            else
+                s++;
+    } else if (*s == '"' || *s == '`' || *s == '[' || *s == '\'') {
+        char close = *s == '[' ? ']' : *s;
+
+        for (s++; *s; s++) {
+            if (*s == close) {
+                if (close == ']' || s[1] != close)
+                    break;
+                s++; /* a doubled quote stands for one */
+            }
+            if (n + 1 < cap)
+                out[n++] = *s;
+        }
+        s += *s != '\0';
+    } else {
+        out[n++] = *s++;
+    }
+    out[n] = '\0';
+    *p = s;
+    return 1;
+}
+
+/* 1 when token tok is the bare keyword kw. */
+static int keyword(const char *tok, int bare, const char *kw)
+{
+    return bare && sqlite3_stricmp(tok, kw) == 0;
+}
+
+/*
+ * What CREATE TRIGGER text sql fires on, into tr: its timing (BEFORE when
+ * it names none), DELETE, UPDATE and the columns of UPDATE OF, spelt as
+ * t spells them. SQLite's triggers are all FOR EACH ROW. Returns -1 when out
+ * of memory; a text it cannot follow gives a trigger on neither event.
+ */
+static int parse_trigger(const char *sql, const struct fp_cat_table *t, struct fp_cat_trigger *tr)
+{
+    char tok[256];
+    int bare, on = 0;
+
+    tr->timing = "BEFORE";
+    tr->row_level = 1;
+    /* Up to the event: CREATE [TEMP] TRIGGER [IF NOT EXISTS] [schema.]name [timing] event */
+    while (sql_token(&sql, tok, sizeof tok, &bare)) {
+        if (keyword(tok, bare, "BEFORE") || keyword(tok, bare, "AFTER"))
+            tr->timing = toupper((unsigned char)tok[0]) == 'B' ? "BEFORE" : "AFTER";
+        else if (keyword(tok, bare, "INSTEAD"))
+            tr->timing = "INSTEAD OF";
+        else if (keyword(tok, bare, "DELETE"))
+            return tr->on_delete = 1, 0;
+        else if (keyword(tok, bare, "INSERT"))
+            return 0;
+        else if (keyword(tok, bare, "UPDATE"))
+            break;
+    }
+    tr->on_update = 1;
+    if (!sql_token(&sql, tok, sizeof tok, &bare) || !keyword(tok, bare, "OF"))
+        return 0;
+    while (sql_token(&sql, tok, sizeof tok, &bare) && !(on = keyword(tok, bare, "ON"))) {
+        char **v;
+
+        if (!bare && strcmp(tok, ",") == 0)
+            continue;
+        for (size_t c = 0; c < t->ncolumns; c++)
+            if (sqlite3_stricmp(t->columns[c].name, tok) == 0)
+                snprintf(tok, sizeof tok, "%s", t->columns[c].name);
+        if (!(v = realloc(tr->update_of, (tr->nupdate_of + 1) * sizeof *v)))
+            return -1;
+        tr->update_of = v;
+        if (!(v[tr->nupdate_of] = strdup(tok)))
+            return -1;
+        tr->nupdate_of++;
+    }
+    return 0;
+}
+
+static const char sql_triggers[] =
+    "SELECT name, tbl_name, sql FROM sqlite_schema WHERE type = 'trigger' AND sql IS NOT NULL";
+
+/* Every trigger on a table of cat (after its columns are read). */
+static int read_triggers(struct fp_db_sqlite *sq, struct fp_catalog *cat, struct fp_error *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = -1, src;
+
+    if (sqlite3_prepare_v2(sq->db, sql_triggers, -1, &st, NULL) != SQLITE_OK) {
+        sqlite_fail(sq, "reading triggers", err);
+        goto out;
+    }
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        long i = find_table_nocase(cat, text_at(st, 1));
+        struct fp_cat_table *t;
+        struct fp_cat_trigger *v;
+
+        if (i < 0)
+            continue;
+        t = &cat->tables[i];
+        if (!(v = realloc(t->triggers, (t->ntriggers + 1) * sizeof *v))) {
+            oom(err);
+            goto out;
+        }
+        t->triggers = v;
+        memset(&v[t->ntriggers], 0, sizeof *v);
+        if (!(v[t->ntriggers++].name = strdup(text_at(st, 0))) ||
+            parse_trigger(text_at(st, 2), t, &v[t->ntriggers - 1]) < 0) {
+            oom(err);
+            goto out;
+        }
+    }
+    if (src != SQLITE_DONE) {
+        sqlite_fail(sq, "reading triggers", err);
+        goto out;
+    }
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int prepare(struct fp_db_sqlite *sq, const char *sql, sqlite3_stmt **st,
                    struct fp_error *err)
 {
@@ -600,7 +747,7 @@ static int sqlite_catalog_read(struct fp_db *db, const char *schema, struct fp_c
             read_indexes(sq, st.indexes, t, err) < 0)
             goto out;
     }
-    if (resolve_references(cat, pk_columns, err) < 0)
+    if (resolve_references(cat, pk_columns, err) < 0 || read_triggers(sq, cat, err) < 0)
         goto out;
     rc = 0;
 out:

@@ -207,6 +207,52 @@ static int order_cycles(struct fp_plan *p, struct fp_journal *j, const struct fp
     return 0;
 }
 
+/* Add what trigger tr of table t fires on in this purge (event), or nothing. */
+static int add_trigger(struct fp_plan *p, size_t t, const struct fp_cat_trigger *tr,
+                       const char *event, size_t *cap)
+{
+    if (p->ntriggers == *cap) {
+        size_t n = *cap ? 2 * *cap : 8;
+        struct fp_plan_trigger *v = realloc(p->triggers, n * sizeof *v);
+
+        if (!v)
+            return -1;
+        p->triggers = v, *cap = n;
+    }
+    p->triggers[p->ntriggers++] = (struct fp_plan_trigger){t, tr, event};
+    return 0;
+}
+
+/*
+ * The triggers the purge's statements fire: DELETE triggers of the tables
+ * it deletes from, UPDATE triggers (of the column, where they name some) of
+ * those whose references it nulls or sets to default.
+ */
+static int list_triggers(struct fp_plan *p, struct fp_error *err)
+{
+    const struct fp_model *m = p->model;
+    size_t cap = 0;
+
+    for (size_t k = 0; k < p->norder; k++) {
+        size_t t = p->order[k];
+        const struct fp_cat_table *ct = p->resolved->tables[t].cat;
+
+        for (size_t i = 0; ct && i < ct->ntriggers; i++) {
+            const struct fp_cat_trigger *tr = &ct->triggers[i];
+            int update = 0;
+
+            for (size_t e = 0; e < m->nedges && !update; e++)
+                update = m->edges[e].child == t && p->updated[e] > 0 &&
+                         catalog_trigger_fires(tr, m->edges[e].column);
+            if ((p->deleted[t] > 0 && catalog_trigger_fires(tr, NULL) &&
+                 add_trigger(p, t, tr, "DELETE", &cap) < 0) ||
+                (update && add_trigger(p, t, tr, "UPDATE", &cap) < 0))
+                return fp_error_oom(err);
+        }
+    }
+    return 0;
+}
+
 int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_graph *graph,
                const struct fp_plan_root *root, int dry_run, struct fp_journal *j,
                struct fp_plan **out, struct fp_error *err)
@@ -250,7 +296,7 @@ int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_g
     in_snapshot = 0;
     memcpy(p->refs, c.refs, model->nedges * sizeof *p->refs);
     if (db_end_snapshot(db, err) < 0 || order_cycles(p, j, graph, &c, err) < 0 ||
-        check(p, j, &c, err) < 0 || journal_commit(j, err) < 0)
+        check(p, j, &c, err) < 0 || list_triggers(p, err) < 0 || journal_commit(j, err) < 0)
         goto out;
     progress_done(c.progress);
     *out = p, p = NULL, rc = 0;
@@ -310,6 +356,7 @@ void plan_free(struct fp_plan *p)
     free(p->survivors);
     free(p->order);
     free(p->blocked);
+    free(p->triggers);
     strlist_free(&p->warnings);
     resolve_free(p->resolved);
     free(p);

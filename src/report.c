@@ -88,11 +88,29 @@ static void json_blocked(struct fp_buf *b, const struct fp_plan *p)
     buf_adds(b, "]");
 }
 
+static void json_triggers(struct fp_buf *b, const struct fp_plan *p)
+{
+    buf_adds(b, ",\n \"triggers\": [");
+    for (size_t k = 0; k < p->ntriggers; k++) {
+        const struct fp_plan_trigger *pt = &p->triggers[k];
+
+        buf_adds(b, k ? ",\n  " : "\n  ");
+        buf_adds(b, "{\"table\": ");
+        buf_add_json_string(b, table_name(p, pt->table), strlen(table_name(p, pt->table)));
+        buf_adds(b, ", \"trigger\": ");
+        buf_add_json_string(b, pt->trigger->name, strlen(pt->trigger->name));
+        buf_addf(b, ", \"timing\": \"%s\", \"event\": \"%s\", \"level\": \"%s\"}",
+                 pt->trigger->timing, pt->event, pt->trigger->row_level ? "row" : "statement");
+    }
+    buf_adds(b, "]");
+}
+
 static void report_json(struct fp_buf *b, const struct fp_plan *p)
 {
     json_root(b, p);
     json_tables(b, p);
     json_blocked(b, p);
+    json_triggers(b, p);
     buf_addf(b, ",\n \"totals\": {\"deleted\": %lld, \"updated\": %lld, \"blocked\": %lld}",
              p->total_deleted, p->total_updated, p->total_blocked);
     buf_adds(b, ",\n \"warnings\": [");
@@ -141,7 +159,6 @@ static void report_text(struct fp_buf *b, const struct fp_plan *p)
     }
     buf_addf(b, "\ntotals: %lld deleted, %lld updated, %lld blocked\n", p->total_deleted,
              p->total_updated, p->total_blocked);
-
     for (size_t k = 0; k < p->nblocked; k++) {
         const struct fp_blocker *bl = &p->blocked[k];
         const struct fp_edge *e = &m->edges[bl->edge];
@@ -152,6 +169,14 @@ static void report_text(struct fp_buf *b, const struct fp_plan *p)
                  e->policy == FP_RESTRICT ? " and are not deleted by it" : "");
         text_sample(b, bl);
         buf_addc(b, '\n');
+    }
+    if (p->ntriggers)
+        buf_adds(b, "\ntriggers this purge fires (the counts above leave out what they do):\n");
+    for (size_t k = 0; k < p->ntriggers; k++) {
+        const struct fp_plan_trigger *pt = &p->triggers[k];
+
+        buf_addf(b, "  %s: %s %s %s, for each %s\n", table_name(p, pt->table), pt->trigger->name,
+                 pt->trigger->timing, pt->event, pt->trigger->row_level ? "row" : "statement");
     }
 }
 

@@ -124,6 +124,7 @@ int resolve_model(struct fp_db *db, const struct fp_model *model, const struct f
             goto out;
         }
         r->tables[i].schema = c->schema;
+        r->tables[i].cat = cat[i];
         if (!t->pk)
             continue;
         pk = catalog_column(cat[i], t->pk);

@@ -43,6 +43,21 @@ struct fp_cat_fk {
                         RESTRICT): rows referencing each other cannot go in one statement */
 };
 
+/*
+ * A user trigger the database fires (PostgreSQL: not internal, enabled for
+ * ordinary sessions; SQLite: every trigger): what a purge's deletes and
+ * updates also set off, which no count of fkpurge's includes.
+ */
+struct fp_cat_trigger {
+    char *name;
+    const char *timing; /* "BEFORE", "AFTER" or "INSTEAD OF" (static) */
+    int on_delete;      /* fires on DELETE */
+    int on_update;      /* fires on UPDATE (of update_of only, when there are some) */
+    int row_level;      /* FOR EACH ROW (SQLite's only kind), else FOR EACH STATEMENT */
+    char **update_of;   /* UPDATE OF these columns only; none: any column */
+    size_t nupdate_of;
+};
+
 struct fp_cat_table {
     char *schema; /* NULL on SQLite */
     char *name;
@@ -56,6 +71,8 @@ struct fp_cat_table {
     size_t nindexed_leading;
     char **unique; /* columns unique on their own (a one-column, non-partial unique index) */
     size_t nunique;
+    struct fp_cat_trigger *triggers; /* by name */
+    size_t ntriggers;
 };
 
 struct fp_catalog {
@@ -422,6 +439,12 @@ int db_identity(struct fp_db *db, char **out, struct fp_error *err);
 
 /* Free what a catalog holds; the struct itself is the caller's. NULL-safe. */
 void catalog_free(struct fp_catalog *cat);
+
+/*
+ * 1 when trigger tr fires for a DELETE (column NULL) or for an UPDATE of
+ * column.
+ */
+int catalog_trigger_fires(const struct fp_cat_trigger *tr, const char *column);
 
 /* Find a table in cat by schema (NULL matches any) and name; NULL if absent. */
 const struct fp_cat_table *catalog_find(const struct fp_catalog *cat, const char *schema,

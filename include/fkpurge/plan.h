@@ -36,6 +36,13 @@ struct fp_blocker {
     struct fp_keys sample; /* up to FP_PLAN_SAMPLE of them, smallest first */
 };
 
+/* A trigger a plan's deletes or updates fire (its effects are in no count). */
+struct fp_plan_trigger {
+    size_t table;                         /* the model table it is on */
+    const struct fp_cat_trigger *trigger; /* borrowed from the plan's resolved catalog */
+    const char *event;                    /* "DELETE" or "UPDATE" */
+};
+
 struct fp_plan {
     const struct fp_model *model; /* borrowed */
     struct fp_plan_root root;     /* borrowed strings */
@@ -57,6 +64,8 @@ struct fp_plan {
     const char *stuck_edge;       /* one it checks row by row (SQLite's RESTRICT), or NULL */
     char stuck_what[256]; /* "table.column" of that key (stuck_edge's first), for messages */
     long long root_count; /* PLAN_PREPARE: the rows --where selects; -1: not counted */
+    struct fp_plan_trigger *triggers; /* in deletion order of their tables, then by name */
+    size_t ntriggers;
 };
 
 /*

@@ -24,9 +24,10 @@
 #include "fkpurge/model.h"
 
 struct fp_rtable {
-    const char *schema;  /* the schema it was found in (NULL on SQLite) */
-    const char *pk_type; /* the primary key's type, NULL for a keyless table */
-    int pk_is_int;       /* the key is an integer type: kept and printed as a number */
+    const char *schema;             /* the schema it was found in (NULL on SQLite) */
+    const char *pk_type;            /* the primary key's type, NULL for a keyless table */
+    int pk_is_int;                  /* the key is an integer type: kept and printed as a number */
+    const struct fp_cat_table *cat; /* the database's description of it (in catalogs) */
 };
 
 struct fp_redge {

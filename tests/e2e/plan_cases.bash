@@ -77,6 +77,7 @@ YAML
  "blocked": [
   {"table": "invoice", "column": "customer_id", "policy": "restrict", "rows": 1, "sample": [301]},
   {"table": "audit", "column": "invoice_id", "policy": "protect", "rows": 2, "sample": [1000, 1001]}],
+ "triggers": [],
  "totals": {"deleted": 6, "updated": 0, "blocked": 3},
  "warnings": []}'
 
@@ -157,6 +158,7 @@ YAML
   {"table": "address", "deleted": 1, "updated": {}},
   {"table": "customer", "deleted": 1, "updated": {}}],
  "blocked": [],
+ "triggers": [],
  "totals": {"deleted": 3, "updated": 3, "blocked": 0},
  "warnings": []}'
     plan --table customer --where 'id = 1'
@@ -210,6 +212,7 @@ YAML
   {"table": "order", "deleted": 2, "updated": {}},
   {"table": "user", "deleted": 1, "updated": {}}],
  "blocked": [],
+ "triggers": [],
  "totals": {"deleted": 3, "updated": 2, "blocked": 0},
  "warnings": []}'
     expect_eq "$(db_query 'SELECT count(*) FROM canary')" 1 "canary rows"
