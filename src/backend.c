@@ -635,6 +635,7 @@ void catalog_free(struct fp_catalog *cat)
             free(fk->ref_table);
             free(fk->column);
             free(fk->ref_column);
+            free(fk->partial);
         }
         free(t->fks);
         free_strings(t->indexed_leading, t->nindexed_leading);

@@ -68,7 +68,26 @@ static const char sql_primary_keys[] =
  * column unique on its own. Partial and expression indexes are left out: a
  * lookup by the column cannot rely on them, nor can a foreign key.
  */
-static const char sql_indexes[] =
+/*
+ * The partitions of the tables read (tables partitioned themselves, with
+ * their root's oid): what their own keys and indexes say holds for the
+ * root where it holds on every leaf partition. A CTE the two queries below
+ * begin with.
+ */
+#define SQL_PARTITIONS                                                                             \
+    "WITH part AS (\n"                                                                             \
+    "  SELECT c.oid, c.relname, c.relkind <> 'p' AS leaf,\n"                                       \
+    "         pg_catalog.pg_partition_root(c.oid) AS root\n"                                       \
+    "    FROM pg_catalog.pg_class c\n"                                                             \
+    "   WHERE c.relispartition\n"                                                                  \
+    "     AND pg_catalog.pg_partition_root(c.oid) = ANY ($1::pg_catalog.oid[]))\n"
+
+/*
+ * Columns leading a valid, non-partial index, and whether it is unique on
+ * that column alone; a column of a partitioned table also when it leads
+ * one on each of its leaf partitions (never unique: that is per partition).
+ */
+static const char sql_indexes[] = SQL_PARTITIONS
     "SELECT i.indrelid, a.attname, i.indisunique AND i.indnkeyatts = 1\n"
     "  FROM pg_catalog.pg_index i\n"
     "  JOIN pg_catalog.pg_attribute a\n"
@@ -76,7 +95,17 @@ static const char sql_indexes[] =
     " WHERE i.indrelid = ANY ($1::pg_catalog.oid[])\n"
     "   AND i.indpred IS NULL\n"
     "   AND i.indisvalid\n"
-    " ORDER BY i.indrelid, a.attname COLLATE \"C\"";
+    "UNION ALL\n"
+    "SELECT p.root, a.attname, false\n"
+    "  FROM part p\n"
+    "  JOIN pg_catalog.pg_index i ON i.indrelid = p.oid\n"
+    "  JOIN pg_catalog.pg_attribute a\n"
+    "    ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]\n"
+    " WHERE p.leaf AND i.indpred IS NULL AND i.indisvalid\n"
+    " GROUP BY p.root, a.attname\n"
+    "HAVING pg_catalog.count(DISTINCT p.oid) =\n"
+    "       (SELECT pg_catalog.count(*) FROM part q WHERE q.root = p.root AND q.leaf)\n"
+    " ORDER BY 1, 2, 3 DESC"; /* attname is a name: its order is bytewise */
 
 /*
  * User triggers that fire in an ordinary session (tgenabled O: origin and
@@ -96,29 +125,61 @@ static const char sql_triggers[] =
     "   AND t.tgenabled IN ('O', 'A')\n"
     " ORDER BY t.tgrelid, t.tgname COLLATE \"C\", k.ord";
 
+/* A foreign key's columns, in key order, joined by ", ": of relation REL, attnums ATTS. */
+#define SQL_KEY_COLUMNS(rel, atts)                                                                 \
+    "(SELECT pg_catalog.string_agg(ka.attname::text, ', ' ORDER BY k.ord)\n"                       \
+    "   FROM pg_catalog.unnest(" atts ") WITH ORDINALITY AS k(attnum, ord)\n"                      \
+    "   JOIN pg_catalog.pg_attribute ka ON ka.attrelid = " rel " AND ka.attnum = k.attnum)"
+
 /*
  * Foreign keys, with their columns in key order. conparentid <> 0 marks the
- * per-partition clones PostgreSQL adds when the referenced table is
- * partitioned; the constraint on the partitioned table stands for them all.
+ * per-partition clones PostgreSQL adds when the referencing or referenced
+ * table is partitioned; the constraint on the partitioned table stands for
+ * them all. Keys declared on partitions (Pagila's payment) count for their
+ * root, grouped by what they say: the last column names the leaf partitions
+ * such a key is not on, NULL when it is on all of them (or on the table).
  */
+/* One line of SQL a line: */
+/* clang-format off */
 static const char sql_foreign_keys[] =
-    "SELECT con.conrelid, con.conname, fn.nspname, fc.relname, con.confdeltype,\n"
+    SQL_PARTITIONS
+    ", fk AS (\n"
+    "  SELECT p.root, con.conname, fn.nspname, fc.relname, con.confdeltype,\n"
+    "         con.condeferrable, pg_catalog.cardinality(con.conkey) AS ncols,\n"
+    "         " SQL_KEY_COLUMNS("con.conrelid", "con.conkey") " AS cols,\n"
+    "         " SQL_KEY_COLUMNS("con.confrelid", "con.confkey") " AS refcols,\n"
+    "         t.relid AS leaf\n"
+    "    FROM part p\n"
+    "    JOIN pg_catalog.pg_constraint con\n"
+    "      ON con.conrelid = p.oid AND con.contype = 'f' AND con.conparentid = 0\n"
+    "    JOIN pg_catalog.pg_class fc\n"
+    "      ON fc.oid = COALESCE(pg_catalog.pg_partition_root(con.confrelid), con.confrelid)\n"
+    "    JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace\n"
+    "   CROSS JOIN LATERAL pg_catalog.pg_partition_tree(con.conrelid) t\n"
+    "   WHERE t.isleaf)\n"
+    "SELECT con.conrelid, con.conname::text, fn.nspname, fc.relname, con.confdeltype,\n"
     "       con.condeferrable, pg_catalog.cardinality(con.conkey),\n"
-    "       (SELECT pg_catalog.string_agg(ka.attname::text, ', ' ORDER BY k.ord)\n"
-    "          FROM pg_catalog.unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)\n"
-    "          JOIN pg_catalog.pg_attribute ka\n"
-    "            ON ka.attrelid = con.conrelid AND ka.attnum = k.attnum),\n"
-    "       (SELECT pg_catalog.string_agg(fa.attname::text, ', ' ORDER BY k.ord)\n"
-    "          FROM pg_catalog.unnest(con.confkey) WITH ORDINALITY AS k(attnum, ord)\n"
-    "          JOIN pg_catalog.pg_attribute fa\n"
-    "            ON fa.attrelid = con.confrelid AND fa.attnum = k.attnum)\n"
+    "       " SQL_KEY_COLUMNS("con.conrelid", "con.conkey") ",\n"
+    "       " SQL_KEY_COLUMNS("con.confrelid", "con.confkey") ",\n"
+    "       NULL::text\n"
     "  FROM pg_catalog.pg_constraint con\n"
     "  JOIN pg_catalog.pg_class fc ON fc.oid = con.confrelid\n"
     "  JOIN pg_catalog.pg_namespace fn ON fn.oid = fc.relnamespace\n"
     " WHERE con.conrelid = ANY ($1::pg_catalog.oid[])\n"
     "   AND con.contype = 'f'\n"
     "   AND con.conparentid = 0\n"
-    " ORDER BY con.conrelid, con.conname COLLATE \"C\"";
+    "UNION ALL\n"
+    "SELECT f.root, pg_catalog.min(f.conname::text COLLATE \"C\"), f.nspname, f.relname,\n"
+    "       f.confdeltype, f.condeferrable, f.ncols, f.cols, f.refcols,\n"
+    "       (SELECT pg_catalog.string_agg(q.relname::text, ', ' ORDER BY q.relname)\n"
+    "          FROM part q\n"
+    "         WHERE q.root = f.root AND q.leaf\n"
+    "           AND q.oid <> ALL (pg_catalog.array_agg(f.leaf)))\n"
+    "  FROM fk f\n"
+    " GROUP BY f.root, f.nspname, f.relname, f.confdeltype, f.condeferrable, f.ncols,\n"
+    "          f.cols, f.refcols\n"
+    " ORDER BY 1"; /* db_catalog() sorts each table's keys */
+/* clang-format on */
 
 /* Statements kept prepared on the session, at most (see pg_query). */
 #define PG_PREPARED_MAX 64
@@ -835,6 +896,10 @@ static int read_foreign_keys(struct fp_db_pg *pg, struct fp_catalog *cat,
         fk->composite = strcmp(PQgetvalue(res, r, 6), "1") != 0;
         fk->column = value_dup(res, r, 7);
         fk->ref_column = value_dup(res, r, 8);
+        if (!PQgetisnull(res, r, 9) && !(fk->partial = value_dup(res, r, 9))) {
+            oom(err);
+            goto out;
+        }
         if (!fk->name || !fk->ref_schema || !fk->ref_table || !fk->column || !fk->ref_column) {
             oom(err);
             goto out;

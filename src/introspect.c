@@ -330,6 +330,12 @@ static enum verdict judge_fk(const struct introspect *in, size_t i, size_t j, in
         put_qualified(why, fk->ref_table, fk->ref_column);
     fputs(": ", why);
 
+    if (fk->partial) {
+        fputs("declared on some partitions of the table only, not on ", why);
+        yaml_put_quoted(why, fk->partial);
+        fputs(", skipped (the model's keys hold for every row)", why);
+        return SKIP;
+    }
     if (other_schema) {
         fputs("references a table outside the schema read, skipped", why);
         return SKIP;

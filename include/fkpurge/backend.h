@@ -41,6 +41,12 @@ struct fp_cat_fk {
     int deferrable;  /* always 0 on SQLite, whose pragmas do not say */
     int row_checked; /* checked at each row a statement deletes, not at its end (SQLite's
                         RESTRICT): rows referencing each other cannot go in one statement */
+    /*
+     * PostgreSQL, a key of a partitioned table declared on its partitions,
+     * not on all of them: the leaf partitions without it ("p1, p2"); NULL
+     * for a key that holds for every row of the table.
+     */
+    char *partial;
 };
 
 /*
