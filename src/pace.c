@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fkpurge/bucket.h"
 #include "fkpurge/events.h"
 #include "fkpurge/progress.h"
 #include "fkpurge/stats.h"
@@ -25,14 +26,17 @@
 static volatile sig_atomic_t stop_requested, status_requested;
 
 /*
- * What the workers of --jobs share: the settings, the clock and the rows
- * done by all of them, under mutex. Set by pace_start() before any worker
- * starts; rows_done grows from every thread, and --max-rate bounds it.
+ * What the workers of --jobs share: the settings, the clock, the rows
+ * done by all of them and --max-rate's bucket they draw from, under mutex.
+ * Set by pace_start() before any worker starts.
  */
 static pthread_mutex_t mutex = PTHREAD_MUTEX_INITIALIZER;
 static struct fp_pace pace;
 static double started;
 static long long rows_done;
+static struct fp_bucket bucket;
+static void (*gate)(void *);
+static void *gate_ctx;
 
 static void on_signal(int sig)
 {
@@ -94,6 +98,8 @@ void pace_start(const struct fp_pace *p)
         pace = *p;
     started = now();
     rows_done = 0;
+    if (pace.max_rate > 0)
+        bucket_init(&bucket, pace.max_rate, started);
     pthread_mutex_unlock(&mutex);
 }
 
@@ -127,6 +133,8 @@ void pace_rows(long long n)
 {
     pthread_mutex_lock(&mutex);
     rows_done += n;
+    if (pace.max_rate > 0)
+        bucket_take(&bucket, (double)n, now());
     pthread_mutex_unlock(&mutex);
 }
 
@@ -175,15 +183,26 @@ void pace_sleep(double seconds)
 
 void pace_wait(void)
 {
-    double until;
+    double t, until, debt = 0;
+    void (*g)(void *);
+    void *ctx;
 
-    /* rows_done counts every worker's rows: the rate is the total's, not each one's. */
+    /* The bucket takes every worker's rows: the rate is the total's, not each one's. */
     pthread_mutex_lock(&mutex);
-    until = now() + pace.sleep;
-    if (pace.max_rate > 0 && started + (double)rows_done / pace.max_rate > until)
-        until = started + (double)rows_done / pace.max_rate;
+    t = now();
+    if (pace.max_rate > 0)
+        debt = bucket_wait(&bucket, t);
+    until = t + (pace.sleep > debt ? pace.sleep : debt);
+    g = gate;
+    ctx = gate_ctx;
     pthread_mutex_unlock(&mutex);
     timed_sleep_until(FP_STAT_SLEEP, until);
+    if (g && !pace_stopping()) {
+        double t0 = stats_clock();
+
+        g(ctx);
+        stats_time(FP_STAT_THROTTLE, stats_clock() - t0);
+    }
 }
 
 void pace_retry(const struct fp_error *err, int attempt, int tries)
@@ -209,6 +228,21 @@ void pace_give_way(const struct fp_error *err)
 {
     stats_retry(err->sqlstate, 1);
     timed_sleep_until(FP_STAT_RETRY, now() + GIVE_WAY);
+}
+
+void pace_set_gate(void (*fn)(void *ctx), void *ctx)
+{
+    pthread_mutex_lock(&mutex);
+    gate = fn;
+    gate_ctx = ctx;
+    pthread_mutex_unlock(&mutex);
+}
+
+int pace_stopping(void)
+{
+    double end = runtime_end(NULL);
+
+    return stop_requested || (end > 0 && now() >= end);
 }
 
 int pace_parse_duration(const char *flag, const char *text, double *seconds, struct fp_error *err)

@@ -53,9 +53,10 @@ void pace_rows(long long n);
 long long pace_rows_done(void);
 
 /*
- * Between two batches: sleep --sleep, and as long as --max-rate needs so
- * the rows done since the start (by all workers) stay under it. A signal or the runtime
- * limit cuts the sleep short (pace_check() then says so).
+ * Between two batches: sleep --sleep, and as long as --max-rate's token
+ * bucket (bucket.h, shared by all workers) is in debt; then wait at the
+ * gate, if one is set. A signal or the runtime limit cuts the sleep short
+ * (pace_check() then says so).
  */
 void pace_wait(void);
 
@@ -71,6 +72,17 @@ void pace_retry(const struct fp_error *err, int attempt, int tries);
  * and pause a moment before trying again. Costs no try.
  */
 void pace_give_way(const struct fp_error *err);
+
+/*
+ * A wait pace knows nothing of (the throttle on replica lag, throttle.h),
+ * run by pace_wait() after its own sleep, from every worker at once: fn
+ * returns when the next batch may go, or soon after pace_stopping() turns
+ * 1. NULL: none. Set it before the workers start, clear it after.
+ */
+void pace_set_gate(void (*fn)(void *ctx), void *ctx);
+
+/* 1 once a signal asked to stop or --max-runtime is reached (pace_check() will fail). */
+int pace_stopping(void);
 
 /* Sleep seconds, or less when a signal or the runtime limit comes first. */
 void pace_sleep(double seconds);
