@@ -707,3 +707,15 @@ int catalog_is_indexed(const struct fp_cat_table *t, const char *column)
 {
     return in_list(t->indexed_leading, t->nindexed_leading, column);
 }
+
+/* The throttle's readings. */
+
+int db_watch(struct fp_db *db, enum fp_watch what, struct fp_watch_reading *out,
+             struct fp_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!db->ops->watch)
+        return fp_error_set(err, FP_EINPUT, "%s: %s has no replication to watch", db->safe_url,
+                            db->ops->name);
+    return db->ops->watch(db, what, out, err);
+}

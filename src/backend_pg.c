@@ -1898,6 +1898,87 @@ static int pg_identity(struct fp_db *db, char **out, struct fp_error *err)
     return rc;
 }
 
+/* The throttle's readings (db_watch), on a monitor session. */
+
+/*
+ * The standby furthest behind by replay_lag. pg_has_role tells whether the
+ * NULLs pg_stat_replication shows other roles are hidden values (no
+ * pg_monitor) or idle standbys (replay_lag NULL once caught up: no lag).
+ */
+static const char sql_watch_replicas[] =
+    "SELECT pg_catalog.pg_has_role('pg_monitor', 'USAGE'), current_user, "
+    "(SELECT count(*) FROM pg_catalog.pg_stat_replication), r.application_name, "
+    "COALESCE(EXTRACT(epoch FROM r.replay_lag), 0) "
+    "FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT application_name, replay_lag "
+    "FROM pg_catalog.pg_stat_replication ORDER BY replay_lag DESC NULLS LAST LIMIT 1) r ON true";
+
+/* On a standby: received all it replayed is no lag, however old its last commit. */
+static const char sql_watch_standby[] =
+    "SELECT pg_catalog.pg_is_in_recovery(), "
+    "CASE WHEN pg_catalog.pg_last_wal_receive_lsn() IS NOT DISTINCT FROM "
+    "pg_catalog.pg_last_wal_replay_lsn() THEN 0 "
+    "ELSE COALESCE(EXTRACT(epoch FROM pg_catalog.now() - "
+    "pg_catalog.pg_last_xact_replay_timestamp()), 0) END";
+
+static const char sql_watch_slots[] =
+    "SELECT (SELECT count(*) FROM pg_catalog.pg_replication_slots WHERE restart_lsn IS NOT NULL), "
+    "s.slot_name, COALESCE(pg_catalog.pg_wal_lsn_diff(pg_catalog.pg_current_wal_lsn(), "
+    "s.restart_lsn), 0)::bigint "
+    "FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT slot_name, restart_lsn "
+    "FROM pg_catalog.pg_replication_slots WHERE restart_lsn IS NOT NULL "
+    "ORDER BY restart_lsn LIMIT 1) s ON true";
+
+static int pg_watch(struct fp_db *db, enum fp_watch what, struct fp_watch_reading *out,
+                    struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    PGresult *res = NULL;
+    int rc = -1;
+
+    switch (what) {
+    case FP_WATCH_REPLICAS:
+        if (pg_query(pg, "reading the standbys' lag", sql_watch_replicas, 0, NULL, &res, err) < 0)
+            return -1;
+        if (!is_true(res, 0, 0)) {
+            fp_error_set(err, FP_EINPUT,
+                         "--max-lag: role %s cannot read pg_stat_replication.replay_lag (it shows "
+                         "other roles' rows as NULL): GRANT pg_monitor TO %s, or run as a "
+                         "superuser",
+                         PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 1));
+            goto out;
+        }
+        out->count = (int)strtol(PQgetvalue(res, 0, 2), NULL, 10);
+        snprintf(out->who, sizeof out->who, "%s", PQgetvalue(res, 0, 3));
+        out->seconds = atof(PQgetvalue(res, 0, 4));
+        break;
+    case FP_WATCH_STANDBY:
+        if (pg_query(pg, "reading the standby's lag", sql_watch_standby, 0, NULL, &res, err) < 0)
+            return -1;
+        if (!is_true(res, 0, 0)) {
+            fp_error_set(err, FP_EINPUT, "--lag-from %s: not a standby (not in recovery)",
+                         db->safe_url);
+            goto out;
+        }
+        out->seconds = atof(PQgetvalue(res, 0, 1));
+        break;
+    case FP_WATCH_SLOTS:
+        if (pg_query(pg, "reading the replication slots", sql_watch_slots, 0, NULL, &res, err) < 0)
+            return -1;
+        out->count = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
+        snprintf(out->who, sizeof out->who, "%s", PQgetvalue(res, 0, 1));
+        out->bytes = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+        break;
+    default:
+        return fp_error_set(err, FP_EINPUT,
+                            "--max-wal-size is for SQLite databases; on "
+                            "PostgreSQL use --max-lag or --max-slot-lag");
+    }
+    rc = 0;
+out:
+    PQclear(res);
+    return rc;
+}
+
 static const struct fp_backend_ops pg_ops = {
     .name = "postgresql",
     .close = pg_close,
@@ -1926,4 +2007,5 @@ static const struct fp_backend_ops pg_ops = {
     .twin = pg_twin,
     .count_send = pg_count_send,
     .count_collect = pg_count_collect,
+    .watch = pg_watch,
 };

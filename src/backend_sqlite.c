@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <sqlite3.h>
@@ -1455,6 +1456,53 @@ static int sqlite_open_again(struct fp_db *db, struct fp_db **out, struct fp_err
     return 0;
 }
 
+/* The throttle's readings (db_watch), on a monitor session. */
+
+/*
+ * --max-wal-size: checkpoint, then the -wal file's size. A TRUNCATE
+ * checkpoint with no busy handler waits for no one: with a reader or a
+ * writer in the way it checkpoints what it can, as PASSIVE does
+ * (SQLITE_BUSY, not an error), and otherwise empties the file. A passive
+ * one alone would never shrink it: SQLite reuses the file from its start
+ * but keeps its size, and a purge waiting for it to shrink would wait for
+ * ever.
+ */
+static int sqlite_watch(struct fp_db *db, enum fp_watch what, struct fp_watch_reading *out,
+                        struct fp_error *err)
+{
+    struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
+    const char *file = sqlite3_db_filename(sq->db, "main");
+    sqlite3_stmt *st = NULL;
+    struct stat sb;
+    int wal, src;
+
+    if (what != FP_WATCH_WAL)
+        return fp_error_set(err, FP_EINPUT,
+                            "%s: SQLite has no replication: --max-lag, --lag-from and "
+                            "--max-slot-lag are for PostgreSQL (use --max-wal-size)",
+                            sq->base.safe_url);
+    if (sqlite3_prepare_v2(sq->db, "PRAGMA journal_mode", -1, &st, NULL) != SQLITE_OK ||
+        sqlite3_step(st) != SQLITE_ROW) {
+        fp_error_set(err, FP_EDB, "%s: reading the journal mode: %s", sq->base.safe_url,
+                     sqlite3_errmsg(sq->db));
+        sqlite3_finalize(st);
+        return -1;
+    }
+    wal = sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+    sqlite3_finalize(st);
+    out->bytes = -1;
+    if (!wal || !file || !*file)
+        return 0;
+    sqlite3_busy_timeout(sq->db, 0);
+    src = sqlite3_wal_checkpoint_v2(sq->db, "main", SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+    sqlite3_busy_timeout(sq->db, sq->lock_ms ? (int)sq->lock_ms : busy_timeout_ms);
+    if (src != SQLITE_OK && src != SQLITE_BUSY && src != SQLITE_LOCKED)
+        return fp_error_set(err, FP_EDB, "%s: checkpoint: %s", sq->base.safe_url,
+                            sqlite3_errmsg(sq->db));
+    out->bytes = stat(sqlite3_filename_wal(file), &sb) == 0 ? (long long)sb.st_size : 0;
+    return 0;
+}
+
 static const struct fp_backend_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
@@ -1478,4 +1526,5 @@ static const struct fp_backend_ops sqlite_ops = {
     .txn_id = sqlite_txn_id,
     .txn_running = sqlite_txn_running,
     .open_again = sqlite_open_again,
+    .watch = sqlite_watch,
 };

@@ -70,12 +70,14 @@ int cmd_resume(int argc, char **argv)
                                 &journal, 1,     "journal"};
 
     if (!cli_parse(&cmd, argc, argv, &rc))
-        return rc;
+        goto out;
     url = cli_db(url);
     db_ask_password(ask_pw);
     pace_signals(); /* SIGUSR1: a status line, not the end */
-    if (!journal)
-        return cli_usage_error(usage, "resume: missing JOURNAL");
+    if (!journal) {
+        rc = cli_usage_error(usage, "resume: missing JOURNAL");
+        goto out;
+    }
     if ((format && report_parse_format(format, 0, &p.format, &err) < 0) ||
         purge_apply_flags(&p, &pf, &err) < 0 || journal_open(journal, 0, &p.j, &err) < 0 ||
         purge_read_header(&p, &stored_url, &phase, &err) < 0) {
@@ -99,6 +101,7 @@ int cmd_resume(int argc, char **argv)
     }
     rc = purge_go(&p, phase, &err);
 out:
+    free(pf.lag_from.v);
     free(stored_url);
     free(phase);
     purge_free(&p);

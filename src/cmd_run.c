@@ -81,21 +81,27 @@ int cmd_run(int argc, char **argv)
     const struct cli_cmd cmd = {"run", usage, opts, sizeof opts / sizeof opts[0], NULL, 0, NULL};
 
     if (!cli_parse(&cmd, argc, argv, &rc))
-        return rc;
+        goto out;
     db = cli_db(db);
     db_ask_password(ask_pw);
     pace_signals(); /* SIGUSR1: a status line, not the end */
-    if (!model || !db || !p.root.table)
-        return cli_usage_error(usage, "run: %s is required",
-                               !model ? "--model"
-                               : !db  ? "--db (or FKPURGE_DB)"
-                                      : "--table");
-    if (!p.root.where == !p.root.pk_file)
-        return cli_usage_error(usage, "run: give exactly one of --where and --pk-file");
+    if (!model || !db || !p.root.table) {
+        rc = cli_usage_error(usage, "run: %s is required",
+                             !model ? "--model"
+                             : !db  ? "--db (or FKPURGE_DB)"
+                                    : "--table");
+        goto out;
+    }
+    if (!p.root.where == !p.root.pk_file) {
+        rc = cli_usage_error(usage, "run: give exactly one of --where and --pk-file");
+        goto out;
+    }
     /* Without a terminal only --yes can confirm: say so before anything is touched. */
-    if (!yes && !purge_can_confirm(&p.root))
-        return cli_usage_error(usage, "run: no terminal to ask for confirmation: pass --yes "
-                                      "to purge without asking");
+    if (!yes && !purge_can_confirm(&p.root)) {
+        rc = cli_usage_error(usage, "run: no terminal to ask for confirmation: pass --yes "
+                                    "to purge without asking");
+        goto out;
+    }
     p.yes = yes;
     p.batch_size = FP_DEFAULT_BATCH_SIZE;
     if ((batch && cli_positive("--batch-size", batch, 10000000, &p.batch_size, &err) < 0) ||
@@ -127,5 +133,6 @@ int cmd_run(int argc, char **argv)
     rc = purge_go(&p, "collect", &err);
 out:
     purge_free(&p);
+    free(pf.lag_from.v);
     return rc;
 }

@@ -32,6 +32,8 @@ struct status {
     char *err_phase, *err_state, *err_msg;
     size_t *order;
     long jobs; /* --jobs the run keeps, 0: not kept (one) */
+    char
+        *throttled; /* why the running purge waits ("lag 7.2s > 5s since ..."), NULL: it does not */
     struct worker {
         int id;
         long long batch, keys;
@@ -72,6 +74,7 @@ static int gather_stream(struct status *s, struct fp_error *err)
         journal_get_meta(s->p.j, "root_total", &roots, err) < 0 ||
         journal_get_meta(s->p.j, "jobs", &jobs, err) < 0 ||
         journal_get_meta_json(s->p.j, "statistics", &s->statistics, err) < 0 ||
+        journal_get_meta(s->p.j, "throttled", &s->throttled, err) < 0 ||
         journal_stream_workers(s->p.j, add_worker, s, err) < 0)
         goto out;
     s->jobs = jobs ? strtol(jobs, NULL, 10) : 0;
@@ -240,6 +243,8 @@ static void print_text(const struct status *s)
         printf(", about %s left", left);
     }
     printf("\n");
+    if (s->throttled)
+        printf("throttled: %s\n", s->throttled);
     if (current_table(s))
         printf("table:    %s (the latest batch's)\n", current_table(s));
     if (s->streaming && s->nworkers) {
@@ -316,6 +321,8 @@ static void print_json(const struct status *s)
         buf_adds(&b, "null");
     buf_adds(&b, ", ");
     json_field(&b, "current_table", current_table(s));
+    buf_adds(&b, ", ");
+    json_field(&b, "throttled", s->throttled);
     if (s->jobs > 0)
         buf_addf(&b, ", \"jobs\": %ld", s->jobs);
     else
@@ -401,6 +408,7 @@ out:
     free(s.total);
     free(s.order);
     free(s.err_phase);
+    free(s.throttled);
     free(s.err_state);
     free(s.err_msg);
     free(s.statistics);

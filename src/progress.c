@@ -37,6 +37,9 @@ static void leave(void)
 
 static int quiet_all, verbose;
 
+/* Why the purge waits before its next batch (progress_throttled), "" when it does not. */
+static char throttled[128];
+
 /* The reporter started last and not yet freed: what a SIGUSR1 status line or a batch line is of. */
 static struct fp_progress *current;
 
@@ -241,7 +244,9 @@ static void draw_bar(const struct fp_progress *p, double rate, const char *took,
         if (!(drop & BAR_TIME))
             n += snprintf(tail + n, sizeof tail - (size_t)n, "  %s %s", *eta ? "ETA" : "in",
                           *eta ? eta : took);
-        if (!(drop & BAR_WHAT) && *what && !final)
+        if (!(drop & BAR_WHAT) && throttled[0] && !final)
+            snprintf(tail + n, sizeof tail - (size_t)n, "  throttled: %s", throttled);
+        else if (!(drop & BAR_WHAT) && *what && !final)
             snprintf(tail + n, sizeof tail - (size_t)n, "  %s", what);
         room = cols - columns(p->label) - columns(tail);
         width = 0;
@@ -287,7 +292,9 @@ static void plain_line(const struct fp_progress *p, double t, int final)
     if (*eta)
         fprintf(stderr, ", about %s left", eta);
     what_now(p, what, sizeof what);
-    if (*what && !final)
+    if (throttled[0] && !final)
+        fprintf(stderr, ", throttled: %s", throttled);
+    else if (*what && !final)
         fprintf(stderr, ", now %s", what);
     fputc('\n', stderr);
 }
@@ -437,6 +444,36 @@ void progress_batch(const char *table, long long rows, const char *verb, double 
         progress_batch_line(buf_str(&text), buf_str(&fields));
     buf_free(&text);
     buf_free(&fields);
+}
+
+void progress_throttled(const char *why)
+{
+    int was, changed, show;
+    double t = now();
+
+    enter();
+    was = throttled[0] != '\0';
+    snprintf(throttled, sizeof throttled, "%s", why ? why : "");
+    changed = was != (throttled[0] != '\0');
+    if (verbose && changed && !events_json()) {
+        clear_bar();
+        if (throttled[0])
+            fprintf(stderr, "fkpurge: throttled: %s\n", throttled);
+        else
+            fputs("fkpurge: throttle: going on\n", stderr);
+    }
+    /* A line now when the wait begins or ends, and as often as usual while it lasts. */
+    show = current && !quiet_all && !env_quiet();
+    if (show &&
+        (changed || t - current->last >= (current->tty ? TTY_INTERVAL : plain_interval()))) {
+        draw(current, t, 0);
+        current->last = t;
+    }
+    leave();
+    if (changed && why)
+        events_message("throttled", why);
+    else if (changed)
+        events_emit("throttle_end", NULL);
 }
 
 void progress_status(void)

@@ -650,19 +650,11 @@ out:
     return rc;
 }
 
-int purge_continue(struct fp_purge *p, const char *phase, struct fp_error *err)
+/* purge_continue, pace and the throttle started. */
+static int continue_paced(struct fp_purge *p, const char *phase, struct fp_error *err)
 {
     int status = 0;
 
-    if (strcmp(phase, "declined") == 0) {
-        fp_error_set(err, FP_EINPUT,
-                     "journal %s: this purge was declined at confirmation; start a new run "
-                     "instead",
-                     journal_path(p->j));
-        return FP_EINPUT;
-    }
-    /* From here a signal stops the purge cleanly (exit 4): between batches, or while collecting. */
-    pace_start(&p->pace);
     if (db_set_timeouts(p->db, p->lock_ms, p->statement_ms, err) < 0)
         return stop(p, phase, err);
     for (;;) {
@@ -683,6 +675,28 @@ int purge_continue(struct fp_purge *p, const char *phase, struct fp_error *err)
     if (journal_set_meta(p->j, "phase", "done", err) < 0)
         return err->code ? err->code : FP_EINPUT;
     return purge_report(p, err);
+}
+
+int purge_continue(struct fp_purge *p, const char *phase, struct fp_error *err)
+{
+    struct fp_throttle *t = NULL;
+    int status;
+
+    if (strcmp(phase, "declined") == 0) {
+        fp_error_set(err, FP_EINPUT,
+                     "journal %s: this purge was declined at confirmation; start a new run "
+                     "instead",
+                     journal_path(p->j));
+        return FP_EINPUT;
+    }
+    /* From here a signal stops the purge cleanly (exit 4): between batches, or while collecting. */
+    pace_start(&p->pace);
+    /* Its first reading, before anything is deleted: a role that cannot see the lag stops here. */
+    if (throttle_start(&t, &p->throttle, p->db, p->j, err) < 0)
+        return stop(p, phase, err);
+    status = continue_paced(p, phase, err);
+    throttle_stop(t);
+    return status;
 }
 
 /* --statistics on stderr: lines of text, or one statistics event. */
@@ -774,8 +788,21 @@ int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp
         (f->statement_timeout &&
          duration_ms("--statement-timeout", f->statement_timeout, &p->statement_ms, err) < 0) ||
         (f->jobs && cli_positive("--jobs", f->jobs, FP_JOBS_MAX, &jobs, err) < 0) ||
-        (f->log_format && events_parse_format(f->log_format, err) < 0))
+        (f->log_format && events_parse_format(f->log_format, err) < 0) ||
+        (f->max_lag &&
+         pace_parse_duration("--max-lag", f->max_lag, &p->throttle.max_lag, err) < 0) ||
+        (f->check_interval && pace_parse_duration("--check-interval", f->check_interval,
+                                                  &p->throttle.check_interval, err) < 0) ||
+        (f->max_slot_lag && throttle_parse_size("--max-slot-lag", f->max_slot_lag,
+                                                &p->throttle.max_slot_lag, err) < 0) ||
+        (f->max_wal_size && throttle_parse_size("--max-wal-size", f->max_wal_size,
+                                                &p->throttle.max_wal_size, err) < 0))
         return -1;
+    p->throttle.max_lag_text = f->max_lag;
+    p->throttle.max_slot_text = f->max_slot_lag;
+    p->throttle.max_wal_text = f->max_wal_size;
+    p->throttle.lag_from = f->lag_from.v;
+    p->throttle.nlag_from = f->lag_from.n;
     p->jobs = (int)jobs;
     p->jobs_given = f->jobs != NULL;
     p->pace.max_runtime_text = f->max_runtime;
@@ -788,6 +815,8 @@ int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp
 
 int purge_check_jobs(const struct fp_purge *p, enum fp_db_kind kind, struct fp_error *err)
 {
+    if (throttle_check_kind(&p->throttle, kind, err) < 0)
+        return -1;
     if (kind == FP_DB_SQLITE && p->jobs > 1)
         return fp_error_set(err, FP_EINPUT,
                             "--jobs %d: SQLite has one writer at a time, so more sessions would "

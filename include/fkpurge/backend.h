@@ -132,6 +132,21 @@ enum fp_set_kind {
     FP_SET_TO_VALUE,   /* a value given as text (the model's `default`) */
 };
 
+/* What a monitor session reads for the throttle (db_watch). */
+enum fp_watch {
+    FP_WATCH_REPLICAS, /* PostgreSQL primary: its standbys' replay_lag */
+    FP_WATCH_STANDBY,  /* PostgreSQL standby: how far its replay is behind */
+    FP_WATCH_SLOTS,    /* PostgreSQL: the WAL the most retaining replication slot holds */
+    FP_WATCH_WAL,      /* SQLite: checkpoint, then the -wal file's size */
+};
+
+struct fp_watch_reading {
+    double seconds;  /* REPLICAS (the latest standby), STANDBY: lag in seconds */
+    long long bytes; /* SLOTS: WAL retained; WAL: the -wal file's size, -1 when not in WAL mode */
+    int count;       /* REPLICAS: standbys connected; SLOTS: slots holding WAL */
+    char who[64];    /* REPLICAS: the latest standby's application_name; SLOTS: the slot */
+};
+
 struct fp_db;
 
 struct fp_backend_ops {
@@ -190,6 +205,9 @@ struct fp_backend_ops {
                           size_t n, struct fp_keys *out, struct fp_error *err);
     /* ANALYZE [schema.]table, outside any transaction. */
     int (*analyze)(struct fp_db *db, const char *schema, const char *table, struct fp_error *err);
+    /* The throttle's readings (db_watch); NULL: the backend has none. */
+    int (*watch)(struct fp_db *db, enum fp_watch what, struct fp_watch_reading *out,
+                 struct fp_error *err);
 };
 
 /*
@@ -442,6 +460,19 @@ int db_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_key
  * real path. A journal refuses to resume against another.
  */
 int db_identity(struct fp_db *db, char **out, struct fp_error *err);
+
+/*
+ * A reading for the throttle (throttle.h), on a session of its own outside
+ * any transaction; out is zeroed first. FP_WATCH_REPLICAS needs a role that
+ * sees other roles' pg_stat_replication rows (superuser or pg_monitor):
+ * FP_EINPUT naming --max-lag and the GRANT otherwise; FP_WATCH_STANDBY on a
+ * server not in recovery is FP_EINPUT naming --lag-from. FP_WATCH_WAL runs
+ * a checkpoint that waits for no one, truncating the -wal file when no
+ * reader needs it. A reading the backend has not (WAL on PostgreSQL, the
+ * others on SQLite) is FP_EINPUT.
+ */
+int db_watch(struct fp_db *db, enum fp_watch what, struct fp_watch_reading *out,
+             struct fp_error *err);
 
 /* Free what a catalog holds; the struct itself is the caller's. NULL-safe. */
 void catalog_free(struct fp_catalog *cat);

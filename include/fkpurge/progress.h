@@ -84,6 +84,17 @@ int progress_is_verbose(void);
 void progress_batch(const char *table, long long rows, const char *verb, double ms, int retries);
 
 /*
+ * The purge waits before its next batch because of why ("lag 7.2s > 5s"),
+ * or no longer (NULL). The current reporter's line ends in "throttled:
+ * WHY" instead of the table at work, drawn now when the wait begins or
+ * ends and at the usual interval while it lasts (each call is a chance);
+ * under -v, "fkpurge: throttled: WHY" when it begins and "fkpurge:
+ * throttle: going on" when it ends; with --log-format json, the events
+ * throttled (its message WHY) and throttle_end instead.
+ */
+void progress_throttled(const char *why);
+
+/*
  * One status line on stderr now, whatever the interval, tty or --quiet (a
  * SIGUSR1 asked for it): the latest reporter's log line, or "starting".
  */

@@ -18,6 +18,7 @@
 #include "fkpurge/pace.h"
 #include "fkpurge/plan.h"
 #include "fkpurge/report.h"
+#include "fkpurge/throttle.h"
 
 struct fp_purge {
     struct fp_model *model; /* owned */
@@ -35,6 +36,7 @@ struct fp_purge {
     int statistics;             /* --statistics: where the time went, at the end */
     int jobs; /* --jobs, else the journal's (resume), else 1: sessions of the streaming engine */
     int jobs_given; /* --jobs was given: resume keeps it in the journal instead of reading it */
+    struct fp_throttle_opts throttle; /* --max-lag and co.: lag_from borrowed from purge_flags */
 };
 
 /*
@@ -45,6 +47,8 @@ struct fp_purge {
 struct purge_flags {
     const char *sleep, *max_rate, *max_runtime, *lock_timeout, *statement_timeout, *jobs;
     const char *log_format;
+    const char *max_lag, *check_interval, *max_slot_lag, *max_wal_size;
+    struct cli_list lag_from; /* v: the caller frees it */
     int quiet, verbose, analyze, statistics;
 };
 
@@ -56,7 +60,11 @@ struct purge_flags {
         CLI_VALUE("statement-timeout", 0, &(f).statement_timeout),                                 \
         CLI_SWITCH("quiet", 'q', &(f).quiet), CLI_SWITCH("verbose", 'v', &(f).verbose),            \
         CLI_SWITCH("analyze", 0, &(f).analyze), CLI_VALUE("jobs", 'j', &(f).jobs),                 \
-        CLI_SWITCH("statistics", 0, &(f).statistics), CLI_VALUE("log-format", 0, &(f).log_format)
+        CLI_SWITCH("statistics", 0, &(f).statistics), CLI_VALUE("log-format", 0, &(f).log_format), \
+        CLI_VALUE("max-lag", 0, &(f).max_lag),                                                     \
+        CLI_VALUE("check-interval", 0, &(f).check_interval),                                       \
+        CLI_LIST("lag-from", 0, &(f).lag_from), CLI_VALUE("max-slot-lag", 0, &(f).max_slot_lag),   \
+        CLI_VALUE("max-wal-size", 0, &(f).max_wal_size)
 
 /* Their lines in a command's usage. */
 #define PURGE_FLAGS_USAGE                                                                          \
@@ -80,7 +88,12 @@ struct purge_flags {
     "                              transactions, retries by SQLSTATE, and why the run ended\n"     \
     "  --log-format FORMAT         text (default) or json: stderr carries one JSON object a\n"     \
     "                              line per event (batch_committed, retry, warning, stopped,\n"    \
-    "                              error, done, ...), timestamps in UTC, no progress bar\n"
+    "                              error, done, ...), timestamps in UTC, no progress bar\n"        \
+    "  --max-lag DURATION          wait before a batch while a standby lags more (the role\n"      \
+    "                              needs pg_monitor); --lag-from URL: ask it too (repeatable)\n"   \
+    "  --max-slot-lag SIZE         wait while a replication slot holds more WAL (e.g. 2GB)\n"      \
+    "  --max-wal-size SIZE         SQLite in WAL mode: wait while its WAL file is larger\n"        \
+    "  --check-interval DURATION   how often those are read (default 1s)\n"
 
 /* Check and apply f to p (an error names the flag). */
 int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp_error *err);
@@ -88,7 +101,8 @@ int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp
 /*
  * Refuse p->jobs above 1 on a database of kind (SQLite: one writer at a
  * time, more sessions would only wait for each other): FP_EINPUT naming
- * --jobs. Called before anything is written.
+ * --jobs; and the throttle's flags that do not fit it (throttle_check_kind).
+ * Called before anything is written.
  */
 int purge_check_jobs(const struct fp_purge *p, enum fp_db_kind kind, struct fp_error *err);
 

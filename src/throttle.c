@@ -1,0 +1,277 @@
+/* throttle.c — waiting on replica lag, slot lag and SQLite's WAL between batches (throttle.h). */
+#include "fkpurge/throttle.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fkpurge/pace.h"
+#include "fkpurge/progress.h"
+
+#define DEFAULT_CHECK_INTERVAL 1.0
+
+/*
+ * The gate's state, shared by the workers under mutex: the one worker that
+ * finds the last reading older than the interval takes a new one (holding
+ * the mutex, so the others wait for it rather than ask too), and all go by
+ * it until the next.
+ */
+struct fp_throttle {
+    struct fp_throttle_opts o;
+    struct fp_journal *j; /* borrowed */
+    struct fp_db *monitor;
+    struct fp_db **standbys; /* one per --lag-from */
+    pthread_mutex_t mutex;
+    double checked; /* when the last reading was taken (monotonic), 0: never */
+    char why[128];  /* what the last reading found over its limit, "" when nothing */
+    time_t since;   /* when the wait began (wall clock, for status) */
+    int failed;     /* the last reading failed: wait, and say so once */
+    int said_no_standby;
+};
+
+static double mono(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int throttle_parse_size(const char *flag, const char *text, long long *bytes, struct fp_error *err)
+{
+    static const struct {
+        const char *unit;
+        double scale;
+    } units[] = {{"", 1},
+                 {"B", 1},
+                 {"kB", 1024},
+                 {"MB", 1024.0 * 1024},
+                 {"GB", 1024.0 * 1024 * 1024},
+                 {"TB", 1024.0 * 1024 * 1024 * 1024}};
+    size_t digits = strspn(text, "0123456789.");
+    char *end;
+    double v;
+
+    errno = 0;
+    v = digits ? strtod(text, &end) : 0;
+    if (!errno && digits && end == text + digits && isfinite(v) && v > 0)
+        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+            if (strcmp(end, units[i].unit) == 0 && v * units[i].scale >= 1 &&
+                v * units[i].scale < 9e18) {
+                *bytes = (long long)(v * units[i].scale);
+                return 0;
+            }
+    return fp_error_set(err, FP_EINPUT,
+                        "%s: expected a positive size such as 2GB, 512MB, 64kB or 1048576 "
+                        "(bytes), got '%s'",
+                        flag, text);
+}
+
+/* Bytes as "3.1GB", "80.0MB", "512.0kB" or "900B". */
+static void format_size(long long bytes, char *out, size_t size)
+{
+    static const char *const units[] = {"B", "kB", "MB", "GB", "TB"};
+    double v = (double)bytes;
+    size_t u = 0;
+
+    while (v >= 1024 && u + 1 < sizeof units / sizeof units[0])
+        v /= 1024, u++;
+    if (u == 0)
+        snprintf(out, size, "%lldB", bytes);
+    else
+        snprintf(out, size, "%.1f%s", v, units[u]);
+}
+
+int throttle_check_kind(const struct fp_throttle_opts *o, enum fp_db_kind kind,
+                        struct fp_error *err)
+{
+    const char *flag = NULL;
+
+    if (kind == FP_DB_SQLITE)
+        flag = o->max_lag > 0    ? "--max-lag"
+               : o->nlag_from    ? "--lag-from"
+               : o->max_slot_lag ? "--max-slot-lag"
+                                 : NULL;
+    if (flag)
+        return fp_error_set(err, FP_EINPUT,
+                            "%s: SQLite has no replication to wait for; --max-wal-size watches "
+                            "its -wal file",
+                            flag);
+    if (kind == FP_DB_PG && o->max_wal_size)
+        return fp_error_set(err, FP_EINPUT,
+                            "--max-wal-size: for SQLite in WAL mode; on PostgreSQL use --max-lag "
+                            "or --max-slot-lag");
+    if (!o->max_lag && o->nlag_from)
+        return fp_error_set(err, FP_EINPUT, "--lag-from: give --max-lag too (how late is late)");
+    return 0;
+}
+
+/* A replay lag over --max-lag: why in t->why. who: the standby. */
+static void over_lag(struct fp_throttle *t, double seconds, const char *who)
+{
+    if (seconds > t->o.max_lag && !t->why[0])
+        snprintf(t->why, sizeof t->why, "lag %.1fs > %s%s%s", seconds, t->o.max_lag_text,
+                 *who ? " on " : "", who);
+}
+
+/*
+ * One reading of everything watched: t->why says what is over its limit
+ * ("" when nothing is). -1 with err when a reading failed.
+ */
+static int measure(struct fp_throttle *t, struct fp_error *err)
+{
+    struct fp_watch_reading r;
+    char got[32];
+
+    t->why[0] = '\0';
+    if (t->o.max_lag > 0) {
+        /* The standbys asked directly first: their own word names them in the message. */
+        for (size_t i = 0; i < t->o.nlag_from; i++) {
+            if (db_watch(t->standbys[i], FP_WATCH_STANDBY, &r, err) < 0)
+                return -1;
+            over_lag(t, r.seconds, t->standbys[i]->safe_url);
+        }
+        if (db_watch(t->monitor, FP_WATCH_REPLICAS, &r, err) < 0)
+            return -1;
+        if (!r.count && !t->said_no_standby && progress_is_verbose())
+            fprintf(stderr,
+                    "fkpurge: --max-lag: %s has no standby connected; nothing to wait "
+                    "for there\n",
+                    t->monitor->safe_url);
+        t->said_no_standby |= !r.count;
+        over_lag(t, r.seconds, r.who);
+    }
+    if (t->o.max_slot_lag && !t->why[0]) {
+        if (db_watch(t->monitor, FP_WATCH_SLOTS, &r, err) < 0)
+            return -1;
+        format_size(r.bytes, got, sizeof got);
+        if (r.bytes > t->o.max_slot_lag)
+            snprintf(t->why, sizeof t->why, "slot %s holds %s > %s", r.who, got,
+                     t->o.max_slot_text);
+    }
+    if (t->o.max_wal_size && !t->why[0]) {
+        if (db_watch(t->monitor, FP_WATCH_WAL, &r, err) < 0)
+            return -1;
+        format_size(r.bytes, got, sizeof got);
+        if (r.bytes > t->o.max_wal_size)
+            snprintf(t->why, sizeof t->why, "WAL %s > %s", got, t->o.max_wal_text);
+    }
+    return 0;
+}
+
+/* Tell the journal (for status) and the progress line what the wait is, or that it is over. */
+static void publish(struct fp_throttle *t, int waiting)
+{
+    struct fp_error err = {0};
+    char value[192], when[32];
+
+    if (waiting) {
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime(&t->since));
+        snprintf(value, sizeof value, "%s since %s", t->why, when);
+    }
+    if (journal_set_meta(t->j, "throttled", waiting ? value : NULL, &err) < 0)
+        fp_warn("throttle: %s", err.msg);
+    progress_throttled(waiting ? t->why : NULL);
+}
+
+/* A new reading when the last one is older than the interval: 1 while something is over. */
+static int still_over(struct fp_throttle *t)
+{
+    struct fp_error err = {0};
+    int was = t->why[0] != '\0';
+
+    if (t->checked > 0 && mono() - t->checked < t->o.check_interval)
+        return was;
+    t->checked = mono();
+    if (measure(t, &err) < 0) {
+        /* No reading: wait as if late. A lost session is not retried here; --max-runtime ends it.
+         */
+        if (!t->failed)
+            fp_warn("throttle: %s; waiting until a reading succeeds", err.msg);
+        t->failed = 1;
+        snprintf(t->why, sizeof t->why, "no reading (%.90s)", err.msg);
+    } else
+        t->failed = 0;
+    if (t->why[0] && !was)
+        t->since = time(NULL);
+    if (t->why[0] || was)
+        publish(t, t->why[0] != '\0');
+    return t->why[0] != '\0';
+}
+
+static void gate(void *ctx)
+{
+    struct fp_throttle *t = ctx;
+
+    pthread_mutex_lock(&t->mutex);
+    while (!pace_stopping() && still_over(t)) {
+        double left = t->o.check_interval - (mono() - t->checked);
+
+        pthread_mutex_unlock(&t->mutex);
+        pace_sleep(left > 0.01 ? left : 0.01);
+        pthread_mutex_lock(&t->mutex);
+    }
+    pthread_mutex_unlock(&t->mutex);
+}
+
+static void throttle_free(struct fp_throttle *t)
+{
+    for (size_t i = 0; i < t->o.nlag_from; i++)
+        db_close(t->standbys[i]);
+    free(t->standbys);
+    db_close(t->monitor);
+    pthread_mutex_destroy(&t->mutex);
+    free(t);
+}
+
+int throttle_start(struct fp_throttle **out, const struct fp_throttle_opts *o, struct fp_db *db,
+                   struct fp_journal *j, struct fp_error *err)
+{
+    struct fp_throttle *t;
+
+    *out = NULL;
+    if (!o->max_lag && !o->max_slot_lag && !o->max_wal_size)
+        return 0;
+    if (!(t = calloc(1, sizeof *t)) ||
+        !(t->standbys = calloc(o->nlag_from ? o->nlag_from : 1, sizeof *t->standbys))) {
+        free(t);
+        return fp_error_oom(err);
+    }
+    t->o = *o;
+    t->o.nlag_from = 0; /* grows as the sessions open, for throttle_free */
+    if (t->o.check_interval <= 0)
+        t->o.check_interval = DEFAULT_CHECK_INTERVAL;
+    t->j = j;
+    pthread_mutex_init(&t->mutex, NULL);
+    if (db_open_again(db, &t->monitor, err) < 0)
+        goto fail;
+    for (size_t i = 0; i < o->nlag_from; i++, t->o.nlag_from++)
+        if (db_open(o->lag_from[i], &t->standbys[i], err) < 0)
+            goto fail;
+    /* The first reading, before anything is deleted: a role that cannot see the lag stops here. */
+    if (measure(t, err) < 0)
+        goto fail;
+    t->why[0] = '\0';
+    pace_set_gate(gate, t);
+    *out = t;
+    return 0;
+fail:
+    throttle_free(t);
+    return -1;
+}
+
+void throttle_stop(struct fp_throttle *t)
+{
+    if (!t)
+        return;
+    pace_set_gate(NULL, NULL);
+    if (t->why[0]) {
+        t->why[0] = '\0';
+        publish(t, 0);
+    }
+    throttle_free(t);
+}

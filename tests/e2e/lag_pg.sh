@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# lag_pg.sh — throttling on a real streaming standby (issue 15, section 1). The test makes its own
+# primary and standby (initdb, pg_basebackup -R, pg_ctl as postgres, on free 127.0.0.1 ports, in
+# a temporary folder removed on exit); exit 77 without PostgreSQL's server binaries. The shop
+# purge (examples/bench.yaml) runs with --max-rate so it lasts a few seconds, and:
+#   1. --max-lag 1s -v while the standby's replay is paused (pg_wal_replay_pause): the purge
+#      waits (status and status --format json show "lag ... > 1s", -v says "throttled:", the rows
+#      on the primary and the batches in the journal stop moving for 3 s, the process lives);
+#      replay resumed, it goes on by itself and ends in the native end state; the batch timings
+#      are printed and hold the wait;
+#   2. the same with --lag-from the standby: the reason names the standby's URL;
+#   3. --max-slot-lag 4MB with a physical slot reserving WAL and 16MB of WAL made: it waits
+#      ("slot s holds ... > 4MB") until the slot is dropped, then ends as it should;
+#   4. --max-lag as a role without pg_monitor: exit 1 naming GRANT pg_monitor, nothing deleted;
+#   5. --max-runtime 3s while throttled: exit 4 on time; resume (replay going) ends it.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
+
+PGBIN=$(printf "%s\n" /usr/lib/postgresql/*/bin | sort -V | tail -1)
+if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ] || [ ! -x "$PGBIN/pg_basebackup" ] ||
+    ! id postgres >/dev/null 2>&1 || ! command -v runuser >/dev/null; then
+    echo "SKIP: no PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) or no postgres user" >&2
+    exit 77
+fi
+
+# A folder postgres may write in (the build tree may not be reachable for it).
+C=$(mktemp -d /tmp/fkpurge-lag.XXXXXX)
+chown postgres: "$C"
+as_pg() { runuser -u postgres -- "$@"; }
+stop_clusters() {
+    local d
+    for d in "$C/standby" "$C/primary"; do
+        [ -f "$d/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$d" -m immediate stop >/dev/null 2>&1
+    done
+    return 0
+}
+bgpid=
+trap '[ -z "$bgpid" ] || kill -KILL "$bgpid" 2>/dev/null; stop_clusters; rm -rf "$C" "$T" "$FAST"' EXIT
+
+free_port() {
+    /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+P1=$(free_port)
+P2=$(free_port)
+[ "$P1" != "$P2" ] || P2=$((P1 + 1))
+as_pg "$PGBIN/initdb" -D "$C/primary" -U postgres -A trust --no-sync >"$C/initdb.log" 2>&1 ||
+    fail "initdb: $(tail -5 "$C/initdb.log")"
+cat >>"$C/primary/postgresql.conf" <<CONF
+port = $P1
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$C'
+wal_level = replica
+max_wal_senders = 5
+max_replication_slots = 5
+fsync = off
+CONF
+as_pg "$PGBIN/pg_ctl" -D "$C/primary" -l "$C/primary.log" -w start >/dev/null ||
+    fail "primary did not start: $(tail -5 "$C/primary.log")"
+as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$P1" -U postgres -D "$C/standby" -R -X stream ||
+    fail "pg_basebackup failed"
+cat >>"$C/standby/postgresql.conf" <<CONF
+port = $P2
+cluster_name = 'standby1'
+wal_receiver_status_interval = 1s
+CONF
+as_pg "$PGBIN/pg_ctl" -D "$C/standby" -l "$C/standby.log" -w start >/dev/null ||
+    fail "standby did not start: $(tail -5 "$C/standby.log")"
+
+# Every psql and fkpurge of this test talks to the primary unless told otherwise.
+export PGHOST=127.0.0.1 PGPORT=$P1 PGUSER=postgres PGDATABASE=postgres
+unset PGPASSWORD PGSERVICE PGSERVICEFILE
+STANDBY="host=127.0.0.1 port=$P2 user=postgres dbname=shop"
+on_standby() { psql -X -qtA -h 127.0.0.1 -p "$P2" -U postgres -d "${2:-postgres}" -c "$1"; }
+
+SF=100
+shop_native_pg native "$SF" "$T/want"
+db=shop
+sel=(--model "$SHOP_MODEL" --table "$SHOP_ROOT" --where "$SHOP_WHERE" --db "dbname=$db" --yes)
+J=$FAST/lag.journal
+rows() { psql_db "$db" -c 'SELECT (SELECT count(*) FROM customer) + (SELECT count(*) FROM "order_line")'; }
+done_batches() { journal_sql "$J" "SELECT count(*) FROM batch WHERE state = 'done'"; }
+
+# until_standby_has_caught_up: the standby has replayed all the primary has written.
+caught_up() {
+    local lsn i
+    lsn=$(psql -XqtAc 'SELECT pg_current_wal_lsn()')
+    for i in $(seq 300); do
+        [ "$(on_standby "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ] && return 0
+        sleep 0.1
+    done
+    fail "the standby did not catch up with $lsn"
+}
+
+fresh() {
+    shop_pg "$db" plain "$SF"
+    rm -f "$J" "$J-wal" "$J-shm"
+    caught_up
+}
+
+# wait_status PATTERN: until `fkpurge status J` prints a line matching PATTERN (30 s at most),
+# the purge still running.
+wait_status() {
+    local i
+    for i in $(seq 300); do
+        kill -0 "$bgpid" 2>/dev/null || fail "the purge ended before '$1': $(cat "$T/bg.err")"
+        if "$FKPURGE" status "$J" >"$T/status" 2>/dev/null && grep -q -- "$1" "$T/status"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    fail "status never showed '$1': $(cat "$T/status")"
+}
+
+# expect_waiting: for 3 s nothing moves: the primary's rows, the journal's batches; the purge lives.
+expect_waiting() {
+    local r0 b0
+    r0=$(rows)
+    b0=$(done_batches)
+    sleep 3
+    kill -0 "$bgpid" 2>/dev/null || fail "$1: the purge ended while it should wait"
+    expect_eq "$(rows)" "$r0" "$1: rows on the primary while throttled"
+    expect_eq "$(done_batches)" "$b0" "$1: batches done while throttled"
+    echo "lag_pg: $1: waited 3 s at $b0 batches, $r0 rows left" >&2
+}
+
+# finish WHAT: the purge ends by itself (60 s at most) with exit 0, the native end state, and
+# no throttled state left in the journal.
+finish() {
+    local i
+    for i in $(seq 600); do
+        kill -0 "$bgpid" 2>/dev/null || break
+        sleep 0.1
+    done
+    reap "$bgpid"
+    bgpid=
+    [ "$rc" = 0 ] || fail "$1: exit $rc: $(cat "$T/bg.err")"
+    shop_dump_pg "$db" >"$T/got"
+    expect_same_state "$T/want" "$T/got" "$1"
+    expect_eq "$(journal_sql "$J" "SELECT value FROM meta WHERE key = 'throttled'")" "" \
+        "$1: meta throttled once done"
+    "$FKPURGE" status "$J" >"$T/status"
+    expect_no_grep "throttled" "$T/status"
+}
+
+# timings WHAT MIN: the batches' start (from the run's, $t0), duration and the gap before each
+# (the first's: from the run's start, planning included), and the longest gap, which must be at
+# least MIN seconds (the wait).
+timings() {
+    local longest
+    echo "lag_pg: $1: batch timings (id, rows, start s, took ms, gap before s):" >&2
+    journal_sql "$J" "SELECT id, keys, printf('%.3f', started - $t0),
+        printf('%.0f', (finished - started) * 1000),
+        printf('%.3f', started - coalesce(lag(finished) OVER (ORDER BY id), $t0))
+        FROM batch ORDER BY id" | column -t -s '|' | sed 's/^/    /' >&2
+    longest=$(journal_sql "$J" "SELECT printf('%.1f', max(started - prev)) FROM (SELECT started,
+        coalesce(lag(finished) OVER (ORDER BY id), $t0) AS prev FROM batch)")
+    echo "lag_pg: $1: longest gap between two batches ${longest}s" >&2
+    /usr/bin/python3 -c "import sys; sys.exit(0 if float('$longest') >= $2 else 1)" ||
+        fail "$1: no wait of ${2}s between two batches (longest ${longest}s)"
+}
+
+# purge ARGS...: the shop purge in the background (bg), its start time in $t0.
+purge() {
+    t0=$(now_s)
+    bg "$FKPURGE" run "${sel[@]}" --journal "$J" --max-rate 400 --batch-size 20 "$@"
+}
+
+# --- 1. --max-lag with the standby's replay paused ------------------------------------------------
+fresh
+on_standby "SELECT pg_wal_replay_pause()" >/dev/null
+purge -v \
+    --max-lag 1s --check-interval 200ms
+wait_status '^throttled: lag [0-9.]*s > 1s on standby1 since '
+"$FKPURGE" status "$J" --format json >"$T/status.json"
+expect_json "$T/status.json"
+/usr/bin/python3 - "$T/status.json" <<'PY' || fail "status --format json: no throttled lag"
+import json, re, sys
+s = json.load(open(sys.argv[1]))["throttled"]
+sys.exit(0 if re.match(r"lag [0-9.]+s > 1s on standby1 since \d{4}-", s or "") else 1)
+PY
+expect_waiting "--max-lag, replay paused"
+on_standby "SELECT pg_wal_replay_resume()" >/dev/null
+finish "--max-lag, replay resumed"
+expect_grep '^fkpurge: throttled: lag [0-9.]*s > 1s on standby1$' "$T/bg.err"
+expect_grep '^fkpurge: throttle: going on$' "$T/bg.err"
+timings "--max-lag" 3
+
+# --- 2. --lag-from the standby --------------------------------------------------------------------
+fresh
+on_standby "SELECT pg_wal_replay_pause()" >/dev/null
+purge \
+    --max-lag 1s --check-interval 200ms --lag-from "$STANDBY"
+wait_status "^throttled: lag [0-9.]*s > 1s on user=postgres dbname=shop host=127.0.0.1 port=$P2 since "
+expect_waiting "--lag-from, replay paused"
+on_standby "SELECT pg_wal_replay_resume()" >/dev/null
+finish "--lag-from, replay resumed"
+timings "--lag-from" 3
+# --lag-from a server that is no standby: exit 1 before anything is deleted.
+fresh
+run "$FKPURGE" run "${sel[@]}" --journal "$J" --max-lag 1s --lag-from "host=127.0.0.1 port=$P1"
+expect_rc 1 "--lag-from the primary"
+expect_grep "^fkpurge: --lag-from host=127.0.0.1 port=$P1: not a standby (not in recovery)$" "$T/err"
+shop_dump_pg "$db" >"$T/got"
+shop_pg "${db}_pristine" plain "$SF"
+shop_dump_pg "${db}_pristine" >"$T/pristine"
+cmp -s "$T/got" "$T/pristine" || fail "--lag-from the primary: rows were deleted"
+
+# --- 3. --max-slot-lag with a slot holding WAL ----------------------------------------------------
+fresh
+psql -XqtAc "SELECT pg_create_physical_replication_slot('s', true)" >/dev/null
+psql_db "$db" -c "CREATE TABLE junk AS SELECT g, repeat('x', 800) AS pad FROM generate_series(1, 20000) g"
+purge \
+    --max-slot-lag 4MB --check-interval 200ms
+wait_status '^throttled: slot s holds [0-9.]*MB > 4MB since '
+expect_waiting "--max-slot-lag"
+psql -XqtAc "SELECT pg_drop_replication_slot('s')" >/dev/null
+psql_db "$db" -c "DROP TABLE junk"
+finish "--max-slot-lag, slot dropped"
+timings "--max-slot-lag" 3
+
+# --- 4. a role without pg_monitor ----------------------------------------------------------------
+fresh
+psql_db "$db" -c "DROP ROLE IF EXISTS fkpurge_nomon" -c "CREATE ROLE fkpurge_nomon LOGIN" \
+    -c "GRANT ALL ON ALL TABLES IN SCHEMA public TO fkpurge_nomon" >/dev/null
+run "$FKPURGE" run --model "$SHOP_MODEL" --table "$SHOP_ROOT" --where "$SHOP_WHERE" --yes \
+    --db "dbname=$db user=fkpurge_nomon" --journal "$J" --max-lag 1s
+expect_rc 1 "--max-lag without pg_monitor"
+expect_grep "^fkpurge: --max-lag: role fkpurge_nomon cannot read pg_stat_replication.replay_lag .*: GRANT pg_monitor TO fkpurge_nomon, or run as a superuser$" "$T/err"
+shop_dump_pg "$db" >"$T/got"
+cmp -s "$T/got" "$T/pristine" || fail "--max-lag without pg_monitor: rows were deleted"
+# Granted, the same role goes through.
+psql -XqtAc "GRANT pg_monitor TO fkpurge_nomon" >/dev/null
+rm -f "$J"
+run "$FKPURGE" run --model "$SHOP_MODEL" --table "$SHOP_ROOT" --where "$SHOP_WHERE" --yes -q \
+    --db "dbname=$db user=fkpurge_nomon" --journal "$J" --max-lag 1s
+expect_rc 0 "--max-lag with pg_monitor"
+shop_dump_pg "$db" >"$T/got"
+expect_same_state "$T/want" "$T/got" "--max-lag with pg_monitor"
+
+# --- 5. --max-runtime while throttled -------------------------------------------------------------
+fresh
+on_standby "SELECT pg_wal_replay_pause()" >/dev/null
+purge \
+    --max-lag 1s --check-interval 200ms --max-runtime 4s
+wait_status '^throttled: lag '
+for i in $(seq 100); do
+    kill -0 "$bgpid" 2>/dev/null || break
+    sleep 0.1
+done
+reap "$bgpid"
+bgpid=
+took=$(/usr/bin/python3 -c "print('%.1f' % ($(now_s) - $t0))")
+echo "lag_pg: --max-runtime 4s while throttled: exit $rc after ${took}s" >&2
+expect_rc 4 "--max-runtime while throttled"
+expect_grep "^fkpurge: stopped: --max-runtime 4s reached after the last batch" "$T/bg.err"
+/usr/bin/python3 -c "import sys; sys.exit(0 if $took < 7 else 1)" ||
+    fail "--max-runtime 4s while throttled: took ${took}s"
+on_standby "SELECT pg_wal_replay_resume()" >/dev/null
+run "$FKPURGE" resume "$J" --yes -q --max-lag 1s
+expect_rc 0 "resume after --max-runtime"
+shop_dump_pg "$db" >"$T/got"
+expect_same_state "$T/want" "$T/got" "resume after --max-runtime"
+echo "lag_pg: ok" >&2
