@@ -213,7 +213,7 @@ for how in flag env; do
         flag=()
     fi
     run "${quiet[@]}" run "${purge_args[@]}" --journal "$J" "${flag[@]}" --batch-size 50 \
-        --max-rate 1500 --max-runtime 1500ms
+        --max-rate 1000 --max-runtime 1500ms
     expect_rc 4 "quiet ($how) run stopped by --max-runtime"
     expect_file_eq "$T/err" "fkpurge: journal $J
 fkpurge: stopped: --max-runtime 1500ms reached after the last batch; resume with \`fkpurge resume $J\`
