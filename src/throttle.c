@@ -22,6 +22,7 @@
  */
 struct fp_throttle {
     struct fp_throttle_opts o;
+    struct fp_db *db;     /* borrowed: the purged database, to open the monitor again */
     struct fp_journal *j; /* borrowed */
     struct fp_db *monitor;
     struct fp_db **standbys; /* one per --lag-from */
@@ -178,6 +179,28 @@ static void publish(struct fp_throttle *t, int waiting)
     progress_throttled(waiting ? t->why : NULL);
 }
 
+/*
+ * Open again the sessions whose connection was lost, for the next reading;
+ * one that cannot be had yet is tried again then. db_open_again reads only
+ * what t->db was opened with, which no worker changes.
+ */
+static void reconnect(struct fp_throttle *t)
+{
+    struct fp_error ignored = {0};
+    struct fp_db *fresh = NULL;
+
+    if (db_connection_lost(t->monitor) && db_open_again(t->db, &fresh, &ignored) == 0) {
+        db_close(t->monitor);
+        t->monitor = fresh;
+    }
+    for (size_t i = 0; i < t->o.nlag_from; i++)
+        if (db_connection_lost(t->standbys[i]) &&
+            db_open(t->o.lag_from[i], &fresh, &ignored) == 0) {
+            db_close(t->standbys[i]);
+            t->standbys[i] = fresh;
+        }
+}
+
 /* A new reading when the last one is older than the interval: 1 while something is over. */
 static int still_over(struct fp_throttle *t)
 {
@@ -188,12 +211,15 @@ static int still_over(struct fp_throttle *t)
         return was;
     t->checked = mono();
     if (measure(t, &err) < 0) {
-        /* No reading: wait as if late. A lost session is not retried here; --max-runtime ends it.
-         */
+        /* No reading: wait as if late (--max-runtime and signals still end it), and reconnect. */
         if (!t->failed)
             fp_warn("throttle: %s; waiting until a reading succeeds", err.msg);
         t->failed = 1;
         snprintf(t->why, sizeof t->why, "no reading (%.90s)", err.msg);
+        for (char *c = t->why; *c; c++) /* libpq's messages run over lines: the why is one */
+            if ((unsigned char)*c < ' ')
+                *c = ' ';
+        reconnect(t);
     } else
         t->failed = 0;
     if (t->why[0] && !was)
@@ -234,6 +260,9 @@ int throttle_start(struct fp_throttle **out, const struct fp_throttle_opts *o, s
     struct fp_throttle *t;
 
     *out = NULL;
+    /* A run killed while it waited left its state: this one says its own. */
+    if (journal_set_meta(j, "throttled", NULL, err) < 0)
+        return -1;
     if (!o->max_lag && !o->max_slot_lag && !o->max_wal_size)
         return 0;
     if (!(t = calloc(1, sizeof *t)) ||
@@ -245,6 +274,7 @@ int throttle_start(struct fp_throttle **out, const struct fp_throttle_opts *o, s
     t->o.nlag_from = 0; /* grows as the sessions open, for throttle_free */
     if (t->o.check_interval <= 0)
         t->o.check_interval = DEFAULT_CHECK_INTERVAL;
+    t->db = db;
     t->j = j;
     pthread_mutex_init(&t->mutex, NULL);
     if (db_open_again(db, &t->monitor, err) < 0)

@@ -10,7 +10,8 @@
 #      are printed and hold the wait;
 #   2. the same with --lag-from the standby: the reason names the standby's URL;
 #   3. --max-slot-lag 4MB with a physical slot reserving WAL and 16MB of WAL made: it waits
-#      ("slot s holds ... > 4MB") until the slot is dropped, then ends as it should;
+#      ("slot s holds ... > 4MB"), also after its monitor session is killed (a warning, a new
+#      session), until the slot is dropped, then ends as it should;
 #   4. --max-lag as a role without pg_monitor: exit 1 naming GRANT pg_monitor, nothing deleted;
 #   5. --max-runtime 3s while throttled: exit 4 on time; resume (replay going) ends it.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -213,6 +214,13 @@ purge \
     --max-slot-lag 4MB --check-interval 200ms
 wait_status '^throttled: slot s holds [0-9.]*MB > 4MB since '
 expect_waiting "--max-slot-lag"
+# The monitor session lost (its last statement read the slots): a warning, a new session, and
+# the wait goes on.
+psql -XqtAc "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+    WHERE query LIKE '%pg_replication_slots%' AND pid <> pg_backend_pid()" >/dev/null
+expect_waiting "--max-slot-lag, monitor session lost"
+expect_grep "^fkpurge: warning: throttle: dbname=shop: reading the replication slots: FATAL:  terminating connection due to administrator command" "$T/bg.err"
+expect_grep "; waiting until a reading succeeds$" "$T/bg.err"
 psql -XqtAc "SELECT pg_drop_replication_slot('s')" >/dev/null
 psql_db "$db" -c "DROP TABLE junk"
 finish "--max-slot-lag, slot dropped"
