@@ -2,6 +2,7 @@
 #include "fkpurge/cli.h"
 
 #include <errno.h>
+#include <math.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -230,6 +231,23 @@ out:
     free(lo);
     free(so);
     return go;
+}
+
+int cli_scaled(const char *text, const struct cli_unit *units, size_t n, double *out)
+{
+    size_t digits = strspn(text, "0123456789.eE+-");
+    char *end;
+    double v;
+
+    errno = 0;
+    v = digits ? strtod(text, &end) : 0;
+    if (!errno && digits && end == text + digits && isfinite(v) && v > 0)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(end, units[i].unit) == 0) {
+                *out = v * units[i].scale;
+                return 0;
+            }
+    return -1;
 }
 
 int cli_positive(const char *flag, const char *text, long max, long *out, struct fp_error *err)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "fkpurge/bucket.h"
+#include "fkpurge/cli.h"
 #include "fkpurge/events.h"
 #include "fkpurge/progress.h"
 #include "fkpurge/stats.h"
@@ -247,23 +248,11 @@ int pace_stopping(void)
 
 int pace_parse_duration(const char *flag, const char *text, double *seconds, struct fp_error *err)
 {
-    static const struct {
-        const char *unit;
-        double scale;
-    } units[] = {{"", 1}, {"s", 1}, {"ms", 1e-3}, {"m", 60}, {"min", 60}, {"h", 3600}};
-    size_t digits = strspn(text, "0123456789.eE+-");
-    char *end;
-    double v;
+    static const struct cli_unit units[] = {{"", 1},   {"s", 1},    {"ms", 1e-3},
+                                            {"m", 60}, {"min", 60}, {"h", 3600}};
 
-    /* Decimal numbers only: strtod would take " 1", "0x10", "inf" too. */
-    errno = 0;
-    v = digits ? strtod(text, &end) : 0;
-    if (!errno && digits && end == text + digits && isfinite(v) && v > 0)
-        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-            if (strcmp(end, units[i].unit) == 0) {
-                *seconds = v * units[i].scale;
-                return 0;
-            }
+    if (cli_scaled(text, units, sizeof units / sizeof units[0], seconds) == 0)
+        return 0;
     return fp_error_set(err, FP_EINPUT,
                         "%s: expected a positive duration such as 30, 30s, 250ms, 10m or 2h, "
                         "got '%s'",

@@ -1,14 +1,13 @@
 /* throttle.c — waiting on replica lag, slot lag and SQLite's WAL between batches (throttle.h). */
 #include "fkpurge/throttle.h"
 
-#include <errno.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "fkpurge/cli.h"
 #include "fkpurge/pace.h"
 #include "fkpurge/progress.h"
 
@@ -44,28 +43,18 @@ static double mono(void)
 
 int throttle_parse_size(const char *flag, const char *text, long long *bytes, struct fp_error *err)
 {
-    static const struct {
-        const char *unit;
-        double scale;
-    } units[] = {{"", 1},
-                 {"B", 1},
-                 {"kB", 1024},
-                 {"MB", 1024.0 * 1024},
-                 {"GB", 1024.0 * 1024 * 1024},
-                 {"TB", 1024.0 * 1024 * 1024 * 1024}};
-    size_t digits = strspn(text, "0123456789.");
-    char *end;
+    static const struct cli_unit units[] = {{"", 1},
+                                            {"B", 1},
+                                            {"kB", 1024},
+                                            {"MB", 1024.0 * 1024},
+                                            {"GB", 1024.0 * 1024 * 1024},
+                                            {"TB", 1024.0 * 1024 * 1024 * 1024}};
     double v;
 
-    errno = 0;
-    v = digits ? strtod(text, &end) : 0;
-    if (!errno && digits && end == text + digits && isfinite(v) && v > 0)
-        for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-            if (strcmp(end, units[i].unit) == 0 && v * units[i].scale >= 1 &&
-                v * units[i].scale < 9e18) {
-                *bytes = (long long)(v * units[i].scale);
-                return 0;
-            }
+    if (cli_scaled(text, units, sizeof units / sizeof units[0], &v) == 0 && v >= 1 && v < 9e18) {
+        *bytes = (long long)v;
+        return 0;
+    }
     return fp_error_set(err, FP_EINPUT,
                         "%s: expected a positive size such as 2GB, 512MB, 64kB or 1048576 "
                         "(bytes), got '%s'",

@@ -79,6 +79,20 @@ const char *cli_db(const char *given);
 /* --jobs at most: database sessions of one purge (run, resume; plan takes it and ignores it). */
 #define FP_JOBS_MAX 64
 
+/* A unit a number may end with, and what it multiplies the number by. */
+struct cli_unit {
+    const char *unit; /* "" for a bare number */
+    double scale;
+};
+
+/*
+ * A positive decimal number ending in one of the n units ("250ms", "2GB"):
+ * its value times the unit's scale in *out, and 0; -1 when text is no such
+ * thing (the caller says what it wanted). strtod's other spellings (" 1",
+ * "0x10", "inf") are not taken.
+ */
+int cli_scaled(const char *text, const struct cli_unit *units, size_t n, double *out);
+
 /* Parse a positive whole number given to flag; an error names the flag. */
 int cli_positive(const char *flag, const char *text, long max, long *out, struct fp_error *err);
 

@@ -112,28 +112,12 @@ wait_status() {
     fail "status never showed '$1': $(cat "$T/status")"
 }
 
-# expect_waiting: for 3 s nothing moves: the primary's rows, the journal's batches; the purge lives.
-expect_waiting() {
-    local r0 b0
-    r0=$(rows)
-    b0=$(done_batches)
-    sleep 3
-    kill -0 "$bgpid" 2>/dev/null || fail "$1: the purge ended while it should wait"
-    expect_eq "$(rows)" "$r0" "$1: rows on the primary while throttled"
-    expect_eq "$(done_batches)" "$b0" "$1: batches done while throttled"
-    echo "lag_pg: $1: waited 3 s at $b0 batches, $r0 rows left" >&2
-}
+progress_marks() { echo "$(done_batches) batches, $(rows) rows left"; }
 
 # finish WHAT: the purge ends by itself (60 s at most) with exit 0, the native end state, and
 # no throttled state left in the journal.
 finish() {
-    local i
-    for i in $(seq 600); do
-        kill -0 "$bgpid" 2>/dev/null || break
-        sleep 0.1
-    done
-    reap "$bgpid"
-    bgpid=
+    wait_exit "$bgpid" 60
     [ "$rc" = 0 ] || fail "$1: exit $rc: $(cat "$T/bg.err")"
     shop_dump_pg "$db" >"$T/got"
     expect_same_state "$T/want" "$T/got" "$1"
@@ -141,23 +125,6 @@ finish() {
         "$1: meta throttled once done"
     "$FKPURGE" status "$J" >"$T/status"
     expect_no_grep "throttled" "$T/status"
-}
-
-# timings WHAT MIN: the batches' start (from the run's, $t0), duration and the gap before each
-# (the first's: from the run's start, planning included), and the longest gap, which must be at
-# least MIN seconds (the wait).
-timings() {
-    local longest
-    echo "lag_pg: $1: batch timings (id, rows, start s, took ms, gap before s):" >&2
-    journal_sql "$J" "SELECT id, keys, printf('%.3f', started - $t0),
-        printf('%.0f', (finished - started) * 1000),
-        printf('%.3f', started - coalesce(lag(finished) OVER (ORDER BY id), $t0))
-        FROM batch ORDER BY id" | column -t -s '|' | sed 's/^/    /' >&2
-    longest=$(journal_sql "$J" "SELECT printf('%.1f', max(started - prev)) FROM (SELECT started,
-        coalesce(lag(finished) OVER (ORDER BY id), $t0) AS prev FROM batch)")
-    echo "lag_pg: $1: longest gap between two batches ${longest}s" >&2
-    /usr/bin/python3 -c "import sys; sys.exit(0 if float('$longest') >= $2 else 1)" ||
-        fail "$1: no wait of ${2}s between two batches (longest ${longest}s)"
 }
 
 # purge ARGS...: the shop purge in the background (bg), its start time in $t0.
@@ -179,12 +146,12 @@ import json, re, sys
 s = json.load(open(sys.argv[1]))["throttled"]
 sys.exit(0 if re.match(r"lag [0-9.]+s > 1s on standby1 since \d{4}-", s or "") else 1)
 PY
-expect_waiting "--max-lag, replay paused"
+expect_still 3 "--max-lag, replay paused"
 on_standby "SELECT pg_wal_replay_resume()" >/dev/null
 finish "--max-lag, replay resumed"
 expect_grep '^fkpurge: throttled: lag [0-9.]*s > 1s on standby1$' "$T/bg.err"
 expect_grep '^fkpurge: throttle: going on$' "$T/bg.err"
-timings "--max-lag" 3
+batch_timings "$J" "$t0" "--max-lag" 3
 
 # --- 2. --lag-from the standby --------------------------------------------------------------------
 fresh
@@ -192,10 +159,10 @@ on_standby "SELECT pg_wal_replay_pause()" >/dev/null
 purge \
     --max-lag 1s --check-interval 200ms --lag-from "$STANDBY"
 wait_status "^throttled: lag [0-9.]*s > 1s on user=postgres dbname=shop host=127.0.0.1 port=$P2 since "
-expect_waiting "--lag-from, replay paused"
+expect_still 3 "--lag-from, replay paused"
 on_standby "SELECT pg_wal_replay_resume()" >/dev/null
 finish "--lag-from, replay resumed"
-timings "--lag-from" 3
+batch_timings "$J" "$t0" "--lag-from" 3
 # --lag-from a server that is no standby: exit 1 before anything is deleted.
 fresh
 run "$FKPURGE" run "${sel[@]}" --journal "$J" --max-lag 1s --lag-from "host=127.0.0.1 port=$P1"
@@ -213,18 +180,18 @@ psql_db "$db" -c "CREATE TABLE junk AS SELECT g, repeat('x', 800) AS pad FROM ge
 purge \
     --max-slot-lag 4MB --check-interval 200ms
 wait_status '^throttled: slot s holds [0-9.]*MB > 4MB since '
-expect_waiting "--max-slot-lag"
+expect_still 3 "--max-slot-lag"
 # The monitor session lost (its last statement read the slots): a warning, a new session, and
 # the wait goes on.
 psql -XqtAc "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
     WHERE query LIKE '%pg_replication_slots%' AND pid <> pg_backend_pid()" >/dev/null
-expect_waiting "--max-slot-lag, monitor session lost"
+expect_still 3 "--max-slot-lag, monitor session lost"
 expect_grep "^fkpurge: warning: throttle: dbname=shop: reading the replication slots: FATAL:  terminating connection due to administrator command" "$T/bg.err"
 expect_grep "; waiting until a reading succeeds$" "$T/bg.err"
 psql -XqtAc "SELECT pg_drop_replication_slot('s')" >/dev/null
 psql_db "$db" -c "DROP TABLE junk"
 finish "--max-slot-lag, slot dropped"
-timings "--max-slot-lag" 3
+batch_timings "$J" "$t0" "--max-slot-lag" 3
 
 # --- 4. a role without pg_monitor ----------------------------------------------------------------
 fresh
@@ -251,12 +218,7 @@ on_standby "SELECT pg_wal_replay_pause()" >/dev/null
 purge \
     --max-lag 1s --check-interval 200ms --max-runtime 4s
 wait_status '^throttled: lag '
-for i in $(seq 100); do
-    kill -0 "$bgpid" 2>/dev/null || break
-    sleep 0.1
-done
-reap "$bgpid"
-bgpid=
+wait_exit "$bgpid" 10
 took=$(/usr/bin/python3 -c "print('%.1f' % ($(now_s) - $t0))")
 echo "lag_pg: --max-runtime 4s while throttled: exit $rc after ${took}s" >&2
 expect_rc 4 "--max-runtime while throttled"

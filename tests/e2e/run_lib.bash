@@ -315,3 +315,44 @@ release_lock() {
     wait "$holder_pid" || fail "the lock holder failed"
     holder_pid=
 }
+
+# wait_exit PID SECONDS: until PID (started by bg) ends, SECONDS at most (else fail), then reap
+# it: its status in $rc, $bgpid cleared.
+wait_exit() {
+    local i
+    for ((i = 0; i < $2 * 10; i++)); do
+        kill -0 "$1" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -0 "$1" 2>/dev/null && fail "fkpurge still runs after $2 s: $(tail -3 "$T/bg.err")"
+    reap "$1"
+    bgpid=
+}
+
+# expect_still SECONDS WHAT: for SECONDS nothing moves (what the caller's progress_marks prints:
+# rows left, batches done) and $bgpid still runs: a purge that waits.
+expect_still() {
+    local before
+    before=$(progress_marks)
+    sleep "$1"
+    kill -0 "$bgpid" 2>/dev/null || fail "$2: the purge ended while it should wait: $(cat "$T/bg.err")"
+    expect_eq "$(progress_marks)" "$before" "$2: what moved while the purge should wait"
+    echo "$(basename "$0" .sh): $2: waited $1 s at $before" >&2
+}
+
+# batch_timings JOURNAL T0 WHAT MIN: print each batch's start (from T0, the run's start in unix
+# seconds), duration and the gap before it (the first's from T0), then check that the longest
+# gap is at least MIN seconds (a wait the purge was made to do).
+batch_timings() {
+    local longest
+    echo "$(basename "$0" .sh): $3: batch timings (id, keys, start s, took ms, gap before s):" >&2
+    journal_sql "$1" "SELECT id, keys, printf('%.3f', started - $2),
+        printf('%.0f', (finished - started) * 1000),
+        printf('%.3f', started - coalesce(lag(finished) OVER (ORDER BY id), $2))
+        FROM batch ORDER BY id" | column -t -s '|' | sed 's/^/    /' >&2
+    longest=$(journal_sql "$1" "SELECT printf('%.1f', max(started - prev)) FROM (SELECT started,
+        coalesce(lag(finished) OVER (ORDER BY id), $2) AS prev FROM batch)")
+    echo "$(basename "$0" .sh): $3: longest gap between two batches ${longest}s" >&2
+    /usr/bin/python3 -c "import sys; sys.exit(0 if float('$longest') >= $4 else 1)" ||
+        fail "$3: no wait of ${4}s between two batches (longest ${longest}s)"
+}
