@@ -8,7 +8,8 @@
 #      on the primary and the batches in the journal stop moving for 3 s, the process lives);
 #      replay resumed, it goes on by itself and ends in the native end state; the batch timings
 #      are printed and hold the wait;
-#   2. the same with --lag-from the standby: the reason names the standby's URL;
+#   2. the same with --lag-from the standby and --jobs 2 (both workers wait at the one gate):
+#      the reason names the standby's URL;
 #   3. --max-slot-lag 4MB with a physical slot reserving WAL and 16MB of WAL made: it waits
 #      ("slot s holds ... > 4MB"), also after its monitor session is killed (a warning, a new
 #      session), until the slot is dropped, then ends as it should;
@@ -156,7 +157,7 @@ batch_timings "$J" "$t0" "--max-lag" 3
 # --- 2. --lag-from the standby --------------------------------------------------------------------
 fresh
 on_standby "SELECT pg_wal_replay_pause()" >/dev/null
-purge \
+purge --jobs 2 \
     --max-lag 1s --check-interval 200ms --lag-from "$STANDBY"
 wait_status "^throttled: lag [0-9.]*s > 1s on user=postgres dbname=shop host=127.0.0.1 port=$P2 since "
 expect_still 3 "--lag-from, replay paused"
