@@ -366,9 +366,9 @@ int db_open_again(struct fp_db *db, struct fp_db **out, struct fp_error *err)
     return db->ops->open_again(db, out, err);
 }
 
-int db_connection_lost(const struct fp_db *db)
+int db_connection_lost(const struct fp_error *err)
 {
-    return db && strncmp(db->sqlstate, "08", 2) == 0;
+    return err && err->code == FP_EDB && strncmp(err->sqlstate, "08", 2) == 0;
 }
 
 int db_error_retryable(const struct fp_error *err)

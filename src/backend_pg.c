@@ -243,12 +243,11 @@ static void trim_copy(char *dst, size_t cap, const char *msg)
 
 /*
  * The result r of a statement (NULL when libpq could not send it). On
- * success *res is a tuples or command result the caller PQclear()s and the
- * SQLSTATE is reset;
- * on failure the SQLSTATE is kept on the handle and err says "URL: what:
- * message (SQLSTATE)". When the connection is gone the handle says 08006
- * whatever the server said last (57P01 for a terminated session, or
- * nothing at all), so db_connection_lost() is one test for "reconnect".
+ * success *res is a tuples or command result the caller PQclear()s; on
+ * failure err says "URL: what: message (SQLSTATE)" and keeps the SQLSTATE.
+ * When the connection is gone err keeps 08006 whatever the server said last
+ * (57P01 for a terminated session, or nothing at all), so
+ * db_connection_lost() is one test for "reconnect".
  */
 static int pg_check(struct fp_db_pg *pg, const char *what, PGresult *r, PGresult **res,
                     struct fp_error *err)
@@ -256,22 +255,21 @@ static int pg_check(struct fp_db_pg *pg, const char *what, PGresult *r, PGresult
     ExecStatusType st = PQresultStatus(r);
     const char *state, *msg;
     char text[512];
+    int lost;
 
     if (r && (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)) {
-        pg->base.sqlstate[0] = '\0';
         *res = r;
         return 0;
     }
+    lost = PQstatus(pg->conn) == CONNECTION_BAD;
     state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
     if (!state)
-        state = PQstatus(pg->conn) == CONNECTION_BAD ? "08006" : "XX000";
-    snprintf(pg->base.sqlstate, sizeof pg->base.sqlstate, "%s",
-             PQstatus(pg->conn) == CONNECTION_BAD ? "08006" : state);
+        state = lost ? "08006" : "XX000";
     msg = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
     trim_copy(text, sizeof text, msg ? msg : PQerrorMessage(pg->conn));
     fp_error_set(err, FP_EDB, "%s: %s: %s (SQLSTATE %s)", pg->base.safe_url, what, text, state);
     if (err)
-        snprintf(err->sqlstate, sizeof err->sqlstate, "%s", pg->base.sqlstate);
+        snprintf(err->sqlstate, sizeof err->sqlstate, "%s", lost ? "08006" : state);
     PQclear(r);
     return -1;
 }

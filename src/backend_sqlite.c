@@ -133,9 +133,22 @@ static int sqlite_fail(struct fp_db_sqlite *sq, const char *what, struct fp_erro
                      sq->base.safe_url, what, sq->statement_s);
     else
         fp_error_set(err, FP_EDB, "%s: %s: %s", sq->base.safe_url, what, sqlite3_errmsg(sq->db));
-    snprintf(sq->base.sqlstate, sizeof sq->base.sqlstate, "%s", state);
     if (err)
         snprintf(err->sqlstate, sizeof err->sqlstate, "%s", state);
+    return -1;
+}
+
+/*
+ * A statement SQLite cannot prepare: for a root query, the user's --where is
+ * the likely cause, and SQLite has no SQLSTATE, so err says class 42 for
+ * the caller to blame --where (as PostgreSQL's own 42xxx).
+ */
+static int sqlite_fail_where(struct fp_db_sqlite *sq, const struct fp_keyq *q, const char *root,
+                             const char *edge, struct fp_error *err)
+{
+    sqlite_fail(sq, q->where ? root : edge, err);
+    if (err && q->where)
+        snprintf(err->sqlstate, sizeof err->sqlstate, "42000");
     return -1;
 }
 
@@ -878,9 +891,7 @@ static int sqlite_select_keys(struct fp_db *db, const struct fp_keyq *q, const s
         goto out;
     }
     if (sqlite3_prepare_v2(sq->db, sql.p, -1, &st, NULL) != SQLITE_OK) {
-        sqlite_fail(sq, q->where ? "selecting the rows to purge" : "finding referencing rows", err);
-        /* SQLite has no SQLSTATE; a statement it cannot prepare is class 42's kind of error. */
-        snprintf(sq->base.sqlstate, sizeof sq->base.sqlstate, "42000");
+        sqlite_fail_where(sq, q, "selecting the rows to purge", "finding referencing rows", err);
         goto out;
     }
     if (in)
@@ -1023,8 +1034,7 @@ static int sqlite_page_keys(struct fp_db *db, const struct fp_keyq *q, const str
         goto out;
     }
     if (!(st = cached(sq, sql.p, &owned))) {
-        sqlite_fail(sq, q->where ? "selecting the rows to purge" : "finding referencing rows", err);
-        snprintf(sq->base.sqlstate, sizeof sq->base.sqlstate, "42000");
+        sqlite_fail_where(sq, q, "selecting the rows to purge", "finding referencing rows", err);
         goto out;
     }
     if (in)
@@ -1322,8 +1332,7 @@ static int sqlite_count_rows(struct fp_db *db, const struct fp_keyq *q, const st
         goto out;
     }
     if (sqlite3_prepare_v2(sq->db, sql.p, -1, &st, NULL) != SQLITE_OK) {
-        sqlite_fail(sq, q->where ? "counting the rows to purge" : "counting referencing rows", err);
-        snprintf(sq->base.sqlstate, sizeof sq->base.sqlstate, "42000");
+        sqlite_fail_where(sq, q, "counting the rows to purge", "counting referencing rows", err);
         goto out;
     }
     if (!q->where)

@@ -252,7 +252,7 @@ static int roots_from_file(struct fp_collect *c, size_t t, const char *path, str
         if (batch.n == 0)
             break;
         if (db_select_keys(c->db, &q, &batch, sink_keys, s, err) < 0) {
-            if (err->code == FP_EDB && strncmp(c->db->sqlstate, "22", 2) == 0) {
+            if (err->code == FP_EDB && strncmp(err->sqlstate, "22", 2) == 0) {
                 char what[512], prefix[sizeof what + 64];
 
                 key_what(c, t, what, sizeof what);
@@ -278,7 +278,7 @@ int collect_count_roots(struct fp_collect *c, size_t t, const char *where, long 
     if (db_count_rows(c->db, &q, NULL, 0, n, err) == 0)
         return 0;
     if (err->code == FP_EDB &&
-        (strncmp(c->db->sqlstate, "42", 2) == 0 || strncmp(c->db->sqlstate, "22", 2) == 0))
+        (strncmp(err->sqlstate, "42", 2) == 0 || strncmp(err->sqlstate, "22", 2) == 0))
         blame_input(err, "--where");
     return -1;
 }
@@ -297,7 +297,7 @@ int collect_roots(struct fp_collect *c, size_t t, const char *where, const char 
         return 0;
     /* The condition is the user's SQL: the database rejecting it as such is bad input. */
     if (err->code == FP_EDB &&
-        (strncmp(c->db->sqlstate, "42", 2) == 0 || strncmp(c->db->sqlstate, "22", 2) == 0))
+        (strncmp(err->sqlstate, "42", 2) == 0 || strncmp(err->sqlstate, "22", 2) == 0))
         blame_input(err, "--where");
     return -1;
 }

@@ -99,7 +99,7 @@ int exec_end_txn(struct exec *x, int commit, struct fp_error *err)
     }
     rc = commit ? -1 : 0;
     db_rollback(x->db, NULL);
-    if (!(commit && db_connection_lost(x->db)) &&
+    if (!(commit && db_connection_lost(err)) &&
         journal_steps_discard(x->j, x->pending, x->npending, &jerr) < 0) {
         *err = jerr;
         rc = -1;

@@ -402,7 +402,7 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
         return -1;
     if (db_commit(s->db, err) < 0) {
         /* A lost connection leaves the commit unknown: resume settles it by the witness. */
-        if (!db_connection_lost(s->db))
+        if (!db_connection_lost(err))
             journal_stream_discard(s->j, batch, NULL);
         return -1;
     }

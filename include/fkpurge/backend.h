@@ -217,8 +217,7 @@ struct fp_backend_ops {
 struct fp_db {
     const struct fp_backend_ops *ops;
     enum fp_db_kind kind;
-    char *safe_url;   /* the connection string without any password: for messages and journals */
-    char sqlstate[6]; /* SQLSTATE of the last failed statement, "" if none (SQLite: always "") */
+    char *safe_url; /* the connection string without any password: for messages and journals */
 };
 
 /*
@@ -261,10 +260,10 @@ void db_close(struct fp_db *db);
 int db_open_again(struct fp_db *db, struct fp_db **out, struct fp_error *err);
 
 /*
- * 1 when the last error was a lost or failed connection (SQLSTATE class 08):
- * the work can be retried after reconnecting.
+ * 1 when err is a lost or failed connection (FP_EDB, SQLSTATE class 08):
+ * the work can be retried after reconnecting. NULL-safe.
  */
-int db_connection_lost(const struct fp_db *db);
+int db_connection_lost(const struct fp_error *err);
 
 /*
  * 1 when err is a database error that the same work may not meet again a
@@ -327,7 +326,7 @@ int db_end_snapshot(struct fp_db *db, struct fp_error *err);
  * in memory (PostgreSQL: a server-side cursor inside the current
  * transaction). in holds the keys to match for an edge query. A statement
  * the database refuses is FP_EDB with its message; for a root query whose
- * condition is wrong (SQLSTATE class 42 or 22) db->sqlstate says so.
+ * condition is wrong (SQLSTATE class 42 or 22) err->sqlstate says so.
  */
 int db_select_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                    fp_keys_cb cb, void *ctx, struct fp_error *err);

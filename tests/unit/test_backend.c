@@ -233,16 +233,22 @@ static void test_scrub_secret(void)
 
 static void test_connection_lost(void)
 {
-    struct fp_db db = {0};
+    struct fp_error err;
 
+    fp_error_clear(&err);
     CHECK_INT(db_connection_lost(NULL), 0);
-    CHECK_INT(db_connection_lost(&db), 0);
-    snprintf(db.sqlstate, sizeof db.sqlstate, "08006");
-    CHECK_INT(db_connection_lost(&db), 1);
-    snprintf(db.sqlstate, sizeof db.sqlstate, "08P01");
-    CHECK_INT(db_connection_lost(&db), 1);
-    snprintf(db.sqlstate, sizeof db.sqlstate, "42P01");
-    CHECK_INT(db_connection_lost(&db), 0);
+    CHECK_INT(db_connection_lost(&err), 0);
+    fp_error_set(&err, FP_EDB, "lost");
+    snprintf(err.sqlstate, sizeof err.sqlstate, "08006");
+    CHECK_INT(db_connection_lost(&err), 1);
+    snprintf(err.sqlstate, sizeof err.sqlstate, "08P01");
+    CHECK_INT(db_connection_lost(&err), 1);
+    snprintf(err.sqlstate, sizeof err.sqlstate, "42P01");
+    CHECK_INT(db_connection_lost(&err), 0);
+    /* Only a database error: the class is the error's, not a leftover state's. */
+    snprintf(err.sqlstate, sizeof err.sqlstate, "08006");
+    err.code = FP_ESYS;
+    CHECK_INT(db_connection_lost(&err), 0);
 }
 
 /* A SQLite database file built from sql; its path in a static buffer, "" on failure. */
@@ -521,7 +527,6 @@ static void test_pg_catalog(void)
     }
     CHECK_STR(db->ops->name, "postgresql");
     CHECK_STR(db->safe_url, url);
-    CHECK_STR(db->sqlstate, "");
     CHECK_STR(cat.schema, "public");
     CHECK_INT(cat.ntables, 2);
     kid = catalog_find(&cat, NULL, "kid");
