@@ -2,8 +2,8 @@
  * backend_pg.c — PostgreSQL through libpq.
  *
  * One wrapper (pg_query) runs every statement with bound parameters and keeps
- * the last SQLSTATE on the handle, so callers can tell a lost connection
- * (class 08) from a bad statement without reading messages. The catalog is
+ * the SQLSTATE on the error, so callers can tell a lost connection (class
+ * 08) from a bad statement without reading messages. The catalog is
  * read from pg_catalog with one query per kind of object for the whole
  * schema, not one per table, so a schema of a thousand tables is six round
  * trips. Every function and type is schema-qualified: the user's search_path
@@ -11,6 +11,7 @@
  */
 #include "fkpurge/backend.h"
 #include "fkpurge/buf.h"
+#include "fkpurge/sqlgen.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -961,9 +962,10 @@ static const char sql_begin_snapshot[] = "BEGIN ISOLATION LEVEL REPEATABLE READ 
 static const char sql_fetch[] = "FETCH FORWARD 10000 FROM fkpurge_keys";
 static const char sql_close_cursor[] = "CLOSE fkpurge_keys";
 
-/* Append name quoted by libpq. */
-static void add_ident(struct fp_db_pg *pg, struct fp_buf *b, const char *name)
+/* Append name quoted by libpq (conn: the struct fp_db_pg). */
+static void pg_ident(void *conn, struct fp_buf *b, const char *name)
 {
+    struct fp_db_pg *pg = conn;
     char *q = PQescapeIdentifier(pg->conn, name, strlen(name));
 
     if (!q) {
@@ -974,114 +976,38 @@ static void add_ident(struct fp_db_pg *pg, struct fp_buf *b, const char *name)
     PQfreemem(q);
 }
 
-/* Append [schema.]table, each part quoted. */
-static void add_table(struct fp_db_pg *pg, struct fp_buf *b, const char *schema, const char *table)
+static void pg_param(struct fp_buf *b, int n, const char *type)
 {
-    if (schema) {
-        add_ident(pg, b, schema);
-        buf_addc(b, '.');
-    }
-    add_ident(pg, b, table);
+    buf_addf(b, "$%d", n);
+    if (type)
+        buf_addf(b, "::%s", type);
 }
 
-/* "c.KEY[, c.MATCH or p.VIA_KEY]": the row's key and the parent key it was found by. */
-static void add_edge_columns(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q,
-                             int with_parent)
+/* The keys as one array: the column's own type keeps the comparison indexable. */
+static void pg_keyset(struct fp_buf *b, int n, const char *type, int negate)
 {
-    buf_adds(b, "c.");
-    if (q->key_col)
-        add_ident(pg, b, q->key_col);
-    else
-        buf_adds(b, "ctid");
-    if (with_parent) {
-        buf_adds(b, q->via_table ? ", p." : ", c.");
-        add_ident(pg, b, q->via_table ? q->via_key : q->match_col);
-    }
+    buf_addf(b, negate ? " <> ALL ($%d::%s[])" : " = ANY ($%d::%s[])", n, type);
 }
 
-/* "FROM T c [JOIN V p ON ...] WHERE ... = ANY ($1::type[])": the rows q matches with $1. */
-static void add_rowset(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q)
-{
-    buf_adds(b, " FROM ");
-    add_table(pg, b, q->schema, q->table);
-    buf_adds(b, " c");
-    if (q->via_table) {
-        buf_adds(b, " JOIN ");
-        add_table(pg, b, q->via_schema, q->via_table);
-        buf_adds(b, " p ON c.");
-        add_ident(pg, b, q->match_col);
-        buf_adds(b, " = p.");
-        add_ident(pg, b, q->via_col);
-        buf_adds(b, " WHERE p.");
-        add_ident(pg, b, q->via_key);
-    } else {
-        buf_adds(b, " WHERE c.");
-        add_ident(pg, b, q->match_col);
-    }
-    /* The column's own type keeps the comparison indexable. */
-    buf_addf(b, " = ANY ($1::%s[])", q->match_type);
-    if (q->exclude_given) {
-        buf_adds(b, " AND c.");
-        add_ident(pg, b, q->key_col);
-        buf_addf(b, " <> ALL ($1::%s[])", q->key_type);
-    }
-}
+static const struct fp_dialect pg_dialect = {
+    .row_id = "ctid",
+    .row_id_type = "tid",
+    .schema = NULL,
+    .lateral = 1,
+    .row_locks = 1,
+    .in_rows_open = " = ANY (ARRAY (",
+    .in_rows_close = "))",
+    .ident = pg_ident,
+    .param = pg_param,
+    .keyset = pg_keyset,
+};
 
-/* "COLUMNS FROM ... WHERE ...": one step of an edge. */
-static void add_edge_step(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q,
-                          int with_parent)
+/* The SQL generator on this session (its quoting needs the connection). */
+static struct fp_sqlgen pg_gen(struct fp_db_pg *pg)
 {
-    add_edge_columns(pg, b, q, with_parent);
-    add_rowset(pg, b, q);
-}
+    struct fp_sqlgen g = {&pg_dialect, pg};
 
-/*
- * The cursor for q. A root selection names no alias, so the user's
- * condition can qualify columns with the table's own name. A recursive edge
- * (a cascade from a table to itself) follows the whole subtree on the
- * server in one query: a chain 100,000 deep is one round trip, not 100,000.
- * UNION, not UNION ALL, so a cycle in the data ends the recursion.
- */
-/* "SELECT key FROM table WHERE (the user's condition)": no alias, so it may name the table. */
-static void add_root_select(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q)
-{
-    buf_adds(b, "SELECT ");
-    add_ident(pg, b, q->key_col);
-    buf_adds(b, " FROM ");
-    add_table(pg, b, q->schema, q->table);
-    buf_adds(b, " WHERE (");
-    buf_adds(b, q->where);
-    buf_adds(b, "\n)");
-}
-
-static void build_keys_select(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q)
-{
-    buf_adds(b, "DECLARE fkpurge_keys NO SCROLL CURSOR FOR ");
-    if (q->where) {
-        add_root_select(pg, b, q);
-        return;
-    }
-    if (!q->recursive) {
-        buf_adds(b, "SELECT ");
-        add_edge_step(pg, b, q, q->want_parent);
-        return;
-    }
-    buf_adds(b, "WITH RECURSIVE fkpurge_sub (k, p) AS (SELECT ");
-    add_edge_step(pg, b, q, 1);
-    /*
-     * Each level must be index lookups by the rows just found. A plain join
-     * here may be planned (on a table without statistics, say) as a merge
-     * or hash join that reads the whole index at every level; LATERAL with
-     * OFFSET 0, which the planner cannot flatten, forces the lookups.
-     */
-    buf_adds(b, " UNION SELECT c.k, c.p FROM fkpurge_sub s, LATERAL (SELECT ");
-    add_edge_columns(pg, b, q, 1);
-    buf_adds(b, " FROM ");
-    add_table(pg, b, q->schema, q->table);
-    buf_adds(b, " c WHERE c.");
-    add_ident(pg, b, q->match_col);
-    buf_adds(b, " = s.k OFFSET 0) c (k, p)) SELECT k");
-    buf_adds(b, q->want_parent ? ", p FROM fkpurge_sub" : " FROM fkpurge_sub");
+    return g;
 }
 
 /* Push column c of row r as a key: an integer if is_int and it parses, else text. */
@@ -1121,7 +1047,10 @@ static int pg_select_keys(struct fp_db *db, const struct fp_keyq *q, const struc
     const char *params[1];
     int rc = -1, open = 0, inflight = 0;
 
-    build_keys_select(pg, &sql, q);
+    struct fp_sqlgen g = pg_gen(pg);
+
+    buf_adds(&sql, "DECLARE fkpurge_keys NO SCROLL CURSOR FOR ");
+    sql_keys_select(&g, &sql, q);
     if (in)
         keys_add_pg_array(&arr, in);
     if (!buf_ok(&sql) || !buf_ok(&arr)) {
@@ -1171,61 +1100,6 @@ out:
     return rc;
 }
 
-/*
- * The one statement for db_page_keys. A root page names no alias, as the
- * cursor's query, for the user's condition; the key comparison keeps the
- * primary key's index usable for both the order and the start.
- */
-static void build_page(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q, int after,
-                       long limit)
-{
-    if (q->where) {
-        add_root_select(pg, b, q);
-        if (after) {
-            buf_adds(b, " AND ");
-            add_ident(pg, b, q->key_col);
-            buf_addf(b, " > $1::%s", q->key_type);
-        }
-        if (q->upto && q->upto->n) {
-            buf_adds(b, " AND ");
-            add_ident(pg, b, q->key_col);
-            buf_addf(b, " <= $%d::%s", after ? 2 : 1, q->key_type);
-        }
-        buf_adds(b, " ORDER BY ");
-        add_ident(pg, b, q->key_col);
-        buf_addf(b, " LIMIT %ld", limit);
-        if (q->lock)
-            buf_adds(b, " FOR UPDATE");
-        return;
-    }
-    if (q->deepest) {
-        /* A tree below the keys given (no cycle reaches them): UNION ALL, and the depth kept. */
-        buf_adds(b, "WITH RECURSIVE fkpurge_sub (k, d) AS (SELECT c.");
-        add_ident(pg, b, q->key_col);
-        buf_adds(b, ", 1");
-        add_rowset(pg, b, q);
-        buf_adds(b, " AND c.");
-        add_ident(pg, b, q->key_col);
-        buf_addf(b, " <> ALL ($1::%s[])", q->key_type);
-        buf_adds(b, " UNION ALL SELECT c.k, s.d + 1 FROM fkpurge_sub s, LATERAL (SELECT c.");
-        add_ident(pg, b, q->key_col);
-        buf_adds(b, " FROM ");
-        add_table(pg, b, q->schema, q->table);
-        buf_adds(b, " c WHERE c.");
-        add_ident(pg, b, q->match_col);
-        buf_adds(b, " = s.k AND c.");
-        add_ident(pg, b, q->key_col);
-        buf_addf(b, " <> ALL ($1::%s[]) OFFSET 0) c (k))", q->key_type);
-        buf_addf(b, " SELECT k FROM fkpurge_sub ORDER BY d DESC LIMIT %ld", limit);
-        return;
-    }
-    buf_adds(b, "SELECT ");
-    add_edge_step(pg, b, q, 0);
-    buf_addf(b, " LIMIT %ld", limit);
-    if (q->lock)
-        buf_adds(b, " FOR UPDATE OF c");
-}
-
 static int pg_page_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                         const struct fp_keys *after, long limit, struct fp_keys *out,
                         struct fp_error *err)
@@ -1237,7 +1111,9 @@ static int pg_page_keys(struct fp_db *db, const struct fp_keyq *q, const struct 
     const char *params[2];
     int rc = -1, nparams = 0;
 
-    build_page(pg, &sql, q, after && after->n, limit);
+    struct fp_sqlgen g = pg_gen(pg);
+
+    sql_page(&g, &sql, q, after && after->n, limit);
     if (in) {
         keys_add_pg_array(&arg, in);
         params[nparams++] = buf_str(&arg);
@@ -1311,64 +1187,6 @@ static int pg_rollback(struct fp_db *db, struct fp_error *err)
     return pg_exec(pg, "rolling back", "ROLLBACK", err);
 }
 
-/* The row identity a statement targets: the key, or ctid for a table without one. */
-static void add_row_id(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q,
-                       const char *alias)
-{
-    buf_adds(b, alias);
-    if (q->key_col)
-        add_ident(pg, b, q->key_col);
-    else
-        buf_adds(b, "ctid");
-}
-
-/*
- * "WHERE id = ANY ($1)" when the keys given are the table's own; else the
- * ids of the matching rows, at most limit, through an array the planner
- * computes once and then looks up by index (or by TID for ctid).
- */
-static void add_target(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q, long limit)
-{
-    buf_adds(b, " WHERE ");
-    if (!q->via_table && limit <= 0) {
-        /* All the rows matching: one lookup by the column, not a second by the key. */
-        add_ident(pg, b, q->match_col);
-        buf_addf(b, " = ANY ($1::%s[])", q->match_type);
-        if (q->exclude_given) {
-            buf_adds(b, " AND ");
-            add_ident(pg, b, q->key_col);
-            buf_addf(b, " <> ALL ($1::%s[])", q->key_type);
-        }
-        return;
-    }
-    add_row_id(pg, b, q, "");
-    buf_adds(b, " = ANY (ARRAY (SELECT ");
-    add_row_id(pg, b, q, "c.");
-    add_rowset(pg, b, q);
-    /*
-     * Locked before the limit counts them: a row another session deletes or
-     * changes meanwhile is left out and the next row taken, instead of a
-     * short batch that looks like the last.
-     */
-    if (limit > 0)
-        buf_addf(b, " LIMIT %ld FOR UPDATE OF c", limit);
-    buf_adds(b, "))");
-}
-
-/*
- * " RETURNING id" when the caller wants to know which rows a statement
- * changed (for a table without a key, the ctid: after a DELETE the dead
- * row's, after an UPDATE the new version's).
- */
-static void add_returning(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q,
-                          const struct fp_keys *ids)
-{
-    if (!ids)
-        return;
-    buf_adds(b, " RETURNING ");
-    add_row_id(pg, b, q, "");
-}
-
 /* Run sql with the keys as $1 (and value as $2), as pg_query says. */
 static int pg_query_keys(struct fp_db_pg *pg, const char *what, const struct fp_buf *sql,
                          const struct fp_keys *in, const char *value, PGresult **res,
@@ -1424,13 +1242,11 @@ static int pg_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struc
                           long limit, long long *n, struct fp_keys *ids, struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_sqlgen g = pg_gen(pg);
     struct fp_buf sql = FP_BUF_INIT;
     int rc;
 
-    buf_adds(&sql, "DELETE FROM ");
-    add_table(pg, &sql, q->schema, q->table);
-    add_target(pg, &sql, q, limit);
-    add_returning(pg, &sql, q, ids);
+    sql_delete(&g, &sql, q, limit, ids != NULL);
     rc = pg_dml(pg, "deleting", &sql, q, in, NULL, n, ids, err);
     buf_free(&sql);
     return rc;
@@ -1441,18 +1257,11 @@ static int pg_update_rows(struct fp_db *db, const struct fp_keyq *q, const struc
                           struct fp_keys *ids, struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_sqlgen g = pg_gen(pg);
     struct fp_buf sql = FP_BUF_INIT;
     int rc;
 
-    buf_adds(&sql, "UPDATE ");
-    add_table(pg, &sql, q->schema, q->table);
-    buf_adds(&sql, " SET ");
-    add_ident(pg, &sql, q->match_col);
-    buf_adds(&sql, kind == FP_SET_TO_NULL      ? " = NULL"
-                   : kind == FP_SET_TO_DEFAULT ? " = DEFAULT"
-                                               : " = $2");
-    add_target(pg, &sql, q, limit);
-    add_returning(pg, &sql, q, ids);
+    sql_update(&g, &sql, q, kind, "DEFAULT", limit, ids != NULL);
     rc = pg_dml(pg, "updating", &sql, q, in, kind == FP_SET_TO_VALUE ? value : NULL, n, ids, err);
     buf_free(&sql);
     return rc;
@@ -1463,6 +1272,7 @@ static int pg_delete_together(struct fp_db *db, const struct fp_keyq *qs,
                               struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_sqlgen g = pg_gen(pg);
     struct fp_buf sql = FP_BUF_INIT, *arr = calloc(n ? n : 1, sizeof *arr);
     const char **params = calloc(n ? n : 1, sizeof *params);
     PGresult *res = NULL;
@@ -1475,10 +1285,11 @@ static int pg_delete_together(struct fp_db *db, const struct fp_keyq *qs,
     /* Data-modifying WITHs are one statement: the keys are checked after the last of them. */
     for (size_t i = 0; i < n; i++) {
         buf_addf(&sql, "%sfkpurge_d%zu AS (DELETE FROM ", i ? ", " : "WITH ", i);
-        add_table(pg, &sql, qs[i].schema, qs[i].table);
+        sql_table(&g, &sql, qs[i].schema, qs[i].table);
         buf_adds(&sql, " WHERE ");
-        add_ident(pg, &sql, qs[i].key_col);
-        buf_addf(&sql, " = ANY ($%zu::%s[]) RETURNING 1)", i + 1, qs[i].key_type);
+        sql_ident(&g, &sql, qs[i].key_col);
+        pg_keyset(&sql, (int)i + 1, qs[i].key_type, 0);
+        buf_adds(&sql, " RETURNING 1)");
         keys_add_pg_array(&arr[i], in[i]);
         if (!buf_ok(&arr[i])) {
             oom(err);
@@ -1508,34 +1319,20 @@ out:
     return rc;
 }
 
-/* "SELECT count(*) ...": the rows q matches with $1, at most limit (0: all). */
-static void build_count(struct fp_db_pg *pg, struct fp_buf *sql, const struct fp_keyq *q,
-                        long limit)
-{
-    buf_adds(sql, "SELECT count(*) FROM (SELECT 1");
-    add_rowset(pg, sql, q);
-    if (limit > 0)
-        buf_addf(sql, " LIMIT %ld", limit);
-    buf_adds(sql, ") s");
-}
-
 static int pg_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                          long limit, long long *n, struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_sqlgen g = pg_gen(pg);
     struct fp_buf sql = FP_BUF_INIT;
     PGresult *res = NULL;
     int rc;
 
+    sql_count(&g, &sql, q, limit);
     if (q->where) {
-        /* The root selection: the user's condition, as the cursor's. */
-        buf_adds(&sql, "SELECT count(*) FROM (");
-        add_root_select(pg, &sql, q);
-        buf_adds(&sql, ") s");
         rc = buf_ok(&sql) ? pg_query(pg, "counting the rows to purge", sql.p, 0, NULL, &res, err)
                           : oom(err);
     } else {
-        build_count(pg, &sql, q, limit);
         rc = pg_query_keys(pg, "counting referencing rows", &sql, in, NULL, &res, err);
     }
     if (rc == 0)
@@ -1545,37 +1342,18 @@ static int pg_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct
     return rc;
 }
 
-/* "c.ID = ANY ($2::TYPE[])": the rows among the ids given (ctids for a table without a key). */
-static void add_among(struct fp_db_pg *pg, struct fp_buf *b, const struct fp_keyq *q)
-{
-    add_row_id(pg, b, q, "c.");
-    buf_addf(b, " = ANY ($2::%s[])", q->key_col ? q->key_type : "tid");
-}
-
 static int pg_recheck_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                            const struct fp_keys *among, struct fp_keys *present,
                            struct fp_keys *still, struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_sqlgen g = pg_gen(pg);
     struct fp_buf sql = FP_BUF_INIT, arr = FP_BUF_INIT, ids = FP_BUF_INIT;
     const char *params[2];
     PGresult *res = NULL;
     int rc = -1;
 
-    buf_adds(&sql, "SELECT ");
-    add_row_id(pg, &sql, q, "c.");
-    buf_adds(&sql, ", r.k IS NOT NULL FROM ");
-    add_table(pg, &sql, q->schema, q->table);
-    buf_adds(&sql, " c LEFT JOIN (SELECT ");
-    add_row_id(pg, &sql, q, "c.");
-    buf_adds(&sql, " AS k");
-    add_rowset(pg, &sql, q);
-    buf_adds(&sql, " AND ");
-    add_among(pg, &sql, q);
-    buf_adds(&sql, ") r ON r.k = ");
-    add_row_id(pg, &sql, q, "c.");
-    buf_adds(&sql, " WHERE ");
-    add_among(pg, &sql, q);
+    sql_recheck(&g, &sql, q);
     keys_add_pg_array(&arr, in);
     keys_add_pg_array(&ids, among);
     if (!buf_ok(&sql) || !buf_ok(&arr) || !buf_ok(&ids)) {
@@ -1611,13 +1389,11 @@ static int pg_lock_rows(struct fp_db *db, const struct fp_keyq *q, const struct 
                         struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_sqlgen g = pg_gen(pg);
     struct fp_buf sql = FP_BUF_INIT;
     int rc;
 
-    buf_adds(&sql, "SELECT 1 FROM ");
-    add_table(pg, &sql, q->schema, q->table);
-    add_target(pg, &sql, q, 0);
-    buf_adds(&sql, " FOR UPDATE");
+    sql_lock(&g, &sql, q);
     rc = pg_dml(pg, "locking the rows to delete", &sql, q, in, NULL, NULL, NULL, err);
     buf_free(&sql);
     return rc;
@@ -1701,7 +1477,9 @@ static int pg_count_send(struct fp_db *db, const struct fp_keyq *q, const struct
     const char *params[1];
     int rc = -1;
 
-    build_count(pg, &sql, q, 0);
+    struct fp_sqlgen g = pg_gen(pg);
+
+    sql_count(&g, &sql, q, 0);
     keys_add_pg_array(&arr, in);
     if (!buf_ok(&sql) || !buf_ok(&arr)) {
         oom(err);
@@ -1756,11 +1534,12 @@ static const char sql_identity[] =
 static int pg_analyze(struct fp_db *db, const char *schema, const char *table, struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_sqlgen g = pg_gen(pg);
     struct fp_buf sql = FP_BUF_INIT;
     int rc;
 
     buf_adds(&sql, "ANALYZE ");
-    add_table(pg, &sql, schema, table);
+    sql_table(&g, &sql, schema, table);
     if (!buf_ok(&sql)) {
         buf_free(&sql);
         return fp_error_oom(err);
@@ -1802,6 +1581,7 @@ static int pg_root_quantiles(struct fp_db *db, const struct fp_keyq *q, const st
                              size_t n, struct fp_keys *out, struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_sqlgen g = pg_gen(pg);
     struct fp_buf sql = FP_BUF_INIT, arg = FP_BUF_INIT;
     const char *params[1];
     PGresult *res = NULL;
@@ -1811,13 +1591,9 @@ static int pg_root_quantiles(struct fp_db *db, const struct fp_keyq *q, const st
     for (size_t i = 1; i < n; i++)
         buf_addf(&sql, "%s%zu.0 / %zu", i > 1 ? ", " : "", i, n);
     buf_adds(&sql, "]::float8[]) WITHIN GROUP (ORDER BY k)) AS k FROM (");
-    add_root_select(pg, &sql, q);
-    if (after && after->n) {
-        buf_adds(&sql, " AND ");
-        add_ident(pg, &sql, q->key_col);
-        buf_addf(&sql, " > $1::%s", q->key_type);
+    sql_root_select(&g, &sql, q, after && after->n, 0);
+    if (after && after->n)
         keys_add_text(&arg, after, 0);
-    }
     buf_adds(&sql, ") fkpurge_r (k) ORDER BY k");
     params[0] = buf_str(&arg);
     if (!buf_ok(&sql) || !buf_ok(&arg)) {

@@ -9,6 +9,7 @@
  */
 #include "fkpurge/backend.h"
 #include "fkpurge/buf.h"
+#include "fkpurge/sqlgen.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -778,92 +779,45 @@ out:
 /* Keys handed to the callback per chunk. */
 #define SQLITE_CHUNK_ROWS 10000
 
-/* "c.KEY[, c.MATCH or p.VIA_KEY]": the row's key and the parent key it was found by. */
-static void add_edge_columns(struct fp_buf *b, const struct fp_keyq *q, int with_parent)
+static void sqlite_ident(void *conn, struct fp_buf *b, const char *name)
 {
-    buf_adds(b, "c.");
-    if (q->key_col)
-        buf_add_ident(b, q->key_col);
-    else
-        buf_adds(b, "rowid");
-    if (with_parent) {
-        buf_adds(b, q->via_table ? ", p." : ", c.");
-        buf_add_ident(b, q->via_table ? q->via_key : q->match_col);
-    }
+    (void)conn;
+    buf_add_ident(b, name);
+}
+
+static void sqlite_param(struct fp_buf *b, int n, const char *type)
+{
+    (void)type; /* the column's affinity applies */
+    buf_addf(b, "?%d", n);
 }
 
 /*
- * One step of an edge. The key list is one JSON array bound to ?1 and
- * unpacked by json_each(), which SQLite turns into index lookups on the
- * compared column.
+ * A key list is one JSON array bound to one parameter and unpacked by
+ * json_each(), which SQLite turns into index lookups on the compared column.
  */
-static void add_rowset(struct fp_buf *b, const struct fp_keyq *q)
+static void sqlite_keyset(struct fp_buf *b, int n, const char *type, int negate)
 {
-    buf_adds(b, " FROM main.");
-    buf_add_ident(b, q->table);
-    buf_adds(b, " AS c");
-    if (q->via_table) {
-        buf_adds(b, " JOIN main.");
-        buf_add_ident(b, q->via_table);
-        buf_adds(b, " AS p ON c.");
-        buf_add_ident(b, q->match_col);
-        buf_adds(b, " = p.");
-        buf_add_ident(b, q->via_col);
-        buf_adds(b, " WHERE p.");
-        buf_add_ident(b, q->via_key);
-    } else {
-        buf_adds(b, " WHERE c.");
-        buf_add_ident(b, q->match_col);
-    }
-    buf_adds(b, " IN (SELECT value FROM json_each(?1))");
-    if (q->exclude_given) {
-        buf_adds(b, " AND c.");
-        buf_add_ident(b, q->key_col);
-        buf_adds(b, " NOT IN (SELECT value FROM json_each(?1))");
-    }
+    (void)type;
+    buf_addf(b,
+             negate ? " NOT IN (SELECT value FROM json_each(?%d))"
+                    : " IN (SELECT value FROM json_each(?%d))",
+             n);
 }
 
-static void add_edge_step(struct fp_buf *b, const struct fp_keyq *q, int with_parent)
-{
-    add_edge_columns(b, q, with_parent);
-    add_rowset(b, q);
-}
+static const struct fp_dialect sqlite_dialect = {
+    .row_id = "rowid",
+    .row_id_type = NULL,
+    .schema = "main", /* so that a temp table of the same name cannot shadow the real one */
+    .lateral = 0,
+    .row_locks = 0,
+    .in_rows_open = " IN (",
+    .in_rows_close = ")",
+    .ident = sqlite_ident,
+    .param = sqlite_param,
+    .keyset = sqlite_keyset,
+};
 
-/* The query for q: the same shapes as backend_pg.c's build_keys_select. */
-/* "SELECT key FROM table WHERE (the user's condition)": no alias, so it may name the table. */
-static void add_root_select(struct fp_buf *b, const struct fp_keyq *q)
-{
-    buf_adds(b, "SELECT ");
-    buf_add_ident(b, q->key_col);
-    buf_adds(b, " FROM main.");
-    buf_add_ident(b, q->table);
-    buf_adds(b, " WHERE (");
-    buf_adds(b, q->where);
-    buf_adds(b, "\n)");
-}
-
-static void build_keys_select(struct fp_buf *b, const struct fp_keyq *q)
-{
-    if (q->where) {
-        add_root_select(b, q);
-        return;
-    }
-    if (!q->recursive) {
-        buf_adds(b, "SELECT ");
-        add_edge_step(b, q, q->want_parent);
-        return;
-    }
-    buf_adds(b, "WITH RECURSIVE fkpurge_sub (k, p) AS (SELECT ");
-    add_edge_step(b, q, 1);
-    buf_adds(b, " UNION SELECT ");
-    add_edge_columns(b, q, 1);
-    buf_adds(b, " FROM main.");
-    buf_add_ident(b, q->table);
-    buf_adds(b, " AS c JOIN fkpurge_sub AS s ON c.");
-    buf_add_ident(b, q->match_col);
-    buf_adds(b, " = s.k) SELECT k");
-    buf_adds(b, q->want_parent ? ", p FROM fkpurge_sub" : " FROM fkpurge_sub");
-}
+static const struct fp_sqlgen sqlite_gen = {&sqlite_dialect, NULL};
 
 /* Push column c of the current row as a key, in the type SQLite stored it. */
 static int push_value(sqlite3_stmt *st, int c, struct fp_keys *out)
@@ -883,7 +837,7 @@ static int sqlite_select_keys(struct fp_db *db, const struct fp_keyq *q, const s
     sqlite3_stmt *st = NULL;
     int rc = -1, src, with_parent = q->want_parent && !q->where;
 
-    build_keys_select(&sql, q);
+    sql_keys_select(&sqlite_gen, &sql, q);
     if (in)
         keys_add_json_array(&arr, in);
     if (!buf_ok(&sql) || !buf_ok(&arr)) {
@@ -973,50 +927,6 @@ static void bind_one_key(sqlite3_stmt *st, int i, const struct fp_keys *k)
         sqlite3_bind_text(st, i, keys_text(k, 0), (int)k->v[0].len, SQLITE_STATIC);
 }
 
-/* The one statement for db_page_keys: backend_pg.c's build_page, without locks. */
-static void build_page(struct fp_buf *b, const struct fp_keyq *q, int after, long limit)
-{
-    if (q->where) {
-        add_root_select(b, q);
-        if (after) {
-            buf_adds(b, " AND ");
-            buf_add_ident(b, q->key_col);
-            buf_adds(b, " > ?1");
-        }
-        if (q->upto && q->upto->n) {
-            buf_adds(b, " AND ");
-            buf_add_ident(b, q->key_col);
-            buf_adds(b, " <= ?2");
-        }
-        buf_adds(b, " ORDER BY ");
-        buf_add_ident(b, q->key_col);
-        buf_addf(b, " LIMIT %ld", limit);
-        return;
-    }
-    if (q->deepest) {
-        buf_adds(b, "WITH RECURSIVE fkpurge_sub (k, d) AS (SELECT c.");
-        buf_add_ident(b, q->key_col);
-        buf_adds(b, ", 1");
-        add_rowset(b, q);
-        buf_adds(b, " AND c.");
-        buf_add_ident(b, q->key_col);
-        buf_adds(b, " NOT IN (SELECT value FROM json_each(?1)) UNION ALL SELECT c.");
-        buf_add_ident(b, q->key_col);
-        buf_adds(b, ", s.d + 1 FROM main.");
-        buf_add_ident(b, q->table);
-        buf_adds(b, " AS c JOIN fkpurge_sub AS s ON c.");
-        buf_add_ident(b, q->match_col);
-        buf_adds(b, " = s.k WHERE c.");
-        buf_add_ident(b, q->key_col);
-        buf_adds(b, " NOT IN (SELECT value FROM json_each(?1)))");
-        buf_addf(b, " SELECT k FROM fkpurge_sub ORDER BY d DESC LIMIT %ld", limit);
-        return;
-    }
-    buf_adds(b, "SELECT ");
-    add_edge_step(b, q, 0);
-    buf_addf(b, " LIMIT %ld", limit);
-}
-
 static int sqlite_page_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                             const struct fp_keys *after, long limit, struct fp_keys *out,
                             struct fp_error *err)
@@ -1026,7 +936,7 @@ static int sqlite_page_keys(struct fp_db *db, const struct fp_keyq *q, const str
     sqlite3_stmt *st = NULL;
     int rc = -1, src, owned = 0;
 
-    build_page(&sql, q, after && after->n, limit);
+    sql_page(&sqlite_gen, &sql, q, after && after->n, limit);
     if (in)
         keys_add_json_array(&arr, in);
     if (!buf_ok(&sql) || !buf_ok(&arr)) {
@@ -1042,7 +952,7 @@ static int sqlite_page_keys(struct fp_db *db, const struct fp_keyq *q, const str
     else if (after && after->n)
         bind_one_key(st, 1, after);
     if (!in && q->upto && q->upto->n)
-        bind_one_key(st, 2, q->upto);
+        bind_one_key(st, after && after->n ? 2 : 1, q->upto);
     keys_reset(out);
     while ((src = sqlite3_step(st)) == SQLITE_ROW)
         if (push_value(st, 0, out) < 0) {
@@ -1114,8 +1024,8 @@ static int sqlite_analyze(struct fp_db *db, const char *schema, const char *tabl
     int rc;
 
     (void)schema; /* one schema, main */
-    buf_adds(&sql, "ANALYZE main.");
-    buf_add_ident(&sql, table);
+    buf_adds(&sql, "ANALYZE ");
+    sql_table(&sqlite_gen, &sql, NULL, table);
     if (!buf_ok(&sql)) {
         buf_free(&sql);
         return oom(err);
@@ -1123,49 +1033,6 @@ static int sqlite_analyze(struct fp_db *db, const char *schema, const char *tabl
     rc = sqlite_exec(db, sql.p, "analyzing", err);
     buf_free(&sql);
     return rc;
-}
-
-/* The row identity a statement targets: the key, or rowid for a table without one. */
-static void add_row_id(struct fp_buf *b, const struct fp_keyq *q, const char *alias)
-{
-    buf_adds(b, alias);
-    if (q->key_col)
-        buf_add_ident(b, q->key_col);
-    else
-        buf_adds(b, "rowid");
-}
-
-/* "WHERE id IN (...)": the keys given when they are the table's own, else the matching rows. */
-static void add_target(struct fp_buf *b, const struct fp_keyq *q, long limit)
-{
-    buf_adds(b, " WHERE ");
-    if (!q->via_table && limit <= 0) {
-        /* All the rows matching: one lookup by the column, not a second by the key. */
-        buf_add_ident(b, q->match_col);
-        buf_adds(b, " IN (SELECT value FROM json_each(?1))");
-        if (q->exclude_given) {
-            buf_adds(b, " AND ");
-            buf_add_ident(b, q->key_col);
-            buf_adds(b, " NOT IN (SELECT value FROM json_each(?1))");
-        }
-        return;
-    }
-    add_row_id(b, q, "");
-    buf_adds(b, " IN (SELECT ");
-    add_row_id(b, q, "c.");
-    add_rowset(b, q);
-    if (limit > 0)
-        buf_addf(b, " LIMIT %ld", limit);
-    buf_adds(b, ")");
-}
-
-/* " RETURNING id" when the caller wants to know which rows a statement changed. */
-static void add_returning(struct fp_buf *b, const struct fp_keyq *q, const struct fp_keys *ids)
-{
-    if (!ids)
-        return;
-    buf_adds(b, " RETURNING ");
-    add_row_id(b, q, "");
 }
 
 /*
@@ -1217,10 +1084,7 @@ static int sqlite_delete_rows(struct fp_db *db, const struct fp_keyq *q, const s
     struct fp_buf sql = FP_BUF_INIT;
     int rc;
 
-    buf_adds(&sql, "DELETE FROM main.");
-    buf_add_ident(&sql, q->table);
-    add_target(&sql, q, limit);
-    add_returning(&sql, q, ids);
+    sql_delete(&sqlite_gen, &sql, q, limit, ids != NULL);
     rc = sqlite_dml((struct fp_db_sqlite *)db, "deleting", &sql, in, NULL, n, ids, err);
     buf_free(&sql);
     return rc;
@@ -1267,25 +1131,20 @@ static int sqlite_update_rows(struct fp_db *db, const struct fp_keyq *q, const s
                               struct fp_keys *ids, struct fp_error *err)
 {
     struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
-    struct fp_buf sql = FP_BUF_INIT;
+    struct fp_buf sql = FP_BUF_INIT, dflt = FP_BUF_INIT;
     int rc = -1;
 
-    buf_adds(&sql, "UPDATE main.");
-    buf_add_ident(&sql, q->table);
-    buf_adds(&sql, " SET ");
-    buf_add_ident(&sql, q->match_col);
-    buf_adds(&sql, " = ");
-    if (kind == FP_SET_TO_NULL)
-        buf_adds(&sql, "NULL");
-    else if (kind == FP_SET_TO_VALUE)
-        buf_adds(&sql, "?2");
-    else if (column_default(sq, q, &sql, err) < 0)
+    if (kind == FP_SET_TO_DEFAULT && column_default(sq, q, &dflt, err) < 0)
         goto out;
-    add_target(&sql, q, limit);
-    add_returning(&sql, q, ids);
+    if (!buf_ok(&dflt)) {
+        oom(err);
+        goto out;
+    }
+    sql_update(&sqlite_gen, &sql, q, kind, buf_str(&dflt), limit, ids != NULL);
     rc = sqlite_dml(sq, "updating", &sql, in, kind == FP_SET_TO_VALUE ? value : NULL, n, ids, err);
 out:
     buf_free(&sql);
+    buf_free(&dflt);
     return rc;
 }
 
@@ -1315,18 +1174,9 @@ static int sqlite_count_rows(struct fp_db *db, const struct fp_keyq *q, const st
     sqlite3_stmt *st = NULL;
     int rc = -1;
 
-    if (q->where) {
-        buf_adds(&sql, "SELECT count(*) FROM (");
-        add_root_select(&sql, q);
-        buf_adds(&sql, ")");
-    } else {
-        buf_adds(&sql, "SELECT count(*) FROM (SELECT 1");
-        add_rowset(&sql, q);
-        if (limit > 0)
-            buf_addf(&sql, " LIMIT %ld", limit);
-        buf_adds(&sql, ")");
+    sql_count(&sqlite_gen, &sql, q, limit);
+    if (!q->where)
         keys_add_json_array(&arr, in);
-    }
     if (!buf_ok(&sql) || !buf_ok(&arr)) {
         oom(err);
         goto out;
@@ -1350,13 +1200,6 @@ out:
     return rc;
 }
 
-/* "c.ID IN (...?2)": the rows among the ids given (rowids for a table without a key). */
-static void add_among(struct fp_buf *b, const struct fp_keyq *q)
-{
-    add_row_id(b, q, "c.");
-    buf_adds(b, " IN (SELECT value FROM json_each(?2))");
-}
-
 static int sqlite_recheck_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                                const struct fp_keys *among, struct fp_keys *present,
                                struct fp_keys *still, struct fp_error *err)
@@ -1367,20 +1210,7 @@ static int sqlite_recheck_rows(struct fp_db *db, const struct fp_keyq *q, const 
     sqlite3_stmt *st = NULL;
     int rc = -1, src;
 
-    buf_adds(&sql, "SELECT ");
-    add_row_id(&sql, q, "c.");
-    buf_adds(&sql, ", r.k IS NOT NULL FROM main.");
-    buf_add_ident(&sql, q->table);
-    buf_adds(&sql, " AS c LEFT JOIN (SELECT ");
-    add_row_id(&sql, q, "c.");
-    buf_adds(&sql, " AS k");
-    add_rowset(&sql, q);
-    buf_adds(&sql, " AND ");
-    add_among(&sql, q);
-    buf_adds(&sql, ") AS r ON r.k = ");
-    add_row_id(&sql, q, "c.");
-    buf_adds(&sql, " WHERE ");
-    add_among(&sql, q);
+    sql_recheck(&sqlite_gen, &sql, q);
     keys_add_json_array(&arr, in);
     keys_add_json_array(&ids, among);
     if (!buf_ok(&sql) || !buf_ok(&arr) || !buf_ok(&ids)) {

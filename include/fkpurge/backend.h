@@ -2,9 +2,10 @@
  * backend.h — the one door to a database: PostgreSQL (libpq) or SQLite.
  *
  * A struct fp_db is opened from a --db URL (SPEC §2) and dispatches through a
- * small vtable to backend_pg.c or backend_sqlite.c. Each backend keeps its own
- * SQL texts. Messages name the database by safe_url, which never holds a
- * password.
+ * small vtable to backend_pg.c or backend_sqlite.c. The statements of struct
+ * fp_keyq are written once, in sqlgen.c, with each backend's dialect; a
+ * backend keeps its driver code and its own catalog and session statements.
+ * Messages name the database by safe_url, which never holds a password.
  */
 #ifndef FKPURGE_BACKEND_H
 #define FKPURGE_BACKEND_H
@@ -88,7 +89,7 @@ struct fp_catalog {
 };
 
 /*
- * A query for keys, built and quoted by the backend:
+ * A query for keys, built by sqlgen.c and quoted in the backend's dialect:
  *   root:  SELECT key FROM table WHERE (where)
  *   edge:  SELECT c.key FROM table c WHERE c.match_col = ANY(keys given)
  *   via:   SELECT c.key FROM table c JOIN via_table p ON c.match_col = p.via_col

@@ -1,0 +1,315 @@
+/* sqlgen.c — the statements of struct fp_keyq, one writer for both backends (see sqlgen.h). */
+#include "fkpurge/sqlgen.h"
+
+void sql_ident(const struct fp_sqlgen *g, struct fp_buf *b, const char *name)
+{
+    g->d->ident(g->conn, b, name);
+}
+
+void sql_table(const struct fp_sqlgen *g, struct fp_buf *b, const char *schema, const char *table)
+{
+    if (g->d->schema) {
+        buf_adds(b, g->d->schema);
+        buf_addc(b, '.');
+    } else if (schema) {
+        sql_ident(g, b, schema);
+        buf_addc(b, '.');
+    }
+    sql_ident(g, b, table);
+}
+
+/* The row identity a statement targets: the key, or the physical address for a table without. */
+static void add_row_id(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
+                       const char *alias)
+{
+    buf_adds(b, alias);
+    if (q->key_col)
+        sql_ident(g, b, q->key_col);
+    else
+        buf_adds(b, g->d->row_id);
+}
+
+/* " AND [c.]KEY is none of the keys given": a row is not below itself. */
+static void add_not_given(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
+                          const char *alias)
+{
+    buf_adds(b, " AND ");
+    buf_adds(b, alias);
+    sql_ident(g, b, q->key_col);
+    g->d->keyset(b, 1, q->key_type, 1);
+}
+
+/* "c.KEY[, c.MATCH or p.VIA_KEY]": the row's key and the parent key it was found by. */
+static void add_edge_columns(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
+                             int with_parent)
+{
+    add_row_id(g, b, q, "c.");
+    if (with_parent) {
+        buf_adds(b, q->via_table ? ", p." : ", c.");
+        sql_ident(g, b, q->via_table ? q->via_key : q->match_col);
+    }
+}
+
+/*
+ * "FROM T AS c [JOIN V AS p ON ...] WHERE ... = the keys of parameter 1":
+ * the rows q matches. The keys are compared as the column's own type, which
+ * keeps the comparison indexable.
+ */
+static void add_rowset(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q)
+{
+    buf_adds(b, " FROM ");
+    sql_table(g, b, q->schema, q->table);
+    buf_adds(b, " AS c");
+    if (q->via_table) {
+        buf_adds(b, " JOIN ");
+        sql_table(g, b, q->via_schema, q->via_table);
+        buf_adds(b, " AS p ON c.");
+        sql_ident(g, b, q->match_col);
+        buf_adds(b, " = p.");
+        sql_ident(g, b, q->via_col);
+        buf_adds(b, " WHERE p.");
+        sql_ident(g, b, q->via_key);
+    } else {
+        buf_adds(b, " WHERE c.");
+        sql_ident(g, b, q->match_col);
+    }
+    g->d->keyset(b, 1, q->match_type, 0);
+    if (q->exclude_given)
+        add_not_given(g, b, q, "c.");
+}
+
+/*
+ * The recursive step of fkpurge_sub: the rows whose q->match_col is a key
+ * just found (s.k), as (k, p), or with depth as (k, d) leaving out the keys
+ * given. Each level must be index lookups by the rows just found (see
+ * fp_dialect.lateral).
+ */
+static void add_level(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
+                      int depth)
+{
+    if (g->d->lateral) {
+        buf_adds(b, depth ? " UNION ALL SELECT c.k, s.d + 1" : " UNION SELECT c.k, c.p");
+        buf_adds(b, " FROM fkpurge_sub AS s, LATERAL (SELECT ");
+    } else {
+        buf_adds(b, depth ? " UNION ALL SELECT " : " UNION SELECT ");
+    }
+    add_edge_columns(g, b, q, !depth);
+    if (depth && !g->d->lateral)
+        buf_adds(b, ", s.d + 1");
+    buf_adds(b, " FROM ");
+    sql_table(g, b, q->schema, q->table);
+    buf_adds(b, g->d->lateral ? " AS c WHERE c." : " AS c JOIN fkpurge_sub AS s ON c.");
+    sql_ident(g, b, q->match_col);
+    buf_adds(b, " = s.k");
+    if (depth)
+        add_not_given(g, b, q, "c.");
+    if (g->d->lateral)
+        buf_adds(b, depth ? " OFFSET 0) AS c (k)" : " OFFSET 0) AS c (k, p)");
+}
+
+void sql_root_select(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
+                     int after, int upto)
+{
+    buf_adds(b, "SELECT ");
+    sql_ident(g, b, q->key_col);
+    buf_adds(b, " FROM ");
+    sql_table(g, b, q->schema, q->table);
+    buf_adds(b, " WHERE (");
+    buf_adds(b, q->where);
+    buf_adds(b, "\n)");
+    if (after) {
+        buf_adds(b, " AND ");
+        sql_ident(g, b, q->key_col);
+        buf_adds(b, " > ");
+        g->d->param(b, 1, q->key_type);
+    }
+    if (upto) {
+        buf_adds(b, " AND ");
+        sql_ident(g, b, q->key_col);
+        buf_adds(b, " <= ");
+        g->d->param(b, after ? 2 : 1, q->key_type);
+    }
+}
+
+/*
+ * A recursive edge (a cascade from a table to itself) follows the whole
+ * subtree on the server in one query: a chain 100,000 deep is one round
+ * trip, not 100,000. UNION, not UNION ALL, so a cycle in the data ends the
+ * recursion.
+ */
+void sql_keys_select(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q)
+{
+    if (q->where) {
+        sql_root_select(g, b, q, 0, 0);
+        return;
+    }
+    if (!q->recursive) {
+        buf_adds(b, "SELECT ");
+        add_edge_columns(g, b, q, q->want_parent);
+        add_rowset(g, b, q);
+        return;
+    }
+    buf_adds(b, "WITH RECURSIVE fkpurge_sub (k, p) AS (SELECT ");
+    add_edge_columns(g, b, q, 1);
+    add_rowset(g, b, q);
+    add_level(g, b, q, 0);
+    buf_adds(b, q->want_parent ? ") SELECT k, p FROM fkpurge_sub" : ") SELECT k FROM fkpurge_sub");
+}
+
+/*
+ * A root page goes in key order from the key after: the comparison keeps
+ * the primary key's index usable for both the order and the start. A
+ * deepest-first page is a tree below the keys given (no cycle reaches
+ * them): UNION ALL, and the depth kept.
+ */
+void sql_page(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q, int after,
+              long limit)
+{
+    if (q->where) {
+        sql_root_select(g, b, q, after, q->upto && q->upto->n);
+        buf_adds(b, " ORDER BY ");
+        sql_ident(g, b, q->key_col);
+        buf_addf(b, " LIMIT %ld", limit);
+        if (q->lock && g->d->row_locks)
+            buf_adds(b, " FOR UPDATE");
+        return;
+    }
+    if (q->deepest) {
+        buf_adds(b, "WITH RECURSIVE fkpurge_sub (k, d) AS (SELECT ");
+        add_edge_columns(g, b, q, 0);
+        buf_adds(b, ", 1");
+        add_rowset(g, b, q);
+        add_not_given(g, b, q, "c.");
+        add_level(g, b, q, 1);
+        buf_addf(b, ") SELECT k FROM fkpurge_sub ORDER BY d DESC LIMIT %ld", limit);
+        return;
+    }
+    buf_adds(b, "SELECT ");
+    add_edge_columns(g, b, q, 0);
+    add_rowset(g, b, q);
+    buf_addf(b, " LIMIT %ld", limit);
+    if (q->lock && g->d->row_locks)
+        buf_adds(b, " FOR UPDATE OF c");
+}
+
+/*
+ * " WHERE column = the keys given" when every matching row is wanted: one
+ * lookup by the column, not a second by the key. Else the ids of the
+ * matching rows, at most limit, through a subquery (PostgreSQL: an array
+ * the planner computes once and then looks up by index, or by TID).
+ */
+static void add_target(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
+                       long limit)
+{
+    buf_adds(b, " WHERE ");
+    if (!q->via_table && limit <= 0) {
+        sql_ident(g, b, q->match_col);
+        g->d->keyset(b, 1, q->match_type, 0);
+        if (q->exclude_given)
+            add_not_given(g, b, q, "");
+        return;
+    }
+    add_row_id(g, b, q, "");
+    buf_adds(b, g->d->in_rows_open);
+    buf_adds(b, "SELECT ");
+    add_row_id(g, b, q, "c.");
+    add_rowset(g, b, q);
+    /*
+     * Locked before the limit counts them: a row another session deletes or
+     * changes meanwhile is left out and the next row taken, instead of a
+     * short batch that looks like the last.
+     */
+    if (limit > 0)
+        buf_addf(b, g->d->row_locks ? " LIMIT %ld FOR UPDATE OF c" : " LIMIT %ld", limit);
+    buf_adds(b, g->d->in_rows_close);
+}
+
+/*
+ * " RETURNING id" when the caller wants to know which rows a statement
+ * changed (for a table without a key, the physical address: PostgreSQL's
+ * ctid, after a DELETE the dead row's, after an UPDATE the new version's).
+ */
+static void add_returning(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
+                          int returning)
+{
+    if (!returning)
+        return;
+    buf_adds(b, " RETURNING ");
+    add_row_id(g, b, q, "");
+}
+
+void sql_delete(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q, long limit,
+                int returning)
+{
+    buf_adds(b, "DELETE FROM ");
+    sql_table(g, b, q->schema, q->table);
+    add_target(g, b, q, limit);
+    add_returning(g, b, q, returning);
+}
+
+void sql_update(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
+                enum fp_set_kind kind, const char *default_expr, long limit, int returning)
+{
+    buf_adds(b, "UPDATE ");
+    sql_table(g, b, q->schema, q->table);
+    buf_adds(b, " SET ");
+    sql_ident(g, b, q->match_col);
+    buf_adds(b, " = ");
+    if (kind == FP_SET_TO_NULL)
+        buf_adds(b, "NULL");
+    else if (kind == FP_SET_TO_VALUE)
+        g->d->param(b, 2, NULL);
+    else
+        buf_adds(b, default_expr);
+    add_target(g, b, q, limit);
+    add_returning(g, b, q, returning);
+}
+
+void sql_lock(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q)
+{
+    buf_adds(b, "SELECT 1 FROM ");
+    sql_table(g, b, q->schema, q->table);
+    add_target(g, b, q, 0);
+    buf_adds(b, " FOR UPDATE");
+}
+
+void sql_count(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q, long limit)
+{
+    if (q->where) {
+        /* The root selection: the user's condition, as the cursor's. */
+        buf_adds(b, "SELECT count(*) FROM (");
+        sql_root_select(g, b, q, 0, 0);
+        buf_adds(b, ") AS s");
+        return;
+    }
+    buf_adds(b, "SELECT count(*) FROM (SELECT 1");
+    add_rowset(g, b, q);
+    if (limit > 0)
+        buf_addf(b, " LIMIT %ld", limit);
+    buf_adds(b, ") AS s");
+}
+
+/* " AND c.ID = the ids of parameter 2" (physical addresses for a table without a key). */
+static void add_among(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q)
+{
+    add_row_id(g, b, q, "c.");
+    g->d->keyset(b, 2, q->key_col ? q->key_type : g->d->row_id_type, 0);
+}
+
+void sql_recheck(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q)
+{
+    buf_adds(b, "SELECT ");
+    add_row_id(g, b, q, "c.");
+    buf_adds(b, ", r.k IS NOT NULL FROM ");
+    sql_table(g, b, q->schema, q->table);
+    buf_adds(b, " AS c LEFT JOIN (SELECT ");
+    add_row_id(g, b, q, "c.");
+    buf_adds(b, " AS k");
+    add_rowset(g, b, q);
+    buf_adds(b, " AND ");
+    add_among(g, b, q);
+    buf_adds(b, ") AS r ON r.k = ");
+    add_row_id(g, b, q, "c.");
+    buf_adds(b, " WHERE ");
+    add_among(g, b, q);
+}
