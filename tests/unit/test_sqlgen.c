@@ -1,0 +1,219 @@
+/*
+ * test_sqlgen.c — the statement shapes of sqlgen.c, in two dialects made as the backends make
+ * theirs: each hook and fact shows where it belongs in the text, and nowhere else.
+ */
+#include "check.h"
+#include "fkpurge/sqlgen.h"
+
+static void ident(void *conn, struct fp_buf *b, const char *name)
+{
+    (void)conn;
+    buf_add_ident(b, name);
+}
+
+static void pg_param(struct fp_buf *b, int n, const char *type)
+{
+    buf_addf(b, "$%d", n);
+    if (type)
+        buf_addf(b, "::%s", type);
+}
+
+static void pg_keyset(struct fp_buf *b, int n, const char *type, int negate)
+{
+    buf_addf(b, negate ? " <> ALL ($%d::%s[])" : " = ANY ($%d::%s[])", n, type);
+}
+
+static void sq_param(struct fp_buf *b, int n, const char *type)
+{
+    (void)type;
+    buf_addf(b, "?%d", n);
+}
+
+static void sq_keyset(struct fp_buf *b, int n, const char *type, int negate)
+{
+    (void)type;
+    buf_addf(b, negate ? " NOT IN (KEYS ?%d)" : " IN (KEYS ?%d)", n);
+}
+
+static const struct fp_dialect pg = {
+    "ctid", "tid", NULL, 1, 1, " = ANY (ARRAY (", "))", ident, pg_param, pg_keyset,
+};
+static const struct fp_dialect sq = {
+    "rowid", NULL, "main", 0, 0, " IN (", ")", ident, sq_param, sq_keyset,
+};
+
+/* A cascade from "node" to itself: parent_id references id. */
+static struct fp_keyq tree(void)
+{
+    struct fp_keyq q = {0};
+
+    q.schema = "s";
+    q.table = "node";
+    q.key_col = "id";
+    q.key_type = "bigint";
+    q.match_col = "parent_id";
+    q.match_type = "bigint";
+    return q;
+}
+
+static const char *text(struct fp_buf *b)
+{
+    CHECK(buf_ok(b));
+    return buf_str(b);
+}
+
+static void test_keys_select_recursive(void)
+{
+    struct fp_sqlgen g = {&pg, NULL}, h = {&sq, NULL};
+    struct fp_keyq q = tree();
+    struct fp_buf b = FP_BUF_INIT;
+
+    q.recursive = 1;
+    q.want_parent = 1;
+    sql_keys_select(&g, &b, &q);
+    CHECK_STR(text(&b), "WITH RECURSIVE fkpurge_sub (k, p) AS (SELECT c.\"id\", c.\"parent_id\" "
+                        "FROM \"s\".\"node\" AS c WHERE c.\"parent_id\" = ANY ($1::bigint[]) "
+                        "UNION SELECT c.k, c.p FROM fkpurge_sub AS s, LATERAL (SELECT c.\"id\", "
+                        "c.\"parent_id\" FROM \"s\".\"node\" AS c WHERE c.\"parent_id\" = s.k "
+                        "OFFSET 0) AS c (k, p)) SELECT k, p FROM fkpurge_sub");
+    buf_reset(&b);
+    q.want_parent = 0;
+    sql_keys_select(&h, &b, &q);
+    CHECK_STR(text(&b),
+              "WITH RECURSIVE fkpurge_sub (k, p) AS (SELECT c.\"id\", c.\"parent_id\" "
+              "FROM main.\"node\" AS c WHERE c.\"parent_id\" IN (KEYS ?1) "
+              "UNION SELECT c.\"id\", c.\"parent_id\" FROM main.\"node\" AS c "
+              "JOIN fkpurge_sub AS s ON c.\"parent_id\" = s.k) SELECT k FROM fkpurge_sub");
+    buf_free(&b);
+}
+
+static void test_keys_select_via(void)
+{
+    struct fp_sqlgen g = {&pg, NULL};
+    struct fp_keyq q = {0};
+    struct fp_buf b = FP_BUF_INIT;
+
+    /* A reference to a non-key unique column, and a table without a key. */
+    q.table = "line";
+    q.match_col = "order_code";
+    q.match_type = "text";
+    q.via_table = "order";
+    q.via_col = "code";
+    q.via_key = "id";
+    q.want_parent = 1;
+    sql_keys_select(&g, &b, &q);
+    CHECK_STR(text(&b), "SELECT c.ctid, p.\"id\" FROM \"line\" AS c JOIN \"order\" AS p "
+                        "ON c.\"order_code\" = p.\"code\" WHERE p.\"id\" = ANY ($1::text[])");
+    buf_free(&b);
+}
+
+static void test_page_root(void)
+{
+    struct fp_sqlgen g = {&pg, NULL}, h = {&sq, NULL};
+    struct fp_keys upto = FP_KEYS_INIT;
+    struct fp_keyq q = tree();
+    struct fp_buf b = FP_BUF_INIT;
+
+    CHECK_INT(keys_push_int(&upto, 9), 0);
+    q.where = "node.id < 10";
+    q.upto = &upto;
+    q.lock = 1;
+    sql_page(&g, &b, &q, 1, 50);
+    CHECK_STR(text(&b), "SELECT \"id\" FROM \"s\".\"node\" WHERE (node.id < 10\n) AND \"id\" > "
+                        "$1::bigint AND \"id\" <= $2::bigint ORDER BY \"id\" LIMIT 50 FOR UPDATE");
+    buf_reset(&b);
+    /* Without a start, the bound is the first parameter; SQLite has no row locks. */
+    sql_page(&h, &b, &q, 0, 50);
+    CHECK_STR(text(&b), "SELECT \"id\" FROM main.\"node\" WHERE (node.id < 10\n) AND \"id\" <= ?1 "
+                        "ORDER BY \"id\" LIMIT 50");
+    keys_free(&upto);
+    buf_free(&b);
+}
+
+static void test_page_deepest(void)
+{
+    struct fp_sqlgen g = {&pg, NULL}, h = {&sq, NULL};
+    struct fp_keyq q = tree();
+    struct fp_buf b = FP_BUF_INIT;
+
+    q.deepest = 1;
+    sql_page(&g, &b, &q, 0, 7);
+    CHECK_STR(text(&b), "WITH RECURSIVE fkpurge_sub (k, d) AS (SELECT c.\"id\", 1 FROM "
+                        "\"s\".\"node\" AS c WHERE c.\"parent_id\" = ANY ($1::bigint[]) AND "
+                        "c.\"id\" <> ALL ($1::bigint[]) UNION ALL SELECT c.k, s.d + 1 FROM "
+                        "fkpurge_sub AS s, LATERAL (SELECT c.\"id\" FROM \"s\".\"node\" AS c "
+                        "WHERE c.\"parent_id\" = s.k AND c.\"id\" <> ALL ($1::bigint[]) OFFSET 0) "
+                        "AS c (k)) SELECT k FROM fkpurge_sub ORDER BY d DESC LIMIT 7");
+    buf_reset(&b);
+    sql_page(&h, &b, &q, 0, 7);
+    CHECK_STR(text(&b), "WITH RECURSIVE fkpurge_sub (k, d) AS (SELECT c.\"id\", 1 FROM "
+                        "main.\"node\" AS c WHERE c.\"parent_id\" IN (KEYS ?1) AND c.\"id\" NOT "
+                        "IN (KEYS ?1) UNION ALL SELECT c.\"id\", s.d + 1 FROM main.\"node\" AS c "
+                        "JOIN fkpurge_sub AS s ON c.\"parent_id\" = s.k AND c.\"id\" NOT IN "
+                        "(KEYS ?1)) SELECT k FROM fkpurge_sub ORDER BY d DESC LIMIT 7");
+    buf_free(&b);
+}
+
+static void test_delete_update(void)
+{
+    struct fp_sqlgen g = {&pg, NULL}, h = {&sq, NULL};
+    struct fp_keyq q = tree();
+    struct fp_buf b = FP_BUF_INIT;
+
+    /* Every match: by the column. At most a limit: row ids, locked where rows lock. */
+    sql_delete(&g, &b, &q, 0, 0);
+    CHECK_STR(text(&b), "DELETE FROM \"s\".\"node\" WHERE \"parent_id\" = ANY ($1::bigint[])");
+    buf_reset(&b);
+    sql_delete(&g, &b, &q, 5, 1);
+    CHECK_STR(text(&b), "DELETE FROM \"s\".\"node\" WHERE \"id\" = ANY (ARRAY (SELECT c.\"id\" "
+                        "FROM \"s\".\"node\" AS c WHERE c.\"parent_id\" = ANY ($1::bigint[]) "
+                        "LIMIT 5 FOR UPDATE OF c)) RETURNING \"id\"");
+    buf_reset(&b);
+    q.key_col = NULL;
+    sql_delete(&h, &b, &q, 5, 1);
+    CHECK_STR(text(&b), "DELETE FROM main.\"node\" WHERE rowid IN (SELECT c.rowid FROM "
+                        "main.\"node\" AS c WHERE c.\"parent_id\" IN (KEYS ?1) LIMIT 5) "
+                        "RETURNING rowid");
+    buf_reset(&b);
+    q = tree();
+    q.exclude_given = 1;
+    sql_update(&g, &b, &q, FP_SET_TO_VALUE, NULL, 0, 0);
+    CHECK_STR(text(&b), "UPDATE \"s\".\"node\" SET \"parent_id\" = $2 WHERE \"parent_id\" = ANY "
+                        "($1::bigint[]) AND \"id\" <> ALL ($1::bigint[])");
+    buf_reset(&b);
+    sql_update(&h, &b, &q, FP_SET_TO_DEFAULT, "(7)", 0, 0);
+    CHECK_STR(text(&b), "UPDATE main.\"node\" SET \"parent_id\" = (7) WHERE \"parent_id\" IN "
+                        "(KEYS ?1) AND \"id\" NOT IN (KEYS ?1)");
+    buf_reset(&b);
+    sql_update(&h, &b, &q, FP_SET_TO_NULL, NULL, 0, 0);
+    CHECK_STR(text(&b), "UPDATE main.\"node\" SET \"parent_id\" = NULL WHERE \"parent_id\" IN "
+                        "(KEYS ?1) AND \"id\" NOT IN (KEYS ?1)");
+    buf_free(&b);
+}
+
+static void test_count_recheck_lock(void)
+{
+    struct fp_sqlgen g = {&pg, NULL};
+    struct fp_keyq q = tree();
+    struct fp_buf b = FP_BUF_INIT;
+
+    sql_count(&g, &b, &q, 1);
+    CHECK_STR(text(&b), "SELECT count(*) FROM (SELECT 1 FROM \"s\".\"node\" AS c WHERE "
+                        "c.\"parent_id\" = ANY ($1::bigint[]) LIMIT 1) AS s");
+    buf_reset(&b);
+    sql_lock(&g, &b, &q);
+    CHECK_STR(text(&b), "SELECT 1 FROM \"s\".\"node\" WHERE \"parent_id\" = ANY ($1::bigint[]) "
+                        "FOR UPDATE");
+    buf_reset(&b);
+    /* Without a key the ids are physical addresses, of the dialect's type. */
+    q.key_col = NULL;
+    sql_recheck(&g, &b, &q);
+    CHECK_STR(text(&b), "SELECT c.ctid, r.k IS NOT NULL FROM \"s\".\"node\" AS c LEFT JOIN "
+                        "(SELECT c.ctid AS k FROM \"s\".\"node\" AS c WHERE c.\"parent_id\" = ANY "
+                        "($1::bigint[]) AND c.ctid = ANY ($2::tid[])) AS r ON r.k = c.ctid WHERE "
+                        "c.ctid = ANY ($2::tid[])");
+    buf_free(&b);
+}
+
+CHECK_MAIN(TEST(test_keys_select_recursive), TEST(test_keys_select_via), TEST(test_page_root),
+           TEST(test_page_deepest), TEST(test_delete_update), TEST(test_count_recheck_lock))
