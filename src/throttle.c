@@ -25,6 +25,8 @@ struct fp_throttle {
     struct fp_journal *j; /* borrowed */
     struct fp_db *monitor;
     struct fp_db **standbys; /* one per --lag-from */
+    /* Sessions whose last reading found the connection lost: the monitor, then each standby. */
+    unsigned char *lost;
     pthread_mutex_t mutex;
     double checked; /* when the last reading was taken (monotonic), 0: never */
     char why[128];  /* what the last reading found over its limit, "" when nothing */
@@ -108,6 +110,17 @@ static void over_lag(struct fp_throttle *t, double seconds, const char *who)
                  *who ? " on " : "", who);
 }
 
+/* db_watch() on session i (0: the monitor, 1 + k: standby k), noting a lost connection. */
+static int watch(struct fp_throttle *t, size_t i, enum fp_watch kind, struct fp_watch_reading *r,
+                 struct fp_error *err)
+{
+    int rc = db_watch(i ? t->standbys[i - 1] : t->monitor, kind, r, err);
+
+    if (rc < 0 && db_connection_lost(err))
+        t->lost[i] = 1;
+    return rc;
+}
+
 /*
  * One reading of everything watched: t->why says what is over its limit
  * ("" when nothing is). -1 with err when a reading failed.
@@ -121,11 +134,11 @@ static int measure(struct fp_throttle *t, struct fp_error *err)
     if (t->o.max_lag > 0) {
         /* The standbys asked directly first: their own word names them in the message. */
         for (size_t i = 0; i < t->o.nlag_from; i++) {
-            if (db_watch(t->standbys[i], FP_WATCH_STANDBY, &r, err) < 0)
+            if (watch(t, 1 + i, FP_WATCH_STANDBY, &r, err) < 0)
                 return -1;
             over_lag(t, r.seconds, t->standbys[i]->safe_url);
         }
-        if (db_watch(t->monitor, FP_WATCH_REPLICAS, &r, err) < 0)
+        if (watch(t, 0, FP_WATCH_REPLICAS, &r, err) < 0)
             return -1;
         if (!r.count && !t->said_no_standby && progress_is_verbose())
             fprintf(stderr,
@@ -136,7 +149,7 @@ static int measure(struct fp_throttle *t, struct fp_error *err)
         over_lag(t, r.seconds, r.who);
     }
     if (t->o.max_slot_lag && !t->why[0]) {
-        if (db_watch(t->monitor, FP_WATCH_SLOTS, &r, err) < 0)
+        if (watch(t, 0, FP_WATCH_SLOTS, &r, err) < 0)
             return -1;
         format_size(r.bytes, got, sizeof got);
         if (r.bytes > t->o.max_slot_lag)
@@ -144,7 +157,7 @@ static int measure(struct fp_throttle *t, struct fp_error *err)
                      t->o.max_slot_text);
     }
     if (t->o.max_wal_size && !t->why[0]) {
-        if (db_watch(t->monitor, FP_WATCH_WAL, &r, err) < 0)
+        if (watch(t, 0, FP_WATCH_WAL, &r, err) < 0)
             return -1;
         format_size(r.bytes, got, sizeof got);
         if (r.bytes > t->o.max_wal_size)
@@ -178,15 +191,16 @@ static void reconnect(struct fp_throttle *t)
     struct fp_error ignored = {0};
     struct fp_db *fresh = NULL;
 
-    if (db_connection_lost(t->monitor) && db_open_again(t->db, &fresh, &ignored) == 0) {
+    if (t->lost[0] && db_open_again(t->db, &fresh, &ignored) == 0) {
         db_close(t->monitor);
         t->monitor = fresh;
+        t->lost[0] = 0;
     }
     for (size_t i = 0; i < t->o.nlag_from; i++)
-        if (db_connection_lost(t->standbys[i]) &&
-            db_open(t->o.lag_from[i], &fresh, &ignored) == 0) {
+        if (t->lost[1 + i] && db_open(t->o.lag_from[i], &fresh, &ignored) == 0) {
             db_close(t->standbys[i]);
             t->standbys[i] = fresh;
+            t->lost[1 + i] = 0;
         }
 }
 
@@ -238,6 +252,7 @@ static void throttle_free(struct fp_throttle *t)
     for (size_t i = 0; i < t->o.nlag_from; i++)
         db_close(t->standbys[i]);
     free(t->standbys);
+    free(t->lost);
     db_close(t->monitor);
     pthread_mutex_destroy(&t->mutex);
     free(t);
@@ -255,7 +270,8 @@ int throttle_start(struct fp_throttle **out, const struct fp_throttle_opts *o, s
     if (!o->max_lag && !o->max_slot_lag && !o->max_wal_size)
         return 0;
     if (!(t = calloc(1, sizeof *t)) ||
-        !(t->standbys = calloc(o->nlag_from ? o->nlag_from : 1, sizeof *t->standbys))) {
+        !(t->standbys = calloc(o->nlag_from ? o->nlag_from : 1, sizeof *t->standbys)) ||
+        !(t->lost = calloc(1 + o->nlag_from, 1))) {
         free(t);
         return fp_error_oom(err);
     }
