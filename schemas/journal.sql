@@ -142,6 +142,13 @@ CREATE TABLE error (
     message  TEXT NOT NULL
 );
 
+-- Requests of `fkpurge ctl` (another process) to the running purge: pause,
+-- continue, stop, set NAME=VALUE ...; the purge answers them between
+-- batches. A journal made before this table gets it when a purge opens it
+-- (src/journal_control.c holds the same statement).
+CREATE TABLE IF NOT EXISTS control (id INTEGER PRIMARY KEY, at REAL NOT NULL,
+    request TEXT NOT NULL, answer TEXT, answered_at REAL);
+
 -- @execute
 -- The doomed rows not yet deleted, in the order batches take them: a
 -- batch is a range of it, and goes from it when it commits. Created and

@@ -16,7 +16,7 @@ static const char usage[] =
     "                   [--journal PATH] [--batch-size N] [-y|--yes] [--format text|json] [-W]\n"
     "                   [--sleep D] [--max-rate N] [--max-runtime D] [--lock-timeout D]\n"
     "                   [--statement-timeout D] [-q|--quiet] [-v|--verbose] [--analyze]\n"
-    "                   [-j|--jobs N]\n\n"
+    "                   [-j|--jobs N] [--pause-file PATH]\n\n"
     "Plans the purge (as `fkpurge plan`), refuses it if protect/restrict keys block it,\n"
     "asks for confirmation on a terminal unless --yes, then deletes children first in\n"
     "transactions of at most --batch-size rows per table, keeping a journal so that\n"
@@ -28,8 +28,6 @@ static const char usage[] =
     "  --where SQL                 condition on T selecting the rows to purge (trusted SQL)\n"
     "  --pk-file FILE              or: one primary key of T a line (-: standard input)\n"
     "  --journal PATH              default ./fkpurge-TABLE-UTCTIME.journal (created mode 0600)\n"
-    "  --batch-size N              rows one transaction deletes from one table, at most\n"
-    "                              (default 5000)\n"
     "  --format F                  text (default) or json\n"
     "  -y, --yes                   do not ask (without a terminal, run refuses to go on\n"
     "                              without it)\n"
@@ -38,8 +36,8 @@ static const char usage[] =
     "terminal)\n" PURGE_FLAGS_USAGE "  -h, --help                  this help\n"
     "  -V, --version               fkpurge's version\n\n"
     "Exit status: 0 done, 1 bad input or not confirmed, 2 database error or out of memory\n"
-    "(resumable), 3 blocked by protect/restrict, 4 stopped by SIGINT/SIGTERM/SIGHUP or\n"
-    "--max-runtime (resumable).\n";
+    "(resumable), 3 blocked by protect/restrict, 4 stopped by SIGINT/SIGTERM/SIGHUP,\n"
+    "`fkpurge ctl JOURNAL stop` or --max-runtime (resumable).\n";
 
 /* ./fkpurge-TABLE-20261126T120000Z.journal, the table name made file-safe. */
 static void default_journal(const char *table, char *out, size_t cap)
@@ -59,7 +57,7 @@ static void default_journal(const char *table, char *out, size_t cap)
 
 int cmd_run(int argc, char **argv)
 {
-    const char *model = NULL, *db = NULL, *journal = NULL, *batch = NULL, *format = NULL;
+    const char *model = NULL, *db = NULL, *journal = NULL, *format = NULL;
     struct fp_purge p = {0};
     struct fp_error err = {0};
     struct purge_flags pf = {0};
@@ -72,7 +70,6 @@ int cmd_run(int argc, char **argv)
         CLI_VALUE("where", 0, &p.root.where),
         CLI_VALUE("pk-file", 0, &p.root.pk_file),
         CLI_VALUE("journal", 0, &journal),
-        CLI_VALUE("batch-size", 0, &batch),
         CLI_VALUE("format", 0, &format),
         CLI_SWITCH("yes", 'y', &yes),
         CLI_SWITCH("password", 'W', &ask_pw),
@@ -104,8 +101,7 @@ int cmd_run(int argc, char **argv)
     }
     p.yes = yes;
     p.batch_size = FP_DEFAULT_BATCH_SIZE;
-    if ((batch && cli_positive("--batch-size", batch, 10000000, &p.batch_size, &err) < 0) ||
-        (format && report_parse_format(format, 0, &p.format, &err) < 0) ||
+    if ((format && report_parse_format(format, 0, &p.format, &err) < 0) ||
         purge_apply_flags(&p, &pf, &err) < 0 || model_load_file(model, &p.model, &err) < 0 ||
         graph_build(p.model, &p.graph, &err) < 0) {
         rc = cli_fail(&err);

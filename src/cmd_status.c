@@ -13,7 +13,9 @@ static const char usage[] =
     "usage: fkpurge status JOURNAL [--format text|json]\n\n"
     "Reads a journal (also while its run is going) and shows the phase, batches\n"
     "done, rows deleted per table, the rate and the time left at that rate, the\n"
-    "table of the latest batch, and the last error.\n\n"
+    "table of the latest batch, and the last error; of a purge running now, whether\n"
+    "it is paused (`fkpurge ctl`, --pause-file) and since when, and the settings in\n"
+    "force (sleep, max-rate, batch-size: what `fkpurge ctl set` last changed).\n\n"
     "  --format F     text (default) or json\n"
     "  -h, --help     this help\n"
     "  -V, --version  fkpurge's version\n";
@@ -31,7 +33,10 @@ struct status {
     double err_at;
     char *err_phase, *err_state, *err_msg;
     size_t *order;
-    long jobs; /* --jobs the run keeps, 0: not kept (one) */
+    long jobs;                      /* --jobs the run keeps, 0: not kept (one) */
+    int running;                    /* a process holds the journal */
+    char *paused_since, *paused_by; /* while running: paused (fkpurge ctl, --pause-file) */
+    char *settings[PACE_NSETTINGS]; /* the pace settings kept, as given (NULL: none kept) */
     char
         *throttled; /* why the running purge waits ("lag 7.2s > 5s since ..."), NULL: it does not */
     struct worker {
@@ -91,10 +96,27 @@ out:
     return rc;
 }
 
+/* The pace settings in force, and the pause of a purge running now. */
+static int gather_control(struct status *s, struct fp_error *err)
+{
+    for (int i = 0; i < PACE_NSETTINGS; i++)
+        if (journal_get_meta(s->p.j, pace_settings[i].meta, &s->settings[i], err) < 0)
+            return -1;
+    /* A purge killed while paused leaves its pause in the header: none runs. */
+    if (!s->running)
+        return 0;
+    if (journal_get_meta(s->p.j, "paused_since", &s->paused_since, err) < 0 ||
+        journal_get_meta(s->p.j, "paused_by", &s->paused_by, err) < 0)
+        return -1;
+    return 0;
+}
+
 static int gather(struct status *s, struct fp_error *err)
 {
     const struct fp_model *m;
 
+    /* Before SQLite opens it: see journal_held(). */
+    s->running = journal_held(s->path);
     if (journal_open(s->path, 1, &s->p.j, err) < 0 ||
         purge_read_header(&s->p, &s->db_url, &s->phase, err) < 0 ||
         journal_batch_stats(s->p.j, &s->batches, err) < 0 ||
@@ -121,7 +143,7 @@ static int gather(struct status *s, struct fp_error *err)
             return -1;
         s->updated += n;
     }
-    return gather_stream(s, err);
+    return gather_stream(s, err) < 0 ? -1 : gather_control(s, err);
 }
 
 /* Rows done so far: deleted (streaming: deleted and updated, as the plan counts them). */
@@ -216,7 +238,17 @@ static void print_text(const struct status *s)
     printf("purge:    %s %s %s\n", s->p.root.table, s->p.root.where ? "where" : "keys from",
            s->p.root.where ? s->p.root.where : s->p.root.pk_file);
     printf("database: %s\n", s->db_url);
-    printf("phase:    %s\n", s->phase);
+    printf("phase:    %s%s\n", s->phase, s->running ? " (running now)" : "");
+    if (s->paused_since)
+        printf("paused:   since %s (%s); `fkpurge ctl %s continue` goes on\n", s->paused_since,
+               s->paused_by ? s->paused_by : "?", s->path);
+    if (s->settings[0]) {
+        printf("settings:");
+        for (int i = 0; i < PACE_NSETTINGS; i++)
+            if (s->settings[i])
+                printf(" %s=%s", pace_settings[i].name, s->settings[i]);
+        printf("\n");
+    }
     printf("engine:   %s\n", s->streaming ? "stream" : "levels");
     printf("batches:  %lld done, %lld in flight (at most %ld rows of a table each)\n",
            s->batches.done, s->batches.in_flight, s->p.batch_size);
@@ -289,7 +321,17 @@ static void print_json(const struct status *s)
     json_field(&b, "journal", s->path);
     buf_adds(&b, ", ");
     json_field(&b, "phase", s->phase);
-    buf_adds(&b, ", \"root\": {");
+    buf_addf(&b, ", \"running\": %s, ", s->running ? "true" : "false");
+    json_field(&b, "paused_since", s->paused_since);
+    buf_adds(&b, ", ");
+    json_field(&b, "paused_by", s->paused_by);
+    buf_adds(&b, ", \"settings\": {");
+    for (int i = 0, n = 0; i < PACE_NSETTINGS; i++)
+        if (s->settings[i]) {
+            buf_adds(&b, n++ ? ", " : "");
+            json_field(&b, pace_settings[i].name, s->settings[i]);
+        }
+    buf_adds(&b, "}, \"root\": {");
     json_field(&b, "table", s->p.root.table);
     buf_adds(&b, ", ");
     json_field(&b, s->p.root.where ? "where" : "pk_file",
@@ -412,6 +454,10 @@ out:
     free(s.err_state);
     free(s.err_msg);
     free(s.statistics);
+    free(s.paused_since);
+    free(s.paused_by);
+    for (int i = 0; i < PACE_NSETTINGS; i++)
+        free(s.settings[i]);
     purge_free(&s.p);
     return rc;
 }

@@ -264,7 +264,11 @@ int exec_stop_point(struct exec *x, const char *when, struct fp_error *err)
     char after[600];
 
     snprintf(after, sizeof after, "%s; resume with `fkpurge resume %s`", when, journal_path(x->j));
-    return pace_check(err, after);
+    if (pace_check(err, after) < 0)
+        return -1;
+    /* `fkpurge ctl set batch-size=N`: from the next batch on. */
+    x->batch = pace_batch_size(x->batch);
+    return 0;
 }
 
 /*

@@ -562,7 +562,31 @@ static int check_journal(struct fp_journal *j, struct fp_error *err)
     return 0;
 }
 
-int journal_open(const char *path, int readonly, struct fp_journal **out, struct fp_error *err)
+/* How a journal is opened (journal_open, journal_open_control). */
+enum open_mode { OPEN_READ, OPEN_WRITE, OPEN_CONTROL };
+
+/*
+ * For `fkpurge ctl`: j->lock_fd on path, without the lock, which the purge
+ * must hold: else FP_EINPUT, nothing is running. The descriptor stays open
+ * with the handle, since closing one of a file drops every POSIX lock the
+ * process has on it, SQLite's too.
+ */
+static int control_fd(struct fp_journal *j, const char *path, struct fp_error *err)
+{
+    int running;
+
+    j->lock_fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (j->lock_fd < 0)
+        return fp_error_set(err, FP_EINPUT, "journal %s: %s", path, strerror(errno));
+    if (journal_running(j, &running, err) < 0)
+        return -1;
+    if (!running)
+        return fp_error_set(err, FP_EINPUT, "nothing is running on journal %s", path);
+    return 0;
+}
+
+static int open_journal(const char *path, enum open_mode mode, struct fp_journal **out,
+                        struct fp_error *err)
 {
     struct fp_journal *j = journal_new(path, err);
     struct stat sb;
@@ -570,7 +594,7 @@ int journal_open(const char *path, int readonly, struct fp_journal **out, struct
 
     if (!j)
         return -1;
-    j->readonly = readonly;
+    j->readonly = mode == OPEN_READ;
     if (journal_is_partial_name(path)) {
         journal_explain_partial(path, err);
         goto out;
@@ -592,25 +616,38 @@ int journal_open(const char *path, int readonly, struct fp_journal **out, struct
         journal_stopped_before_start(path, err);
         goto out;
     }
-    if (!readonly) {
+    if (mode == OPEN_WRITE) {
         if (journal_lock(j, path, err) < 0)
             goto out;
         journal_forget_partial_name(path);
     }
+    if (mode == OPEN_CONTROL && control_fd(j, path, err) < 0)
+        goto out;
     if (sqlite3_open_v2(path, &j->db,
-                        (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | J_THREADS,
+                        (j->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | J_THREADS,
                         NULL) != SQLITE_OK) {
         fp_error_set(err, FP_EINPUT, "journal %s: %s", path, sqlite3_errmsg(j->db));
         goto out;
     }
     /* Before the first read: a writer busy for a moment is waited for, not taken for damage. */
     sqlite3_busy_timeout(j->db, 5000);
-    if (check_journal(j, err) < 0 || journal_pragmas(j, J_REAL, err) < 0)
+    if (check_journal(j, err) < 0 || journal_pragmas(j, J_REAL, err) < 0 ||
+        (mode == OPEN_WRITE && journal_control_prepare(j, err) < 0))
         goto out;
     *out = j, j = NULL, rc = 0;
 out:
     journal_close(j);
     return rc;
+}
+
+int journal_open(const char *path, int readonly, struct fp_journal **out, struct fp_error *err)
+{
+    return open_journal(path, readonly ? OPEN_READ : OPEN_WRITE, out, err);
+}
+
+int journal_open_control(const char *path, struct fp_journal **out, struct fp_error *err)
+{
+    return open_journal(path, OPEN_CONTROL, out, err);
 }
 
 void journal_close(struct fp_journal *j)

@@ -63,6 +63,33 @@ int journal_lock(struct fp_journal *j, const char *file, struct fp_error *err)
     return 0;
 }
 
+int journal_running(struct fp_journal *j, int *running, struct fp_error *err)
+{
+    JOURNAL_GUARD(j);
+
+    if (flock(j->lock_fd, LOCK_EX | LOCK_NB) == 0) {
+        /* Taken: no purge holds it. Let go at once, or a resume would be kept out. */
+        flock(j->lock_fd, LOCK_UN);
+        *running = 0;
+        return 0;
+    }
+    if (errno != EWOULDBLOCK)
+        return fp_error_set(err, FP_EINPUT, "journal %s: %s", j->path, strerror(errno));
+    *running = 1;
+    return 0;
+}
+
+int journal_held(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), held;
+
+    if (fd < 0)
+        return 0;
+    held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+    close(fd); /* drops the lock just taken, if any */
+    return held;
+}
+
 /* 1 if file is there and no process holds its lock (its maker is gone), else 0. */
 static int unlocked(const char *file)
 {

@@ -15,6 +15,7 @@ static const struct command {
     {"run", cmd_run, "purge: plan, confirm, delete in small batches with a journal"},
     {"resume", cmd_resume, "finish an interrupted purge from its journal"},
     {"status", cmd_status, "where a purge stands, from its journal"},
+    {"ctl", cmd_ctl, "pause, continue, stop or change the pace of a running purge"},
 };
 
 static const char usage_head[] = "usage: fkpurge COMMAND [ARGS]\n"

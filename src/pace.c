@@ -11,6 +11,7 @@
 
 #include "fkpurge/bucket.h"
 #include "fkpurge/cli.h"
+#include "fkpurge/control.h"
 #include "fkpurge/events.h"
 #include "fkpurge/progress.h"
 #include "fkpurge/stats.h"
@@ -21,7 +22,7 @@
  */
 #define GIVE_WAY 0.01
 
-/* Longest a throttling sleep goes without looking at the stop flag (see sleep_until). */
+/* Longest a throttling sleep goes without looking at the stop flag (see sleep_while). */
 #define SLEEP_SLICE 0.2
 
 static volatile sig_atomic_t stop_requested, status_requested;
@@ -104,6 +105,26 @@ void pace_start(const struct fp_pace *p)
     pthread_mutex_unlock(&mutex);
 }
 
+void pace_set(int i, double value)
+{
+    pthread_mutex_lock(&mutex);
+    *pace_setting_of(&pace, i) = value;
+    /* A new rate counts from now: a full bucket of it, no debt of the old one. */
+    if (i == PACE_MAX_RATE && value > 0)
+        bucket_init(&bucket, value, now());
+    pthread_mutex_unlock(&mutex);
+}
+
+long pace_batch_size(long fallback)
+{
+    long n;
+
+    pthread_mutex_lock(&mutex);
+    n = (long)pace.batch_size;
+    pthread_mutex_unlock(&mutex);
+    return n > 0 ? n : fallback;
+}
+
 /* When --max-runtime ends the purge (0: never), and its text for messages. */
 static double runtime_end(const char **text)
 {
@@ -117,16 +138,45 @@ static double runtime_end(const char **text)
     return end;
 }
 
-int pace_check(struct fp_error *err, const char *after)
+/* Why the purge must stop now (an FP_EINTR error, -1), or 0. */
+static int must_stop(int control, struct fp_error *err, const char *after)
 {
     const char *text;
     double end = runtime_end(&text);
 
-    status_if_asked();
     if (stop_requested)
         return fp_error_set(err, FP_EINTR, "stopped by a signal %s", after);
+    if (control & CONTROL_STOP)
+        return fp_error_set(err, FP_EINTR, "stopped by `fkpurge ctl stop` %s", after);
     if (end > 0 && now() >= end)
         return fp_error_set(err, FP_EINTR, "stopped: --max-runtime %s reached %s", text, after);
+    return 0;
+}
+
+int pace_check(struct fp_error *err, const char *after)
+{
+    int control, paused = 0;
+
+    for (;;) {
+        status_if_asked();
+        control = control_poll();
+        if (must_stop(control, err, after) < 0)
+            return -1;
+        if (!(control & CONTROL_PAUSED))
+            break;
+        double t0 = stats_clock();
+
+        paused = 1;
+        pace_sleep(SLEEP_SLICE);
+        stats_time(FP_STAT_PAUSE, stats_clock() - t0);
+    }
+    if (paused) {
+        /* A pause is a stall like any other: at most a bucket ahead after it. */
+        pthread_mutex_lock(&mutex);
+        if (pace.max_rate > 0)
+            bucket_init(&bucket, pace.max_rate, now());
+        pthread_mutex_unlock(&mutex);
+    }
     return 0;
 }
 
@@ -150,17 +200,22 @@ long long pace_rows_done(void)
 }
 
 /*
- * Sleep until then, or until a stop. In slices: a signal interrupts the
- * sleep of one thread only, and the other workers must see the flag too.
+ * Sleep until the time until() gives (looked at again each slice: `ctl set`
+ * may change it), or until a stop. In slices: a signal interrupts the sleep
+ * of one thread only, and the other workers must see the flag too; and
+ * requests of `fkpurge ctl` are answered while throttled.
  */
-static void sleep_until(double until)
+static void sleep_while(double (*until)(double from), double from)
 {
-    double t, end = runtime_end(NULL);
+    double t, stop_at, end = runtime_end(NULL);
 
-    if (end > 0 && until > end)
-        until = end;
-    while (!stop_requested && (t = now()) < until) {
-        double left = until - t < SLEEP_SLICE ? until - t : SLEEP_SLICE;
+    while (!stop_requested && !(control_poll() & CONTROL_STOP)) {
+        stop_at = until(from);
+        if (end > 0 && stop_at > end)
+            stop_at = end;
+        if ((t = now()) >= stop_at)
+            break;
+        double left = stop_at - t < SLEEP_SLICE ? stop_at - t : SLEEP_SLICE;
         struct timespec ts = {(time_t)left, (long)((left - floor(left)) * 1e9)};
 
         nanosleep(&ts, NULL); /* EINTR: the loop looks at the flags */
@@ -168,41 +223,60 @@ static void sleep_until(double until)
     }
 }
 
-/* sleep_until(), its time counted as k in the statistics. */
-static void timed_sleep_until(enum fp_stat k, double until)
+/* A plain sleep's end: the one it was given. */
+static double fixed_end(double end)
+{
+    return end;
+}
+
+/* sleep_while(), its time counted as k in the statistics. */
+static void timed_sleep(enum fp_stat k, double (*until)(double from), double from)
 {
     double t0 = stats_clock();
 
-    sleep_until(until);
+    sleep_while(until, from);
     stats_time(k, stats_clock() - t0);
 }
 
 void pace_sleep(double seconds)
 {
-    sleep_until(now() + seconds);
+    sleep_while(fixed_end, now() + seconds);
+}
+
+/*
+ * The end of the throttling sleep begun at from: --sleep after it, and as
+ * long as --max-rate's bucket is in debt (it takes every worker's rows: the
+ * rate is the total's, not each one's). Asked again each slice of the
+ * sleep, so `fkpurge ctl set` changes a sleep under way.
+ */
+static double throttle_end(double from)
+{
+    double until, t;
+
+    pthread_mutex_lock(&mutex);
+    t = now();
+    until = from + pace.sleep;
+    if (pace.max_rate > 0 && t + bucket_wait(&bucket, t) > until)
+        until = t + bucket_wait(&bucket, t);
+    pthread_mutex_unlock(&mutex);
+    return until;
 }
 
 void pace_wait(void)
 {
-    double t, until, debt = 0;
     void (*g)(void *);
     void *ctx;
 
-    /* The bucket takes every worker's rows: the rate is the total's, not each one's. */
+    timed_sleep(FP_STAT_SLEEP, throttle_end, now());
     pthread_mutex_lock(&mutex);
-    t = now();
-    if (pace.max_rate > 0)
-        debt = bucket_wait(&bucket, t);
-    until = t + (pace.sleep > debt ? pace.sleep : debt);
     g = gate;
     ctx = gate_ctx;
     pthread_mutex_unlock(&mutex);
-    timed_sleep_until(FP_STAT_SLEEP, until);
     if (g && !pace_stopping()) {
-        double t0 = stats_clock();
+        double t1 = stats_clock();
 
         g(ctx);
-        stats_time(FP_STAT_THROTTLE, stats_clock() - t0);
+        stats_time(FP_STAT_THROTTLE, stats_clock() - t1);
     }
 }
 
@@ -222,13 +296,13 @@ void pace_retry(const struct fp_error *err, int attempt, int tries)
     } else {
         fp_warn("%s; trying the batch again in %g s (%d of %d)", err->msg, delay, attempt, tries);
     }
-    timed_sleep_until(FP_STAT_RETRY, now() + delay);
+    timed_sleep(FP_STAT_RETRY, fixed_end, now() + delay);
 }
 
 void pace_give_way(const struct fp_error *err)
 {
     stats_retry(err->sqlstate, 1);
-    timed_sleep_until(FP_STAT_RETRY, now() + GIVE_WAY);
+    timed_sleep(FP_STAT_RETRY, fixed_end, now() + GIVE_WAY);
 }
 
 void pace_set_gate(void (*fn)(void *ctx), void *ctx)

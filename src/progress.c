@@ -35,7 +35,7 @@ static void leave(void)
     pthread_mutex_unlock(&mutex);
 }
 
-static int quiet_all, verbose;
+static int quiet_all, verbose, paused;
 
 /* Why the purge waits before its next batch (progress_throttled), "" when it does not. */
 static char throttled[128];
@@ -244,7 +244,9 @@ static void draw_bar(const struct fp_progress *p, double rate, const char *took,
         if (!(drop & BAR_TIME))
             n += snprintf(tail + n, sizeof tail - (size_t)n, "  %s %s", *eta ? "ETA" : "in",
                           *eta ? eta : took);
-        if (!(drop & BAR_WHAT) && throttled[0] && !final)
+        if (!(drop & BAR_WHAT) && paused && !final)
+            snprintf(tail + n, sizeof tail - (size_t)n, "  paused");
+        else if (!(drop & BAR_WHAT) && throttled[0] && !final)
             snprintf(tail + n, sizeof tail - (size_t)n, "  throttled: %s", throttled);
         else if (!(drop & BAR_WHAT) && *what && !final)
             snprintf(tail + n, sizeof tail - (size_t)n, "  %s", what);
@@ -292,6 +294,8 @@ static void plain_line(const struct fp_progress *p, double t, int final)
     if (*eta)
         fprintf(stderr, ", about %s left", eta);
     what_now(p, what, sizeof what);
+    if (paused && !final)
+        fprintf(stderr, ", paused");
     if (throttled[0] && !final)
         fprintf(stderr, ", throttled: %s", throttled);
     else if (*what && !final)
@@ -474,6 +478,24 @@ void progress_throttled(const char *why)
         events_message("throttled", why);
     else if (changed)
         events_emit("throttle_end", NULL);
+}
+
+void progress_paused(int on)
+{
+    if (events_json()) {
+        events_emit(on ? "paused" : "continued", NULL);
+        return;
+    }
+    enter();
+    paused = on;
+    /* A pause draws at once: no batch would draw it for as long as it lasts. */
+    if (current && !quiet_all && !env_quiet()) {
+        if (current->tty)
+            draw(current, now(), 0);
+        else
+            plain_line(current, now(), 0);
+    }
+    leave();
 }
 
 void progress_status(void)

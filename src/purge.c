@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "fkpurge/buf.h"
+#include "fkpurge/control.h"
 #include "fkpurge/events.h"
 #include "fkpurge/exec.h"
 #include "fkpurge/progress.h"
@@ -650,6 +651,54 @@ out:
     return rc;
 }
 
+/*
+ * The pace settings in force: each given as a flag, else the journal's (as
+ * `fkpurge ctl set` left it), else its default; kept in the journal, for
+ * status and the next resume. -v says them.
+ */
+static int pace_settings_in_force(struct fp_purge *p, struct fp_error *err)
+{
+    struct fp_buf said = FP_BUF_INIT;
+    char *kept = NULL;
+    int rc = -1;
+
+    for (int i = 0; i < PACE_NSETTINGS; i++) {
+        const char *use = p->given[i];
+
+        /* run wrote batch_size from --batch-size or its default into the header already. */
+        if (!use && journal_get_meta(p->j, pace_settings[i].meta, &kept, err) < 0)
+            goto out;
+        if (!use)
+            use = kept ? kept : pace_settings[i].dflt;
+        if (pace_settings[i].parse(pace_settings[i].name, use, pace_setting_of(&p->pace, i), err) <
+            0) {
+            char why[sizeof err->msg];
+
+            snprintf(why, sizeof why, "%s", err->msg);
+            fp_error_set(err, FP_EINPUT, "journal %s is damaged: its header has %s",
+                         journal_path(p->j), why);
+            goto out;
+        }
+        if (journal_set_meta(p->j, pace_settings[i].meta, use, err) < 0)
+            goto out;
+        buf_addf(&said, " %s=%s", pace_settings[i].name, use);
+        free(kept);
+        kept = NULL;
+    }
+    p->batch_size = (long)p->pace.batch_size;
+    if (!buf_ok(&said)) {
+        fp_error_oom(err);
+        goto out;
+    }
+    if (progress_is_verbose())
+        fprintf(stderr, "fkpurge: settings:%s\n", buf_str(&said));
+    rc = 0;
+out:
+    free(kept);
+    buf_free(&said);
+    return rc;
+}
+
 /* purge_continue, pace and the throttle started. */
 static int continue_paced(struct fp_purge *p, const char *phase, struct fp_error *err)
 {
@@ -689,6 +738,8 @@ int purge_continue(struct fp_purge *p, const char *phase, struct fp_error *err)
                      journal_path(p->j));
         return FP_EINPUT;
     }
+    if (pace_settings_in_force(p, err) < 0 || control_start(p->j, p->pause_file, err) < 0)
+        return stop(p, phase, err);
     /* From here a signal stops the purge cleanly (exit 4): between batches, or while collecting. */
     pace_start(&p->pace);
     /* Its first reading, before anything is deleted: a role that cannot see the lag stops here. */
@@ -779,10 +830,19 @@ static int duration_ms(const char *flag, const char *text, long *ms, struct fp_e
 int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp_error *err)
 {
     long jobs = 1;
+    char flag[64];
 
-    if ((f->sleep && pace_parse_duration("--sleep", f->sleep, &p->pace.sleep, err) < 0) ||
-        (f->max_rate && pace_parse_rate("--max-rate", f->max_rate, &p->pace.max_rate, err) < 0) ||
-        (f->max_runtime &&
+    for (int i = 0; i < PACE_NSETTINGS; i++) {
+        if (!f->setting[i])
+            continue;
+        snprintf(flag, sizeof flag, "--%s", pace_settings[i].name);
+        if (pace_settings[i].parse(flag, f->setting[i], pace_setting_of(&p->pace, i), err) < 0)
+            return -1;
+        p->given[i] = f->setting[i];
+    }
+    if (f->setting[PACE_BATCH_SIZE])
+        p->batch_size = (long)p->pace.batch_size;
+    if ((f->max_runtime &&
          pace_parse_duration("--max-runtime", f->max_runtime, &p->pace.max_runtime, err) < 0) ||
         (f->lock_timeout && duration_ms("--lock-timeout", f->lock_timeout, &p->lock_ms, err) < 0) ||
         (f->statement_timeout &&
@@ -806,6 +866,7 @@ int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp
     p->jobs = (int)jobs;
     p->jobs_given = f->jobs != NULL;
     p->pace.max_runtime_text = f->max_runtime;
+    p->pause_file = f->pause_file;
     p->analyze = f->analyze;
     p->statistics = f->statistics;
     progress_quiet(f->quiet);
@@ -827,6 +888,7 @@ int purge_check_jobs(const struct fp_purge *p, enum fp_db_kind kind, struct fp_e
 
 void purge_free(struct fp_purge *p)
 {
+    control_end();
     journal_close(p->j);
     db_close(p->db);
     graph_free(p->graph);

@@ -583,7 +583,13 @@ static int stop_point(struct stream *s, const char *when, struct fp_error *err)
     exec_save_stats(s->j, 0);
     pace_wait();
     snprintf(after, sizeof after, "%s; resume with `fkpurge resume %s`", when, journal_path(s->j));
-    return pace_check(err, after);
+    if (pace_check(err, after) < 0)
+        return -1;
+    /* `fkpurge ctl set batch-size=N`: from this transaction on; a page shrinks with it. */
+    s->batch = pace_batch_size(s->batch);
+    if (s->k > (double)s->batch)
+        s->k = (double)s->batch;
+    return 0;
 }
 
 /*

@@ -15,6 +15,7 @@ int cmd_plan(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_status(int argc, char **argv);
+int cmd_ctl(int argc, char **argv);
 
 /* The values of a repeatable flag (--table T ...): v is malloc'd by cli_parse(), free(v). */
 struct cli_list {

@@ -47,6 +47,23 @@ int journal_publish(struct fp_journal *j, struct fp_error *err);
  */
 int journal_open(const char *path, int readonly, struct fp_journal **out, struct fp_error *err);
 
+/*
+ * Open a journal for `fkpurge ctl`: read-write, without its lock, which a
+ * running purge must hold: else an FP_EINPUT error, "nothing is running on
+ * journal PATH".
+ */
+int journal_open_control(const char *path, struct fp_journal **out, struct fp_error *err);
+
+/* For a handle of journal_open_control(): *running, a purge still holds the journal. */
+int journal_running(struct fp_journal *j, int *running, struct fp_error *err);
+
+/*
+ * 1 if a process (a purge) holds the lock of the journal at path, else 0.
+ * Before opening it: closing a descriptor of the file would drop SQLite's
+ * own locks on it.
+ */
+int journal_held(const char *path);
+
 /* NULL-safe. Rolls back an open transaction and releases the lock. */
 void journal_close(struct fp_journal *j);
 
@@ -366,5 +383,44 @@ int journal_noted_settle(struct fp_journal *j, size_t edge, const struct fp_keys
 
 /* Doomed rows of tbl already deleted. */
 int journal_count_done(struct fp_journal *j, size_t tbl, long long *n, struct fp_error *err);
+
+/* ---- control (journal_control.c) ---- */
+
+/*
+ * Requests of `fkpurge ctl` to the running purge, and its answers, in the
+ * table control: written by ctl (journal_open_control), read and answered
+ * by the purge between batches.
+ */
+
+/* Make the table when missing (a journal from before it); a purge's journal_open does. */
+int journal_control_prepare(struct fp_journal *j, struct fp_error *err);
+
+/* *yes: the journal has the table (a purge of an older fkpurge made none). */
+int journal_control_exists(struct fp_journal *j, int *yes, struct fp_error *err);
+
+/* The newest request's id, 0 for none: a purge starting takes none older. */
+int journal_control_last(struct fp_journal *j, long long *id, struct fp_error *err);
+
+/* Add a request; its id into *id. */
+int journal_control_request(struct fp_journal *j, const char *request, long long *id,
+                            struct fp_error *err);
+
+/*
+ * The first request not answered after *after: its text (a new string) in
+ * *request and its id in *after; *request NULL when there is none.
+ */
+int journal_control_next(struct fp_journal *j, long long *after, char **request,
+                         struct fp_error *err);
+
+/* Answer request id. */
+int journal_control_answer(struct fp_journal *j, long long id, const char *answer,
+                           struct fp_error *err);
+
+/* Request id's answer (a new string), NULL in *answer while there is none. */
+int journal_control_get_answer(struct fp_journal *j, long long id, char **answer,
+                               struct fp_error *err);
+
+/* Take back request id if it is not answered yet (no purge is there to). */
+int journal_control_withdraw(struct fp_journal *j, long long id, struct fp_error *err);
 
 #endif

@@ -17,14 +17,56 @@
 #ifndef FKPURGE_PACE_H
 #define FKPURGE_PACE_H
 
+#include <stddef.h>
+
 #include "fkpurge/error.h"
 
 struct fp_pace {
     double sleep;                 /* --sleep: seconds between batches */
     double max_rate;              /* --max-rate: rows deleted or updated per second, 0: no limit */
+    double batch_size;            /* --batch-size: rows of a table one transaction takes */
     double max_runtime;           /* --max-runtime: seconds from pace_start(), 0: no limit */
     const char *max_runtime_text; /* as given, for messages */
 };
+
+/*
+ * The settings a running purge can change (`fkpurge ctl set NAME=VALUE`),
+ * kept in the journal's header so that a resume goes on with them unless
+ * given again. One line of pace_settings[] (pace_settings.c) and a double
+ * in struct fp_pace make a new one: its flag (--NAME in PURGE_CLI_OPTS),
+ * its header key and its parser.
+ */
+enum pace_setting_id { PACE_SLEEP, PACE_MAX_RATE, PACE_BATCH_SIZE, PACE_NSETTINGS };
+
+struct pace_setting {
+    const char *name; /* NAME: the flag --NAME, `ctl set NAME=`, status */
+    const char *meta; /* its key in the journal's header */
+    const char *dflt; /* its value when neither given nor kept */
+    /* Parse text given to what ("--sleep", "sleep"); an error names it. */
+    int (*parse)(const char *what, const char *text, double *out, struct fp_error *err);
+    size_t offset; /* its double in struct fp_pace */
+};
+
+extern const struct pace_setting pace_settings[PACE_NSETTINGS];
+
+/* The setting called name (its length len), or -1. */
+int pace_setting_find(const char *name, size_t len);
+
+/*
+ * Parse "NAME=VALUE" (`fkpurge ctl set`): the setting's index into *i, its
+ * value into *v. An error names the setting (or the text, when no setting
+ * has that name).
+ */
+int pace_setting_parse(const char *assign, int *i, double *v, struct fp_error *err);
+
+/* Setting i of p. */
+double *pace_setting_of(struct fp_pace *p, int i);
+
+/* Change setting i of the running purge (every worker), from its next batch or sleep on. */
+void pace_set(int i, double value);
+
+/* --batch-size in force now (fallback when pace_start() had none): read at each stop point. */
+long pace_batch_size(long fallback);
 
 /*
  * Catch SIGUSR1 from now on: at the next stop point (or in a throttling
@@ -40,9 +82,10 @@ void pace_signals(void);
 void pace_start(const struct fp_pace *p);
 
 /*
- * -1 with an FP_EINTR error when a signal arrived or --max-runtime is
- * reached ("stopped by a signal " or "stopped: --max-runtime 2h reached "
- * then after), 0 to go on.
+ * -1 with an FP_EINTR error when a signal arrived, `fkpurge ctl stop` asked
+ * or --max-runtime is reached ("stopped by a signal " ... then after), 0 to
+ * go on. While the purge is paused (control.h) it waits here, still
+ * stopped by all three.
  */
 int pace_check(struct fp_error *err, const char *after);
 
@@ -95,5 +138,16 @@ int pace_parse_duration(const char *flag, const char *text, double *seconds, str
 
 /* Parse a positive rate (rows per second) given to flag. */
 int pace_parse_rate(const char *flag, const char *text, double *out, struct fp_error *err);
+
+/* Parse a duration, or 0 for none (--sleep 0 undoes a sleep the journal keeps). */
+int pace_parse_sleep(const char *flag, const char *text, double *seconds, struct fp_error *err);
+
+/* Parse a rate, or 0 for no limit. */
+int pace_parse_max_rate(const char *flag, const char *text, double *out, struct fp_error *err);
+
+/* Parse a batch size: rows, 1 to FP_BATCH_SIZE_MAX. */
+int pace_parse_batch_size(const char *flag, const char *text, double *out, struct fp_error *err);
+
+#define FP_BATCH_SIZE_MAX 10000000
 
 #endif

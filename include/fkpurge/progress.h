@@ -83,6 +83,9 @@ int progress_is_verbose(void);
  */
 void progress_batch(const char *table, long long rows, const char *verb, double ms, int retries);
 
+/* The purge is paused (1) or goes on (0): the bar or line says "paused", drawn now. */
+void progress_paused(int on);
+
 /*
  * The purge waits before its next batch because of why ("lag 7.2s > 5s"),
  * or no longer (NULL). The current reporter's line ends in "throttled:

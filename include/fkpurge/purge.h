@@ -36,25 +36,32 @@ struct fp_purge {
     int statistics;             /* --statistics: where the time went, at the end */
     int jobs; /* --jobs, else the journal's (resume), else 1: sessions of the streaming engine */
     int jobs_given; /* --jobs was given: resume keeps it in the journal instead of reading it */
-    struct fp_throttle_opts throttle; /* --max-lag and co.: lag_from borrowed from purge_flags */
+    struct fp_throttle_opts throttle;  /* --max-lag and co.: lag_from borrowed from purge_flags */
+    const char *given[PACE_NSETTINGS]; /* pace settings given as flags (else the journal's) */
+    const char *pause_file;            /* --pause-file: paused while it exists */
 };
 
 /*
- * The flags run and resume share, for running on a live system; not kept
- * in the journal, a resume says again how it should go: all but --jobs,
- * which the journal keeps (meta jobs) unless a resume gives it again.
+ * The flags run and resume share, for running on a live system. The
+ * journal keeps --jobs (meta jobs) and the pace settings (pace_settings[],
+ * which `fkpurge ctl set` changes too): a resume goes on with them unless
+ * it gives them again. The others a resume says again.
  */
 struct purge_flags {
-    const char *sleep, *max_rate, *max_runtime, *lock_timeout, *statement_timeout, *jobs;
+    const char *setting[PACE_NSETTINGS]; /* --sleep, --max-rate, --batch-size, ... */
+    const char *max_runtime, *lock_timeout, *statement_timeout, *jobs, *pause_file;
     const char *log_format;
     const char *max_lag, *check_interval, *max_slot_lag, *max_wal_size;
     struct cli_list lag_from; /* v: the caller frees it */
     int quiet, verbose, analyze, statistics;
 };
 
-/* Their entries in a command's struct cli_opt array. */
+/* Their entries in a command's struct cli_opt array: one line a pace setting. */
 #define PURGE_CLI_OPTS(f)                                                                          \
-    CLI_VALUE("sleep", 0, &(f).sleep), CLI_VALUE("max-rate", 0, &(f).max_rate),                    \
+    CLI_VALUE("sleep", 0, &(f).setting[PACE_SLEEP]),                                               \
+        CLI_VALUE("max-rate", 0, &(f).setting[PACE_MAX_RATE]),                                     \
+        CLI_VALUE("batch-size", 0, &(f).setting[PACE_BATCH_SIZE]),                                 \
+        CLI_VALUE("pause-file", 0, &(f).pause_file),                                               \
         CLI_VALUE("max-runtime", 0, &(f).max_runtime),                                             \
         CLI_VALUE("lock-timeout", 0, &(f).lock_timeout),                                           \
         CLI_VALUE("statement-timeout", 0, &(f).statement_timeout),                                 \
@@ -68,8 +75,13 @@ struct purge_flags {
 
 /* Their lines in a command's usage. */
 #define PURGE_FLAGS_USAGE                                                                          \
-    "  --sleep DURATION            pause between batches (e.g. 0.5, 200ms)\n"                      \
-    "  --max-rate N                at most N rows deleted or updated per second\n"                 \
+    "  --batch-size N              rows one transaction deletes from one table, at most\n"         \
+    "                              (default 5000; resume: the journal's)\n"                        \
+    "  --sleep DURATION            pause between batches (e.g. 0.5, 200ms; 0: none;\n"             \
+    "                              resume: the journal's)\n"                                       \
+    "  --max-rate N                at most N rows deleted or updated per second (0: no\n"          \
+    "                              limit; resume: the journal's)\n"                                \
+    "  --pause-file PATH           paused while PATH exists: no batch starts\n"                    \
     "  --max-runtime DURATION      stop cleanly after it (e.g. 30m, 2h): exit 4, resumable\n"      \
     "  --lock-timeout DURATION     give up waiting for a lock after it; the batch is tried\n"      \
     "                              again 4 times, later each time, then exit 2 (resumable)\n"      \
@@ -78,17 +90,11 @@ struct purge_flags {
     "  -v, --verbose               one line on stderr per committed batch: table, rows,\n"         \
     "                              milliseconds, retries\n"                                        \
     "  --analyze                   once the purge is done, ANALYZE the tables it changed\n"        \
-    "  -j, --jobs N                N database sessions at once (1 to 64, default 1; resume:\n"     \
-    "                              the journal's), each on its own pages of the root\n"            \
-    "                              selection; the plan before them uses one. Refused on\n"         \
-    "                              SQLite (one writer at a time); a purge the levels engine\n"     \
-    "                              takes runs on one, with a warning\n"                            \
-    "  --statistics                at the end, on stderr: time spent selecting, deleting,\n"       \
-    "                              updating, committing, waiting on locks, sleeping, retrying;\n"  \
-    "                              transactions, retries by SQLSTATE, and why the run ended\n"     \
-    "  --log-format FORMAT         text (default) or json: stderr carries one JSON object a\n"     \
-    "                              line per event (batch_committed, retry, warning, stopped,\n"    \
-    "                              error, done, ...), timestamps in UTC, no progress bar\n"        \
+    "  -j, --jobs N                N database sessions at once (1 to 64; resume: the\n"            \
+    "                              journal's); refused on SQLite; the levels engine uses one\n"    \
+    "  --statistics                at the end, on stderr: time per action, transactions,\n"        \
+    "                              retries by SQLSTATE, and why the run ended\n"                   \
+    "  --log-format FORMAT         text (default) or json: one JSON object a line per event\n"     \
     "  --max-lag DURATION          wait before a batch while a standby lags more (the role\n"      \
     "                              needs pg_monitor); --lag-from URL: ask it too (repeatable)\n"   \
     "  --max-slot-lag SIZE         wait while a replication slot holds more WAL (e.g. 2GB)\n"      \
