@@ -17,6 +17,7 @@ commands:
   run          purge: plan, confirm, delete in small batches with a journal
   resume       finish an interrupted purge from its journal
   status       where a purge stands, from its journal
+  ctl          pause, continue, stop or change the pace of a running purge
 
 environment (progress, on stderr, of plan, run and resume):
   FKPURGE_QUIET=1             no progress at all (as --quiet); 0 or empty: progress
@@ -61,7 +62,7 @@ done
 
 # --- every command: --help on stdout (exit 0); an unknown option gives the
 # reason and that same usage on stderr (exit 1) --------------------------------
-for cmd in validate introspect plan run resume status; do
+for cmd in validate introspect plan run resume status ctl; do
     run "$FKPURGE" "$cmd" --help
     expect_rc 0 "$cmd --help"
     expect_quiet_stderr "$cmd --help"

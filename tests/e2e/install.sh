@@ -35,7 +35,7 @@ flags_of() { # TEXT on stdin: the flags it names, one a line (-x and --long-name
     grep -oE '(^|[^A-Za-z0-9_-])--?[A-Za-z][A-Za-z-]*' | sed -E 's/^[^-]+//' | grep -vE -- '-$' | sort -u
 }
 : >"$T/help-flags"
-for cmd in validate introspect plan run resume status; do
+for cmd in validate introspect plan run resume status ctl; do
     "$P/bin/fkpurge" "$cmd" --help | flags_of >"$T/help-$cmd"
     cat "$T/help-$cmd" >>"$T/help-flags"
 done
@@ -63,9 +63,9 @@ complete_words() { # WORD...: what the completion offers for the last word, sort
              printf "%s\n" "${COMPREPLY[@]}" | sort -u' _ "$COMPLETION" "$@"
 }
 expect_eq "$(complete_words fkpurge "" | grep -v '^-' | tr '\n' ' ')" \
-    "introspect plan resume run status validate " "commands offered"
+    "ctl introspect plan resume run status validate " "commands offered"
 expect_eq "$(complete_words fkpurge r | tr '\n' ' ')" "resume run " "commands offered for r"
-for cmd in validate introspect plan run resume status; do
+for cmd in validate introspect plan run resume status ctl; do
     complete_words fkpurge "$cmd" - >"$T/offered"
     diff "$T/help-$cmd" "$T/offered" >"$T/diff" || fail "completion of '$cmd -' differs from its --help:
 $(cat "$T/diff")"
@@ -81,6 +81,13 @@ expect_eq "$(complete_words fkpurge plan --pk-file "" | tr '\n' ' ')" \
 expect_eq "$(complete_words fkpurge resume "" | tr '\n' ' ')" "a.journal sub " "resume JOURNAL"
 expect_eq "$(complete_words fkpurge status -q "" | tr '\n' ' ')" "a.journal sub " "status JOURNAL"
 expect_eq "$(complete_words fkpurge validate "" | tr '\n' ' ')" "shop.yaml sub " "validate MODEL"
+expect_eq "$(complete_words fkpurge ctl "" | tr '\n' ' ')" "a.journal sub " "ctl JOURNAL"
+expect_eq "$(complete_words fkpurge ctl a.journal "" | tr '\n' ' ')" "continue pause set stop " \
+    "ctl JOURNAL REQUEST"
+expect_eq "$(complete_words fkpurge ctl a.journal set "" | tr '\n' ' ')" \
+    "batch-size= max-rate= sleep= " "ctl JOURNAL set NAME="
+expect_eq "$(complete_words fkpurge run --pause-file "" | tr '\n' ' ')" \
+    "a.journal keys.txt shop.db shop.yaml sub " "--pause-file"
 expect_eq "$(complete_words fkpurge run --journal "" | tr '\n' ' ')" "a.journal sub " "--journal"
 expect_eq "$(complete_words fkpurge plan --db "" | tr '\n' ' ')" \
     "file: postgresql:// shop.db sqlite: sub " "--db"

@@ -1,0 +1,213 @@
+# tests/e2e/ctl.bash — `fkpurge ctl` (pause, continue, stop, set), the pace settings kept in the
+# journal and --pause-file, against a purge running in another process; sourced by ctl_sqlite.sh
+# and ctl_pg.sh after lib.sh and run_lib.bash, which set DBURL and define:
+#   db_fresh             the shop (plain keys, scale SF) made again
+#   db_q SQL             one value read from the database
+#   db_dump OUT          the shop's rows, for expect_same_state against $T/want (native delete)
+#
+#   1. run --batch-size 10 --sleep 100ms in the background; `ctl pause` answers "paused: ..."
+#      and the purged customers (read from the database) do not move for a second after it;
+#      status says "running now", "paused: since ... (fkpurge ctl pause)", JSON running true;
+#   2. `ctl set sleep=50ms batch-size=30`: answered "set sleep=50ms batch-size=30", status shows
+#      the settings and batches of at most 30 rows; bad values (batch-size=0, max-rate=fast,
+#      speed=3, no '=', a setting twice) refused by ctl (exit 1, naming it) and a bad request
+#      written into the journal directly is answered "error: ...; nothing changed": the settings
+#      unchanged; still nothing deleted while paused;
+#   3. `ctl continue` answers "continuing" and rows go again; `ctl set max-rate=1000 sleep=0`;
+#      `ctl stop`: exit 4 and the message of a clean stop, as SIGTERM's; no request left
+#      unanswered; ctl on the stopped journal: exit 1 "nothing is running on journal J";
+#   4. resume without flags goes on with the stored settings: -v says "settings: sleep=0
+#      max-rate=1000 batch-size=30", no transaction deletes more than 30 rows of a table, and it
+#      takes at least rows/1000 - 1 s (a lower bound only); the native end state; ctl on the
+#      finished journal: exit 1;
+#   5. --pause-file: a run started while the file exists deletes nothing and status says
+#      "paused: since ... (--pause-file F)"; once removed, it ends in the native end state;
+#   6. (with JOBS2=1) --jobs 2: `ctl pause` stops both workers: at most one batch (10 root keys)
+#      after the answer, then nothing; continue, and it ends in the native end state.
+
+CTL_BATCH=10
+J=$FAST/ctl.journal
+ctl_pid=
+trap '[ -z "$ctl_pid" ] || kill "$ctl_pid" 2>/dev/null; rm -rf "$T" "$FAST"; ctl_cleanup' EXIT
+purged() { db_q "SELECT count(*) FROM customer WHERE $SHOP_WHERE"; }
+total_rows() {
+    local t n=0
+    for t in "${SHOP_TABLES[@]}"; do n=$((n + $(db_q "SELECT count(*) FROM \"$t\""))); done
+    echo "$n"
+}
+jq_() { journal_sql "$J" "$1"; }
+
+# until_fewer N PID: until fewer than N customers of the purge are left (fails if PID ends first).
+until_fewer() {
+    local start=$SECONDS
+    while [ "$(purged)" -ge "$1" ]; do
+        kill -0 "$2" 2>/dev/null || fail "the purge ended before deleting down to $1: $(cat "$T/bg.err")"
+        [ $((SECONDS - start)) -lt 60 ] || fail "not under $1 customers in 60 s"
+        sleep 0.05
+    done
+}
+
+# until_status REGEX: until `status J` prints a line matching REGEX (10 s at most).
+until_status() {
+    local start=$SECONDS
+    until "$FKPURGE" status "$J" 2>/dev/null | grep -Eq "$1"; do
+        [ $((SECONDS - start)) -lt 10 ] || fail "status never showed /$1/: $("$FKPURGE" status "$J")"
+        sleep 0.05
+    done
+}
+
+ctl() { run "$FKPURGE" ctl "$J" "$@"; }
+expect_egrep() { grep -Eq -- "$1" "$2" || fail "/$1/ not found in $2: $(cat "$2")"; }
+
+# expect_settings WANT WHAT: status's settings line.
+expect_settings() {
+    run "$FKPURGE" status "$J"
+    expect_rc 0 "status ($2)"
+    expect_eq "$(grep '^settings:' "$T/out")" "settings: $1" "settings in status ($2)"
+}
+
+# expect_still N WHAT: the customers left stay N for a second.
+expect_still() {
+    sleep 1
+    expect_eq "$(purged)" "$1" "$2: customers left a second later"
+}
+
+ctl_main() {
+    local before left c1 c2 rows t0 t1 slowest
+
+    # --- 1. pause ---------------------------------------------------------------------------
+    db_fresh
+    before=$(purged)
+    bg "$FKPURGE" run "${sel[@]}" --yes -q --journal "$J" --batch-size "$CTL_BATCH" --sleep 100ms
+    ctl_pid=$bgpid
+    until_fewer $((before - 3)) "$ctl_pid"
+    ctl pause
+    expect_rc 0 "ctl pause"
+    expect_file_eq "$T/out" "paused: no batch starts until \`fkpurge ctl $J continue\`"
+    c1=$(purged)
+    expect_still "$c1" "ctl pause"
+    run "$FKPURGE" status "$J"
+    expect_egrep '^phase:    execute \(running now\)$' "$T/out"
+    expect_egrep "^paused:   since 20[0-9-]{8}T[0-9:]{8}Z \(fkpurge ctl pause\); \`fkpurge ctl $J continue\` goes on$" "$T/out"
+    expect_eq "$(grep '^settings:' "$T/out")" "settings: sleep=100ms max-rate=0 batch-size=$CTL_BATCH" "settings of the run"
+    run "$FKPURGE" status "$J" --format json
+    expect_eq "$(/usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(d["running"], d["paused_by"], d["paused_since"] is not None, d["settings"])' "$T/out")" \
+        "True fkpurge ctl pause True {'sleep': '100ms', 'max-rate': '0', 'batch-size': '$CTL_BATCH'}" \
+        "status --format json while paused"
+
+    # --- 2. set, good and bad ---------------------------------------------------------------
+    ctl set sleep=50ms batch-size=30
+    expect_rc 0 "ctl set"
+    expect_file_eq "$T/out" "set sleep=50ms batch-size=30"
+    expect_settings "sleep=50ms max-rate=0 batch-size=30" "after ctl set"
+    expect_egrep '^batches:  [0-9]+ done, 0 in flight \(at most 30 rows of a table each\)$' "$T/out"
+    ctl set sleep=1s batch-size=0
+    expect_rc 1 "ctl set batch-size=0"
+    expect_file_eq "$T/err" "fkpurge: batch-size: expected a whole number from 1 to 10000000, got '0'"
+    ctl set max-rate=fast
+    expect_rc 1 "ctl set max-rate=fast"
+    expect_file_eq "$T/err" "fkpurge: max-rate: expected a number of rows per second (at least 0.001), got 'fast'"
+    ctl set speed=3
+    expect_rc 1 "ctl set speed=3"
+    expect_file_eq "$T/err" "fkpurge: unknown setting 'speed' (one of sleep, max-rate, batch-size)"
+    ctl set sleep
+    expect_rc 1 "ctl set sleep"
+    expect_file_eq "$T/err" "fkpurge: 'sleep': expected NAME=VALUE, NAME one of sleep, max-rate, batch-size"
+    ctl set sleep=1s sleep=2s
+    expect_rc 1 "ctl set sleep twice"
+    expect_file_eq "$T/err" "fkpurge: ctl set: sleep given twice"
+    # The purge checks too, all values before any: a request ctl would refuse, written directly.
+    sqlite3 -cmd '.timeout 5000' "$J" \
+        "INSERT INTO control (at, request) VALUES (0, 'set sleep=1s batch-size=many')"
+    until [ -n "$(jq_ "SELECT answer FROM control WHERE request LIKE '%many'")" ]; do sleep 0.05; done
+    expect_eq "$(jq_ "SELECT answer FROM control WHERE request LIKE '%many'")" \
+        "error: batch-size: expected a whole number from 1 to 10000000, got 'many'; nothing changed" \
+        "the purge's answer to a bad set"
+    expect_settings "sleep=50ms max-rate=0 batch-size=30" "after bad sets"
+    expect_eq "$(purged)" "$c1" "customers left while paused"
+
+    # --- 3. continue, stop ------------------------------------------------------------------
+    ctl continue
+    expect_rc 0 "ctl continue"
+    expect_file_eq "$T/out" "continuing"
+    until_fewer "$c1" "$ctl_pid"
+    ctl set max-rate=1000 sleep=0
+    expect_rc 0 "ctl set max-rate"
+    expect_file_eq "$T/out" "set sleep=0 max-rate=1000"
+    ctl stop
+    expect_rc 0 "ctl stop"
+    expect_file_eq "$T/out" "stopping after the batches in flight (exit 4, resumable)"
+    reap "$ctl_pid"
+    ctl_pid=
+    expect_eq "$rc" 4 "exit status of a run stopped by ctl stop (as by SIGTERM)"
+    expect_egrep "^fkpurge: stopped by \`fkpurge ctl stop\` after the last batch; resume with \`fkpurge resume $J\`$" "$T/bg.err"
+    expect_egrep "^fkpurge: resumable: fkpurge resume $J$" "$T/bg.err"
+    expect_eq "$(jq_ "SELECT count(*) FROM control WHERE answer IS NULL")" 0 "requests left unanswered"
+    ctl pause
+    expect_rc 1 "ctl on a stopped journal"
+    expect_file_eq "$T/err" "fkpurge: nothing is running on journal $J"
+    expect_eq "$(jq_ "SELECT count(*) FROM control WHERE request = 'pause' AND answer IS NULL")" 0 \
+        "a request left with nothing running"
+    expect_settings "sleep=0 max-rate=1000 batch-size=30" "after the stop"
+
+    # --- 4. resume with the stored settings -------------------------------------------------
+    left=$(total_rows)
+    t0=$(now_s)
+    run "$FKPURGE" resume "$J" -v
+    t1=$(now_s)
+    expect_rc 0 "resume without flags"
+    expect_egrep "^fkpurge: settings: sleep=0 max-rate=1000 batch-size=30$" "$T/err"
+    slowest=$(sed -nE 's/^fkpurge: batch: (worker [0-9]+: )?[a-z_]+: ([0-9]+) rows deleted.*/\2/p' "$T/err" | sort -n | tail -1)
+    [ -n "$slowest" ] || fail "resume -v printed no batch line: $(head -5 "$T/err")"
+    [ "$slowest" -le 30 ] || fail "resume deleted $slowest rows of a table in one transaction, more than the stored batch-size 30"
+    rows=$((left - $(total_rows)))
+    expect_ge "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" \
+        "$(awk -v r="$rows" 'BEGIN { print r / 1000 - 1 }')" "resume's time for $rows rows at the stored max-rate 1000"
+    db_dump "$T/got"
+    expect_same_state "$T/want" "$T/got" "run paused, set, stopped by ctl, resumed"
+    ctl stop
+    expect_rc 1 "ctl on a finished journal"
+    expect_file_eq "$T/err" "fkpurge: nothing is running on journal $J"
+
+    # --- 5. --pause-file --------------------------------------------------------------------
+    db_fresh
+    rm -f "$J" "$J-wal" "$J-shm"
+    before=$(purged)
+    touch "$T/pause"
+    bg "$FKPURGE" run "${sel[@]}" --yes -q --journal "$J" --batch-size "$CTL_BATCH" --pause-file "$T/pause"
+    ctl_pid=$bgpid
+    until_status "^paused:   since .* \(--pause-file $T/pause\); "
+    expect_still "$before" "--pause-file"
+    rm "$T/pause"
+    reap "$ctl_pid"
+    ctl_pid=
+    expect_eq "$rc" 0 "run once the pause file is gone: $(cat "$T/bg.err")"
+    db_dump "$T/got"
+    expect_same_state "$T/want" "$T/got" "run with --pause-file"
+
+    [ "${JOBS2:-0}" = 1 ] || return 0
+    # --- 6. --jobs 2: every worker pauses ---------------------------------------------------
+    db_fresh
+    rm -f "$J" "$J-wal" "$J-shm"
+    before=$(purged)
+    bg "$FKPURGE" run "${sel[@]}" --yes -q --journal "$J" --batch-size "$CTL_BATCH" --sleep 50ms --jobs 2
+    ctl_pid=$bgpid
+    until_fewer $((before - 3)) "$ctl_pid"
+    ctl pause
+    expect_rc 0 "ctl pause of --jobs 2"
+    c1=$(purged)
+    sleep 0.5
+    c2=$(purged)
+    [ $((c1 - c2)) -le "$CTL_BATCH" ] || fail "--jobs 2: $((c1 - c2)) root rows deleted after the pause's answer, more than one batch of $CTL_BATCH"
+    expect_still "$c2" "ctl pause of --jobs 2"
+    ctl continue
+    expect_rc 0 "ctl continue of --jobs 2"
+    reap "$ctl_pid"
+    ctl_pid=
+    expect_eq "$rc" 0 "run --jobs 2 paused and continued: $(cat "$T/bg.err")"
+    db_dump "$T/got"
+    expect_same_state "$T/want" "$T/got" "run --jobs 2 paused and continued"
+}
