@@ -16,7 +16,7 @@ static const char usage[] =
     "journal; the purge reads it between batches, and also while it sleeps or is\n"
     "paused, and answers; ctl prints the answer.\n\n"
     "  pause          no new batch starts (those in flight finish and commit); a\n"
-    "                 signal or --max-runtime still stops it\n"
+    "                 signal or its maximum runtime still stops it\n"
     "  continue       go on after a pause\n"
     "  stop           stop cleanly as SIGTERM does: exit 4, resumable\n"
     "  set NAME=VALUE...  change settings from the next batch on, all or none;\n"

@@ -14,8 +14,8 @@ static const char usage[] =
     "Reads a journal (also while its run is going) and shows the phase, batches\n"
     "done, rows deleted per table, the rate and the time left at that rate, the\n"
     "table of the latest batch, and the last error; of a purge running now, whether\n"
-    "it is paused (`fkpurge ctl`, --pause-file) and since when, and the settings in\n"
-    "force (sleep, max-rate, batch-size: what `fkpurge ctl set` last changed).\n\n"
+    "it is paused (by `fkpurge ctl` or its pause file) and since when; and the\n"
+    "settings in force (sleep, max-rate, batch-size: as `fkpurge ctl set` left them).\n\n"
     "  --format F     text (default) or json\n"
     "  -h, --help     this help\n"
     "  -V, --version  fkpurge's version\n";

@@ -100,48 +100,45 @@ int journal_control_next(struct fp_journal *j, long long *after, char **request,
     return rc;
 }
 
+/*
+ * Run sql on request id (?1), with text as ?2 and the time as ?3 when text
+ * is not NULL; a query's one text column into *out when out is not NULL.
+ */
+static int by_id(struct fp_journal *j, const char *sql, long long id, const char *text, char **out,
+                 struct fp_error *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    if (prepare(j, sql, &st, err) < 0)
+        return -1;
+    sqlite3_bind_int64(st, 1, id);
+    if (text) {
+        sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 3, journal_now());
+    }
+    rc = out ? step_text(j, st, 0, out, err) : journal_step_done(j, st, err);
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int journal_control_answer(struct fp_journal *j, long long id, const char *answer,
                            struct fp_error *err)
 {
     JOURNAL_GUARD(j);
-    sqlite3_stmt *st;
-    int rc;
-
-    if (prepare(j, "UPDATE control SET answer = ?2, answered_at = ?3 WHERE id = ?1", &st, err) < 0)
-        return -1;
-    sqlite3_bind_int64(st, 1, id);
-    sqlite3_bind_text(st, 2, answer, -1, SQLITE_STATIC);
-    sqlite3_bind_double(st, 3, journal_now());
-    rc = journal_step_done(j, st, err);
-    sqlite3_finalize(st);
-    return rc;
+    return by_id(j, "UPDATE control SET answer = ?2, answered_at = ?3 WHERE id = ?1", id, answer,
+                 NULL, err);
 }
 
 int journal_control_get_answer(struct fp_journal *j, long long id, char **answer,
                                struct fp_error *err)
 {
     JOURNAL_GUARD(j);
-    sqlite3_stmt *st;
-    int rc;
-
-    if (prepare(j, "SELECT answer FROM control WHERE id = ?1", &st, err) < 0)
-        return -1;
-    sqlite3_bind_int64(st, 1, id);
-    rc = step_text(j, st, 0, answer, err);
-    sqlite3_finalize(st);
-    return rc;
+    return by_id(j, "SELECT answer FROM control WHERE id = ?1", id, NULL, answer, err);
 }
 
 int journal_control_withdraw(struct fp_journal *j, long long id, struct fp_error *err)
 {
     JOURNAL_GUARD(j);
-    sqlite3_stmt *st;
-    int rc;
-
-    if (prepare(j, "DELETE FROM control WHERE id = ?1 AND answer IS NULL", &st, err) < 0)
-        return -1;
-    sqlite3_bind_int64(st, 1, id);
-    rc = journal_step_done(j, st, err);
-    sqlite3_finalize(st);
-    return rc;
+    return by_id(j, "DELETE FROM control WHERE id = ?1 AND answer IS NULL", id, NULL, NULL, err);
 }

@@ -8,6 +8,7 @@
 #   1. run --batch-size 10 --sleep 100ms in the background; `ctl pause` answers "paused: ..."
 #      and the shop's rows (counted in the database) do not move for a second after it;
 #      status says "running now", "paused: since ... (fkpurge ctl pause)", JSON running true;
+#      the progress line ends in "paused" at once;
 #   2. `ctl set sleep=50ms batch-size=30`: answered "set sleep=50ms batch-size=30", status shows
 #      the settings and batches of at most 30 rows; bad values (batch-size=0, max-rate=fast,
 #      speed=3, no '=', a setting twice) refused by ctl (exit 1, naming it) and a bad request
@@ -20,10 +21,15 @@
 #      max-rate=1000 batch-size=30", no transaction deletes more than 30 rows of a table, and it
 #      takes at least rows/1000 - 1 s (a lower bound only); the native end state; ctl on the
 #      finished journal: exit 1;
-#   5. --pause-file: a run started while the file exists deletes nothing and status says
+#   5. --pause-file: a run started while the file exists and --max-runtime 1s: exit 4, nothing
+#      deleted; a run started while the file exists deletes nothing and status says
 #      "paused: since ... (--pause-file F)"; once removed, it ends in the native end state;
 #   6. (with JOBS2=1) --jobs 2: `ctl pause` stops both workers: at most one batch (10 rows of
 #      each table) after the answer, then nothing; continue, and it ends in the native end state.
+
+# For the whole file (shellcheck checks it alone): bgpid and rc are set by lib.sh's run and
+# run_lib.bash's bg and reap, which the wrapper sources before this one.
+# shellcheck disable=SC2154
 
 CTL_BATCH=10
 J=$FAST/ctl.journal
@@ -79,7 +85,8 @@ ctl_main() {
     # --- 1. pause ---------------------------------------------------------------------------
     db_fresh
     before=$(rows)
-    bg "$FKPURGE" run "${sel[@]}" --yes -q --journal "$J" --batch-size "$CTL_BATCH" --sleep 100ms
+    FKPURGE_PROGRESS_SECONDS=60 bg "$FKPURGE" run "${sel[@]}" --yes --journal "$J" \
+        --batch-size "$CTL_BATCH" --sleep 100ms
     ctl_pid=$bgpid
     until_fewer $((before - 30)) "$ctl_pid"
     ctl pause
@@ -87,6 +94,8 @@ ctl_main() {
     expect_file_eq "$T/out" "paused: no batch starts until \`fkpurge ctl $J continue\`"
     c1=$(rows)
     expect_still "$c1" "ctl pause"
+    # The progress line says so at once (the next would be a minute later).
+    expect_egrep '^fkpurge: deleting: [0-9]+ rows \([0-9]+%\), [0-9]+ rows/s, [0-9]+s, paused$' "$T/bg.err"
     run "$FKPURGE" status "$J"
     expect_egrep '^phase:    execute \(running now\)$' "$T/out"
     expect_egrep "^paused:   since 20[0-9-]{8}T[0-9:]{8}Z \(fkpurge ctl pause\); \`fkpurge ctl $J continue\` goes on$" "$T/out"
@@ -175,6 +184,14 @@ print(d["running"], d["paused_by"], d["paused_since"] is not None, d["settings"]
 
     # --- 5. --pause-file --------------------------------------------------------------------
     db_fresh
+    before=$(rows)
+    touch "$T/pause"
+    # Paused, --max-runtime still ends it: exit 4, nothing deleted.
+    run "$FKPURGE" run "${sel[@]}" --yes -q --journal "$FAST/runtime.journal" --pause-file "$T/pause" \
+        --max-runtime 1s
+    expect_rc 4 "run paused by --pause-file past --max-runtime"
+    expect_egrep "^fkpurge: stopped: --max-runtime 1s reached " "$T/err"
+    expect_eq "$(rows)" "$before" "rows after a run paused from its start"
     rm -f "$J" "$J-wal" "$J-shm"
     before=$(rows)
     touch "$T/pause"
