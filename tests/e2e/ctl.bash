@@ -95,7 +95,8 @@ ctl_main() {
     c1=$(rows)
     expect_still "$c1" "ctl pause"
     # The progress line says so at once (the next would be a minute later).
-    expect_egrep '^fkpurge: deleting: [0-9]+ rows \([0-9]+%\), [0-9]+ rows/s, [0-9]+s, paused$' "$T/bg.err"
+    expect_egrep '^fkpurge: deleting: [0-9]+ rows \([0-9]+%\), [0-9]+ rows/s, [0-9hms]+(, about [0-9hms]+ left)?, paused$' \
+        "$T/bg.err"
     run "$FKPURGE" status "$J"
     expect_egrep '^phase:    execute \(running now\)$' "$T/out"
     expect_egrep "^paused:   since 20[0-9-]{8}T[0-9:]{8}Z \(fkpurge ctl pause\); \`fkpurge ctl $J continue\` goes on$" "$T/out"
