@@ -239,7 +239,11 @@ static void print_text(const struct status *s)
            s->p.root.where ? s->p.root.where : s->p.root.pk_file);
     printf("database: %s\n", s->db_url);
     printf("phase:    %s%s\n", s->phase, s->running ? " (running now)" : "");
-    if (s->paused_since)
+    /* The batches in flight when the pause came finish first: until then it is pausing. */
+    if (s->paused_since && s->batches.in_flight)
+        printf("paused:   pausing since %s (%s): %lld batches in flight finish first\n",
+               s->paused_since, s->paused_by ? s->paused_by : "?", s->batches.in_flight);
+    else if (s->paused_since)
         printf("paused:   since %s (%s); `fkpurge ctl %s continue` goes on\n", s->paused_since,
                s->paused_by ? s->paused_by : "?", s->path);
     if (s->settings[0]) {
@@ -323,7 +327,7 @@ static void print_json(const struct status *s)
     json_field(&b, "phase", s->phase);
     buf_addf(&b, ", \"running\": %s, ", s->running ? "true" : "false");
     json_field(&b, "paused_since", s->paused_since);
-    buf_adds(&b, ", ");
+    buf_addf(&b, ", \"pausing\": %s, ", s->paused_since && s->batches.in_flight ? "true" : "false");
     json_field(&b, "paused_by", s->paused_by);
     buf_adds(&b, ", \"settings\": {");
     for (int i = 0, n = 0; i < PACE_NSETTINGS; i++)

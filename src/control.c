@@ -68,6 +68,7 @@ void control_end(void)
         journal_set_meta(journal, "paused_by", NULL, NULL);
     }
     journal = NULL;
+    by_ctl = by_file = stop = paused_noted = 0;
     pthread_mutex_unlock(&mutex);
 }
 

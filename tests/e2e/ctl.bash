@@ -24,8 +24,9 @@
 #   5. --pause-file: a run started while the file exists and --max-runtime 1s: exit 4, nothing
 #      deleted; a run started while the file exists deletes nothing and status says
 #      "paused: since ... (--pause-file F)"; once removed, it ends in the native end state;
-#   6. (with JOBS2=1) --jobs 2: `ctl pause` stops both workers: at most one batch (10 rows of
-#      each table) after the answer, then nothing; continue, and it ends in the native end state.
+#   6. (with JOBS2=1) --jobs 2: `ctl pause` stops both workers: status comes to "paused: since",
+#      at most one batch (10 rows of each table) after the answer, then nothing; continue, and
+#      it ends in the native end state.
 
 # For the whole file (shellcheck checks it alone): bgpid and rc are set by lib.sh's run and
 # run_lib.bash's bg and reap, which the wrapper sources before this one.
@@ -105,8 +106,8 @@ ctl_main() {
     expect_eq "$(/usr/bin/python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
-print(d["running"], d["paused_by"], d["paused_since"] is not None, d["settings"])' "$T/out")" \
-        "True fkpurge ctl pause True {'sleep': '100ms', 'max-rate': '0', 'batch-size': '$CTL_BATCH'}" \
+print(d["running"], d["pausing"], d["paused_by"], d["paused_since"] is not None, d["settings"])' "$T/out")" \
+        "True False fkpurge ctl pause True {'sleep': '100ms', 'max-rate': '0', 'batch-size': '$CTL_BATCH'}" \
         "status --format json while paused"
 
     # --- 2. set, good and bad ---------------------------------------------------------------
@@ -217,6 +218,8 @@ print(d["running"], d["paused_by"], d["paused_since"] is not None, d["settings"]
     until_fewer $((before - 30)) "$ctl_pid"
     ctl pause
     expect_rc 0 "ctl pause of --jobs 2"
+    # "pausing" while the other worker's batch is in flight, then paused.
+    until_status "^paused:   since "
     c1=$(rows)
     sleep 0.5
     c2=$(rows)
