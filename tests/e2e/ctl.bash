@@ -23,7 +23,8 @@
 #      finished journal: exit 1;
 #   5. --pause-file: a run started while the file exists and --max-runtime 1s: exit 4, nothing
 #      deleted; a run started while the file exists deletes nothing and status says
-#      "paused: since ... (--pause-file F)"; once removed, it ends in the native end state;
+#      "paused: since ... (--pause-file F)"; once removed, it ends in the native end state; with
+#      --log-format json, the events "paused" then "continued";
 #   6. (with JOBS2=1) --jobs 2: `ctl pause` stops both workers: status comes to "paused: since",
 #      at most one batch (10 rows of each table) after the answer, then nothing; continue, and
 #      it ends in the native end state.
@@ -197,7 +198,8 @@ print(d["running"], d["pausing"], d["paused_by"], d["paused_since"] is not None,
     rm -f "$J" "$J-wal" "$J-shm"
     before=$(rows)
     touch "$T/pause"
-    bg "$FKPURGE" run "${sel[@]}" --yes -q --journal "$J" --batch-size "$CTL_BATCH" --pause-file "$T/pause"
+    bg "$FKPURGE" run "${sel[@]}" --yes -q --journal "$J" --batch-size "$CTL_BATCH" \
+        --pause-file "$T/pause" --log-format json
     ctl_pid=$bgpid
     until_status "^paused:   since .* \(--pause-file $T/pause\); "
     expect_still "$before" "--pause-file"
@@ -205,6 +207,11 @@ print(d["running"], d["pausing"], d["paused_by"], d["paused_since"] is not None,
     reap "$ctl_pid"
     ctl_pid=
     expect_eq "$rc" 0 "run once the pause file is gone: $(cat "$T/bg.err")"
+    # --log-format json: one event for the pause, one for its end, in that order.
+    expect_eq "$(/usr/bin/python3 -c '
+import json, sys
+print(" ".join(e["event"] for e in map(json.loads, open(sys.argv[1])) if e["event"] in ("paused", "continued")))' "$T/bg.err")" \
+        "paused continued" "--log-format json events of the pause"
     db_dump "$T/got"
     expect_same_state "$T/want" "$T/got" "run with --pause-file"
 
