@@ -296,7 +296,7 @@ static void plain_line(const struct fp_progress *p, double t, int final)
     what_now(p, what, sizeof what);
     if (paused && !final)
         fprintf(stderr, ", paused");
-    if (throttled[0] && !final)
+    else if (throttled[0] && !final)
         fprintf(stderr, ", throttled: %s", throttled);
     else if (*what && !final)
         fprintf(stderr, ", now %s", what);

@@ -52,7 +52,7 @@ static void settings_parse(void)
 /*
  * A new --max-rate counts from when it is set: lowered from a million to
  * 100 rows/s after 1000 rows, the next wait is short, not the 10 s those
- * rows would owe at the new rate.
+ * rows would owe at the new rate: it starts a full bucket of one second.
  */
 static void max_rate_set_counts_from_then(void)
 {
@@ -68,7 +68,7 @@ static void max_rate_set_counts_from_then(void)
     t0 = now();
     pace_wait();
     CHECK(now() - t0 < 0.5);
-    pace_rows(20); /* 20 rows at 100 rows/s: 0.2 s */
+    pace_rows(120); /* a full bucket of 100 rows, then 20 owed at 100 rows/s: 0.2 s */
     t0 = now();
     pace_wait();
     CHECK(now() - t0 >= 0.15);
