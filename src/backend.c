@@ -12,6 +12,7 @@
 
 #include <libpq-fe.h>
 
+#include "fkpurge/events.h"
 #include "fkpurge/stats.h"
 
 static const char *const pg_uri_prefixes[] = {"postgresql://", "postgres://"};
@@ -718,4 +719,132 @@ int db_watch(struct fp_db *db, enum fp_watch what, struct fp_watch_reading *out,
         return fp_error_set(err, FP_EINPUT, "%s: %s has no replication to watch", db->safe_url,
                             db->ops->name);
     return db->ops->watch(db, what, out, err);
+}
+
+/* --echo-sql: set once by the command, before any worker starts; read only after. */
+static int echo_sql;
+
+void db_echo_sql(int on)
+{
+    echo_sql = on;
+}
+
+int db_echo_on(void)
+{
+    return echo_sql;
+}
+
+/* Elements shown of an array parameter; longer scalar values are cut to ECHO_VALUE bytes. */
+#define ECHO_ELEMENTS 3
+#define ECHO_VALUE    60
+
+/*
+ * Append the n bytes of value s summarised: an array ({...} for
+ * PostgreSQL, [...] as JSON for SQLite) as its first elements and their
+ * count, "{1,2,3,...} (5000 keys)"; anything else cut to ECHO_VALUE bytes.
+ */
+static void echo_value(struct fp_buf *b, const char *s, size_t n, const char *quote)
+{
+    size_t shown = 0, count = 0, i, cut = n;
+    int quoted = 0, depth = 0;
+
+    if (n < 2 || !((s[0] == '{' && s[n - 1] == '}') || (s[0] == '[' && s[n - 1] == ']'))) {
+        buf_adds(b, quote);
+        buf_add(b, s, n < ECHO_VALUE ? n : ECHO_VALUE);
+        buf_adds(b, n > ECHO_VALUE ? "..." : "");
+        buf_adds(b, quote);
+        return;
+    }
+    for (i = 1; i + 1 < n; i++) {
+        if (quoted) {
+            if (s[i] == '\\')
+                i++;
+            else if (s[i] == '"')
+                quoted = 0;
+            continue;
+        }
+        if (s[i] == '"')
+            quoted = 1;
+        else if (s[i] == '{' || s[i] == '[')
+            depth++;
+        else if (s[i] == '}' || s[i] == ']')
+            depth--;
+        else if (s[i] == ',' && depth == 0 && ++shown == ECHO_ELEMENTS)
+            cut = i;
+    }
+    count = n > 2 ? shown + 1 : 0;
+    buf_adds(b, quote);
+    buf_add(b, s, cut < n ? cut : n);
+    if (cut < n)
+        buf_addf(b, ",...%c", s[n - 1]);
+    buf_adds(b, quote);
+    buf_addf(b, " (%zu %s)", count, count == 1 ? "key" : "keys");
+}
+
+/* Append sql on one line, each run of white space one space: a log line per statement. */
+static void echo_text(struct fp_buf *b, const char *sql, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        int space = sql[i] == ' ' || sql[i] == '\n' || sql[i] == '\r' || sql[i] == '\t';
+
+        if (!space)
+            buf_addc(b, sql[i]);
+        else if (b->len && b->p[b->len - 1] != ' ')
+            buf_addc(b, ' ');
+    }
+}
+
+/* Write the summary of one statement: a line, or an sql event. */
+static void echo_out(const struct fp_buf *line)
+{
+    if (!buf_ok(line))
+        return;
+    if (events_json()) {
+        events_message("sql", buf_str(line));
+        return;
+    }
+    flockfile(stderr);
+    fprintf(stderr, "fkpurge: sql: %s\n", buf_str(line));
+    funlockfile(stderr);
+}
+
+void db_echo(const char *sql, int nparams, const char *const *params)
+{
+    struct fp_buf b = FP_BUF_INIT;
+
+    echo_text(&b, sql, strlen(sql));
+    for (int i = 0; i < nparams; i++) {
+        buf_addf(&b, "%s$%d = ", i ? ", " : " -- ", i + 1);
+        if (params[i])
+            echo_value(&b, params[i], strlen(params[i]), "");
+        else
+            buf_adds(&b, "NULL");
+    }
+    echo_out(&b);
+    buf_free(&b);
+}
+
+void db_echo_expanded(const char *sql)
+{
+    struct fp_buf b = FP_BUF_INIT;
+
+    /* The values are in the text as 'literals' ('' for a quote): each one summarised. */
+    for (const char *p = sql; *p;) {
+        const char *end;
+
+        if (*p != '\'') {
+            size_t n = strcspn(p, "'");
+
+            echo_text(&b, p, n);
+            p += n;
+            continue;
+        }
+        for (end = p + 1; *end && !(end[0] == '\'' && end[1] != '\'');
+             end += end[0] == '\'' ? 2 : 1)
+            ;
+        echo_value(&b, p + 1, (size_t)(end - p - 1), "'");
+        p = *end ? end + 1 : end;
+    }
+    echo_out(&b);
+    buf_free(&b);
 }

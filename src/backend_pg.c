@@ -319,6 +319,8 @@ static int pg_query(struct fp_db_pg *pg, const char *what, const char *sql, int 
     int i = pg_prepared(pg, sql, nparams);
     char name[32];
 
+    if (db_echo_on())
+        db_echo(sql, nparams, params);
     if (i < 0)
         return pg_check(pg, what, PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0),
                         res, err);
@@ -330,6 +332,8 @@ static int pg_query(struct fp_db_pg *pg, const char *what, const char *sql, int 
 /* Send sql, with no parameters, and return at once: pg_receive waits for its result. */
 static int pg_send(struct fp_db_pg *pg, const char *what, const char *sql, struct fp_error *err)
 {
+    if (db_echo_on())
+        db_echo(sql, 0, NULL);
     if (PQsendQueryParams(pg->conn, sql, 0, NULL, NULL, NULL, NULL, 0))
         return 0;
     return pg_check(pg, what, NULL, NULL, err);
@@ -1486,6 +1490,8 @@ static int pg_count_send(struct fp_db *db, const struct fp_keyq *q, const struct
         goto out;
     }
     params[0] = buf_str(&arr);
+    if (db_echo_on())
+        db_echo(sql.p, 1, params);
     /* The flush request makes the server send the count as soon as it has it. */
     if (!PQsendQueryParams(pg->conn, sql.p, 1, NULL, params, NULL, NULL, 0) ||
         !PQsendFlushRequest(pg->conn) || PQflush(pg->conn) != 0) {

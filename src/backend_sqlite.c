@@ -166,10 +166,16 @@ static int on_statement(unsigned type, void *ctx, void *p, void *x)
 {
     struct fp_db_sqlite *sq = ctx;
 
-    (void)type, (void)p;
+    (void)type;
     /* Each trigger program a statement fires comes here too, as "-- TRIGGER name": not a start. */
     if (x && strncmp((const char *)x, "--", 2) == 0)
         return 0;
+    if (db_echo_on()) {
+        char *text = sqlite3_expanded_sql(p);
+
+        db_echo_expanded(text ? text : (const char *)x);
+        sqlite3_free(text);
+    }
     sq->deadline = mono_now() + sq->statement_s;
     sq->timed_out = 0;
     return 0;
@@ -195,10 +201,10 @@ static int sqlite_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms
         sq->lock_ms = lock_ms;
     }
     sq->statement_s = (double)statement_ms / 1000;
-    if (statement_ms) {
+    if (statement_ms || db_echo_on())
         sqlite3_trace_v2(sq->db, SQLITE_TRACE_STMT, on_statement, sq);
+    if (statement_ms)
         sqlite3_progress_handler(sq->db, 10000, on_progress, sq);
-    }
     return 0;
 }
 

@@ -869,6 +869,7 @@ int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp
     p->pause_file = f->pause_file;
     p->analyze = f->analyze;
     p->statistics = f->statistics;
+    db_echo_sql(f->echo_sql);
     progress_quiet(f->quiet);
     progress_verbose(f->verbose);
     return 0;

@@ -261,6 +261,22 @@ void db_close(struct fp_db *db);
 int db_open_again(struct fp_db *db, struct fp_db **out, struct fp_error *err);
 
 /*
+ * --echo-sql: from now on (set before any session is opened or worker
+ * started), each statement a session runs is written on stderr as it is
+ * sent ("fkpurge: sql: TEXT -- $1 = {1,2,3,...} (5000 keys)", or an sql
+ * event under --log-format json), its parameters summarised: an array as
+ * its first keys and their count, a longer value cut.
+ */
+void db_echo_sql(int on);
+int db_echo_on(void);
+
+/* For the backends: echo sql and its text parameters (PostgreSQL). */
+void db_echo(const char *sql, int nparams, const char *const *params);
+
+/* For the backends: echo sql with its values written in as literals (SQLite's expanded SQL). */
+void db_echo_expanded(const char *sql);
+
+/*
  * 1 when err is a lost or failed connection (FP_EDB, SQLSTATE class 08):
  * the work can be retried after reconnecting. NULL-safe.
  */

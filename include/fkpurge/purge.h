@@ -53,7 +53,7 @@ struct purge_flags {
     const char *log_format;
     const char *max_lag, *check_interval, *max_slot_lag, *max_wal_size;
     struct cli_list lag_from; /* v: the caller frees it */
-    int quiet, verbose, analyze, statistics;
+    int quiet, verbose, analyze, statistics, echo_sql;
 };
 
 /* Their entries in a command's struct cli_opt array: one line a pace setting. */
@@ -68,7 +68,7 @@ struct purge_flags {
         CLI_SWITCH("quiet", 'q', &(f).quiet), CLI_SWITCH("verbose", 'v', &(f).verbose),            \
         CLI_SWITCH("analyze", 0, &(f).analyze), CLI_VALUE("jobs", 'j', &(f).jobs),                 \
         CLI_SWITCH("statistics", 0, &(f).statistics), CLI_VALUE("log-format", 0, &(f).log_format), \
-        CLI_VALUE("max-lag", 0, &(f).max_lag),                                                     \
+        CLI_SWITCH("echo-sql", 0, &(f).echo_sql), CLI_VALUE("max-lag", 0, &(f).max_lag),           \
         CLI_VALUE("check-interval", 0, &(f).check_interval),                                       \
         CLI_LIST("lag-from", 0, &(f).lag_from), CLI_VALUE("max-slot-lag", 0, &(f).max_slot_lag),   \
         CLI_VALUE("max-wal-size", 0, &(f).max_wal_size)
@@ -95,6 +95,7 @@ struct purge_flags {
     "  --statistics                at the end, on stderr: time per action, transactions,\n"        \
     "                              retries by SQLSTATE, and why the run ended\n"                   \
     "  --log-format FORMAT         text (default) or json: one JSON object a line per event\n"     \
+    "  --echo-sql                  each statement on stderr as sent, its keys summarised\n"        \
     "  --max-lag DURATION          wait before a batch while a standby lags more (the role\n"      \
     "                              needs pg_monitor); --lag-from URL: ask it too (repeatable)\n"   \
     "  --max-slot-lag SIZE         wait while a replication slot holds more WAL (e.g. 2GB)\n"      \

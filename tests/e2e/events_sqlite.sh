@@ -13,7 +13,10 @@
 #      state;
 #   4. --max-runtime reached: a "stopped" event with exit 4, a "resumable" event, and the
 #      statistics say why; resume ends it with the native end state;
-#   5. --log-format bad: exit 1 naming the flag, nothing touched, no journal.
+#   5. --log-format bad: exit 1 naming the flag, nothing touched, no journal;
+#   6. --echo-sql: each statement on one line as run, its key arrays summarised ('[1,2,3,...]'
+#      (N keys)); the keys of the root table's DELETEs add up to the customers the report
+#      deleted; under --log-format json they are sql events.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
 
@@ -191,4 +194,26 @@ expect_rc 1 "--log-format yaml"
 expect_grep "^fkpurge: --log-format: expected text or json, got 'yaml'$" "$T/err"
 [ ! -e "$J" ] || fail "--log-format yaml: a journal was created"
 cmp -s "$DB" "$FAST/pristine.db" || fail "--log-format yaml: the database changed"
+
+# ---- 6. --echo-sql ----
+fresh
+run "$FKPURGE" run "${purge_args[@]}" --journal "$J" -q --echo-sql --format json
+expect_rc 0 "--echo-sql"
+cp "$T/out" "$T/report.json"
+customers=$(/usr/bin/python3 -c 'import json,sys; print([t["deleted"] for t in json.load(open(sys.argv[1]))["tables"] if t["table"] == "customer"][0])' "$T/report.json")
+re='^fkpurge: sql: DELETE FROM main\."customer" WHERE "id" IN \(SELECT value FROM json_each\('"'"'\[[0-9]+(,[0-9]+){0,2}(,\.\.\.)?\]'"'"' \(([0-9]+) keys?\)\)\)$'
+sum=0
+while IFS= read -r line; do
+    [[ $line =~ $re ]] || fail "--echo-sql: unexpected form: $line"
+    sum=$((sum + BASH_REMATCH[3]))
+done < <(grep -F 'DELETE FROM main."customer"' "$T/err")
+expect_eq "$sum" "$customers" "--echo-sql: keys of the customer DELETEs"
+expect_no_grep "$(printf '\t')" "$T/err"
+expect_egrep '^fkpurge: sql: BEGIN IMMEDIATE$' "$T/err"
+check_state "--echo-sql"
+fresh
+run "$FKPURGE" run "${purge_args[@]}" --journal "$J" --echo-sql --log-format json
+expect_rc 0 "--echo-sql --log-format json"
+events "$T/err" >"$T/sum" || fail "--echo-sql json: $(cat "$T/sum")"
+[ "$(field "$T/sum" event sql)" -gt 0 ] || fail "--echo-sql json: no sql event: $(cat "$T/sum")"
 echo "events_sqlite: ok" >&2
