@@ -31,7 +31,7 @@ static const char sql_schema[] =
  * Base tables: ordinary and partitioned. Partitions are left out: the model
  * names the partitioned table, and their keys are clones of its keys.
  */
-static const char sql_tables[] = "SELECT c.oid, c.relname\n"
+static const char sql_tables[] = "SELECT c.oid, c.relname, c.relkind = 'p'\n"
                                  "  FROM pg_catalog.pg_class c\n"
                                  "  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace\n"
                                  " WHERE n.nspname = $1\n"
@@ -620,6 +620,7 @@ static int read_tables(struct fp_db_pg *pg, struct fp_catalog *cat, struct oid_s
 
         t->schema = strdup(cat->schema);
         t->name = value_dup(res, (int)i, 1);
+        t->partitioned = is_true(res, (int)i, 2);
         if (!t->schema || !t->name) {
             oom(err);
             goto out;
@@ -996,6 +997,7 @@ static void pg_keyset(struct fp_buf *b, int n, const char *type, int negate)
 static const struct fp_dialect pg_dialect = {
     .row_id = "ctid",
     .row_id_type = "tid",
+    .part_row_id = {"tableoid::pg_catalog.text || ':' || ", "ctid::pg_catalog.text"},
     .schema = NULL,
     .lateral = 1,
     .row_locks = 1,

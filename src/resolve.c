@@ -208,6 +208,7 @@ void resolve_table_query(struct fp_keyq *q, const struct fp_model *m, const stru
     q->schema = r->tables[t].schema;
     q->table = m->tables[t].relname;
     q->key_col = m->tables[t].pk;
+    q->addr_partitioned = r->tables[t].cat && r->tables[t].cat->partitioned;
     q->key_is_int = r->tables[t].pk_is_int;
     q->key_type = r->tables[t].pk_type;
 }

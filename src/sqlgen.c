@@ -22,11 +22,23 @@ void sql_table(const struct fp_sqlgen *g, struct fp_buf *b, const char *schema, 
 static void add_row_id(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
                        const char *alias)
 {
+    if (!q->key_col && q->addr_partitioned && g->d->part_row_id[0]) {
+        buf_addf(b, "(%s%s%s%s)", alias, g->d->part_row_id[0], alias, g->d->part_row_id[1]);
+        return;
+    }
     buf_adds(b, alias);
     if (q->key_col)
         sql_ident(g, b, q->key_col);
     else
         buf_adds(b, g->d->row_id);
+}
+
+/* The type of the row identities of q, for a set of them bound as one parameter. */
+static const char *row_id_type(const struct fp_sqlgen *g, const struct fp_keyq *q)
+{
+    if (q->key_col)
+        return q->key_type;
+    return q->addr_partitioned && g->d->part_row_id[0] ? "pg_catalog.text" : g->d->row_id_type;
 }
 
 /* " AND [c.]KEY is none of the keys given": a row is not below itself. */
@@ -293,7 +305,7 @@ void sql_count(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq
 static void add_among(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q)
 {
     add_row_id(g, b, q, "c.");
-    g->d->keyset(b, 2, q->key_col ? q->key_type : g->d->row_id_type, 0);
+    g->d->keyset(b, 2, row_id_type(g, q), 0);
 }
 
 void sql_recheck(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q)

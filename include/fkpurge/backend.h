@@ -80,6 +80,7 @@ struct fp_cat_table {
     size_t nunique;
     struct fp_cat_trigger *triggers; /* by name */
     size_t ntriggers;
+    int partitioned; /* PostgreSQL: its rows live in partitions, whose ctids repeat */
 };
 
 struct fp_catalog {
@@ -103,6 +104,8 @@ struct fp_keyq {
     const char *schema; /* NULL: the connection's default */
     const char *table;
     const char *key_col;    /* NULL: the row's physical address (ctid, rowid) */
+    int addr_partitioned;   /* without key_col, a partitioned table: the address names the
+                               partition too (PostgreSQL: tableoid and ctid) */
     int key_is_int;         /* PostgreSQL: return keys as integers */
     const char *where;      /* root selection: the user's trusted SQL condition */
     const char *match_col;  /* edge: the foreign key column */

@@ -23,7 +23,14 @@
 struct fp_dialect {
     const char *row_id;      /* a row's physical address: "ctid", "rowid" */
     const char *row_id_type; /* its type, for a set of them bound as one parameter */
-    const char *schema;      /* the schema every table is in ("main"), or NULL: the query's own */
+    /*
+     * The address of a row of a partitioned table, as text: its partition
+     * and its place there, since a ctid repeats across partitions. Written
+     * "(" alias part_row_id[0] alias part_row_id[1] ")"; NULL where tables
+     * have no partitions.
+     */
+    const char *part_row_id[2];
+    const char *schema; /* the schema every table is in ("main"), or NULL: the query's own */
     /*
      * A recursive step goes down through LATERAL (... OFFSET 0), which the
      * planner cannot flatten into a join that reads the whole index at

@@ -36,10 +36,25 @@ static void sq_keyset(struct fp_buf *b, int n, const char *type, int negate)
 }
 
 static const struct fp_dialect pg = {
-    "ctid", "tid", NULL, 1, 1, " = ANY (ARRAY (", "))", ident, pg_param, pg_keyset,
+    .row_id = "ctid",
+    .row_id_type = "tid",
+    .part_row_id = {"tableoid::text || ':' || ", "ctid::text"},
+    .lateral = 1,
+    .row_locks = 1,
+    .in_rows_open = " = ANY (ARRAY (",
+    .in_rows_close = "))",
+    .ident = ident,
+    .param = pg_param,
+    .keyset = pg_keyset,
 };
 static const struct fp_dialect sq = {
-    "rowid", NULL, "main", 0, 0, " IN (", ")", ident, sq_param, sq_keyset,
+    .row_id = "rowid",
+    .schema = "main",
+    .in_rows_open = " IN (",
+    .in_rows_close = ")",
+    .ident = ident,
+    .param = sq_param,
+    .keyset = sq_keyset,
 };
 
 /* A cascade from "node" to itself: parent_id references id. */
@@ -212,6 +227,18 @@ static void test_count_recheck_lock(void)
                         "(SELECT c.ctid AS k FROM \"s\".\"node\" AS c WHERE c.\"parent_id\" = ANY "
                         "($1::bigint[]) AND c.ctid = ANY ($2::tid[])) AS r ON r.k = c.ctid WHERE "
                         "c.ctid = ANY ($2::tid[])");
+    buf_reset(&b);
+    /* A partitioned table's: ctids repeat across partitions, so the partition is named too. */
+    q.addr_partitioned = 1;
+    sql_delete(&g, &b, &q, 10, 1);
+    CHECK_STR(text(&b),
+              "DELETE FROM \"s\".\"node\" WHERE (tableoid::text || ':' || ctid::text) = ANY "
+              "(ARRAY (SELECT (c.tableoid::text || ':' || c.ctid::text) FROM \"s\".\"node\" "
+              "AS c WHERE c.\"parent_id\" = ANY ($1::bigint[]) LIMIT 10 FOR UPDATE OF c)) "
+              "RETURNING (tableoid::text || ':' || ctid::text)");
+    buf_reset(&b);
+    sql_recheck(&g, &b, &q);
+    CHECK(strstr(text(&b), "= ANY ($2::pg_catalog.text[])") != NULL);
     buf_free(&b);
 }
 
