@@ -249,7 +249,7 @@ static void print_text(const struct status *s)
     if (s->settings[0]) {
         printf("settings:");
         for (int i = 0; i < PACE_NSETTINGS; i++)
-            if (s->settings[i])
+            if (s->settings[i] && pace_setting_shown(i, s->settings[i]))
                 printf(" %s=%s", pace_settings[i].name, s->settings[i]);
         printf("\n");
     }
@@ -331,7 +331,7 @@ static void print_json(const struct status *s)
     json_field(&b, "paused_by", s->paused_by);
     buf_adds(&b, ", \"settings\": {");
     for (int i = 0, n = 0; i < PACE_NSETTINGS; i++)
-        if (s->settings[i]) {
+        if (s->settings[i] && pace_setting_shown(i, s->settings[i])) {
             buf_adds(&b, n++ ? ", " : "");
             json_field(&b, pace_settings[i].name, s->settings[i]);
         }

@@ -651,6 +651,18 @@ out:
     return rc;
 }
 
+/* The throttle's limits from the pace settings, their texts (for messages) from texts. */
+static void throttle_from_pace(struct fp_purge *p, const char *const *texts)
+{
+    p->throttle.max_lag = p->pace.max_lag;
+    p->throttle.max_lag_text = texts[PACE_MAX_LAG];
+    p->throttle.max_slot_lag = (long long)p->pace.max_slot_lag;
+    p->throttle.max_slot_text = texts[PACE_MAX_SLOT_LAG];
+    p->throttle.max_wal_size = (long long)p->pace.max_wal_size;
+    p->throttle.max_wal_text = texts[PACE_MAX_WAL_SIZE];
+    p->throttle.check_interval = p->pace.check_interval;
+}
+
 /*
  * The pace settings in force: each given as a flag, else the journal's (as
  * `fkpurge ctl set` left it), else its default; kept in the journal, for
@@ -681,10 +693,17 @@ static int pace_settings_in_force(struct fp_purge *p, struct fp_error *err)
         }
         if (journal_set_meta(p->j, pace_settings[i].meta, use, err) < 0)
             goto out;
-        buf_addf(&said, " %s=%s", pace_settings[i].name, use);
+        if (pace_setting_shown(i, use))
+            buf_addf(&said, " %s=%s", pace_settings[i].name, use);
+        free(p->in_force[i]);
+        if (!(p->in_force[i] = strdup(use))) {
+            fp_error_oom(err);
+            goto out;
+        }
         free(kept);
         kept = NULL;
     }
+    throttle_from_pace(p, (const char *const *)p->in_force);
     p->batch_size = (long)p->pace.batch_size;
     if (!buf_ok(&said)) {
         fp_error_oom(err);
@@ -848,19 +867,9 @@ int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp
         (f->statement_timeout &&
          duration_ms("--statement-timeout", f->statement_timeout, &p->statement_ms, err) < 0) ||
         (f->jobs && cli_positive("--jobs", f->jobs, FP_JOBS_MAX, &jobs, err) < 0) ||
-        (f->log_format && events_parse_format(f->log_format, err) < 0) ||
-        (f->max_lag &&
-         pace_parse_duration("--max-lag", f->max_lag, &p->throttle.max_lag, err) < 0) ||
-        (f->check_interval && pace_parse_duration("--check-interval", f->check_interval,
-                                                  &p->throttle.check_interval, err) < 0) ||
-        (f->max_slot_lag && throttle_parse_size("--max-slot-lag", f->max_slot_lag,
-                                                &p->throttle.max_slot_lag, err) < 0) ||
-        (f->max_wal_size && throttle_parse_size("--max-wal-size", f->max_wal_size,
-                                                &p->throttle.max_wal_size, err) < 0))
+        (f->log_format && events_parse_format(f->log_format, err) < 0))
         return -1;
-    p->throttle.max_lag_text = f->max_lag;
-    p->throttle.max_slot_text = f->max_slot_lag;
-    p->throttle.max_wal_text = f->max_wal_size;
+    throttle_from_pace(p, (const char *const *)p->given);
     p->throttle.lag_from = f->lag_from.v;
     p->throttle.nlag_from = f->lag_from.n;
     p->jobs = (int)jobs;
@@ -896,5 +905,7 @@ void purge_free(struct fp_purge *p)
     model_free(p->model);
     for (size_t i = 0; i < sizeof p->strings / sizeof p->strings[0]; i++)
         free(p->strings[i]);
+    for (int i = 0; i < PACE_NSETTINGS; i++)
+        free(p->in_force[i]);
     memset(p, 0, sizeof *p);
 }

@@ -22,21 +22,35 @@
 #include "fkpurge/error.h"
 
 struct fp_pace {
-    double sleep;                 /* --sleep: seconds between batches */
-    double max_rate;              /* --max-rate: rows deleted or updated per second, 0: no limit */
-    double batch_size;            /* --batch-size: rows of a table one transaction takes */
-    double max_runtime;           /* --max-runtime: seconds from pace_start(), 0: no limit */
+    double sleep;       /* --sleep: seconds between batches */
+    double max_rate;    /* --max-rate: rows deleted or updated per second, 0: no limit */
+    double batch_size;  /* --batch-size: rows of a table one transaction takes */
+    double max_runtime; /* --max-runtime: seconds from pace_start(), 0: no limit */
+    /* The throttle's (throttle.h), kept like the others but read once, when it starts. */
+    double max_lag;               /* --max-lag: seconds, 0: none */
+    double max_slot_lag;          /* --max-slot-lag: bytes, 0: none */
+    double max_wal_size;          /* --max-wal-size: bytes, 0: none */
+    double check_interval;        /* --check-interval: seconds, 0: the throttle's default */
     const char *max_runtime_text; /* as given, for messages */
 };
 
 /*
- * The settings a running purge can change (`fkpurge ctl set NAME=VALUE`),
- * kept in the journal's header so that a resume goes on with them unless
- * given again. One line of pace_settings[] (pace_settings.c) and a double
- * in struct fp_pace make a new one: its flag (--NAME in PURGE_CLI_OPTS),
- * its header key and its parser.
+ * The settings kept in the journal's header so that a resume goes on with
+ * them unless given again; the live ones a running purge can also change
+ * (`fkpurge ctl set NAME=VALUE`). One line of pace_settings[]
+ * (pace_settings.c) and a double in struct fp_pace make a new one: its
+ * flag (--NAME in PURGE_CLI_OPTS), its header key and its parser.
  */
-enum pace_setting_id { PACE_SLEEP, PACE_MAX_RATE, PACE_BATCH_SIZE, PACE_NSETTINGS };
+enum pace_setting_id {
+    PACE_SLEEP,
+    PACE_MAX_RATE,
+    PACE_BATCH_SIZE,
+    PACE_MAX_LAG,
+    PACE_MAX_SLOT_LAG,
+    PACE_MAX_WAL_SIZE,
+    PACE_CHECK_INTERVAL,
+    PACE_NSETTINGS
+};
 
 struct pace_setting {
     const char *name; /* NAME: the flag --NAME, `ctl set NAME=`, status */
@@ -45,6 +59,11 @@ struct pace_setting {
     /* Parse text given to what ("--sleep", "sleep"); an error names it. */
     int (*parse)(const char *what, const char *text, double *out, struct fp_error *err);
     size_t offset; /* its double in struct fp_pace */
+    /*
+     * `fkpurge ctl set` may change it while the purge runs; else it is read
+     * once, as the throttle's limits are, and shown only when not dflt.
+     */
+    int live;
 };
 
 extern const struct pace_setting pace_settings[PACE_NSETTINGS];
@@ -55,9 +74,12 @@ int pace_setting_find(const char *name, size_t len);
 /*
  * Parse "NAME=VALUE" (`fkpurge ctl set`): the setting's index into *i, its
  * value into *v. An error names the setting (or the text, when no setting
- * has that name).
+ * has that name, or one that cannot change while the purge runs).
  */
 int pace_setting_parse(const char *assign, int *i, double *v, struct fp_error *err);
+
+/* 1 when setting i is shown with the value text (status, -v): live ones always. */
+int pace_setting_shown(int i, const char *text);
 
 /* Setting i of p. */
 double *pace_setting_of(struct fp_pace *p, int i);
@@ -147,6 +169,9 @@ int pace_parse_max_rate(const char *flag, const char *text, double *out, struct 
 
 /* Parse a batch size: rows, 1 to FP_BATCH_SIZE_MAX. */
 int pace_parse_batch_size(const char *flag, const char *text, double *out, struct fp_error *err);
+
+/* A size in bytes ("0", "64kB", "2GB": throttle_parse_size) as a double. */
+int pace_parse_size(const char *flag, const char *text, double *out, struct fp_error *err);
 
 #define FP_BATCH_SIZE_MAX 10000000
 

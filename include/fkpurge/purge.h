@@ -38,6 +38,7 @@ struct fp_purge {
     int jobs_given; /* --jobs was given: resume keeps it in the journal instead of reading it */
     struct fp_throttle_opts throttle;  /* --max-lag and co.: lag_from borrowed from purge_flags */
     const char *given[PACE_NSETTINGS]; /* pace settings given as flags (else the journal's) */
+    char *in_force[PACE_NSETTINGS];    /* owned: the text of each setting in force */
     const char *pause_file;            /* --pause-file: paused while it exists */
 };
 
@@ -51,7 +52,6 @@ struct purge_flags {
     const char *setting[PACE_NSETTINGS]; /* --sleep, --max-rate, --batch-size, ... */
     const char *max_runtime, *lock_timeout, *statement_timeout, *jobs, *pause_file;
     const char *log_format;
-    const char *max_lag, *check_interval, *max_slot_lag, *max_wal_size;
     struct cli_list lag_from; /* v: the caller frees it */
     int quiet, verbose, analyze, statistics, echo_sql;
 };
@@ -68,10 +68,12 @@ struct purge_flags {
         CLI_SWITCH("quiet", 'q', &(f).quiet), CLI_SWITCH("verbose", 'v', &(f).verbose),            \
         CLI_SWITCH("analyze", 0, &(f).analyze), CLI_VALUE("jobs", 'j', &(f).jobs),                 \
         CLI_SWITCH("statistics", 0, &(f).statistics), CLI_VALUE("log-format", 0, &(f).log_format), \
-        CLI_SWITCH("echo-sql", 0, &(f).echo_sql), CLI_VALUE("max-lag", 0, &(f).max_lag),           \
-        CLI_VALUE("check-interval", 0, &(f).check_interval),                                       \
-        CLI_LIST("lag-from", 0, &(f).lag_from), CLI_VALUE("max-slot-lag", 0, &(f).max_slot_lag),   \
-        CLI_VALUE("max-wal-size", 0, &(f).max_wal_size)
+        CLI_SWITCH("echo-sql", 0, &(f).echo_sql),                                                  \
+        CLI_VALUE("max-lag", 0, &(f).setting[PACE_MAX_LAG]),                                       \
+        CLI_VALUE("check-interval", 0, &(f).setting[PACE_CHECK_INTERVAL]),                         \
+        CLI_LIST("lag-from", 0, &(f).lag_from),                                                    \
+        CLI_VALUE("max-slot-lag", 0, &(f).setting[PACE_MAX_SLOT_LAG]),                             \
+        CLI_VALUE("max-wal-size", 0, &(f).setting[PACE_MAX_WAL_SIZE])
 
 /* Their lines in a command's usage. */
 #define PURGE_FLAGS_USAGE                                                                          \

@@ -8,6 +8,9 @@
 #      its JSON say "WAL ... > 64kB since ...", -v says "throttled:", the batches and rows stop
 #      for 2 s); the reader gone, it goes on by itself, ends in the native end state, the
 #      -wal file checkpointed away, the journal's throttled state cleared; batch timings printed;
+#   4. the throttle's settings are kept in the journal: a run with --max-wal-size 1MB stopped by
+#      --max-runtime, status shows them, resume without flags goes on with them (-v's settings);
+#      --max-wal-size 0 (none) is accepted, as --sleep 0 is, to undo a kept one;
 #   3. --max-rate 200 with a stall: another process holds the write lock for 3 s mid-run; in the
 #      second after the stall the purge deletes no more than one bucket (200 rows) beyond the
 #      rate (200), plus one batch: an average since the start would run the 600 rows it "lost"
@@ -86,12 +89,12 @@ no_repl="SQLite has no replication to wait for; --max-wal-size watches its -wal 
 refused "--max-lag: $no_repl" --max-lag 1s
 refused "--lag-from: $no_repl" --lag-from "dbname=x"
 refused "--max-slot-lag: $no_repl" --max-slot-lag 2GB
-for bad in 2XB 0 -1MB 1.5.5MB '' 0.5 MB 64KB; do
+for bad in 2XB -1MB 1.5.5MB '' 0.5 MB 64KB; do
     refused "--max-wal-size: expected a positive size such as 2GB, 512MB, 64kB or 1048576 (bytes), got '$bad'" \
         --max-wal-size "$bad"
 done
-refused "--check-interval: expected a positive duration such as 30, 30s, 250ms, 10m or 2h, got '0'" \
-    --max-wal-size 1MB --check-interval 0
+refused "--check-interval: expected a positive duration such as 30, 30s, 250ms, 10m or 2h, got 'often'" \
+    --max-wal-size 1MB --check-interval often
 refused "--max-lag: expected a positive duration such as 30, 30s, 250ms, 10m or 2h, got 'soon'" \
     --max-lag soon
 
@@ -179,4 +182,23 @@ echo "throttle_sqlite: --max-rate 200: $after rows in the second after a 3 s sta
 [ "$after" -gt 0 ] || fail "--max-rate: nothing done in the second after the stall"
 [ "$after" -le $((200 + 200 + biggest)) ] ||
     fail "--max-rate 200: $after rows in the second after the stall, over one bucket beyond the rate"
+
+# --- 4. the throttle's settings kept for resume ---------------------------------------------------
+fresh
+run "$FKPURGE" run "${purge_args[@]}" --journal "$J" -q --batch-size 20 --sleep 50ms \
+    --max-wal-size 1MB --check-interval 100ms --max-runtime 0.5s
+expect_rc 4 "--max-wal-size 1MB, stopped by --max-runtime"
+run "$FKPURGE" status "$J"
+expect_rc 0 "status of the stopped run"
+expect_eq "$(grep '^settings:' "$T/out")" \
+    "settings: sleep=50ms max-rate=0 batch-size=20 max-wal-size=1MB check-interval=100ms" \
+    "status: the throttle's settings kept"
+run "$FKPURGE" resume "$J" -v --format json
+expect_rc 0 "resume without flags"
+expect_grep '^fkpurge: settings: sleep=50ms max-rate=0 batch-size=20 max-wal-size=1MB check-interval=100ms$' "$T/err"
+shop_dump_sqlite "$DB" >"$T/got"
+expect_same_state "$T/want" "$T/got" "kept throttle settings, resumed"
+fresh
+run "$FKPURGE" run "${purge_args[@]}" --journal "$J" -q --max-wal-size 0
+expect_rc 0 "--max-wal-size 0 (none)"
 echo "throttle_sqlite: ok" >&2

@@ -45,6 +45,10 @@ static void settings_parse(void)
                        "got '-1s'");
     CHECK_INT(pace_setting_parse("sleepy=1", &i, &v, &err), -1);
     CHECK_STR(err.msg, "unknown setting 'sleepy' (one of sleep, max-rate, batch-size)");
+    /* The throttle's are kept for resume but read once: not for a running purge. */
+    CHECK_INT(pace_setting_parse("max-lag=3s", &i, &v, &err), -1);
+    CHECK_STR(err.msg, "max-lag is read once, when the purge starts: stop it (`fkpurge ctl "
+                       "JOURNAL stop`) and resume with --max-lag");
     CHECK_INT(pace_setting_parse("max-rate", &i, &v, &err), -1);
     CHECK_STR(err.msg, "'max-rate': expected NAME=VALUE, NAME one of sleep, max-rate, batch-size");
 }
