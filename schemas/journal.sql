@@ -253,3 +253,13 @@ CREATE TABLE IF NOT EXISTS stream_worker (
     id    INTEGER PRIMARY KEY,
     batch INTEGER NOT NULL
 );
+-- run --archive: where each archive file a transaction appended to ends
+-- after it (tbl, worker: the file's table and worker), written with its
+-- intent; folded on commit into meta 'archive.TBL.WORKER', the length a
+-- resume cuts the file back to (doc/archive-format.md).
+CREATE TABLE IF NOT EXISTS stream_archive (
+    batch  INTEGER NOT NULL,
+    tbl    INTEGER NOT NULL,
+    worker INTEGER NOT NULL,
+    "end"  INTEGER NOT NULL
+);

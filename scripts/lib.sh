@@ -16,7 +16,7 @@ PYTHON=/usr/bin/python3
 # exactly around a commit).
 FKPURGE_PACKAGES=(
     cmake gcc make pkg-config
-    libpq-dev libsqlite3-dev libyaml-dev
+    libpq-dev libsqlite3-dev libyaml-dev zlib1g-dev
     postgresql postgresql-common sqlite3
     python3 python3-jsonschema python3-yaml python3-psycopg2
     graphviz valgrind

@@ -1001,6 +1001,7 @@ static const struct fp_dialect pg_dialect = {
     .schema = NULL,
     .lateral = 1,
     .row_locks = 1,
+    .row_json = "to_jsonb(fkpurge_row.*)::text",
     .in_rows_open = " = ANY (ARRAY (",
     .in_rows_close = "))",
     .ident = pg_ident,
@@ -1238,6 +1239,11 @@ static int pg_dml(struct fp_db_pg *pg, const char *what, const struct fp_buf *sq
                 goto out;
             }
     }
+    /* The rows' JSON: the last column returned (sqlgen's row_json). */
+    for (int r = 0; q->archive && r < PQntuples(res); r++)
+        if (q->archive(q->archive_ctx, PQgetvalue(res, r, PQnfields(res) - 1),
+                       (size_t)PQgetlength(res, r, PQnfields(res) - 1), err) < 0)
+            goto out;
     rc = 0;
 out:
     PQclear(res);

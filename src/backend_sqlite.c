@@ -1042,13 +1042,71 @@ static int sqlite_analyze(struct fp_db *db, const char *schema, const char *tabl
 }
 
 /*
+ * One row as a JSON object, from column first on: integers and reals as
+ * numbers (infinities as 9e999, as SQLite's json functions write them),
+ * text as strings, blobs as {"$hex": "..."}, NULL as null.
+ */
+static void row_json(sqlite3_stmt *st, int first, struct fp_buf *b)
+{
+    static const char hex[] = "0123456789abcdef";
+    int ncols = sqlite3_column_count(st);
+
+    buf_reset(b);
+    buf_addc(b, '{');
+    for (int c = first; c < ncols; c++) {
+        const char *name = sqlite3_column_name(st, c);
+
+        buf_adds(b, c > first ? ", " : "");
+        buf_add_json_string(b, name, strlen(name));
+        buf_adds(b, ": ");
+        switch (sqlite3_column_type(st, c)) {
+        case SQLITE_INTEGER:
+            buf_addf(b, "%lld", (long long)sqlite3_column_int64(st, c));
+            break;
+        case SQLITE_FLOAT: {
+            double d = sqlite3_column_double(st, c);
+
+            if (d != d)
+                buf_adds(b, "null");
+            else if (d > 1e308 || d < -1e308)
+                buf_adds(b, d > 0 ? "9e999" : "-9e999");
+            else
+                buf_addf(b, "%.17g", d);
+            break;
+        }
+        case SQLITE_TEXT:
+            buf_add_json_string(b, (const char *)sqlite3_column_text(st, c),
+                                (size_t)sqlite3_column_bytes(st, c));
+            break;
+        case SQLITE_BLOB: {
+            const unsigned char *p = sqlite3_column_blob(st, c);
+            int len = sqlite3_column_bytes(st, c);
+
+            buf_adds(b, "{\"$hex\": \"");
+            for (int i = 0; i < len; i++) {
+                buf_addc(b, hex[p[i] >> 4]);
+                buf_addc(b, hex[p[i] & 15]);
+            }
+            buf_adds(b, "\"}");
+            break;
+        }
+        default:
+            buf_adds(b, "null");
+        }
+    }
+    buf_addc(b, '}');
+}
+
+/*
  * Run sql with the keys as ?1 (and value as ?2); *n is the number of rows
- * changed. With ids, the rows it returns (their first column) go there.
+ * changed. With ids, the rows it returns (their first column) go there;
+ * with q->archive, the columns of each (after the id), as one JSON object.
  */
 static int sqlite_dml(struct fp_db_sqlite *sq, const char *what, const struct fp_buf *sql,
-                      const struct fp_keys *in, const char *value, long long *n,
-                      struct fp_keys *ids, struct fp_error *err)
+                      const struct fp_keyq *q, const struct fp_keys *in, const char *value,
+                      long long *n, struct fp_keys *ids, struct fp_error *err)
 {
+    struct fp_buf row = FP_BUF_INIT;
     struct fp_buf arr = FP_BUF_INIT;
     sqlite3_stmt *st = NULL;
     int rc = -1, src, owned = 0;
@@ -1067,11 +1125,21 @@ static int sqlite_dml(struct fp_db_sqlite *sq, const char *what, const struct fp
         sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
     if (ids)
         keys_reset(ids);
-    while ((src = sqlite3_step(st)) == SQLITE_ROW)
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         if (ids && push_value(st, 0, ids) < 0) {
             oom(err);
             goto out;
         }
+        if (q->archive) {
+            row_json(st, ids ? 1 : 0, &row);
+            if (!buf_ok(&row)) {
+                oom(err);
+                goto out;
+            }
+            if (q->archive(q->archive_ctx, buf_str(&row), row.len, err) < 0)
+                goto out;
+        }
+    }
     if (src != SQLITE_DONE) {
         sqlite_fail(sq, what, err);
         goto out;
@@ -1081,17 +1149,47 @@ static int sqlite_dml(struct fp_db_sqlite *sq, const char *what, const struct fp
 out:
     release(st, owned);
     buf_free(&arr);
+    buf_free(&row);
+    return rc;
+}
+
+/*
+ * q->archive: the rows a DELETE or UPDATE by q is about to change, as
+ * they are, read by the same condition first. SQLite's one writer is this
+ * transaction, so the statement then takes exactly these rows. (RETURNING
+ * would not do: an UPDATE's reads the new values, and a DELETE's leaves
+ * out the rows SQLite's own ON DELETE CASCADE took while it ran, rows of
+ * a tree of rows.) *plain: q without archive, for the statement.
+ */
+static int archive_first(struct fp_db_sqlite *sq, const struct fp_keyq *q, const struct fp_keys *in,
+                         long limit, struct fp_keyq *plain, struct fp_error *err)
+{
+    struct fp_buf sql = FP_BUF_INIT;
+    long long read;
+    int rc;
+
+    *plain = *q;
+    plain->archive = NULL;
+    if (!q->archive)
+        return 0;
+    sql_archive_select(&sqlite_gen, &sql, q, limit);
+    rc = sqlite_dml(sq, "archiving", &sql, q, in, NULL, &read, NULL, err);
+    buf_free(&sql);
     return rc;
 }
 
 static int sqlite_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                               long limit, long long *n, struct fp_keys *ids, struct fp_error *err)
 {
+    struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
     struct fp_buf sql = FP_BUF_INIT;
+    struct fp_keyq plain;
     int rc;
 
-    sql_delete(&sqlite_gen, &sql, q, limit, ids != NULL);
-    rc = sqlite_dml((struct fp_db_sqlite *)db, "deleting", &sql, in, NULL, n, ids, err);
+    if (archive_first(sq, q, in, limit, &plain, err) < 0)
+        return -1;
+    sql_delete(&sqlite_gen, &sql, &plain, limit, ids != NULL);
+    rc = sqlite_dml(sq, "deleting", &sql, &plain, in, NULL, n, ids, err);
     buf_free(&sql);
     return rc;
 }
@@ -1138,16 +1236,19 @@ static int sqlite_update_rows(struct fp_db *db, const struct fp_keyq *q, const s
 {
     struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
     struct fp_buf sql = FP_BUF_INIT, dflt = FP_BUF_INIT;
+    struct fp_keyq plain;
     int rc = -1;
 
-    if (kind == FP_SET_TO_DEFAULT && column_default(sq, q, &dflt, err) < 0)
+    if (archive_first(sq, q, in, limit, &plain, err) < 0 ||
+        (kind == FP_SET_TO_DEFAULT && column_default(sq, q, &dflt, err) < 0))
         goto out;
     if (!buf_ok(&dflt)) {
         oom(err);
         goto out;
     }
-    sql_update(&sqlite_gen, &sql, q, kind, buf_str(&dflt), limit, ids != NULL);
-    rc = sqlite_dml(sq, "updating", &sql, in, kind == FP_SET_TO_VALUE ? value : NULL, n, ids, err);
+    sql_update(&sqlite_gen, &sql, &plain, kind, buf_str(&dflt), limit, ids != NULL);
+    rc = sqlite_dml(sq, "updating", &sql, &plain, in, kind == FP_SET_TO_VALUE ? value : NULL, n,
+                    ids, err);
 out:
     buf_free(&sql);
     buf_free(&dflt);

@@ -12,7 +12,8 @@ static const char usage[] =
     "usage: fkpurge resume JOURNAL [--db URL] [-y|--yes] [--format text|json] [-W]\n"
     "                      [--sleep D] [--max-rate N] [--max-runtime D] [--lock-timeout D]\n"
     "                      [--statement-timeout D] [-q|--quiet] [-v|--verbose] [--analyze]\n"
-    "                      [-j|--jobs N] [--batch-size N] [--pause-file PATH]\n\n"
+    "                      [-j|--jobs N] [--batch-size N] [--pause-file PATH]\n"
+    "                      [--archive DIR]\n\n"
     "Continues a purge from its journal alone: the journal keeps the model, the rows\n"
     "to purge and the connection string without its password (give it again with\n"
     "--db, PGPASSWORD or ~/.pgpass). The batch in flight when the run stopped is\n"
@@ -28,7 +29,10 @@ static const char usage[] =
     "  -y, --yes                   do not ask (as for run)\n"
     "  -W, --password              ask for the PostgreSQL password on the terminal first\n"
     "                              (without it: when the server asks, on a "
-    "terminal)\n" PURGE_FLAGS_USAGE "  -h, --help                  this help\n"
+    "terminal)\n"
+    "  --archive DIR               the run's --archive, said again (optional: the journal\n"
+    "                              keeps it); another directory is refused\n" PURGE_FLAGS_USAGE
+    "  -h, --help                  this help\n"
     "  -V, --version               fkpurge's version\n\n"
     "Exit status as for run.\n";
 
@@ -56,16 +60,16 @@ static int keep_jobs(struct fp_purge *p, struct fp_error *err)
 
 int cmd_resume(int argc, char **argv)
 {
-    const char *url = NULL, *format = NULL, *journal = NULL;
+    const char *url = NULL, *format = NULL, *journal = NULL, *archive = NULL;
     char *stored_url = NULL, *phase = NULL;
     struct fp_purge p = {0};
     struct fp_error err = {0};
     struct purge_flags pf = {0};
     int rc, yes = 0, ask_pw = 0;
     const struct cli_opt opts[] = {
-        CLI_VALUE("db", 0, &url),     CLI_VALUE("format", 0, &format),
-        CLI_SWITCH("yes", 'y', &yes), CLI_SWITCH("password", 'W', &ask_pw),
-        PURGE_CLI_OPTS(pf),
+        CLI_VALUE("db", 0, &url),          CLI_VALUE("format", 0, &format),
+        CLI_SWITCH("yes", 'y', &yes),      CLI_SWITCH("password", 'W', &ask_pw),
+        CLI_VALUE("archive", 0, &archive), PURGE_CLI_OPTS(pf),
     };
     const struct cli_cmd cmd = {"resume", usage, opts,     sizeof opts / sizeof opts[0],
                                 &journal, 1,     "journal"};
@@ -81,7 +85,8 @@ int cmd_resume(int argc, char **argv)
     }
     if ((format && report_parse_format(format, 0, &p.format, &err) < 0) ||
         purge_apply_flags(&p, &pf, &err) < 0 || journal_open(journal, 0, &p.j, &err) < 0 ||
-        purge_read_header(&p, &stored_url, &phase, &err) < 0) {
+        purge_read_header(&p, &stored_url, &phase, &err) < 0 ||
+        purge_check_archive(&p, archive, &err) < 0) {
         rc = cli_fail(&err);
         goto out;
     }

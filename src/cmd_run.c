@@ -6,17 +6,20 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fkpurge/archive.h"
 #include "fkpurge/cli.h"
 #include "fkpurge/events.h"
 #include "fkpurge/exec.h"
 #include "fkpurge/purge.h"
 
-static const char usage[] =
+/* In two: one string literal may not pass 4095 characters (C11's minimum). */
+static const char usage_head[] =
     "usage: fkpurge run --model MODEL.yaml --db URL --table T (--where SQL | --pk-file FILE)\n"
     "                   [--journal PATH] [--batch-size N] [-y|--yes] [--format text|json] [-W]\n"
     "                   [--sleep D] [--max-rate N] [--max-runtime D] [--lock-timeout D]\n"
     "                   [--statement-timeout D] [-q|--quiet] [-v|--verbose] [--analyze]\n"
-    "                   [-j|--jobs N] [--pause-file PATH]\n\n"
+    "                   [-j|--jobs N] [--pause-file PATH]\n"
+    "                   [--archive DIR [--archive-compress]]\n\n"
     "Plans the purge (as `fkpurge plan`), refuses it if protect/restrict keys block it,\n"
     "asks for confirmation on a terminal unless --yes, then deletes children first in\n"
     "transactions of at most --batch-size rows per table, keeping a journal so that\n"
@@ -33,7 +36,12 @@ static const char usage[] =
     "                              without it)\n"
     "  -W, --password              ask for the PostgreSQL password on the terminal first\n"
     "                              (without it: when the server asks, on a "
-    "terminal)\n" PURGE_FLAGS_USAGE "  -h, --help                  this help\n"
+    "terminal)\n"
+    "  --archive DIR               keep each row deleted (whole) or updated (as it was)\n"
+    "                              in DIR, NDJSON, each once across kills\n"
+    "  --archive-compress          gzip the archive files\n";
+static const char usage_tail[] = PURGE_FLAGS_USAGE
+    "  -h, --help                  this help\n"
     "  -V, --version               fkpurge's version\n\n"
     "Exit status: 0 done, 1 bad input or not confirmed, 2 database error or out of memory\n"
     "(resumable), 3 blocked by protect/restrict, 4 stopped by SIGINT/SIGTERM/SIGHUP,\n"
@@ -57,12 +65,12 @@ static void default_journal(const char *table, char *out, size_t cap)
 
 int cmd_run(int argc, char **argv)
 {
-    const char *model = NULL, *db = NULL, *journal = NULL, *format = NULL;
+    const char *model = NULL, *db = NULL, *journal = NULL, *format = NULL, *archive = NULL;
     struct fp_purge p = {0};
     struct fp_error err = {0};
     struct purge_flags pf = {0};
     char path[512];
-    int rc, yes = 0, ask_pw = 0;
+    int rc, yes = 0, ask_pw = 0, compress = 0;
     const struct cli_opt opts[] = {
         CLI_VALUE("model", 0, &model),
         CLI_VALUE("db", 0, &db),
@@ -73,10 +81,14 @@ int cmd_run(int argc, char **argv)
         CLI_VALUE("format", 0, &format),
         CLI_SWITCH("yes", 'y', &yes),
         CLI_SWITCH("password", 'W', &ask_pw),
+        CLI_VALUE("archive", 0, &archive),
+        CLI_SWITCH("archive-compress", 0, &compress),
         PURGE_CLI_OPTS(pf),
     };
+    char usage[sizeof usage_head + sizeof usage_tail];
     const struct cli_cmd cmd = {"run", usage, opts, sizeof opts / sizeof opts[0], NULL, 0, NULL};
 
+    snprintf(usage, sizeof usage, "%s%s", usage_head, usage_tail);
     if (!cli_parse(&cmd, argc, argv, &rc))
         goto out;
     db = cli_db(db);
@@ -91,6 +103,10 @@ int cmd_run(int argc, char **argv)
     }
     if (!p.root.where == !p.root.pk_file) {
         rc = cli_usage_error(usage, "run: give exactly one of --where and --pk-file");
+        goto out;
+    }
+    if (compress && !archive) {
+        rc = cli_usage_error(usage, "run: --archive-compress needs --archive DIR");
         goto out;
     }
     /* Without a terminal only --yes can confirm: say so before anything is touched. */
@@ -115,7 +131,9 @@ int cmd_run(int argc, char **argv)
         rc = cli_fail(&err);
         goto out;
     }
-    if (purge_refuse_existing(&p, path, &err) < 0) {
+    p.archive_compress = compress;
+    if (purge_refuse_existing(&p, path, &err) < 0 ||
+        (archive && archive_prepare(archive, &p.archive_dir, &err) < 0)) {
         rc = cli_fail(&err);
         goto out;
     }

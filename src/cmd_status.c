@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fkpurge/archive.h"
 #include "fkpurge/buf.h"
 #include "fkpurge/cli.h"
 #include "fkpurge/progress.h"
@@ -238,6 +239,9 @@ static void print_text(const struct status *s)
     printf("purge:    %s %s %s\n", s->p.root.table, s->p.root.where ? "where" : "keys from",
            s->p.root.where ? s->p.root.where : s->p.root.pk_file);
     printf("database: %s\n", s->db_url);
+    if (s->p.archive_dir)
+        printf("archive:  %s (%lld bytes%s)\n", s->p.archive_dir, archive_size(s->p.archive_dir),
+               s->p.archive_compress ? ", gzip" : "");
     printf("phase:    %s%s\n", s->phase, s->running ? " (running now)" : "");
     /* The batches in flight when the pause came finish first: until then it is pausing. */
     if (s->paused_since && s->batches.in_flight)
@@ -342,6 +346,15 @@ static void print_json(const struct status *s)
                s->p.root.where ? s->p.root.where : s->p.root.pk_file);
     buf_adds(&b, "}, ");
     json_field(&b, "database", s->db_url);
+    buf_adds(&b, ", \"archive\": ");
+    if (s->p.archive_dir) {
+        buf_adds(&b, "{");
+        json_field(&b, "dir", s->p.archive_dir);
+        buf_addf(&b, ", \"bytes\": %lld, \"compression\": %s}", archive_size(s->p.archive_dir),
+                 s->p.archive_compress ? "\"gzip\"" : "null");
+    } else {
+        buf_adds(&b, "null");
+    }
     buf_addf(&b, ", \"batch_size\": %ld, \"batches\": {\"done\": %lld, \"in_flight\": %lld}",
              s->p.batch_size, s->batches.done, s->batches.in_flight);
     /* Streaming: no total by table; "planned", what a plan counted (deleted and updated). */

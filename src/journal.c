@@ -95,6 +95,8 @@ static const char *const journal_stmt_sql[ST_COUNT] = {
     [ST_STREAM_COUNT] = "INSERT INTO stream_count (batch, kind, id, n) VALUES (?1, ?2, ?3, ?4)",
     [ST_STREAM_NOTED] = "INSERT INTO stream_noted (batch, edge, key) VALUES (?1, ?2, ?3)",
     [ST_STREAM_WORKER] = "INSERT OR REPLACE INTO stream_worker (id, batch) VALUES (?1, ?2)",
+    [ST_STREAM_ARCHIVE] =
+        "INSERT INTO stream_archive (batch, tbl, worker, \"end\") VALUES (?1, ?2, ?3, ?4)",
     [ST_NOTED_FIRST] = "SELECT key FROM noted WHERE edge = ?1 ORDER BY key LIMIT ?2",
     [ST_NOTED_FORGET] = "DELETE FROM noted WHERE edge = ?1 AND key = ?2",
     [ST_NOTED_AFTER] = "SELECT key FROM noted WHERE edge = ?1 AND key > ?3 ORDER BY key LIMIT ?2",

@@ -58,6 +58,20 @@ static int add_noted(struct fp_journal *j, long long batch, size_t edge, const s
     return 0;
 }
 
+static int add_archive_end(struct fp_journal *j, long long batch, size_t tbl, int worker,
+                           long long end, struct fp_error *err)
+{
+    sqlite3_stmt *st = journal_stmt(j, ST_STREAM_ARCHIVE, err);
+
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, batch);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)tbl);
+    sqlite3_bind_int(st, 3, worker);
+    sqlite3_bind_int64(st, 4, end);
+    return journal_step_done(j, st, err);
+}
+
 static int write_txn(struct fp_journal *j, const struct fp_stream_txn *t, long long batch,
                      struct fp_error *err)
 {
@@ -118,6 +132,10 @@ int journal_stream_intent(struct fp_journal *j, const struct fp_stream_txn *t, l
     for (size_t i = 0; i < t->ntables; i++)
         if (t->deleted[i] && add_count(j, *batch, "deleted", i, t->deleted[i], err) < 0)
             goto fail;
+    for (size_t i = 0; t->archive_end && i < t->ntables; i++)
+        if (t->archive_end[i] >= 0 &&
+            add_archive_end(j, *batch, i, t->worker, t->archive_end[i], err) < 0)
+            goto fail;
     for (size_t i = 0; i < t->nedges; i++) {
         if (t->updated[i] && add_count(j, *batch, "updated", i, t->updated[i], err) < 0)
             goto fail;
@@ -144,6 +162,8 @@ static int finish(struct fp_journal *j, long long batch, int fold, struct fp_err
         ("INSERT OR REPLACE INTO meta (key, value) SELECT CASE has_cursor WHEN 1 THEN 'cursor' "
          "ELSE 'cursor.' || (has_cursor - 1) END, cursor FROM stream_txn "
          "WHERE batch = ?1 AND has_cursor"),
+        ("INSERT OR REPLACE INTO meta (key, value) SELECT 'archive.' || tbl || '.' || worker, "
+         "\"end\" FROM stream_archive WHERE batch = ?1"),
         "UPDATE batch SET state = 'done', finished = (julianday('now') - 2440587.5) * 86400.0 "
         "WHERE id = ?1",
     };
@@ -153,6 +173,7 @@ static int finish(struct fp_journal *j, long long batch, int fold, struct fp_err
         "DELETE FROM stream_count WHERE batch = ?1",
         "DELETE FROM stream_noted WHERE batch = ?1",
         "DELETE FROM stream_txn WHERE batch = ?1",
+        "DELETE FROM stream_archive WHERE batch = ?1",
     };
 
     if (journal_begin(j, err) < 0)

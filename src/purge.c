@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fkpurge/archive.h"
 #include "fkpurge/buf.h"
 #include "fkpurge/control.h"
 #include "fkpurge/events.h"
@@ -82,6 +83,8 @@ int purge_write_header(struct fp_purge *p, const char *db_url, struct fp_error *
         journal_set_meta(p->j, "batch_size", batch, err) < 0 ||
         journal_set_meta(p->j, "jobs", jobs, err) < 0 ||
         journal_set_meta(p->j, "yes", p->yes ? "1" : "0", err) < 0 ||
+        journal_set_meta(p->j, "archive_dir", p->archive_dir, err) < 0 ||
+        journal_set_meta(p->j, "archive_compress", p->archive_compress ? "1" : "0", err) < 0 ||
         journal_set_meta(p->j, "phase", "collect", err) < 0 || journal_commit(p->j, err) < 0)
         goto out;
     rc = 0;
@@ -186,7 +189,7 @@ static int read_jobs(struct fp_purge *p, struct fp_error *err)
 
 int purge_read_header(struct fp_purge *p, char **db_url, char **phase, struct fp_error *err)
 {
-    char *text = NULL, *path = NULL, *hash = NULL, *batch = NULL, *yes = NULL, want[17];
+    char *text = NULL, *path = NULL, *hash = NULL, *batch = NULL, *yes = NULL, *gz = NULL, want[17];
     int rc = -1;
 
     *db_url = *phase = NULL;
@@ -196,8 +199,11 @@ int purge_read_header(struct fp_purge *p, char **db_url, char **phase, struct fp
         journal_get_meta(p->j, "root_where", &p->strings[1], err) < 0 ||
         journal_get_meta(p->j, "root_pk_file", &p->strings[2], err) < 0 ||
         need_meta(p, "db_url", db_url, err) < 0 || need_meta(p, "phase", phase, err) < 0 ||
-        journal_get_meta(p->j, "yes", &yes, err) < 0 || read_jobs(p, err) < 0)
+        journal_get_meta(p->j, "yes", &yes, err) < 0 || read_jobs(p, err) < 0 ||
+        journal_get_meta(p->j, "archive_dir", &p->archive_dir, err) < 0 ||
+        journal_get_meta(p->j, "archive_compress", &gz, err) < 0)
         goto out;
+    p->archive_compress = gz && strcmp(gz, "1") == 0;
     /* A run started with --yes was confirmed in advance, for its resumes too. */
     if (yes && strcmp(yes, "1") == 0)
         p->yes = 1;
@@ -239,12 +245,34 @@ out:
     free(hash);
     free(batch);
     free(yes);
+    free(gz);
     if (rc < 0) {
         free(*db_url);
         free(*phase);
         *db_url = *phase = NULL;
     }
     return rc;
+}
+
+int purge_check_archive(const struct fp_purge *p, const char *given, struct fp_error *err)
+{
+    struct stat a, b;
+
+    if (!given)
+        return 0;
+    if (!p->archive_dir)
+        return fp_error_set(err, FP_EINPUT,
+                            "--archive %s: journal %s keeps no archive, and rows it deleted "
+                            "already are not in one; resume without --archive",
+                            given, journal_path(p->j));
+    /* The same directory, however it is spelled. */
+    if (stat(given, &a) < 0 || stat(p->archive_dir, &b) < 0 || a.st_dev != b.st_dev ||
+        a.st_ino != b.st_ino)
+        return fp_error_set(err, FP_EINPUT,
+                            "--archive %s: journal %s archives into %s; resume with that "
+                            "directory (or without --archive)",
+                            given, journal_path(p->j), p->archive_dir);
+    return 0;
 }
 
 int purge_check_identity(struct fp_purge *p, struct fp_error *err)
@@ -440,6 +468,12 @@ static int pick_engine(struct fp_purge *p, int *mode, struct fp_error *err)
     if (journal_get_meta(p->j, "engine", &engine, err) < 0 ||
         journal_get_meta(p->j, "escaped", &escaped, err) < 0)
         goto out;
+    if (root >= 0 && engine && strcmp(engine, "levels") == 0 && p->archive_dir) {
+        fp_error_set(err, FP_EINPUT,
+                     "--archive: the levels engine takes the rest of this purge, and it cannot "
+                     "archive yet");
+        goto out;
+    }
     if (root >= 0 && engine && strcmp(engine, "levels") == 0) {
         one_job(p, escaped ? "a cycle of rows too big for one transaction sent the rest of it "
                              "there"
@@ -453,7 +487,13 @@ static int pick_engine(struct fp_purge *p, int *mode, struct fp_error *err)
     }
     if (stream_can(p->model, r, (size_t)root, why, sizeof why))
         *mode = !p->yes || stream_needs_check(p->model, (size_t)root) ? PLAN_DRY : PLAN_PREPARE;
-    else if (p->jobs > 1)
+    else if (p->archive_dir) {
+        fp_error_set(err, FP_EINPUT,
+                     "--archive: the levels engine takes this purge (%s), and it cannot archive "
+                     "yet; nothing was deleted",
+                     why);
+        goto out;
+    } else if (p->jobs > 1)
         one_job(p, why);
     else if (progress_is_verbose())
         fp_warn("the levels engine takes this purge: %s", why);
@@ -614,12 +654,26 @@ static int execute_stream(struct fp_purge *p, const struct fp_resolved *r, struc
         .lock_ms = p->lock_ms,
     };
 
+    int rc;
+
     if (journal_get_meta(p->j, "planned_rows", &rows, err) < 0)
         return -1;
     if (rows)
         a.total = strtoll(rows, NULL, 10);
     free(rows);
-    return stream_run(&a, err);
+    if (p->archive_dir &&
+        archive_open(p->archive_dir, p->archive_compress, p->model, &a.archive, err) < 0)
+        return -1;
+    rc = stream_run(&a, err);
+    if (rc == FP_STREAM_ESCAPE && a.archive)
+        rc = fp_error_set(err, FP_EINPUT,
+                          "--archive: a cycle of rows too big for one transaction needs the "
+                          "levels engine, which cannot archive yet; the rows deleted so far are "
+                          "archived");
+    if (rc == 0 && a.archive)
+        rc = archive_manifest(a.archive, p->j, err);
+    archive_close(a.archive);
+    return rc;
 }
 
 /*
@@ -907,5 +961,6 @@ void purge_free(struct fp_purge *p)
         free(p->strings[i]);
     for (int i = 0; i < PACE_NSETTINGS; i++)
         free(p->in_force[i]);
+    free(p->archive_dir);
     memset(p, 0, sizeof *p);
 }

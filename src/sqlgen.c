@@ -250,13 +250,35 @@ static void add_returning(const struct fp_sqlgen *g, struct fp_buf *b, const str
     add_row_id(g, b, q, "");
 }
 
+/* The row's JSON last among what the statement returns (q->archive and d->row_json). */
+static void add_archived(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
+                         int returning, const char *expr)
+{
+    if (!q->archive || !g->d->row_json)
+        return;
+    buf_adds(b, returning ? ", " : " RETURNING ");
+    buf_adds(b, expr);
+}
+
 void sql_delete(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q, long limit,
                 int returning)
 {
     buf_adds(b, "DELETE FROM ");
     sql_table(g, b, q->schema, q->table);
+    /* The whole row in the database's own text form, read by the DELETE that takes it. */
+    if (q->archive && g->d->row_json)
+        buf_adds(b, " AS fkpurge_row");
     add_target(g, b, q, limit);
     add_returning(g, b, q, returning);
+    add_archived(g, b, q, returning, g->d->row_json);
+}
+
+void sql_archive_select(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
+                        long limit)
+{
+    buf_adds(b, "SELECT * FROM ");
+    sql_table(g, b, q->schema, q->table);
+    add_target(g, b, q, limit);
 }
 
 void sql_update(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
@@ -273,8 +295,23 @@ void sql_update(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_key
         g->d->param(b, 2, NULL);
     else
         buf_adds(b, default_expr);
-    add_target(g, b, q, limit);
+    if (q->archive && g->d->row_json) {
+        /*
+         * RETURNING sees the new version: the old one comes from a locked
+         * read of the same rows joined by row id (FOR UPDATE reads the latest
+         * version under read committed, so the join finds it).
+         */
+        buf_addf(b, " FROM (SELECT %s AS fkpurge_at, %s AS fkpurge_was FROM ", g->d->row_id,
+                 g->d->row_json);
+        sql_table(g, b, q->schema, q->table);
+        buf_adds(b, " AS fkpurge_row");
+        add_target(g, b, q, limit);
+        buf_addf(b, " FOR UPDATE) AS fkpurge_old WHERE %s = fkpurge_old.fkpurge_at", g->d->row_id);
+    } else {
+        add_target(g, b, q, limit);
+    }
     add_returning(g, b, q, returning);
+    add_archived(g, b, q, returning, "fkpurge_old.fkpurge_was");
 }
 
 void sql_lock(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q)

@@ -89,6 +89,8 @@ struct stream {
     long long *deleted;    /* by table */
     long long *updated;    /* by edge */
     struct fp_keys *noted; /* by edge: rows nulled in tables the purge deletes from */
+    struct fp_buf *arch;   /* by table: --archive's lines of the rows it changed */
+    long long *arch_end;   /* by table: where its archive file ends after them */
     struct fp_keys ids, found, frontier, witness, wparent;
     size_t wtbl;
     long wedge;
@@ -257,8 +259,46 @@ static void txn_reset(struct stream *s)
         s->updated[e] = 0;
         keys_reset(&s->noted[e]);
     }
+    for (size_t i = 0; s->a->archive && i < s->m->ntables; i++)
+        buf_reset(&s->arch[i]);
     keys_reset(&s->witness);
     keys_reset(&s->wparent);
+}
+
+/* Where a statement's archived rows go: their table's lines, as deleted or updated rows. */
+struct arch_to {
+    struct stream *s;
+    size_t t;
+    const char *column; /* the column an update sets; NULL: a delete */
+};
+
+/* One line of the archive (doc/archive-format.md). */
+static int archive_line(void *ctx, const char *json, size_t len, struct fp_error *err)
+{
+    const struct arch_to *to = ctx;
+    struct fp_buf *b = &to->s->arch[to->t];
+
+    if (to->column) {
+        buf_adds(b, "{\"op\": \"update\", \"column\": ");
+        buf_add_json_string(b, to->column, strlen(to->column));
+        buf_adds(b, ", \"row\": ");
+    } else {
+        buf_adds(b, "{\"op\": \"delete\", \"row\": ");
+    }
+    buf_add(b, json, len);
+    buf_adds(b, "}\n");
+    return buf_ok(b) ? 0 : fp_error_oom(err);
+}
+
+/* With --archive, q's statement sends its rows of table t to the transaction's lines. */
+static void archive_to(struct stream *s, struct fp_keyq *q, struct arch_to *to, size_t t,
+                       const char *column)
+{
+    if (!s->a->archive)
+        return;
+    *to = (struct arch_to){s, t, column};
+    q->archive = archive_line;
+    q->archive_ctx = to;
 }
 
 static int begin(struct stream *s, struct fp_error *err)
@@ -398,12 +438,24 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
     t.xid = xid;
     t.cursor = cursor;
     t.lane = (int)s->lane;
-    if (journal_stream_intent(s->j, &t, &batch, err) < 0)
+    /* The archive's rows are on disk before the journal says where they end, and before COMMIT. */
+    if (s->a->archive) {
+        if (archive_append(s->a->archive, s->id, s->arch, s->arch_end, err) < 0)
+            return -1;
+        t.archive_end = s->arch_end;
+    }
+    if (journal_stream_intent(s->j, &t, &batch, err) < 0) {
+        if (s->a->archive)
+            archive_undo(s->a->archive, s->id);
         return -1;
+    }
     if (db_commit(s->db, err) < 0) {
         /* A lost connection leaves the commit unknown: resume settles it by the witness. */
-        if (!db_connection_lost(err))
+        if (!db_connection_lost(err)) {
             journal_stream_discard(s->j, batch, NULL);
+            if (s->a->archive)
+                archive_undo(s->a->archive, s->id);
+        }
         return -1;
     }
     if (journal_stream_done(s->j, batch, err) < 0 || (cursor && lane_advance(s, cursor, err) < 0))
@@ -434,9 +486,11 @@ static int update_refs(struct stream *s, size_t e, const struct fp_keys *set, lo
 {
     const struct fp_edge *x = &s->m->edges[e];
     struct fp_keyq q;
+    struct arch_to to;
     int note = s->t[x->child].in;
 
     resolve_edge_query(&q, s->m, s->r, e);
+    archive_to(s, &q, &to, x->child, x->column);
     /* A row of the set itself goes with it: not an update. */
     q.exclude_given = x->child == x->parent;
     if (db_update_rows(s->db, &q, set,
@@ -522,6 +576,7 @@ static int execute(struct stream *s, int *res, struct fp_error *err)
         size_t t = s->order[i];
         const struct fp_keys *set = &s->d[t].keys;
         struct fp_keyq q;
+        struct arch_to to;
         long long n;
 
         if (s->t[t].by_parent) {
@@ -531,6 +586,7 @@ static int execute(struct stream *s, int *res, struct fp_error *err)
                 if (s->m->edges[e].child != t || !is_down(s->m, s->t, e) || !parents->n)
                     continue;
                 resolve_edge_query(&q, s->m, s->r, e);
+                archive_to(s, &q, &to, t, NULL);
                 if (db_delete_rows(s->db, &q, parents, cap, &n, NULL, err) < 0)
                     return -1;
                 if ((s->deleted[t] += n) > s->batch) {
@@ -553,6 +609,7 @@ static int execute(struct stream *s, int *res, struct fp_error *err)
             }
         }
         resolve_key_query(&q, s->m, s->r, t);
+        archive_to(s, &q, &to, t, NULL);
         if (db_delete_rows(s->db, &q, set, 0, &n, s->witness.n ? NULL : &s->ids, err) < 0 ||
             witness(s, t, -1, 0, NULL, err) < 0)
             return -1;
@@ -718,6 +775,7 @@ static int below_txn(struct stream *s, void *ctx, int *res, struct fp_error *err
     struct below *b = ctx;
     const struct fp_edge *x = &s->m->edges[b->e];
     struct fp_keyq q;
+    struct arch_to to;
 
     (void)res;
     if (begin(s, err) < 0)
@@ -729,6 +787,7 @@ static int below_txn(struct stream *s, void *ctx, int *res, struct fp_error *err
         return commit(s, x->child, (long long)b->n, NULL, err);
     }
     resolve_edge_query(&q, s->m, s->r, b->e);
+    archive_to(s, &q, &to, x->child, NULL);
     if (db_delete_rows(s->db, &q, b->s0, s->batch, &b->n, &s->ids, err) < 0 ||
         witness(s, x->child, (long)b->e, 0, b->s0, err) < 0)
         return -1;
@@ -1109,6 +1168,10 @@ static void stream_free(struct stream *s)
         keyset_free(&s->d[i]);
     for (size_t e = 0; s->noted && e < s->m->nedges; e++)
         keys_free(&s->noted[e]);
+    for (size_t i = 0; s->arch && i < s->m->ntables; i++)
+        buf_free(&s->arch[i]);
+    free(s->arch);
+    free(s->arch_end);
     free(s->d);
     free(s->noted);
     free(s->deleted);
@@ -1139,7 +1202,10 @@ static int stream_init(struct stream *s, const struct fp_stream_args *a, struct 
     s->deleted = calloc(nt, sizeof *s->deleted);
     s->updated = calloc(ne ? ne : 1, sizeof *s->updated);
     s->noted = calloc(ne ? ne : 1, sizeof *s->noted);
-    if (!s->t || !s->order || !s->d || !s->deleted || !s->updated || !s->noted)
+    s->arch = calloc(nt, sizeof *s->arch);
+    s->arch_end = calloc(nt, sizeof *s->arch_end);
+    if (!s->t || !s->order || !s->d || !s->deleted || !s->updated || !s->noted || !s->arch ||
+        !s->arch_end)
         return fp_error_oom(err);
     switch (shape(a->m, a->r, a->root, s->t, s->order, &s->norder, why, sizeof why)) {
     case 0:
@@ -1376,6 +1442,9 @@ int stream_run(const struct fp_stream_args *a, struct fp_error *err)
     while (more)
         if (settle(&w[0], &more, err) < 0)
             goto out;
+    /* Settled: every archive file back to where the transactions known committed left it. */
+    if (a->archive && archive_recover(a->archive, a->j, err) < 0)
+        goto out;
     if (count_roots(&w[0], err) < 0 || make_lanes(&w[0], err) < 0)
         goto out;
     rc = run_workers(w, &p, progress, err);

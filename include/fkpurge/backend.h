@@ -119,6 +119,13 @@ struct fp_keyq {
     int lock;                   /* db_page_keys: lock the rows found against new references */
     int deepest;                /* db_page_keys on a recursive edge: the subtree, deepest first */
     const struct fp_keys *upto; /* db_page_keys on the root: keys up to this one (inclusive) */
+    /*
+     * db_delete_rows, db_update_rows: each row the statement deletes, or
+     * updates as it was before, goes to archive as one JSON object (read
+     * in the statement itself), unless NULL.
+     */
+    int (*archive)(void *ctx, const char *json, size_t len, struct fp_error *err);
+    void *archive_ctx;
 };
 
 /*

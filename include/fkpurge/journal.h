@@ -311,7 +311,9 @@ struct fp_stream_txn {
     int wupdated;
     const struct fp_keys *cursor; /* the root key it ends a page of lane with, or NULL */
     int lane;
-    int worker; /* 1 to --jobs: the worker that ran it */
+    int worker;                   /* 1 to --jobs: the worker that ran it */
+    const long long *archive_end; /* by table: its archive file's end after it, -1: untouched;
+                                     NULL: no archive */
 };
 
 /* Record t before the database commits it; *batch is its id. Commits. */

@@ -40,6 +40,8 @@ struct fp_purge {
     const char *given[PACE_NSETTINGS]; /* pace settings given as flags (else the journal's) */
     char *in_force[PACE_NSETTINGS];    /* owned: the text of each setting in force */
     const char *pause_file;            /* --pause-file: paused while it exists */
+    char *archive_dir;    /* owned: --archive made absolute (run), the journal's (resume); NULL */
+    int archive_compress; /* --archive-compress: gzip */
 };
 
 /*
@@ -148,6 +150,11 @@ int purge_can_confirm(const struct fp_plan_root *root);
  */
 int purge_check_keys_kept(struct fp_purge *p, struct fp_error *err);
 
+/*
+ * resume --archive DIR: refuse (FP_EINPUT) a journal without an archive,
+ * or one whose archive is elsewhere. given NULL: 0.
+ */
+int purge_check_archive(const struct fp_purge *p, const char *given, struct fp_error *err);
 /* Refuse a database other than the journal's (identity differs): FP_EINPUT saying which. */
 int purge_check_identity(struct fp_purge *p, struct fp_error *err);
 

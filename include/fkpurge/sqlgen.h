@@ -38,6 +38,12 @@ struct fp_dialect {
      */
     int lateral;
     int row_locks; /* FOR UPDATE exists (SQLite: the write transaction excludes every writer) */
+    /*
+     * q->archive: the JSON of a row as the statement that deletes or updates
+     * it reads it, an expression over the alias fkpurge_row (PostgreSQL:
+     * to_jsonb); NULL: the backend reads the rows first (sql_archive_select).
+     */
+    const char *row_json;
     /* A row id among the ids a subquery selects: " = ANY (ARRAY (" ... "))" or " IN (" ... ")". */
     const char *in_rows_open, *in_rows_close;
     /* Append name quoted (conn: the backend's handle, as struct fp_sqlgen holds it). */
@@ -87,6 +93,15 @@ void sql_delete(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_key
                 int returning);
 void sql_update(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
                 enum fp_set_kind kind, const char *default_expr, long limit, int returning);
+
+/*
+ * With q->archive and d->row_json, sql_delete and sql_update return each
+ * row's JSON last (an UPDATE's as it was before, joined by row id); without
+ * d->row_json, "SELECT * FROM table" of the rows they would change, to run
+ * first in the same write transaction.
+ */
+void sql_archive_select(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
+                        long limit);
 
 /* Lock the rows q matches with parameter 1 (only where d->row_locks). */
 void sql_lock(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q);

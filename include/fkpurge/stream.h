@@ -45,6 +45,7 @@
 
 #include <stddef.h>
 
+#include "fkpurge/archive.h"
 #include "fkpurge/backend.h"
 #include "fkpurge/error.h"
 #include "fkpurge/graph.h"
@@ -78,9 +79,10 @@ struct fp_stream_args {
     size_t root;
     const char *where; /* the root selection; NULL: the keys in the journal's root_key */
     long batch;
-    long long total; /* rows the plan counted for the progress bar; -1: not counted */
-    int jobs;        /* --jobs: sessions at once, 1 to FP_JOBS_MAX (SQLite: always 1) */
-    long lock_ms;    /* --lock-timeout, 0: the database's */
+    long long total;            /* rows the plan counted for the progress bar; -1: not counted */
+    int jobs;                   /* --jobs: sessions at once, 1 to FP_JOBS_MAX (SQLite: always 1) */
+    long lock_ms;               /* --lock-timeout, 0: the database's */
+    struct fp_archive *archive; /* --archive, or NULL */
 };
 
 /*

@@ -175,7 +175,8 @@ kill_later() {
 
 # crash_loop URL JOURNAL BATCH MAX_BATCHES: `fkpurge run` of the shop purge SIGKILLed (see
 # kill_later), then `fkpurge resume JOURNAL --yes` again and again, SIGKILLed too (the first
-# three always, then two times in three), until one exits 0. A run killed before its journal had a header is started
+# three always, then two times in three), until one exits 0. The array CRASH_RUN_EXTRA, when
+# set, holds more flags for run (e.g. --archive DIR). A run killed before its journal had a header is started
 # again (nothing was touched). Sets $kills and $resumes; the last report is in $T/final.json.
 crash_loop() {
     local url=$1 j=$2 batch=$3 max=$4 tries=0 phase
@@ -183,7 +184,7 @@ crash_loop() {
     resumes=0
     rm -f "$j" "$j-wal" "$j-shm"
     bg "$FKPURGE" run --model "$SHOP_MODEL" --db "$url" --table "$SHOP_ROOT" --where "$SHOP_WHERE" \
-        --yes --batch-size "$batch" --journal "$j" --format json
+        --yes --batch-size "$batch" --journal "$j" --format json ${CRASH_RUN_EXTRA[@]+"${CRASH_RUN_EXTRA[@]}"}
     kill_later "$bgpid" "$j" "$max"
     reap "$bgpid"
     [ "$rc" = 137 ] && kills=$((kills + 1))
@@ -196,7 +197,8 @@ crash_loop() {
             # Killed before the header committed: nothing was planned, nothing touched.
             rm -f "$j" "$j-wal" "$j-shm"
             bg "$FKPURGE" run --model "$SHOP_MODEL" --db "$url" --table "$SHOP_ROOT" \
-                --where "$SHOP_WHERE" --yes --batch-size "$batch" --journal "$j" --format json
+                --where "$SHOP_WHERE" --yes --batch-size "$batch" --journal "$j" --format json \
+                ${CRASH_RUN_EXTRA[@]+"${CRASH_RUN_EXTRA[@]}"}
         else
             resumes=$((resumes + 1))
             bg "$FKPURGE" resume "$j" --yes --format json

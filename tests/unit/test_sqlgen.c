@@ -41,6 +41,7 @@ static const struct fp_dialect pg = {
     .part_row_id = {"tableoid::text || ':' || ", "ctid::text"},
     .lateral = 1,
     .row_locks = 1,
+    .row_json = "to_jsonb(fkpurge_row.*)::text",
     .in_rows_open = " = ANY (ARRAY (",
     .in_rows_close = "))",
     .ident = ident,

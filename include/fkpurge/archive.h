@@ -1,0 +1,71 @@
+/*
+ * archive.h — run --archive DIR: every row a purge deletes (and every row
+ * it updates, as it was) kept in DIR, exactly once across kills.
+ *
+ * One file a table and worker: DIR/NAME.ndjson for worker 1, NAME.W.ndjson
+ * for worker W of --jobs (NAME: the table's name where it is only letters,
+ * digits, '_' and '-', else those kept, the rest '_', then '~' and the
+ * table's index in the model). One line a row (doc/archive-format.md);
+ * with compression, each transaction's lines one gzip member. A worker
+ * appends a transaction's lines, fsyncs them and records where its files
+ * end in the journal's intent before the database commits; on resume every
+ * file is cut back to where the last transaction known committed left it
+ * (journal meta "archive.T.W"), so a transaction replayed after a kill
+ * writes its rows once. At the end, manifest.json says what DIR holds.
+ */
+#ifndef FKPURGE_ARCHIVE_H
+#define FKPURGE_ARCHIVE_H
+
+#include <stddef.h>
+
+#include "fkpurge/buf.h"
+#include "fkpurge/error.h"
+#include "fkpurge/journal.h"
+#include "fkpurge/model.h"
+
+/* The archive's format version, in manifest.json. */
+#define FP_ARCHIVE_FORMAT 1
+
+struct fp_archive;
+
+/*
+ * Before a run: make DIR (mode 0700) if missing, and refuse one that cannot
+ * be written or already holds an archive (FP_EINPUT naming --archive).
+ * *abs: DIR made absolute (a new string), for the journal.
+ */
+int archive_prepare(const char *dir, char **abs, struct fp_error *err);
+
+/* The archive in dir of a purge of m; compress: gzip. Free with archive_close(). */
+int archive_open(const char *dir, int compress, const struct fp_model *m, struct fp_archive **out,
+                 struct fp_error *err);
+void archive_close(struct fp_archive *a);
+
+/*
+ * Cut every file back to where the journal says the last committed
+ * transaction left it (after the one in flight was settled). A file
+ * shorter than that was changed by something else: FP_EINPUT.
+ */
+int archive_recover(struct fp_archive *a, struct fp_journal *j, struct fp_error *err);
+
+/*
+ * Worker w's transaction: lines[t], for each table t, appended to its file
+ * and fsynced; ends[t] where the file ends now (-1: untouched), for the
+ * journal's intent. Thread-safe between workers (each has its own files).
+ */
+int archive_append(struct fp_archive *a, int w, const struct fp_buf *lines, long long *ends,
+                   struct fp_error *err);
+
+/* Worker w's last archive_append, rolled back by the database: cut its files back. */
+void archive_undo(struct fp_archive *a, int w);
+
+/*
+ * DIR/manifest.json, atomically: format, fkpurge version, the journal's
+ * model hash, root selection and database (no password), and each file:
+ * its table, worker, bytes, lines and CRC-32.
+ */
+int archive_manifest(struct fp_archive *a, struct fp_journal *j, struct fp_error *err);
+
+/* Bytes the archive files in dir take (manifest included); -1 when dir cannot be read. */
+long long archive_size(const char *dir);
+
+#endif

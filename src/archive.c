@@ -1,0 +1,499 @@
+/* archive.c — run --archive DIR: rows kept whole, exactly once across kills (see archive.h). */
+#include "fkpurge/archive.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "fkpurge/cli.h"
+
+/* Workers are 1 to FP_JOBS_MAX: a slot each, 0 unused. */
+#define SLOTS (FP_JOBS_MAX + 1)
+
+struct fp_archive {
+    char *dir;
+    int compress;
+    const struct fp_model *m;
+    char **names;    /* by table: its part of the file names */
+    long long *end;  /* by worker slot, then table: where its file ends */
+    long long *prev; /* the same before the worker's last append; -1: untouched by it */
+};
+
+static int sys_fail(struct fp_error *err, const char *what, const char *path)
+{
+    return fp_error_set(err, FP_ESYS, "archive: %s %s: %s", what, path, strerror(errno));
+}
+
+static int fsync_dir(const char *dir)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    close(fd);
+    return rc;
+}
+
+/* An archive's own files: table files and the manifest. */
+static int is_archive_file(const char *name)
+{
+    size_t n = strlen(name);
+
+    return strcmp(name, "manifest.json") == 0 || (n > 7 && strcmp(name + n - 7, ".ndjson") == 0) ||
+           (n > 10 && strcmp(name + n - 10, ".ndjson.gz") == 0);
+}
+
+int archive_prepare(const char *dir, char **abs, struct fp_error *err)
+{
+    char probe[4096], cwd[4096], *real;
+    struct dirent *e;
+    DIR *d;
+    int fd;
+
+    *abs = NULL;
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return fp_error_set(err, FP_EINPUT, "--archive %s: cannot create it: %s", dir,
+                            strerror(errno));
+    if (!(d = opendir(dir)))
+        return fp_error_set(err, FP_EINPUT, "--archive %s: not a directory fkpurge can read: %s",
+                            dir, strerror(errno));
+    while ((e = readdir(d)))
+        if (is_archive_file(e->d_name)) {
+            closedir(d);
+            return fp_error_set(err, FP_EINPUT,
+                                "--archive %s already holds an archive (%s): give an empty "
+                                "directory, or resume the purge that wrote it",
+                                dir, e->d_name);
+        }
+    closedir(d);
+    /* A file written and removed: root passes every permission check, a read-only mount does not.
+     */
+    snprintf(probe, sizeof probe, "%s/.fkpurge-probe-%ld", dir, (long)getpid());
+    if ((fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
+        write(fd, "x", 1) != 1 || fsync(fd) < 0) {
+        int e2 = errno;
+
+        if (fd >= 0) {
+            close(fd);
+            unlink(probe);
+        }
+        return fp_error_set(err, FP_EINPUT, "--archive %s: cannot write there: %s", dir,
+                            strerror(e2));
+    }
+    close(fd);
+    unlink(probe);
+    /* Absolute, so that a resume from another directory finds it. */
+    if (dir[0] == '/') {
+        real = strdup(dir);
+    } else {
+        if (!getcwd(cwd, sizeof cwd))
+            return fp_error_set(err, FP_EINPUT, "--archive %s: %s", dir, strerror(errno));
+        size_t n = strlen(cwd) + strlen(dir) + 2;
+
+        if ((real = malloc(n)))
+            snprintf(real, n, "%s/%s", cwd, dir);
+    }
+    if (!real)
+        return fp_error_oom(err);
+    *abs = real;
+    return 0;
+}
+
+/* The table's part of its file names (archive.h). */
+static char *file_name_part(const char *table, size_t index)
+{
+    size_t n = strlen(table), cut = n > 100 ? 100 : n;
+    char *out = malloc(cut + 24);
+    int kept = cut == n && n > 0;
+
+    if (!out)
+        return NULL;
+    for (size_t i = 0; i < cut; i++) {
+        int ok = isalnum((unsigned char)table[i]) || table[i] == '_' || table[i] == '-';
+
+        out[i] = ok ? table[i] : '_';
+        kept &= ok;
+    }
+    out[cut] = '\0';
+    if (!kept)
+        snprintf(out + cut, 24, "~%zu", index);
+    return out;
+}
+
+int archive_open(const char *dir, int compress, const struct fp_model *m, struct fp_archive **out,
+                 struct fp_error *err)
+{
+    struct fp_archive *a = calloc(1, sizeof *a);
+    size_t nt = m->ntables ? m->ntables : 1;
+
+    *out = NULL;
+    if (!a)
+        return fp_error_oom(err);
+    a->compress = compress;
+    a->m = m;
+    a->dir = strdup(dir);
+    a->names = calloc(nt, sizeof *a->names);
+    a->end = calloc(SLOTS * nt, sizeof *a->end);
+    a->prev = malloc(SLOTS * nt * sizeof *a->prev);
+    if (!a->dir || !a->names || !a->end || !a->prev)
+        goto oom;
+    for (size_t i = 0; i < SLOTS * nt; i++)
+        a->prev[i] = -1;
+    for (size_t t = 0; t < m->ntables; t++)
+        if (!(a->names[t] = file_name_part(m->tables[t].name, t)))
+            goto oom;
+    *out = a;
+    return 0;
+oom:
+    archive_close(a);
+    return fp_error_oom(err);
+}
+
+void archive_close(struct fp_archive *a)
+{
+    if (!a)
+        return;
+    for (size_t t = 0; a->names && t < a->m->ntables; t++)
+        free(a->names[t]);
+    free(a->names);
+    free(a->end);
+    free(a->prev);
+    free(a->dir);
+    free(a);
+}
+
+/* DIR/NAME[.W].ndjson[.gz]: its name alone when full is 0. */
+static void file_path(const struct fp_archive *a, size_t t, int w, int full, char *out, size_t cap)
+{
+    char worker[16] = "";
+
+    if (w > 1)
+        snprintf(worker, sizeof worker, ".%d", w);
+    snprintf(out, cap, "%s%s%s%s.ndjson%s", full ? a->dir : "", full ? "/" : "", a->names[t],
+             worker, a->compress ? ".gz" : "");
+}
+
+static size_t slot(const struct fp_archive *a, int w, size_t t)
+{
+    return (size_t)w * a->m->ntables + t;
+}
+
+int archive_recover(struct fp_archive *a, struct fp_journal *j, struct fp_error *err)
+{
+    char path[4200], key[64], *kept = NULL;
+
+    for (int w = 1; w < SLOTS; w++)
+        for (size_t t = 0; t < a->m->ntables; t++) {
+            long long at = 0;
+            struct stat st;
+
+            snprintf(key, sizeof key, "archive.%zu.%d", t, w);
+            if (journal_get_meta(j, key, &kept, err) < 0)
+                return -1;
+            if (kept)
+                at = strtoll(kept, NULL, 10);
+            free(kept);
+            kept = NULL;
+            file_path(a, t, w, 1, path, sizeof path);
+            if (stat(path, &st) < 0) {
+                if (errno != ENOENT || at > 0)
+                    return fp_error_set(err, FP_EINPUT,
+                                        "archive file %s: %s (the journal says it holds %lld "
+                                        "bytes)",
+                                        path, strerror(errno), at);
+            } else if (st.st_size < at) {
+                return fp_error_set(err, FP_EINPUT,
+                                    "archive file %s holds %lld bytes, fewer than the %lld the "
+                                    "journal says were committed: it was changed outside fkpurge",
+                                    path, (long long)st.st_size, at);
+            } else if (st.st_size > at && truncate(path, at) < 0) {
+                return sys_fail(err, "cannot cut back", path);
+            }
+            a->end[slot(a, w, t)] = at;
+        }
+    return 0;
+}
+
+/* One gzip member holding data (a transaction's lines): a new malloc'd block. */
+static unsigned char *gzip_member(const struct fp_buf *data, size_t *len)
+{
+    z_stream z;
+    unsigned char *out;
+    uLong cap;
+
+    memset(&z, 0, sizeof z);
+    /* Level 1: the archive must not slow the purge down much; 15 + 16: a gzip wrapper. */
+    if (deflateInit2(&z, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    cap = deflateBound(&z, (uLong)data->len);
+    if (!(out = malloc(cap))) {
+        deflateEnd(&z);
+        return NULL;
+    }
+    z.next_in = (unsigned char *)data->p;
+    z.avail_in = (uInt)data->len;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+        deflateEnd(&z);
+        free(out);
+        return NULL;
+    }
+    *len = (size_t)z.total_out;
+    deflateEnd(&z);
+    return out;
+}
+
+static int write_at(int fd, const unsigned char *p, size_t n, long long at)
+{
+    while (n) {
+        ssize_t k = pwrite(fd, p, n, (off_t)at);
+
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return -1;
+        p += k, n -= (size_t)k, at += k;
+    }
+    return 0;
+}
+
+int archive_append(struct fp_archive *a, int w, const struct fp_buf *lines, long long *ends,
+                   struct fp_error *err)
+{
+    char path[4200];
+    int created = 0;
+
+    for (size_t t = 0; t < a->m->ntables; t++)
+        a->prev[slot(a, w, t)] = -1;
+    for (size_t t = 0; t < a->m->ntables; t++) {
+        size_t s = slot(a, w, t), n = lines[t].len;
+        unsigned char *z = NULL;
+        const unsigned char *data = (const unsigned char *)lines[t].p;
+        int fd, rc;
+
+        ends[t] = -1;
+        if (!n)
+            continue;
+        if (!buf_ok(&lines[t]) || (a->compress && !(data = z = gzip_member(&lines[t], &n))))
+            return fp_error_oom(err);
+        file_path(a, t, w, 1, path, sizeof path);
+        created |= a->end[s] == 0;
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+        rc = fd < 0 || write_at(fd, data, n, a->end[s]) < 0 || fsync(fd) < 0 ? -1 : 0;
+        free(z);
+        if (fd >= 0)
+            close(fd);
+        a->prev[s] = a->end[s];
+        if (rc < 0) {
+            int e = errno;
+
+            archive_undo(a, w);
+            errno = e;
+            return sys_fail(err, "cannot write", path);
+        }
+        a->end[s] += (long long)n;
+        ends[t] = a->end[s];
+    }
+    /* A file new in the directory is there after a crash only once the directory is synced. */
+    if (created && fsync_dir(a->dir) < 0)
+        return sys_fail(err, "cannot sync", a->dir);
+    return 0;
+}
+
+void archive_undo(struct fp_archive *a, int w)
+{
+    char path[4200];
+
+    for (size_t t = 0; t < a->m->ntables; t++) {
+        size_t s = slot(a, w, t);
+
+        if (a->prev[s] < 0)
+            continue;
+        file_path(a, t, w, 1, path, sizeof path);
+        /* Left longer, resume cuts it back: the journal never counted these bytes. */
+        if (truncate(path, a->prev[s]) == 0)
+            a->end[s] = a->prev[s];
+        a->prev[s] = -1;
+    }
+}
+
+/* Bytes, lines and CRC-32 of a file (lines: of its decompressed text). */
+static int file_facts(const char *path, int compress, long long *bytes, long long *lines,
+                      unsigned long *crc)
+{
+    unsigned char chunk[65536];
+    FILE *f = fopen(path, "rb");
+    size_t n;
+
+    *bytes = *lines = 0;
+    *crc = crc32(0L, Z_NULL, 0);
+    if (!f)
+        return -1;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        *crc = crc32(*crc, chunk, (uInt)n);
+        *bytes += (long long)n;
+        for (size_t i = 0; !compress && i < n; i++)
+            *lines += chunk[i] == '\n';
+    }
+    if (ferror(f)) {
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    if (compress) {
+        gzFile g = gzopen(path, "rb");
+        int k;
+
+        if (!g)
+            return -1;
+        while ((k = gzread(g, chunk, sizeof chunk)) > 0)
+            for (int i = 0; i < k; i++)
+                *lines += chunk[i] == '\n';
+        gzclose(g);
+        if (k < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* sep "name": the journal's meta value key as a JSON string, or null. */
+static int meta_member(struct fp_buf *b, struct fp_journal *j, const char *sep, const char *name,
+                       const char *key, struct fp_error *err)
+{
+    char *v = NULL;
+
+    if (journal_get_meta(j, key, &v, err) < 0)
+        return -1;
+    buf_adds(b, sep);
+    buf_add_json_string(b, name, strlen(name));
+    buf_adds(b, ": ");
+    if (v)
+        buf_add_json_string(b, v, strlen(v));
+    else
+        buf_adds(b, "null");
+    free(v);
+    return 0;
+}
+
+/* The manifest's "tables" member: each table with its files. */
+static int tables_member(struct fp_archive *a, struct fp_journal *j, struct fp_buf *b,
+                         struct fp_error *err)
+{
+    char path[4200], name[256];
+
+    buf_adds(b, "  \"tables\": [");
+    for (size_t t = 0; t < a->m->ntables; t++) {
+        long long deleted = 0, rows = 0;
+        int files = 0;
+
+        if (journal_tally(j, "deleted", t, &deleted, err) < 0)
+            return -1;
+        buf_adds(b, t ? ",\n    {\"table\": " : "\n    {\"table\": ");
+        buf_add_json_string(b, a->m->tables[t].name, strlen(a->m->tables[t].name));
+        buf_addf(b, ", \"deleted\": %lld, \"files\": [", deleted);
+        for (int w = 1; w < SLOTS; w++) {
+            long long bytes, lines;
+            unsigned long crc;
+
+            file_path(a, t, w, 1, path, sizeof path);
+            if (access(path, F_OK) != 0)
+                continue;
+            if (file_facts(path, a->compress, &bytes, &lines, &crc) < 0)
+                return sys_fail(err, "cannot read", path);
+            file_path(a, t, w, 0, name, sizeof name);
+            buf_adds(b, files++ ? ", {\"file\": " : "{\"file\": ");
+            buf_add_json_string(b, name, strlen(name));
+            buf_addf(b, ", \"worker\": %d, \"bytes\": %lld, \"lines\": %lld, \"crc32\": \"%08lx\"}",
+                     w, bytes, lines, crc);
+            rows += lines;
+        }
+        buf_addf(b, "], \"lines\": %lld}", rows);
+    }
+    buf_adds(b, "\n  ]\n}\n");
+    return 0;
+}
+
+int archive_manifest(struct fp_archive *a, struct fp_journal *j, struct fp_error *err)
+{
+    struct fp_buf b = FP_BUF_INIT;
+    char tmp[4200], path[4200], now[32];
+    time_t t = time(NULL);
+    struct tm tm;
+    FILE *f = NULL;
+    int rc = -1;
+
+    gmtime_r(&t, &tm);
+    strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    buf_addf(&b, "{\n  \"format\": %d,\n  \"fkpurge\": \"%s\",\n  \"created\": \"%s\",\n",
+             FP_ARCHIVE_FORMAT, FKPURGE_VERSION, now);
+    buf_addf(&b, "  \"compression\": %s,\n  ", a->compress ? "\"gzip\"" : "null");
+    if (meta_member(&b, j, "", "model_hash", "model_hash", err) < 0 ||
+        meta_member(&b, j, ",\n  \"root\": {", "table", "root_table", err) < 0 ||
+        meta_member(&b, j, ", ", "where", "root_where", err) < 0 ||
+        meta_member(&b, j, ", ", "pk_file", "root_pk_file", err) < 0 ||
+        meta_member(&b, j, "},\n  \"database\": {", "kind", "db_kind", err) < 0 ||
+        meta_member(&b, j, ", ", "url", "db_url", err) < 0 ||
+        meta_member(&b, j, ", ", "identity", "db_identity", err) < 0)
+        goto out;
+    buf_adds(&b, "},\n");
+    if (tables_member(a, j, &b, err) < 0)
+        goto out;
+    if (!buf_ok(&b)) {
+        fp_error_oom(err);
+        goto out;
+    }
+    /* Atomically: a manifest is whole or absent. */
+    snprintf(tmp, sizeof tmp, "%s/manifest.json.tmp", a->dir);
+    snprintf(path, sizeof path, "%s/manifest.json", a->dir);
+    if (!(f = fopen(tmp, "wb")) || fwrite(b.p, 1, b.len, f) != b.len || fflush(f) != 0 ||
+        fsync(fileno(f)) < 0) {
+        sys_fail(err, "cannot write", tmp);
+        goto out;
+    }
+    if (fclose(f) != 0) {
+        f = NULL;
+        sys_fail(err, "cannot write", tmp);
+        goto out;
+    }
+    f = NULL;
+    if (rename(tmp, path) < 0 || fsync_dir(a->dir) < 0) {
+        sys_fail(err, "cannot write", path);
+        goto out;
+    }
+    rc = 0;
+out:
+    if (f)
+        fclose(f);
+    buf_free(&b);
+    return rc;
+}
+
+long long archive_size(const char *dir)
+{
+    char path[4200];
+    long long total = 0;
+    struct dirent *e;
+    struct stat st;
+    DIR *d = opendir(dir);
+
+    if (!d)
+        return -1;
+    while ((e = readdir(d)))
+        if (is_archive_file(e->d_name)) {
+            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+            if (stat(path, &st) == 0)
+                total += (long long)st.st_size;
+        }
+    closedir(d);
+    return total;
+}

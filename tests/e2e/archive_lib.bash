@@ -1,0 +1,121 @@
+# tests/e2e/archive_lib.bash — run --archive on the shop, the checks archive_sqlite.sh and
+# archive_pg.sh share; sourced after lib.sh and run_lib.bash, with KIND set (sqlite or pg).
+# A database is named by NAME: a PostgreSQL database, or $FAST/NAME.db. The archive is checked
+# by archive_check.py against dumps of the rows before the purge and after the database's own
+# ON DELETE actions did it: every row deleted archived whole once, every row updated once a
+# column as it was, nothing else; the manifest's sizes, line counts and CRC-32s right.
+
+# For the whole file (shellcheck checks it alone): KIND, kills and resumes (crash_loop) come
+# from the test and run_lib.bash, which reads CRASH_RUN_EXTRA.
+# shellcheck disable=SC2154,SC2034
+
+CHECK=(/usr/bin/python3 "$FKPURGE_SRC/tests/e2e/archive_check.py")
+
+arch_db() { if [ "$KIND" = pg ]; then echo "$1"; else echo "$FAST/$1.db"; fi; }
+arch_url() { if [ "$KIND" = pg ]; then echo "dbname=$1"; else echo "$FAST/$1.db"; fi; }
+
+# arch_shop NAME MODE SF: the shop, as shop_pg/shop_sqlite make it.
+arch_shop() {
+    if [ "$KIND" = pg ]; then shop_pg "$1" "$2" "$3"; else shop_sqlite "$FAST/$1.db" "$2" "$3"; fi
+}
+
+# arch_dump NAME OUT [TABLE...]: the rows of the shop's tables (or those given) as JSON.
+arch_dump() {
+    local db=$1 out=$2
+    shift 2
+    [ $# -gt 0 ] || set -- "${SHOP_TABLES[@]}"
+    "${CHECK[@]}" dump "$KIND" "$(arch_db "$db")" "$@" >"$out" || fail "cannot dump $db"
+}
+
+# arch_native NAME SF: $T/before.json and $T/after.json, the shop at SF before and after the
+# database's own ON DELETE actions purged it.
+arch_native() {
+    arch_shop "$1" actions "$2"
+    arch_dump "$1" "$T/before.json"
+    if [ "$KIND" = pg ]; then
+        psql_db "$1" -c "DELETE FROM $SHOP_ROOT WHERE $SHOP_WHERE" >/dev/null
+    else
+        sqlite3 "$FAST/$1.db" "PRAGMA foreign_keys = ON; DELETE FROM $SHOP_ROOT WHERE $SHOP_WHERE;"
+    fi
+    arch_dump "$1" "$T/after.json"
+}
+
+# arch_check DIR WHAT [BEFORE AFTER]: the archive in DIR holds exactly the purge's rows.
+arch_check() {
+    "${CHECK[@]}" "${3:-$T/before.json}" "${4:-$T/after.json}" "$1" >"$T/check.out" 2>&1 ||
+        fail "$2: $(cat "$T/check.out")"
+    echo "$KIND $2: $(cat "$T/check.out")" >&2
+}
+
+# arch_run NAME DIR [FLAGS...]: run --archive DIR of the shop purge on NAME, exit 0.
+arch_run() {
+    local name=$1 dir=$2
+    shift 2
+    rm -f "$FAST/run.journal"
+    run "$FKPURGE" run --model "$SHOP_MODEL" --db "$(arch_url "$name")" --table "$SHOP_ROOT" \
+        --where "$SHOP_WHERE" --yes -q --journal "$FAST/run.journal" --archive "$dir" "$@"
+    expect_rc 0 "run --archive $*"
+}
+
+# arch_shop_tests NAME SF: the shop's cases, on a fresh shop NAME each.
+arch_shop_tests() {
+    local name=$1 sf=$2 zlines mlines
+    arch_native "${name}_native" "$sf"
+
+    # 1. One run, small batches: exactly the rows the database's own actions change.
+    arch_shop "$name" plain "$sf"
+    arch_run "$name" "$T/a1" --batch-size 50
+    arch_check "$T/a1" "run --archive"
+    expect_eq "$(journal_sql "$FAST/run.journal" "SELECT value FROM meta WHERE key = 'archive_dir'")" \
+        "$T/a1" "the journal keeps the archive's directory"
+    run "$FKPURGE" status "$FAST/run.journal"
+    expect_rc 0 "status"
+    expect_grep "^archive:  $T/a1 ($(du -cb "$T"/a1/* | tail -1 | cut -f1) bytes)$" "$T/out"
+    # resume with the same directory: fine (it is finished); another: refused.
+    run "$FKPURGE" resume "$FAST/run.journal" --archive "$T/a1"
+    expect_rc 0 "resume --archive (the same directory)"
+    mkdir -p "$T/other"
+    run "$FKPURGE" resume "$FAST/run.journal" --archive "$T/other"
+    expect_rc 1 "resume --archive (another directory)"
+    expect_grep "archives into $T/a1" "$T/err"
+
+    # 2. A directory already holding an archive, or one that cannot be made: exit 1, nothing
+    # deleted, no journal.
+    arch_shop "$name" plain "$sf"
+    : >"$T/file"
+    for bad in "$T/a1" "$T/file/sub"; do
+        rm -f "$FAST/bad.journal"
+        run "$FKPURGE" run --model "$SHOP_MODEL" --db "$(arch_url "$name")" --table "$SHOP_ROOT" \
+            --where "$SHOP_WHERE" --yes -q --journal "$FAST/bad.journal" --archive "$bad"
+        expect_rc 1 "run --archive $bad"
+        expect_grep "^fkpurge: --archive $bad" "$T/err"
+        [ ! -e "$FAST/bad.journal" ] || fail "run --archive $bad made a journal"
+    done
+    arch_dump "$name" "$T/now.json"
+    cmp -s "$T/now.json" "$T/before.json" || fail "a refused --archive deleted rows"
+
+    # 3. The levels engine cannot archive yet: refused before anything is deleted.
+    rm -f "$FAST/lv.journal"
+    FKPURGE_ENGINE=levels run "$FKPURGE" run --model "$SHOP_MODEL" --db "$(arch_url "$name")" \
+        --table "$SHOP_ROOT" --where "$SHOP_WHERE" --yes -q --journal "$FAST/lv.journal" \
+        --archive "$T/lv"
+    expect_rc 1 "run --archive with the levels engine"
+    expect_grep "the levels engine takes this purge" "$T/err"
+    arch_dump "$name" "$T/now.json"
+    cmp -s "$T/now.json" "$T/before.json" || fail "the levels engine's refusal deleted rows"
+
+    # 4. --archive-compress: gzip members, one a transaction, read back whole by zcat.
+    arch_run "$name" "$T/a2" --batch-size 50 --archive-compress
+    arch_check "$T/a2" "run --archive-compress"
+    zlines=$(cat "$T"/a2/*.ndjson.gz | zcat | wc -l)
+    mlines=$(/usr/bin/python3 -c 'import json,sys; print(sum(t["lines"] for t in json.load(open(sys.argv[1]))["tables"]))' "$T/a2/manifest.json")
+    expect_eq "$zlines" "$mlines" "zcat reads every line of the compressed archive"
+
+    # 5. SIGKILL at random moments, resumed: each row still archived exactly once.
+    arch_shop "$name" plain "$sf"
+    CRASH_RUN_EXTRA=(--archive "$T/a3" ${ARCH_CRASH_EXTRA[@]+"${ARCH_CRASH_EXTRA[@]}"})
+    crash_loop "$(arch_url "$name")" "$FAST/crash.journal" 50 60
+    CRASH_RUN_EXTRA=()
+    [ "$kills" -gt 0 ] || fail "the purge ended before any kill"
+    arch_check "$T/a3" "SIGKILL, $kills kills, $resumes resumes"
+}
