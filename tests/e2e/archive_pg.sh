@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# archive_pg.sh — run --archive DIR on PostgreSQL (issue 16): the shop's purge archived
+# exactly (archive_lib.bash: one run, compressed, SIGKILLed and resumed with --jobs 2 and
+# small batches; a directory refused; the levels engine refused; status and resume
+# --archive), --jobs 2 writing a file a table and worker, and hostile values round-trip as
+# to_jsonb writes them: quotes, newlines, unicode, bytea, json, jsonb, arrays, timestamptz,
+# NaN and infinities (float8 and numeric), NULLs, a uuid key, tables and columns with odd names.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
+. "$(dirname "${BASH_SOURCE[0]}")/archive_lib.bash"
+KIND=pg
+
+pg_require
+db=fkpurge_archive_$$_$RANDOM
+cleanup() {
+    local d
+    for d in "$db" "${db}_native" "${db}_odd" "${db}_odd_native"; do
+        psql -XqtAc "DROP DATABASE IF EXISTS \"$d\"" >/dev/null 2>&1 || true
+    done
+    rm -rf "$T" "$FAST"
+}
+trap cleanup EXIT
+
+ARCH_CRASH_EXTRA=(--jobs 2)
+arch_shop_tests "$db" 1000
+
+# --jobs 2: each worker its own files, the archive still exact.
+arch_shop "$db" plain 1000
+arch_run "$db" "$T/j2" --batch-size 50 --jobs 2
+arch_check "$T/j2" "run --jobs 2"
+[ -e "$T/j2/order_line.2.ndjson" ] || fail "--jobs 2: no file of worker 2: $(ls "$T/j2")"
+
+# Hostile values.
+odd=${db}_odd
+setup_odd() {
+    pg_fresh_db "$1"
+    psql_db "$1" >/dev/null <<'SQL'
+CREATE TABLE "pa""rent" (id bigint PRIMARY KEY, "na me" text);
+CREATE TABLE "kid's" (id uuid PRIMARY KEY, "pa id" bigint REFERENCES "pa""rent" (id),
+    t text, b bytea, j json, jb jsonb, arr text[], ts timestamptz, f float8, n numeric, nul text);
+CREATE INDEX ON "kid's" ("pa id");
+CREATE TABLE keep (id bigint PRIMARY KEY, par bigint REFERENCES "pa""rent" (id), t text);
+CREATE INDEX ON keep (par);
+INSERT INTO "pa""rent" VALUES (1, 'it''s "odd"'), (2, 'stays');
+INSERT INTO "kid's" VALUES
+    ('00000000-0000-0000-0000-000000000001', 1, E'line1\nline2\t\\back ''q'' "dq"', '\x00ff10',
+     '{"a": [1, 2.50, "x"]}', '{"b": {"c": null}}', ARRAY['a,b', 'c"d', NULL],
+     '2020-02-29 12:34:56.789+05', 'NaN', 'NaN', NULL),
+    ('00000000-0000-0000-0000-000000000002', 1, 'ünïcødé ✓ 𝄞', '\x', '[]', '"s"', '{}',
+     'infinity', 'Infinity', 'Infinity', 'x'),
+    ('00000000-0000-0000-0000-000000000003', 1, '', NULL, NULL, NULL, NULL,
+     '-infinity', '-Infinity', '-Infinity', NULL),
+    ('00000000-0000-0000-0000-000000000004', 2, 'kept', '\x01', NULL, NULL, NULL, now(), 1.5, 1, NULL);
+INSERT INTO keep VALUES (1, 1, 'nulled'), (2, 2, 'kept');
+SQL
+}
+cat >"$T/odd.yaml" <<'YAML'
+version: 1
+tables:
+  'pa"rent':
+    primary_key: id
+  "kid's":
+    primary_key: id
+    foreign_keys:
+      - {column: pa id, references: 'pa"rent', on_delete: cascade}
+  keep:
+    primary_key: id
+    foreign_keys:
+      - {column: par, references: 'pa"rent', on_delete: set_null}
+YAML
+odd_tables=('pa"rent' "kid's" keep)
+setup_odd "${odd}_native"
+"${CHECK[@]}" dump pg "${odd}_native" "${odd_tables[@]}" >"$T/odd_before.json"
+psql_db "${odd}_native" -c "UPDATE keep SET par = NULL WHERE par = 1; DELETE FROM \"kid's\" WHERE \"pa id\" = 1; DELETE FROM \"pa\"\"rent\" WHERE id = 1;" >/dev/null
+"${CHECK[@]}" dump pg "${odd}_native" "${odd_tables[@]}" >"$T/odd_after.json"
+setup_odd "$odd"
+run "$FKPURGE" run --model "$T/odd.yaml" --db "dbname=$odd" --table 'pa"rent' --where 'id = 1' \
+    --yes -q --journal "$FAST/odd.journal" --archive "$T/odd"
+expect_rc 0 "run --archive of hostile values"
+arch_check "$T/odd" "hostile values" "$T/odd_before.json" "$T/odd_after.json"
+grep -qF '"b": "\\x00ff10"' "$T/odd/kid_s~1.ndjson" || fail "bytea as PostgreSQL's text: $(cat "$T/odd/kid_s~1.ndjson")"
+grep -qF '"f": "NaN"' "$T/odd/kid_s~1.ndjson" || fail "NaN as to_jsonb writes it"
+echo "archive_pg: ok" >&2
