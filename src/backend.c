@@ -407,6 +407,12 @@ int db_analyze(struct fp_db *db, const char *schema, const char *table, struct f
     return db->ops->analyze(db, schema, table, err);
 }
 
+int db_row_width(struct fp_db *db, const char *schema, const char *table, double *bytes,
+                 struct fp_error *err)
+{
+    return db->ops->row_width(db, schema, table, bytes, err);
+}
+
 static int cmp_table(const void *a, const void *b)
 {
     const struct fp_cat_table *x = a, *y = b;

@@ -1563,6 +1563,33 @@ static int pg_analyze(struct fp_db *db, const char *schema, const char *table, s
     return rc;
 }
 
+static int pg_row_width(struct fp_db *db, const char *schema, const char *table, double *bytes,
+                        struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_sqlgen g = pg_gen(pg);
+    struct fp_buf sql = FP_BUF_INIT;
+    PGresult *res = NULL;
+    int rc = -1;
+
+    buf_adds(&sql, "SELECT coalesce(avg(octet_length(to_jsonb(x.*)::text)), 0)::float8 FROM "
+                   "(SELECT * FROM ");
+    sql_table(&g, &sql, schema, table);
+    buf_adds(&sql, " LIMIT 1000) x");
+    if (!buf_ok(&sql)) {
+        oom(err);
+        goto out;
+    }
+    if (pg_query(pg, "sampling rows", sql.p, 0, NULL, &res, err) < 0)
+        goto out;
+    *bytes = strtod(PQgetvalue(res, 0, 0), NULL);
+    rc = 0;
+out:
+    PQclear(res);
+    buf_free(&sql);
+    return rc;
+}
+
 static int pg_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms, struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
@@ -1789,6 +1816,7 @@ static const struct fp_backend_ops pg_ops = {
     .txn_lock_timeout = pg_txn_lock_timeout,
     .root_quantiles = pg_root_quantiles,
     .analyze = pg_analyze,
+    .row_width = pg_row_width,
     .txn_id = pg_txn_id,
     .txn_running = pg_txn_running,
     .open_again = pg_open_again,

@@ -1178,6 +1178,43 @@ static int archive_first(struct fp_db_sqlite *sq, const struct fp_keyq *q, const
     return rc;
 }
 
+struct width {
+    double bytes, rows;
+};
+
+static int add_width(void *ctx, const char *json, size_t len, struct fp_error *err)
+{
+    struct width *w = ctx;
+
+    (void)json, (void)err;
+    w->bytes += (double)len;
+    w->rows++;
+    return 0;
+}
+
+static int sqlite_row_width(struct fp_db *db, const char *schema, const char *table, double *bytes,
+                            struct fp_error *err)
+{
+    struct fp_buf sql = FP_BUF_INIT;
+    struct fp_keys none = FP_KEYS_INIT;
+    struct width w = {0, 0};
+    struct fp_keyq q = {0};
+    long long n;
+    int rc;
+
+    (void)schema; /* one schema, main */
+    q.archive = add_width;
+    q.archive_ctx = &w;
+    buf_adds(&sql, "SELECT * FROM main.");
+    buf_add_ident(&sql, table);
+    buf_adds(&sql, " LIMIT 1000");
+    rc = sqlite_dml((struct fp_db_sqlite *)db, "sampling rows", &sql, &q, &none, NULL, &n, NULL,
+                    err);
+    buf_free(&sql);
+    *bytes = w.rows ? w.bytes / w.rows : 0;
+    return rc;
+}
+
 static int sqlite_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                               long limit, long long *n, struct fp_keys *ids, struct fp_error *err)
 {
@@ -1469,6 +1506,7 @@ static const struct fp_backend_ops sqlite_ops = {
     .identity = sqlite_identity,
     .set_timeouts = sqlite_set_timeouts,
     .analyze = sqlite_analyze,
+    .row_width = sqlite_row_width,
     .txn_id = sqlite_txn_id,
     .txn_running = sqlite_txn_running,
     .open_again = sqlite_open_again,

@@ -4,6 +4,7 @@
 
 #include "fkpurge/backend.h"
 #include "fkpurge/cli.h"
+#include "fkpurge/events.h"
 #include "fkpurge/graph.h"
 #include "fkpurge/journal.h"
 #include "fkpurge/model.h"
@@ -13,7 +14,7 @@
 
 static const char usage[] =
     "usage: fkpurge plan --model MODEL.yaml --db URL --table T (--where SQL | --pk-file FILE)\n"
-    "                    [--format text|json|dot] [-W] [-j N]\n\n"
+    "                    [--format text|json|dot] [-W] [-j N] [--archive DIR]\n\n"
     "The dry run: in one read-only snapshot, finds every row the purge would\n"
     "delete or update and what would block it, and changes nothing.\n\n"
     "  --model FILE     the model graph (YAML, see `fkpurge validate`)\n"
@@ -27,13 +28,15 @@ static const char usage[] =
     "                   (without it: when the server asks, on a terminal)\n"
     "  -j, --jobs N     accepted as run takes it (1 to 64), and ignored: a plan is one\n"
     "                   snapshot on one session\n"
+    "  --archive DIR    also say (on stderr) how many rows and about how many bytes\n"
+    "                   run --archive DIR would write; DIR is not touched\n"
     "  -h, --help       this help\n"
     "  -V, --version    fkpurge's version\n\n"
     "Exit status: 0 planned, 1 bad input, 2 database error or out of memory, 3 blocked by\n"
     "protect/restrict.\n";
 
 struct plan_args {
-    const char *model, *db, *format, *jobs;
+    const char *model, *db, *format, *jobs, *archive;
     int ask_pw;
     struct fp_plan_root root;
 };
@@ -46,6 +49,7 @@ static int parse_args(int argc, char **argv, struct plan_args *a, int *status)
         CLI_VALUE("table", 0, &a->root.table),     CLI_VALUE("where", 0, &a->root.where),
         CLI_VALUE("pk-file", 0, &a->root.pk_file), CLI_VALUE("format", 0, &a->format),
         CLI_SWITCH("password", 'W', &a->ask_pw),   CLI_VALUE("jobs", 'j', &a->jobs),
+        CLI_VALUE("archive", 0, &a->archive),
     };
     const struct cli_cmd cmd = {"plan", usage, opts, sizeof opts / sizeof opts[0], NULL, 0, NULL};
 
@@ -66,6 +70,46 @@ static int parse_args(int argc, char **argv, struct plan_args *a, int *status)
         return 0;
     }
     return 1;
+}
+
+/*
+ * plan --archive: the lines run --archive would write (a row deleted, or
+ * updated through a key, each), and about how many bytes: each table's
+ * rows at the mean size of up to 1000 of them as JSON, plus what a line
+ * adds around a row; before compression.
+ */
+static int archive_estimate(struct fp_db *db, const struct fp_plan *plan, const char *dir,
+                            struct fp_error *err)
+{
+    const struct fp_model *m = plan->model;
+    double bytes = 0, width;
+    struct fp_keyq q;
+
+    for (size_t t = 0; t < m->ntables; t++) {
+        long long updated = 0;
+        double extra = 0;
+
+        for (size_t e = 0; e < m->nedges; e++)
+            if (m->edges[e].child == t && plan->updated[e]) {
+                updated += plan->updated[e];
+                /* {"op": "update", "column": "COL", "row": } and a newline */
+                extra += (double)plan->updated[e] * (double)(40 + strlen(m->edges[e].column));
+            }
+        if (!plan->deleted[t] && !updated)
+            continue;
+        resolve_table_query(&q, m, plan->resolved, t);
+        if (db_row_width(db, q.schema, q.table, &width, err) < 0)
+            return -1;
+        /* {"op": "delete", "row": } and a newline */
+        bytes +=
+            (double)(plan->deleted[t] + updated) * width + (double)plan->deleted[t] * 26 + extra;
+    }
+    events_note("archive",
+                "archive %s would hold %lld rows (%lld deleted, %lld updated), about %.0f bytes "
+                "(rows at the mean JSON size of up to 1000 of each table's; before compression)",
+                dir, plan->total_deleted + plan->total_updated, plan->total_deleted,
+                plan->total_updated, bytes);
+    return 0;
 }
 
 int cmd_plan(int argc, char **argv)
@@ -93,7 +137,8 @@ int cmd_plan(int argc, char **argv)
         goto out;
     }
     report_warnings(plan);
-    if (report_plan(stdout, plan, format, &err) < 0) {
+    if (report_plan(stdout, plan, format, &err) < 0 ||
+        (a.archive && archive_estimate(db, plan, a.archive, &err) < 0)) {
         rc = cli_fail(&err);
         goto out;
     }

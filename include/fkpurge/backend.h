@@ -219,6 +219,9 @@ struct fp_backend_ops {
     /* The throttle's readings (db_watch); NULL: the backend has none. */
     int (*watch)(struct fp_db *db, enum fp_watch what, struct fp_watch_reading *out,
                  struct fp_error *err);
+    /* The mean size of the table's rows as an archive writes them (db_row_width). */
+    int (*row_width)(struct fp_db *db, const char *schema, const char *table, double *bytes,
+                     struct fp_error *err);
 };
 
 /*
@@ -336,6 +339,14 @@ void db_ask_password(int always);
  * planner's statistics see what a purge removed (--analyze).
  */
 int db_analyze(struct fp_db *db, const char *schema, const char *table, struct fp_error *err);
+
+/*
+ * *bytes: the mean size of the JSON of the table's rows as run --archive
+ * writes them, over the first 1000 rows it holds (0 when empty): what
+ * plan --archive estimates the archive by.
+ */
+int db_row_width(struct fp_db *db, const char *schema, const char *table, double *bytes,
+                 struct fp_error *err);
 
 /* Read the catalog (see fp_backend_ops.catalog). Free with catalog_free(). */
 int db_catalog(struct fp_db *db, const char *schema, struct fp_catalog *cat, struct fp_error *err);

@@ -59,13 +59,27 @@ arch_run() {
 
 # arch_shop_tests NAME SF: the shop's cases, on a fresh shop NAME each.
 arch_shop_tests() {
-    local name=$1 sf=$2 zlines mlines
+    local name=$1 sf=$2 zlines mlines deletes bytes actual
     arch_native "${name}_native" "$sf"
 
     # 1. One run, small batches: exactly the rows the database's own actions change.
     arch_shop "$name" plain "$sf"
     arch_run "$name" "$T/a1" --batch-size 50
     arch_check "$T/a1" "run --archive"
+    # plan --archive: the rows deleted exactly, the bytes within 10%. (Its rows updated are
+    # those the purge leaves updated; the archive also has update lines of rows a later
+    # transaction deleted.)
+    arch_shop "$name" plain "$sf"
+    run "$FKPURGE" plan --model "$SHOP_MODEL" --db "$(arch_url "$name")" --table "$SHOP_ROOT" \
+        --where "$SHOP_WHERE" --archive "$T/a1"
+    expect_rc 0 "plan --archive"
+    deletes=$(sed -E 's/.*: ([0-9]+) deletes, .*/\1/' "$T/check.out")
+    expect_grep "^fkpurge: archive $T/a1 would hold [0-9]* rows ($deletes deleted, [0-9]* updated), about [0-9]* bytes" "$T/err"
+    bytes=$(sed -nE 's/.*, about ([0-9]+) bytes.*/\1/p' "$T/err")
+    actual=$(cat "$T"/a1/*.ndjson | wc -c)
+    if [ $((bytes * 10)) -lt $((actual * 9)) ] || [ $((bytes * 10)) -gt $((actual * 11)) ]; then
+        fail "plan --archive: about $bytes bytes, the archive holds $actual"
+    fi
     expect_eq "$(journal_sql "$FAST/run.journal" "SELECT value FROM meta WHERE key = 'archive_dir'")" \
         "$T/a1" "the journal keeps the archive's directory"
     run "$FKPURGE" status "$FAST/run.journal"
