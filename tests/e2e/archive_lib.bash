@@ -133,3 +133,43 @@ arch_shop_tests() {
     [ "$kills" -gt 0 ] || fail "the purge ended before any kill"
     arch_check "$T/a3" "SIGKILL, $kills kills, $resumes resumes"
 }
+
+# arch_odd SETUP [PREFIX]: hostile values (SETUP NAME makes database NAME holding them, in the
+# tables 'pa"rent', "kid's" and keep; NAME is PREFIX odd or odd_native) purged with --archive
+# $T/odd: archived exactly (the database's own purge of parent 1 by hand is the reference), in
+# files whose names are made safe.
+arch_odd() {
+    local setup=$1 pre=${2:-} odd_tables=('pa"rent' "kid's" keep)
+    local native='UPDATE keep SET par = NULL WHERE par = 1; DELETE FROM "kid''s" WHERE "pa id" = 1;
+        DELETE FROM "pa""rent" WHERE id = 1;'
+    cat >"$T/odd.yaml" <<'YAML'
+version: 1
+tables:
+  'pa"rent':
+    primary_key: id
+  "kid's":
+    primary_key: id
+    foreign_keys:
+      - {column: pa id, references: 'pa"rent', on_delete: cascade}
+  keep:
+    primary_key: id
+    foreign_keys:
+      - {column: par, references: 'pa"rent', on_delete: set_null}
+YAML
+    "$setup" "${pre}odd_native"
+    arch_dump "${pre}odd_native" "$T/odd_before.json" "${odd_tables[@]}"
+    if [ "$KIND" = pg ]; then
+        psql_db "${pre}odd_native" -c "$native" >/dev/null
+    else
+        sqlite3 "$(arch_db "${pre}odd_native")" "$native"
+    fi
+    arch_dump "${pre}odd_native" "$T/odd_after.json" "${odd_tables[@]}"
+    "$setup" "${pre}odd"
+    run "$FKPURGE" run --model "$T/odd.yaml" --db "$(arch_url "${pre}odd")" --table 'pa"rent' \
+        --where 'id = 1' --yes -q --journal "$FAST/odd.journal" --archive "$T/odd"
+    expect_rc 0 "run --archive of hostile values"
+    arch_check "$T/odd" "hostile values" "$T/odd_before.json" "$T/odd_after.json"
+    ls "$T/odd" >"$T/odd.ls"
+    expect_eq "$(tr '\n' ' ' <"$T/odd.ls")" "keep.ndjson kid_s~1.ndjson manifest.json pa_rent~0.ndjson " \
+        "file names made safe"
+}

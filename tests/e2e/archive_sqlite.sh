@@ -12,9 +12,9 @@ KIND=sqlite
 arch_shop_tests shop 1000
 
 # Hostile values.
-db=$FAST/odd.db
-rm -f "$db"
-sqlite3 "$db" <<'SQL'
+setup_odd() {
+    rm -f "$(arch_db "$1")"
+    sqlite3 "$(arch_db "$1")" <<'SQL'
 CREATE TABLE "pa""rent" (id INTEGER PRIMARY KEY, "na me" TEXT);
 CREATE TABLE "kid's" (id TEXT PRIMARY KEY, "pa id" INTEGER REFERENCES "pa""rent" (id),
     t TEXT, b BLOB, r REAL, i INTEGER, n TEXT);
@@ -27,31 +27,8 @@ INSERT INTO "kid's" VALUES
     ('d4', 2, 'kept', x'01', 1.5, 1, NULL);
 INSERT INTO keep VALUES (1, 1, 'nulled'), (2, 2, 'kept');
 SQL
-cat >"$T/odd.yaml" <<'YAML'
-version: 1
-tables:
-  'pa"rent':
-    primary_key: id
-  "kid's":
-    primary_key: id
-    foreign_keys:
-      - {column: pa id, references: 'pa"rent', on_delete: cascade}
-  keep:
-    primary_key: id
-    foreign_keys:
-      - {column: par, references: 'pa"rent', on_delete: set_null}
-YAML
-odd_tables=('pa"rent' "kid's" keep)
-"${CHECK[@]}" dump sqlite "$db" "${odd_tables[@]}" >"$T/odd_before.json"
-cp "$db" "$FAST/odd_native.db"
-sqlite3 "$FAST/odd_native.db" "UPDATE keep SET par = NULL WHERE par = 1; DELETE FROM \"kid's\" WHERE \"pa id\" = 1; DELETE FROM \"pa\"\"rent\" WHERE id = 1;"
-"${CHECK[@]}" dump sqlite "$FAST/odd_native.db" "${odd_tables[@]}" >"$T/odd_after.json"
-run "$FKPURGE" run --model "$T/odd.yaml" --db "$db" --table 'pa"rent' --where 'id = 1' --yes -q \
-    --journal "$FAST/odd.journal" --archive "$T/odd"
-expect_rc 0 "run --archive of hostile values"
-arch_check "$T/odd" "hostile values" "$T/odd_before.json" "$T/odd_after.json"
-ls "$T/odd" >"$T/odd.ls"
-expect_eq "$(tr '\n' ' ' <"$T/odd.ls")" "keep.ndjson kid_s~1.ndjson manifest.json pa_rent~0.ndjson " "file names made safe"
+}
+arch_odd setup_odd
 # shellcheck disable=SC2016 # $hex is JSON here
 grep -qF '"b": {"$hex": "00ff10"}' "$T/odd/kid_s~1.ndjson" || fail "a blob as \$hex: $(cat "$T/odd/kid_s~1.ndjson")"
 echo "archive_sqlite: ok" >&2
