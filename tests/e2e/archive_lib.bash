@@ -140,8 +140,8 @@ arch_shop_tests() {
 # files whose names are made safe.
 arch_odd() {
     local setup=$1 pre=${2:-} odd_tables=('pa"rent' "kid's" keep)
-    local native='UPDATE keep SET par = NULL WHERE par = 1; DELETE FROM "kid''s" WHERE "pa id" = 1;
-        DELETE FROM "pa""rent" WHERE id = 1;'
+    local native="UPDATE keep SET par = NULL WHERE par = 1; DELETE FROM \"kid's\" WHERE
+        \"pa id\" = 1; DELETE FROM \"pa\"\"rent\" WHERE id = 1;"
     cat >"$T/odd.yaml" <<'YAML'
 version: 1
 tables:
