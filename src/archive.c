@@ -70,11 +70,12 @@ int archive_prepare(const char *dir, char **abs, struct fp_error *err)
                             dir, strerror(errno));
     while ((e = readdir(d)))
         if (is_archive_file(e->d_name)) {
+            fp_error_set(err, FP_EINPUT,
+                         "--archive %s already holds an archive (%s): give an empty directory, "
+                         "or resume the purge that wrote it",
+                         dir, e->d_name);
             closedir(d);
-            return fp_error_set(err, FP_EINPUT,
-                                "--archive %s already holds an archive (%s): give an empty "
-                                "directory, or resume the purge that wrote it",
-                                dir, e->d_name);
+            return -1;
         }
     closedir(d);
     /* A file written and removed: root passes every permission check, a read-only mount does not.
