@@ -243,5 +243,37 @@ static void test_count_recheck_lock(void)
     buf_free(&b);
 }
 
-CHECK_MAIN(TEST(test_keys_select_recursive), TEST(test_keys_select_via), TEST(test_page_root),
-           TEST(test_page_deepest), TEST(test_delete_update), TEST(test_count_recheck_lock))
+static int no_row(void *ctx, const char *json, size_t len, struct fp_error *err)
+{
+    (void)ctx, (void)json, (void)len, (void)err;
+    return 0;
+}
+
+/* run --archive: the row's JSON read by the statement itself, or a SELECT of the rows first. */
+static void test_archive(void)
+{
+    struct fp_sqlgen g = {&pg, NULL}, h = {&sq, NULL};
+    struct fp_keyq q = tree();
+    struct fp_buf b = FP_BUF_INIT;
+
+    q.archive = no_row;
+    sql_delete(&g, &b, &q, 0, 1);
+    CHECK_STR(text(&b), "DELETE FROM \"s\".\"node\" AS fkpurge_row WHERE \"parent_id\" = ANY "
+                        "($1::bigint[]) RETURNING \"id\", to_jsonb(fkpurge_row.*)::text");
+    buf_reset(&b);
+    sql_update(&g, &b, &q, FP_SET_TO_NULL, "DEFAULT", 0, 0);
+    CHECK_STR(text(&b), "UPDATE \"s\".\"node\" SET \"parent_id\" = NULL FROM (SELECT ctid AS "
+                        "fkpurge_at, to_jsonb(fkpurge_row.*)::text AS fkpurge_was FROM "
+                        "\"s\".\"node\" AS fkpurge_row WHERE \"parent_id\" = ANY ($1::bigint[]) "
+                        "FOR UPDATE) AS fkpurge_old WHERE ctid = fkpurge_old.fkpurge_at "
+                        "RETURNING fkpurge_old.fkpurge_was");
+    buf_reset(&b);
+    sql_archive_select(&h, &b, &q, 5);
+    CHECK_STR(text(&b), "SELECT * FROM main.\"node\" WHERE \"id\" IN (SELECT c.\"id\" FROM "
+                        "main.\"node\" AS c WHERE c.\"parent_id\" IN (KEYS ?1) LIMIT 5)");
+    buf_free(&b);
+}
+
+CHECK_MAIN(TEST(test_archive), TEST(test_keys_select_recursive), TEST(test_keys_select_via),
+           TEST(test_page_root), TEST(test_page_deepest), TEST(test_delete_update),
+           TEST(test_count_recheck_lock))
