@@ -301,12 +301,19 @@ void sql_update(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_key
          * read of the same rows joined by row id (FOR UPDATE reads the latest
          * version under read committed, so the join finds it).
          */
-        buf_addf(b, " FROM (SELECT %s AS fkpurge_at, %s AS fkpurge_was FROM ", g->d->row_id,
-                 g->d->row_json);
+        struct fp_keyq at = *q;
+
+        /* The physical address, partition and all for a partitioned table: at.addr_partitioned. */
+        at.key_col = NULL;
+        buf_adds(b, " FROM (SELECT ");
+        add_row_id(g, b, &at, "");
+        buf_addf(b, " AS fkpurge_at, %s AS fkpurge_was FROM ", g->d->row_json);
         sql_table(g, b, q->schema, q->table);
         buf_adds(b, " AS fkpurge_row");
         add_target(g, b, q, limit);
-        buf_addf(b, " FOR UPDATE) AS fkpurge_old WHERE %s = fkpurge_old.fkpurge_at", g->d->row_id);
+        buf_adds(b, " FOR UPDATE) AS fkpurge_old WHERE ");
+        add_row_id(g, b, &at, "");
+        buf_adds(b, " = fkpurge_old.fkpurge_at");
     } else {
         add_target(g, b, q, limit);
     }
