@@ -17,10 +17,11 @@
 #   5. --max-runtime 3s while throttled: exit 4 on time; resume (replay going) ends it.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
+# shellcheck source=scripts/standby.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/standby.sh"
 
-PGBIN=$(printf "%s\n" /usr/lib/postgresql/*/bin | sort -V | tail -1)
-if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ] || [ ! -x "$PGBIN/pg_basebackup" ] ||
-    ! id postgres >/dev/null 2>&1 || ! command -v runuser >/dev/null; then
+PGBIN=$(pg_server_bin)
+if [ -z "$PGBIN" ] || ! id postgres >/dev/null 2>&1 || ! command -v runuser >/dev/null; then
     echo "SKIP: no PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) or no postgres user" >&2
     exit 77
 fi
@@ -28,24 +29,17 @@ fi
 # A folder postgres may write in (the build tree may not be reachable for it).
 C=$(mktemp -d /tmp/fkpurge-lag.XXXXXX)
 chown postgres: "$C"
-as_pg() { runuser -u postgres -- "$@"; }
 stop_clusters() {
-    local d
-    for d in "$C/standby" "$C/primary"; do
-        [ -f "$d/postmaster.pid" ] && as_pg "$PGBIN/pg_ctl" -D "$d" -m immediate stop >/dev/null 2>&1
-    done
-    return 0
+    cluster_stop "$PGBIN" "$C/standby" immediate
+    cluster_stop "$PGBIN" "$C/primary" immediate
 }
 bgpid=
 trap '[ -z "$bgpid" ] || kill -KILL "$bgpid" 2>/dev/null; stop_clusters; rm -rf "$C" "$T" "$FAST"' EXIT
 
-free_port() {
-    /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 P1=$(free_port)
 P2=$(free_port)
 [ "$P1" != "$P2" ] || P2=$((P1 + 1))
-as_pg "$PGBIN/initdb" -D "$C/primary" -U postgres -A trust --no-sync >"$C/initdb.log" 2>&1 ||
+as_postgres "$PGBIN/initdb" -D "$C/primary" -U postgres -A trust --no-sync >"$C/initdb.log" 2>&1 ||
     fail "initdb: $(tail -5 "$C/initdb.log")"
 cat >>"$C/primary/postgresql.conf" <<CONF
 port = $P1
@@ -56,17 +50,10 @@ max_wal_senders = 5
 max_replication_slots = 5
 fsync = off
 CONF
-as_pg "$PGBIN/pg_ctl" -D "$C/primary" -l "$C/primary.log" -w start >/dev/null ||
+as_postgres "$PGBIN/pg_ctl" -D "$C/primary" -l "$C/primary.log" -w start >/dev/null ||
     fail "primary did not start: $(tail -5 "$C/primary.log")"
-as_pg "$PGBIN/pg_basebackup" -h 127.0.0.1 -p "$P1" -U postgres -D "$C/standby" -R -X stream ||
-    fail "pg_basebackup failed"
-cat >>"$C/standby/postgresql.conf" <<CONF
-port = $P2
-cluster_name = 'standby1'
-wal_receiver_status_interval = 1s
-CONF
-as_pg "$PGBIN/pg_ctl" -D "$C/standby" -l "$C/standby.log" -w start >/dev/null ||
-    fail "standby did not start: $(tail -5 "$C/standby.log")"
+standby_start "$PGBIN" "host=127.0.0.1 port=$P1 user=postgres" "$C/standby" "$P2" standby1 ||
+    fail "no standby"
 
 # Every psql and fkpurge of this test talks to the primary unless told otherwise.
 export PGHOST=127.0.0.1 PGPORT=$P1 PGUSER=postgres PGDATABASE=postgres
