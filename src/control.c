@@ -86,7 +86,8 @@ static void set(char *args, char *answer, size_t size)
         double v;
 
         if (pace_setting_parse(tok, &i, &v, &err) < 0) {
-            snprintf(answer, size, "error: %s; nothing changed", err.msg);
+            /* The answer has room for a shorter message than an error may hold. */
+            snprintf(answer, size, "error: %.400s; nothing changed", err.msg);
             return;
         }
         values[i] = v;
