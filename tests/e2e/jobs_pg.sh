@@ -43,7 +43,7 @@ FKPURGE_PROGRESS_SECONDS=0.05 run "$FKPURGE" run "${sel[@]}" --yes --journal "$J
 expect_rc 0 "run --jobs 2 --batch-size 20 -v"
 check_end "run --jobs 2 --batch-size 20"
 # The progress line names what each worker did last.
-grep -Eq '^fkpurge: deleting: .*, now 1:customer 2:customer$' "$T/err" ||
+grep -Eq '^fkpurge: deleting: .*, now 1:[^ ]+ 2:[^ ]+$' "$T/err" ||
     fail "no progress line names both workers: $(grep '^fkpurge: deleting' "$T/err" | head -3)"
 # Every transaction counted once, whichever worker committed it; no retry (none warned).
 nv=$(grep -c '^fkpurge: batch: worker ' "$T/err")
