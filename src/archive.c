@@ -79,21 +79,33 @@ int archive_prepare(const char *dir, char **abs, struct fp_error *err)
         }
     closedir(d);
     /* A file written and removed: root passes every permission check, a read-only mount does not.
-     */
-    snprintf(probe, sizeof probe, "%s/.fkpurge-probe-%ld", dir, (long)getpid());
-    if ((fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 ||
-        write(fd, "x", 1) != 1 || fsync(fd) < 0) {
+     * Unnamed where the filesystem allows, so that a kill here leaves nothing in the archive. */
+    probe[0] = '\0';
+#ifdef O_TMPFILE
+    fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+    if (fd < 0 && errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+        return fp_error_set(err, FP_EINPUT, "--archive %s: cannot write there: %s", dir,
+                            strerror(errno));
+#else
+    fd = -1;
+#endif
+    if (fd < 0) {
+        snprintf(probe, sizeof probe, "%s/.fkpurge-probe-%ld", dir, (long)getpid());
+        fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    }
+    if (fd < 0 || write(fd, "x", 1) != 1 || fsync(fd) < 0) {
         int e2 = errno;
 
-        if (fd >= 0) {
+        if (fd >= 0)
             close(fd);
+        if (probe[0])
             unlink(probe);
-        }
         return fp_error_set(err, FP_EINPUT, "--archive %s: cannot write there: %s", dir,
                             strerror(e2));
     }
     close(fd);
-    unlink(probe);
+    if (probe[0])
+        unlink(probe);
     /* Absolute, so that a resume from another directory finds it. */
     if (dir[0] == '/') {
         real = strdup(dir);
