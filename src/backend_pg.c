@@ -1001,7 +1001,7 @@ static const struct fp_dialect pg_dialect = {
     .schema = NULL,
     .lateral = 1,
     .row_locks = 1,
-    .row_json = "to_jsonb(fkpurge_row.*)::text",
+    .row_json = "row_to_json(fkpurge_row.*)::text",
     .in_rows_open = " = ANY (ARRAY (",
     .in_rows_close = "))",
     .ident = pg_ident,
@@ -1572,7 +1572,7 @@ static int pg_row_width(struct fp_db *db, const char *schema, const char *table,
     PGresult *res = NULL;
     int rc = -1;
 
-    buf_adds(&sql, "SELECT coalesce(avg(octet_length(to_jsonb(x.*)::text)), 0)::float8 FROM "
+    buf_adds(&sql, "SELECT coalesce(avg(octet_length(row_to_json(x.*)::text)), 0)::float8 FROM "
                    "(SELECT * FROM ");
     sql_table(&g, &sql, schema, table);
     buf_adds(&sql, " LIMIT 1000) x");

@@ -41,7 +41,7 @@ struct fp_dialect {
     /*
      * q->archive: the JSON of a row as the statement that deletes or updates
      * it reads it, an expression over the alias fkpurge_row (PostgreSQL:
-     * to_jsonb); NULL: the backend reads the rows first (sql_archive_select).
+     * row_to_json); NULL: the backend reads the rows first (sql_archive_select).
      */
     const char *row_json;
     /* A row id among the ids a subquery selects: " = ANY (ARRAY (" ... "))" or " IN (" ... ")". */

@@ -6,7 +6,7 @@ usage: archive_check.py BEFORE AFTER DIR
 
 BEFORE and AFTER: JSON files {"table": {"key": row, ...}, ...}, every row of every table
 before the purge and after the database's own ON DELETE actions did it (rows as the
-archive writes them: PostgreSQL's to_jsonb, SQLite's columns with blobs as {"$hex": ...}).
+archive writes them: PostgreSQL's row_to_json, SQLite's columns with blobs as {"$hex": ...}).
 DIR: the archive (manifest.json, and the files it lists, gzip or not).
 
 Checks: the manifest lists every file in DIR, with the right bytes, lines and CRC-32; each
@@ -118,7 +118,7 @@ def dump():
         con = psycopg2.connect(dbname=db)
         cur = con.cursor()
         for t in tables:
-            cur.execute('SELECT id::text, to_jsonb(x)::text FROM "%s" x' % t.replace('"', '""'))
+            cur.execute('SELECT id::text, row_to_json(x)::text FROM "%s" x' % t.replace('"', '""'))
             out[t] = {k: json.loads(v) for k, v in cur.fetchall()}
     json.dump(out, sys.stdout)
 

@@ -3,7 +3,7 @@
 # exactly (archive_lib.bash: one run, compressed, SIGKILLed and resumed with --jobs 2 and
 # small batches; a directory refused; the levels engine refused; status and resume
 # --archive), --jobs 2 writing a file a table and worker, and hostile values round-trip as
-# to_jsonb writes them: quotes, newlines, unicode, bytea, json, jsonb, arrays, timestamptz,
+# row_to_json writes them: quotes, newlines, unicode, bytea, json, jsonb, arrays, timestamptz,
 # NaN and infinities (float8 and numeric), NULLs, a uuid key, tables and columns with odd names.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
@@ -54,6 +54,6 @@ INSERT INTO keep VALUES (1, 1, 'nulled'), (2, 2, 'kept');
 SQL
 }
 arch_odd setup_odd "${db}_"
-grep -qF '"b": "\\x00ff10"' "$T/odd/kid_s~1.ndjson" || fail "bytea as PostgreSQL's text: $(cat "$T/odd/kid_s~1.ndjson")"
-grep -qF '"f": "NaN"' "$T/odd/kid_s~1.ndjson" || fail "NaN as to_jsonb writes it"
+grep -qF '"b":"\\x00ff10"' "$T/odd/kid_s~1.ndjson" || fail "bytea as PostgreSQL's text: $(cat "$T/odd/kid_s~1.ndjson")"
+grep -qF '"f":"NaN"' "$T/odd/kid_s~1.ndjson" || fail "NaN as row_to_json writes it"
 echo "archive_pg: ok" >&2

@@ -41,7 +41,7 @@ static const struct fp_dialect pg = {
     .part_row_id = {"tableoid::text || ':' || ", "ctid::text"},
     .lateral = 1,
     .row_locks = 1,
-    .row_json = "to_jsonb(fkpurge_row.*)::text",
+    .row_json = "row_to_json(fkpurge_row.*)::text",
     .in_rows_open = " = ANY (ARRAY (",
     .in_rows_close = "))",
     .ident = ident,
@@ -259,11 +259,11 @@ static void test_archive(void)
     q.archive = no_row;
     sql_delete(&g, &b, &q, 0, 1);
     CHECK_STR(text(&b), "DELETE FROM \"s\".\"node\" AS fkpurge_row WHERE \"parent_id\" = ANY "
-                        "($1::bigint[]) RETURNING \"id\", to_jsonb(fkpurge_row.*)::text");
+                        "($1::bigint[]) RETURNING \"id\", row_to_json(fkpurge_row.*)::text");
     buf_reset(&b);
     sql_update(&g, &b, &q, FP_SET_TO_NULL, "DEFAULT", 0, 0);
     CHECK_STR(text(&b), "UPDATE \"s\".\"node\" SET \"parent_id\" = NULL FROM (SELECT ctid AS "
-                        "fkpurge_at, to_jsonb(fkpurge_row.*)::text AS fkpurge_was FROM "
+                        "fkpurge_at, row_to_json(fkpurge_row.*)::text AS fkpurge_was FROM "
                         "\"s\".\"node\" AS fkpurge_row WHERE \"parent_id\" = ANY ($1::bigint[]) "
                         "FOR UPDATE) AS fkpurge_old WHERE ctid = fkpurge_old.fkpurge_at "
                         "RETURNING fkpurge_old.fkpurge_was");
