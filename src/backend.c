@@ -413,6 +413,12 @@ int db_row_width(struct fp_db *db, const char *schema, const char *table, double
     return db->ops->row_width(db, schema, table, bytes, err);
 }
 
+int db_restore(struct fp_db *db, enum fp_restore_op op, const struct fp_restore_rows *r,
+               long long *n, struct fp_keys *present, struct fp_error *err)
+{
+    return db->ops->restore(db, op, r, n, present, err);
+}
+
 static int cmp_table(const void *a, const void *b)
 {
     const struct fp_cat_table *x = a, *y = b;

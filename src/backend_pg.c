@@ -1590,6 +1590,81 @@ out:
     return rc;
 }
 
+/* The restore's statement for op on r (see db_restore). */
+static void pg_restore_sql(struct fp_db_pg *pg, enum fp_restore_op op,
+                           const struct fp_restore_rows *r, struct fp_buf *sql)
+{
+    struct fp_sqlgen g = pg_gen(pg);
+    struct fp_buf tbl = FP_BUF_INIT;
+
+    sql_table(&g, &tbl, r->schema, r->table);
+    if (op == FP_RESTORE_INSERT) {
+        /* Every column, identity ones too, as the archive has it. */
+        buf_addf(sql, "INSERT INTO %s OVERRIDING SYSTEM VALUE SELECT * FROM ", buf_str(&tbl));
+    } else if (op == FP_RESTORE_SET) {
+        buf_addf(sql, "UPDATE %s AS fkpurge_t SET ", buf_str(&tbl));
+        sql_ident(&g, sql, r->column);
+        buf_adds(sql, " = fkpurge_x.");
+        sql_ident(&g, sql, r->column);
+        buf_adds(sql, " FROM ");
+    } else {
+        buf_adds(sql, "SELECT fkpurge_t.");
+        sql_ident(&g, sql, r->pk);
+        buf_addf(sql, "::text FROM %s AS fkpurge_t WHERE fkpurge_t.", buf_str(&tbl));
+        sql_ident(&g, sql, r->pk);
+        buf_adds(sql, " IN (SELECT fkpurge_x.");
+        sql_ident(&g, sql, r->pk);
+        buf_adds(sql, " FROM ");
+    }
+    buf_addf(sql, "pg_catalog.jsonb_populate_recordset(NULL::%s, $1::jsonb) AS fkpurge_x",
+             buf_str(&tbl));
+    if (op == FP_RESTORE_SET) {
+        buf_adds(sql, " WHERE fkpurge_t.");
+        sql_ident(&g, sql, r->pk);
+        buf_adds(sql, " = fkpurge_x.");
+        sql_ident(&g, sql, r->pk);
+    } else if (op == FP_RESTORE_PRESENT) {
+        buf_adds(sql, ") ORDER BY fkpurge_t.");
+        sql_ident(&g, sql, r->pk);
+    }
+    buf_free(&tbl);
+}
+
+static int pg_restore(struct fp_db *db, enum fp_restore_op op, const struct fp_restore_rows *r,
+                      long long *n, struct fp_keys *present, struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_buf sql = FP_BUF_INIT, arg = FP_BUF_INIT;
+    static const char *const what[] = {"restoring rows", "setting columns back",
+                                       "looking for existing keys"};
+    const char *params[1];
+    PGresult *res = NULL;
+    int rc = -1;
+
+    pg_restore_sql(pg, op, r, &sql);
+    buf_add(&arg, r->json, r->len); /* NUL-terminated for libpq */
+    if (!buf_ok(&sql) || !buf_ok(&arg)) {
+        oom(err);
+        goto out;
+    }
+    params[0] = buf_str(&arg);
+    if (pg_query(pg, what[op], sql.p, 1, params, &res, err) < 0)
+        goto out;
+    if (n)
+        *n = strtoll(PQcmdTuples(res), NULL, 10);
+    for (int i = 0; op == FP_RESTORE_PRESENT && i < PQntuples(res); i++)
+        if (keys_push_text(present, PQgetvalue(res, i, 0), (size_t)PQgetlength(res, i, 0)) < 0) {
+            oom(err);
+            goto out;
+        }
+    rc = 0;
+out:
+    PQclear(res);
+    buf_free(&sql);
+    buf_free(&arg);
+    return rc;
+}
+
 static int pg_set_timeouts(struct fp_db *db, long lock_ms, long statement_ms, struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
@@ -1817,6 +1892,7 @@ static const struct fp_backend_ops pg_ops = {
     .root_quantiles = pg_root_quantiles,
     .analyze = pg_analyze,
     .row_width = pg_row_width,
+    .restore = pg_restore,
     .txn_id = pg_txn_id,
     .txn_running = pg_txn_running,
     .open_again = pg_open_again,

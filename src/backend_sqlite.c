@@ -9,9 +9,11 @@
  */
 #include "fkpurge/backend.h"
 #include "fkpurge/buf.h"
+#include "fkpurge/json.h"
 #include "fkpurge/sqlgen.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1215,6 +1217,192 @@ static int sqlite_row_width(struct fp_db *db, const char *schema, const char *ta
     return rc;
 }
 
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * Bind the archive's JSON value v (doc/archive-format.md, SQLite) to
+ * parameter i as the type it was stored as: an integer, a real (9e999 is
+ * an infinity), text, {"$hex": ...} a blob, null. 0, or -1 when v is none
+ * of those (or out of memory).
+ */
+static int bind_json(sqlite3_stmt *st, int i, const struct fp_json_val *v)
+{
+    struct fp_buf b = FP_BUF_INIT;
+    struct fp_json_val hex;
+    int rc = SQLITE_OK;
+
+    if (v->type == FP_JSON_NULL)
+        return sqlite3_bind_null(st, i) == SQLITE_OK ? 0 : -1;
+    if (v->type == FP_JSON_INT || v->type == FP_JSON_NUMBER || v->type == FP_JSON_BOOL) {
+        buf_add(&b, v->p, v->len);
+        if (!buf_ok(&b))
+            return -1;
+        if (v->type == FP_JSON_BOOL)
+            rc = sqlite3_bind_int(st, i, v->p[0] == 't');
+        else if (v->type == FP_JSON_INT && v->len < 19)
+            rc = sqlite3_bind_int64(st, i, strtoll(b.p, NULL, 10));
+        else {
+            char *end;
+            long long ll;
+
+            errno = 0;
+            ll = strtoll(b.p, &end, 10);
+            rc = v->type == FP_JSON_INT && !errno && !*end
+                     ? sqlite3_bind_int64(st, i, ll)
+                     : sqlite3_bind_double(st, i, strtod(b.p, NULL));
+        }
+    } else if (v->type == FP_JSON_STRING) {
+        if (json_string(v, &b) < 0)
+            return -1;
+        rc = sqlite3_bind_text(st, i, buf_str(&b), (int)b.len, SQLITE_TRANSIENT);
+    } else if (v->type == FP_JSON_OBJECT && json_get(v, "$hex", &hex) &&
+               hex.type == FP_JSON_STRING) {
+        if (json_string(&hex, &b) < 0 || b.len % 2)
+            goto bad;
+        for (size_t k = 0; k < b.len / 2; k++) {
+            int hi = hex_digit(b.p[2 * k]), lo = hex_digit(b.p[2 * k + 1]);
+
+            if (hi < 0 || lo < 0)
+                goto bad;
+            b.p[k] = (char)(hi << 4 | lo);
+        }
+        rc = sqlite3_bind_blob(st, i, b.p ? b.p : "", (int)(b.len / 2), SQLITE_TRANSIENT);
+    } else {
+        goto bad;
+    }
+    buf_free(&b);
+    return rc == SQLITE_OK ? 0 : -1;
+bad:
+    buf_free(&b);
+    return -1;
+}
+
+/* The statement db_restore runs for one row: INSERT of its columns, UPDATE or SELECT by key. */
+static void sqlite_restore_sql(enum fp_restore_op op, const struct fp_restore_rows *r,
+                               const struct fp_json_val *row, struct fp_buf *sql)
+{
+    struct fp_json_val k, v;
+    struct fp_buf name = FP_BUF_INIT;
+    size_t at = 0, ncols = 0;
+
+    if (op == FP_RESTORE_INSERT) {
+        buf_adds(sql, "INSERT INTO main.");
+        buf_add_ident(sql, r->table);
+        buf_adds(sql, " (");
+        while (json_member(row, &at, &k, &v)) {
+            buf_reset(&name);
+            json_string(&k, &name);
+            buf_adds(sql, ncols++ ? ", " : "");
+            buf_add_ident(sql, buf_str(&name));
+        }
+        buf_adds(sql, ") VALUES (");
+        for (size_t i = 0; i < ncols; i++)
+            buf_adds(sql, i ? ", ?" : "?");
+        buf_adds(sql, ")");
+    } else if (op == FP_RESTORE_SET) {
+        buf_adds(sql, "UPDATE main.");
+        buf_add_ident(sql, r->table);
+        buf_adds(sql, " SET ");
+        buf_add_ident(sql, r->column);
+        buf_adds(sql, " = ?1 WHERE ");
+        buf_add_ident(sql, r->pk);
+        buf_adds(sql, " = ?2");
+    } else {
+        buf_adds(sql, "SELECT ");
+        buf_add_ident(sql, r->pk);
+        buf_adds(sql, " FROM main.");
+        buf_add_ident(sql, r->table);
+        buf_adds(sql, " WHERE ");
+        buf_add_ident(sql, r->pk);
+        buf_adds(sql, " = ?1");
+    }
+    buf_free(&name);
+}
+
+/* Bind one row's values for sqlite_restore_sql's statement; -1 when one cannot be. */
+static int sqlite_restore_bind(sqlite3_stmt *st, enum fp_restore_op op,
+                               const struct fp_restore_rows *r, const struct fp_json_val *row)
+{
+    struct fp_json_val k, v;
+    size_t at = 0;
+    int i = 1;
+
+    if (op == FP_RESTORE_INSERT) {
+        while (json_member(row, &at, &k, &v))
+            if (bind_json(st, i++, &v) < 0)
+                return -1;
+        return 0;
+    }
+    if (op == FP_RESTORE_SET && (!json_get(row, r->column, &v) || bind_json(st, i++, &v) < 0))
+        return -1;
+    return json_get(row, r->pk, &v) && bind_json(st, i, &v) == 0 ? 0 : -1;
+}
+
+/* One statement a row, each cached: a table's rows have the same columns. */
+static int sqlite_restore(struct fp_db *db, enum fp_restore_op op, const struct fp_restore_rows *r,
+                          long long *n, struct fp_keys *present, struct fp_error *err)
+{
+    struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
+    struct fp_json_val arr, row;
+    struct fp_buf sql = FP_BUF_INIT;
+    size_t at = 0;
+    long long done = 0;
+    int rc = -1;
+
+    if (!json_whole(r->json, r->len, &arr) || arr.type != FP_JSON_ARRAY)
+        return fp_error_set(err, FP_EINPUT, "restore: rows of %s: not a JSON array", r->table);
+    while (json_element(&arr, &at, &row)) {
+        sqlite3_stmt *st;
+        int owned, step;
+
+        buf_reset(&sql);
+        sqlite_restore_sql(op, r, &row, &sql);
+        if (!buf_ok(&sql)) {
+            oom(err);
+            goto out;
+        }
+        if (db_echo_on())
+            db_echo(sql.p, 0, NULL);
+        if (!(st = cached(sq, sql.p, &owned))) {
+            sqlite_fail(sq, "restoring rows", err);
+            goto out;
+        }
+        if (sqlite_restore_bind(st, op, r, &row) < 0) {
+            release(st, owned);
+            fp_error_set(err, FP_EINPUT, "restore: a row of %s has a value SQLite cannot take back",
+                         r->table);
+            goto out;
+        }
+        while ((step = sqlite3_step(st)) == SQLITE_ROW)
+            if (keys_push_text(present, (const char *)sqlite3_column_text(st, 0),
+                               (size_t)sqlite3_column_bytes(st, 0)) < 0) {
+                release(st, owned);
+                oom(err);
+                goto out;
+            }
+        if (step != SQLITE_DONE) {
+            sqlite_fail(sq,
+                        op == FP_RESTORE_INSERT ? "restoring rows"
+                        : op == FP_RESTORE_SET  ? "setting columns back"
+                                                : "looking for existing keys",
+                        err);
+            release(st, owned);
+            goto out;
+        }
+        done += sqlite3_changes(sq->db);
+        release(st, owned);
+    }
+    if (n)
+        *n = done;
+    rc = 0;
+out:
+    buf_free(&sql);
+    return rc;
+}
+
 static int sqlite_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                               long limit, long long *n, struct fp_keys *ids, struct fp_error *err)
 {
@@ -1507,6 +1695,7 @@ static const struct fp_backend_ops sqlite_ops = {
     .set_timeouts = sqlite_set_timeouts,
     .analyze = sqlite_analyze,
     .row_width = sqlite_row_width,
+    .restore = sqlite_restore,
     .txn_id = sqlite_txn_id,
     .txn_running = sqlite_txn_running,
     .open_again = sqlite_open_again,

@@ -14,6 +14,7 @@ static const struct command {
     {"plan", cmd_plan, "dry run: what a purge would delete, update, and what blocks it"},
     {"run", cmd_run, "purge: plan, confirm, delete in small batches with a journal"},
     {"resume", cmd_resume, "finish an interrupted purge from its journal"},
+    {"restore", cmd_restore, "put back what run --archive DIR deleted and updated"},
     {"status", cmd_status, "where a purge stands, from its journal"},
     {"ctl", cmd_ctl, "pause, continue, stop or change the pace of a running purge"},
 };

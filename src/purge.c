@@ -19,7 +19,7 @@
 #include "fkpurge/stream.h"
 
 /* FNV-1a, 64 bits: enough to notice a journal whose model text was altered. */
-static void model_hash(const struct fp_model *m, char out[17])
+void purge_model_hash(const struct fp_model *m, char out[17])
 {
     unsigned long long h = 1469598103934665603ULL;
 
@@ -45,7 +45,7 @@ int purge_write_header(struct fp_purge *p, const char *db_url, struct fp_error *
     char *identity = NULL;
     int rc = -1;
 
-    model_hash(p->model, hash);
+    purge_model_hash(p->model, hash);
     utc_now(now);
     snprintf(batch, sizeof batch, "%ld", p->batch_size);
     snprintf(version, sizeof version, "%d", FP_JOURNAL_VERSION);
@@ -123,7 +123,7 @@ int purge_refuse_existing(struct fp_purge *p, const char *path, struct fp_error 
             goto out;
     if (db_identity(p->db, &identity, err) < 0)
         goto out;
-    model_hash(p->model, hash);
+    purge_model_hash(p->model, hash);
     same = same_text(have[0], hash) && same_text(have[1], p->root.table) &&
            same_text(have[2], p->root.where) && same_text(have[3], p->root.pk_file) &&
            same_text(have[4], identity);
@@ -215,7 +215,7 @@ int purge_read_header(struct fp_purge *p, char **db_url, char **phase, struct fp
                      msg);
         goto out;
     }
-    model_hash(p->model, want);
+    purge_model_hash(p->model, want);
     if (strcmp(want, hash) != 0) {
         fp_error_set(err, FP_EINPUT,
                      "journal %s: its model text does not match its hash (the journal was "
@@ -388,32 +388,41 @@ int purge_can_confirm(const struct fp_plan_root *root)
     return 1;
 }
 
+int purge_ask(const struct fp_plan_root *root, const char *question)
+{
+    char answer[16];
+    FILE *tty = confirm_tty(root);
+
+    if (!tty)
+        return -1;
+    fprintf(tty, "%s\nType 'yes' to go on: ", question);
+    fflush(tty);
+    if (!fgets(answer, sizeof answer, tty))
+        answer[0] = '\0';
+    fclose(tty);
+    return strcmp(answer, "yes\n") == 0;
+}
+
 /*
  * Ask on the terminal. Without one, --yes is the only way on: a purge never
  * guesses. Returns 1 for yes.
  */
 static int confirm(struct fp_purge *p, const struct fp_plan *plan, struct fp_error *err)
 {
-    char answer[16];
-    FILE *tty;
+    char question[512];
+    int yes;
 
     if (p->yes)
         return 1;
-    tty = confirm_tty(&p->root);
-    if (!tty) {
+    snprintf(question, sizeof question,
+             "fkpurge: about to delete %lld rows and update %lld rows in %s.", plan->total_deleted,
+             plan->total_updated, p->db->safe_url);
+    if ((yes = purge_ask(&p->root, question)) < 0) {
         fp_error_set(err, FP_EINPUT,
                      "no terminal to ask for confirmation: pass --yes to purge without asking");
         return -1;
     }
-    fprintf(tty,
-            "fkpurge: about to delete %lld rows and update %lld rows in %s.\n"
-            "Type 'yes' to go on: ",
-            plan->total_deleted, plan->total_updated, p->db->safe_url);
-    fflush(tty);
-    if (!fgets(answer, sizeof answer, tty))
-        answer[0] = '\0';
-    fclose(tty);
-    return strcmp(answer, "yes\n") == 0;
+    return yes;
 }
 
 int purge_check_keys_kept(struct fp_purge *p, struct fp_error *err)

@@ -160,6 +160,23 @@ struct fp_watch_reading {
 
 struct fp_db;
 
+/*
+ * What fkpurge restore asks of a backend (db_restore): rows of one table, as
+ * a JSON array of the row objects run --archive wrote (doc/archive-format.md).
+ */
+enum fp_restore_op {
+    FP_RESTORE_INSERT,  /* insert the rows; *n: how many */
+    FP_RESTORE_SET,     /* set column back to each row's value in the row with its key */
+    FP_RESTORE_PRESENT, /* present: the keys of the rows that exist now (as text) */
+};
+
+struct fp_restore_rows {
+    const char *schema, *table, *pk;
+    const char *column; /* FP_RESTORE_SET */
+    const char *json;
+    size_t len;
+};
+
 struct fp_backend_ops {
     const char *name; /* "postgresql" or "sqlite" */
     void (*close)(struct fp_db *db);
@@ -222,6 +239,9 @@ struct fp_backend_ops {
     /* The mean size of the table's rows as an archive writes them (db_row_width). */
     int (*row_width)(struct fp_db *db, const char *schema, const char *table, double *bytes,
                      struct fp_error *err);
+    /* fkpurge restore's statements (db_restore). */
+    int (*restore)(struct fp_db *db, enum fp_restore_op op, const struct fp_restore_rows *r,
+                   long long *n, struct fp_keys *present, struct fp_error *err);
 };
 
 /*
@@ -347,6 +367,15 @@ int db_analyze(struct fp_db *db, const char *schema, const char *table, struct f
  */
 int db_row_width(struct fp_db *db, const char *schema, const char *table, double *bytes,
                  struct fp_error *err);
+
+/*
+ * Put archived rows back, inside the caller's transaction (op above). Values
+ * are bound, never written into the statement: PostgreSQL reads the array
+ * with jsonb_populate_recordset (identity columns taken as given); SQLite
+ * binds each row's values by their JSON type ({"$hex": ...} a blob).
+ */
+int db_restore(struct fp_db *db, enum fp_restore_op op, const struct fp_restore_rows *r,
+               long long *n, struct fp_keys *present, struct fp_error *err);
 
 /* Read the catalog (see fp_backend_ops.catalog). Free with catalog_free(). */
 int db_catalog(struct fp_db *db, const char *schema, struct fp_catalog *cat, struct fp_error *err);

@@ -138,6 +138,12 @@ int purge_write_header(struct fp_purge *p, const char *db_url, struct fp_error *
 int purge_read_header(struct fp_purge *p, char **db_url, char **phase, struct fp_error *err);
 
 /*
+ * Ask question on the terminal (see purge_can_confirm): 1 when the answer
+ * is "yes", 0 for anything else, -1 when there is no terminal to ask on.
+ */
+int purge_ask(const struct fp_plan_root *root, const char *question);
+
+/*
  * 1 if run can ask for confirmation: on /dev/tty, when standard input is a
  * terminal or carries the keys (--pk-file -).
  */
@@ -181,5 +187,11 @@ int purge_report(struct fp_purge *p, struct fp_error *err);
 
 /* Release everything p owns. */
 void purge_free(struct fp_purge *p);
+
+/*
+ * The model's hash as the journal and the archive's manifest keep it
+ * (16 hex digits): a different model text is a different hash.
+ */
+void purge_model_hash(const struct fp_model *m, char out[17]);
 
 #endif
