@@ -173,3 +173,48 @@ YAML
     expect_eq "$(tr '\n' ' ' <"$T/odd.ls")" "keep.ndjson kid_s~1.ndjson manifest.json pa_rent~0.ndjson " \
         "file names made safe"
 }
+
+# arch_setup_odd NAME: database NAME holding the hostile values arch_odd purges: quotes,
+# newlines, unicode, blobs or bytea, json, arrays, timestamps with time zones, NaN and
+# infinities, big integers, NULLs, a text or uuid key, in tables and columns with odd names.
+arch_setup_odd() { "arch_setup_odd_$KIND" "$1"; }
+
+arch_setup_odd_sqlite() {
+    rm -f "$(arch_db "$1")"
+    sqlite3 "$(arch_db "$1")" <<'SQL'
+CREATE TABLE "pa""rent" (id INTEGER PRIMARY KEY, "na me" TEXT);
+CREATE TABLE "kid's" (id TEXT PRIMARY KEY, "pa id" INTEGER REFERENCES "pa""rent" (id),
+    t TEXT, b BLOB, r REAL, i INTEGER, n TEXT);
+CREATE TABLE keep (id INTEGER PRIMARY KEY, par INTEGER REFERENCES "pa""rent" (id), t TEXT);
+INSERT INTO "pa""rent" VALUES (1, 'it''s "odd"'), (2, 'stays');
+INSERT INTO "kid's" VALUES
+    ('a''1', 1, 'line1' || char(10) || 'line2' || char(9) || '\back', x'00ff10', 1e999, 9223372036854775807, NULL),
+    ('b"2', 1, 'ünïcødé ✓ 𝄞', x'', -1e999, -9223372036854775808, 'x'),
+    ('c3', 1, '', NULL, 0.1, 0, NULL),
+    ('d4', 2, 'kept', x'01', 1.5, 1, NULL);
+INSERT INTO keep VALUES (1, 1, 'nulled'), (2, 2, 'kept');
+SQL
+}
+
+arch_setup_odd_pg() {
+    pg_fresh_db "$1"
+    psql_db "$1" >/dev/null <<'SQL'
+CREATE TABLE "pa""rent" (id bigint PRIMARY KEY, "na me" text);
+CREATE TABLE "kid's" (id uuid PRIMARY KEY, "pa id" bigint REFERENCES "pa""rent" (id),
+    t text, b bytea, j json, jb jsonb, arr text[], ts timestamptz, f float8, n numeric, nul text);
+CREATE INDEX ON "kid's" ("pa id");
+CREATE TABLE keep (id bigint PRIMARY KEY, par bigint REFERENCES "pa""rent" (id), t text);
+CREATE INDEX ON keep (par);
+INSERT INTO "pa""rent" VALUES (1, 'it''s "odd"'), (2, 'stays');
+INSERT INTO "kid's" VALUES
+    ('00000000-0000-0000-0000-000000000001', 1, E'line1\nline2\t\\back ''q'' "dq"', '\x00ff10',
+     '{"a": [1, 2.50, "x"]}', '{"b": {"c": null}}', ARRAY['a,b', 'c"d', NULL],
+     '2020-02-29 12:34:56.789+05', 'NaN', 'NaN', NULL),
+    ('00000000-0000-0000-0000-000000000002', 1, 'ünïcødé ✓ 𝄞', '\x', '[]', '"s"', '{}',
+     'infinity', 'Infinity', 'Infinity', 'x'),
+    ('00000000-0000-0000-0000-000000000003', 1, '', NULL, NULL, NULL, NULL,
+     '-infinity', '-Infinity', '-Infinity', NULL),
+    ('00000000-0000-0000-0000-000000000004', 2, 'kept', '\x01', NULL, NULL, NULL, now(), 1.5, 1, NULL);
+INSERT INTO keep VALUES (1, 1, 'nulled'), (2, 2, 'kept');
+SQL
+}

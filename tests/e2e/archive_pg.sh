@@ -31,29 +31,7 @@ arch_check "$T/j2" "run --jobs 2"
 [ -e "$T/j2/order_line.2.ndjson" ] || fail "--jobs 2: no file of worker 2: $(ls "$T/j2")"
 
 # Hostile values.
-setup_odd() {
-    pg_fresh_db "$1"
-    psql_db "$1" >/dev/null <<'SQL'
-CREATE TABLE "pa""rent" (id bigint PRIMARY KEY, "na me" text);
-CREATE TABLE "kid's" (id uuid PRIMARY KEY, "pa id" bigint REFERENCES "pa""rent" (id),
-    t text, b bytea, j json, jb jsonb, arr text[], ts timestamptz, f float8, n numeric, nul text);
-CREATE INDEX ON "kid's" ("pa id");
-CREATE TABLE keep (id bigint PRIMARY KEY, par bigint REFERENCES "pa""rent" (id), t text);
-CREATE INDEX ON keep (par);
-INSERT INTO "pa""rent" VALUES (1, 'it''s "odd"'), (2, 'stays');
-INSERT INTO "kid's" VALUES
-    ('00000000-0000-0000-0000-000000000001', 1, E'line1\nline2\t\\back ''q'' "dq"', '\x00ff10',
-     '{"a": [1, 2.50, "x"]}', '{"b": {"c": null}}', ARRAY['a,b', 'c"d', NULL],
-     '2020-02-29 12:34:56.789+05', 'NaN', 'NaN', NULL),
-    ('00000000-0000-0000-0000-000000000002', 1, 'ünïcødé ✓ 𝄞', '\x', '[]', '"s"', '{}',
-     'infinity', 'Infinity', 'Infinity', 'x'),
-    ('00000000-0000-0000-0000-000000000003', 1, '', NULL, NULL, NULL, NULL,
-     '-infinity', '-Infinity', '-Infinity', NULL),
-    ('00000000-0000-0000-0000-000000000004', 2, 'kept', '\x01', NULL, NULL, NULL, now(), 1.5, 1, NULL);
-INSERT INTO keep VALUES (1, 1, 'nulled'), (2, 2, 'kept');
-SQL
-}
-arch_odd setup_odd "${db}_"
+arch_odd arch_setup_odd "${db}_"
 grep -qF '"b":"\\x00ff10"' "$T/odd/kid_s~1.ndjson" || fail "bytea as PostgreSQL's text: $(cat "$T/odd/kid_s~1.ndjson")"
 grep -qF '"f":"NaN"' "$T/odd/kid_s~1.ndjson" || fail "NaN as row_to_json writes it"
 echo "archive_pg: ok" >&2

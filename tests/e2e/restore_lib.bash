@@ -1,0 +1,205 @@
+# tests/e2e/restore_lib.bash — fkpurge restore (issue 16), the cases restore_sqlite.sh and
+# restore_pg.sh share; sourced after lib.sh, run_lib.bash and archive_lib.bash, with KIND set.
+# A round trip is: dump every table (every row, every column, archive_check.py dump), run
+# --archive, restore, dump again: identical.
+
+# For the whole file: KIND, kills and resumes (crash_loop) come from the test and run_lib.bash.
+# shellcheck disable=SC2154,SC2034
+
+# arch_sql NAME SQL: run SQL on database NAME.
+arch_sql() {
+    if [ "$KIND" = pg ]; then psql_db "$1" -c "$2" >/dev/null; else sqlite3 "$FAST/$1.db" "$2"; fi
+}
+
+# rs_restore NAME DIR [FLAGS...]: restore DIR into NAME with the shop's model, --yes.
+rs_restore() {
+    local name=$1 dir=$2
+    shift 2
+    run "$FKPURGE" restore "$dir" --model "$SHOP_MODEL" --db "$(arch_url "$name")" --yes "$@"
+}
+
+# rs_same NAME WANT WHAT [TABLE...]: NAME's dump is WANT's, every row of every table by key.
+rs_same() {
+    local name=$1 want=$2 what=$3
+    shift 3
+    arch_dump "$name" "$T/now.json" "$@"
+    # By key: a restore may put rows at other physical places (another rowid, ctid).
+    /usr/bin/python3 -c '
+import json, sys
+a, b = (json.load(open(f, encoding="utf-8")) for f in sys.argv[1:3])
+bad = ["%s %s: %s, want %s" % (t, k, a[t].get(k), b[t].get(k))
+       for t in sorted(set(a) | set(b)) for k in sorted(set(a.get(t, {})) | set(b.get(t, {})))
+       if a.get(t, {}).get(k) != b.get(t, {}).get(k)]
+print("\n".join(bad[:5]))
+sys.exit(1 if bad else 0)' "$T/now.json" "$want" >"$T/same.out" ||
+        fail "$what: the database differs from $(basename "$want"): $(cat "$T/same.out")"
+}
+
+# rs_expect DIR VERB [SKIPPED]: restore's report of the shop's archive in DIR, counted from
+# its lines (tables parents first, as restore puts them back); SKIPPED customers skipped.
+rs_expect() {
+    /usr/bin/python3 - "$@" <<'PY'
+import json, sys
+d, verb, skip = sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 0
+print("dry run: nothing is inserted")
+ins = upd = 0
+for t in ("customer", "note", "address", "order", "payment", "order_line"):
+    lines = [json.loads(l) for l in open("%s/%s.ndjson" % (d, t), encoding="utf-8")]
+    i = sum(l["op"] == "delete" for l in lines) - (skip if t == "customer" else 0)
+    u = sum(l["op"] == "update" for l in lines)
+    ins, upd = ins + i, upd + u
+    print("%s: %s %d rows, set back %d values%s" % (t, verb, i, u, (
+        ", skipped %d rows whose keys exist" % skip) if skip and t == "customer" else ""))
+print("total: %s %d rows, set back %d values%s" % (verb, ins, upd, (
+    ", skipped %d rows whose keys exist" % skip) if skip else ""))
+PY
+}
+
+# rs_killed NAME DIR BATCH: restore SIGKILLed 0..250 ms after each start (at least 3 times, then
+# one time in two), run again until it ends by itself. Sets $rkills.
+rs_killed() {
+    local name=$1 dir=$2 batch=$3 tries=0
+    rkills=0
+    while :; do
+        tries=$((tries + 1))
+        [ "$tries" -le 80 ] || fail "restore: no end after 80 tries ($rkills kills)"
+        bg "$FKPURGE" restore "$dir" --model "$SHOP_MODEL" --db "$(arch_url "$name")" --yes -q \
+            --batch-size "$batch"
+        if [ "$rkills" -lt 3 ] || [ $((RANDOM % 2)) = 0 ]; then
+            rand_sleep 250
+            kill -KILL "$bgpid" 2>/dev/null || true
+        fi
+        reap "$bgpid"
+        case $rc in
+            0) return 0 ;;
+            137) rkills=$((rkills + 1)) ;;
+            *) fail "restore after $rkills kills: exit $rc; stderr: $(cat "$T/bg.err")" ;;
+        esac
+    done
+}
+
+# rs_shop_tests NAME SF: the shop's cases, on a fresh shop NAME each.
+rs_shop_tests() {
+    local name=$1 sf=$2 first ins upd
+    arch_shop "$name" plain "$sf"
+    arch_dump "$name" "$T/before.json"
+
+    # 1. Round trip: run --archive, a dry run (exact, nothing touched), restore: identical.
+    arch_run "$name" "$T/a1" --batch-size 50
+    arch_dump "$name" "$T/purged.json"
+    run "$FKPURGE" restore "$T/a1" --model "$SHOP_MODEL" --dry-run
+    expect_rc 0 "restore --dry-run"
+    expect_file_eq "$T/out" "$(rs_expect "$T/a1" "would insert")"
+    run "$FKPURGE" restore "$T/a1" --model "$SHOP_MODEL" --dry-run --format json
+    expect_rc 0 "restore --dry-run --format json"
+    expect_json "$T/out" "restore --dry-run --format json"
+    ins=$(grep -c '"op": "delete"' "$T"/a1/*.ndjson | awk -F: '{ n += $2 } END { print n }')
+    upd=$(grep -c '"op": "update"' "$T"/a1/*.ndjson | awk -F: '{ n += $2 } END { print n }')
+    expect_grep "^{\"dry_run\": true, \"tables\": \[{\"table\": \"customer\", \"insert\": [0-9]*, \"set_back\": 0, \"skipped\": 0}, .*\], \"insert\": $ins, \"set_back\": $upd, \"skipped\": 0}$" "$T/out"
+    rs_same "$name" "$T/purged.json" "restore --dry-run"
+    rs_restore "$name" "$T/a1" --batch-size 37
+    expect_rc 0 "restore"
+    expect_file_eq "$T/out" "$(rs_expect "$T/a1" inserted | sed 1d)"
+    expect_grep "^fkpurge: journal $T/a1/restore.journal$" "$T/err"
+    rs_same "$name" "$T/before.json" "round trip"
+    # The same command again: the journal is finished, nothing changes.
+    rs_restore "$name" "$T/a1"
+    expect_rc 0 "restore again"
+    expect_grep "^fkpurge: continuing the restore of journal $T/a1/restore.journal$" "$T/err"
+    rs_same "$name" "$T/before.json" "restore again"
+
+    # 2. Keys that exist now: exit 3 with samples, nothing inserted; --skip-existing the rest.
+    arch_run "$name" "$T/a2" --batch-size 500
+    first=$(/usr/bin/python3 -c 'import json,sys; print(min(json.loads(l)["row"]["id"] for l in open(sys.argv[1])))' "$T/a2/customer.ndjson")
+    arch_sql "$name" "INSERT INTO customer (id, name, created_at) VALUES ($first, 'new', '2020-01-01')"
+    arch_dump "$name" "$T/blocked.json"
+    rs_restore "$name" "$T/a2" --journal "$FAST/r2.journal"
+    expect_rc 3 "restore onto an existing key"
+    expect_grep "^fkpurge: 1 archived rows have keys that exist now:$" "$T/err"
+    expect_grep "^fkpurge:   customer: 1 rows, keys $first$" "$T/err"
+    expect_grep "^fkpurge: restore refused: nothing was inserted (--skip-existing" "$T/err"
+    [ ! -e "$FAST/r2.journal" ] || fail "a refused restore left a journal"
+    rs_same "$name" "$T/blocked.json" "a refused restore"
+    rs_restore "$name" "$T/a2" --journal "$FAST/r2.journal" --skip-existing
+    expect_rc 0 "restore --skip-existing"
+    rs_expect "$T/a2" inserted 1 | sed 1d >"$T/want"
+    expect_file_eq "$T/out" "$(cat "$T/want")"
+
+    # 3. A bad archive: refused with the file (and the line), nothing inserted.
+    arch_shop "$name" plain "$sf"
+    arch_run "$name" "$T/a3" --batch-size 500
+    arch_dump "$name" "$T/purged.json"
+    cp -r "$T/a3" "$T/bad"
+    rm -f "$T/bad/manifest.json"
+    rs_restore "$name" "$T/bad" --journal "$FAST/bad.journal"
+    expect_rc 1 "restore without a manifest"
+    expect_grep "^fkpurge: $T/bad/manifest.json: missing: the purge that wrote $T/bad has not finished" "$T/err"
+    cp "$T/a3/manifest.json" "$T/bad/"
+    # One byte changed, the size kept: the CRC-32 says so.
+    printf 'X' | dd of="$T/bad/order.ndjson" bs=1 seek=100 conv=notrunc status=none
+    rs_restore "$name" "$T/bad" --journal "$FAST/bad.journal"
+    expect_rc 1 "restore of a changed file"
+    expect_grep "^fkpurge: $T/bad/order.ndjson: [0-9]* bytes, CRC-32 [0-9a-f]*: the manifest says [0-9]* bytes, CRC-32 [0-9a-f]* (the file was changed or cut)$" "$T/err"
+    cp "$T/a3/order.ndjson" "$T/bad/"
+    truncate -s -10 "$T/bad/order_line.ndjson"
+    rs_restore "$name" "$T/bad" --journal "$FAST/bad.journal"
+    expect_rc 1 "restore of a cut file"
+    expect_grep "^fkpurge: $T/bad/order_line.ndjson: .*(the file was changed or cut)$" "$T/err"
+    cp "$T/a3/order_line.ndjson" "$T/bad/"
+    # A line of the wrong shape, the manifest made to match: FILE:LINE.
+    /usr/bin/python3 - "$T/bad" <<'PY'
+import json, sys, zlib
+d = sys.argv[1]
+lines = open(d + "/note.ndjson", "rb").read().split(b"\n")
+lines[2] = b'{"op": "delete", "row": {"id": 1'
+lines[4] = b'{"op": "insert", "row": {"id": 1}}'
+data = b"\n".join(lines)
+open(d + "/note.ndjson", "wb").write(data)
+m = json.load(open(d + "/manifest.json"))
+for t in m["tables"]:
+    for f in t["files"]:
+        if f["file"] == "note.ndjson":
+            f["bytes"], f["crc32"] = len(data), "%08x" % zlib.crc32(data)
+json.dump(m, open(d + "/manifest.json", "w"))
+PY
+    rs_restore "$name" "$T/bad" --journal "$FAST/bad.journal"
+    expect_rc 1 "restore of a line cut short"
+    expect_grep "^fkpurge: $T/bad/note.ndjson:3: not a JSON object$" "$T/err"
+    # Another model: its hash differs.
+    sed 's/^version: 1/version: 1\n# another/' "$SHOP_MODEL" >"$T/other.yaml"
+    run "$FKPURGE" restore "$T/a3" --model "$T/other.yaml" --db "$(arch_url "$name")" --yes \
+        --journal "$FAST/bad.journal"
+    expect_rc 1 "restore with another model"
+    expect_grep "^fkpurge: $T/a3/manifest.json: the archive was made with another model" "$T/err"
+    [ ! -e "$FAST/bad.journal" ] || fail "a refused archive left a journal"
+    rs_same "$name" "$T/purged.json" "refused archives"
+    rs_restore "$name" "$T/a3" -q
+    expect_rc 0 "restore after the refusals"
+    rs_same "$name" "$T/before.json" "round trip after the refusals"
+
+    # 4. --archive-compress: the same round trip through gzip.
+    arch_run "$name" "$T/a4" --batch-size 300 --archive-compress
+    rs_restore "$name" "$T/a4" -q --batch-size 1000
+    expect_rc 0 "restore of a compressed archive"
+    rs_same "$name" "$T/before.json" "round trip, compressed"
+
+    # 5. SIGKILLs during the purge and during the restore: still identical.
+    arch_shop "$name" plain "$sf"
+    CRASH_RUN_EXTRA=(--archive "$T/a5" ${ARCH_CRASH_EXTRA[@]+"${ARCH_CRASH_EXTRA[@]}"})
+    crash_loop "$(arch_url "$name")" "$FAST/crash.journal" 50 60
+    CRASH_RUN_EXTRA=()
+    [ "$kills" -gt 0 ] || fail "the purge ended before any kill"
+    rs_killed "$name" "$T/a5" 40
+    rs_same "$name" "$T/before.json" "round trip with $kills kills of run, $rkills of restore"
+    echo "$KIND restore: $kills kills of run, $rkills kills of restore: identical" >&2
+}
+
+# rs_odd: the hostile values of arch_odd put back exactly.
+rs_odd() {
+    local pre=${1:-}
+    arch_odd arch_setup_odd "$pre"
+    run "$FKPURGE" restore "$T/odd" --model "$T/odd.yaml" --db "$(arch_url "${pre}odd")" --yes -q \
+        --batch-size 2
+    expect_rc 0 "restore of hostile values"
+    rs_same "${pre}odd" "$T/odd_before.json" "hostile values round trip" 'pa"rent' "kid's" keep
+}
