@@ -578,7 +578,7 @@ static int journal_batch(struct rs_ctx *c, long *batch, struct fp_error *err)
 
     if (rs_journal_get(c->j, "batch_size", &v, err) < 0)
         return -1;
-    *batch = v ? atol(v) : 0;
+    *batch = v ? strtol(v, NULL, 10) : 0;
     free(v);
     return *batch > 0
                ? 0

@@ -16,6 +16,7 @@ commands:
   plan         dry run: what a purge would delete, update, and what blocks it
   run          purge: plan, confirm, delete in small batches with a journal
   resume       finish an interrupted purge from its journal
+  restore      put back what run --archive DIR deleted and updated
   status       where a purge stands, from its journal
   ctl          pause, continue, stop or change the pace of a running purge
 
@@ -62,7 +63,7 @@ done
 
 # --- every command: --help on stdout (exit 0); an unknown option gives the
 # reason and that same usage on stderr (exit 1) --------------------------------
-for cmd in validate introspect plan run resume status ctl; do
+for cmd in validate introspect plan run resume restore status ctl; do
     run "$FKPURGE" "$cmd" --help
     expect_rc 0 "$cmd --help"
     expect_quiet_stderr "$cmd --help"

@@ -35,7 +35,7 @@ flags_of() { # TEXT on stdin: the flags it names, one a line (-x and --long-name
     grep -oE '(^|[^A-Za-z0-9_-])--?[A-Za-z][A-Za-z-]*' | sed -E 's/^[^-]+//' | grep -vE -- '-$' | sort -u
 }
 : >"$T/help-flags"
-for cmd in validate introspect plan run resume status ctl; do
+for cmd in validate introspect plan run resume restore status ctl; do
     "$P/bin/fkpurge" "$cmd" --help | flags_of >"$T/help-$cmd"
     cat "$T/help-$cmd" >>"$T/help-flags"
 done
@@ -63,9 +63,9 @@ complete_words() { # WORD...: what the completion offers for the last word, sort
              printf "%s\n" "${COMPREPLY[@]}" | sort -u' _ "$COMPLETION" "$@"
 }
 expect_eq "$(complete_words fkpurge "" | grep -v '^-' | tr '\n' ' ')" \
-    "ctl introspect plan resume run status validate " "commands offered"
-expect_eq "$(complete_words fkpurge r | tr '\n' ' ')" "resume run " "commands offered for r"
-for cmd in validate introspect plan run resume status ctl; do
+    "ctl introspect plan restore resume run status validate " "commands offered"
+expect_eq "$(complete_words fkpurge r | tr '\n' ' ')" "restore resume run " "commands offered for r"
+for cmd in validate introspect plan run resume restore status ctl; do
     complete_words fkpurge "$cmd" - >"$T/offered"
     diff "$T/help-$cmd" "$T/offered" >"$T/diff" || fail "completion of '$cmd -' differs from its --help:
 $(cat "$T/diff")"

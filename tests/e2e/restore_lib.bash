@@ -194,12 +194,18 @@ PY
     echo "$KIND restore: $kills kills of run, $rkills kills of restore: identical" >&2
 }
 
-# rs_odd: the hostile values of arch_odd put back exactly.
+# rs_odd [PREFIX]: the hostile values of arch_odd (its model and purge), on a fresh database
+# dumped first (the setup writes now() in a row that stays), purged with --archive, put back.
 rs_odd() {
-    local pre=${1:-}
+    local pre=${1:-} tables=('pa"rent' "kid's" keep)
     arch_odd arch_setup_odd "$pre"
-    run "$FKPURGE" restore "$T/odd" --model "$T/odd.yaml" --db "$(arch_url "${pre}odd")" --yes -q \
-        --batch-size 2
+    arch_setup_odd "${pre}odd"
+    arch_dump "${pre}odd" "$T/odd_rs.json" "${tables[@]}"
+    run "$FKPURGE" run --model "$T/odd.yaml" --db "$(arch_url "${pre}odd")" --table 'pa"rent' \
+        --where 'id = 1' --yes -q --journal "$FAST/odd2.journal" --archive "$T/odd2"
+    expect_rc 0 "run --archive of hostile values"
+    run "$FKPURGE" restore "$T/odd2" --model "$T/odd.yaml" --db "$(arch_url "${pre}odd")" --yes \
+        -q --batch-size 2
     expect_rc 0 "restore of hostile values"
-    rs_same "${pre}odd" "$T/odd_before.json" "hostile values round trip" 'pa"rent' "kid's" keep
+    rs_same "${pre}odd" "$T/odd_rs.json" "hostile values round trip" "${tables[@]}"
 }

@@ -12,5 +12,5 @@
 KIND=sqlite
 
 rs_shop_tests shop 600
-rs_odd
+rs_odd ""
 echo "restore_sqlite: ok" >&2

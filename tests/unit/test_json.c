@@ -29,11 +29,10 @@ static void test_json_valid(void)
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK(!valid(bad[i]));
     /* Nested 64 deep is fine, 65 is not. */
-    char deep[200] = "";
-    for (int i = 0; i < 65; i++)
-        strcat(deep, "[");
-    for (int i = 0; i < 65; i++)
-        strcat(deep, "]");
+    char deep[200];
+    memset(deep, '[', 65);
+    memset(deep + 65, ']', 65);
+    deep[130] = '\0';
     CHECK(!valid(deep));
     deep[129] = '\0'; /* 64 deep */
     CHECK(valid(deep + 1));
