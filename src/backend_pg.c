@@ -1598,6 +1598,15 @@ static void pg_restore_sql(struct fp_db_pg *pg, enum fp_restore_op op,
     struct fp_buf tbl = FP_BUF_INIT;
 
     sql_table(&g, &tbl, r->schema, r->table);
+    if (op == FP_RESTORE_COUNT) {
+        /* Both sides through the column types, so text forms (time zones) compare alike. */
+        buf_addf(sql,
+                 "SELECT count(*) FROM %s AS fkpurge_t WHERE to_jsonb(fkpurge_t.*) = "
+                 "to_jsonb(pg_catalog.jsonb_populate_record(NULL::%s, $1::jsonb -> 0))",
+                 buf_str(&tbl), buf_str(&tbl));
+        buf_free(&tbl);
+        return;
+    }
     if (op == FP_RESTORE_INSERT) {
         /* Every column, identity ones too, as the archive has it. */
         buf_addf(sql, "INSERT INTO %s OVERRIDING SYSTEM VALUE SELECT * FROM ", buf_str(&tbl));
@@ -1636,7 +1645,12 @@ static int pg_restore(struct fp_db *db, enum fp_restore_op op, const struct fp_r
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
     struct fp_buf sql = FP_BUF_INIT, arg = FP_BUF_INIT;
     static const char *const what[] = {"restoring rows", "setting columns back",
-                                       "looking for existing keys"};
+                                       "looking for existing keys", "counting rows",
+                                       "deferring constraints"};
+
+    /* Only DEFERRABLE keys wait; the others are checked at each statement's end. */
+    if (op == FP_RESTORE_DEFER)
+        return pg_exec(pg, what[op], "SET CONSTRAINTS ALL DEFERRED", err);
     const char *params[1];
     PGresult *res = NULL;
     int rc = -1;
@@ -1651,7 +1665,7 @@ static int pg_restore(struct fp_db *db, enum fp_restore_op op, const struct fp_r
     if (pg_query(pg, what[op], sql.p, 1, params, &res, err) < 0)
         goto out;
     if (n)
-        *n = strtoll(PQcmdTuples(res), NULL, 10);
+        *n = strtoll(op == FP_RESTORE_COUNT ? PQgetvalue(res, 0, 0) : PQcmdTuples(res), NULL, 10);
     for (int i = 0; op == FP_RESTORE_PRESENT && i < PQntuples(res); i++)
         if (keys_push_text(present, PQgetvalue(res, i, 0), (size_t)PQgetlength(res, i, 0)) < 0) {
             oom(err);

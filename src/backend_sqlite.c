@@ -1288,7 +1288,17 @@ static void sqlite_restore_sql(enum fp_restore_op op, const struct fp_restore_ro
     struct fp_buf name = FP_BUF_INIT;
     size_t at = 0, ncols = 0;
 
-    if (op == FP_RESTORE_INSERT) {
+    if (op == FP_RESTORE_COUNT) {
+        buf_adds(sql, "SELECT count(*) FROM main.");
+        buf_add_ident(sql, r->table);
+        while (json_member(row, &at, &k, &v)) {
+            buf_reset(&name);
+            json_string(&k, &name);
+            buf_adds(sql, ncols++ ? " AND " : " WHERE ");
+            buf_add_ident(sql, buf_str(&name));
+            buf_adds(sql, " IS ?");
+        }
+    } else if (op == FP_RESTORE_INSERT) {
         buf_adds(sql, "INSERT INTO main.");
         buf_add_ident(sql, r->table);
         buf_adds(sql, " (");
@@ -1330,7 +1340,7 @@ static int sqlite_restore_bind(sqlite3_stmt *st, enum fp_restore_op op,
     size_t at = 0;
     int i = 1;
 
-    if (op == FP_RESTORE_INSERT) {
+    if (op == FP_RESTORE_INSERT || op == FP_RESTORE_COUNT) {
         while (json_member(row, &at, &k, &v))
             if (bind_json(st, i++, &v) < 0)
                 return -1;
@@ -1352,6 +1362,11 @@ static int sqlite_restore(struct fp_db *db, enum fp_restore_op op, const struct 
     long long done = 0;
     int rc = -1;
 
+    /* Every key, deferrable or not, checked at the commit (reset by it). */
+    if (op == FP_RESTORE_DEFER)
+        return sqlite3_exec(sq->db, "PRAGMA defer_foreign_keys = ON", NULL, NULL, NULL) == SQLITE_OK
+                   ? 0
+                   : sqlite_fail(sq, "deferring foreign keys", err);
     if (!json_whole(r->json, r->len, &arr) || arr.type != FP_JSON_ARRAY)
         return fp_error_set(err, FP_EINPUT, "restore: rows of %s: not a JSON array", r->table);
     while (json_element(&arr, &at, &row)) {
@@ -1377,8 +1392,10 @@ static int sqlite_restore(struct fp_db *db, enum fp_restore_op op, const struct 
             goto out;
         }
         while ((step = sqlite3_step(st)) == SQLITE_ROW)
-            if (keys_push_text(present, (const char *)sqlite3_column_text(st, 0),
-                               (size_t)sqlite3_column_bytes(st, 0)) < 0) {
+            if (op == FP_RESTORE_COUNT)
+                done += sqlite3_column_int64(st, 0);
+            else if (keys_push_text(present, (const char *)sqlite3_column_text(st, 0),
+                                    (size_t)sqlite3_column_bytes(st, 0)) < 0) {
                 release(st, owned);
                 oom(err);
                 goto out;
@@ -1392,7 +1409,8 @@ static int sqlite_restore(struct fp_db *db, enum fp_restore_op op, const struct 
             release(st, owned);
             goto out;
         }
-        done += sqlite3_changes(sq->db);
+        if (op != FP_RESTORE_COUNT)
+            done += sqlite3_changes(sq->db);
         release(st, owned);
     }
     if (n)

@@ -1,6 +1,7 @@
 /* restore.c — fkpurge restore's plan and its steps, journaled (see restore.h). */
 #include "fkpurge/restore.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,12 @@ struct rs_step {
     const char *column; /* NULL: insert */
     const struct fp_json_val **rows;
     size_t n;
+    /*
+     * In the transaction of the step before, keys checked at the commit: the
+     * tables of a cycle with a NOT NULL key (no order inserts them one
+     * table at a time), all their rows in one transaction.
+     */
+    int chained;
 };
 
 struct rs_plan {
@@ -26,6 +33,8 @@ struct rs_plan {
     size_t nsteps, cap;
     size_t *order;    /* the tables, parents first */
     char ***deferred; /* deferred[t]: NULL-terminated columns inserted NULL, set afterwards */
+    int *together;    /* together[scc]: a cycle of tables with a NOT NULL key, one transaction */
+    size_t last_scc;  /* the component of the last insert step added together, or SIZE_MAX */
     long long *ins, *set, *skipped; /* per table: rows inserted, values set back, rows left out */
 };
 
@@ -48,7 +57,7 @@ static int key_in(const struct fp_json_val *row, const char *pk, const char **so
 {
     const char *k;
 
-    if (!n || rs_row_key(row, pk, scratch) < 0)
+    if (!n || !pk || rs_row_key(row, pk, scratch) < 0)
         return 0;
     k = buf_str(scratch);
     return bsearch(&k, sorted, n, sizeof *sorted, cmp_str) != NULL;
@@ -70,7 +79,7 @@ static int add_step(struct rs_plan *p, size_t t, const char *column,
     if (!(s->rows = malloc((n ? n : 1) * sizeof *s->rows)))
         return -1;
     memcpy(s->rows, rows, n * sizeof *rows);
-    s->t = t, s->column = column, s->n = n;
+    s->t = t, s->column = column, s->n = n, s->chained = 0;
     p->nsteps++;
     return 0;
 }
@@ -85,10 +94,30 @@ static int add_batches(struct rs_plan *p, size_t t, const char *column,
     return 0;
 }
 
+/* Table t's rows inserted: in batches, or with the rest of its cycle in one transaction. */
+static int add_inserts(struct rs_ctx *c, size_t t, const struct fp_json_val **rows, size_t n)
+{
+    struct rs_plan *p = &c->plan;
+    size_t scc = c->r->graph->scc_of[t];
+
+    if (!p->together[scc]) {
+        p->last_scc = SIZE_MAX;
+        return add_batches(p, t, NULL, rows, n, c->r->batch_size);
+    }
+    if (!n)
+        return 0;
+    if (add_step(p, t, NULL, rows, n) < 0)
+        return -1;
+    p->steps[p->nsteps - 1].chained = p->last_scc == scc;
+    p->last_scc = scc;
+    return 0;
+}
+
 /*
  * The keys of t that point at a table inserted after it, or at t itself:
  * inserted NULL, set in a second pass. One the model says is NOT NULL
- * cannot be: FP_EINPUT.
+ * cannot be: its cycle goes in one transaction, its keys checked at the
+ * commit (SQLite; PostgreSQL's DEFERRABLE keys).
  */
 static int plan_deferred(struct rs_ctx *c, const size_t *pos, struct fp_error *err)
 {
@@ -101,12 +130,10 @@ static int plan_deferred(struct rs_ctx *c, const size_t *pos, struct fp_error *e
 
         if (pos[ed->parent] < pos[ed->child])
             continue;
-        if (!ed->nullable)
-            return fp_error_set(err, FP_EINPUT,
-                                "%s: %s.%s references %s, which is put back after it (a cycle), "
-                                "and the model says it is not nullable: restore cannot insert it",
-                                m->path, m->tables[ed->child].name, ed->column,
-                                m->tables[ed->parent].name);
+        if (!ed->nullable) {
+            c->plan.together[c->r->graph->scc_of[ed->child]] = 1;
+            continue;
+        }
         for (d = c->plan.deferred[ed->child]; d && d[n]; n++)
             ;
         if (!(d = realloc(c->plan.deferred[ed->child], (n + 2) * sizeof *d)))
@@ -171,7 +198,10 @@ static int rs_plan_build(struct rs_ctx *c, struct fp_error *err)
     p->ins = calloc(nt, sizeof *p->ins);
     p->set = calloc(nt, sizeof *p->set);
     p->skipped = calloc(nt, sizeof *p->skipped);
-    if (!pos || !sk || !p->order || !p->deferred || !p->ins || !p->set || !p->skipped)
+    p->together = calloc(c->r->graph->nscc, sizeof *p->together);
+    p->last_scc = SIZE_MAX;
+    if (!pos || !sk || !p->order || !p->deferred || !p->ins || !p->set || !p->skipped ||
+        !p->together)
         goto oom;
     graph_deletion_order(c->r->graph, pos); /* children first: reversed below */
     for (size_t i = 0; i < nt; i++)
@@ -211,7 +241,7 @@ static int rs_plan_build(struct rs_ctx *c, struct fp_error *err)
             if (pass == 0) {
                 p->ins[t] = (long long)n;
                 p->skipped[t] = (long long)(rt->ndels - n);
-                if (add_batches(p, t, NULL, rows, n, c->r->batch_size) < 0)
+                if (add_inserts(c, t, rows, n) < 0)
                     goto oom;
                 continue;
             }
@@ -257,6 +287,7 @@ static void rs_plan_free(struct rs_plan *p, size_t nt)
     free(p->ins);
     free(p->set);
     free(p->skipped);
+    free(p->together);
 }
 
 /* The row's JSON with each of cols (NULL-terminated) set to null. */
@@ -309,39 +340,91 @@ static struct fp_restore_rows rows_of(const struct rs_ctx *c, size_t t, const ch
     return (struct fp_restore_rows){tb->schema, tb->relname, tb->pk, column, json->p, json->len};
 }
 
-/* Step k in one transaction, its intent in the journal before the commit. */
-static int run_step(struct rs_ctx *c, size_t k, struct fp_buf *json, struct fp_error *err)
+/*
+ * An insert step's witness, its first row: *same is 1 when its key is there
+ * (0 before the step: restore checked), or, in a table without a key, the
+ * rows equal to it, every column (more than before the step: it committed).
+ */
+static int witness(struct rs_ctx *c, const struct rs_step *s, long long *same, struct fp_error *err)
 {
-    const struct rs_step *s = &c->plan.steps[k];
+    struct fp_buf json = FP_BUF_INIT;
+    struct fp_keys present = FP_KEYS_INIT;
     struct fp_restore_rows rr;
-    long long n = 0, xid = 0;
-    char intent[64], done[32];
+    const char *pk = c->r->model->tables[s->t].pk;
+    int rc;
+
+    rows_json(&json, s->rows, 1, NULL);
+    if (!buf_ok(&json)) {
+        buf_free(&json);
+        return fp_error_oom(err);
+    }
+    rr = rows_of(c, s->t, NULL, &json);
+    rc = db_restore(c->r->db, pk ? FP_RESTORE_PRESENT : FP_RESTORE_COUNT, &rr, same, &present, err);
+    if (pk)
+        *same = present.n ? 1 : 0;
+    buf_free(&json);
+    keys_free(&present);
+    return rc;
+}
+
+/* The end of the group of steps starting at k: those chained to it. */
+static size_t group_end(const struct rs_plan *p, size_t k)
+{
+    for (k++; k < p->nsteps && p->steps[k].chained;)
+        k++;
+    return k;
+}
+
+/* One step's statement, inside the open transaction. */
+static int run_one(struct rs_ctx *c, const struct rs_step *s, struct fp_buf *json,
+                   struct fp_error *err)
+{
+    struct fp_restore_rows rr;
+    long long n = 0;
 
     rows_json(json, s->rows, s->n, s->column ? NULL : c->plan.deferred[s->t]);
     if (!buf_ok(json))
         return fp_error_oom(err);
     rr = rows_of(c, s->t, s->column, json);
+    if (db_restore(c->r->db, s->column ? FP_RESTORE_SET : FP_RESTORE_INSERT, &rr, &n, NULL, err) <
+        0)
+        return -1;
+    if (!s->column && n != (long long)s->n)
+        return fp_error_set(err, FP_EDB, "restore: %s: %lld rows inserted of %zu",
+                            c->r->model->tables[s->t].name, n, s->n);
+    if (c->r->verbose)
+        events_note("restored", "%s: %s %zu rows%s%s", c->r->model->tables[s->t].name,
+                    s->column ? "set" : "inserted", s->n, s->column ? ", column " : "",
+                    s->column ? s->column : "");
+    return 0;
+}
+
+/* The steps [k, *end) in one transaction, its intent in the journal before the commit. */
+static int run_group(struct rs_ctx *c, size_t k, size_t *end, struct fp_buf *json,
+                     struct fp_error *err)
+{
+    const struct rs_step *s = &c->plan.steps[k];
+    long long xid = 0, same = 0;
+    char intent[96], done[32];
+
+    *end = group_end(&c->plan, k);
     if (db_begin(c->r->db, err) < 0)
         return -1;
+    /* A keyed row was not there before (restore checked): only a keyless one needs counting. */
     if (db_txn_id(c->r->db, &xid, err) < 0 ||
-        db_restore(c->r->db, s->column ? FP_RESTORE_SET : FP_RESTORE_INSERT, &rr, &n, NULL, err) <
-            0)
+        (!s->column && !c->r->model->tables[s->t].pk && witness(c, s, &same, err) < 0) ||
+        (*end > k + 1 &&
+         db_restore(c->r->db, FP_RESTORE_DEFER, &(struct fp_restore_rows){0}, NULL, NULL, err) < 0))
         goto fail;
-    if (!s->column && n != (long long)s->n) {
-        fp_error_set(err, FP_EDB, "restore: %s: %lld rows inserted of %zu",
-                     c->r->model->tables[s->t].name, n, s->n);
-        goto fail;
-    }
-    snprintf(intent, sizeof intent, "%zu %lld", k, xid);
+    for (size_t i = k; i < *end; i++)
+        if (run_one(c, &c->plan.steps[i], json, err) < 0)
+            goto fail;
+    snprintf(intent, sizeof intent, "%zu %lld %lld", k, xid, same);
     if (rs_journal_set(c->j, "intent", intent, err) < 0)
         goto fail;
     if (db_commit(c->r->db, err) < 0)
         return -1; /* the intent stays: settled on the next run */
-    if (c->r->verbose)
-        events_note("restored", "step %zu of %zu: %s: %s %zu rows%s%s", k + 1, c->plan.nsteps,
-                    c->r->model->tables[s->t].name, s->column ? "set" : "inserted", s->n,
-                    s->column ? ", column " : "", s->column ? s->column : "");
-    snprintf(done, sizeof done, "%zu", k + 1);
+    snprintf(done, sizeof done, "%zu", *end);
     return rs_journal_set(c->j, "done", done, err) < 0 ||
                    rs_journal_set(c->j, "intent", NULL, err) < 0
                ? -1
@@ -360,18 +443,13 @@ fail:
 static int settle(struct rs_ctx *c, const char *intent, size_t *next, struct fp_error *err)
 {
     unsigned long long k = 0;
-    long long xid = 0;
+    long long xid = 0, before = 0, now = 0;
     int running = 1;
-    const struct rs_step *s;
-    struct fp_buf json = FP_BUF_INIT;
-    struct fp_keys present = FP_KEYS_INIT;
-    struct fp_restore_rows rr;
     char done[32];
 
-    if (sscanf(intent, "%llu %lld", &k, &xid) != 2 || k >= c->plan.nsteps)
+    if (sscanf(intent, "%llu %lld %lld", &k, &xid, &before) != 3 || k >= c->plan.nsteps)
         return fp_error_set(err, FP_EINPUT, "restore journal %s: a step in flight it cannot have",
                             c->r->journal);
-    s = &c->plan.steps[k];
     while (xid && running) {
         struct timespec ts = {0, 100000000};
 
@@ -381,19 +459,12 @@ static int settle(struct rs_ctx *c, const char *intent, size_t *next, struct fp_
             nanosleep(&ts, NULL);
     }
     *next = (size_t)k;
-    if (!s->column) {
-        rows_json(&json, s->rows, 1, NULL);
-        rr = rows_of(c, s->t, NULL, &json);
-        if (!buf_ok(&json) ||
-            db_restore(c->r->db, FP_RESTORE_PRESENT, &rr, NULL, &present, err) < 0) {
-            buf_free(&json);
-            keys_free(&present);
-            return buf_ok(&json) ? -1 : fp_error_oom(err);
-        }
-        if (present.n)
-            *next = (size_t)k + 1;
-        buf_free(&json);
-        keys_free(&present);
+    if (!c->plan.steps[k].column) {
+        if (witness(c, &c->plan.steps[k], &now, err) < 0)
+            return -1;
+        /* With a key: the first row is there now (1, 0 before); without: more rows equal to it. */
+        if (now > before)
+            *next = group_end(&c->plan, (size_t)k);
     }
     snprintf(done, sizeof done, "%zu", *next);
     return rs_journal_set(c->j, "done", done, err) < 0 ||
@@ -416,7 +487,8 @@ static int find_existing(struct rs_ctx *c, struct fp_error *err)
     for (size_t t = 0; t < m->ntables; t++) {
         struct rs_table *rt = &c->a.tables[t];
 
-        for (size_t i = 0; i < rt->ndels; i += (size_t)c->r->batch_size) {
+        /* A table without a key has no key to exist already: its rows go back as they are. */
+        for (size_t i = 0; m->tables[t].pk && i < rt->ndels; i += (size_t)c->r->batch_size) {
             size_t n =
                 rt->ndels - i < (size_t)c->r->batch_size ? rt->ndels - i : (size_t)c->r->batch_size;
             const struct fp_json_val **rows = malloc(n * sizeof *rows);
@@ -611,8 +683,8 @@ static int go(struct rs_ctx *c, struct fp_restore *r, struct fp_error *err)
     next = done ? (size_t)strtoull(done, NULL, 10) : 0;
     if (intent && settle(c, intent, &next, err) < 0)
         goto out;
-    for (size_t k = next; k < c->plan.nsteps; k++)
-        if (run_step(c, k, &json, err) < 0)
+    for (size_t k = next, end; k < c->plan.nsteps; k = end)
+        if (run_group(c, k, &end, &json, err) < 0)
             goto out;
     report(c);
     if (r->db->kind == FP_DB_PG && inserted(c))

@@ -105,10 +105,10 @@ static int take_line(struct rs_table *rt, const struct fp_table *t, const char *
     if (t->pk && !json_get(&row, t->pk, &v))
         return fp_error_set(err, FP_EINPUT, "%s:%ld: the row has no key column \"%s\"", file,
                             lineno, t->pk);
-    if (!t->pk)
+    if (!t->pk && !del)
         return fp_error_set(err, FP_EINPUT,
                             "%s:%ld: table %s has no primary key in the model: restore cannot "
-                            "put its rows back exactly once",
+                            "find the row an update line changed",
                             file, lineno, t->name);
     if (del) {
         if (grow((void **)&rt->dels, &rt->capd, rt->ndels, sizeof *rt->dels) < 0)

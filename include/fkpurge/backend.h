@@ -168,6 +168,8 @@ enum fp_restore_op {
     FP_RESTORE_INSERT,  /* insert the rows; *n: how many */
     FP_RESTORE_SET,     /* set column back to each row's value in the row with its key */
     FP_RESTORE_PRESENT, /* present: the keys of the rows that exist now (as text) */
+    FP_RESTORE_COUNT,   /* *n: the rows equal to the first row, every column (no key) */
+    FP_RESTORE_DEFER,   /* check the foreign keys at the commit, where the database can */
 };
 
 struct fp_restore_rows {
