@@ -251,7 +251,7 @@ int json_string(const struct fp_json_val *s, struct fp_buf *out)
 
     while (p < end) {
         const char *run = p;
-        unsigned u, lo;
+        unsigned u = 0xFFFD, lo;
 
         while (p < end && *p != '\\')
             p++;
