@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # restore_diff_pg.sh — restore_diff_sqlite.sh on PostgreSQL: random model graphs dumped, purged
 # with --archive, restored, dumped again: identical, with SIGKILLs during both. Needs Debian's
-# python3-psycopg2. FKPURGE_DIFF_SEEDS=N runs seeds 1..N (default 30).
+# python3-psycopg2. FKPURGE_DIFF_SEEDS=N runs seeds 1..N (default 30, 15 under
+# AddressSanitizer).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 pg_require
@@ -14,9 +15,11 @@ fi
 db=fkpurge_restorediff_$$_$RANDOM
 trap 'psql -XqtAc "DROP DATABASE IF EXISTS \"${db}_run\"" >/dev/null 2>&1 || true
       rm -rf "$T"' EXIT
+seeds=30
+case ${ASAN_OPTIONS:-} in ?*) seeds=15 ;; esac
 tmp=$FKPURGE_TMP
 [ -d /dev/shm ] && [ -w /dev/shm ] && tmp=/dev/shm
 work=$(mktemp -d "$tmp/restore_diff_pg.XXXXXX")
 "$PY" "$FKPURGE_SRC/tests/diff/restore_diff.py" --backend pg --fkpurge "$FKPURGE" \
-    --pg-db-prefix "$db" --seeds "1-${FKPURGE_DIFF_SEEDS:-30}" --kills 2 --kill-ms 200 \
+    --pg-db-prefix "$db" --seeds "1-${FKPURGE_DIFF_SEEDS:-$seeds}" --kills 2 --kill-ms 200 \
     --workdir "$work" || fail "a restore differs from the database before the purge (kept: $work)"

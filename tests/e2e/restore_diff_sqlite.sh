@@ -2,14 +2,17 @@
 # restore_diff_sqlite.sh — on random model graphs (every policy but protect/restrict,
 # self-references, cycles with nullable keys; tests/diff/restore_diff.py), dump, run --archive,
 # restore, dump again: identical, with SIGKILLs during the purge and during the restore.
-# FKPURGE_DIFF_SEEDS=N runs seeds 1..N (default 30).
+# FKPURGE_DIFF_SEEDS=N runs seeds 1..N (default 30, 15 under
+# AddressSanitizer).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PY=/usr/bin/python3
 [ -x "$PY" ] || { echo "SKIP: $PY not found (Debian's python3)" >&2; exit 77; }
+seeds=30
+case ${ASAN_OPTIONS:-} in ?*) seeds=15 ;; esac
 tmp=$FKPURGE_TMP
 [ -d /dev/shm ] && [ -w /dev/shm ] && tmp=/dev/shm
 work=$(mktemp -d "$tmp/restore_diff_sqlite.XXXXXX")
 "$PY" "$FKPURGE_SRC/tests/diff/restore_diff.py" --backend sqlite --fkpurge "$FKPURGE" \
-    --seeds "1-${FKPURGE_DIFF_SEEDS:-30}" --kills 2 --kill-ms 200 --workdir "$work" ||
+    --seeds "1-${FKPURGE_DIFF_SEEDS:-$seeds}" --kills 2 --kill-ms 200 --workdir "$work" ||
     fail "a restore differs from the database before the purge (kept: $work)"

@@ -21,6 +21,6 @@ cleanup() {
 trap cleanup EXIT
 
 ARCH_CRASH_EXTRA=(--jobs 2)
-rs_shop_tests "$db" 600
+rs_shop_tests "$db" 400
 rs_odd "${db}_"
 echo "restore_pg: ok" >&2

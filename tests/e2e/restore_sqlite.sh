@@ -11,6 +11,6 @@
 . "$(dirname "${BASH_SOURCE[0]}")/restore_lib.bash"
 KIND=sqlite
 
-rs_shop_tests shop 600
+rs_shop_tests shop 400
 rs_odd ""
 echo "restore_sqlite: ok" >&2
