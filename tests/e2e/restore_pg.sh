@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # restore_pg.sh — fkpurge restore on PostgreSQL (issue 16): the cases of restore_sqlite.sh
-# (restore_lib.bash), the SIGKILLed purge with --jobs 2, and hostile values as to_jsonb
+# (restore_lib.bash), the SIGKILLed purge with --jobs 2, and hostile values as row_to_json
 # writes them (bytea, json, jsonb, arrays, timestamptz, NaN and infinities, a uuid key, odd
 # names) put back by jsonb_populate_recordset: identical.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
