@@ -189,6 +189,16 @@ static void poll_journal(void)
     }
 }
 
+int control_stop_seen(void)
+{
+    int s;
+
+    pthread_mutex_lock(&mutex);
+    s = stop;
+    pthread_mutex_unlock(&mutex);
+    return s;
+}
+
 int control_poll(void)
 {
     double t = now();

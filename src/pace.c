@@ -317,7 +317,7 @@ int pace_stopping(void)
 {
     double end = runtime_end(NULL);
 
-    return stop_requested || (end > 0 && now() >= end);
+    return stop_requested || control_stop_seen() || (end > 0 && now() >= end);
 }
 
 int pace_parse_duration(const char *flag, const char *text, double *seconds, struct fp_error *err)

@@ -30,4 +30,10 @@ void control_end(void);
 /* CONTROL_PAUSED and CONTROL_STOP as they stand now; 0 before control_start(). */
 int control_poll(void);
 
+/*
+ * 1 once a `stop` was read: what control_poll() found, without reading the
+ * journal (which may answer a request that takes a lock the caller holds).
+ */
+int control_stop_seen(void);
+
 #endif

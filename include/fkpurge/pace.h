@@ -146,7 +146,10 @@ void pace_give_way(const struct fp_error *err);
  */
 void pace_set_gate(void (*fn)(void *ctx), void *ctx);
 
-/* 1 once a signal asked to stop or --max-runtime is reached (pace_check() will fail). */
+/*
+ * 1 once a signal or `fkpurge ctl stop` (as control_poll() last found it)
+ * asked to stop, or --max-runtime is reached (pace_check() will fail).
+ */
 int pace_stopping(void);
 
 /* Sleep seconds, or less when a signal or the runtime limit comes first. */

@@ -13,8 +13,8 @@
  *
  * While it waits, the progress line says why ("throttled: lag 7.2s > 5s"),
  * the journal's meta throttled holds it for `status` ("lag 7.2s > 5s since
- * 2026-12-05T06:30:00Z"), and a signal or --max-runtime ends the wait
- * (pace_stopping).
+ * 2026-12-05T06:30:00Z"), and a signal, `fkpurge ctl stop` or
+ * --max-runtime ends the wait (pace_stopping).
  */
 #ifndef FKPURGE_THROTTLE_H
 #define FKPURGE_THROTTLE_H
