@@ -93,11 +93,17 @@ static void set(char *args, char *answer, size_t size)
         values[i] = v;
         texts[i] = strchr(tok, '=') + 1;
     }
+    /* The gate's settings may need a reading first (a role that cannot see the lag). */
+    for (i = 0; i < PACE_NSETTINGS; i++)
+        if (texts[i] && pace_setting_check(i, values[i], &err) < 0) {
+            snprintf(answer, size, "error: %.400s; nothing changed", err.msg);
+            return;
+        }
     at = (size_t)snprintf(answer, size, "set");
     for (i = 0; i < PACE_NSETTINGS; i++) {
         if (!texts[i])
             continue;
-        pace_set(i, values[i]);
+        pace_set(i, values[i], texts[i]);
         /* Kept for a resume; the purge goes on with it even if the journal cannot say so. */
         if (journal_set_meta(journal, pace_settings[i].meta, texts[i], &err) < 0)
             fp_warn("fkpurge ctl set: %s", err.msg);

@@ -37,8 +37,7 @@ static struct fp_pace pace;
 static double started;
 static long long rows_done;
 static struct fp_bucket bucket;
-static void (*gate)(void *);
-static void *gate_ctx;
+static struct pace_gate gate;
 
 static void on_signal(int sig)
 {
@@ -105,14 +104,38 @@ void pace_start(const struct fp_pace *p)
     pthread_mutex_unlock(&mutex);
 }
 
-void pace_set(int i, double value)
+/* The gate as it stands. */
+static struct pace_gate gate_now(void)
 {
+    struct pace_gate g;
+
+    pthread_mutex_lock(&mutex);
+    g = gate;
+    pthread_mutex_unlock(&mutex);
+    return g;
+}
+
+int pace_setting_check(int i, double value, struct fp_error *err)
+{
+    struct pace_gate g = gate_now();
+
+    return pace_settings[i].gate && g.check ? g.check(g.ctx, i, value, err) : 0;
+}
+
+void pace_set(int i, double value, const char *text)
+{
+    struct pace_gate g;
+
     pthread_mutex_lock(&mutex);
     *pace_setting_of(&pace, i) = value;
     /* A new rate counts from now: a full bucket of it, no debt of the old one. */
     if (i == PACE_MAX_RATE && value > 0)
         bucket_init(&bucket, value, now());
+    g = gate;
     pthread_mutex_unlock(&mutex);
+    /* Outside pace's mutex: the gate's set takes its own, which its wait holds while it reads. */
+    if (pace_settings[i].gate && g.set)
+        g.set(g.ctx, i, value, text);
 }
 
 long pace_batch_size(long fallback)
@@ -264,18 +287,14 @@ static double throttle_end(double from)
 
 void pace_wait(void)
 {
-    void (*g)(void *);
-    void *ctx;
+    struct pace_gate g;
 
     timed_sleep(FP_STAT_SLEEP, throttle_end, now());
-    pthread_mutex_lock(&mutex);
-    g = gate;
-    ctx = gate_ctx;
-    pthread_mutex_unlock(&mutex);
-    if (g && !pace_stopping()) {
+    g = gate_now();
+    if (g.wait && !pace_stopping()) {
         double t1 = stats_clock();
 
-        g(ctx);
+        g.wait(g.ctx);
         stats_time(FP_STAT_THROTTLE, stats_clock() - t1);
     }
 }
@@ -305,11 +324,12 @@ void pace_give_way(const struct fp_error *err)
     timed_sleep(FP_STAT_RETRY, fixed_end, now() + GIVE_WAY);
 }
 
-void pace_set_gate(void (*fn)(void *ctx), void *ctx)
+void pace_set_gate(const struct pace_gate *g)
 {
+    static const struct pace_gate none;
+
     pthread_mutex_lock(&mutex);
-    gate = fn;
-    gate_ctx = ctx;
+    gate = g ? *g : none;
     pthread_mutex_unlock(&mutex);
 }
 

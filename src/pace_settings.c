@@ -8,25 +8,26 @@
 #include "fkpurge/throttle.h"
 
 const struct pace_setting pace_settings[PACE_NSETTINGS] = {
-    [PACE_SLEEP] = {"sleep", "sleep", "0", pace_parse_sleep, offsetof(struct fp_pace, sleep), 1},
+    [PACE_SLEEP] = {"sleep", "sleep", "0", pace_parse_sleep, offsetof(struct fp_pace, sleep), 0},
     [PACE_MAX_RATE] = {"max-rate", "max_rate", "0", pace_parse_max_rate,
-                       offsetof(struct fp_pace, max_rate), 1},
+                       offsetof(struct fp_pace, max_rate), 0},
     /* The header kept batch_size before the others: the same key. */
     [PACE_BATCH_SIZE] = {"batch-size", "batch_size", "5000", pace_parse_batch_size,
-                         offsetof(struct fp_pace, batch_size), 1},
-    [PACE_MAX_LAG] = {"max-lag", "max_lag", "0", pace_parse_sleep,
-                      offsetof(struct fp_pace, max_lag), 0},
+                         offsetof(struct fp_pace, batch_size), 0},
+    [PACE_MAX_LAG] = {"max-lag", "max_lag", "0", pace_parse_limit,
+                      offsetof(struct fp_pace, max_lag), 1},
     [PACE_MAX_SLOT_LAG] = {"max-slot-lag", "max_slot_lag", "0", pace_parse_size,
-                           offsetof(struct fp_pace, max_slot_lag), 0},
+                           offsetof(struct fp_pace, max_slot_lag), 1},
     [PACE_MAX_WAL_SIZE] = {"max-wal-size", "max_wal_size", "0", pace_parse_size,
-                           offsetof(struct fp_pace, max_wal_size), 0},
+                           offsetof(struct fp_pace, max_wal_size), 1},
     [PACE_CHECK_INTERVAL] = {"check-interval", "check_interval", "0", pace_parse_sleep,
-                             offsetof(struct fp_pace, check_interval), 0},
+                             offsetof(struct fp_pace, check_interval), 1},
 };
 
 int pace_setting_shown(int i, const char *text)
 {
-    return pace_settings[i].live || strcmp(text, pace_settings[i].dflt) != 0;
+    return !pace_settings[i].gate ||
+           (strcmp(text, pace_settings[i].dflt) != 0 && strcmp(text, "off") != 0);
 }
 
 int pace_setting_find(const char *name, size_t len)
@@ -44,9 +45,7 @@ static void names(char *out, size_t size)
 
     out[0] = '\0';
     for (int i = 0; i < PACE_NSETTINGS && at < size; i++)
-        if (pace_settings[i].live)
-            at += (size_t)snprintf(out + at, size - at, "%s%s", at ? ", " : "",
-                                   pace_settings[i].name);
+        at += (size_t)snprintf(out + at, size - at, "%s%s", at ? ", " : "", pace_settings[i].name);
 }
 
 int pace_setting_parse(const char *assign, int *i, double *v, struct fp_error *err)
@@ -55,13 +54,7 @@ int pace_setting_parse(const char *assign, int *i, double *v, struct fp_error *e
     char known[256];
     int len;
 
-    if (eq && (*i = pace_setting_find(assign, (size_t)(eq - assign))) >= 0 &&
-        !pace_settings[*i].live)
-        return fp_error_set(err, FP_EINPUT,
-                            "%s is read once, when the purge starts: stop it (`fkpurge ctl "
-                            "JOURNAL stop`) and resume with --%s",
-                            pace_settings[*i].name, pace_settings[*i].name);
-    if (eq && *i >= 0)
+    if (eq && (*i = pace_setting_find(assign, (size_t)(eq - assign))) >= 0)
         return pace_settings[*i].parse(pace_settings[*i].name, eq + 1, v, err);
     names(known, sizeof known);
     len = (int)(eq ? eq - assign : (long)strlen(assign));
@@ -84,6 +77,11 @@ int pace_parse_sleep(const char *flag, const char *text, double *seconds, struct
         return 0;
     }
     return pace_parse_duration(flag, text, seconds, err);
+}
+
+int pace_parse_limit(const char *flag, const char *text, double *seconds, struct fp_error *err)
+{
+    return pace_parse_sleep(flag, strcmp(text, "off") == 0 ? "0" : text, seconds, err);
 }
 
 int pace_parse_max_rate(const char *flag, const char *text, double *out, struct fp_error *err)
@@ -109,7 +107,8 @@ int pace_parse_size(const char *flag, const char *text, double *out, struct fp_e
 {
     long long bytes = 0;
 
-    if (strcmp(text, "0") != 0 && throttle_parse_size(flag, text, &bytes, err) < 0)
+    if (strcmp(text, "0") != 0 && strcmp(text, "off") != 0 &&
+        throttle_parse_size(flag, text, &bytes, err) < 0)
         return -1;
     *out = (double)bytes;
     return 0;

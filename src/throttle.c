@@ -17,13 +17,15 @@
  * The gate's state, shared by the workers under mutex: the one worker that
  * finds the last reading older than the interval takes a new one (holding
  * the mutex, so the others wait for it rather than ask too), and all go by
- * it until the next.
+ * it until the next. The limits in o change under it too (`fkpurge ctl
+ * set`), their texts kept in texts.
  */
 struct fp_throttle {
     struct fp_throttle_opts o;
-    struct fp_db *db;     /* borrowed: the purged database, to open the monitor again */
-    struct fp_journal *j; /* borrowed */
-    struct fp_db *monitor;
+    char texts[3][32];       /* max_lag_text, max_slot_text, max_wal_text point here */
+    struct fp_db *db;        /* borrowed: the purged database, to open the monitor again */
+    struct fp_journal *j;    /* borrowed */
+    struct fp_db *monitor;   /* opened at the first reading that needs it */
     struct fp_db **standbys; /* one per --lag-from */
     /* Sessions whose last reading found the connection lost: the monitor, then each standby. */
     unsigned char *lost;
@@ -114,8 +116,12 @@ static void over_lag(struct fp_throttle *t, double seconds, const char *who)
 static int watch(struct fp_throttle *t, size_t i, enum fp_watch kind, struct fp_watch_reading *r,
                  struct fp_error *err)
 {
-    int rc = db_watch(i ? t->standbys[i - 1] : t->monitor, kind, r, err);
+    int rc;
 
+    /* Not before a limit needs it: a run without one costs the database no session. */
+    if (!i && !t->monitor && db_open_again(t->db, &t->monitor, err) < 0)
+        return -1;
+    rc = db_watch(i ? t->standbys[i - 1] : t->monitor, kind, r, err);
     if (rc < 0 && db_connection_lost(err))
         t->lost[i] = 1;
     return rc;
@@ -191,7 +197,7 @@ static void reconnect(struct fp_throttle *t)
     struct fp_error ignored = {0};
     struct fp_db *fresh = NULL;
 
-    if (t->lost[0] && db_open_again(t->db, &fresh, &ignored) == 0) {
+    if (t->lost[0] && t->monitor && db_open_again(t->db, &fresh, &ignored) == 0) {
         db_close(t->monitor);
         t->monitor = fresh;
         t->lost[0] = 0;
@@ -232,7 +238,7 @@ static int still_over(struct fp_throttle *t)
     return t->why[0] != '\0';
 }
 
-static void gate(void *ctx)
+static void gate_wait(void *ctx)
 {
     struct fp_throttle *t = ctx;
 
@@ -258,17 +264,74 @@ static void throttle_free(struct fp_throttle *t)
     free(t);
 }
 
+/* Setting i's limit in t->o: value, its text as given. */
+static void set_limit(struct fp_throttle *t, int i, double value, const char *text)
+{
+    char *kept = t->texts[i == PACE_MAX_LAG ? 0 : i == PACE_MAX_SLOT_LAG ? 1 : 2];
+
+    if (i == PACE_CHECK_INTERVAL) {
+        t->o.check_interval = value > 0 ? value : DEFAULT_CHECK_INTERVAL;
+        return;
+    }
+    snprintf(kept, sizeof t->texts[0], "%s", text ? text : "");
+    if (i == PACE_MAX_LAG)
+        t->o.max_lag = value, t->o.max_lag_text = kept;
+    else if (i == PACE_MAX_SLOT_LAG)
+        t->o.max_slot_lag = (long long)value, t->o.max_slot_text = kept;
+    else
+        t->o.max_wal_size = (long long)value, t->o.max_wal_text = kept;
+}
+
+/*
+ * `fkpurge ctl set` of a limit: the database must have what it watches
+ * (throttle_check_kind), and a reading of it must succeed now (a role
+ * without pg_monitor is told so, and the purge goes on as it was).
+ */
+static int gate_check(void *ctx, int i, double value, struct fp_error *err)
+{
+    struct fp_throttle *t = ctx;
+    struct fp_throttle_opts o = {.max_lag = i == PACE_MAX_LAG ? value : 0,
+                                 .max_slot_lag = i == PACE_MAX_SLOT_LAG ? (long long)value : 0,
+                                 .max_wal_size = i == PACE_MAX_WAL_SIZE ? (long long)value : 0};
+    struct fp_watch_reading r;
+    int rc;
+
+    if (value <= 0 || i == PACE_CHECK_INTERVAL)
+        return 0;
+    if (throttle_check_kind(&o, t->db->kind, err) < 0)
+        return -1;
+    pthread_mutex_lock(&t->mutex);
+    rc = watch(t, 0,
+               o.max_lag        ? FP_WATCH_REPLICAS
+               : o.max_slot_lag ? FP_WATCH_SLOTS
+                                : FP_WATCH_WAL,
+               &r, err);
+    pthread_mutex_unlock(&t->mutex);
+    return rc;
+}
+
+/* `fkpurge ctl set` of a limit, checked: the next check reads with it, at once. */
+static void gate_set(void *ctx, int i, double value, const char *text)
+{
+    struct fp_throttle *t = ctx;
+
+    pthread_mutex_lock(&t->mutex);
+    set_limit(t, i, value, text);
+    t->checked = 0;
+    pthread_mutex_unlock(&t->mutex);
+}
+
 int throttle_start(struct fp_throttle **out, const struct fp_throttle_opts *o, struct fp_db *db,
                    struct fp_journal *j, struct fp_error *err)
 {
     struct fp_throttle *t;
+    struct pace_gate g = {gate_wait, gate_check, gate_set, NULL};
 
     *out = NULL;
     /* A run killed while it waited left its state: this one says its own. */
     if (journal_set_meta(j, "throttled", NULL, err) < 0)
         return -1;
-    if (!o->max_lag && !o->max_slot_lag && !o->max_wal_size)
-        return 0;
+    /* Even with no limit: `fkpurge ctl set max-lag=3s` may give it one while it runs. */
     if (!(t = calloc(1, sizeof *t)) ||
         !(t->standbys = calloc(o->nlag_from ? o->nlag_from : 1, sizeof *t->standbys)) ||
         !(t->lost = calloc(1 + o->nlag_from, 1))) {
@@ -277,13 +340,13 @@ int throttle_start(struct fp_throttle **out, const struct fp_throttle_opts *o, s
     }
     t->o = *o;
     t->o.nlag_from = 0; /* grows as the sessions open, for throttle_free */
-    if (t->o.check_interval <= 0)
-        t->o.check_interval = DEFAULT_CHECK_INTERVAL;
+    set_limit(t, PACE_MAX_LAG, o->max_lag, o->max_lag_text);
+    set_limit(t, PACE_MAX_SLOT_LAG, (double)o->max_slot_lag, o->max_slot_text);
+    set_limit(t, PACE_MAX_WAL_SIZE, (double)o->max_wal_size, o->max_wal_text);
+    set_limit(t, PACE_CHECK_INTERVAL, o->check_interval, NULL);
     t->db = db;
     t->j = j;
     pthread_mutex_init(&t->mutex, NULL);
-    if (db_open_again(db, &t->monitor, err) < 0)
-        goto fail;
     for (size_t i = 0; i < o->nlag_from; i++, t->o.nlag_from++)
         if (db_open(o->lag_from[i], &t->standbys[i], err) < 0)
             goto fail;
@@ -291,7 +354,8 @@ int throttle_start(struct fp_throttle **out, const struct fp_throttle_opts *o, s
     if (measure(t, err) < 0)
         goto fail;
     t->why[0] = '\0';
-    pace_set_gate(gate, t);
+    g.ctx = t;
+    pace_set_gate(&g);
     *out = t;
     return 0;
 fail:
@@ -303,7 +367,7 @@ void throttle_stop(struct fp_throttle *t)
 {
     if (!t)
         return;
-    pace_set_gate(NULL, NULL);
+    pace_set_gate(NULL);
     if (t->why[0]) {
         t->why[0] = '\0';
         publish(t, 0);

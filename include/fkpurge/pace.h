@@ -26,7 +26,7 @@ struct fp_pace {
     double max_rate;    /* --max-rate: rows deleted or updated per second, 0: no limit */
     double batch_size;  /* --batch-size: rows of a table one transaction takes */
     double max_runtime; /* --max-runtime: seconds from pace_start(), 0: no limit */
-    /* The throttle's (throttle.h), kept like the others but read once, when it starts. */
+    /* The throttle's (throttle.h): pace hands a change of these to the gate's own. */
     double max_lag;               /* --max-lag: seconds, 0: none */
     double max_slot_lag;          /* --max-slot-lag: bytes, 0: none */
     double max_wal_size;          /* --max-wal-size: bytes, 0: none */
@@ -60,10 +60,10 @@ struct pace_setting {
     int (*parse)(const char *what, const char *text, double *out, struct fp_error *err);
     size_t offset; /* its double in struct fp_pace */
     /*
-     * `fkpurge ctl set` may change it while the purge runs; else it is read
-     * once, as the throttle's limits are, and shown only when not dflt.
+     * The gate's (the throttle's limits): a change goes through its check
+     * and set (struct pace_gate); shown only when not dflt (or "off").
      */
-    int live;
+    int gate;
 };
 
 extern const struct pace_setting pace_settings[PACE_NSETTINGS];
@@ -74,18 +74,28 @@ int pace_setting_find(const char *name, size_t len);
 /*
  * Parse "NAME=VALUE" (`fkpurge ctl set`): the setting's index into *i, its
  * value into *v. An error names the setting (or the text, when no setting
- * has that name, or one that cannot change while the purge runs).
+ * has that name).
  */
 int pace_setting_parse(const char *assign, int *i, double *v, struct fp_error *err);
 
-/* 1 when setting i is shown with the value text (status, -v): live ones always. */
+/* 1 when setting i is shown with the value text (status, -v): all but the gate's always. */
 int pace_setting_shown(int i, const char *text);
 
 /* Setting i of p. */
 double *pace_setting_of(struct fp_pace *p, int i);
 
-/* Change setting i of the running purge (every worker), from its next batch or sleep on. */
-void pace_set(int i, double value);
+/*
+ * Whether setting i of the running purge may become value: the gate's
+ * check for its settings (it may take a reading, e.g. that the role can
+ * see the standbys' lag), else 0. -1 with err when it may not.
+ */
+int pace_setting_check(int i, double value, struct fp_error *err);
+
+/*
+ * Change setting i of the running purge (every worker), from its next
+ * batch or sleep on; text is the value as given, for the gate's messages.
+ */
+void pace_set(int i, double value, const char *text);
 
 /* --batch-size in force now (fallback when pace_start() had none): read at each stop point. */
 long pace_batch_size(long fallback);
@@ -140,11 +150,24 @@ void pace_give_way(const struct fp_error *err);
 
 /*
  * A wait pace knows nothing of (the throttle on replica lag, throttle.h),
- * run by pace_wait() after its own sleep, from every worker at once: fn
- * returns when the next batch may go, or soon after pace_stopping() turns
- * 1. NULL: none. Set it before the workers start, clear it after.
+ * and the settings it owns (pace_settings[].gate).
  */
-void pace_set_gate(void (*fn)(void *ctx), void *ctx);
+struct pace_gate {
+    /*
+     * Run by pace_wait() after its own sleep, from every worker at once:
+     * returns when the next batch may go, or soon after pace_stopping()
+     * turns 1.
+     */
+    void (*wait)(void *ctx);
+    /* pace_setting_check() of one of its settings: 0, or -1 with err. */
+    int (*check)(void *ctx, int i, double value, struct fp_error *err);
+    /* pace_set() of one of its settings, checked before. */
+    void (*set)(void *ctx, int i, double value, const char *text);
+    void *ctx;
+};
+
+/* Set g (copied; NULL: none) before the workers start, clear it after. */
+void pace_set_gate(const struct pace_gate *g);
 
 /*
  * 1 once a signal or `fkpurge ctl stop` (as control_poll() last found it)
@@ -167,13 +190,16 @@ int pace_parse_rate(const char *flag, const char *text, double *out, struct fp_e
 /* Parse a duration, or 0 for none (--sleep 0 undoes a sleep the journal keeps). */
 int pace_parse_sleep(const char *flag, const char *text, double *seconds, struct fp_error *err);
 
+/* Parse a duration, or 0 or "off" for none (--max-lag). */
+int pace_parse_limit(const char *flag, const char *text, double *seconds, struct fp_error *err);
+
 /* Parse a rate, or 0 for no limit. */
 int pace_parse_max_rate(const char *flag, const char *text, double *out, struct fp_error *err);
 
 /* Parse a batch size: rows, 1 to FP_BATCH_SIZE_MAX. */
 int pace_parse_batch_size(const char *flag, const char *text, double *out, struct fp_error *err);
 
-/* A size in bytes ("0", "64kB", "2GB": throttle_parse_size) as a double. */
+/* A size in bytes ("0" or "off": none, "64kB", "2GB": throttle_parse_size) as a double. */
 int pace_parse_size(const char *flag, const char *text, double *out, struct fp_error *err);
 
 #define FP_BATCH_SIZE_MAX 10000000

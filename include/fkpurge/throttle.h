@@ -9,7 +9,8 @@
  * stays free of databases. Its questions run on sessions of its own (a
  * monitor session on the purged database, one per --lag-from standby),
  * never on a worker's, whose batch transaction must not wait on them.
- * Workers share one reading per --check-interval, not one each.
+ * Workers share one reading per --check-interval, not one each. Its
+ * limits are pace's settings (pace.h): they change while it runs.
  *
  * While it waits, the progress line says why ("throttled: lag 7.2s > 5s"),
  * the journal's meta throttled holds it for `status` ("lag 7.2s > 5s since
@@ -56,13 +57,16 @@ int throttle_check_kind(const struct fp_throttle_opts *o, enum fp_db_kind kind,
                         struct fp_error *err);
 
 /*
- * Start watching for o, before the first batch: open the monitor sessions
- * (db_open_again on db, db_open on each --lag-from URL), take a first
- * reading, and become pace's gate. *out is NULL when there is nothing to
- * watch. FP_EINPUT when the role cannot read replay_lag (it needs
- * pg_monitor: the message says what to grant) or a --lag-from URL is no
- * standby; FP_EDB when a session cannot be had. j receives the throttled
- * state; both db and j must outlive the throttle.
+ * Start watching for o, before the first batch: open the sessions it needs
+ * (db_open on each --lag-from URL; the monitor, db_open_again on db, once
+ * a limit needs it), take a first reading, and become pace's gate, also
+ * with nothing to watch: `fkpurge ctl set max-lag=3s` (pace_set) gives the
+ * running purge a limit, from the next check on; pace_setting_check takes
+ * a reading first, and refuses what it cannot watch. FP_EINPUT when the
+ * role cannot read replay_lag (it needs pg_monitor: the message says what
+ * to grant) or a --lag-from URL is no standby; FP_EDB when a session
+ * cannot be had. j receives the throttled state; both db and j must
+ * outlive the throttle.
  */
 int throttle_start(struct fp_throttle **out, const struct fp_throttle_opts *o, struct fp_db *db,
                    struct fp_journal *j, struct fp_error *err);

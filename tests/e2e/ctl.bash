@@ -13,7 +13,9 @@
 #      the settings and batches of at most 30 rows; bad values (batch-size=0, max-rate=fast,
 #      speed=3, no '=', a setting twice) refused by ctl (exit 1, naming it) and a bad request
 #      written into the journal directly is answered "error: ...; nothing changed": the settings
-#      unchanged; still nothing deleted while paused;
+#      unchanged; `ctl set max-lag=3s check-interval=100ms` answered as the wrapper says
+#      (LAG_SET_RC, LAG_SET_ANSWER, LAG_SET_SHOWN: PostgreSQL takes it, SQLite refuses it), then
+#      `max-lag=off check-interval=0` taken by both; still nothing deleted while paused;
 #   3. `ctl continue` answers "continuing" and rows go again; `ctl set max-rate=1000 sleep=0`;
 #      `ctl stop`: exit 4 and the message of a clean stop, as SIGTERM's; no request left
 #      unanswered; ctl on the stopped journal: exit 1 "nothing is running on journal J";
@@ -125,10 +127,10 @@ print(d["running"], d["pausing"], d["paused_by"], d["paused_since"] is not None,
     expect_file_eq "$T/err" "fkpurge: max-rate: expected a number of rows per second (at least 0.001), got 'fast'"
     ctl set speed=3
     expect_rc 1 "ctl set speed=3"
-    expect_file_eq "$T/err" "fkpurge: unknown setting 'speed' (one of sleep, max-rate, batch-size)"
+    expect_file_eq "$T/err" "fkpurge: unknown setting 'speed' (one of sleep, max-rate, batch-size, max-lag, max-slot-lag, max-wal-size, check-interval)"
     ctl set sleep
     expect_rc 1 "ctl set sleep"
-    expect_file_eq "$T/err" "fkpurge: 'sleep': expected NAME=VALUE, NAME one of sleep, max-rate, batch-size"
+    expect_file_eq "$T/err" "fkpurge: 'sleep': expected NAME=VALUE, NAME one of sleep, max-rate, batch-size, max-lag, max-slot-lag, max-wal-size, check-interval"
     ctl set sleep=1s sleep=2s
     expect_rc 1 "ctl set sleep twice"
     expect_file_eq "$T/err" "fkpurge: ctl set: sleep given twice"
@@ -140,6 +142,16 @@ print(d["running"], d["pausing"], d["paused_by"], d["paused_since"] is not None,
         "error: batch-size: expected a whole number from 1 to 10000000, got 'many'; nothing changed" \
         "the purge's answer to a bad set"
     expect_settings "sleep=50ms max-rate=0 batch-size=30" "after bad sets"
+    # The throttle's limits change live too, after a first reading: what the backend cannot
+    # watch is the purge's error answer, and nothing changes.
+    ctl set max-lag=3s check-interval=100ms
+    expect_rc "$LAG_SET_RC" "ctl set max-lag=3s"
+    expect_file_eq "$T/out" "$LAG_SET_ANSWER"
+    expect_settings "sleep=50ms max-rate=0 batch-size=30$LAG_SET_SHOWN" "after ctl set max-lag=3s"
+    ctl set max-lag=off check-interval=0
+    expect_rc 0 "ctl set max-lag=off"
+    expect_file_eq "$T/out" "set max-lag=off check-interval=0"
+    expect_settings "sleep=50ms max-rate=0 batch-size=30" "after ctl set max-lag=off"
     expect_eq "$(rows)" "$c1" "rows left while paused"
 
     # --- 3. continue, stop ------------------------------------------------------------------

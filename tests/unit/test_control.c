@@ -44,13 +44,27 @@ static void settings_parse(void)
     CHECK_STR(err.msg, "sleep: expected a positive duration such as 30, 30s, 250ms, 10m or 2h, "
                        "got '-1s'");
     CHECK_INT(pace_setting_parse("sleepy=1", &i, &v, &err), -1);
-    CHECK_STR(err.msg, "unknown setting 'sleepy' (one of sleep, max-rate, batch-size)");
-    /* The throttle's are kept for resume but read once: not for a running purge. */
-    CHECK_INT(pace_setting_parse("max-lag=3s", &i, &v, &err), -1);
-    CHECK_STR(err.msg, "max-lag is read once, when the purge starts: stop it (`fkpurge ctl "
-                       "JOURNAL stop`) and resume with --max-lag");
+    CHECK_STR(err.msg, "unknown setting 'sleepy' (one of sleep, max-rate, batch-size, max-lag, "
+                       "max-slot-lag, max-wal-size, check-interval)");
+    /* The throttle's change live too; "off" is 0, none. */
+    CHECK_INT(pace_setting_parse("max-lag=3s", &i, &v, &err), 0);
+    CHECK_INT(i, PACE_MAX_LAG);
+    CHECK(v == 3);
+    CHECK_INT(pace_setting_parse("max-lag=off", &i, &v, &err), 0);
+    CHECK(v == 0);
+    CHECK_INT(pace_setting_parse("max-slot-lag=64kB", &i, &v, &err), 0);
+    CHECK_INT(i, PACE_MAX_SLOT_LAG);
+    CHECK(v == 65536);
+    CHECK_INT(pace_setting_parse("check-interval=250ms", &i, &v, &err), 0);
+    CHECK_INT(i, PACE_CHECK_INTERVAL);
+    CHECK(v > 0.2499 && v < 0.2501);
+    CHECK_INT(pace_setting_shown(PACE_MAX_LAG, "off"), 0);
+    CHECK_INT(pace_setting_shown(PACE_MAX_LAG, "0"), 0);
+    CHECK_INT(pace_setting_shown(PACE_MAX_LAG, "3s"), 1);
+    CHECK_INT(pace_setting_shown(PACE_SLEEP, "0"), 1);
     CHECK_INT(pace_setting_parse("max-rate", &i, &v, &err), -1);
-    CHECK_STR(err.msg, "'max-rate': expected NAME=VALUE, NAME one of sleep, max-rate, batch-size");
+    CHECK_STR(err.msg, "'max-rate': expected NAME=VALUE, NAME one of sleep, max-rate, batch-size, "
+                       "max-lag, max-slot-lag, max-wal-size, check-interval");
 }
 
 /*
@@ -66,8 +80,8 @@ static void max_rate_set_counts_from_then(void)
     pace_start(&p);
     CHECK_INT(pace_batch_size(7), 50);
     pace_rows(1000);
-    pace_set(PACE_MAX_RATE, 100);
-    pace_set(PACE_BATCH_SIZE, 20);
+    pace_set(PACE_MAX_RATE, 100, "100");
+    pace_set(PACE_BATCH_SIZE, 20, "20");
     CHECK_INT(pace_batch_size(7), 20);
     t0 = now();
     pace_wait();
