@@ -16,7 +16,8 @@ static const char usage[] =
     "done, rows deleted per table, the rate and the time left at that rate, the\n"
     "table of the latest batch, and the last error; of a purge running now, whether\n"
     "it is paused (by `fkpurge ctl` or its pause file) and since when; and the\n"
-    "settings in force (sleep, max-rate, batch-size: as `fkpurge ctl set` left them).\n\n"
+    "settings in force (sleep, max-rate, batch-size, and the throttle's limits when\n"
+    "set: as `fkpurge ctl set` left them) and the --lag-from standbys it asks.\n\n"
     "  --format F     text (default) or json\n"
     "  -h, --help     this help\n"
     "  -V, --version  fkpurge's version\n";
@@ -38,6 +39,7 @@ struct status {
     int running;                    /* a process holds the journal */
     char *paused_since, *paused_by; /* while running: paused (fkpurge ctl, --pause-file) */
     char *settings[PACE_NSETTINGS]; /* the pace settings kept, as given (NULL: none kept) */
+    char *lag_from; /* the --lag-from standbys kept (no password), one a line; NULL: none */
     char
         *throttled; /* why the running purge waits ("lag 7.2s > 5s since ..."), NULL: it does not */
     struct worker {
@@ -97,12 +99,22 @@ out:
     return rc;
 }
 
+/* The line after the one at in a text of lines (lag_from), NULL after the last. */
+static const char *next_line(const char *at)
+{
+    const char *nl = strchr(at, '\n');
+
+    return nl ? nl + 1 : NULL;
+}
+
 /* The pace settings in force, and the pause of a purge running now. */
 static int gather_control(struct status *s, struct fp_error *err)
 {
     for (int i = 0; i < PACE_NSETTINGS; i++)
         if (journal_get_meta(s->p.j, pace_settings[i].meta, &s->settings[i], err) < 0)
             return -1;
+    if (journal_get_meta(s->p.j, "lag_from", &s->lag_from, err) < 0)
+        return -1;
     /* A purge killed while paused leaves its pause in the header: none runs. */
     if (!s->running)
         return 0;
@@ -257,6 +269,12 @@ static void print_text(const struct status *s)
                 printf(" %s=%s", pace_settings[i].name, s->settings[i]);
         printf("\n");
     }
+    if (s->lag_from && *s->lag_from) {
+        printf("lag from:");
+        for (const char *at = s->lag_from; at; at = next_line(at))
+            printf("%s %.*s", at == s->lag_from ? "" : ",", (int)strcspn(at, "\n"), at);
+        printf("\n");
+    }
     printf("engine:   %s\n", s->streaming ? "stream" : "levels");
     printf("batches:  %lld done, %lld in flight (at most %ld rows of a table each)\n",
            s->batches.done, s->batches.in_flight, s->p.batch_size);
@@ -339,7 +357,13 @@ static void print_json(const struct status *s)
             buf_adds(&b, n++ ? ", " : "");
             json_field(&b, pace_settings[i].name, s->settings[i]);
         }
-    buf_adds(&b, "}, \"root\": {");
+    buf_adds(&b, "}, \"lag_from\": [");
+    for (const char *at = s->lag_from && *s->lag_from ? s->lag_from : NULL; at;
+         at = next_line(at)) {
+        buf_adds(&b, at == s->lag_from ? "" : ", ");
+        buf_add_json_string(&b, at, strcspn(at, "\n"));
+    }
+    buf_adds(&b, "], \"root\": {");
     json_field(&b, "table", s->p.root.table);
     buf_adds(&b, ", ");
     json_field(&b, s->p.root.where ? "where" : "pk_file",
@@ -468,6 +492,7 @@ out:
     free(s.order);
     free(s.err_phase);
     free(s.throttled);
+    free(s.lag_from);
     free(s.err_state);
     free(s.err_msg);
     free(s.statistics);

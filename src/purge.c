@@ -781,6 +781,53 @@ out:
     return rc;
 }
 
+/*
+ * The --lag-from standbys in force: those given, kept in the journal
+ * without their passwords (one a line), else the journal's, so that a
+ * resume without the flag is still throttled by them; their passwords
+ * then come as --db's do (PGPASSWORD, ~/.pgpass).
+ */
+static int lag_from_in_force(struct fp_purge *p, struct fp_error *err)
+{
+    struct fp_buf kept = FP_BUF_INIT;
+    size_t n = 1;
+    int rc;
+
+    if (p->throttle.nlag_from) {
+        for (size_t i = 0; i < p->throttle.nlag_from; i++) {
+            char *safe = db_url_safe(p->throttle.lag_from[i]);
+
+            buf_addf(&kept, "%s%s", i ? "\n" : "", safe ? safe : "");
+            kept.oom |= !safe;
+            free(safe);
+        }
+        rc = buf_ok(&kept) ? journal_set_meta(p->j, "lag_from", buf_str(&kept), err)
+                           : fp_error_oom(err);
+        buf_free(&kept);
+        return rc;
+    }
+    if (journal_get_meta(p->j, "lag_from", &p->lag_from_kept, err) < 0)
+        return -1;
+    if (!p->lag_from_kept || !*p->lag_from_kept)
+        return 0;
+    for (const char *c = p->lag_from_kept; *c; c++)
+        n += *c == '\n';
+    if (!(p->lag_from_kept_v = calloc(n, sizeof *p->lag_from_kept_v)))
+        return fp_error_oom(err);
+    n = 0;
+    for (char *line = p->lag_from_kept; line; n++) {
+        char *nl = strchr(line, '\n');
+
+        p->lag_from_kept_v[n] = line;
+        if (nl)
+            *nl++ = '\0';
+        line = nl;
+    }
+    p->throttle.lag_from = p->lag_from_kept_v;
+    p->throttle.nlag_from = n;
+    return 0;
+}
+
 /* purge_continue, pace and the throttle started. */
 static int continue_paced(struct fp_purge *p, const char *phase, struct fp_error *err)
 {
@@ -820,7 +867,8 @@ int purge_continue(struct fp_purge *p, const char *phase, struct fp_error *err)
                      journal_path(p->j));
         return FP_EINPUT;
     }
-    if (pace_settings_in_force(p, err) < 0 || control_start(p->j, p->pause_file, err) < 0)
+    if (pace_settings_in_force(p, err) < 0 || lag_from_in_force(p, err) < 0 ||
+        control_start(p->j, p->pause_file, err) < 0)
         return stop(p, phase, err);
     /* From here a signal stops the purge cleanly (exit 4): between batches, or while collecting. */
     pace_start(&p->pace);
@@ -971,5 +1019,7 @@ void purge_free(struct fp_purge *p)
     for (int i = 0; i < PACE_NSETTINGS; i++)
         free(p->in_force[i]);
     free(p->archive_dir);
+    free(p->lag_from_kept);
+    free(p->lag_from_kept_v);
     memset(p, 0, sizeof *p);
 }

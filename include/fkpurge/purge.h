@@ -36,7 +36,10 @@ struct fp_purge {
     int statistics;             /* --statistics: where the time went, at the end */
     int jobs; /* --jobs, else the journal's (resume), else 1: sessions of the streaming engine */
     int jobs_given; /* --jobs was given: resume keeps it in the journal instead of reading it */
-    struct fp_throttle_opts throttle;  /* --max-lag and co.: lag_from borrowed from purge_flags */
+    /* --max-lag and co.: lag_from borrowed from purge_flags, or lag_from_kept's */
+    struct fp_throttle_opts throttle;
+    char *lag_from_kept;               /* owned: the journal's --lag-from URLs, one a line */
+    const char **lag_from_kept_v;      /* owned: its lines, split in place */
     const char *given[PACE_NSETTINGS]; /* pace settings given as flags (else the journal's) */
     char *in_force[PACE_NSETTINGS];    /* owned: the text of each setting in force */
     const char *pause_file;            /* --pause-file: paused while it exists */
@@ -101,10 +104,13 @@ struct purge_flags {
     "  --log-format FORMAT         text (default) or json: one JSON object a line per event\n"     \
     "  --echo-sql                  each statement on stderr as sent, its keys summarised\n"        \
     "  --max-lag DURATION          wait before a batch while a standby lags more (the role\n"      \
-    "                              needs pg_monitor); --lag-from URL: ask it too (repeatable)\n"   \
+    "                              needs pg_monitor; 0 or off: none)\n"                            \
+    "  --lag-from URL              ask this standby too (repeatable); kept without its\n"          \
+    "                              password: resume asks it again unless given others\n"           \
     "  --max-slot-lag SIZE         wait while a replication slot holds more WAL (e.g. 2GB)\n"      \
     "  --max-wal-size SIZE         SQLite in WAL mode: wait while its WAL file is larger\n"        \
-    "  --check-interval DURATION   how often those are read (default 1s)\n"
+    "  --check-interval DURATION   how often those are read (default 1s); the four are\n"          \
+    "                              kept, and `fkpurge ctl set` changes them too\n"
 
 /* Check and apply f to p (an error names the flag). */
 int purge_apply_flags(struct fp_purge *p, const struct purge_flags *f, struct fp_error *err);

@@ -14,7 +14,15 @@
 #      ("slot s holds ... > 4MB"), also after its monitor session is killed (a warning, a new
 #      session), until the slot is dropped, then ends as it should;
 #   4. --max-lag as a role without pg_monitor: exit 1 naming GRANT pg_monitor, nothing deleted;
-#   5. --max-runtime 3s while throttled: exit 4 on time; resume (replay going) ends it.
+#   5. --max-runtime 3s while throttled: exit 4 on time; resume (replay going) ends it;
+#   6. `ctl set max-lag=1s` on runs started without it, replay paused: as a role without
+#      pg_monitor the answer is an error naming GRANT pg_monitor and the run goes on to the end
+#      unthrottled; as postgres it waits (status: throttled, max-lag=1s in its settings), then
+#      `ctl set max-lag=0` lets it go on to the end, replay still paused;
+#   7. --lag-from with a password, stopped by `ctl stop` while throttled (exit 4 at once, not
+#      when the wait ends): the journal holds no
+#      password, status shows "lag from: URL"; resume without --lag-from or --max-lag waits on
+#      the same standby (named by its URL) until replay resumes.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
 # shellcheck source=scripts/standby.sh
@@ -77,7 +85,8 @@ caught_up() {
         [ "$(on_standby "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ] && return 0
         sleep 0.1
     done
-    fail "the standby did not catch up with $lsn"
+    fail "the standby did not catch up with $lsn (replay at $(on_standby "SELECT pg_last_wal_replay_lsn(),
+        pg_get_wal_replay_pause_state()")): $(tail -5 "$C/standby.log")"
 }
 
 fresh() {
@@ -101,6 +110,17 @@ wait_status() {
 }
 
 progress_marks() { echo "$(done_batches) batches, $(rows) rows left"; }
+
+# until_batches N: until the journal has N batches done (30 s at most), the purge still running.
+until_batches() {
+    local i
+    for i in $(seq 300); do
+        [ "$(done_batches 2>/dev/null || echo 0)" -ge "$1" ] && return 0
+        kill -0 "$bgpid" 2>/dev/null || fail "the purge ended before $1 batches: $(cat "$T/bg.err")"
+        sleep 0.1
+    done
+    fail "not $1 batches done in 30 s"
+}
 
 # finish WHAT: the purge ends by itself (60 s at most) with exit 0, the native end state, and
 # no throttled state left in the journal.
@@ -218,4 +238,60 @@ run "$FKPURGE" resume "$J" --yes -q --max-lag 1s
 expect_rc 0 "resume after --max-runtime"
 shop_dump_pg "$db" >"$T/got"
 expect_same_state "$T/want" "$T/got" "resume after --max-runtime"
+
+# --- 6. ctl set max-lag, live ----------------------------------------------------------------------
+# A role that cannot read the lag: the purge answers with the error and goes on unthrottled.
+fresh
+psql -XqtAc "REVOKE pg_monitor FROM fkpurge_nomon" >/dev/null
+psql_db "$db" -c "GRANT ALL ON ALL TABLES IN SCHEMA public TO fkpurge_nomon" >/dev/null
+on_standby "SELECT pg_wal_replay_pause()" >/dev/null
+bg "$FKPURGE" run --model "$SHOP_MODEL" --table "$SHOP_ROOT" --where "$SHOP_WHERE" --yes \
+    --db "dbname=$db user=fkpurge_nomon" --journal "$J" --max-rate 400 --batch-size 20
+until_batches 2
+run "$FKPURGE" ctl "$J" set max-lag=1s
+expect_rc 1 "ctl set max-lag=1s as a role without pg_monitor"
+expect_file_eq "$T/out" "error: --max-lag: role fkpurge_nomon cannot read pg_stat_replication.replay_lag (it shows other roles' rows as NULL): GRANT pg_monitor TO fkpurge_nomon, or run as a superuser; nothing changed"
+finish "ctl set max-lag refused, replay paused"
+on_standby "SELECT pg_wal_replay_resume()" >/dev/null
+# A role that can: the run waits from the next check on, and max-lag=0 lets it go.
+fresh
+on_standby "SELECT pg_wal_replay_pause()" >/dev/null
+purge
+until_batches 2
+run "$FKPURGE" ctl "$J" set max-lag=1s check-interval=200ms
+expect_rc 0 "ctl set max-lag=1s"
+expect_file_eq "$T/out" "set max-lag=1s check-interval=200ms"
+wait_status '^throttled: lag [0-9.]*s > 1s on standby1 since '
+expect_grep '^settings: sleep=0 max-rate=400 batch-size=20 max-lag=1s check-interval=200ms$' "$T/status"
+expect_still 3 "ctl set max-lag=1s, replay paused"
+run "$FKPURGE" ctl "$J" set max-lag=0
+expect_rc 0 "ctl set max-lag=0"
+expect_file_eq "$T/out" "set max-lag=0"
+finish "ctl set max-lag=0, replay still paused"
+batch_timings "$J" "$t0" "ctl set max-lag" 3
+on_standby "SELECT pg_wal_replay_resume()" >/dev/null
+
+# --- 7. resume keeps --lag-from, without its password -------------------------------------------
+fresh
+on_standby "SELECT pg_wal_replay_pause()" >/dev/null
+purge --max-lag 1s --check-interval 200ms --lag-from "$STANDBY password=not-needed"
+from="user=postgres dbname=shop host=127.0.0.1 port=$P2"
+wait_status "^throttled: lag [0-9.]*s > 1s on $from since "
+run "$FKPURGE" ctl "$J" stop
+expect_rc 0 "ctl stop while throttled"
+wait_exit "$bgpid" 10
+expect_rc 4 "run --lag-from, stopped by ctl stop"
+if grep -q not-needed "$J"*; then fail "the journal keeps the --lag-from password"; fi
+"$FKPURGE" status "$J" >"$T/status"
+expect_grep "^lag from: $from$" "$T/status"
+"$FKPURGE" status "$J" --format json >"$T/status.json"
+expect_eq "$(/usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["lag_from"])' \
+    "$T/status.json")" "['$from']" "status --format json: lag_from"
+# Without --lag-from (nor --max-lag, kept too): the same standby, asked again.
+t0=$(now_s)
+bg "$FKPURGE" resume "$J"
+wait_status "^throttled: lag [0-9.]*s > 1s on $from since "
+expect_still 2 "resume of a --lag-from run, replay paused"
+on_standby "SELECT pg_wal_replay_resume()" >/dev/null
+finish "resume of a --lag-from run, replay resumed"
 echo "lag_pg: ok" >&2
