@@ -10,6 +10,7 @@
 #include "fkpurge/cli.h"
 #include "fkpurge/events.h"
 #include "fkpurge/exec.h"
+#include "fkpurge/resolve.h"
 #include "fkpurge/purge.h"
 
 /* In two: one string literal may not pass 4095 characters (C11's minimum). */
@@ -119,7 +120,7 @@ int cmd_run(int argc, char **argv)
     p.batch_size = FP_DEFAULT_BATCH_SIZE;
     if ((format && report_parse_format(format, 0, &p.format, &err) < 0) ||
         purge_apply_flags(&p, &pf, &err) < 0 || model_load_file(model, &p.model, &err) < 0 ||
-        graph_build(p.model, &p.graph, &err) < 0) {
+        graph_build(p.model, &p.graph, &err) < 0 || resolve_refuse_composite(p.model, &err) < 0) {
         rc = cli_fail(&err);
         goto out;
     }

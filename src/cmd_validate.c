@@ -33,7 +33,7 @@ static void print_summary(const struct fp_model *m, const struct fp_graph *g)
     for (size_t i = 0; i < m->nedges; i++)
         per_policy[m->edges[i].policy]++;
 
-    printf("%s: valid model (version %d)\n", m->path, FP_MODEL_VERSION);
+    printf("%s: valid model (version %d)\n", m->path, m->version);
     if (m->schema)
         printf("schema: %s\n", m->schema);
     printf("tables: %zu", m->ntables);

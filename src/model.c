@@ -20,6 +20,8 @@
  */
 #include "fkpurge/model.h"
 
+#include "fkpurge/buf.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -95,12 +97,21 @@ enum level {
 
 static const char *const top_keys[] = {"version", "schema", "tables"};
 static const char *const table_keys[] = {"primary_key", "foreign_keys"};
-static const char *const fk_keys[] = {"column",    "references", "on_delete",
-                                      "to_column", "nullable",   "default"};
+static const char *const fk_keys[] = {"column",   "references", "on_delete", "to_column",
+                                      "nullable", "default",    "columns",   "to_columns"};
 enum { K_VERSION, K_SCHEMA, K_TABLES };
 enum { K_PRIMARY_KEY, K_FOREIGN_KEYS };
-enum { K_COLUMN, K_REFERENCES, K_ON_DELETE, K_TO_COLUMN, K_NULLABLE, K_DEFAULT };
-#define MAX_KEYS 6
+enum {
+    K_COLUMN,
+    K_REFERENCES,
+    K_ON_DELETE,
+    K_TO_COLUMN,
+    K_NULLABLE,
+    K_DEFAULT,
+    K_COLUMNS,
+    K_TO_COLUMNS
+};
+#define MAX_KEYS 8
 
 static const struct level_keys {
     const char *const *keys;
@@ -109,7 +120,9 @@ static const struct level_keys {
 } levels[] = {
     [LEVEL_TOP] = {top_keys, 3, "version, schema or tables"},
     [LEVEL_TABLE] = {table_keys, 2, "primary_key or foreign_keys"},
-    [LEVEL_FK] = {fk_keys, 6, "column, references, on_delete, to_column, nullable or default"},
+    [LEVEL_FK] = {fk_keys, 8,
+                  "column, references, on_delete, to_column, nullable, default, columns or "
+                  "to_columns"},
 };
 
 /* Names people reach for that are no near misspelling of the real key. */
@@ -125,7 +138,7 @@ static const struct {
 /* What an edge still needs from the tree once every table is known. */
 struct pending {
     uint32_t references; /* resolved to a table last: it may come later in the file */
-    uint32_t column;     /* where a duplicate column is pointed at */
+    uint32_t column;     /* where a duplicate column (or a wrong count of them) is pointed at */
 };
 
 struct loader {
@@ -662,6 +675,71 @@ static int get_name(struct loader *ld, const struct node *n, const char *what, c
     return 0;
 }
 
+/* Free the n strings of list, and list. */
+static void free_names(char **list, size_t n)
+{
+    for (size_t i = 0; i < n && list; i++)
+        free(list[i]);
+    free(list);
+}
+
+/*
+ * The columns in n, which what must hold: one name, or (version 2) a
+ * sequence of distinct names. *list gets them (*count of them) and *shown
+ * the name messages use: the column, or "(a, b)" for several.
+ */
+static int get_names(struct loader *ld, const struct node *n, const char *what, char ***list,
+                     size_t *count, char **shown)
+{
+    struct fp_buf b = FP_BUF_INIT;
+    const char *s;
+    size_t k = 0;
+
+    if (n->kind != NODE_SEQUENCE) {
+        if (get_name(ld, n, what, &s) < 0)
+            return -1;
+        if (!(*list = calloc(1, sizeof **list)))
+            return out_of_memory(ld);
+        *count = 1;
+        if (!((*list)[0] = dup_str(ld, s, strlen(s))) || !(*shown = dup_str(ld, s, strlen(s))))
+            return -1;
+        return 0;
+    }
+    if (ld->m->version < 2)
+        return fail(ld, n, "%s is a list of columns: composite keys need 'version: 2'", what);
+    if (n->count == 0)
+        return fail(ld, n, "%s is an empty list", what);
+    if (!(*list = calloc(n->count, sizeof **list)))
+        return out_of_memory(ld);
+    for (uint32_t ci = n->first; ci != NONE; ci = node(ld, ci)->next) {
+        if (get_name(ld, node(ld, ci), what, &s) < 0)
+            goto fail;
+        for (size_t j = 0; j < k; j++)
+            if (strcmp((*list)[j], s) == 0) {
+                fail(ld, node(ld, ci), "column '%s' is twice in %s", show(ld, s), what);
+                goto fail;
+            }
+        if (!((*list)[k] = dup_str(ld, s, strlen(s))))
+            goto fail;
+        *count = ++k;
+        buf_adds(&b, k == 1 ? (n->count > 1 ? "(" : "") : ", ");
+        buf_adds(&b, s);
+    }
+    if (n->count > 1)
+        buf_addc(&b, ')');
+    if (!buf_ok(&b)) {
+        out_of_memory(ld);
+        goto fail;
+    }
+    *shown = b.p;
+    return 0;
+fail:
+    buf_free(&b);
+    free_names(*list, k);
+    *list = NULL, *count = 0;
+    return -1;
+}
+
 /*
  * Walk the pairs of mapping map: every key must be a string naming a known
  * key of level, at most once. keys[k] and vals[k] receive the key and value
@@ -754,6 +832,30 @@ static int add_edge(struct loader *ld, struct fp_edge **out)
     return 0;
 }
 
+/*
+ * 'columns' and 'to_columns' are version 2's spellings of 'column' and
+ * 'to_column', for a list: one of each pair, then found under the old name.
+ */
+static int one_spelling(struct loader *ld, uint32_t *keys, uint32_t *vals)
+{
+    static const int pairs[][2] = {{K_COLUMN, K_COLUMNS}, {K_TO_COLUMN, K_TO_COLUMNS}};
+
+    for (size_t i = 0; i < 2; i++) {
+        int one = pairs[i][0], many = pairs[i][1];
+
+        if (keys[many] == NONE)
+            continue;
+        if (ld->m->version < 2)
+            return fail(ld, node(ld, keys[many]), "'%s' in %s needs 'version: 2'", fk_keys[many],
+                        ld->where);
+        if (keys[one] != NONE)
+            return fail(ld, node(ld, keys[many]), "both '%s' and '%s' in %s", fk_keys[one],
+                        fk_keys[many], ld->where);
+        keys[one] = keys[many], vals[one] = vals[many];
+    }
+    return 0;
+}
+
 /* Foreign key number idx (0-based) of the current table, from mapping fk. */
 static int load_fk(struct loader *ld, const struct node *fk, size_t idx)
 {
@@ -773,7 +875,7 @@ static int load_fk(struct loader *ld, const struct node *fk, size_t idx)
         snprintf(ld->where, sizeof ld->where, "foreign key #%zu of table '%s'", idx + 1,
                  show(ld, t->name));
     snprintf(what, sizeof what, "in %s", ld->where);
-    if (collect_keys(ld, fk, LEVEL_FK, what, keys, vals) < 0)
+    if (collect_keys(ld, fk, LEVEL_FK, what, keys, vals) < 0 || one_spelling(ld, keys, vals) < 0)
         return -1;
     if (vals[K_COLUMN] == NONE)
         return fail(ld, fk, "missing 'column' in %s", ld->where);
@@ -788,9 +890,8 @@ static int load_fk(struct loader *ld, const struct node *fk, size_t idx)
     ld->pending[ld->m->nedges - 1].references = vals[K_REFERENCES];
     ld->pending[ld->m->nedges - 1].column = vals[K_COLUMN];
 
-    snprintf(what, sizeof what, "'column' in %s", ld->where);
-    if (get_name(ld, node(ld, vals[K_COLUMN]), what, &s) < 0 ||
-        !(e->column = dup_str(ld, s, strlen(s))))
+    snprintf(what, sizeof what, "'%s' in %s", str(ld, node(ld, keys[K_COLUMN])), ld->where);
+    if (get_names(ld, node(ld, vals[K_COLUMN]), what, &e->columns, &e->ncols, &e->column) < 0)
         return -1;
     snprintf(what, sizeof what, "'references' in %s", ld->where);
     if (get_name(ld, node(ld, vals[K_REFERENCES]), what, &s) < 0)
@@ -807,10 +908,19 @@ static int load_fk(struct loader *ld, const struct node *fk, size_t idx)
                     show(ld, s));
 
     if (vals[K_TO_COLUMN] != NONE) {
-        snprintf(what, sizeof what, "'to_column' in %s", ld->where);
-        if (get_name(ld, node(ld, vals[K_TO_COLUMN]), what, &s) < 0 ||
-            !(e->parent_column = dup_str(ld, s, strlen(s))))
+        size_t n = 0;
+
+        v = node(ld, vals[K_TO_COLUMN]);
+        snprintf(what, sizeof what, "'%s' in %s", str(ld, node(ld, keys[K_TO_COLUMN])), ld->where);
+        if (get_names(ld, v, what, &e->parent_columns, &n, &e->parent_column) < 0)
             return -1;
+        if (n != e->ncols) {
+            /* Kept whole, so model_free releases them all. */
+            free_names(e->parent_columns, n);
+            e->parent_columns = NULL;
+            return fail(ld, v, "%s names %zu column%s for %zu in '%s'", what, n, n == 1 ? "" : "s",
+                        e->ncols, str(ld, node(ld, keys[K_COLUMN])));
+        }
     }
 
     if (vals[K_NULLABLE] != NONE) {
@@ -841,6 +951,11 @@ static int load_fk(struct loader *ld, const struct node *fk, size_t idx)
         if (e->policy != FP_SET_DEFAULT)
             return fail(ld, v, "%s has a 'default' but its policy is %s, not set_default",
                         ld->where, policy_name(e->policy));
+        if (e->ncols > 1)
+            return fail(ld, v,
+                        "'default' in %s: a composite key is set to its columns' own defaults "
+                        "(leave 'default' out)",
+                        ld->where);
         if (!(e->default_value = dup_str(ld, str(ld, v), v->len)))
             return -1;
     }
@@ -897,7 +1012,6 @@ static int load_table(struct loader *ld, const struct node *desc)
     uint32_t keys[MAX_KEYS], vals[MAX_KEYS];
     char what[SHOW_MAX + 64];
     size_t first_edge = ld->m->nedges, idx = 0;
-    const char *s;
 
     snprintf(what, sizeof what, "in table '%s'", show(ld, t->name));
     if (collect_keys(ld, desc, LEVEL_TABLE, what, keys, vals) < 0)
@@ -906,12 +1020,7 @@ static int load_table(struct loader *ld, const struct node *desc)
     if (vals[K_PRIMARY_KEY] != NONE) {
         const struct node *v = node(ld, vals[K_PRIMARY_KEY]);
         snprintf(what, sizeof what, "'primary_key' of table '%s'", show(ld, t->name));
-        if (v->kind == NODE_SEQUENCE)
-            return fail(ld, v,
-                        "%s must be one column, not a sequence (composite keys are not "
-                        "supported)",
-                        what);
-        if (get_name(ld, v, what, &s) < 0 || !(t->pk = dup_str(ld, s, strlen(s))))
+        if (get_names(ld, v, what, &t->pk_cols, &t->npk, &t->pk) < 0)
             return -1;
     }
 
@@ -1019,6 +1128,17 @@ static const char *suggest_table(const struct fp_model *m, const char *name)
     return best;
 }
 
+/* e references p's primary key: its columns become e's parent columns. */
+static int copy_key(struct loader *ld, const struct fp_table *p, struct fp_edge *e)
+{
+    if (!(e->parent_columns = calloc(p->npk, sizeof *e->parent_columns)))
+        return out_of_memory(ld);
+    for (size_t k = 0; k < p->npk; k++)
+        if (!(e->parent_columns[k] = dup_str(ld, p->pk_cols[k], strlen(p->pk_cols[k]))))
+            return -1;
+    return (e->parent_column = dup_str(ld, p->pk, strlen(p->pk))) ? 0 : -1;
+}
+
 /*
  * Cross-table checks, once every table is known: no table twice (also
  * `customer` and `shop.customer` under `schema: shop`), every reference to
@@ -1082,7 +1202,17 @@ static int resolve(struct loader *ld)
                  show(ld, e->column), show(ld, m->tables[e->child].name), show(ld, p->name));
             goto out;
         }
-        if (!e->parent_column && !(e->parent_column = dup_str(ld, p->pk, strlen(p->pk))))
+        if (e->parent_columns)
+            continue;
+        if (e->ncols != p->npk) {
+            fail(ld, node(ld, ld->pending[i].column),
+                 "foreign key '%s' of table '%s' has %zu column%s, but the primary_key of "
+                 "table '%s' has %zu",
+                 show(ld, e->column), show(ld, m->tables[e->child].name), e->ncols,
+                 e->ncols == 1 ? "" : "s", show(ld, p->name), p->npk);
+            goto out;
+        }
+        if (copy_key(ld, p, e) < 0)
             goto out;
     }
     rc = 0;
@@ -1091,25 +1221,39 @@ out:
     return rc;
 }
 
-/* The version must be the integer 1: a string "1" is refused, like the JSON Schema does. */
+/*
+ * The version must be the integer 1 or 2: a string "1" is refused, like the
+ * JSON Schema does. Version 2 only adds composite keys: a version 1 file
+ * reads the same under either.
+ */
 static int check_version(struct loader *ld, const struct node *root, uint32_t vi)
 {
     const struct node *v;
 
     if (vi == NONE)
-        return fail(ld, root, "missing 'version' (this fkpurge reads version %d)",
+        return fail(ld, root, "missing 'version' (this fkpurge reads versions 1 and %d)",
                     FP_MODEL_VERSION);
     v = node(ld, vi);
     if (v->kind == NODE_SCALAR && (v->type == T_INT || v->type == T_FLOAT)) {
-        if (strcmp(str(ld, v), "1") == 0)
-            return 0;
-        return fail(ld, v, "unsupported model version %s (this fkpurge reads version %d)",
+        for (int version = 1; version <= FP_MODEL_VERSION; version++) {
+            char text[16];
+
+            snprintf(text, sizeof text, "%d", version);
+            if (strcmp(str(ld, v), text) == 0) {
+                ld->m->version = version;
+                return 0;
+            }
+        }
+        return fail(ld, v, "unsupported model version %s (this fkpurge reads versions 1 and %d)",
                     show(ld, str(ld, v)), FP_MODEL_VERSION);
     }
-    if (v->kind == NODE_SCALAR && v->type == T_STRING && strcmp(str(ld, v), "1") == 0)
-        return fail(ld, v, "'version' must be the integer %d, not a string (write it unquoted)",
+    if (v->kind == NODE_SCALAR && v->type == T_STRING &&
+        (strcmp(str(ld, v), "1") == 0 || strcmp(str(ld, v), "2") == 0))
+        return fail(ld, v,
+                    "'version' must be the integer 1 or %d, not a string (write it unquoted)",
                     FP_MODEL_VERSION);
-    return fail(ld, v, "'version' must be the integer %d, not %s", FP_MODEL_VERSION, describe(v));
+    return fail(ld, v, "'version' must be the integer 1 or %d, not %s", FP_MODEL_VERSION,
+                describe(v));
 }
 
 static int load_root(struct loader *ld)
@@ -1294,10 +1438,13 @@ void model_free(struct fp_model *model)
         free(model->tables[i].schema);
         free(model->tables[i].relname);
         free(model->tables[i].pk);
+        free_names(model->tables[i].pk_cols, model->tables[i].npk);
     }
     for (size_t i = 0; i < model->nedges; i++) {
         free(model->edges[i].column);
         free(model->edges[i].parent_column);
+        free_names(model->edges[i].columns, model->edges[i].ncols);
+        free_names(model->edges[i].parent_columns, model->edges[i].ncols);
         free(model->edges[i].default_value);
     }
     free(model->tables);
@@ -1327,4 +1474,21 @@ long model_find_table(const struct fp_model *model, const char *name)
     }
     free(schema_buf);
     return found;
+}
+
+const char *model_composite(const struct fp_model *model, char *buf, size_t size)
+{
+    for (size_t i = 0; i < model->ntables; i++)
+        if (model->tables[i].npk > 1) {
+            snprintf(buf, size, "table '%s' (primary_key %s)", model->tables[i].name,
+                     model->tables[i].pk);
+            return buf;
+        }
+    for (size_t i = 0; i < model->nedges; i++)
+        if (model->edges[i].ncols > 1) {
+            snprintf(buf, size, "table '%s' (foreign key %s)",
+                     model->tables[model->edges[i].child].name, model->edges[i].column);
+            return buf;
+        }
+    return NULL;
 }

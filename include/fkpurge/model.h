@@ -13,7 +13,8 @@
 
 #include "fkpurge/error.h"
 
-#define FP_MODEL_VERSION 1
+/* The newest model format this fkpurge reads; version 2 adds composite keys. */
+#define FP_MODEL_VERSION 2
 
 enum fp_policy {
     FP_CASCADE,
@@ -29,15 +30,24 @@ struct fp_table {
     char *name;    /* as written in the model: "table" or "schema.table" */
     char *schema;  /* the schema part, else the model's default schema, else NULL */
     char *relname; /* the table part */
-    char *pk;      /* primary key column, NULL for a keyless leaf */
+    /*
+     * The primary key for messages and names: its column, or for a
+     * composite key its columns as "(a, b)"; NULL for a keyless leaf.
+     */
+    char *pk;
+    char **pk_cols; /* its npk columns (npk 1 for every version 1 model, 0 keyless) */
+    size_t npk;
     int line, col; /* where the table is named in the model file */
 };
 
 struct fp_edge {
-    size_t child;        /* index in model->tables of the table holding column */
-    size_t parent;       /* index of the referenced table */
-    char *column;        /* the foreign key column, in child */
-    char *parent_column; /* to_column, else the parent's primary key */
+    size_t child;          /* index in model->tables of the table holding column */
+    size_t parent;         /* index of the referenced table */
+    char *column;          /* the foreign key column, in child; "(a, b)" when composite */
+    char *parent_column;   /* to_column, else the parent's primary key (spelt as column) */
+    char **columns;        /* the ncols columns of column, in child */
+    char **parent_columns; /* the ncols columns they reference, in the same order */
+    size_t ncols;
     enum fp_policy policy;
     int nullable;        /* 0 only when the model says nullable: false */
     char *default_value; /* the model's `default`, as text; NULL when absent */
@@ -45,8 +55,9 @@ struct fp_edge {
 };
 
 struct fp_model {
-    char *path; /* the file name used in messages */
-    char *text; /* the whole model text, kept for the journal */
+    char *path;  /* the file name used in messages */
+    int version; /* the file's format version: 1 or 2 */
+    char *text;  /* the whole model text, kept for the journal */
     size_t text_len;
     char *schema; /* default schema, NULL when absent */
     struct fp_table *tables;
@@ -68,6 +79,13 @@ int model_load_buffer(const char *name, const char *buf, size_t len, struct fp_m
 
 /* NULL-safe. */
 void model_free(struct fp_model *model);
+
+/*
+ * The first composite key of the model (a table's primary key or a foreign
+ * key of several columns), as "table 't' (primary key (a, b))", in buf; NULL
+ * when every key is one column.
+ */
+const char *model_composite(const struct fp_model *model, char *buf, size_t size);
 
 /* Index of the table called name ("t" or "schema.t"), or -1. */
 long model_find_table(const struct fp_model *model, const char *name);

@@ -73,6 +73,13 @@ struct fp_resolved {
 int resolve_model(struct fp_db *db, const struct fp_model *model, const struct fp_graph *graph,
                   struct fp_resolved **out, struct fp_strlist *warnings, struct fp_error *err);
 
+/*
+ * -1 with an FP_EINPUT error when the model has a composite key: checked
+ * against the catalog like any other key, but no engine handles one yet.
+ * resolve_model() calls it last; run, before its journal exists.
+ */
+int resolve_refuse_composite(const struct fp_model *model, struct fp_error *err);
+
 /* The query for the keys of table t: its primary key, else the row's address (ctid, rowid). */
 void resolve_table_query(struct fp_keyq *q, const struct fp_model *m, const struct fp_resolved *r,
                          size_t t);

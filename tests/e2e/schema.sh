@@ -80,11 +80,6 @@ bad missing_version <<'YAML'
 tables:
   customer: {primary_key: id}
 YAML
-bad version_2 <<'YAML'
-version: 2
-tables:
-  customer: {primary_key: id}
-YAML
 bad version_quoted <<'YAML'
 version: "1"
 tables:
@@ -118,6 +113,30 @@ bad composite_primary_key <<'YAML'
 version: 1
 tables:
   customer: {primary_key: [shop_id, id]}
+YAML
+bad composite_foreign_key_v1 <<'YAML'
+version: 1
+tables:
+  customer: {primary_key: id}
+  order: {foreign_keys: [{columns: [customer_id], references: customer, on_delete: cascade}]}
+YAML
+bad column_and_columns <<'YAML'
+version: 2
+tables:
+  customer: {primary_key: [shop_id, id]}
+  order:
+    foreign_keys:
+      - {column: shop_id, columns: [shop_id, customer_id], references: customer, on_delete: cascade}
+YAML
+bad composite_duplicate_column <<'YAML'
+version: 2
+tables:
+  customer: {primary_key: [id, id]}
+YAML
+bad version_3 <<'YAML'
+version: 3
+tables:
+  customer: {primary_key: id}
 YAML
 bad empty_primary_key <<'YAML'
 version: 1

@@ -52,10 +52,17 @@ self-references: 1
 cycles: 1
   employee, department"
 
+expect_summary examples/tenant.yaml "examples/tenant.yaml: valid model (version 2)
+tables: 4
+edges: 5 (cascade 3, set_null 1, protect 1)
+self-references: 1
+  order.(tenant_id, replaces_id) (set_null)
+cycles: 0"
+
 # Every example is covered above: a new one must get its summary here too.
 for f in examples/*.yaml; do
     case $f in
-    examples/shop.yaml | examples/bench.yaml | examples/django.yaml | examples/cycle.yaml) ;;
+    examples/shop.yaml | examples/bench.yaml | examples/django.yaml | examples/cycle.yaml | examples/tenant.yaml) ;;
     *) fail "$f: no expected summary in tests/e2e/validate.sh" ;;
     esac
 done

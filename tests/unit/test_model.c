@@ -106,24 +106,24 @@ BAD(bad_deep_nesting,
 /* ---- top level ---- */
 
 BAD(bad_missing_version, "tables:\n  customer:\n",
-    "m.yaml:1:1: missing 'version' (this fkpurge reads version 1)")
+    "m.yaml:1:1: missing 'version' (this fkpurge reads versions 1 and 2)")
 /* Without a 'version' key, a misspelt one is named rather than reported missing. */
 BAD(bad_version_key_typo, "verison: 1\ntables:\n  customer:\n",
     "m.yaml:1:1: unknown top-level key 'verison' (did you mean 'version'?)")
 BAD(bad_version_key_case, "tables:\n  customer:\nVersion: 1\n",
     "m.yaml:3:1: unknown top-level key 'Version' (did you mean 'version'?)")
-BAD(bad_version_2, "version: 2\ntables:\n  customer:\n",
-    "m.yaml:1:10: unsupported model version 2 (this fkpurge reads version 1)")
+BAD(bad_version_3, "version: 3\ntables:\n  customer:\n",
+    "m.yaml:1:10: unsupported model version 3 (this fkpurge reads versions 1 and 2)")
 BAD(bad_version_float, "version: 1.5\ntables:\n  customer:\n",
-    "m.yaml:1:10: unsupported model version 1.5 (this fkpurge reads version 1)")
+    "m.yaml:1:10: unsupported model version 1.5 (this fkpurge reads versions 1 and 2)")
 BAD(bad_version_quoted, "version: \"1\"\ntables:\n  customer:\n",
-    "m.yaml:1:10: 'version' must be the integer 1, not a string (write it unquoted)")
+    "m.yaml:1:10: 'version' must be the integer 1 or 2, not a string (write it unquoted)")
 BAD(bad_version_word, "version: one\ntables:\n  customer:\n",
-    "m.yaml:1:10: 'version' must be the integer 1, not a string")
+    "m.yaml:1:10: 'version' must be the integer 1 or 2, not a string")
 BAD(bad_version_list, "version: [1]\ntables:\n  customer:\n",
-    "m.yaml:1:10: 'version' must be the integer 1, not a sequence")
+    "m.yaml:1:10: 'version' must be the integer 1 or 2, not a sequence")
 BAD(bad_version_empty, "version:\ntables:\n  customer:\n",
-    "m.yaml:1:9: 'version' must be the integer 1, not null")
+    "m.yaml:1:9: 'version' must be the integer 1 or 2, not null")
 BAD(bad_missing_tables, V1 "schema: shop\n", "m.yaml:1:1: missing 'tables'")
 BAD(bad_tables_null, V1 "tables:\n", "m.yaml:2:1: the model has no tables")
 BAD(bad_tables_empty, V1 "tables: {}\n", "m.yaml:2:9: the model has no tables")
@@ -185,8 +185,8 @@ BAD(bad_table_key_from_fk, HEAD "  order:\n    column: customer_id\n",
 BAD(bad_table_key_duplicate, HEAD "  customer:\n    primary_key: id\n    primary_key: uid\n",
     "m.yaml:5:5: duplicate key 'primary_key' in table 'customer' (first on line 4)")
 BAD(bad_primary_key_composite, HEAD "  customer:\n    primary_key: [shop_id, id]\n",
-    "m.yaml:4:18: 'primary_key' of table 'customer' must be one column, not a sequence "
-    "(composite keys are not supported)")
+    "m.yaml:4:18: 'primary_key' of table 'customer' is a list of columns: composite keys need "
+    "'version: 2'")
 BAD(bad_primary_key_mapping, HEAD "  customer:\n    primary_key: {name: id}\n",
     "m.yaml:4:18: 'primary_key' of table 'customer' must be a string, not a mapping")
 BAD(bad_primary_key_integer, HEAD "  customer:\n    primary_key: 1\n",
@@ -275,8 +275,8 @@ BAD(bad_fk_policy_sequence,
     "not a sequence")
 BAD(bad_fk_to_column_list,
     ORDER_FK("column: customer_id, references: customer, on_delete: cascade, to_column: [a]"),
-    "m.yaml:7:84: 'to_column' in foreign key 'customer_id' of table 'order' must be a string, "
-    "not a sequence")
+    "m.yaml:7:84: 'to_column' in foreign key 'customer_id' of table 'order' is a list of "
+    "columns: composite keys need 'version: 2'")
 BAD(bad_fk_to_column_empty,
     ORDER_FK("column: customer_id, references: customer, on_delete: cascade, to_column: ''"),
     "m.yaml:7:84: 'to_column' in foreign key 'customer_id' of table 'order' is empty")
@@ -560,6 +560,107 @@ static void check_edge(const struct fp_model *m, size_t i, size_t child, const c
     CHECK_INT(m->edges[i].parent, parent);
     CHECK_STR(m->edges[i].parent_column, parent_column);
     CHECK_INT(m->edges[i].policy, policy);
+}
+
+/* ---- version 2: composite keys ---- */
+
+#define HEAD2 "version: 2\ntables:\n"
+#define SHOP2 HEAD2 "  shop:\n    primary_key: [tenant_id, id]\n"
+/* An order table whose one foreign key is the flow mapping fk, at line 6, under version 2. */
+#define ORDER_FK2(fk) SHOP2 "  order:\n    foreign_keys:\n      - {" fk "}\n"
+
+BAD(bad_v1_columns, ORDER_FK("columns: [a, b], references: customer, on_delete: cascade"),
+    "m.yaml:7:10: 'columns' in foreign key #1 of table 'order' needs 'version: 2'")
+BAD(bad_v1_column_list, ORDER_FK("column: [a, b], references: customer, on_delete: cascade"),
+    "m.yaml:7:18: 'column' in foreign key #1 of table 'order' is a list of columns: composite "
+    "keys need 'version: 2'")
+BAD(bad_v1_to_columns,
+    ORDER_FK("column: c, to_columns: [a], references: customer, on_delete: cascade"),
+    "m.yaml:7:21: 'to_columns' in foreign key 'c' of table 'order' needs 'version: 2'")
+BAD(bad_v2_pk_empty_list, HEAD2 "  shop:\n    primary_key: []\n",
+    "m.yaml:4:18: 'primary_key' of table 'shop' is an empty list")
+BAD(bad_v2_pk_twice, HEAD2 "  shop:\n    primary_key: [id, tenant_id, id]\n",
+    "m.yaml:4:34: column 'id' is twice in 'primary_key' of table 'shop'")
+BAD(bad_v2_pk_element_integer, HEAD2 "  shop:\n    primary_key: [id, 7]\n",
+    "m.yaml:4:23: 'primary_key' of table 'shop' must be a string, not an integer (quote '7' if "
+    "it is a name)")
+BAD(bad_v2_column_and_columns,
+    ORDER_FK2("column: a, columns: [a, b], references: shop, on_delete: cascade"),
+    "m.yaml:7:21: both 'column' and 'columns' in foreign key 'a' of table 'order'")
+BAD(bad_v2_arity, ORDER_FK2("columns: [tenant_id], references: shop, on_delete: cascade"),
+    "m.yaml:7:19: foreign key 'tenant_id' of table 'order' has 1 column, but the primary_key of "
+    "table 'shop' has 2")
+BAD(bad_v2_arity_single_parent,
+    HEAD2 "  shop:\n    primary_key: id\n  order:\n    foreign_keys:\n"
+          "      - {columns: [tenant_id, shop_id], references: shop, on_delete: cascade}\n",
+    "m.yaml:7:19: foreign key '(tenant_id, shop_id)' of table 'order' has 2 columns, but the "
+    "primary_key of table 'shop' has 1")
+BAD(bad_v2_to_columns_arity,
+    ORDER_FK2("columns: [t, s], to_columns: [code], references: shop, on_delete: cascade"),
+    "m.yaml:7:39: 'to_columns' in foreign key #1 of table 'order' names 1 column for 2 in "
+    "'columns'")
+BAD(bad_v2_composite_default,
+    ORDER_FK2("columns: [t, s], references: shop, on_delete: set_default, default: 0"),
+    "m.yaml:7:78: 'default' in foreign key #1 of table 'order': a composite key is set to its "
+    "columns' own defaults (leave 'default' out)")
+
+static void check_names(char **got, size_t n, const char *a, const char *b)
+{
+    CHECK_INT(n, b ? 2 : 1);
+    if (n < 1)
+        return;
+    CHECK_STR(got[0], a);
+    if (b && n == 2)
+        CHECK_STR(got[1], b);
+}
+
+/* Lists and scalars side by side; a one-column list is a plain key. */
+static void good_composite(void)
+{
+    struct fp_model *m = load_ok(
+        HEAD2 "  tenant:\n    primary_key: [id]\n"
+              "  shop:\n    primary_key: [tenant_id, id]\n"
+              "    foreign_keys:\n"
+              "      - {column: tenant_id, references: tenant, on_delete: cascade}\n"
+              "      - {columns: [tenant_id, parent_id], references: shop, on_delete: set_null}\n"
+              "  line:\n    foreign_keys:\n"
+              "      - {column: [tenant_id, shop_id], references: shop, on_delete: cascade}\n"
+              "      - {columns: [tenant_id, code], to_columns: [tenant_id, code], references: "
+              "shop, on_delete: protect}\n");
+    char buf[128];
+
+    if (!m)
+        return;
+    CHECK_INT(m->version, 2);
+    CHECK_STR(m->tables[0].pk, "id");
+    check_names(m->tables[0].pk_cols, m->tables[0].npk, "id", NULL);
+    CHECK_STR(m->tables[1].pk, "(tenant_id, id)");
+    check_names(m->tables[1].pk_cols, m->tables[1].npk, "tenant_id", "id");
+    CHECK(m->tables[2].pk == NULL && m->tables[2].npk == 0);
+    check_edge(m, 0, 1, "tenant_id", 0, "id", FP_CASCADE);
+    check_names(m->edges[0].parent_columns, m->edges[0].ncols, "id", NULL);
+    check_edge(m, 1, 1, "(tenant_id, parent_id)", 1, "(tenant_id, id)", FP_SET_NULL);
+    check_names(m->edges[1].columns, m->edges[1].ncols, "tenant_id", "parent_id");
+    check_names(m->edges[1].parent_columns, m->edges[1].ncols, "tenant_id", "id");
+    check_edge(m, 2, 2, "(tenant_id, shop_id)", 1, "(tenant_id, id)", FP_CASCADE);
+    check_edge(m, 3, 2, "(tenant_id, code)", 1, "(tenant_id, code)", FP_PROTECT);
+    CHECK_STR(model_composite(m, buf, sizeof buf), "table 'shop' (primary_key (tenant_id, id))");
+    model_free(m);
+
+    m = load_ok(HEAD2 "  a:\n    primary_key: id\n  b:\n    foreign_keys:\n"
+                      "      - {columns: [x, y], to_columns: [p, q], references: a, on_delete: "
+                      "cascade}\n");
+    if (!m)
+        return;
+    CHECK_STR(model_composite(m, buf, sizeof buf), "table 'b' (foreign key (x, y))");
+    model_free(m);
+    m = load_ok(shop);
+    if (!m)
+        return;
+    CHECK_INT(m->version, 1);
+    CHECK(model_composite(m, buf, sizeof buf) == NULL);
+    CHECK_INT(m->tables[0].npk, 1);
+    model_free(m);
 }
 
 static void good_spec_shop(void)
@@ -874,7 +975,7 @@ CHECK_MAIN(
     TEST(bad_buffer_too_large),
     /* top level */
     TEST(bad_missing_version), TEST(bad_version_key_typo), TEST(bad_version_key_case),
-    TEST(bad_version_2), TEST(bad_version_float), TEST(bad_version_quoted), TEST(bad_version_word),
+    TEST(bad_version_3), TEST(bad_version_float), TEST(bad_version_quoted), TEST(bad_version_word),
     TEST(bad_version_list), TEST(bad_version_empty), TEST(bad_missing_tables),
     TEST(bad_tables_null), TEST(bad_tables_empty), TEST(bad_tables_sequence),
     TEST(bad_top_key_typo), TEST(bad_top_key_table_key), TEST(bad_top_key_unknown),
@@ -906,6 +1007,11 @@ CHECK_MAIN(
     TEST(bad_fk_unknown_table_far), TEST(bad_fk_unknown_table_case),
     TEST(bad_fk_unknown_qualified_table), TEST(bad_fk_unknown_schema), TEST(bad_fk_keyless_parent),
     TEST(bad_fk_keyless_parent_by_primary_key), TEST(bad_fk_hostile_name),
+    /* version 2 */
+    TEST(bad_v1_columns), TEST(bad_v1_column_list), TEST(bad_v1_to_columns),
+    TEST(bad_v2_pk_empty_list), TEST(bad_v2_pk_twice), TEST(bad_v2_pk_element_integer),
+    TEST(bad_v2_column_and_columns), TEST(bad_v2_arity), TEST(bad_v2_arity_single_parent),
+    TEST(bad_v2_to_columns_arity), TEST(bad_v2_composite_default), TEST(good_composite),
     /* files */
     TEST(file_missing), TEST(file_is_directory), TEST(file_endless_stream), TEST(file_too_large),
     TEST(file_at_limit_loads), TEST(file_loads_and_keeps_text), TEST(file_error_names_file),
