@@ -994,6 +994,17 @@ static void pg_keyset(struct fp_buf *b, int n, const char *type, int negate)
     buf_addf(b, negate ? " <> ALL ($%d::%s[])" : " = ANY ($%d::%s[])", n, type);
 }
 
+/* Composite keys, as texts bound in an array like any text keys (see fp_dialect.tuples). */
+static void pg_tuples(struct fp_buf *b, int n)
+{
+    buf_addf(b, "unnest($%d::pg_catalog.text[]) AS e (v)", n);
+}
+
+static void pg_element(struct fp_buf *b, const char *expr, size_t i, const char *type)
+{
+    buf_addf(b, "((%s)::pg_catalog.jsonb ->> %zu)::%s", expr, i, type);
+}
+
 static const struct fp_dialect pg_dialect = {
     .row_id = "ctid",
     .row_id_type = "tid",
@@ -1007,6 +1018,10 @@ static const struct fp_dialect pg_dialect = {
     .ident = pg_ident,
     .param = pg_param,
     .keyset = pg_keyset,
+    .tuple_open = "pg_catalog.json_build_array(",
+    .tuple_close = ")::pg_catalog.text",
+    .tuples = pg_tuples,
+    .element = pg_element,
 };
 
 /* The SQL generator on this session (its quoting needs the connection). */
@@ -1299,8 +1314,7 @@ static int pg_delete_together(struct fp_db *db, const struct fp_keyq *qs,
         buf_addf(&sql, "%sfkpurge_d%zu AS (DELETE FROM ", i ? ", " : "WITH ", i);
         sql_table(&g, &sql, qs[i].schema, qs[i].table);
         buf_adds(&sql, " WHERE ");
-        sql_ident(&g, &sql, qs[i].key_col);
-        pg_keyset(&sql, (int)i + 1, qs[i].key_type, 0);
+        sql_key_in(&g, &sql, &qs[i], (int)i + 1);
         buf_adds(&sql, " RETURNING 1)");
         keys_add_pg_array(&arr[i], in[i]);
         if (!buf_ok(&arr[i])) {

@@ -812,6 +812,18 @@ static void sqlite_keyset(struct fp_buf *b, int n, const char *type, int negate)
              n);
 }
 
+/* Composite keys, as texts bound in a JSON array like any text keys (see fp_dialect.tuples). */
+static void sqlite_tuples(struct fp_buf *b, int n)
+{
+    buf_addf(b, "(SELECT value AS v FROM json_each(?%d)) AS e", n);
+}
+
+static void sqlite_element(struct fp_buf *b, const char *expr, size_t i, const char *type)
+{
+    (void)type; /* the column's affinity applies */
+    buf_addf(b, "json_extract(%s, '$[%zu]')", expr, i);
+}
+
 static const struct fp_dialect sqlite_dialect = {
     .row_id = "rowid",
     .row_id_type = NULL,
@@ -823,6 +835,10 @@ static const struct fp_dialect sqlite_dialect = {
     .ident = sqlite_ident,
     .param = sqlite_param,
     .keyset = sqlite_keyset,
+    .tuple_open = "json_array(",
+    .tuple_close = ")",
+    .tuples = sqlite_tuples,
+    .element = sqlite_element,
 };
 
 static const struct fp_sqlgen sqlite_gen = {&sqlite_dialect, NULL};
@@ -1509,6 +1525,7 @@ static int sqlite_delete_together(struct fp_db *db, const struct fp_keyq *qs,
         struct fp_keyq q = qs[i];
 
         q.match_col = q.key_col;
+        q.match_cols = q.key_cols, q.nmatch = q.nkey, q.match_types = q.key_types;
         q.via_table = NULL;
         if (sqlite_delete_rows(db, &q, in[i], 0, &deleted[i], NULL, err) < 0)
             return -1;

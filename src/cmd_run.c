@@ -10,8 +10,8 @@
 #include "fkpurge/cli.h"
 #include "fkpurge/events.h"
 #include "fkpurge/exec.h"
-#include "fkpurge/resolve.h"
 #include "fkpurge/purge.h"
+#include "fkpurge/stream.h"
 
 /* In two: one string literal may not pass 4095 characters (C11's minimum). */
 static const char usage_head[] =
@@ -120,7 +120,8 @@ int cmd_run(int argc, char **argv)
     p.batch_size = FP_DEFAULT_BATCH_SIZE;
     if ((format && report_parse_format(format, 0, &p.format, &err) < 0) ||
         purge_apply_flags(&p, &pf, &err) < 0 || model_load_file(model, &p.model, &err) < 0 ||
-        graph_build(p.model, &p.graph, &err) < 0 || resolve_refuse_composite(p.model, &err) < 0) {
+        graph_build(p.model, &p.graph, &err) < 0 ||
+        stream_refuse_composite(p.model, p.root.table, p.jobs, &err) < 0) {
         rc = cli_fail(&err);
         goto out;
     }

@@ -51,6 +51,21 @@ static int is_int_type(enum fp_db_kind kind, const char *type)
     return 0;
 }
 
+/*
+ * 1 if the database's foreign key fk is on the columns of e: the catalog
+ * spells a composite one "a, b", the model "(a, b)".
+ */
+static int same_key(const struct fp_cat_fk *fk, const struct fp_edge *e)
+{
+    size_t len = strlen(e->column);
+
+    if (!fk->composite != (e->ncols == 1))
+        return 0;
+    if (e->ncols == 1)
+        return strcasecmp(fk->column, e->column) == 0;
+    return strlen(fk->column) == len - 2 && strncasecmp(fk->column, e->column + 1, len - 2) == 0;
+}
+
 /* Warn that no index leads with e's column, with the statement that fixes it. */
 static int warn_unindexed(struct fp_strlist *warnings, const struct fp_model *model,
                           const struct fp_edge *e, const char *schema)
@@ -65,8 +80,10 @@ static int warn_unindexed(struct fp_strlist *warnings, const struct fp_model *mo
         buf_addc(&fix, '.');
     }
     buf_add_ident(&fix, child->relname);
-    buf_adds(&fix, " (");
-    buf_add_ident(&fix, e->column);
+    for (size_t k = 0; k < e->ncols; k++) {
+        buf_adds(&fix, k ? ", " : " (");
+        buf_add_ident(&fix, e->columns[k]);
+    }
     buf_adds(&fix, ")");
     rc = buf_ok(&fix) ? strlist_addf(warnings,
                                      "no index on %s.%s: every %s through it scans the whole "
@@ -92,18 +109,6 @@ static void derive_facts(struct fp_redge *re, const struct fp_model *model,
     re->handled_by_parent = re->soft || (e->policy == FP_CASCADE && !model->tables[e->child].pk);
 }
 
-int resolve_refuse_composite(const struct fp_model *model, struct fp_error *err)
-{
-    char what[256];
-
-    if (!model_composite(model, what, sizeof what))
-        return 0;
-    return fp_error_set(err, FP_EINPUT,
-                        "%s: %s: composite keys are not handled by plan, run and resume yet; "
-                        "nothing was touched",
-                        model->path, what);
-}
-
 int resolve_model(struct fp_db *db, const struct fp_model *model, const struct fp_graph *graph,
                   struct fp_resolved **out, struct fp_strlist *warnings, struct fp_error *err)
 {
@@ -117,6 +122,7 @@ int resolve_model(struct fp_db *db, const struct fp_model *model, const struct f
         fp_error_oom(err);
         goto out;
     }
+    r->ntables = model->ntables, r->nedges = model->nedges;
 
     for (size_t i = 0; i < model->ntables; i++) {
         const struct fp_table *t = &model->tables[i];
@@ -137,6 +143,8 @@ int resolve_model(struct fp_db *db, const struct fp_model *model, const struct f
         }
         r->tables[i].schema = c->schema;
         r->tables[i].cat = cat[i];
+        if (t->npk && !(r->tables[i].pk_types = calloc(t->npk, sizeof(char *))))
+            goto oom;
         for (size_t k = 0; k < t->npk; k++) {
             pk = catalog_column(cat[i], t->pk_cols[k]);
             if (!pk) {
@@ -145,12 +153,13 @@ int resolve_model(struct fp_db *db, const struct fp_model *model, const struct f
                             t->pk_cols[k], t->npk > 1 ? "in its" : "its");
                 goto out;
             }
+            r->tables[i].pk_types[k] = pk->type;
         }
-        if (t->npk != 1)
+        if (!t->pk)
             continue;
-        pk = catalog_column(cat[i], t->pk);
-        r->tables[i].pk_type = pk->type;
-        r->tables[i].pk_is_int = is_int_type(db->kind, pk->type);
+        /* A composite key is one text value: the JSON array of its columns. */
+        r->tables[i].pk_type = t->npk == 1 ? pk->type : "text";
+        r->tables[i].pk_is_int = t->npk == 1 && is_int_type(db->kind, pk->type);
     }
 
     for (size_t i = 0; i < model->nedges; i++) {
@@ -159,6 +168,8 @@ int resolve_model(struct fp_db *db, const struct fp_model *model, const struct f
         const struct fp_table *parent = &model->tables[e->parent];
         const struct fp_cat_column *col = NULL, *pcol = NULL;
 
+        if (!(r->edges[i].col_types = calloc(e->ncols, sizeof(char *))))
+            goto oom;
         for (size_t k = 0; k < e->ncols; k++) {
             col = catalog_column(cat[e->child], e->columns[k]);
             pcol = catalog_column(cat[e->parent], e->parent_columns[k]);
@@ -173,17 +184,18 @@ int resolve_model(struct fp_db *db, const struct fp_model *model, const struct f
                             e->parent_columns[k], child->name, e->column);
                 goto out;
             }
+            r->edges[i].col_types[k] = col->type;
+            /* A composite key is null when any of its columns is. */
+            r->edges[i].notnull = k ? r->edges[i].notnull && col->notnull : col->notnull;
         }
-        if (e->ncols != 1)
-            continue;
-        r->edges[i].col_type = col->type;
-        r->edges[i].notnull = col->notnull;
+        r->edges[i].col_type = e->ncols == 1 ? col->type : "text";
         r->edges[i].parent_type = r->tables[e->parent].pk_type;
-        r->edges[i].indexed = catalog_is_indexed(cat[e->child], e->column);
+        /* (A composite key: an index leading with its first column.) */
+        r->edges[i].indexed = catalog_is_indexed(cat[e->child], e->columns[0]);
         for (size_t k = 0; k < cat[e->child]->nfks; k++) {
             const struct fp_cat_fk *fk = &cat[e->child]->fks[k];
 
-            if (fk->composite || strcasecmp(fk->column, e->column) != 0)
+            if (!same_key(fk, e))
                 continue;
             r->edges[i].row_checked |= fk->row_checked;
             r->edges[i].enforced |= fk->policy == FP_RESTRICT;
@@ -198,12 +210,6 @@ int resolve_model(struct fp_db *db, const struct fp_model *model, const struct f
                          child->name, e->column) < 0)
             goto oom;
     }
-    /*
-     * Checked against the catalog first, so a mistake in a composite key is
-     * named as any other; the engines come next.
-     */
-    if (resolve_refuse_composite(model, err) < 0)
-        goto out;
     *out = r, r = NULL, rc = 0;
     goto out;
 oom:
@@ -222,6 +228,10 @@ void resolve_free(struct fp_resolved *r)
         catalog_free(&r->catalogs[i]);
     free(r->catalogs);
     free(r->asked);
+    for (size_t i = 0; r->tables && i < r->ntables; i++)
+        free(r->tables[i].pk_types);
+    for (size_t i = 0; r->edges && i < r->nedges; i++)
+        free(r->edges[i].col_types);
     free(r->tables);
     free(r->edges);
     free(r);
@@ -237,6 +247,9 @@ void resolve_table_query(struct fp_keyq *q, const struct fp_model *m, const stru
     q->addr_partitioned = r->tables[t].cat && r->tables[t].cat->partitioned;
     q->key_is_int = r->tables[t].pk_is_int;
     q->key_type = r->tables[t].pk_type;
+    q->key_cols = (const char *const *)m->tables[t].pk_cols;
+    q->key_types = r->tables[t].pk_types;
+    q->nkey = m->tables[t].npk;
 }
 
 void resolve_key_query(struct fp_keyq *q, const struct fp_model *m, const struct fp_resolved *r,
@@ -245,6 +258,9 @@ void resolve_key_query(struct fp_keyq *q, const struct fp_model *m, const struct
     resolve_table_query(q, m, r, t);
     q->match_col = m->tables[t].pk;
     q->match_type = r->tables[t].pk_type;
+    q->match_cols = q->key_cols;
+    q->match_types = q->key_types;
+    q->nmatch = q->nkey;
 }
 
 void resolve_edge_query(struct fp_keyq *q, const struct fp_model *m, const struct fp_resolved *r,
@@ -256,6 +272,9 @@ void resolve_edge_query(struct fp_keyq *q, const struct fp_model *m, const struc
     resolve_table_query(q, m, r, e->child);
     q->match_col = e->column;
     q->match_type = r->edges[edge].col_type;
+    q->match_cols = (const char *const *)e->columns;
+    q->match_types = r->edges[edge].col_types;
+    q->nmatch = e->ncols;
     if (strcmp(e->parent_column, parent->pk) != 0) {
         /* The key references another unique column: join through the parent. */
         q->via_schema = r->tables[e->parent].schema;
@@ -263,6 +282,10 @@ void resolve_edge_query(struct fp_keyq *q, const struct fp_model *m, const struc
         q->via_col = e->parent_column;
         q->via_key = parent->pk;
         q->match_type = r->tables[e->parent].pk_type;
+        q->via_cols = (const char *const *)e->parent_columns;
+        q->via_keys = (const char *const *)parent->pk_cols;
+        q->nvia = parent->npk;
+        q->match_types = r->tables[e->parent].pk_types;
     }
     q->parent_is_int = r->tables[e->parent].pk_is_int;
 }

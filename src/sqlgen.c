@@ -18,6 +18,107 @@ void sql_table(const struct fp_sqlgen *g, struct fp_buf *b, const char *schema, 
     sql_ident(g, b, table);
 }
 
+/*
+ * The columns of a key, or of what keys are compared with: the one named,
+ * or the n of a composite key, with their types.
+ */
+struct cols {
+    const char *one, *type;
+    const char *const *many, *const *types;
+    size_t n;
+};
+
+static struct cols key_of(const struct fp_keyq *q)
+{
+    return (struct cols){q->key_col, q->key_type, q->key_cols, q->key_types, q->nkey};
+}
+
+static struct cols match_of(const struct fp_keyq *q)
+{
+    return (struct cols){q->match_col, q->match_type, q->match_cols, q->match_types, q->nmatch};
+}
+
+static struct cols via_col_of(const struct fp_keyq *q)
+{
+    return (struct cols){q->via_col, NULL, q->via_cols, NULL, q->nmatch};
+}
+
+static struct cols via_key_of(const struct fp_keyq *q)
+{
+    return (struct cols){q->via_key, q->match_type, q->via_keys, q->match_types, q->nvia};
+}
+
+/* "alias.a, alias.b", or "alias.one". */
+static void add_list(const struct fp_sqlgen *g, struct fp_buf *b, const char *alias, struct cols c)
+{
+    if (c.n < 2) {
+        buf_adds(b, alias);
+        sql_ident(g, b, c.one);
+        return;
+    }
+    for (size_t i = 0; i < c.n; i++) {
+        buf_adds(b, i ? ", " : "");
+        buf_adds(b, alias);
+        sql_ident(g, b, c.many[i]);
+    }
+}
+
+/* The columns as one value: a composite key's JSON text (fp_dialect.tuple_open). */
+static void add_value(const struct fp_sqlgen *g, struct fp_buf *b, const char *alias, struct cols c)
+{
+    buf_adds(b, c.n > 1 ? g->d->tuple_open : "");
+    add_list(g, b, alias, c);
+    buf_adds(b, c.n > 1 ? g->d->tuple_close : "");
+}
+
+/* The columns as a row to compare: "(alias.a, alias.b)", or "alias.one". */
+static void add_row(const struct fp_sqlgen *g, struct fp_buf *b, const char *alias, struct cols c)
+{
+    buf_adds(b, c.n > 1 ? "(" : "");
+    add_list(g, b, alias, c);
+    buf_adds(b, c.n > 1 ? ")" : "");
+}
+
+/* The composite key value expr as a row of c's types: "(el 0, el 1)"; expr itself for one column.
+ */
+static void add_decoded(const struct fp_sqlgen *g, struct fp_buf *b, const char *expr,
+                        struct cols c)
+{
+    if (c.n < 2) {
+        buf_adds(b, expr);
+        return;
+    }
+    for (size_t i = 0; i < c.n; i++) {
+        buf_adds(b, i ? ", " : "(");
+        g->d->element(b, expr, i, c.types[i]);
+    }
+    buf_addc(b, ')');
+}
+
+/* "ROW = the keys of parameter n" (negate: "is none of them"), compared in c's own types. */
+static void add_in(const struct fp_sqlgen *g, struct fp_buf *b, const char *alias, struct cols c,
+                   int n, int negate)
+{
+    add_row(g, b, alias, c);
+    if (c.n < 2) {
+        g->d->keyset(b, n, c.type, negate);
+        return;
+    }
+    buf_adds(b, negate ? " NOT IN (SELECT " : " IN (SELECT ");
+    for (size_t i = 0; i < c.n; i++) {
+        buf_adds(b, i ? ", " : "");
+        g->d->element(b, "e.v", i, c.types[i]);
+    }
+    buf_adds(b, " FROM ");
+    g->d->tuples(b, n);
+    buf_addc(b, ')');
+}
+
+void sql_key_in(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q, int n)
+{
+    add_in(g, b, "", key_of(q), n, 0);
+}
+
 /* The row identity a statement targets: the key, or the physical address for a table without. */
 static void add_row_id(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
                        const char *alias)
@@ -26,18 +127,17 @@ static void add_row_id(const struct fp_sqlgen *g, struct fp_buf *b, const struct
         buf_addf(b, "(%s%s%s%s)", alias, g->d->part_row_id[0], alias, g->d->part_row_id[1]);
         return;
     }
+    if (q->key_col) {
+        add_value(g, b, alias, key_of(q));
+        return;
+    }
     buf_adds(b, alias);
-    if (q->key_col)
-        sql_ident(g, b, q->key_col);
-    else
-        buf_adds(b, g->d->row_id);
+    buf_adds(b, g->d->row_id);
 }
 
 /* The type of the row identities of q, for a set of them bound as one parameter. */
 static const char *row_id_type(const struct fp_sqlgen *g, const struct fp_keyq *q)
 {
-    if (q->key_col)
-        return q->key_type;
     return q->addr_partitioned && g->d->part_row_id[0] ? "pg_catalog.text" : g->d->row_id_type;
 }
 
@@ -46,9 +146,7 @@ static void add_not_given(const struct fp_sqlgen *g, struct fp_buf *b, const str
                           const char *alias)
 {
     buf_adds(b, " AND ");
-    buf_adds(b, alias);
-    sql_ident(g, b, q->key_col);
-    g->d->keyset(b, 1, q->key_type, 1);
+    add_in(g, b, alias, key_of(q), 1, 1);
 }
 
 /* "c.KEY[, c.MATCH or p.VIA_KEY]": the row's key and the parent key it was found by. */
@@ -57,8 +155,11 @@ static void add_edge_columns(const struct fp_sqlgen *g, struct fp_buf *b, const 
 {
     add_row_id(g, b, q, "c.");
     if (with_parent) {
-        buf_adds(b, q->via_table ? ", p." : ", c.");
-        sql_ident(g, b, q->via_table ? q->via_key : q->match_col);
+        buf_adds(b, ", ");
+        if (q->via_table)
+            add_value(g, b, "p.", via_key_of(q));
+        else
+            add_value(g, b, "c.", match_of(q));
     }
 }
 
@@ -75,17 +176,16 @@ static void add_rowset(const struct fp_sqlgen *g, struct fp_buf *b, const struct
     if (q->via_table) {
         buf_adds(b, " JOIN ");
         sql_table(g, b, q->via_schema, q->via_table);
-        buf_adds(b, " AS p ON c.");
-        sql_ident(g, b, q->match_col);
-        buf_adds(b, " = p.");
-        sql_ident(g, b, q->via_col);
-        buf_adds(b, " WHERE p.");
-        sql_ident(g, b, q->via_key);
+        buf_adds(b, " AS p ON ");
+        add_row(g, b, "c.", match_of(q));
+        buf_adds(b, " = ");
+        add_row(g, b, "p.", via_col_of(q));
+        buf_adds(b, " WHERE ");
+        add_in(g, b, "p.", via_key_of(q), 1, 0);
     } else {
-        buf_adds(b, " WHERE c.");
-        sql_ident(g, b, q->match_col);
+        buf_adds(b, " WHERE ");
+        add_in(g, b, "c.", match_of(q), 1, 0);
     }
-    g->d->keyset(b, 1, q->match_type, 0);
     if (q->exclude_given)
         add_not_given(g, b, q, "c.");
 }
@@ -110,37 +210,49 @@ static void add_level(const struct fp_sqlgen *g, struct fp_buf *b, const struct 
         buf_adds(b, ", s.d + 1");
     buf_adds(b, " FROM ");
     sql_table(g, b, q->schema, q->table);
-    buf_adds(b, g->d->lateral ? " AS c WHERE c." : " AS c JOIN fkpurge_sub AS s ON c.");
-    sql_ident(g, b, q->match_col);
-    buf_adds(b, " = s.k");
+    buf_adds(b, g->d->lateral ? " AS c WHERE " : " AS c JOIN fkpurge_sub AS s ON ");
+    add_row(g, b, "c.", match_of(q));
+    buf_adds(b, " = ");
+    add_decoded(g, b, "s.k", match_of(q));
     if (depth)
         add_not_given(g, b, q, "c.");
     if (g->d->lateral)
         buf_adds(b, depth ? " OFFSET 0) AS c (k)" : " OFFSET 0) AS c (k, p)");
 }
 
+/*
+ * " AND KEY op parameter n": a composite key compares as a row, in the
+ * order of its columns (as ORDER BY them), which its index keeps usable.
+ */
+static void add_bound(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
+                      const char *op, int n)
+{
+    struct fp_buf param = FP_BUF_INIT;
+
+    buf_adds(b, " AND ");
+    add_row(g, b, "", key_of(q));
+    buf_adds(b, op);
+    g->d->param(&param, n, q->nkey > 1 ? NULL : q->key_type);
+    add_decoded(g, b, buf_ok(&param) ? param.p : "", key_of(q));
+    if (!buf_ok(&param))
+        b->oom = 1;
+    buf_free(&param);
+}
+
 void sql_root_select(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
                      int after, int upto)
 {
     buf_adds(b, "SELECT ");
-    sql_ident(g, b, q->key_col);
+    add_value(g, b, "", key_of(q));
     buf_adds(b, " FROM ");
     sql_table(g, b, q->schema, q->table);
     buf_adds(b, " WHERE (");
     buf_adds(b, q->where);
     buf_adds(b, "\n)");
-    if (after) {
-        buf_adds(b, " AND ");
-        sql_ident(g, b, q->key_col);
-        buf_adds(b, " > ");
-        g->d->param(b, 1, q->key_type);
-    }
-    if (upto) {
-        buf_adds(b, " AND ");
-        sql_ident(g, b, q->key_col);
-        buf_adds(b, " <= ");
-        g->d->param(b, after ? 2 : 1, q->key_type);
-    }
+    if (after)
+        add_bound(g, b, q, " > ", 1);
+    if (upto)
+        add_bound(g, b, q, " <= ", after ? 2 : 1);
 }
 
 /*
@@ -180,7 +292,7 @@ void sql_page(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq 
     if (q->where) {
         sql_root_select(g, b, q, after, q->upto && q->upto->n);
         buf_adds(b, " ORDER BY ");
-        sql_ident(g, b, q->key_col);
+        add_list(g, b, "", key_of(q));
         buf_addf(b, " LIMIT %ld", limit);
         if (q->lock && g->d->row_locks)
             buf_adds(b, " FOR UPDATE");
@@ -215,8 +327,7 @@ static void add_target(const struct fp_sqlgen *g, struct fp_buf *b, const struct
 {
     buf_adds(b, " WHERE ");
     if (!q->via_table && limit <= 0) {
-        sql_ident(g, b, q->match_col);
-        g->d->keyset(b, 1, q->match_type, 0);
+        add_in(g, b, "", match_of(q), 1, 0);
         if (q->exclude_given)
             add_not_given(g, b, q, "");
         return;
@@ -287,14 +398,18 @@ void sql_update(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_key
     buf_adds(b, "UPDATE ");
     sql_table(g, b, q->schema, q->table);
     buf_adds(b, " SET ");
-    sql_ident(g, b, q->match_col);
-    buf_adds(b, " = ");
-    if (kind == FP_SET_TO_NULL)
-        buf_adds(b, "NULL");
-    else if (kind == FP_SET_TO_VALUE)
-        g->d->param(b, 2, NULL);
-    else
-        buf_adds(b, default_expr);
+    /* Every column of a composite key, as SQL's ON DELETE SET NULL does (no default: refused). */
+    for (size_t i = 0; i < (q->nmatch > 1 ? q->nmatch : 1); i++) {
+        buf_adds(b, i ? ", " : "");
+        sql_ident(g, b, q->nmatch > 1 ? q->match_cols[i] : q->match_col);
+        buf_adds(b, " = ");
+        if (kind == FP_SET_TO_NULL)
+            buf_adds(b, "NULL");
+        else if (kind == FP_SET_TO_VALUE)
+            g->d->param(b, 2, NULL);
+        else
+            buf_adds(b, default_expr);
+    }
     if (q->archive && g->d->row_json) {
         /*
          * RETURNING sees the new version: the old one comes from a locked
@@ -348,6 +463,10 @@ void sql_count(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq
 /* " AND c.ID = the ids of parameter 2" (physical addresses for a table without a key). */
 static void add_among(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q)
 {
+    if (q->key_col) {
+        add_in(g, b, "c.", key_of(q), 2, 0);
+        return;
+    }
     add_row_id(g, b, q, "c.");
     g->d->keyset(b, 2, row_id_type(g, q), 0);
 }

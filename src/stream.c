@@ -200,6 +200,33 @@ no:
     return 1;
 }
 
+int stream_refuse_composite(const struct fp_model *m, const char *table, int jobs,
+                            struct fp_error *err)
+{
+    long root = model_find_table(m, table);
+    char what[256], why[256];
+
+    if (root < 0 || !model_composite(m, what, sizeof what))
+        return 0;
+    if (!stream_can(m, NULL, (size_t)root, why, sizeof why))
+        return fp_error_set(err, FP_EINPUT,
+                            "%s: %s: the levels engine would take this purge (%s), and it handles "
+                            "no composite key yet; nothing was touched",
+                            m->path, what, why);
+    for (size_t e = 0; e < m->nedges; e++)
+        if (m->edges[e].ncols > 1 && m->edges[e].policy == FP_SET_DEFAULT)
+            return fp_error_set(err, FP_EINPUT,
+                                "%s: table '%s' (foreign key %s): set_default on a composite key "
+                                "is not handled yet; nothing was touched",
+                                m->path, m->tables[m->edges[e].child].name, m->edges[e].column);
+    if (jobs > 1)
+        return fp_error_set(err, FP_EINPUT,
+                            "--jobs %d: %s: a purge with composite keys runs on one session yet; "
+                            "nothing was touched",
+                            jobs, what);
+    return 0;
+}
+
 int stream_can(const struct fp_model *m, const struct fp_resolved *r, size_t root, char *why,
                size_t whysize)
 {

@@ -114,7 +114,20 @@ struct fp_keyq {
     int want_parent;
     int parent_is_int;
     int recursive;
-    const char *key_type;       /* PostgreSQL: the type of key_col, for exclude_given */
+    const char *key_type; /* PostgreSQL: the type of key_col, for exclude_given */
+    /*
+     * Composite keys (model format 2): the nkey columns of the key and their
+     * types; the nmatch columns of match_col (and of via_col, which they
+     * equal), the nvia columns of via_key, and the types of the columns the
+     * keys given are compared with (match_col's, or via_key's through a
+     * join). A count of 0 or 1: the one column named above. A composite
+     * key is one value, the JSON array of its columns as the database
+     * writes it (sqlgen: fp_dialect.tuple_open).
+     */
+    const char *const *key_cols, *const *key_types;
+    size_t nkey;
+    const char *const *match_cols, *const *via_cols, *const *via_keys, *const *match_types;
+    size_t nmatch, nvia;
     int exclude_given;          /* leave out rows whose own key is one of the keys given */
     int lock;                   /* db_page_keys: lock the rows found against new references */
     int deepest;                /* db_page_keys on a recursive edge: the subtree, deepest first */

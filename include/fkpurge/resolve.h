@@ -26,6 +26,7 @@
 struct fp_rtable {
     const char *schema;             /* the schema it was found in (NULL on SQLite) */
     const char *pk_type;            /* the primary key's type, NULL for a keyless table */
+    const char **pk_types;          /* the type of each of its columns (fp_table.npk) */
     int pk_is_int;                  /* the key is an integer type: kept and printed as a number */
     const struct fp_cat_table *cat; /* the database's description of it (in catalogs) */
 };
@@ -33,6 +34,7 @@ struct fp_rtable {
 struct fp_redge {
     const char *col_type;    /* type of the foreign key column */
     const char *parent_type; /* type of the parent's primary key */
+    const char **col_types;  /* the type of each of its columns (fp_edge.ncols) */
     int indexed;             /* some index leads with the column */
     int notnull;             /* the column is NOT NULL in the database */
     int row_checked;         /* a constraint on the column is checked row by row (see fp_cat_fk) */
@@ -62,6 +64,7 @@ struct fp_resolved {
     size_t ncatalogs;
     struct fp_rtable *tables; /* by model table index */
     struct fp_redge *edges;   /* by model edge index */
+    size_t ntables, nedges;   /* the model's */
 };
 
 /*
@@ -72,13 +75,6 @@ struct fp_resolved {
  */
 int resolve_model(struct fp_db *db, const struct fp_model *model, const struct fp_graph *graph,
                   struct fp_resolved **out, struct fp_strlist *warnings, struct fp_error *err);
-
-/*
- * -1 with an FP_EINPUT error when the model has a composite key: checked
- * against the catalog like any other key, but no engine handles one yet.
- * resolve_model() calls it last; run, before its journal exists.
- */
-int resolve_refuse_composite(const struct fp_model *model, struct fp_error *err);
 
 /* The query for the keys of table t: its primary key, else the row's address (ctid, rowid). */
 void resolve_table_query(struct fp_keyq *q, const struct fp_model *m, const struct fp_resolved *r,

@@ -52,6 +52,16 @@ struct fp_dialect {
     void (*param)(struct fp_buf *b, int n, const char *type);
     /* Append " = the keys of parameter n" (negate: " is none of them"), compared as type. */
     void (*keyset)(struct fp_buf *b, int n, const char *type, int negate);
+    /*
+     * A composite key as one value: tuple_open, its columns, tuple_close,
+     * the JSON array of them as text ("[7, \"a\"]"). The keys of parameter
+     * n are such texts, bound as any text keys: tuples appends them as a
+     * FROM item "e" with the column v, and element element i of the JSON
+     * array expr, as type (which keeps the comparison indexable).
+     */
+    const char *tuple_open, *tuple_close;
+    void (*tuples)(struct fp_buf *b, int n);
+    void (*element)(struct fp_buf *b, const char *expr, size_t i, const char *type);
 };
 
 /* A dialect and the handle its ident hook takes. */
@@ -102,6 +112,9 @@ void sql_update(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_key
  */
 void sql_archive_select(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
                         long limit);
+
+/* "KEY = the keys of parameter n", KEY being q's key (a row of columns for a composite one). */
+void sql_key_in(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q, int n);
 
 /* Lock the rows q matches with parameter 1 (only where d->row_locks). */
 void sql_lock(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q);

@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # Composite keys on PostgreSQL: the cases of composite.bash.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/run_lib.bash"
 . "$(dirname "$0")/composite.bash"
 pg_require
 
-DBNAME="fkpurge_composite_$$"
-DB="postgresql:///$DBNAME"
-trap 'psql -XqtAc "DROP DATABASE IF EXISTS \"$DBNAME\"" >/dev/null 2>&1; rm -rf "$T"' EXIT
+DB="fkpurge_composite_$$"
+DB_NATIVE="fkpurge_composite_native_$$"
+trap 'for d in "$DB" "$DB_NATIVE"; do psql -XqtAc "DROP DATABASE IF EXISTS \"$d\"" >/dev/null 2>&1; done
+      rm -rf "$T" "$FAST"' EXIT
 
-db_reset() { pg_fresh_db "$DBNAME"; }
-db_sql() { psql_db "$DBNAME" -c "$1" >/dev/null; }
-db_dump() { pg_dump --no-owner --inserts --rows-per-insert=1 "$DBNAME" | grep -v -e '^--' -e '^\\restrict' -e '^\\unrestrict' | sort; }
+db_reset() { pg_fresh_db "$1"; }
+db_url() { echo "postgresql:///$1"; }
+db_sql() { psql_db "$1" -c "$2" >/dev/null; }
+db_sql_stdin() { psql_db "$1" >/dev/null; }
+db_query_on() { psql_db "$1" -F '|' -c "$2"; }
+db_copy() { pg_dump --no-owner "$1" | psql_db "$2" >/dev/null; }
+db_native_delete() { psql_db "$1" -c "$2" >/dev/null; }
+KEY_SEP=', '
 
 run_composite_cases

@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # Composite keys on SQLite: the cases of composite.bash.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/run_lib.bash"
 . "$(dirname "$0")/composite.bash"
 
-DB="$T/test.db"
-db_reset() { rm -f "$DB"; sqlite3 "$DB" 'PRAGMA user_version = 0'; }
-db_sql() { sqlite3 -bail "$DB" "$1" >/dev/null; }
-db_dump() { sqlite3 "$DB" .dump; }
+DB="$FAST/test.db"
+DB_NATIVE="$FAST/native.db"
+db_reset() { rm -f "$1"; }
+db_url() { echo "$1"; }
+db_sql() { sqlite3 -bail "$1" "$2" >/dev/null; }
+db_sql_stdin() { sqlite3 -bail "$1" >/dev/null; }
+db_query_on() { sqlite3 "$1" "$2"; }
+db_copy() { sqlite3 "$1" ".backup '$2'"; }
+db_native_delete() { sqlite3 -bail "$1" "PRAGMA foreign_keys = ON; $2" >/dev/null; }
+KEY_SEP=','
 
 run_composite_cases
