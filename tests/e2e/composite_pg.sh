@@ -7,8 +7,14 @@ pg_require
 
 DB="fkpurge_composite_$$"
 DB_NATIVE="fkpurge_composite_native_$$"
-trap 'for d in "$DB" "$DB_NATIVE"; do psql -XqtAc "DROP DATABASE IF EXISTS \"$d\"" >/dev/null 2>&1; done
-      rm -rf "$T" "$FAST"' EXIT
+cleanup() {
+    local d
+    for d in "$DB" "$DB_NATIVE"; do
+        psql -XqtAc "DROP DATABASE IF EXISTS \"$d\"" >/dev/null 2>&1
+    done
+    rm -rf "$T" "$FAST"
+}
+trap cleanup EXIT
 
 db_reset() { pg_fresh_db "$1"; }
 db_url() { echo "postgresql:///$1"; }
