@@ -194,8 +194,14 @@ static void blame_input(struct fp_error *err, const char *what)
 static void key_what(const struct fp_collect *c, size_t t, char *what, size_t size)
 {
     const struct fp_table *tb = &c->model->tables[t];
+    size_t at = (size_t)snprintf(what, size, "%s.%s (", tb->name, tb->pk);
 
-    snprintf(what, size, "%s.%s (%s)", tb->name, tb->pk, c->r->tables[t].pk_type);
+    /* A composite key: the type of each column, in its order. */
+    for (size_t i = 0; i < tb->npk && at < size; i++)
+        at += (size_t)snprintf(what + at, size - at, "%s%s", i ? ", " : "",
+                               tb->npk > 1 ? c->r->tables[t].pk_types[i] : c->r->tables[t].pk_type);
+    if (at < size)
+        snprintf(what + at, size - at, ")");
 }
 
 int collect_load_pk_file(struct fp_collect *c, size_t t, const char *path, struct fp_error *err)
@@ -216,6 +222,8 @@ int collect_load_pk_file(struct fp_collect *c, size_t t, const char *path, struc
     if (pkfile_open(path, pk_syntax(c->db->kind, &c->r->tables[t]), what, &pf, err) < 0 ||
         journal_begin(c->j, err) < 0)
         goto out;
+    pf->tuple.n = c->model->tables[t].npk;
+    pf->tuple.is_int = c->r->tables[t].pk_ints;
     for (;;) {
         if (pkfile_next(pf, FP_WALK_BATCH, &batch, err) < 0 ||
             journal_root_keys_add(c->j, &batch, err) < 0)

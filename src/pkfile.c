@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fkpurge/buf.h"
+
 int pkfile_open(const char *path, enum fp_pk_syntax syntax, const char *what,
                 struct fp_pkfile **out, struct fp_error *err)
 {
@@ -81,13 +83,46 @@ int pkfile_parse_key(enum fp_pk_syntax syntax, const char *s, size_t len, struct
     return -1;
 }
 
+int pkfile_parse_tuple(const struct fp_pk_tuple *tuple, const char *s, size_t len,
+                       struct fp_keys *out)
+{
+    struct fp_buf json = FP_BUF_INIT;
+    const char *end = s + len;
+    long long v;
+    int rc = -1;
+
+    buf_addc(&json, '[');
+    for (size_t i = 0; i < tuple->n; i++) {
+        const char *tab = memchr(s, '\t', (size_t)(end - s));
+        const char *stop = tab && i + 1 < tuple->n ? tab : end;
+
+        if ((i + 1 < tuple->n) != (tab != NULL) || memchr(s, '\0', (size_t)(stop - s)))
+            goto out; /* too few or too many columns */
+        if (i)
+            buf_addc(&json, ',');
+        if (tuple->is_int[i]) {
+            if (keys_parse_int(s, (size_t)(stop - s), &v) < 0)
+                goto out;
+            buf_addf(&json, "%lld", v);
+        } else {
+            buf_add_json_bytes(&json, s, (size_t)(stop - s));
+        }
+        s = stop + 1;
+    }
+    buf_addc(&json, ']');
+    rc = buf_ok(&json) ? keys_push_text(out, json.p, json.len) : -1;
+out:
+    buf_free(&json);
+    return rc;
+}
+
 /* Strip what surrounds a key: the line end always, blanks for non-text keys. */
 static void trim(enum fp_pk_syntax syntax, const char **s, size_t *len)
 {
     while (*len && ((*s)[*len - 1] == '\n' || (*s)[*len - 1] == '\r'))
         (*len)--;
     if (syntax == FP_PK_TEXT)
-        return;
+        return; /* (and a composite key's: its columns are separated by blanks) */
     while (*len && isspace((unsigned char)(*s)[*len - 1]))
         (*len)--;
     while (*len && isspace((unsigned char)**s))
@@ -132,7 +167,8 @@ int pkfile_next(struct fp_pkfile *pf, size_t limit, struct fp_keys *out, struct 
         trim(pf->syntax, &s, &len);
         if (blank(s, len))
             continue;
-        if (pkfile_parse_key(pf->syntax, s, len, out) < 0) {
+        if (pf->tuple.n > 1 ? pkfile_parse_tuple(&pf->tuple, s, len, out) < 0
+                            : pkfile_parse_key(pf->syntax, s, len, out) < 0) {
             if (len > 60)
                 len = 60;
             return fp_error_at(err, FP_EINPUT, pf->path, (int)pf->line, 0,

@@ -143,7 +143,8 @@ int resolve_model(struct fp_db *db, const struct fp_model *model, const struct f
         }
         r->tables[i].schema = c->schema;
         r->tables[i].cat = cat[i];
-        if (t->npk && !(r->tables[i].pk_types = calloc(t->npk, sizeof(char *))))
+        if (t->npk && (!(r->tables[i].pk_types = calloc(t->npk, sizeof(char *))) ||
+                       !(r->tables[i].pk_ints = calloc(t->npk, 1))))
             goto oom;
         for (size_t k = 0; k < t->npk; k++) {
             pk = catalog_column(cat[i], t->pk_cols[k]);
@@ -154,6 +155,7 @@ int resolve_model(struct fp_db *db, const struct fp_model *model, const struct f
                 goto out;
             }
             r->tables[i].pk_types[k] = pk->type;
+            r->tables[i].pk_ints[k] = (unsigned char)is_int_type(db->kind, pk->type);
         }
         if (!t->pk)
             continue;
@@ -229,7 +231,7 @@ void resolve_free(struct fp_resolved *r)
     free(r->catalogs);
     free(r->asked);
     for (size_t i = 0; r->tables && i < r->ntables; i++)
-        free(r->tables[i].pk_types);
+        free(r->tables[i].pk_types), free(r->tables[i].pk_ints);
     for (size_t i = 0; r->edges && i < r->nedges; i++)
         free(r->edges[i].col_types);
     free(r->tables);

@@ -5,6 +5,11 @@
  * hundred million keys costs a batch of memory. Blank lines are skipped and
  * a trailing "\r" is dropped; duplicates are the caller's to ignore. A line
  * that cannot be a key of the column's type is "FILE:LINE: message".
+ *
+ * A composite key (model format 2) is a line of its columns separated by
+ * tabs, as `cut` and `COPY ... TO STDOUT` write them; it becomes one text
+ * key, the JSON array of the columns (numbers for integer columns), which
+ * the backends take apart by position (sqlgen: fp_dialect.element).
  */
 #ifndef FKPURGE_PKFILE_H
 #define FKPURGE_PKFILE_H
@@ -24,12 +29,19 @@ enum fp_pk_syntax {
     FP_PK_TEXT, /* anything without a NUL byte */
 };
 
+/* The columns of a composite key: how many, and which are integers. */
+struct fp_pk_tuple {
+    size_t n;
+    const unsigned char *is_int; /* n flags; borrowed */
+};
+
 struct fp_pkfile {
     FILE *f;
     const char *path; /* borrowed */
     enum fp_pk_syntax syntax;
-    const char *what; /* "table.column (type)", for messages; borrowed */
-    long line;        /* lines read so far */
+    const char *what;         /* "table.column (type)", for messages; borrowed */
+    struct fp_pk_tuple tuple; /* n > 1: a composite key, the syntax of its text columns */
+    long line;                /* lines read so far */
     char buf[FP_PKFILE_MAX_LINE + 2];
 };
 
@@ -48,6 +60,13 @@ void pkfile_close(struct fp_pkfile *pf);
  * comes back empty. A bad line is an FP_EINPUT error "FILE:LINE: ...".
  */
 int pkfile_next(struct fp_pkfile *pf, size_t limit, struct fp_keys *out, struct fp_error *err);
+
+/*
+ * Check one key's text against syntax; on success push it onto out. A
+ * composite key's text: with tuple (n > 1), its columns separated by tabs.
+ */
+int pkfile_parse_tuple(const struct fp_pk_tuple *tuple, const char *s, size_t len,
+                       struct fp_keys *out);
 
 /* Check one key's text against syntax; on success push it onto out. */
 int pkfile_parse_key(enum fp_pk_syntax syntax, const char *s, size_t len, struct fp_keys *out);

@@ -27,6 +27,7 @@ struct fp_rtable {
     const char *schema;             /* the schema it was found in (NULL on SQLite) */
     const char *pk_type;            /* the primary key's type, NULL for a keyless table */
     const char **pk_types;          /* the type of each of its columns (fp_table.npk) */
+    unsigned char *pk_ints;         /* for each of them, 1 for an integer type */
     int pk_is_int;                  /* the key is an integer type: kept and printed as a number */
     const struct fp_cat_table *cat; /* the database's description of it (in catalogs) */
 };

@@ -3,7 +3,8 @@
 # run_lib.bash; they define DB and DB_NATIVE, db_reset DB, db_url DB, db_sql DB SQL,
 # db_sql_stdin DB, db_query_on DB SQL, db_copy SRC DST, db_native_delete DB
 # SQL (with the database's own ON DELETE actions) and KEY_SEP (what comes
-# between the columns of a key as the database writes it in JSON).
+# between the columns of a key as the database writes it in JSON), INT_TYPE
+# (the catalog's name of the integer type).
 #
 # A multi-tenant shop: the tenant in every key; cascade, set_null and
 # restrict edges, a self-reference followed down as a tree, a key to a unique
@@ -107,14 +108,22 @@ native_counts() {
     done
 }
 
-# check_purge WHERE BATCH: plan then run the purge of customers WHERE; the end
-# state and the counts must be the database's own on a copy (set_null rows
-# counted apart: the plan's updates are checked for the one set_null edge).
-check_purge() {
-    local where=$1 batch=$2 want_updated
+# fresh_db: $DB holds the schema and its rows.
+fresh_db() {
     db_reset "$DB"
     db_sql "$DB" "$COMPOSITE_SCHEMA"
     composite_rows | db_sql_stdin "$DB"
+}
+
+# check_purge WHERE BATCH [PK_FILE]: plan then run the purge of customers WHERE
+# (or the keys of PK_FILE, which WHERE selects too); the end state and the
+# counts must be the database's own on a copy (set_null rows counted apart:
+# the plan's updates are checked for the one set_null edge).
+check_purge() {
+    local where=$1 batch=$2 want_updated select
+    select=(--where "$where")
+    [ $# -lt 3 ] || select=(--pk-file "$3")
+    fresh_db
     db_reset "$DB_NATIVE"
     db_copy "$DB" "$DB_NATIVE"
     want_updated=$(db_query_on "$DB" "SELECT count(*) FROM \"order\" AS o WHERE replaces_id IS NOT NULL
@@ -123,7 +132,7 @@ check_purge() {
         AND EXISTS (SELECT 1 FROM customer AS c WHERE c.tenant_id = o.tenant_id AND c.id = o.customer_id AND NOT ($where))")
     db_native_delete "$DB_NATIVE" "DELETE FROM customer WHERE $where"
 
-    run "$FKPURGE" plan --model "$T/model.yaml" --db "$(db_url "$DB")" --table customer --where "$where" --format json
+    run "$FKPURGE" plan --model "$T/model.yaml" --db "$(db_url "$DB")" --table customer "${select[@]}" --format json
     expect_rc 0 "plan where $where"
     report_counts "$T/out" | sed 's/ (replaces_tenant, replaces_id)=.*//; s/ *$//' | grep -v '^totals' >"$T/plan.counts"
     native_counts "$DB" "$DB_NATIVE" | sed 's/ *$//' >"$T/native.counts"
@@ -131,7 +140,7 @@ check_purge() {
     expect_eq "$(/usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["totals"]["updated"])' "$T/out")" \
         "$want_updated" "rows the plan sets to NULL"
 
-    run "$FKPURGE" run --model "$T/model.yaml" --db "$(db_url "$DB")" --table customer --where "$where" --yes \
+    run "$FKPURGE" run --model "$T/model.yaml" --db "$(db_url "$DB")" --table customer "${select[@]}" --yes \
         --batch-size "$batch" --journal "$T/run.journal" --format json
     expect_rc 0 "run where $where"
     rm -f "$T/run.journal"
@@ -145,6 +154,31 @@ run_composite_cases() {
     check_purge 'id % 3 = 0' 7
     check_purge 'tenant_id = 2 AND id <= 20' 1000
     check_purge "code IN ('c1-2', 'c3-1')" 2
+
+    # --pk-file: a composite key a line, its columns separated by a tab.
+    printf '1\t3\n\n2\t2\r\n3\t1\n3\t4\n1\t3\n' >"$T/keys.tsv"
+    check_purge "(tenant_id, id) IN (VALUES (1, 3), (2, 2), (3, 1), (3, 4))" 2 "$T/keys.tsv"
+    printf '1\t3\n1\tx\n' >"$T/bad.tsv"
+    run "$FKPURGE" plan --model "$T/model.yaml" --db "$(db_url "$DB")" --table customer --pk-file "$T/bad.tsv"
+    expect_rc 1 "a pk file with a text column for an integer"
+    expect_file_eq "$T/err" "$T/bad.tsv:2: '1	x' is not a valid key for customer.(tenant_id, id) ($INT_TYPE, $INT_TYPE)"
+    printf '1\t3\t4\n' >"$T/bad.tsv"
+    run "$FKPURGE" plan --model "$T/model.yaml" --db "$(db_url "$DB")" --table customer --pk-file "$T/bad.tsv"
+    expect_rc 1 "a pk file with a column too many"
+    expect_file_eq "$T/err" "$T/bad.tsv:1: '1	3	4' is not a valid key for customer.(tenant_id, id) ($INT_TYPE, $INT_TYPE)"
+
+    # Killed at random and resumed until done: the same end state.
+    fresh_db
+    db_reset "$DB_NATIVE"
+    db_copy "$DB" "$DB_NATIVE"
+    db_native_delete "$DB_NATIVE" "DELETE FROM customer WHERE id % 3 = 1"
+    SHOP_MODEL=$T/model.yaml SHOP_ROOT=customer SHOP_WHERE='id % 3 = 1'
+    CRASH_RUN_EXTRA=(--sleep 40ms)
+    crash_loop "$(db_url "$DB")" "$FAST/crash.journal" 2 6
+    [ "$kills" -ge 3 ] || fail "crash loop: only $kills kills"
+    composite_state "$DB" >"$T/got.state"
+    composite_state "$DB_NATIVE" >"$T/want.state"
+    expect_same_state "$T/want.state" "$T/got.state" "the purge killed $kills times"
 
     # restrict: a track left behind references a customer purged: refused,
     # with the key of the blocking row; protect blocks any reference.

@@ -24,5 +24,6 @@ db_query_on() { psql_db "$1" -F '|' -c "$2"; }
 db_copy() { pg_dump --no-owner "$1" | psql_db "$2" >/dev/null; }
 db_native_delete() { psql_db "$1" -c "$2" >/dev/null; }
 KEY_SEP=', '
+INT_TYPE=integer
 
 run_composite_cases

@@ -14,5 +14,6 @@ db_query_on() { sqlite3 "$1" "$2"; }
 db_copy() { sqlite3 "$1" ".backup '$2'"; }
 db_native_delete() { sqlite3 -bail "$1" "PRAGMA foreign_keys = ON; $2" >/dev/null; }
 KEY_SEP=','
+INT_TYPE=INTEGER
 
 run_composite_cases
