@@ -6,6 +6,11 @@
 # between the columns of a key as the database writes it in JSON), INT_TYPE
 # (the catalog's name of the integer type).
 #
+# For the whole file (shellcheck checks it alone): kills (crash_loop) comes
+# from run_lib.bash, which reads SHOP_MODEL, SHOP_ROOT, SHOP_WHERE and
+# CRASH_RUN_EXTRA set here.
+# shellcheck disable=SC2154,SC2034
+#
 # A multi-tenant shop: the tenant in every key; cascade, set_null and
 # restrict edges, a self-reference followed down as a tree, a key to a unique
 # key that is not the primary key (to_columns), a link table keyed by both of
