@@ -35,6 +35,27 @@ static void sq_keyset(struct fp_buf *b, int n, const char *type, int negate)
     buf_addf(b, negate ? " NOT IN (KEYS ?%d)" : " IN (KEYS ?%d)", n);
 }
 
+static void pg_tuples(struct fp_buf *b, int n)
+{
+    buf_addf(b, "unnest($%d::text[]) AS e (v)", n);
+}
+
+static void pg_element(struct fp_buf *b, const char *expr, size_t i, const char *type)
+{
+    buf_addf(b, "((%s)::jsonb ->> %zu)::%s", expr, i, type);
+}
+
+static void sq_tuples(struct fp_buf *b, int n)
+{
+    buf_addf(b, "TUPLES ?%d AS e", n);
+}
+
+static void sq_element(struct fp_buf *b, const char *expr, size_t i, const char *type)
+{
+    (void)type;
+    buf_addf(b, "EL(%s, %zu)", expr, i);
+}
+
 static const struct fp_dialect pg = {
     .row_id = "ctid",
     .row_id_type = "tid",
@@ -47,6 +68,10 @@ static const struct fp_dialect pg = {
     .ident = ident,
     .param = pg_param,
     .keyset = pg_keyset,
+    .tuple_open = "json_build_array(",
+    .tuple_close = ")::text",
+    .tuples = pg_tuples,
+    .element = pg_element,
 };
 static const struct fp_dialect sq = {
     .row_id = "rowid",
@@ -56,6 +81,10 @@ static const struct fp_dialect sq = {
     .ident = ident,
     .param = sq_param,
     .keyset = sq_keyset,
+    .tuple_open = "json_array(",
+    .tuple_close = ")",
+    .tuples = sq_tuples,
+    .element = sq_element,
 };
 
 /* A cascade from "node" to itself: parent_id references id. */
@@ -274,6 +303,55 @@ static void test_archive(void)
     buf_free(&b);
 }
 
-CHECK_MAIN(TEST(test_archive), TEST(test_keys_select_recursive), TEST(test_keys_select_via),
-           TEST(test_page_root), TEST(test_page_deepest), TEST(test_delete_update),
-           TEST(test_count_recheck_lock))
+/*
+ * Composite keys: a row of columns wherever one column was, the keys taken
+ * apart by position in the columns' types, a key as one JSON value.
+ */
+static void test_composite(void)
+{
+    static const char *const key[] = {"tenant", "id"}, *const key_types[] = {"int", "bigint"};
+    static const char *const fk[] = {"tenant", "parent_id"}, *const fk_types[] = {"int", "int8"};
+    struct fp_sqlgen g = {&pg, NULL}, h = {&sq, NULL};
+    struct fp_keyq q = tree();
+    struct fp_buf b = FP_BUF_INIT;
+
+    q.key_col = "(tenant, id)", q.key_type = "text";
+    q.key_cols = key, q.key_types = key_types, q.nkey = 2;
+    q.match_col = "(tenant, parent_id)", q.match_type = "text";
+    q.match_cols = fk, q.match_types = fk_types, q.nmatch = 2;
+    q.recursive = 1;
+    q.want_parent = 1;
+    sql_keys_select(&g, &b, &q);
+    CHECK_STR(text(&b),
+              "WITH RECURSIVE fkpurge_sub (k, p) AS (SELECT json_build_array(c.\"tenant\", "
+              "c.\"id\")::text, json_build_array(c.\"tenant\", c.\"parent_id\")::text "
+              "FROM \"s\".\"node\" AS c WHERE (c.\"tenant\", c.\"parent_id\") IN "
+              "(SELECT ((e.v)::jsonb ->> 0)::int, ((e.v)::jsonb ->> 1)::int8 FROM "
+              "unnest($1::text[]) AS e (v)) UNION SELECT c.k, c.p FROM fkpurge_sub AS s, "
+              "LATERAL (SELECT json_build_array(c.\"tenant\", c.\"id\")::text, "
+              "json_build_array(c.\"tenant\", c.\"parent_id\")::text FROM \"s\".\"node\" "
+              "AS c WHERE (c.\"tenant\", c.\"parent_id\") = (((s.k)::jsonb ->> 0)::int, "
+              "((s.k)::jsonb ->> 1)::int8) OFFSET 0) AS c (k, p)) SELECT k, p FROM "
+              "fkpurge_sub");
+    buf_reset(&b);
+    q.recursive = 0;
+    q.want_parent = 0;
+    q.where = "true";
+    sql_page(&h, &b, &q, 1, 10);
+    CHECK_STR(text(&b), "SELECT json_array(\"tenant\", \"id\") FROM main.\"node\" WHERE (true\n) "
+                        "AND (\"tenant\", \"id\") > (EL(?1, 0), EL(?1, 1)) ORDER BY \"tenant\", "
+                        "\"id\" LIMIT 10");
+    buf_reset(&b);
+    q.where = NULL;
+    q.exclude_given = 1;
+    sql_update(&h, &b, &q, FP_SET_TO_NULL, NULL, 0, 0);
+    CHECK_STR(text(&b), "UPDATE main.\"node\" SET \"tenant\" = NULL, \"parent_id\" = NULL WHERE "
+                        "(\"tenant\", \"parent_id\") IN (SELECT EL(e.v, 0), EL(e.v, 1) FROM "
+                        "TUPLES ?1 AS e) AND (\"tenant\", \"id\") NOT IN (SELECT EL(e.v, 0), "
+                        "EL(e.v, 1) FROM TUPLES ?1 AS e)");
+    buf_free(&b);
+}
+
+CHECK_MAIN(TEST(test_composite), TEST(test_archive), TEST(test_keys_select_recursive),
+           TEST(test_keys_select_via), TEST(test_page_root), TEST(test_page_deepest),
+           TEST(test_delete_update), TEST(test_count_recheck_lock))
