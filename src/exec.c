@@ -316,8 +316,7 @@ int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_gra
     int rc = -1, restart = 0;
     char what[256];
 
-    /* Where a cycle of rows too big for one transaction sends a purge the streaming engine began.
-     */
+    /* (A cycle of rows too big for one transaction sends a streaming purge here.) */
     if (model_composite(model, what, sizeof what)) {
         free(order);
         return fp_error_set(err, FP_EINPUT,
