@@ -703,8 +703,16 @@ int restore_run(const struct fp_restore *r0, struct fp_error *err)
     struct fp_restore r = *r0;
     struct rs_ctx c = {0};
     size_t nt = r.model->ntables;
+    char what[512];
     int rc = -1;
 
+    /* Its existing-key check, witness and set-back steps name one key column. */
+    if (model_composite(r.model, what, sizeof what)) {
+        fp_error_set(err, FP_EINPUT,
+                     "%s: %s: restore handles no composite key yet; nothing was touched",
+                     r.model->path, what);
+        return FP_EINPUT;
+    }
     c.r = &r;
     if (!(c.skipped = calloc(nt, sizeof *c.skipped)))
         return fp_error_oom(err);

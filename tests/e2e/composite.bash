@@ -215,7 +215,7 @@ run_composite_cases() {
     expect_file_eq "$T/err" "$T/model.yaml:19:9: table 'customer' has no column 'customer_code' (referenced by playlist_track.(tenant_id, customer_code))"
 
     # What no engine handles yet is refused before anything is touched: the
-    # levels engine (a cycle of tables), set_default, --jobs.
+    # levels engine (a cycle of tables), set_default, --jobs, restore.
     write_model 's/references: order, on_delete: set_null}/references: order, on_delete: set_default}/'
     run "$FKPURGE" run --model "$T/model.yaml" --db "$(db_url "$DB")" --table customer --where 'id = 1' --yes \
         --journal "$T/refused.journal"
@@ -230,6 +230,11 @@ run_composite_cases() {
         --where 'id = 1' --yes --journal "$T/refused.journal"
     expect_rc 1 "composite on the levels engine"
     expect_file_eq "$T/err" "fkpurge: $T/model.yaml: table 'customer' (primary_key (tenant_id, id)): the levels engine would take this purge (FKPURGE_ENGINE=levels), and it handles no composite key yet; nothing was touched"
+    mkdir -p "$T/no-archive"
+    run "$FKPURGE" restore "$T/no-archive" --model "$T/model.yaml" --db "$(db_url "$DB")" --yes \
+        --journal "$T/refused.journal"
+    expect_rc 1 "restore of composite keys"
+    expect_file_eq "$T/err" "fkpurge: $T/model.yaml: table 'customer' (primary_key (tenant_id, id)): restore handles no composite key yet; nothing was touched"
     [ ! -e "$T/refused.journal" ] || fail "a refused run wrote a journal"
     expect_eq "$(composite_state "$DB")" "$before" "the database after the refused runs"
 }
