@@ -185,11 +185,12 @@ PY
 
     # 5. SIGKILLs during the purge and during the restore: still identical.
     # A kill at a random moment can come after a quick purge ended: then again, afresh.
+    # Batches of 20 rows: at sf=400 batches of 50 give a fast build too few moments to kill.
     for try in 1 2 3; do
         rm -rf "${T:?}/a5"
         arch_shop "$name" plain "$sf"
         CRASH_RUN_EXTRA=(--archive "$T/a5" ${ARCH_CRASH_EXTRA[@]+"${ARCH_CRASH_EXTRA[@]}"})
-        crash_loop "$(arch_url "$name")" "$FAST/crash.journal" 50 60
+        crash_loop "$(arch_url "$name")" "$FAST/crash.journal" 20 60
         CRASH_RUN_EXTRA=()
         [ "$kills" -gt 0 ] && break
     done
