@@ -17,7 +17,7 @@ static const char usage[] =
     "table of the latest batch, and the last error; of a purge running now, whether\n"
     "it is paused (by `fkpurge ctl` or its pause file) and since when; and the\n"
     "settings in force (sleep, max-rate, batch-size, and the throttle's limits when\n"
-    "set: as `fkpurge ctl set` left them) and the --lag-from standbys it asks.\n\n"
+    "set: as `fkpurge ctl set` left them) and the standbys it asks (run's lag-from).\n\n"
     "  --format F     text (default) or json\n"
     "  -h, --help     this help\n"
     "  -V, --version  fkpurge's version\n";

@@ -85,7 +85,7 @@ expect_eq "$(complete_words fkpurge ctl "" | tr '\n' ' ')" "a.journal sub " "ctl
 expect_eq "$(complete_words fkpurge ctl a.journal "" | tr '\n' ' ')" "continue pause set stop " \
     "ctl JOURNAL REQUEST"
 expect_eq "$(complete_words fkpurge ctl a.journal set "" | tr '\n' ' ')" \
-    "batch-size= max-rate= sleep= " "ctl JOURNAL set NAME="
+    "batch-size= check-interval= max-lag= max-rate= max-slot-lag= max-wal-size= sleep= " "ctl JOURNAL set NAME="
 expect_eq "$(complete_words fkpurge run --pause-file "" | tr '\n' ' ')" \
     "a.journal keys.txt shop.db shop.yaml sub " "--pause-file"
 expect_eq "$(complete_words fkpurge run --journal "" | tr '\n' ' ')" "a.journal sub " "--journal"
