@@ -1,6 +1,7 @@
-/* restore.c — fkpurge restore's plan and its steps, journaled (see restore.h). */
+/* restore.c — fkpurge restore's passes over the archive and their transactions, journaled. */
 #include "fkpurge/restore.h"
 
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,118 +9,69 @@
 #include <time.h>
 
 #include "fkpurge/events.h"
+#include "fkpurge/pace.h"
 #include "fkpurge/purge.h"
 #include "restore_int.h"
 
 /* At most this many keys of a table are named when existing keys refuse a restore. */
 #define RS_SAMPLES 5
 
-/* One transaction: a batch of rows inserted, or a column set back in a batch of rows. */
-struct rs_step {
+/*
+ * One read of a table's files: its rows inserted (column NULL), a deferred
+ * key of them set (deferred), or an update column set back.
+ */
+struct rs_pass {
     size_t t;
-    const char *column; /* NULL: insert */
-    const struct fp_json_val **rows;
-    size_t n;
+    const char *column;
+    int deferred;
+    int together; /* a table of a cycle with a NOT NULL key: all its rows in one transaction */
     /*
-     * In the transaction of the step before, keys checked at the commit: the
+     * In the transaction of the pass before, keys checked at the commit: the
      * tables of a cycle with a NOT NULL key (no order inserts them one
      * table at a time), all their rows in one transaction.
      */
     int chained;
 };
 
-struct rs_plan {
-    struct rs_step *steps;
-    size_t nsteps, cap;
-    size_t *order;    /* the tables, parents first */
-    char ***deferred; /* deferred[t]: NULL-terminated columns inserted NULL, set afterwards */
-    int *together;    /* together[scc]: a cycle of tables with a NOT NULL key, one transaction */
-    size_t last_scc;  /* the component of the last insert step added together, or SIZE_MAX */
-    long long *ins, *set, *skipped; /* per table: rows inserted, values set back, rows left out */
+/* A place in the passes: pass, its table's file, lines read of it and their bytes. */
+struct rs_pos {
+    size_t pass, file;
+    long long line, off;
 };
 
 struct rs_ctx {
     const struct fp_restore *r;
     struct rs_archive a;
-    struct rs_plan plan;
-    struct fp_keys *skipped; /* per table: keys --skip-existing left out, sorted */
+    struct rs_pass *passes;
+    size_t npasses;
+    char ***deferred; /* deferred[t]: NULL-terminated columns inserted NULL, set afterwards */
+    long long *ins, *set, *skipped; /* per table: rows inserted, values set back, left out */
     struct rs_journal *j;
+    int finding;         /* find_existing is reading: no key is left out yet */
+    struct rs_reader rd; /* the file being read, kept open from batch to batch */
+    size_t rd_t;
+    struct fp_buf key;
 };
 
-static int cmp_str(const void *a, const void *b)
+static int add_pass(struct rs_ctx *c, size_t t, const char *column, int deferred, int together,
+                    int chained)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
+    struct rs_pass *p = realloc(c->passes, (c->npasses + 1) * sizeof *p);
 
-/* 1 when the row's key is among sorted (keys' texts, sorted by strcmp). */
-static int key_in(const struct fp_json_val *row, const char *pk, const char **sorted, size_t n,
-                  struct fp_buf *scratch)
-{
-    const char *k;
-
-    if (!n || !pk || rs_row_key(row, pk, scratch) < 0)
-        return 0;
-    k = buf_str(scratch);
-    return bsearch(&k, sorted, n, sizeof *sorted, cmp_str) != NULL;
-}
-
-static int add_step(struct rs_plan *p, size_t t, const char *column,
-                    const struct fp_json_val **rows, size_t n)
-{
-    struct rs_step *s;
-
-    if (p->nsteps == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 64;
-
-        if (!(s = realloc(p->steps, cap * sizeof *s)))
-            return -1;
-        p->steps = s, p->cap = cap;
-    }
-    s = &p->steps[p->nsteps];
-    if (!(s->rows = malloc((n ? n : 1) * sizeof *s->rows)))
+    if (!p)
         return -1;
-    memcpy(s->rows, rows, n * sizeof *rows);
-    s->t = t, s->column = column, s->n = n, s->chained = 0;
-    p->nsteps++;
-    return 0;
-}
-
-/* Steps of batch rows each out of rows[0..n). */
-static int add_batches(struct rs_plan *p, size_t t, const char *column,
-                       const struct fp_json_val **rows, size_t n, long batch)
-{
-    for (size_t i = 0; i < n; i += (size_t)batch)
-        if (add_step(p, t, column, rows + i, n - i < (size_t)batch ? n - i : (size_t)batch) < 0)
-            return -1;
-    return 0;
-}
-
-/* Table t's rows inserted: in batches, or with the rest of its cycle in one transaction. */
-static int add_inserts(struct rs_ctx *c, size_t t, const struct fp_json_val **rows, size_t n)
-{
-    struct rs_plan *p = &c->plan;
-    size_t scc = c->r->graph->scc_of[t];
-
-    if (!p->together[scc]) {
-        p->last_scc = SIZE_MAX;
-        return add_batches(p, t, NULL, rows, n, c->r->batch_size);
-    }
-    if (!n)
-        return 0;
-    if (add_step(p, t, NULL, rows, n) < 0)
-        return -1;
-    p->steps[p->nsteps - 1].chained = p->last_scc == scc;
-    p->last_scc = scc;
+    c->passes = p;
+    p[c->npasses++] = (struct rs_pass){t, column, deferred, together, chained};
     return 0;
 }
 
 /*
  * The keys of t that point at a table inserted after it, or at t itself:
  * inserted NULL, set in a second pass. One the model says is NOT NULL
- * cannot be: its cycle goes in one transaction, its keys checked at the
- * commit (SQLite; PostgreSQL's DEFERRABLE keys).
+ * cannot be: its cycle goes in one transaction (together[scc]), its keys
+ * checked at the commit (SQLite; PostgreSQL's DEFERRABLE keys).
  */
-static int plan_deferred(struct rs_ctx *c, const size_t *pos, struct fp_error *err)
+static int plan_deferred(struct rs_ctx *c, const size_t *pos, int *together)
 {
     const struct fp_model *m = c->r->model;
 
@@ -131,163 +83,58 @@ static int plan_deferred(struct rs_ctx *c, const size_t *pos, struct fp_error *e
         if (pos[ed->parent] < pos[ed->child])
             continue;
         if (!ed->nullable) {
-            c->plan.together[c->r->graph->scc_of[ed->child]] = 1;
+            together[c->r->graph->scc_of[ed->child]] = 1;
             continue;
         }
-        for (d = c->plan.deferred[ed->child]; d && d[n]; n++)
+        for (d = c->deferred[ed->child]; d && d[n]; n++)
             ;
-        if (!(d = realloc(c->plan.deferred[ed->child], (n + 2) * sizeof *d)))
-            return fp_error_oom(err);
+        if (!(d = realloc(c->deferred[ed->child], (n + 2) * sizeof *d)))
+            return -1;
         d[n] = ed->column, d[n + 1] = NULL;
-        c->plan.deferred[ed->child] = d;
+        c->deferred[ed->child] = d;
     }
     return 0;
 }
 
-static int cmp_update(const void *a, const void *b)
-{
-    const struct rs_update *x = *(const struct rs_update *const *)a,
-                           *y = *(const struct rs_update *const *)b;
-    int k = strcmp(x->column, y->column);
-
-    return k ? k : (x < y ? -1 : x > y);
-}
-
-/* Table t's update lines (those of rows not skipped), by column, a step a batch. */
-static int plan_updates(struct rs_ctx *c, size_t t, const char **sk, size_t nsk,
-                        const struct fp_json_val **rows, struct fp_buf *scratch)
-{
-    struct rs_table *rt = &c->a.tables[t];
-    const struct rs_update **u = malloc((rt->nupds + 1) * sizeof *u);
-    const char *pk = c->r->model->tables[t].pk;
-    size_t n = 0, i = 0;
-    int rc = 0;
-
-    if (!u)
-        return -1;
-    for (size_t k = 0; k < rt->nupds; k++)
-        if (!key_in(&rt->upds[k].row, pk, sk, nsk, scratch))
-            u[n++] = &rt->upds[k];
-    qsort(u, n, sizeof *u, cmp_update);
-    while (i < n && rc == 0) {
-        size_t k = 0, j = i;
-
-        for (; j < n && strcmp(u[j]->column, u[i]->column) == 0; j++)
-            rows[k++] = &u[j]->row;
-        rc = add_batches(&c->plan, t, u[i]->column, rows, k, c->r->batch_size);
-        c->plan.set[t] += (long long)k;
-        i = j;
-    }
-    free(u);
-    return rc;
-}
-
-/* The steps: inserts parents first, then deferred keys set, then update lines set back. */
-static int rs_plan_build(struct rs_ctx *c, struct fp_error *err)
+/* The passes: inserts parents first, then deferred keys set, then update columns set back. */
+static int rs_passes_build(struct rs_ctx *c, size_t *order, struct fp_error *err)
 {
     const struct fp_model *m = c->r->model;
-    struct rs_plan *p = &c->plan;
-    size_t nt = m->ntables, maxrows = 1, *pos = calloc(nt, sizeof *pos);
-    const struct fp_json_val **rows = NULL;
-    const char ***sk = calloc(nt, sizeof *sk);
-    struct fp_buf scratch = FP_BUF_INIT;
-    int rc = -1;
+    size_t nt = m->ntables, *pos = calloc(nt, sizeof *pos), last = SIZE_MAX;
+    int *together = calloc(c->r->graph->nscc + 1, sizeof *together), rc = -1;
 
-    p->order = calloc(nt, sizeof *p->order);
-    p->deferred = calloc(nt, sizeof *p->deferred);
-    p->ins = calloc(nt, sizeof *p->ins);
-    p->set = calloc(nt, sizeof *p->set);
-    p->skipped = calloc(nt, sizeof *p->skipped);
-    p->together = calloc(c->r->graph->nscc, sizeof *p->together);
-    p->last_scc = SIZE_MAX;
-    if (!pos || !sk || !p->order || !p->deferred || !p->ins || !p->set || !p->skipped ||
-        !p->together)
-        goto oom;
+    c->deferred = calloc(nt, sizeof *c->deferred);
+    if (!pos || !together || !c->deferred)
+        goto out;
     graph_deletion_order(c->r->graph, pos); /* children first: reversed below */
     for (size_t i = 0; i < nt; i++)
-        p->order[i] = pos[nt - 1 - i];
+        order[i] = pos[nt - 1 - i];
     for (size_t i = 0; i < nt; i++)
-        pos[p->order[i]] = i;
-    if (plan_deferred(c, pos, err) < 0)
+        pos[order[i]] = i;
+    if (plan_deferred(c, pos, together) < 0)
         goto out;
-    for (size_t t = 0; t < nt; t++) {
-        struct rs_table *rt = &c->a.tables[t];
+    for (size_t i = 0; i < nt; i++) {
+        size_t t = order[i], scc = c->r->graph->scc_of[t];
 
-        maxrows = rt->ndels > maxrows ? rt->ndels : maxrows;
-        maxrows = rt->nupds > maxrows ? rt->nupds : maxrows;
-        if (c->skipped[t].n && !(sk[t] = malloc(c->skipped[t].n * sizeof **sk)))
-            goto oom;
-        for (size_t i = 0; i < c->skipped[t].n; i++)
-            sk[t][i] = keys_text(&c->skipped[t], i);
-        if (sk[t])
-            qsort(sk[t], c->skipped[t].n, sizeof **sk, cmp_str);
+        if (!c->a.tables[t].ndels)
+            continue;
+        if (add_pass(c, t, NULL, 0, together[scc], together[scc] && last == scc) < 0)
+            goto out;
+        last = together[scc] ? scc : SIZE_MAX;
     }
-    if (!(rows = malloc(maxrows * sizeof *rows)))
-        goto oom;
-    for (int pass = 0; pass < 3; pass++)
-        for (size_t i = 0; i < nt; i++) {
-            size_t t = p->order[i], nsk = c->skipped[t].n, n = 0;
-            struct rs_table *rt = &c->a.tables[t];
-            const char *pk = m->tables[t].pk;
-
-            if (pass == 2) {
-                if (plan_updates(c, t, sk[t], nsk, rows, &scratch) < 0)
-                    goto oom;
-                continue;
-            }
-            for (size_t k = 0; k < rt->ndels; k++)
-                if (!key_in(&rt->dels[k], pk, sk[t], nsk, &scratch))
-                    rows[n++] = &rt->dels[k];
-            if (pass == 0) {
-                p->ins[t] = (long long)n;
-                p->skipped[t] = (long long)(rt->ndels - n);
-                if (add_inserts(c, t, rows, n) < 0)
-                    goto oom;
-                continue;
-            }
-            for (char **d = p->deferred[t]; d && *d; d++) {
-                size_t k = 0;
-                struct fp_json_val v;
-
-                for (size_t r = 0; r < n; r++)
-                    if (json_get(rows[r], *d, &v) && v.type != FP_JSON_NULL)
-                        rows[k++] = rows[r];
-                if (add_batches(p, t, *d, rows, k, c->r->batch_size) < 0)
-                    goto oom;
-                /* rows was filtered in place: take the table's rows again for the next key. */
-                n = 0;
-                for (size_t r = 0; r < rt->ndels; r++)
-                    if (!key_in(&rt->dels[r], pk, sk[t], nsk, &scratch))
-                        rows[n++] = &rt->dels[r];
-            }
-        }
+    for (size_t i = 0; i < nt; i++)
+        for (char **d = c->deferred[order[i]]; d && *d; d++)
+            if (c->a.tables[order[i]].ndels && add_pass(c, order[i], *d, 1, 0, 0) < 0)
+                goto out;
+    for (size_t i = 0; i < nt; i++)
+        for (size_t k = 0; k < c->a.tables[order[i]].ncols; k++)
+            if (add_pass(c, order[i], c->a.tables[order[i]].cols[k], 0, 0, 0) < 0)
+                goto out;
     rc = 0;
-    goto out;
-oom:
-    rc = fp_error_oom(err);
 out:
-    for (size_t t = 0; sk && t < nt; t++)
-        free(sk[t]);
-    free(sk);
     free(pos);
-    free(rows);
-    buf_free(&scratch);
-    return rc;
-}
-
-static void rs_plan_free(struct rs_plan *p, size_t nt)
-{
-    for (size_t i = 0; i < p->nsteps; i++)
-        free(p->steps[i].rows);
-    for (size_t t = 0; p->deferred && t < nt; t++)
-        free(p->deferred[t]);
-    free(p->steps);
-    free(p->order);
-    free(p->deferred);
-    free(p->ins);
-    free(p->set);
-    free(p->skipped);
-    free(p->together);
+    free(together);
+    return rc < 0 ? fp_error_oom(err) : 0;
 }
 
 /* The row's JSON with each of cols (NULL-terminated) set to null. */
@@ -315,50 +162,166 @@ static void row_nulled(struct fp_buf *b, const struct fp_json_val *row, char *co
     buf_addc(b, '}');
 }
 
-/* A JSON array of rows[0..n), an insert's deferred keys nulled. */
-static void rows_json(struct fp_buf *b, const struct fp_json_val *const *rows, size_t n,
-                      char *const *nulled)
-{
-    buf_reset(b);
-    buf_addc(b, '[');
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            buf_addc(b, ',');
-        if (nulled)
-            row_nulled(b, rows[i], nulled);
-        else
-            buf_add(b, rows[i]->p, rows[i]->len);
-    }
-    buf_addc(b, ']');
-}
-
 static struct fp_restore_rows rows_of(const struct rs_ctx *c, size_t t, const char *column,
-                                      const struct fp_buf *json)
+                                      const char *json, size_t len)
 {
     const struct fp_table *tb = &c->r->model->tables[t];
 
-    return (struct fp_restore_rows){tb->schema, tb->relname, tb->pk, column, json->p, json->len};
+    return (struct fp_restore_rows){tb->schema, tb->relname, tb->pk, column, json, len};
+}
+
+/* *skip: 1 when the row's key is one --skip-existing left out (the journal has them). */
+static int skipped_row(struct rs_ctx *c, size_t t, const struct fp_json_val *row, int *skip,
+                       struct fp_error *err)
+{
+    *skip = 0;
+    if (c->finding || !c->skipped[t] || !c->r->model->tables[t].pk)
+        return 0;
+    if (rs_row_key(row, c->r->model->tables[t].pk, &c->key) < 0)
+        return fp_error_oom(err);
+    return rs_journal_is_skipped(c->j, t, c->key.p ? c->key.p : "", c->key.len, skip, err);
+}
+
+/* 1 when line belongs to pass p (a row not left out). */
+static int line_of(struct rs_ctx *c, const struct rs_pass *p, const struct rs_line *l, int *in,
+                   struct fp_error *err)
+{
+    struct fp_json_val v;
+    int skip;
+
+    *in = 0;
+    if (!p->column || p->deferred) {
+        if (!l->del ||
+            (p->deferred && (!json_get(&l->row, p->column, &v) || v.type == FP_JSON_NULL)))
+            return 0;
+    } else if (l->del || !json_string_is(&l->column, p->column)) {
+        return 0;
+    }
+    if (skipped_row(c, p->t, &l->row, &skip, err) < 0)
+        return -1;
+    *in = !skip;
+    return 0;
+}
+
+/* The reader at pos (kept open when it is there already). */
+static int reader_at(struct rs_ctx *c, const struct rs_pos *pos, struct fp_error *err)
+{
+    const struct rs_table *rt = &c->a.tables[c->passes[pos->pass].t];
+
+    if (c->rd.gz && c->rd_t == c->passes[pos->pass].t &&
+        strcmp(c->rd.path, rt->files[pos->file]) == 0 && c->rd.off == pos->off)
+        return 0;
+    rs_reader_close(&c->rd);
+    c->rd_t = c->passes[pos->pass].t;
+    return rs_reader_open(&c->rd, rt->files[pos->file], pos->line, pos->off, err);
 }
 
 /*
- * An insert step's witness, its first row: *same is 1 when its key is there
- * (0 before the step: restore checked), or, in a table without a key, the
- * rows equal to it, every column (more than before the step: it committed).
+ * The next batch of pass pos->pass from *pos: up to batch_size rows as a
+ * JSON array in json (*n of them, the first also in first), *pos moved past
+ * them; at the end of the pass's files, to the next pass.
  */
-static int witness(struct rs_ctx *c, const struct rs_step *s, long long *same, struct fp_error *err)
+static int read_batch(struct rs_ctx *c, struct rs_pos *pos, struct fp_buf *json, size_t *n,
+                      struct fp_buf *first, struct fp_error *err)
+{
+    const struct rs_pass *p = &c->passes[pos->pass];
+    const struct rs_table *rt = &c->a.tables[p->t];
+    const struct fp_table *t = &c->r->model->tables[p->t];
+    struct rs_line l;
+    int more, in;
+
+    *n = 0;
+    buf_reset(json);
+    buf_addc(json, '[');
+    while (*n < (size_t)c->r->batch_size && pos->file < rt->nfiles) {
+        if (reader_at(c, pos, err) < 0 || (more = rs_reader_next(&c->rd, t, &l, err)) < 0)
+            return -1;
+        if (!more) {
+            *pos = (struct rs_pos){pos->pass, pos->file + 1, 0, 0};
+            continue;
+        }
+        pos->line = c->rd.line, pos->off = c->rd.off;
+        if (line_of(c, p, &l, &in, err) < 0)
+            return -1;
+        if (!in)
+            continue;
+        if (!*n) {
+            buf_reset(first);
+            buf_add(first, l.row.p, l.row.len);
+        }
+        buf_adds(json, (*n)++ ? "," : "");
+        if (!p->column && c->deferred[p->t])
+            row_nulled(json, &l.row, c->deferred[p->t]);
+        else
+            buf_add(json, l.row.p, l.row.len);
+    }
+    buf_addc(json, ']');
+    if (pos->file >= rt->nfiles)
+        *pos = (struct rs_pos){pos->pass + 1, 0, 0, 0};
+    return buf_ok(json) && buf_ok(first) ? 0 : fp_error_oom(err);
+}
+
+/* The position as the journal keeps it, and back. */
+static void pos_text(char *out, size_t size, const struct rs_pos *p)
+{
+    snprintf(out, size, "%zu %zu %lld %lld", p->pass, p->file, p->line, p->off);
+}
+
+static int pos_parse(const struct rs_ctx *c, const char *s, struct rs_pos *p, int *used)
+{
+    int k = 0;
+
+    if (sscanf(s, "%zu %zu %lld %lld%n", &p->pass, &p->file, &p->line, &p->off, &k) != 4 ||
+        p->pass > c->npasses || p->line < 0 || p->off < 0 ||
+        (p->pass < c->npasses && p->file > c->a.tables[c->passes[p->pass].t].nfiles))
+        return -1;
+    if (used)
+        *used = k;
+    return 0;
+}
+
+/* What the database did so far, per table "INSERTED SET" (the journal's "counts"). */
+static void counts_text(const struct rs_ctx *c, struct fp_buf *b)
+{
+    buf_reset(b);
+    for (size_t t = 0; t < c->r->model->ntables; t++)
+        buf_addf(b, "%s%lld %lld", t ? " " : "", c->ins[t], c->set[t]);
+}
+
+static int counts_parse(struct rs_ctx *c, const char *s)
+{
+    for (size_t t = 0; t < c->r->model->ntables; t++) {
+        char *end;
+
+        c->ins[t] = strtoll(s, &end, 10);
+        c->set[t] = strtoll(end, &end, 10);
+        if (end == s)
+            return -1;
+        s = end;
+    }
+    return 0;
+}
+
+/*
+ * An insert's witness, its first row: *same is 1 when its key is there (0
+ * before the insert: restore checked), or, in a table without a key, the
+ * rows equal to it, every column (more than before: it committed).
+ */
+static int witness(struct rs_ctx *c, size_t t, const char *row, long long *same,
+                   struct fp_error *err)
 {
     struct fp_buf json = FP_BUF_INIT;
     struct fp_keys present = FP_KEYS_INIT;
     struct fp_restore_rows rr;
-    const char *pk = c->r->model->tables[s->t].pk;
+    const char *pk = c->r->model->tables[t].pk;
     int rc;
 
-    rows_json(&json, s->rows, 1, NULL);
+    buf_addf(&json, "[%s]", row);
     if (!buf_ok(&json)) {
         buf_free(&json);
         return fp_error_oom(err);
     }
-    rr = rows_of(c, s->t, NULL, &json);
+    rr = rows_of(c, t, NULL, json.p, json.len);
     rc = db_restore(c->r->db, pk ? FP_RESTORE_PRESENT : FP_RESTORE_COUNT, &rr, same, &present, err);
     if (pk)
         *same = present.n ? 1 : 0;
@@ -367,88 +330,133 @@ static int witness(struct rs_ctx *c, const struct rs_step *s, long long *same, s
     return rc;
 }
 
-/* The end of the group of steps starting at k: those chained to it. */
-static size_t group_end(const struct rs_plan *p, size_t k)
+/* The end of the group of passes starting at k: those chained to it. */
+static size_t group_end(const struct rs_ctx *c, size_t k)
 {
-    for (k++; k < p->nsteps && p->steps[k].chained;)
+    for (k++; k < c->npasses && c->passes[k].chained;)
         k++;
     return k;
 }
 
-/* One step's statement, inside the open transaction. */
-static int run_one(struct rs_ctx *c, const struct rs_step *s, struct fp_buf *json,
-                   struct fp_error *err)
+/* One batch of pass k, inside the open transaction; the database's count kept. */
+static int run_batch(struct rs_ctx *c, size_t k, const struct fp_buf *json, size_t n,
+                     struct fp_error *err)
 {
-    struct fp_restore_rows rr;
-    long long n = 0;
+    const struct rs_pass *p = &c->passes[k];
+    struct fp_restore_rows rr = rows_of(c, p->t, p->column, json->p, json->len);
+    long long got = 0;
 
-    rows_json(json, s->rows, s->n, s->column ? NULL : c->plan.deferred[s->t]);
-    if (!buf_ok(json))
-        return fp_error_oom(err);
-    rr = rows_of(c, s->t, s->column, json);
-    if (db_restore(c->r->db, s->column ? FP_RESTORE_SET : FP_RESTORE_INSERT, &rr, &n, NULL, err) <
+    if (db_restore(c->r->db, p->column ? FP_RESTORE_SET : FP_RESTORE_INSERT, &rr, &got, NULL, err) <
         0)
         return -1;
-    if (!s->column && n != (long long)s->n)
+    if (!p->column && got != (long long)n)
         return fp_error_set(err, FP_EDB, "restore: %s: %lld rows inserted of %zu",
-                            c->r->model->tables[s->t].name, n, s->n);
+                            c->r->model->tables[p->t].name, got, n);
+    if (!p->column)
+        c->ins[p->t] += got;
+    else if (!p->deferred)
+        c->set[p->t] += got;
     if (c->r->verbose)
-        events_note("restored", "%s: %s %zu rows%s%s", c->r->model->tables[s->t].name,
-                    s->column ? "set" : "inserted", s->n, s->column ? ", column " : "",
-                    s->column ? s->column : "");
+        events_note("restored", "%s: %s %zu rows%s%s", c->r->model->tables[p->t].name,
+                    p->column ? "set" : "inserted", n, p->column ? ", column " : "",
+                    p->column ? p->column : "");
     return 0;
 }
 
-/* The steps [k, *end) in one transaction, its intent in the journal before the commit. */
-static int run_group(struct rs_ctx *c, size_t k, size_t *end, struct fp_buf *json,
-                     struct fp_error *err)
+/*
+ * The next transaction from *pos: a batch, or a group's every batch; its
+ * intent (start, end, witness, the counts after it) in the journal before
+ * the commit, the place reached after it. *pos at the end: nothing left.
+ */
+static int run_txn(struct rs_ctx *c, struct rs_pos *pos, struct fp_buf *json, struct fp_buf *first,
+                   struct fp_error *err)
 {
-    const struct rs_step *s = &c->plan.steps[k];
+    struct rs_pos start;
+    struct fp_buf counts = FP_BUF_INIT, other = FP_BUF_INIT;
+    size_t n = 0, k = 0, end;
+    int together;
     long long xid = 0, same = 0;
-    char intent[96], done[32];
+    char intent[256], s0[96], s1[96];
+    int rc = -1;
 
-    *end = group_end(&c->plan, k);
+    while (!n && pos->pass < c->npasses) {
+        start = *pos;
+        k = pos->pass;
+        if (read_batch(c, pos, json, &n, first, err) < 0)
+            return -1;
+    }
+    if (!n)
+        return 0;
+    end = group_end(c, k);
+    together = c->passes[k].together;
     if (db_begin(c->r->db, err) < 0)
         return -1;
     /* A keyed row was not there before (restore checked): only a keyless one needs counting. */
     if (db_txn_id(c->r->db, &xid, err) < 0 ||
-        (!s->column && !c->r->model->tables[s->t].pk && witness(c, s, &same, err) < 0) ||
-        (*end > k + 1 &&
+        (!c->passes[k].column && !c->r->model->tables[c->passes[k].t].pk &&
+         witness(c, c->passes[k].t, buf_str(first), &same, err) < 0) ||
+        (together &&
          db_restore(c->r->db, FP_RESTORE_DEFER, &(struct fp_restore_rows){0}, NULL, NULL, err) < 0))
         goto fail;
-    for (size_t i = k; i < *end; i++)
-        if (run_one(c, &c->plan.steps[i], json, err) < 0)
+    for (;;) {
+        if (n && run_batch(c, k, json, n, err) < 0)
             goto fail;
-    snprintf(intent, sizeof intent, "%zu %lld %lld", k, xid, same);
-    if (rs_journal_set(c->j, "intent", intent, err) < 0)
+        /* A group reads on to its end, in the same transaction; a batch alone is done. */
+        if (!together || pos->pass >= end)
+            break;
+        k = pos->pass;
+        if (read_batch(c, pos, json, &n, &other, err) < 0)
+            goto fail;
+    }
+    pos_text(s0, sizeof s0, &start);
+    pos_text(s1, sizeof s1, pos);
+    snprintf(intent, sizeof intent, "%s %s %lld %lld", s0, s1, xid, same);
+    counts_text(c, &counts);
+    if (!buf_ok(&counts)) {
+        fp_error_oom(err);
         goto fail;
+    }
+    {
+        const char *keys[] = {"intent", "witness", "intent_counts"};
+        const char *vals[] = {intent, buf_str(first), buf_str(&counts)};
+
+        if (rs_journal_set(c->j, keys, vals, 3, err) < 0)
+            goto fail;
+    }
     if (db_commit(c->r->db, err) < 0)
-        return -1; /* the intent stays: settled on the next run */
-    snprintf(done, sizeof done, "%zu", *end);
-    return rs_journal_set(c->j, "done", done, err) < 0 ||
-                   rs_journal_set(c->j, "intent", NULL, err) < 0
-               ? -1
-               : 0;
+        goto out; /* the intent stays: settled on the next run */
+    {
+        const char *keys[] = {"done", "counts", "intent", "witness", "intent_counts"};
+        const char *vals[] = {s1, buf_str(&counts), NULL, NULL, NULL};
+
+        rc = rs_journal_set(c->j, keys, vals, 5, err);
+    }
+    goto out;
 fail:
     db_rollback(c->r->db, NULL);
-    return -1;
+out:
+    buf_free(&counts);
+    buf_free(&other);
+    return rc;
 }
 
 /*
- * A step a kill left between its intent and the journal's "done": wait for
- * its transaction to end, then an insert committed if its first row is
- * there; a set is replayed (setting a value again is harmless). *next: the
- * first step to run.
+ * A transaction a kill left between its intent and the journal's "done":
+ * wait for it to end, then an insert committed if its first row is there;
+ * a set is replayed (setting a value again is harmless). *pos: where to go on.
  */
-static int settle(struct rs_ctx *c, const char *intent, size_t *next, struct fp_error *err)
+static int settle(struct rs_ctx *c, const char *intent, struct rs_pos *pos, struct fp_error *err)
 {
-    unsigned long long k = 0;
+    struct rs_pos start, end;
     long long xid = 0, before = 0, now = 0;
-    int running = 1;
-    char done[32];
+    int running = 1, k0 = 0, k1 = 0, committed = 0;
+    char *row = NULL, *counts = NULL, done[96];
+    int rc = -1;
 
-    if (sscanf(intent, "%llu %lld %lld", &k, &xid, &before) != 3 || k >= c->plan.nsteps)
-        return fp_error_set(err, FP_EINPUT, "restore journal %s: a step in flight it cannot have",
+    if (pos_parse(c, intent, &start, &k0) < 0 || pos_parse(c, intent + k0, &end, &k1) < 0 ||
+        sscanf(intent + k0 + k1, "%lld %lld", &xid, &before) != 2 || start.pass >= c->npasses)
+        return fp_error_set(err, FP_EINPUT,
+                            "restore journal %s: a transaction in flight it cannot have",
                             c->r->journal);
     while (xid && running) {
         struct timespec ts = {0, 100000000};
@@ -458,92 +466,110 @@ static int settle(struct rs_ctx *c, const char *intent, size_t *next, struct fp_
         if (running)
             nanosleep(&ts, NULL);
     }
-    *next = (size_t)k;
-    if (!c->plan.steps[k].column) {
-        if (witness(c, &c->plan.steps[k], &now, err) < 0)
-            return -1;
+    if (rs_journal_get(c->j, "witness", &row, err) < 0 ||
+        rs_journal_get(c->j, "intent_counts", &counts, err) < 0)
+        goto out;
+    if (!c->passes[start.pass].column && row && counts) {
+        if (witness(c, c->passes[start.pass].t, row, &now, err) < 0)
+            goto out;
         /* With a key: the first row is there now (1, 0 before); without: more rows equal to it. */
-        if (now > before)
-            *next = group_end(&c->plan, (size_t)k);
+        committed = now > before;
     }
-    snprintf(done, sizeof done, "%zu", *next);
-    return rs_journal_set(c->j, "done", done, err) < 0 ||
-                   rs_journal_set(c->j, "intent", NULL, err) < 0
-               ? -1
-               : 0;
+    if (committed && counts_parse(c, counts) < 0) {
+        fp_error_set(err, FP_EINPUT, "restore journal %s: counts it cannot have", c->r->journal);
+        goto out;
+    }
+    *pos = committed ? end : start;
+    pos_text(done, sizeof done, pos);
+    {
+        /* Not committed: the counts stay those of "done". */
+        const char *keys[] = {"done", "intent", "witness", "intent_counts", "counts"};
+        const char *vals[] = {done, NULL, NULL, NULL, counts};
+
+        rc = rs_journal_set(c->j, keys, vals, committed ? 5 : 4, err);
+    }
+out:
+    free(row);
+    free(counts);
+    return rc;
 }
 
 /*
- * The archived rows whose keys exist now, into c->skipped (per table). Any
- * without --skip-existing: FP_EBLOCKED, with samples on stderr.
+ * The archived rows whose keys exist now, a batch at a time, their keys
+ * into the partial journal j: counts in c->skipped, up to RS_SAMPLES named
+ * per table. Any without --skip-existing: FP_EBLOCKED, the samples on stderr.
  */
 static int find_existing(struct rs_ctx *c, struct fp_error *err)
 {
     const struct fp_model *m = c->r->model;
-    struct fp_buf json = FP_BUF_INIT;
+    struct fp_buf json = FP_BUF_INIT, first = FP_BUF_INIT,
+                  *samples = calloc(m->ntables, sizeof *samples);
+    struct fp_keys present = FP_KEYS_INIT;
     long long total = 0;
     int rc = -1;
 
-    for (size_t t = 0; t < m->ntables; t++) {
-        struct rs_table *rt = &c->a.tables[t];
+    if (!samples)
+        return fp_error_oom(err);
+    c->finding = 1;
+    for (size_t k = 0; k < c->npasses; k++) {
+        size_t t = c->passes[k].t, n;
+        struct rs_pos pos = {k, 0, 0, 0};
+        struct fp_restore_rows rr;
 
         /* A table without a key has no key to exist already: its rows go back as they are. */
-        for (size_t i = 0; m->tables[t].pk && i < rt->ndels; i += (size_t)c->r->batch_size) {
-            size_t n =
-                rt->ndels - i < (size_t)c->r->batch_size ? rt->ndels - i : (size_t)c->r->batch_size;
-            const struct fp_json_val **rows = malloc(n * sizeof *rows);
-            struct fp_restore_rows rr;
-            int bad;
-
-            if (!rows) {
-                fp_error_oom(err);
+        if (c->passes[k].column || !m->tables[t].pk)
+            continue;
+        while (pos.pass == k) {
+            if (read_batch(c, &pos, &json, &n, &first, err) < 0)
                 goto out;
+            if (!n)
+                continue;
+            keys_free(&present);
+            present = (struct fp_keys)FP_KEYS_INIT;
+            rr = rows_of(c, t, NULL, json.p, json.len);
+            if (db_restore(c->r->db, FP_RESTORE_PRESENT, &rr, NULL, &present, err) < 0)
+                goto out;
+            for (size_t i = 0; i < present.n; i++) {
+                if (c->skipped[t] < RS_SAMPLES) {
+                    buf_adds(&samples[t], c->skipped[t] ? ", " : " ");
+                    keys_add_text(&samples[t], &present, i);
+                }
+                c->skipped[t]++;
+                if (rs_journal_add_skipped(c->j, t, keys_text(&present, i), present.v[i].len, err) <
+                    0)
+                    goto out;
             }
-            for (size_t k = 0; k < n; k++)
-                rows[k] = &rt->dels[i + k];
-            rows_json(&json, rows, n, NULL);
-            free(rows);
-            rr = rows_of(c, t, NULL, &json);
-            bad = !buf_ok(&json)
-                      ? fp_error_oom(err)
-                      : db_restore(c->r->db, FP_RESTORE_PRESENT, &rr, NULL, &c->skipped[t], err);
-            if (bad < 0)
-                goto out;
         }
-        total += (long long)c->skipped[t].n;
+        total += c->skipped[t];
     }
     rc = 0;
     if (total && !c->r->skip_existing) {
         fprintf(stderr, "fkpurge: %lld archived rows have keys that exist now:\n", total);
-        for (size_t t = 0; t < m->ntables; t++) {
-            struct fp_buf line = FP_BUF_INIT;
-
-            if (!c->skipped[t].n)
-                continue;
-            buf_addf(&line, "  %s: %zu rows, keys", m->tables[t].name, c->skipped[t].n);
-            for (size_t i = 0; i < c->skipped[t].n && i < RS_SAMPLES; i++) {
-                buf_adds(&line, i ? ", " : " ");
-                keys_add_text(&line, &c->skipped[t], i);
-            }
-            buf_adds(&line, c->skipped[t].n > RS_SAMPLES ? ", ..." : "");
-            fprintf(stderr, "fkpurge: %s\n", buf_str(&line));
-            buf_free(&line);
-        }
+        for (size_t t = 0; t < m->ntables; t++)
+            if (c->skipped[t])
+                fprintf(stderr, "fkpurge:   %s: %lld rows, keys%s%s\n", m->tables[t].name,
+                        c->skipped[t], buf_str(&samples[t]),
+                        c->skipped[t] > RS_SAMPLES ? ", ..." : "");
         fp_error_set(err, FP_EBLOCKED,
                      "restore refused: nothing was inserted (--skip-existing leaves those rows "
                      "out)");
         rc = -1;
     }
 out:
+    c->finding = 0;
+    for (size_t t = 0; t < m->ntables; t++)
+        buf_free(&samples[t]);
+    free(samples);
+    keys_free(&present);
     buf_free(&json);
+    buf_free(&first);
     return rc;
 }
 
-/* The report on stdout: per table, then the totals. */
-static void report(const struct rs_ctx *c)
+/* The report on stdout: per table, then the totals (what the database did, or would). */
+static void report(const struct rs_ctx *c, const size_t *order)
 {
     const struct fp_model *m = c->r->model;
-    const struct rs_plan *p = &c->plan;
     int json = c->r->format == FP_FORMAT_JSON, first = 1;
     const char *verb = c->r->dry_run ? "would insert" : "inserted";
     long long ins = 0, set = 0, skipped = 0;
@@ -554,21 +580,21 @@ static void report(const struct rs_ctx *c)
     else if (c->r->dry_run)
         buf_addf(&b, "dry run: nothing is inserted\n");
     for (size_t i = 0; i < m->ntables; i++) {
-        size_t t = p->order[i];
+        size_t t = order[i];
 
-        if (!p->ins[t] && !p->set[t] && !p->skipped[t])
+        if (!c->ins[t] && !c->set[t] && !c->skipped[t])
             continue;
-        ins += p->ins[t], set += p->set[t], skipped += p->skipped[t];
+        ins += c->ins[t], set += c->set[t], skipped += c->skipped[t];
         if (json) {
             buf_adds(&b, first ? "{\"table\": " : ", {\"table\": ");
             buf_add_json_string(&b, m->tables[t].name, strlen(m->tables[t].name));
-            buf_addf(&b, ", \"insert\": %lld, \"set_back\": %lld, \"skipped\": %lld}", p->ins[t],
-                     p->set[t], p->skipped[t]);
+            buf_addf(&b, ", \"insert\": %lld, \"set_back\": %lld, \"skipped\": %lld}", c->ins[t],
+                     c->set[t], c->skipped[t]);
         } else {
             buf_addf(&b, "%s: %s %lld rows, set back %lld values", m->tables[t].name, verb,
-                     p->ins[t], p->set[t]);
-            if (p->skipped[t])
-                buf_addf(&b, ", skipped %lld rows whose keys exist", p->skipped[t]);
+                     c->ins[t], c->set[t]);
+            if (c->skipped[t])
+                buf_addf(&b, ", skipped %lld rows whose keys exist", c->skipped[t]);
             buf_addc(&b, '\n');
         }
         first = 0;
@@ -586,24 +612,27 @@ static void report(const struct rs_ctx *c)
     buf_free(&b);
 }
 
-/* A fresh restore: the existing keys found, then the journal made whole. */
+/* A fresh restore: the journal made under PATH.partial with the existing keys, then published. */
 static int start(struct rs_ctx *c, struct fp_error *err)
 {
     char hash[17], batch[32], *identity = NULL;
     int rc;
 
-    if (find_existing(c, err) < 0 || db_identity(c->r->db, &identity, err) < 0)
+    if (db_identity(c->r->db, &identity, err) < 0)
         return -1;
     purge_model_hash(c->r->model, hash);
     snprintf(batch, sizeof batch, "%ld", c->r->batch_size);
     {
         const char *meta[] = {"archive_dir", c->a.dir,     "model_hash", hash,   "identity",
-                              identity,      "batch_size", batch,        "done", "0"};
+                              identity,      "batch_size", batch,        "done", "0 0 0 0"};
 
-        rc = rs_journal_create(c->r->journal, meta, sizeof meta / sizeof meta[0], c->skipped,
-                               c->r->model->ntables, err);
+        rc = rs_journal_create(c->r->journal, meta, sizeof meta / sizeof meta[0], &c->j, err);
     }
     free(identity);
+    if (rc < 0 || find_existing(c, err) < 0)
+        return -1;
+    rc = rs_journal_publish(c->j, err);
+    c->j = NULL;
     if (rc < 0)
         return -1;
     if (!c->r->quiet)
@@ -634,7 +663,7 @@ static int reopen(struct rs_ctx *c, struct fp_error *err)
             goto out;
         }
     }
-    rc = rs_journal_skipped(c->j, c->skipped, c->r->model->ntables, err);
+    rc = rs_journal_skipped_counts(c->j, c->skipped, c->r->model->ntables, err);
     if (rc == 0 && !c->r->quiet)
         events_note("journal", "continuing the restore of journal %s", c->r->journal);
 out:
@@ -643,58 +672,64 @@ out:
     return rc;
 }
 
-/* The batch size a journal's steps were cut with. */
-static int journal_batch(struct rs_ctx *c, long *batch, struct fp_error *err)
+/* The batch size a journal's batches were cut with, the place reached and the counts. */
+static int journal_state(struct rs_ctx *c, long *batch, struct rs_pos *pos, struct fp_error *err)
 {
-    char *v = NULL;
+    char *v = NULL, *done = NULL, *counts = NULL;
+    int rc = -1;
 
-    if (rs_journal_get(c->j, "batch_size", &v, err) < 0)
-        return -1;
+    if (rs_journal_get(c->j, "batch_size", &v, err) < 0 ||
+        rs_journal_get(c->j, "done", &done, err) < 0 ||
+        rs_journal_get(c->j, "counts", &counts, err) < 0)
+        goto out;
     *batch = v ? strtol(v, NULL, 10) : 0;
+    if (*batch <= 0 || !done || pos_parse(c, done, pos, NULL) < 0 ||
+        (counts && counts_parse(c, counts) < 0)) {
+        fp_error_set(err, FP_EINPUT,
+                     "restore journal %s: not one this fkpurge can continue (no batch size or "
+                     "place)",
+                     c->r->journal);
+        goto out;
+    }
+    rc = 0;
+out:
     free(v);
-    return *batch > 0
-               ? 0
-               : fp_error_set(err, FP_EINPUT, "restore journal %s: no batch size", c->r->journal);
+    free(done);
+    free(counts);
+    return rc;
 }
 
-static long long inserted(const struct rs_ctx *c)
+static int go(struct rs_ctx *c, struct fp_restore *r, const size_t *order, struct fp_error *err)
 {
-    long long n = 0;
-
-    for (size_t t = 0; t < c->r->model->ntables; t++)
-        n += c->plan.ins[t];
-    return n;
-}
-
-static int go(struct rs_ctx *c, struct fp_restore *r, struct fp_error *err)
-{
-    char *done = NULL, *intent = NULL;
-    size_t next = 0;
-    struct fp_buf json = FP_BUF_INIT;
+    char *intent = NULL;
+    struct rs_pos pos = {0, 0, 0, 0};
+    struct fp_buf json = FP_BUF_INIT, first = FP_BUF_INIT;
     int rc = -1;
     FILE *f = fopen(r->journal, "rb");
 
     if (f)
         fclose(f);
-    if ((f ? reopen(c, err) : start(c, err)) < 0 || journal_batch(c, &r->batch_size, err) < 0 ||
-        rs_plan_build(c, err) < 0 || rs_journal_get(c->j, "done", &done, err) < 0 ||
+    if ((f ? reopen(c, err) : start(c, err)) < 0 ||
+        journal_state(c, &r->batch_size, &pos, err) < 0 ||
         rs_journal_get(c->j, "intent", &intent, err) < 0)
         goto out;
-    next = done ? (size_t)strtoull(done, NULL, 10) : 0;
-    if (intent && settle(c, intent, &next, err) < 0)
+    if (intent && settle(c, intent, &pos, err) < 0)
         goto out;
-    for (size_t k = next, end; k < c->plan.nsteps; k = end)
-        if (run_group(c, k, &end, &json, err) < 0)
+    /* From here a signal stops the restore cleanly (exit 4) after the transaction in flight. */
+    pace_start(NULL);
+    while (pos.pass < c->npasses) {
+        if (run_txn(c, &pos, &json, &first, err) < 0)
             goto out;
-    report(c);
-    if (r->db->kind == FP_DB_PG && inserted(c))
-        fp_warn("sequences were not moved: where a serial or identity column hands out keys, "
-                "setval() its sequence past the largest key restored");
+        if (pos.pass < c->npasses &&
+            pace_check(err, "after a committed transaction: the same command continues") < 0)
+            goto out;
+    }
+    report(c, order);
     rc = 0;
 out:
-    free(done);
     free(intent);
     buf_free(&json);
+    buf_free(&first);
     return rc;
 }
 
@@ -702,7 +737,7 @@ int restore_run(const struct fp_restore *r0, struct fp_error *err)
 {
     struct fp_restore r = *r0;
     struct rs_ctx c = {0};
-    size_t nt = r.model->ntables;
+    size_t nt = r.model->ntables, *order;
     char what[512];
     int rc = -1;
 
@@ -713,25 +748,37 @@ int restore_run(const struct fp_restore *r0, struct fp_error *err)
                      r.model->path, what);
         return FP_EINPUT;
     }
+    order = calloc(nt + 1, sizeof *order);
     c.r = &r;
-    if (!(c.skipped = calloc(nt, sizeof *c.skipped)))
-        return fp_error_oom(err);
-    if (rs_archive_load(r.dir, r.model, &c.a, err) < 0)
+    c.ins = calloc(nt + 1, sizeof *c.ins);
+    c.set = calloc(nt + 1, sizeof *c.set);
+    c.skipped = calloc(nt + 1, sizeof *c.skipped);
+    if (!order || !c.ins || !c.set || !c.skipped) {
+        fp_error_oom(err);
+        goto out;
+    }
+    if (rs_archive_load(r.dir, r.model, &c.a, err) < 0 || rs_passes_build(&c, order, err) < 0)
         goto out;
     if (r.dry_run) {
-        if (rs_plan_build(&c, err) < 0)
-            goto out;
-        report(&c);
+        for (size_t t = 0; t < nt; t++)
+            c.ins[t] = c.a.tables[t].ndels, c.set[t] = c.a.tables[t].nupds;
+        report(&c, order);
         rc = 0;
         goto out;
     }
-    rc = go(&c, &r, err);
+    rc = go(&c, &r, order, err);
 out:
+    rs_reader_close(&c.rd);
     rs_journal_close(c.j);
-    rs_plan_free(&c.plan, nt);
-    rs_archive_free(&c.a);
-    for (size_t t = 0; t < nt; t++)
-        keys_free(&c.skipped[t]);
+    for (size_t t = 0; c.deferred && t < nt; t++)
+        free(c.deferred[t]);
+    free(c.deferred);
+    free(c.passes);
+    free(c.ins);
+    free(c.set);
     free(c.skipped);
+    free(order);
+    buf_free(&c.key);
+    rs_archive_free(&c.a);
     return rc < 0 ? (err->code ? err->code : FP_EINPUT) : 0;
 }

@@ -8,17 +8,21 @@
 
 #include <sqlite3.h>
 
+#include "fkpurge/buf.h"
 #include "restore_int.h"
 
 struct rs_journal {
     sqlite3 *db;
-    char *path;
+    char *path;           /* where it is (PATH.partial until published) */
+    char *final;          /* PATH, once published */
+    sqlite3_stmt *lookup; /* rs_journal_is_skipped's, kept */
 };
 
 static const char schema_sql[] =
     "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL;"
     "CREATE TABLE restore_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-    "CREATE TABLE restore_skipped (tbl INTEGER NOT NULL, key TEXT NOT NULL);";
+    "CREATE TABLE restore_skipped (tbl INTEGER NOT NULL, key TEXT NOT NULL);"
+    "CREATE INDEX restore_skipped_key ON restore_skipped (tbl, key);";
 
 static int jfail(sqlite3 *db, const char *path, const char *what, struct fp_error *err)
 {
@@ -55,55 +59,71 @@ static int jexec(sqlite3 *db, const char *path, const char *sql, const char *a, 
 }
 
 int rs_journal_create(const char *path, const char *const *meta, size_t nmeta,
-                      const struct fp_keys *skipped, size_t ntables, struct fp_error *err)
+                      struct rs_journal **out, struct fp_error *err)
 {
-    char tmp[4096];
-    sqlite3 *db = NULL;
-    int fd, rc = -1;
+    struct rs_journal *j = calloc(1, sizeof *j);
+    struct fp_buf tmp = FP_BUF_INIT;
+    int fd;
 
-    snprintf(tmp, sizeof tmp, "%s.partial", path);
-    unlink(tmp);
-    /* Made 0600 before SQLite opens it: it holds keys and the connection string. */
-    if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0)
-        return fp_error_set(err, FP_EINPUT, "--journal %s: cannot create it", path);
-    close(fd);
-    if (sqlite3_open(tmp, &db) != SQLITE_OK) {
-        jfail(db, path, "open", err);
-        goto out;
+    buf_addf(&tmp, "%s.partial", path);
+    if (!j || !buf_ok(&tmp) || !(j->path = strdup(buf_str(&tmp))) || !(j->final = strdup(path))) {
+        buf_free(&tmp);
+        rs_journal_close(j);
+        return fp_error_oom(err);
     }
-    if (sqlite3_exec(db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-        jfail(db, path, "create", err);
-        goto out;
+    buf_free(&tmp);
+    unlink(j->path);
+    /* Made 0600 before SQLite opens it: it holds keys and the connection string. */
+    if ((fd = open(j->path, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0) {
+        rs_journal_close(j);
+        return fp_error_set(err, FP_EINPUT, "--journal %s: cannot create it", path);
+    }
+    close(fd);
+    if (sqlite3_open(j->path, &j->db) != SQLITE_OK) {
+        jfail(j->db, path, "open", err);
+        goto fail;
+    }
+    if (sqlite3_exec(j->db, schema_sql, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(j->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+        jfail(j->db, path, "create", err);
+        goto fail;
     }
     for (size_t i = 0; i + 1 < nmeta; i += 2)
-        if (jexec(db, path, "INSERT INTO restore_meta VALUES (?1, ?2)", meta[i], strlen(meta[i]),
+        if (jexec(j->db, path, "INSERT INTO restore_meta VALUES (?1, ?2)", meta[i], strlen(meta[i]),
                   meta[i + 1], NULL, err) < 0)
-            goto out;
-    for (size_t t = 0; skipped && t < ntables; t++)
-        for (size_t i = 0; i < skipped[t].n; i++) {
-            char tbl[32];
+            goto fail;
+    *out = j;
+    return 0;
+fail:
+    rs_journal_close(j);
+    return -1;
+}
 
-            snprintf(tbl, sizeof tbl, "%zu", t);
-            if (jexec(db, path, "INSERT INTO restore_skipped VALUES (CAST(?2 AS INTEGER), ?1)",
-                      keys_text(&skipped[t], i), skipped[t].v[i].len, tbl, NULL, err) < 0)
-                goto out;
-        }
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        jfail(db, path, "commit", err);
-        goto out;
+int rs_journal_add_skipped(struct rs_journal *j, size_t t, const char *key, size_t len,
+                           struct fp_error *err)
+{
+    char tbl[32];
+
+    snprintf(tbl, sizeof tbl, "%zu", t);
+    return jexec(j->db, j->final, "INSERT INTO restore_skipped VALUES (CAST(?2 AS INTEGER), ?1)",
+                 key, len, tbl, NULL, err);
+}
+
+int rs_journal_publish(struct rs_journal *j, struct fp_error *err)
+{
+    int rc = 0;
+
+    if (sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = jfail(j->db, j->final, "commit", err);
+    sqlite3_close(j->db);
+    j->db = NULL;
+    if (rc == 0 && rename(j->path, j->final) < 0)
+        rc = fp_error_set(err, FP_EINPUT, "--journal %s: cannot create it", j->final);
+    if (rc == 0) {
+        free(j->final);
+        j->final = NULL; /* published: rs_journal_close leaves it */
     }
-    sqlite3_close(db);
-    db = NULL;
-    if (rename(tmp, path) < 0) {
-        fp_error_set(err, FP_EINPUT, "--journal %s: cannot create it", path);
-        goto out;
-    }
-    rc = 0;
-out:
-    sqlite3_close(db);
-    if (rc < 0)
-        unlink(tmp);
+    rs_journal_close(j);
     return rc;
 }
 
@@ -132,7 +152,11 @@ void rs_journal_close(struct rs_journal *j)
 {
     if (!j)
         return;
+    sqlite3_finalize(j->lookup);
     sqlite3_close(j->db);
+    if (j->final)
+        unlink(j->path); /* partial: never published */
+    free(j->final);
     free(j->path);
     free(j);
 }
@@ -144,35 +168,60 @@ int rs_journal_get(struct rs_journal *j, const char *key, char **value, struct f
                  NULL, value, err);
 }
 
-int rs_journal_set(struct rs_journal *j, const char *key, const char *value, struct fp_error *err)
+int rs_journal_set(struct rs_journal *j, const char *const *keys, const char *const *values,
+                   size_t n, struct fp_error *err)
 {
-    if (!value)
-        return jexec(j->db, j->path, "DELETE FROM restore_meta WHERE key = ?1", key, strlen(key),
-                     NULL, NULL, err);
-    return jexec(j->db, j->path, "INSERT OR REPLACE INTO restore_meta VALUES (?1, ?2)", key,
-                 strlen(key), value, NULL, err);
+    if (sqlite3_exec(j->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+        return jfail(j->db, j->path, "write", err);
+    for (size_t i = 0; i < n; i++)
+        if (jexec(j->db, j->path,
+                  values[i] ? "INSERT OR REPLACE INTO restore_meta VALUES (?1, ?2)"
+                            : "DELETE FROM restore_meta WHERE key = ?1",
+                  keys[i], strlen(keys[i]), values[i], NULL, err) < 0) {
+            sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    if (sqlite3_exec(j->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        jfail(j->db, j->path, "commit", err);
+        sqlite3_exec(j->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
 }
 
-int rs_journal_skipped(struct rs_journal *j, struct fp_keys *skipped, size_t ntables,
-                       struct fp_error *err)
+int rs_journal_skipped_counts(struct rs_journal *j, long long *counts, size_t ntables,
+                              struct fp_error *err)
 {
     sqlite3_stmt *st = NULL;
     int rc;
 
-    if (sqlite3_prepare_v2(j->db, "SELECT tbl, key FROM restore_skipped", -1, &st, NULL) !=
-        SQLITE_OK)
+    if (sqlite3_prepare_v2(j->db, "SELECT tbl, count(*) FROM restore_skipped GROUP BY tbl", -1, &st,
+                           NULL) != SQLITE_OK)
         return jfail(j->db, j->path, "read", err);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         long long t = sqlite3_column_int64(st, 0);
 
-        if (t < 0 || (size_t)t >= ntables)
-            continue;
-        if (keys_push_text(&skipped[t], (const char *)sqlite3_column_text(st, 1),
-                           (size_t)sqlite3_column_bytes(st, 1)) < 0) {
-            sqlite3_finalize(st);
-            return fp_error_oom(err);
-        }
+        if (t >= 0 && (size_t)t < ntables)
+            counts[t] = sqlite3_column_int64(st, 1);
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : jfail(j->db, j->path, "read", err);
+}
+
+int rs_journal_is_skipped(struct rs_journal *j, size_t t, const char *key, size_t len, int *in,
+                          struct fp_error *err)
+{
+    int rc;
+
+    if (!j->lookup &&
+        sqlite3_prepare_v2(j->db, "SELECT 1 FROM restore_skipped WHERE tbl = ?1 AND key = ?2", -1,
+                           &j->lookup, NULL) != SQLITE_OK)
+        return jfail(j->db, j->path, "read", err);
+    sqlite3_reset(j->lookup);
+    sqlite3_bind_int64(j->lookup, 1, (sqlite3_int64)t);
+    sqlite3_bind_text(j->lookup, 2, key, (int)len, SQLITE_STATIC);
+    rc = sqlite3_step(j->lookup);
+    *in = rc == SQLITE_ROW;
+    sqlite3_reset(j->lookup);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : jfail(j->db, j->path, "read", err);
 }

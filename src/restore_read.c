@@ -1,14 +1,13 @@
-/* restore_read.c — the archive of run --archive read back and checked whole (restore_int.h). */
+/* restore_read.c — the archive of run --archive checked and read back a line at a time. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "fkpurge/purge.h"
 #include "restore_int.h"
 
-/* The whole file at path into out; -1 with errno. */
+/* The whole (small) file at path into out; -1 with errno. */
 static int slurp(const char *path, struct fp_buf *out)
 {
     FILE *f = fopen(path, "rb");
@@ -27,36 +26,25 @@ static int slurp(const char *path, struct fp_buf *out)
     return bad ? -1 : 0;
 }
 
-/* Concatenated gzip members, as --archive-compress writes them, into out; -1 if not gzip. */
-static int gunzip(const struct fp_buf *in, struct fp_buf *out)
+/* The size and CRC-32 of the file at path, read in chunks; -1 with errno. */
+static int file_crc(const char *path, long long *size, unsigned long *crc)
 {
-    z_stream z = {0};
+    FILE *f = fopen(path, "rb");
     unsigned char chunk[65536];
-    int rc = Z_OK;
+    size_t n;
+    int bad;
 
-    if (inflateInit2(&z, 15 + 16) != Z_OK)
+    if (!f)
         return -1;
-    if (in->len == 0)
-        return 0;
-    z.next_in = (unsigned char *)in->p;
-    z.avail_in = (uInt)in->len;
-    for (;;) {
-        z.next_out = chunk;
-        z.avail_out = sizeof chunk;
-        rc = inflate(&z, Z_NO_FLUSH);
-        if (rc != Z_OK && rc != Z_STREAM_END)
-            break;
-        buf_add(out, (const char *)chunk, sizeof chunk - z.avail_out);
-        if (rc == Z_STREAM_END) {
-            if (z.avail_in == 0)
-                break;
-            inflateReset(&z); /* the next member */
-        } else if (z.avail_in == 0 && z.avail_out != 0) {
-            break; /* the input ends inside a member */
-        }
+    *size = 0;
+    *crc = crc32(0L, Z_NULL, 0);
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        *crc = crc32(*crc, chunk, (uInt)n);
+        *size += (long long)n;
     }
-    inflateEnd(&z);
-    return rc == Z_STREAM_END && z.avail_in == 0 && buf_ok(out) ? 0 : -1;
+    bad = ferror(f);
+    fclose(f);
+    return bad ? -1 : 0;
 }
 
 int rs_row_key(const struct fp_json_val *row, const char *pk, struct fp_buf *out)
@@ -72,80 +60,142 @@ int rs_row_key(const struct fp_json_val *row, const char *pk, struct fp_buf *out
     return buf_ok(out) ? 0 : -1;
 }
 
-/* Grow an array of n elements of size sz to hold one more. */
-static int grow(void **v, size_t *cap, size_t n, size_t sz)
-{
-    void *p;
-
-    if (n < *cap)
-        return 0;
-    if (!(p = realloc(*v, (*cap ? *cap * 2 : 64) * sz)))
-        return -1;
-    *v = p;
-    *cap = *cap ? *cap * 2 : 64;
-    return 0;
-}
-
 /* One line of table t's file: {"op": "delete"|"update", ["column": C,] "row": {...}}. */
-static int take_line(struct rs_table *rt, const struct fp_table *t, const char *file, long lineno,
-                     const char *p, size_t len, struct fp_error *err)
+static int parse_line(const struct fp_table *t, const char *file, long long lineno, const char *p,
+                      size_t len, struct rs_line *out, struct fp_error *err)
 {
-    struct fp_json_val line, op, row, col, v;
-    int del;
+    struct fp_json_val line, op, v;
+    struct fp_buf name = FP_BUF_INIT;
+    int ok;
 
     if (!json_whole(p, len, &line) || line.type != FP_JSON_OBJECT)
-        return fp_error_set(err, FP_EINPUT, "%s:%ld: not a JSON object", file, lineno);
-    if (!json_get(&line, "op", &op) || !json_get(&line, "row", &row) ||
-        row.type != FP_JSON_OBJECT ||
-        !((del = json_string_is(&op, "delete")) || json_string_is(&op, "update")))
+        return fp_error_set(err, FP_EINPUT, "%s:%lld: not a JSON object", file, lineno);
+    if (!json_get(&line, "op", &op) || !json_get(&line, "row", &out->row) ||
+        out->row.type != FP_JSON_OBJECT ||
+        !((out->del = json_string_is(&op, "delete")) || json_string_is(&op, "update")))
         return fp_error_set(err, FP_EINPUT,
-                            "%s:%ld: not an archive line ({\"op\": \"delete\" or \"update\", "
+                            "%s:%lld: not an archive line ({\"op\": \"delete\" or \"update\", "
                             "\"row\": {...}})",
                             file, lineno);
-    if (t->pk && !json_get(&row, t->pk, &v))
-        return fp_error_set(err, FP_EINPUT, "%s:%ld: the row has no key column \"%s\"", file,
+    if (t->pk && !json_get(&out->row, t->pk, &v))
+        return fp_error_set(err, FP_EINPUT, "%s:%lld: the row has no key column \"%s\"", file,
                             lineno, t->pk);
-    if (!t->pk && !del)
+    if (!t->pk && !out->del)
         return fp_error_set(err, FP_EINPUT,
-                            "%s:%ld: table %s has no primary key in the model: restore cannot "
+                            "%s:%lld: table %s has no primary key in the model: restore cannot "
                             "find the row an update line changed",
                             file, lineno, t->name);
-    if (del) {
-        if (grow((void **)&rt->dels, &rt->capd, rt->ndels, sizeof *rt->dels) < 0)
-            return fp_error_oom(err);
-        rt->dels[rt->ndels++] = row;
+    if (out->del)
         return 0;
-    }
-    {
-        struct fp_buf name = FP_BUF_INIT;
+    ok = json_get(&line, "column", &out->column) && out->column.type == FP_JSON_STRING &&
+         json_string(&out->column, &name) == 0 && json_get(&out->row, buf_str(&name), &v);
+    buf_free(&name);
+    return ok ? 0
+              : fp_error_set(err, FP_EINPUT,
+                             "%s:%lld: an update line needs \"column\", a column of its row", file,
+                             lineno);
+}
 
-        if (!json_get(&line, "column", &col) || col.type != FP_JSON_STRING ||
-            json_string(&col, &name) < 0 || !json_get(&row, buf_str(&name), &v)) {
-            buf_free(&name);
-            return fp_error_set(err, FP_EINPUT,
-                                "%s:%ld: an update line needs \"column\", a column of its row",
-                                file, lineno);
-        }
-        if (grow((void **)&rt->upds, &rt->capu, rt->nupds, sizeof *rt->upds) < 0 ||
-            !(rt->upds[rt->nupds].column = strdup(buf_str(&name)))) {
-            buf_free(&name);
-            return fp_error_oom(err);
-        }
-        buf_free(&name);
-        rt->upds[rt->nupds++].row = row;
+int rs_reader_open(struct rs_reader *rd, const char *path, long long line, long long off,
+                   struct fp_error *err)
+{
+    memset(rd, 0, sizeof *rd);
+    if (!(rd->path = strdup(path)))
+        return fp_error_oom(err);
+    /* zlib reads a plain file as it is: one reader for both kinds of archive. */
+    if (!(rd->gz = gzopen(path, "rb")) || gzbuffer(rd->gz, 65536) < 0 ||
+        (off && gzseek(rd->gz, (z_off_t)off, SEEK_SET) != (z_off_t)off)) {
+        fp_error_set(err, FP_EINPUT, "%s: cannot read it: %s", path,
+                     errno ? strerror(errno) : "not a whole gzip stream");
+        rs_reader_close(rd);
+        return -1;
     }
+    rd->line = line, rd->off = off;
     return 0;
 }
 
-/* A file the manifest lists: {"file", "bytes", "lines", "crc32"}, checked, its lines taken. */
-static int take_file(struct rs_archive *a, const struct fp_json_val *f, int gzip,
-                     struct rs_table *rt, const struct fp_table *t, struct fp_error *err)
+int rs_reader_next(struct rs_reader *rd, const struct fp_table *t, struct rs_line *out,
+                   struct fp_error *err)
+{
+    char chunk[65536];
+    int zerr = Z_OK;
+
+    buf_reset(&rd->text);
+    while (!(rd->text.len && rd->text.p[rd->text.len - 1] == '\n')) {
+        if (!gzgets(rd->gz, chunk, sizeof chunk))
+            break;
+        buf_adds(&rd->text, chunk);
+    }
+    gzerror(rd->gz, &zerr);
+    if (zerr != Z_OK && zerr != Z_STREAM_END)
+        return fp_error_set(err, FP_EINPUT, "%s: not a whole gzip stream", rd->path);
+    if (!buf_ok(&rd->text))
+        return fp_error_oom(err);
+    if (!rd->text.len)
+        return 0;
+    rd->line++;
+    rd->off += (long long)rd->text.len;
+    if (rd->text.p[rd->text.len - 1] != '\n')
+        return fp_error_set(err, FP_EINPUT, "%s:%lld: the last line has no end", rd->path,
+                            rd->line);
+    if (parse_line(t, rd->path, rd->line, rd->text.p, rd->text.len - 1, out, err) < 0)
+        return -1;
+    return 1;
+}
+
+void rs_reader_close(struct rs_reader *rd)
+{
+    if (rd->gz)
+        gzclose(rd->gz);
+    buf_free(&rd->text);
+    free(rd->path);
+    memset(rd, 0, sizeof *rd);
+}
+
+/* column among table rt's update columns, added when new (kept sorted). */
+static int add_column(struct rs_table *rt, const struct fp_json_val *column)
+{
+    struct fp_buf name = FP_BUF_INIT;
+    char **v;
+    size_t i = 0;
+    int rc = -1;
+
+    if (json_string(column, &name) < 0)
+        goto out;
+    while (i < rt->ncols && strcmp(rt->cols[i], buf_str(&name)) < 0)
+        i++;
+    if (i < rt->ncols && strcmp(rt->cols[i], buf_str(&name)) == 0) {
+        rc = 0;
+        goto out;
+    }
+    if (!(v = realloc(rt->cols, (rt->ncols + 2) * sizeof *v)))
+        goto out;
+    rt->cols = v;
+    memmove(v + i + 1, v + i, (rt->ncols - i) * sizeof *v);
+    if (!(v[i] = strdup(buf_str(&name)))) {
+        memmove(v + i, v + i + 1, (rt->ncols - i) * sizeof *v);
+        goto out;
+    }
+    v[++rt->ncols] = NULL;
+    rc = 0;
+out:
+    buf_free(&name);
+    return rc;
+}
+
+/* A file the manifest lists: {"file", "bytes", "lines", "crc32"}, checked a line at a time. */
+static int take_file(struct rs_archive *a, const struct fp_json_val *f, struct rs_table *rt,
+                     const struct fp_table *t, struct fp_error *err)
 {
     struct fp_json_val name, bytes, lines, crc;
-    struct fp_buf fname = FP_BUF_INIT, raw = FP_BUF_INIT, path = FP_BUF_INIT, *text;
+    struct fp_buf fname = FP_BUF_INIT, path = FP_BUF_INIT;
+    struct rs_reader rd = {0};
+    struct rs_line l;
     char got_crc[16];
-    long lineno = 0;
-    int rc = -1;
+    long long size = 0;
+    unsigned long sum = 0;
+    char **files;
+    int rc = -1, more;
 
     if (!json_get(f, "file", &name) || name.type != FP_JSON_STRING ||
         !json_get(f, "bytes", &bytes) || bytes.type != FP_JSON_INT ||
@@ -163,67 +213,62 @@ static int take_file(struct rs_archive *a, const struct fp_json_val *f, int gzip
         goto out;
     }
     buf_addf(&path, "%s/%s", a->dir, buf_str(&fname));
-    if (slurp(buf_str(&path), &raw) < 0) {
+    if (file_crc(buf_str(&path), &size, &sum) < 0) {
         fp_error_set(err, FP_EINPUT, "%s: cannot read it: %s", buf_str(&path), strerror(errno));
         goto out;
     }
-    snprintf(got_crc, sizeof got_crc, "%08lx",
-             crc32(crc32(0L, Z_NULL, 0), (const unsigned char *)raw.p, (uInt)raw.len));
-    if ((long long)raw.len != strtoll(bytes.p, NULL, 10) || !json_string_is(&crc, got_crc)) {
+    snprintf(got_crc, sizeof got_crc, "%08lx", sum);
+    if (size != strtoll(bytes.p, NULL, 10) || !json_string_is(&crc, got_crc)) {
         fp_error_set(err, FP_EINPUT,
-                     "%s: %zu bytes, CRC-32 %s: the manifest says %.*s bytes, CRC-32 %.*s (the "
+                     "%s: %lld bytes, CRC-32 %s: the manifest says %.*s bytes, CRC-32 %.*s (the "
                      "file was changed or cut)",
-                     buf_str(&path), raw.len, got_crc, (int)bytes.len, bytes.p, (int)crc.len - 2,
+                     buf_str(&path), size, got_crc, (int)bytes.len, bytes.p, (int)crc.len - 2,
                      crc.p + 1);
         goto out;
     }
-    text = &a->texts[a->ntexts++];
-    if (gzip ? gunzip(&raw, text) < 0 : (buf_add(text, raw.p, raw.len), !buf_ok(text))) {
-        fp_error_set(err, FP_EINPUT, "%s: not a whole gzip stream", buf_str(&path));
+    if (rs_reader_open(&rd, buf_str(&path), 0, 0, err) < 0)
         goto out;
-    }
-    for (size_t at = 0; at < text->len;) {
-        const char *nl = memchr(text->p + at, '\n', text->len - at);
-
-        lineno++;
-        if (!nl) {
-            fp_error_set(err, FP_EINPUT, "%s:%ld: the last line has no end", buf_str(&path),
-                         lineno);
+    while ((more = rs_reader_next(&rd, t, &l, err)) > 0)
+        if (l.del)
+            rt->ndels++;
+        else if (rt->nupds++, add_column(rt, &l.column) < 0) {
+            fp_error_oom(err);
             goto out;
         }
-        if (take_line(rt, t, buf_str(&path), lineno, text->p + at, (size_t)(nl - text->p) - at,
-                      err) < 0)
-            goto out;
-        at = (size_t)(nl - text->p) + 1;
-    }
-    if (lineno != strtoll(lines.p, NULL, 10)) {
-        fp_error_set(err, FP_EINPUT, "%s: %ld lines, the manifest says %.*s", buf_str(&path),
-                     lineno, (int)lines.len, lines.p);
+    if (more < 0)
+        goto out;
+    if (rd.line != strtoll(lines.p, NULL, 10)) {
+        fp_error_set(err, FP_EINPUT, "%s: %lld lines, the manifest says %.*s", buf_str(&path),
+                     rd.line, (int)lines.len, lines.p);
         goto out;
     }
+    if (!(files = realloc(rt->files, (rt->nfiles + 1) * sizeof *files))) {
+        fp_error_oom(err);
+        goto out;
+    }
+    rt->files = files;
+    if (!(files[rt->nfiles] = strdup(buf_str(&path)))) {
+        fp_error_oom(err);
+        goto out;
+    }
+    rt->nfiles++;
     rc = 0;
 out:
+    rs_reader_close(&rd);
     buf_free(&fname);
-    buf_free(&raw);
     buf_free(&path);
     return rc;
 }
 
-/* Each table of the manifest: a table of the model, its files taken. */
-static int take_tables(struct rs_archive *a, const struct fp_json_val *tables, int gzip,
+/* Each table of the manifest: a table of the model, its files checked. */
+static int take_tables(struct rs_archive *a, const struct fp_json_val *tables,
                        const struct fp_model *m, struct fp_error *err)
 {
     struct fp_json_val te, name, files, f;
     struct fp_buf tname = FP_BUF_INIT;
-    size_t at = 0, fat, nfiles = 0;
+    size_t at = 0, fat;
     long ti;
 
-    while (json_element(tables, &at, &te))
-        if (json_get(&te, "files", &files))
-            for (fat = 0; json_element(&files, &fat, &f);)
-                nfiles++;
-    if (!(a->texts = calloc(nfiles + 1, sizeof *a->texts)))
-        return fp_error_oom(err);
     for (at = 0; json_element(tables, &at, &te);) {
         buf_reset(&tname);
         if (!json_get(&te, "table", &name) || name.type != FP_JSON_STRING ||
@@ -240,7 +285,7 @@ static int take_tables(struct rs_archive *a, const struct fp_json_val *tables, i
             return -1;
         }
         for (fat = 0; json_element(&files, &fat, &f);)
-            if (take_file(a, &f, gzip, &a->tables[ti], &m->tables[ti], err) < 0) {
+            if (take_file(a, &f, &a->tables[ti], &m->tables[ti], err) < 0) {
                 buf_free(&tname);
                 return -1;
             }
@@ -255,7 +300,7 @@ int rs_archive_load(const char *dir, const struct fp_model *m, struct rs_archive
     struct fp_buf path = FP_BUF_INIT, text = FP_BUF_INIT;
     struct fp_json_val man, v = {"", 0, FP_JSON_BAD}, tables;
     char hash[17];
-    int rc = -1, gzip;
+    int rc = -1;
 
     if (!(a->dir = strdup(dir)) || !(a->tables = calloc(m->ntables, sizeof *a->tables)))
         return fp_error_oom(err);
@@ -288,13 +333,13 @@ int rs_archive_load(const char *dir, const struct fp_model *m, struct rs_archive
         goto out;
     }
     if (!json_get(&man, "compression", &v) ||
-        !((gzip = json_string_is(&v, "gzip")) || v.type == FP_JSON_NULL) ||
+        !(json_string_is(&v, "gzip") || v.type == FP_JSON_NULL) ||
         !json_get(&man, "tables", &tables) || tables.type != FP_JSON_ARRAY) {
         fp_error_set(err, FP_EINPUT, "%s: no \"compression\" or \"tables\" as format 1 has them",
                      buf_str(&path));
         goto out;
     }
-    rc = take_tables(a, &tables, gzip, m, err);
+    rc = take_tables(a, &tables, m, err);
 out:
     buf_free(&path);
     buf_free(&text);
@@ -303,15 +348,16 @@ out:
 
 void rs_archive_free(struct rs_archive *a)
 {
-    for (size_t i = 0; i < a->ntexts; i++)
-        buf_free(&a->texts[i]);
-    for (size_t t = 0; t < a->ntables; t++) {
-        for (size_t i = 0; i < a->tables[t].nupds; i++)
-            free(a->tables[t].upds[i].column);
-        free(a->tables[t].dels);
-        free(a->tables[t].upds);
+    for (size_t t = 0; a->tables && t < a->ntables; t++) {
+        struct rs_table *rt = &a->tables[t];
+
+        for (size_t i = 0; i < rt->nfiles; i++)
+            free(rt->files[i]);
+        for (size_t i = 0; i < rt->ncols; i++)
+            free(rt->cols[i]);
+        free(rt->files);
+        free(rt->cols);
     }
-    free(a->texts);
     free(a->tables);
     free(a->dir);
     memset(a, 0, sizeof *a);
