@@ -709,14 +709,14 @@ static int go(struct rs_ctx *c, struct fp_restore *r, const size_t *order, struc
 
     if (f)
         fclose(f);
+    /* A signal from here stops the restore cleanly (exit 4) after the transaction in flight. */
+    pace_start(NULL);
     if ((f ? reopen(c, err) : start(c, err)) < 0 ||
         journal_state(c, &r->batch_size, &pos, err) < 0 ||
         rs_journal_get(c->j, "intent", &intent, err) < 0)
         goto out;
     if (intent && settle(c, intent, &pos, err) < 0)
         goto out;
-    /* From here a signal stops the restore cleanly (exit 4) after the transaction in flight. */
-    pace_start(NULL);
     while (pos.pass < c->npasses) {
         if (run_txn(c, &pos, &json, &first, err) < 0)
             goto out;

@@ -200,6 +200,45 @@ PY
     echo "$KIND restore: $kills kills of run, $rkills kills of restore: identical" >&2
 }
 
+# rs_signal NAME SF: SIGTERM part-way through a restore of one transaction a row: exit 4 after
+# the transaction in flight, the journal without one in flight; the same command again ends it,
+# the shop as before the purge, and the report counts every row once.
+rs_signal() {
+    local name=$1 sf=$2 tries=0 at
+    arch_shop "$name" plain "$sf"
+    arch_dump "$name" "$T/before.json"
+    arch_run "$name" "$FAST/as" --batch-size 500
+    bg "$FKPURGE" restore "$FAST/as" --model "$SHOP_MODEL" --db "$(arch_url "$name")" --yes -q \
+        --batch-size 1
+    # Let it run 5 ms at a time, stopped in between, until some transactions have committed.
+    kill -STOP "$bgpid"
+    while :; do
+        kill -CONT "$bgpid"
+        sleep 0.005
+        kill -STOP "$bgpid"
+        # Read-only, once there (a sqlite3 opening it first would make an empty one), without
+        # waiting: stopped part-way through a commit, restore holds the journal's lock.
+        at=
+        [ ! -e "$FAST/as/restore.journal" ] ||
+            at=$(sqlite3 -readonly "$FAST/as/restore.journal" \
+                "SELECT value FROM restore_meta WHERE key = 'done'" 2>/dev/null || true)
+        case $at in "" | "0 0 0 0" | "0 0 1 "*) ;; *) break ;; esac
+        tries=$((tries + 1))
+        [ "$tries" -le 3000 ] || fail "restore --batch-size 1: nothing committed: $(cat "$T/bg.err")"
+    done
+    kill -TERM "$bgpid"
+    kill -CONT "$bgpid"
+    reap "$bgpid"
+    [ "$rc" = 4 ] || fail "restore after SIGTERM: exit $rc, want 4; stderr: $(cat "$T/bg.err")"
+    expect_grep "^fkpurge: stopped by a signal after a committed transaction" "$T/bg.err"
+    [ -z "$(sqlite3 -readonly "$FAST/as/restore.journal" "SELECT value FROM restore_meta WHERE key = 'intent'")" ] ||
+        fail "a restore stopped by a signal left a transaction in flight"
+    rs_restore "$name" "$FAST/as" -q
+    expect_rc 0 "restore after SIGTERM"
+    expect_file_eq "$T/out" "$(rs_expect "$FAST/as" inserted | sed 1d)"
+    rs_same "$name" "$T/before.json" "restore stopped by SIGTERM, then continued"
+}
+
 # rs_odd [PREFIX]: the hostile values of arch_odd (its model and purge), on a fresh database
 # dumped first (the setup writes now() in a row that stays), purged with --archive, put back.
 rs_odd() {

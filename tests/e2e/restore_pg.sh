@@ -22,5 +22,6 @@ trap cleanup EXIT
 
 ARCH_CRASH_EXTRA=(--jobs 2)
 rs_shop_tests "$db" 400
+rs_signal "$db" 400
 rs_odd "${db}_"
 echo "restore_pg: ok" >&2

@@ -4,7 +4,7 @@
 # purge and during the restore); the dry run exact; keys that exist now refused (exit 3, with
 # samples) then --skip-existing; a missing manifest, a changed or cut file, a line of the
 # wrong shape and another model refused (exit 1, naming the file and line, nothing inserted);
-# hostile values (quotes, newlines, unicode, blobs, infinities, big integers) round-trip.
+# SIGTERM stops it after a transaction (exit 4), the same command ends it; hostile values (quotes, newlines, unicode, blobs, infinities, big integers) round-trip.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
 . "$(dirname "${BASH_SOURCE[0]}")/archive_lib.bash"
@@ -12,5 +12,6 @@
 KIND=sqlite
 
 rs_shop_tests shop 400
+rs_signal shop 400
 rs_odd ""
 echo "restore_sqlite: ok" >&2
