@@ -1653,6 +1653,63 @@ static void pg_restore_sql(struct fp_db_pg *pg, enum fp_restore_op op,
     buf_free(&tbl);
 }
 
+/*
+ * The sequences of r's table's serial and identity columns (pg_get_serial_sequence knows
+ * both) set to the column's largest value where they are behind it: only ever forward, so a
+ * sequence already past the restored keys, or one in use meanwhile, is left alone.
+ */
+static int pg_restore_sequences(struct fp_db_pg *pg, const struct fp_restore_rows *r, long long *n,
+                                struct fp_error *err)
+{
+    static const char list_sql[] =
+        "SELECT a.attname, pg_catalog.pg_get_serial_sequence($1, a.attname) "
+        "FROM pg_catalog.pg_attribute AS a WHERE a.attrelid = $1::regclass AND a.attnum > 0 "
+        "AND NOT a.attisdropped AND pg_catalog.pg_get_serial_sequence($1, a.attname) IS NOT NULL "
+        "ORDER BY a.attnum";
+    struct fp_sqlgen g = pg_gen(pg);
+    struct fp_buf tbl = FP_BUF_INIT, sql = FP_BUF_INIT;
+    PGresult *list = NULL, *res = NULL;
+    const char *params[1];
+    int rc = -1;
+
+    *n = 0;
+    sql_table(&g, &tbl, r->schema, r->table);
+    if (!buf_ok(&tbl)) {
+        oom(err);
+        goto out;
+    }
+    params[0] = buf_str(&tbl);
+    if (pg_query(pg, "finding sequences", list_sql, 1, params, &list, err) < 0)
+        goto out;
+    for (int i = 0; i < PQntuples(list); i++) {
+        buf_reset(&sql);
+        buf_adds(&sql, "SELECT pg_catalog.setval($1::regclass, m.mx, true) FROM (SELECT max(");
+        sql_ident(&g, &sql, PQgetvalue(list, i, 0));
+        buf_addf(&sql,
+                 ")::bigint AS mx FROM %s) AS m, pg_catalog.pg_sequence AS s WHERE s.seqrelid = "
+                 "$1::regclass AND m.mx > coalesce(pg_catalog.pg_sequence_last_value("
+                 "$1::regclass), s.seqstart - 1)",
+                 buf_str(&tbl));
+        params[0] = PQgetvalue(list, i, 1);
+        PQclear(res);
+        res = NULL;
+        if (!buf_ok(&sql)) {
+            oom(err);
+            goto out;
+        }
+        if (pg_query(pg, "moving sequences", sql.p, 1, params, &res, err) < 0)
+            goto out;
+        *n += PQntuples(res);
+    }
+    rc = 0;
+out:
+    PQclear(list);
+    PQclear(res);
+    buf_free(&tbl);
+    buf_free(&sql);
+    return rc;
+}
+
 static int pg_restore(struct fp_db *db, enum fp_restore_op op, const struct fp_restore_rows *r,
                       long long *n, struct fp_keys *present, struct fp_error *err)
 {
@@ -1662,6 +1719,8 @@ static int pg_restore(struct fp_db *db, enum fp_restore_op op, const struct fp_r
                                        "looking for existing keys", "counting rows",
                                        "deferring constraints"};
 
+    if (op == FP_RESTORE_SEQUENCES)
+        return pg_restore_sequences(pg, r, n ? n : &(long long){0}, err);
     /* Only DEFERRABLE keys wait; the others are checked at each statement's end. */
     if (op == FP_RESTORE_DEFER)
         return pg_exec(pg, what[op], "SET CONSTRAINTS ALL DEFERRED", err);

@@ -1378,6 +1378,12 @@ static int sqlite_restore(struct fp_db *db, enum fp_restore_op op, const struct 
     long long done = 0;
     int rc = -1;
 
+    /* A key INTEGER PRIMARY KEY hands out is past the largest already, AUTOINCREMENT's too. */
+    if (op == FP_RESTORE_SEQUENCES) {
+        if (n)
+            *n = 0;
+        return 0;
+    }
     /* Every key, deferrable or not, checked at the commit (reset by it). */
     if (op == FP_RESTORE_DEFER)
         return sqlite3_exec(sq->db, "PRAGMA defer_foreign_keys = ON", NULL, NULL, NULL) == SQLITE_OK

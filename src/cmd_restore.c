@@ -13,12 +13,15 @@ static const char usage[] =
     "                       [--batch-size N] [-y|--yes] [--dry-run] [--skip-existing]\n"
     "                       [--format text|json] [-W] [-q|--quiet] [-v|--verbose]\n\n"
     "Puts back what a purge kept in its archive DIR (the rows it deleted and updated).\n"
-    "The archive is checked whole first (manifest, model, sizes, CRC-32s, each line);\n"
-    "then the rows are inserted parents first in transactions of --batch-size rows,\n"
-    "keys into a cycle set in a second pass, and the columns the purge nulled set back.\n"
+    "The archive is checked whole first (manifest, model, sizes, CRC-32s, each line),\n"
+    "a line at a time: it is never held in memory. Then the rows are inserted parents\n"
+    "first in transactions of --batch-size rows, keys into a cycle set in a second\n"
+    "pass, and the columns the purge nulled set back; PostgreSQL sequences behind the\n"
+    "restored keys are moved past them. The report counts what the database did.\n"
     "An archived row whose key exists now refuses the restore (exit 3, nothing\n"
     "inserted) unless --skip-existing. Run the same command again after an\n"
-    "interruption: the journal makes it continue, each row inserted once.\n\n"
+    "interruption (SIGINT/SIGTERM stop it after the transaction in flight): the\n"
+    "journal makes it continue, each row inserted once.\n\n"
     "  DIR                         the archive's directory, as the run wrote it\n"
     "  --model FILE                the model the purge ran with (its hash is checked)\n"
     "  --db URL                    the database to put the rows into (default: $FKPURGE_DB)\n"
@@ -40,7 +43,7 @@ static const char usage[] =
     "  -V, --version               fkpurge's version\n\n"
     "Exit status: 0 done, 1 bad input, a bad archive or not confirmed (nothing\n"
     "inserted), 2 database error (run the same command again), 3 refused: archived\n"
-    "keys exist now (nothing inserted).\n";
+    "keys exist now (nothing inserted), 4 stopped by a signal (run it again).\n";
 
 int cmd_restore(int argc, char **argv)
 {

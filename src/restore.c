@@ -699,6 +699,29 @@ out:
     return rc;
 }
 
+/*
+ * Rows inserted with their old keys leave a sequence that hands out keys
+ * behind them: each restored table's moved forward past its largest key
+ * (again on each run: it only ever moves forward), said on stderr.
+ */
+static int move_sequences(struct rs_ctx *c, struct fp_error *err)
+{
+    long long moved = 0, n;
+
+    for (size_t t = 0; t < c->r->model->ntables; t++) {
+        struct fp_restore_rows rr = rows_of(c, t, NULL, "", 0);
+
+        if (!c->ins[t])
+            continue;
+        if (db_restore(c->r->db, FP_RESTORE_SEQUENCES, &rr, &n, NULL, err) < 0)
+            return -1;
+        moved += n;
+    }
+    if (moved && !c->r->quiet)
+        events_note("sequences", "%lld sequences moved past the keys restored", moved);
+    return 0;
+}
+
 static int go(struct rs_ctx *c, struct fp_restore *r, const size_t *order, struct fp_error *err)
 {
     char *intent = NULL;
@@ -724,6 +747,8 @@ static int go(struct rs_ctx *c, struct fp_restore *r, const size_t *order, struc
             pace_check(err, "after a committed transaction: the same command continues") < 0)
             goto out;
     }
+    if (move_sequences(c, err) < 0)
+        goto out;
     report(c, order);
     rc = 0;
 out:

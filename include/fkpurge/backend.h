@@ -183,6 +183,12 @@ enum fp_restore_op {
     FP_RESTORE_PRESENT, /* present: the keys of the rows that exist now (as text) */
     FP_RESTORE_COUNT,   /* *n: the rows equal to the first row, every column (no key) */
     FP_RESTORE_DEFER,   /* check the foreign keys at the commit, where the database can */
+    /*
+     * *n: the sequences of the table's serial and identity columns moved
+     * forward to the column's largest value, where they were behind (no
+     * rows; SQLite has none: 0).
+     */
+    FP_RESTORE_SEQUENCES,
 };
 
 struct fp_restore_rows {

@@ -1,14 +1,16 @@
 /*
  * restore.h — fkpurge restore: put back what run --archive DIR kept.
  *
- * The archive is read whole and checked first (restore_read.c); then the
- * deleted rows go back parents first, in transactions of batch_size rows,
- * the columns of keys that point into a cycle (or at their own table)
- * inserted NULL and set in a second pass, and last each update line's
- * column is set back. A small journal (restore_journal.c) records the step
- * in flight before each commit and the steps done after, so that the same
- * command run again after a kill continues where it stopped and inserts
- * each row once. doc/archive-format.md, "Restore", is the contract.
+ * The archive is checked first, a line at a time, and never held
+ * (restore_read.c); then the deleted rows go back parents first, each
+ * table's files read again a batch of batch_size rows a transaction, the
+ * columns of keys that point into a cycle (or at their own table) inserted
+ * NULL and set in a second pass, and last each update line's column is set
+ * back; on PostgreSQL the sequences behind the restored keys are moved past
+ * them. A small journal (restore_journal.c) records the transaction in
+ * flight before each commit and the place in the files reached after it,
+ * so that the same command run again after a kill continues where it
+ * stopped and inserts each row once. doc/archive-format.md, "Restore", is the contract.
  */
 #ifndef FKPURGE_RESTORE_H
 #define FKPURGE_RESTORE_H
@@ -35,7 +37,7 @@ struct fp_restore {
  * journal at r->journal when there is one; print the report on stdout.
  * Returns the exit status: 0, FP_EINPUT (nothing inserted), FP_EDB
  * (resumable: the same command again), FP_EBLOCKED (keys exist now:
- * nothing inserted), FP_ESYS.
+ * nothing inserted), FP_EINTR (a signal: resumable), FP_ESYS.
  */
 int restore_run(const struct fp_restore *r, struct fp_error *err);
 
