@@ -629,6 +629,28 @@ static void free_strings(char **v, size_t n)
     free(v);
 }
 
+int catalog_push_name(char ***v, size_t *n, const char *s)
+{
+    char **nv = realloc(*v, (*n + 2) * sizeof *nv);
+
+    if (!nv)
+        return -1;
+    *v = nv;
+    nv[*n + 1] = NULL;
+    if (!(nv[*n] = strdup(s)))
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+/* Free a NULL-terminated list of names (as catalog_push_name keeps them). */
+static void free_names(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
 void catalog_free(struct fp_catalog *cat)
 {
     if (!cat)
@@ -648,6 +670,8 @@ void catalog_free(struct fp_catalog *cat)
             free(fk->ref_table);
             free(fk->column);
             free(fk->ref_column);
+            free_names(fk->columns);
+            free_names(fk->ref_columns);
             free(fk->partial);
         }
         free(t->fks);
@@ -661,6 +685,7 @@ void catalog_free(struct fp_catalog *cat)
         free(t->schema);
         free(t->name);
         free(t->pk);
+        free_names(t->pk_cols);
     }
     free(cat->tables);
     free(cat->schema);

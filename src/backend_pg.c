@@ -55,14 +55,16 @@ static const char sql_columns[] =
     "   AND NOT a.attisdropped\n"
     " ORDER BY a.attrelid, a.attnum";
 
-/* Primary keys: the number of columns and the first one's name. */
+/* Primary keys: one row per column, in the key's order. */
 static const char sql_primary_keys[] =
-    "SELECT con.conrelid, pg_catalog.cardinality(con.conkey), a.attname\n"
+    "SELECT con.conrelid, a.attname\n"
     "  FROM pg_catalog.pg_constraint con\n"
+    " CROSS JOIN LATERAL pg_catalog.unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord)\n"
     "  JOIN pg_catalog.pg_attribute a\n"
-    "    ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1]\n"
+    "    ON a.attrelid = con.conrelid AND a.attnum = k.attnum\n"
     " WHERE con.conrelid = ANY ($1::pg_catalog.oid[])\n"
-    "   AND con.contype = 'p'";
+    "   AND con.contype = 'p'\n"
+    " ORDER BY con.conrelid, k.ord";
 
 /*
  * The leading column of each usable index, and whether the index makes that
@@ -126,9 +128,15 @@ static const char sql_triggers[] =
     "   AND t.tgenabled IN ('O', 'A')\n"
     " ORDER BY t.tgrelid, t.tgname COLLATE \"C\", k.ord";
 
-/* A foreign key's columns, in key order, joined by ", ": of relation REL, attnums ATTS. */
+/*
+ * A foreign key's columns, in key order, each as its length in UTF-8 bytes,
+ * a colon and the name ("9:tenant_id2:id"), since a name can hold any
+ * separator: of relation REL, attnums ATTS. unpack_names() reads it.
+ */
 #define SQL_KEY_COLUMNS(rel, atts)                                                                 \
-    "(SELECT pg_catalog.string_agg(ka.attname::text, ', ' ORDER BY k.ord)\n"                       \
+    "(SELECT pg_catalog.string_agg(\n"                                                             \
+    "          pg_catalog.octet_length(pg_catalog.convert_to(ka.attname::text, 'UTF8'))::text\n"   \
+    "          || ':' || ka.attname::text, '' ORDER BY k.ord)\n"                                   \
     "   FROM pg_catalog.unnest(" atts ") WITH ORDINALITY AS k(attnum, ord)\n"                      \
     "   JOIN pg_catalog.pg_attribute ka ON ka.attrelid = " rel " AND ka.attnum = k.attnum)"
 
@@ -568,6 +576,41 @@ static int oom(struct fp_error *err)
 }
 
 /*
+ * Read SQL_KEY_COLUMNS' text into the list *v (*n names) and *joined, the
+ * names joined by ", " for messages. Its lengths come from the server, which
+ * is trusted; a length past the end only stops the reading.
+ */
+static int unpack_names(const char *packed, char ***v, size_t *n, char **joined)
+{
+    struct fp_buf all = FP_BUF_INIT;
+    const char *p = packed;
+
+    while (*p) {
+        char *end;
+        unsigned long len = strtoul(p, &end, 10);
+        char *name;
+
+        if (*end != ':' || strlen(end + 1) < len)
+            break;
+        if (!(name = strndup(end + 1, len)) || catalog_push_name(v, n, name) < 0) {
+            free(name);
+            buf_free(&all);
+            return -1;
+        }
+        free(name);
+        buf_adds(&all, *n > 1 ? ", " : "");
+        buf_adds(&all, (*v)[*n - 1]);
+        p = end + 1 + len;
+    }
+    if (!buf_ok(&all) || !(*joined = strdup(buf_str(&all)))) {
+        buf_free(&all);
+        return -1;
+    }
+    buf_free(&all);
+    return 0;
+}
+
+/*
  * How many rows of res name each table: a new array the caller frees, or
  * NULL when out of memory. Readers size their per-table arrays with it, so
  * the fill pass never reallocates; the tables' own counts (ncolumns, nfks,
@@ -715,12 +758,16 @@ static int read_primary_keys(struct fp_db_pg *pg, struct fp_catalog *cat,
 
         if (!t)
             continue;
-        if (strcmp(PQgetvalue(res, r, 1), "1") != 0) {
-            t->pk_composite = 1;
-            continue;
+        if (catalog_push_name(&t->pk_cols, &t->npk, PQgetvalue(res, r, 1)) < 0) {
+            oom(err);
+            goto out;
         }
-        t->pk = value_dup(res, r, 2);
-        if (!t->pk) {
+    }
+    for (size_t i = 0; i < cat->ntables; i++) {
+        struct fp_cat_table *t = &cat->tables[i];
+
+        t->pk_composite = t->npk > 1;
+        if (t->npk == 1 && !(t->pk = strdup(t->pk_cols[0]))) {
             oom(err);
             goto out;
         }
@@ -888,6 +935,7 @@ static int read_foreign_keys(struct fp_db_pg *pg, struct fp_catalog *cat,
     for (int r = 0; r < PQntuples(res); r++) {
         struct fp_cat_table *t = table_of_row(cat, slots, res, r);
         struct fp_cat_fk *fk;
+        size_t nref = 0;
 
         if (!t)
             continue;
@@ -898,8 +946,11 @@ static int read_foreign_keys(struct fp_db_pg *pg, struct fp_catalog *cat,
         fk->policy = policy_of(PQgetvalue(res, r, 4)[0]);
         fk->deferrable = is_true(res, r, 5);
         fk->composite = strcmp(PQgetvalue(res, r, 6), "1") != 0;
-        fk->column = value_dup(res, r, 7);
-        fk->ref_column = value_dup(res, r, 8);
+        if (unpack_names(PQgetvalue(res, r, 7), &fk->columns, &fk->ncols, &fk->column) < 0 ||
+            unpack_names(PQgetvalue(res, r, 8), &fk->ref_columns, &nref, &fk->ref_column) < 0) {
+            oom(err);
+            goto out;
+        }
         if (!PQgetisnull(res, r, 9) && !(fk->partial = value_dup(res, r, 9))) {
             oom(err);
             goto out;

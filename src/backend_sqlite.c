@@ -415,7 +415,9 @@ static int read_columns(struct fp_db_sqlite *sq, sqlite3_stmt *st, struct fp_cat
     }
     for (size_t k = 1; k <= npk; k++)
         for (size_t i = 0; i < t->ncolumns; i++)
-            if ((size_t)pk_position[i] == k && append_joined(&joined, t->columns[i].name) < 0) {
+            if ((size_t)pk_position[i] == k &&
+                (append_joined(&joined, t->columns[i].name) < 0 ||
+                 catalog_push_name(&t->pk_cols, &t->npk, t->columns[i].name) < 0)) {
                 oom(err);
                 goto out;
             }
@@ -455,7 +457,7 @@ static int read_foreign_keys(struct fp_db_sqlite *sq, sqlite3_stmt *st, struct f
 {
     struct fp_cat_fk *fk = NULL;
     int last_id = -1, src;
-    size_t cap = 0;
+    size_t cap = 0, nref;
 
     if (rebind(sq, st, t->name, err) < 0)
         return -1;
@@ -480,8 +482,11 @@ static int read_foreign_keys(struct fp_db_sqlite *sq, sqlite3_stmt *st, struct f
         } else {
             fk->composite = 1;
         }
+        nref = fk->ncols; /* "to" is NULL on every row of a key or on none */
         if (append_joined(&fk->column, text_at(st, 2)) < 0 ||
-            (has_to && append_joined(&fk->ref_column, text_at(st, 3)) < 0))
+            catalog_push_name(&fk->columns, &fk->ncols, text_at(st, 2)) < 0 ||
+            (has_to && (append_joined(&fk->ref_column, text_at(st, 3)) < 0 ||
+                        catalog_push_name(&fk->ref_columns, &nref, text_at(st, 3)) < 0)))
             return oom(err);
     }
     if (src != SQLITE_DONE)
@@ -549,6 +554,17 @@ static int respell(char **s, const char *canonical)
     return 0;
 }
 
+/* *dst = a copy of the n names of src (*dst NULL before; freed with the catalog). */
+static int copy_names(char ***dst, char *const *src, size_t n)
+{
+    size_t done = 0;
+
+    for (size_t k = 0; k < n; k++)
+        if (catalog_push_name(dst, &done, src[k]) < 0)
+            return -1;
+    return 0;
+}
+
 /*
  * Give every foreign key the parent's own spelling of its table and column
  * (SQLite matches them without regard to case, the model does not) and, where
@@ -572,14 +588,20 @@ static int resolve_references(struct fp_catalog *cat, char **pk_columns, struct 
             if (!fk->ref_column) {
                 if (pk_columns[p] && !(fk->ref_column = strdup(pk_columns[p])))
                     return oom(err);
+                if (pk_columns[p] && parent->npk == fk->ncols &&
+                    copy_names(&fk->ref_columns, parent->pk_cols, parent->npk) < 0)
+                    return oom(err);
                 continue;
             }
+            for (size_t k = 0; k < fk->ncols; k++)
+                for (size_t c = 0; c < parent->ncolumns; c++)
+                    if (sqlite3_stricmp(parent->columns[c].name, fk->ref_columns[k]) == 0 &&
+                        respell(&fk->ref_columns[k], parent->columns[c].name) < 0)
+                        return oom(err);
             if (fk->composite)
                 continue;
-            for (size_t c = 0; c < parent->ncolumns; c++)
-                if (sqlite3_stricmp(parent->columns[c].name, fk->ref_column) == 0 &&
-                    respell(&fk->ref_column, parent->columns[c].name) < 0)
-                    return oom(err);
+            if (respell(&fk->ref_column, fk->ref_columns[0]) < 0)
+                return oom(err);
         }
     }
     return 0;

@@ -29,8 +29,11 @@ struct fp_cat_column {
     int has_default;
 };
 
-/* One single-column foreign key. Composite keys are listed with composite = 1
- * and column/ref_column holding the columns joined by ", ". */
+/*
+ * One foreign key. A composite one has composite = 1 and column/ref_column
+ * holding its columns joined by ", " (for messages); columns and ref_columns
+ * list them one by one, in the key's order, for every key.
+ */
 struct fp_cat_fk {
     char *name;       /* constraint name, or "" where the database has none */
     char *ref_schema; /* NULL on SQLite */
@@ -48,6 +51,9 @@ struct fp_cat_fk {
      * for a key that holds for every row of the table.
      */
     char *partial;
+    char **columns;     /* ncols of them */
+    char **ref_columns; /* ncols of them; NULL when ref_column is */
+    size_t ncols;
 };
 
 /*
@@ -81,6 +87,8 @@ struct fp_cat_table {
     struct fp_cat_trigger *triggers; /* by name */
     size_t ntriggers;
     int partitioned; /* PostgreSQL: its rows live in partitions, whose ctids repeat */
+    char **pk_cols;  /* the primary key's columns in key order, npk of them (0: none) */
+    size_t npk;
 };
 
 struct fp_catalog {
@@ -560,6 +568,12 @@ int db_identity(struct fp_db *db, char **out, struct fp_error *err);
  */
 int db_watch(struct fp_db *db, enum fp_watch what, struct fp_watch_reading *out,
              struct fp_error *err);
+
+/*
+ * Append a copy of s to the list *v of *n names, kept NULL-terminated so a
+ * list cut short by a failed allocation is still freed whole with the catalog.
+ */
+int catalog_push_name(char ***v, size_t *n, const char *s);
 
 /* Free what a catalog holds; the struct itself is the caller's. NULL-safe. */
 void catalog_free(struct fp_catalog *cat);

@@ -166,14 +166,20 @@ static void test_model_two_keys_on_one_column(void)
 {
     /* Two keys on child.p (to parent and to other); the catalog sorts them by name. */
     struct fp_cat_fk fks[] = {
-        {"a_fk", "s", "other", "p", "id", FP_CASCADE, 0, 0, 0, NULL},
-        {"b_fk", "s", "parent", "p", "id", FP_SET_NULL, 0, 0, 0, NULL},
-        {"c_fk", "s", "parent", "q", "id", FP_SET_NULL, 0, 0, 0, NULL},
+        {"a_fk", "s", "other", "p", "id", FP_CASCADE, 0, 0, 0, NULL, (char *[]){"p", NULL},
+         (char *[]){"id", NULL}, 1},
+        {"b_fk", "s", "parent", "p", "id", FP_SET_NULL, 0, 0, 0, NULL, (char *[]){"p", NULL},
+         (char *[]){"id", NULL}, 1},
+        {"c_fk", "s", "parent", "q", "id", FP_SET_NULL, 0, 0, 0, NULL, (char *[]){"q", NULL},
+         (char *[]){"id", NULL}, 1},
     };
     struct fp_cat_table tables[] = {
-        {"s", "child", "id", 0, cols_child, 3, fks, 3, idx_id_p, 2, idx_id, 1, NULL, 0, 0},
-        {"s", "other", "id", 0, cols_id, 1, NULL, 0, idx_id, 1, idx_id, 1, NULL, 0, 0},
-        {"s", "parent", "id", 0, cols_id, 1, NULL, 0, idx_id, 1, idx_id, 1, NULL, 0, 0},
+        {"s", "child", "id", 0, cols_child, 3, fks, 3, idx_id_p, 2, idx_id, 1, NULL, 0, 0,
+         (char *[]){"id", NULL}, 1},
+        {"s", "other", "id", 0, cols_id, 1, NULL, 0, idx_id, 1, idx_id, 1, NULL, 0, 0,
+         (char *[]){"id", NULL}, 1},
+        {"s", "parent", "id", 0, cols_id, 1, NULL, 0, idx_id, 1, idx_id, 1, NULL, 0, 0,
+         (char *[]){"id", NULL}, 1},
     };
     struct fp_catalog cat = {"s", tables, 3};
     struct fp_error err = {0};
@@ -205,10 +211,13 @@ static void test_model_two_keys_on_one_column(void)
 
 static void test_model_sqlite_dotted_name(void)
 {
-    struct fp_cat_fk fks[] = {{"", NULL, "a.b", "p", "id", FP_CASCADE, 0, 0, 0, NULL}};
+    struct fp_cat_fk fks[] = {{"", NULL, "a.b", "p", "id", FP_CASCADE, 0, 0, 0, NULL,
+                               (char *[]){"p", NULL}, (char *[]){"id", NULL}, 1}};
     struct fp_cat_table tables[] = {
-        {NULL, "a.b", "id", 0, cols_id, 1, NULL, 0, idx_id, 1, idx_id, 1, NULL, 0, 0},
-        {NULL, "child", "id", 0, cols_child, 3, fks, 1, idx_id_p, 2, idx_id, 1, NULL, 0, 0},
+        {NULL, "a.b", "id", 0, cols_id, 1, NULL, 0, idx_id, 1, idx_id, 1, NULL, 0, 0,
+         (char *[]){"id", NULL}, 1},
+        {NULL, "child", "id", 0, cols_child, 3, fks, 1, idx_id_p, 2, idx_id, 1, NULL, 0, 0,
+         (char *[]){"id", NULL}, 1},
     };
     struct fp_catalog cat = {NULL, tables, 2};
     struct fp_error err = {0};
@@ -235,11 +244,11 @@ static void test_model_sqlite_dotted_name(void)
 
 static void test_model_refusals(void)
 {
-    struct fp_cat_table bad_name[] = {
-        {NULL, "caf\xE9", "id", 0, cols_id, 1, NULL, 0, idx_id, 1, idx_id, 1, NULL, 0, 0}};
+    struct fp_cat_table bad_name[] = {{NULL, "caf\xE9", "id", 0, cols_id, 1, NULL, 0, idx_id, 1,
+                                       idx_id, 1, NULL, 0, 0, (char *[]){"id", NULL}, 1}};
     struct fp_cat_column bad_col[] = {{"\xFF", "int", 0, 0}};
     struct fp_cat_table bad_column[] = {
-        {NULL, "t", NULL, 0, bad_col, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0}};
+        {NULL, "t", NULL, 0, bad_col, 1, NULL, 0, NULL, 0, NULL, 0, NULL, 0, 0, NULL, 0}};
     struct fp_catalog cat = {NULL, bad_name, 1};
     struct fp_catalog empty = {"s", NULL, 0};
     struct fp_error err = {0};
@@ -273,10 +282,13 @@ static void test_model_hostile_names_load(void)
                                           {"ref \"x\"\n# not a comment", "text", 0, 0}};
     static char *idx[] = {"id"};
     struct fp_cat_fk fks[] = {
-        {"fk", "s", "p: {a}", "ref \"x\"\n# not a comment", "id", FP_SET_DEFAULT, 0, 0, 0, NULL}};
+        {"fk", "s", "p: {a}", "ref \"x\"\n# not a comment", "id", FP_SET_DEFAULT, 0, 0, 0, NULL,
+         (char *[]){"ref \"x\"\n# not a comment", NULL}, (char *[]){"id", NULL}, 1}};
     struct fp_cat_table tables[] = {
-        {"s", "c\xE2\x80\xA8\\", "id", 0, cols, 2, fks, 1, idx, 1, idx, 1, NULL, 0, 0},
-        {"s", "p: {a}", "id", 0, cols, 1, NULL, 0, idx, 1, idx, 1, NULL, 0, 0},
+        {"s", "c\xE2\x80\xA8\\", "id", 0, cols, 2, fks, 1, idx, 1, idx, 1, NULL, 0, 0,
+         (char *[]){"id", NULL}, 1},
+        {"s", "p: {a}", "id", 0, cols, 1, NULL, 0, idx, 1, idx, 1, NULL, 0, 0,
+         (char *[]){"id", NULL}, 1},
     };
     struct fp_catalog cat = {"s", tables, 2};
     struct fp_error err = {0};
