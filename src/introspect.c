@@ -2,10 +2,11 @@
  * introspect.c — a model graph written from a database catalog.
  *
  * The catalog says what the database enforces; the model can say less
- * (single-column keys, references to tables with a key, one foreign key per
- * column). Each foreign key is judged once (judge_fk), and what is left out
- * is said where it happens: a YAML comment above the table, and a warning on
- * stderr unless the user asked for it (--table).
+ * (references to tables with a key in the schema read, keys that hold for
+ * every row, one foreign key per column list). A composite key makes the
+ * output format version 2; without one it stays version 1, as it always was. Each foreign key is
+ * judged once (judge_fk), and what is left out is said where it happens: a YAML comment above the
+ * table, and a warning on stderr unless the user asked for it (--table).
  *
  * Output is assembled in memory and handed over whole, so an error halfway
  * leaves stdout empty rather than holding half a model. Every name is a
@@ -117,8 +118,10 @@ struct introspect {
     char **model_name; /* per table: its name in the model (schema-qualified if dotted) */
     long **parent;     /* per table, per foreign key: the parent's index, or -1 */
     unsigned char *in; /* per table: selected */
-    const char **key;  /* per table: the model's primary_key, or NULL (keyless) */
+    char *const **key; /* per table: the model's primary_key columns, or NULL (keyless) */
+    size_t *nkey;      /* per table: how many */
     unsigned char *key_is_substitute; /* per table: key is a unique column, not the pk */
+    int composite;                    /* a composite key was written: version 2 */
     struct fp_error *err;
 };
 
@@ -259,26 +262,27 @@ static int offers_key(const struct introspect *in, size_t child, size_t j)
 }
 
 /*
- * The model's primary_key of each table: its own single-column primary key,
- * else, for a table that foreign keys reference through a unique NOT NULL
- * column, that column (the first by name if several), since the model lets
- * only keyed tables be referenced and such a column identifies rows as well.
+ * The model's primary_key of each table: its own primary key, else, for a table that foreign keys
+ * reference through a unique NOT NULL column, that column (the first by name if several), since the
+ * model lets only keyed tables be referenced and such a column identifies rows as well.
  */
 static void choose_keys(struct introspect *in)
 {
     const struct fp_catalog *cat = in->cat;
 
-    for (size_t i = 0; i < cat->ntables; i++)
-        in->key[i] = cat->tables[i].pk;
+    for (size_t i = 0; i < cat->ntables; i++) {
+        in->key[i] = cat->tables[i].npk ? cat->tables[i].pk_cols : NULL;
+        in->nkey[i] = cat->tables[i].npk;
+    }
     for (size_t i = 0; i < cat->ntables; i++) {
         for (size_t j = 0; j < cat->tables[i].nfks; j++) {
             long p = in->parent[i][j];
-            const char *col = cat->tables[i].fks[j].ref_column;
+            char *const *col = cat->tables[i].fks[j].ref_columns;
 
-            if (!offers_key(in, i, j) || cat->tables[p].pk)
+            if (!offers_key(in, i, j) || cat->tables[p].npk)
                 continue;
-            if (!in->key[p] || strcmp(col, in->key[p]) < 0) {
-                in->key[p] = col;
+            if (!in->key[p] || strcmp(col[0], in->key[p][0]) < 0) {
+                in->key[p] = col, in->nkey[p] = 1;
                 in->key_is_substitute[p] = 1;
             }
         }
@@ -293,6 +297,46 @@ static void put_qualified(FILE *f, const char *table, const char *column)
         fputc('.', f);
         yaml_put_quoted(f, column);
     }
+}
+
+/* Write a list of names as a YAML flow sequence: ["a", "b"]. */
+static void put_list(FILE *f, char *const *names, size_t n)
+{
+    fputc('[', f);
+    for (size_t k = 0; k < n; k++) {
+        if (k)
+            fputs(", ", f);
+        yaml_put_quoted(f, names[k]);
+    }
+    fputc(']', f);
+}
+
+/* Write `"table"."column"`, or `"table" ("a", "b")` for several columns. */
+static void put_columns(FILE *f, const char *table, char *const *cols, size_t n)
+{
+    if (n == 1) {
+        put_qualified(f, table, cols[0]);
+        return;
+    }
+    yaml_put_quoted(f, table);
+    fputs(" (", f);
+    for (size_t k = 0; k < n; k++) {
+        if (k)
+            fputs(", ", f);
+        yaml_put_quoted(f, cols[k]);
+    }
+    fputc(')', f);
+}
+
+/* 1 if fk references its parent's key in the model, column for column. */
+static int references_key(const struct introspect *in, const struct fp_cat_fk *fk, long p)
+{
+    if (in->nkey[p] != fk->ncols)
+        return 0;
+    for (size_t k = 0; k < fk->ncols; k++)
+        if (strcmp(fk->ref_columns[k], in->key[p][k]) != 0)
+            return 0;
+    return 1;
 }
 
 /*
@@ -310,24 +354,14 @@ static enum verdict judge_fk(const struct introspect *in, size_t i, size_t j, in
     int other_schema =
         fk->ref_schema && (!in->cat->schema || strcmp(fk->ref_schema, in->cat->schema) != 0);
 
-    if (fk->composite) {
-        /* Its column lists are joined by ", ": written as one quoted list each. */
-        yaml_put_quoted(why, t->name);
-        fputs(" (", why);
-        yaml_put_quoted(why, fk->column);
-        fputs(") -> ", why);
-        yaml_put_quoted(why, fk->ref_table);
-        fputs(" (", why);
-        yaml_put_quoted(why, fk->ref_column ? fk->ref_column : "");
-        fputs("): composite foreign key skipped (the model has single-column keys only)", why);
-        return SKIP;
-    }
-    put_qualified(why, t->name, fk->column);
+    put_columns(why, t->name, fk->columns, fk->ncols);
     fputs(" -> ", why);
     if (other_schema)
         put_qualified(why, fk->ref_schema, fk->ref_table);
+    else if (fk->ref_columns)
+        put_columns(why, fk->ref_table, fk->ref_columns, fk->ncols);
     else
-        put_qualified(why, fk->ref_table, fk->ref_column);
+        put_qualified(why, fk->ref_table, NULL);
     fputs(": ", why);
 
     if (fk->partial) {
@@ -348,17 +382,22 @@ static enum verdict judge_fk(const struct introspect *in, size_t i, size_t j, in
         fputs("the parent is outside the --table selection, left out", why);
         return SKIP_QUIET;
     }
-    if (!fk->ref_column) {
+    if (!fk->ref_columns) {
         fputs("names no column and the parent has no primary key, skipped", why);
         return SKIP;
     }
     if (!in->key[p]) {
-        fputs("the parent has no single-column primary key and the referenced column is not "
-              "unique and NOT NULL, skipped (the model cannot reference a keyless table)",
+        fputs(fk->composite ? "the parent has no primary key, skipped (the model cannot "
+                              "reference a keyless table)"
+                            : "the parent has no primary key and the referenced column is not "
+                              "unique and NOT NULL, skipped (the model cannot reference a "
+                              "keyless table)",
               why);
         return SKIP;
     }
-    if (strcmp(fk->ref_column, in->key[p]) != 0 && !catalog_is_unique(parent, fk->ref_column)) {
+    /* A composite key's referenced columns are unique together: the database says so. */
+    if (!fk->composite && !references_key(in, fk, p) &&
+        !catalog_is_unique(parent, fk->ref_column)) {
         fputs("the referenced column is not unique in the parent, skipped", why);
         return SKIP;
     }
@@ -391,65 +430,97 @@ static char *take(FILE **f, char **text)
 }
 
 /*
+ * What the database's columns of fk say: *all_notnull, every one NOT NULL (the
+ * key is never NULL); *some_notnull; *lacks_default, some column has no
+ * default; *lacks_default_notnull, some NOT NULL column has none.
+ */
+static void column_facts(const struct fp_cat_table *t, const struct fp_cat_fk *fk, int *all_notnull,
+                         int *some_notnull, int *lacks_default, int *lacks_default_notnull)
+{
+    *all_notnull = 1, *some_notnull = *lacks_default = *lacks_default_notnull = 0;
+    for (size_t k = 0; k < fk->ncols; k++) {
+        const struct fp_cat_column *col = catalog_column(t, fk->columns[k]);
+        int notnull = col && col->notnull, dflt = col && col->has_default;
+
+        *all_notnull &= notnull;
+        *some_notnull |= notnull;
+        *lacks_default |= !dflt;
+        *lacks_default_notnull |= !dflt && notnull;
+    }
+}
+
+/* Write the columns of an edge: `column: "a"`, or `columns: ["a", "b"]` (version 2). */
+static void put_edge_columns(FILE *body, const char *key, char *const *cols, size_t n)
+{
+    fprintf(body, "%s%s: ", key, n > 1 ? "s" : "");
+    if (n > 1)
+        put_list(body, cols, n);
+    else
+        yaml_put_quoted(body, cols[0]);
+}
+
+/*
  * Write one foreign key's edge on body, and on notes what the model cannot
  * say about it: a missing index, a SET NULL or SET DEFAULT that the database
  * itself would refuse or turn into NULL.
  */
-static void put_edge(const struct introspect *in, size_t i, size_t j, FILE *body, FILE *notes)
+static void put_edge(struct introspect *in, size_t i, size_t j, FILE *body, FILE *notes)
 {
     const struct fp_cat_table *t = &in->cat->tables[i];
     const struct fp_cat_fk *fk = &t->fks[j];
     long p = in->parent[i][j];
-    const struct fp_cat_column *col = catalog_column(t, fk->column);
-    int notnull = col && col->notnull;
+    int all_notnull, some_notnull, lacks_default, lacks_default_notnull;
     char *why = NULL;
     size_t why_len = 0;
     FILE *w;
 
-    fputs("      - {column: ", body);
-    yaml_put_quoted(body, fk->column);
+    column_facts(t, fk, &all_notnull, &some_notnull, &lacks_default, &lacks_default_notnull);
+    in->composite |= fk->ncols > 1;
+    fputs("      - {", body);
+    put_edge_columns(body, "column", fk->columns, fk->ncols);
     fputs(", references: ", body);
     yaml_put_quoted(body, in->model_name[p]);
     fprintf(body, ", on_delete: %s", policy_name(fk->policy));
-    if (strcmp(fk->ref_column, in->key[p]) != 0) {
-        fputs(", to_column: ", body);
-        yaml_put_quoted(body, fk->ref_column);
+    if (!references_key(in, fk, p)) {
+        fputs(", ", body);
+        put_edge_columns(body, "to_column", fk->ref_columns, fk->ncols);
     }
     /* The loader refuses nullable: false with set_null; the note says why it is missing. */
-    if (notnull && fk->policy != FP_SET_NULL)
+    if (all_notnull && fk->policy != FP_SET_NULL)
         fputs(", nullable: false", body);
     fputs("}\n", body);
 
-    /* Every purge step finds referencing rows by this column: say when that means a scan. */
-    if (!catalog_is_indexed(t, fk->column)) {
+    /* Every purge step finds referencing rows by these columns: say when that means a scan. */
+    if (!catalog_is_indexed(t, fk->columns[0])) {
         fputs("  # ", notes);
-        put_qualified(notes, t->name, fk->column);
-        fputs(": no index starts with this column, so each purge step scans the table\n", notes);
+        put_columns(notes, t->name, fk->columns, fk->ncols);
+        fprintf(notes, ": no index starts with %s, so each purge step scans the table\n",
+                fk->ncols > 1 ? "these columns" : "this column");
     }
-    if ((fk->policy != FP_SET_NULL || !notnull) &&
-        (fk->policy != FP_SET_DEFAULT || (col && col->has_default)))
+    if ((fk->policy != FP_SET_NULL || !some_notnull) &&
+        (fk->policy != FP_SET_DEFAULT || !lacks_default))
         return;
     w = open_memstream(&why, &why_len);
     if (!w)
         return;
-    put_qualified(w, t->name, fk->column);
+    put_columns(w, t->name, fk->columns, fk->ncols);
     if (fk->policy == FP_SET_NULL)
         fputs(": ON DELETE SET NULL on a NOT NULL column: the database refuses such deletes "
               "(nullable: false left out so the model loads)",
               w);
-    else if (notnull)
+    else if (lacks_default_notnull)
         fputs(": ON DELETE SET DEFAULT on a NOT NULL column without a default: the database "
               "refuses such deletes",
               w);
     else
         fputs(": ON DELETE SET DEFAULT but the column has no default: the database sets NULL", w);
     if (take(&w, &why))
-        note(notes, why, fk->policy == FP_SET_NULL || notnull);
+        note(notes, why, fk->policy == FP_SET_NULL || lacks_default_notnull);
     free(why);
 }
 
 /* Write table i: its notes, its name, its key and edges. */
-static int put_table(const struct introspect *in, size_t i, FILE *out)
+static int put_table(struct introspect *in, size_t i, FILE *out)
 {
     const struct fp_cat_table *t = &in->cat->tables[i];
     char *notes = NULL, *body = NULL, *why = NULL;
@@ -464,19 +535,19 @@ static int put_table(const struct introspect *in, size_t i, FILE *out)
         goto out;
     if (in->key[i]) {
         fputs("    primary_key: ", bf);
-        yaml_put_quoted(bf, in->key[i]);
+        if (in->nkey[i] > 1)
+            put_list(bf, in->key[i], in->nkey[i]);
+        else
+            yaml_put_quoted(bf, in->key[i][0]);
         fputc('\n', bf);
+        in->composite |= in->nkey[i] > 1;
     }
     if (in->key_is_substitute[i]) {
         fputs("  # ", nf);
         yaml_put_quoted(nf, t->name);
-        fputs(": no single-column primary key; the unique NOT NULL column ", nf);
-        yaml_put_quoted(nf, in->key[i]);
+        fputs(": no primary key; the unique NOT NULL column ", nf);
+        yaml_put_quoted(nf, in->key[i][0]);
         fputs(" serves as its key\n", nf);
-    } else if (t->pk_composite) {
-        fputs("  # ", nf);
-        yaml_put_quoted(nf, t->name);
-        fputs(": composite primary key, so keyless in the model: a leaf only\n", nf);
     }
     for (size_t j = 0; j < t->nfks; j++) {
         /* Keys are sorted by column: a repeated column comes right after its first edge. */
@@ -594,8 +665,8 @@ static void put_header(const struct introspect *in, FILE *out)
         fprintf(out, " and those that depend on %s (--table).\n",
                 in->opts->nroots > 1 ? "them" : "it");
     }
-    /* Version 1: composite keys are left out, and so an existing output stays the same. */
-    fputs("version: 1\n", out);
+    /* Version 2 only where a composite key needs it: other outputs stay as they were. */
+    fprintf(out, "version: %d\n", in->composite ? 2 : 1);
     if (cat->schema) {
         fputs("schema: ", out);
         yaml_put_quoted(out, cat->schema);
@@ -613,8 +684,10 @@ static int prepare(struct introspect *in)
     in->parent = calloc(n, sizeof *in->parent);
     in->in = calloc(n, sizeof *in->in);
     in->key = calloc(n, sizeof *in->key);
+    in->nkey = calloc(n, sizeof *in->nkey);
     in->key_is_substitute = calloc(n, sizeof *in->key_is_substitute);
-    if (!in->model_name || !in->parent || !in->in || !in->key || !in->key_is_substitute)
+    if (!in->model_name || !in->parent || !in->in || !in->key || !in->nkey ||
+        !in->key_is_substitute)
         return fp_error_oom(in->err);
     if (make_model_names(in) < 0 || find_parents(in) < 0 || select_tables(in) < 0 ||
         check_utf8(in) < 0)
@@ -643,6 +716,7 @@ static void release(struct introspect *in)
     free(in->parent);
     free(in->in);
     free(in->key);
+    free(in->nkey);
     free(in->key_is_substitute);
 }
 
@@ -650,22 +724,27 @@ int introspect_model(const struct fp_catalog *cat, const struct fp_introspect_op
                      char **out, struct fp_error *err)
 {
     struct introspect in = {.cat = cat, .opts = opts, .err = err};
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = NULL;
+    char *text = NULL, *tables = NULL;
+    size_t len = 0, tables_len = 0;
+    FILE *f = NULL, *tf = NULL;
     int rc = -1;
 
     if (prepare(&in) < 0)
         goto out;
-    f = open_memstream(&text, &len);
-    if (!f) {
+    /* The tables first: the version in the header depends on what they hold. */
+    if (!(tf = open_memstream(&tables, &tables_len))) {
+        fp_error_oom(err);
+        goto out;
+    }
+    for (size_t i = 0; i < cat->ntables; i++)
+        if (in.in[i] && put_table(&in, i, tf) < 0)
+            goto out;
+    if (!take(&tf, &tables) || !(f = open_memstream(&text, &len))) {
         fp_error_oom(err);
         goto out;
     }
     put_header(&in, f);
-    for (size_t i = 0; i < cat->ntables; i++)
-        if (in.in[i] && put_table(&in, i, f) < 0)
-            goto out;
+    fputs(tables, f);
     if (!take(&f, &text)) {
         fp_error_oom(err);
         goto out;
@@ -674,7 +753,10 @@ int introspect_model(const struct fp_catalog *cat, const struct fp_introspect_op
 out:
     if (f)
         fclose(f);
+    if (tf)
+        fclose(tf);
     free(text);
+    free(tables);
     release(&in);
     return rc;
 }

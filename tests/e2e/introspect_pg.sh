@@ -112,7 +112,7 @@ SQL
 want=$(cat <<'EOF'
 # Model of schema "shop", written by fkpurge introspect.
 # on_delete is the database's own ON DELETE action: review it before purging.
-version: 1
+version: 2
 schema: "shop"
 tables:
   "address":
@@ -133,9 +133,9 @@ tables:
     primary_key: "id"
     foreign_keys:
       - {column: "order_id", references: "order", on_delete: cascade}
-  # "event": composite primary key, so keyless in the model: a leaf only
   # "event"."order_id": no index starts with this column, so each purge step scans the table
   "event":
+    primary_key: ["id", "at"]
     foreign_keys:
       - {column: "order_id", references: "order", on_delete: cascade}
   # "invoice"."order_id": no index starts with this column, so each purge step scans the table
@@ -148,7 +148,7 @@ tables:
     primary_key: "id"
     foreign_keys:
       - {column: "weird ref", references: "weird name", on_delete: cascade}
-  # "legacy": no single-column primary key; the unique NOT NULL column "code" serves as its key
+  # "legacy": no primary key; the unique NOT NULL column "code" serves as its key
   "legacy":
     primary_key: "code"
   # "legacy_ref"."legacy_code": no index starts with this column, so each purge step scans the table
@@ -173,17 +173,19 @@ tables:
     foreign_keys:
       - {column: "customer_id", references: "customer", on_delete: cascade, nullable: false}
       - {column: "ship_to", references: "address", on_delete: set_null}
-  # "orphan"."nick" -> "orphanage"."nick": the parent has no single-column primary key and the referenced column is not unique and NOT NULL, skipped (the model cannot reference a keyless table)
+  # "orphan"."nick" -> "orphanage"."nick": the parent has no primary key and the referenced column is not unique and NOT NULL, skipped (the model cannot reference a keyless table)
   "orphan":
     primary_key: "id"
   "orphanage": {}
-  # "shipment": composite primary key, so keyless in the model: a leaf only
   "shipment":
+    primary_key: ["order_id", "line"]
     foreign_keys:
       - {column: "order_id", references: "order", on_delete: cascade, nullable: false}
-  # "shipment_item" ("order_id, line") -> "shipment" ("order_id, line"): composite foreign key skipped (the model has single-column keys only)
+  # "shipment_item" ("order_id", "line"): no index starts with these columns, so each purge step scans the table
   "shipment_item":
     primary_key: "id"
+    foreign_keys:
+      - {columns: ["order_id", "line"], references: "shipment", on_delete: cascade}
   # "tag_link"."order_id": no index starts with this column, so each purge step scans the table
   "tag_link":
     foreign_keys:
@@ -208,8 +210,7 @@ EOF
 want_err=$(cat <<'EOF'
 fkpurge: warning: "audit"."customer_id": ON DELETE SET NULL on a NOT NULL column: the database refuses such deletes (nullable: false left out so the model loads)
 fkpurge: warning: "customer"."region_id" -> "other"."region": references a table outside the schema read, skipped
-fkpurge: warning: "orphan"."nick" -> "orphanage"."nick": the parent has no single-column primary key and the referenced column is not unique and NOT NULL, skipped (the model cannot reference a keyless table)
-fkpurge: warning: "shipment_item" ("order_id, line") -> "shipment" ("order_id, line"): composite foreign key skipped (the model has single-column keys only)
+fkpurge: warning: "orphan"."nick" -> "orphanage"."nick": the parent has no primary key and the referenced column is not unique and NOT NULL, skipped (the model cannot reference a keyless table)
 EOF
 )
 
@@ -244,7 +245,7 @@ want_order=$(cat <<'EOF'
 # Model of schema "shop", written by fkpurge introspect.
 # on_delete is the database's own ON DELETE action: review it before purging.
 # Only the table "order" and those that depend on it (--table).
-version: 1
+version: 2
 schema: "shop"
 tables:
   # "dotted.name"."order_id": no index starts with this column, so each purge step scans the table
@@ -252,9 +253,9 @@ tables:
     primary_key: "id"
     foreign_keys:
       - {column: "order_id", references: "order", on_delete: cascade}
-  # "event": composite primary key, so keyless in the model: a leaf only
   # "event"."order_id": no index starts with this column, so each purge step scans the table
   "event":
+    primary_key: ["id", "at"]
     foreign_keys:
       - {column: "order_id", references: "order", on_delete: cascade}
   # "invoice"."order_id": no index starts with this column, so each purge step scans the table
@@ -271,13 +272,15 @@ tables:
   # "order"."ship_to" -> "address"."id": the parent is outside the --table selection, left out
   "order":
     primary_key: "id"
-  # "shipment": composite primary key, so keyless in the model: a leaf only
   "shipment":
+    primary_key: ["order_id", "line"]
     foreign_keys:
       - {column: "order_id", references: "order", on_delete: cascade, nullable: false}
-  # "shipment_item" ("order_id, line") -> "shipment" ("order_id, line"): composite foreign key skipped (the model has single-column keys only)
+  # "shipment_item" ("order_id", "line"): no index starts with these columns, so each purge step scans the table
   "shipment_item":
     primary_key: "id"
+    foreign_keys:
+      - {columns: ["order_id", "line"], references: "shipment", on_delete: cascade}
   # "tag_link"."order_id": no index starts with this column, so each purge step scans the table
   "tag_link":
     foreign_keys:
@@ -297,7 +300,7 @@ EOF
 run "$FKPURGE" introspect --db "dbname=$DB" --schema shop --table order
 expect_rc 0 "--table order"
 expect_file_eq "$T/out" "$want_order"
-expect_file_eq "$T/err" 'fkpurge: warning: "shipment_item" ("order_id, line") -> "shipment" ("order_id, line"): composite foreign key skipped (the model has single-column keys only)'
+expect_file_eq "$T/err" ""
 cp "$T/out" "$T/order.yaml"
 run "$FKPURGE" validate "$T/order.yaml"
 expect_rc 0 "validate of the --table order model"

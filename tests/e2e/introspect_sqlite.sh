@@ -94,7 +94,7 @@ printf 'CREATE TABLE "new\nline" (id INTEGER PRIMARY KEY, "tab\tcol" INTEGER REF
 want_all=$(cat <<'EOF'
 # Model of a SQLite database, written by fkpurge introspect.
 # on_delete is the database's own ON DELETE action: review it before purging.
-version: 1
+version: 2
 tables:
   "address":
     primary_key: "id"
@@ -123,7 +123,7 @@ tables:
     primary_key: "id"
     foreign_keys:
       - {column: "weird ref", references: "weird name", on_delete: cascade}
-  # "legacy": no single-column primary key; the unique NOT NULL column "code" serves as its key
+  # "legacy": no primary key; the unique NOT NULL column "code" serves as its key
   "legacy":
     primary_key: "code"
   # "legacy_ref"."legacy_code": no index starts with this column, so each purge step scans the table
@@ -156,13 +156,15 @@ tables:
     foreign_keys:
       - {column: "customer_id", references: "customer", on_delete: cascade, nullable: false}
       - {column: "ship_to", references: "address", on_delete: set_null}
-  # "shipment": composite primary key, so keyless in the model: a leaf only
   "shipment":
+    primary_key: ["order_id", "line"]
     foreign_keys:
       - {column: "order_id", references: "order", on_delete: cascade}
-  # "shipment_item" ("order_id, line") -> "shipment" ("order_id, line"): composite foreign key skipped (the model has single-column keys only)
+  # "shipment_item" ("order_id", "line"): no index starts with these columns, so each purge step scans the table
   "shipment_item":
     primary_key: "id"
+    foreign_keys:
+      - {columns: ["order_id", "line"], references: "shipment", on_delete: cascade}
   # "tag_link"."order_id": no index starts with this column, so each purge step scans the table
   "tag_link":
     foreign_keys:
@@ -190,7 +192,6 @@ fkpurge: warning: "loose"."gone_id" -> "gone": no such table, skipped
 fkpurge: warning: "loose"."label" -> "customer"."label": the referenced column is not unique in the parent, skipped
 fkpurge: warning: "loose"."tag_ref" -> "tag_link": names no column and the parent has no primary key, skipped
 fkpurge: warning: "loose"."twice" -> "customer"."id": a second foreign key on the column, skipped (the model allows one per column)
-fkpurge: warning: "shipment_item" ("order_id, line") -> "shipment" ("order_id, line"): composite foreign key skipped (the model has single-column keys only)
 EOF
 )
 
@@ -219,7 +220,7 @@ expect_file_eq "$T/out" "$(cat <<'EOF'
 # Model of a SQLite database, written by fkpurge introspect.
 # on_delete is the database's own ON DELETE action: review it before purging.
 # Only the table "order" and those that depend on it (--table).
-version: 1
+version: 2
 tables:
   # "dotted.name"."order_id": no index starts with this column, so each purge step scans the table
   "main.dotted.name":
@@ -252,13 +253,15 @@ tables:
   # "order"."ship_to" -> "address"."id": the parent is outside the --table selection, left out
   "order":
     primary_key: "id"
-  # "shipment": composite primary key, so keyless in the model: a leaf only
   "shipment":
+    primary_key: ["order_id", "line"]
     foreign_keys:
       - {column: "order_id", references: "order", on_delete: cascade}
-  # "shipment_item" ("order_id, line") -> "shipment" ("order_id, line"): composite foreign key skipped (the model has single-column keys only)
+  # "shipment_item" ("order_id", "line"): no index starts with these columns, so each purge step scans the table
   "shipment_item":
     primary_key: "id"
+    foreign_keys:
+      - {columns: ["order_id", "line"], references: "shipment", on_delete: cascade}
   # "tag_link"."order_id": no index starts with this column, so each purge step scans the table
   "tag_link":
     foreign_keys:
@@ -278,7 +281,6 @@ EOF
 expect_file_eq "$T/err" "$(cat <<'EOF'
 fkpurge: warning: "loose"."gone_id" -> "gone": no such table, skipped
 fkpurge: warning: "loose"."tag_ref" -> "tag_link": names no column and the parent has no primary key, skipped
-fkpurge: warning: "shipment_item" ("order_id, line") -> "shipment" ("order_id, line"): composite foreign key skipped (the model has single-column keys only)
 EOF
 )"
 cp "$T/out" "$T/order.yaml"
@@ -299,7 +301,7 @@ tables:
     primary_key: "id"
     foreign_keys:
       - {column: "weird ref", references: "weird name", on_delete: cascade}
-  # "legacy": no single-column primary key; the unique NOT NULL column "code" serves as its key
+  # "legacy": no primary key; the unique NOT NULL column "code" serves as its key
   "legacy":
     primary_key: "code"
   # "legacy_ref"."legacy_code": no index starts with this column, so each purge step scans the table
