@@ -25,5 +25,12 @@ db_copy() { pg_dump --no-owner "$1" | psql_db "$2" >/dev/null; }
 db_native_delete() { psql_db "$1" -c "$2" >/dev/null; }
 KEY_SEP=', '
 INT_TYPE=integer
+INTROSPECT_HEAD=$(cat <<'EOF'
+# Model of schema "public", written by fkpurge introspect.
+# on_delete is the database's own ON DELETE action: review it before purging.
+version: 2
+schema: "public"
+EOF
+)
 
 run_composite_cases

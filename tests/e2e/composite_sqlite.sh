@@ -15,5 +15,11 @@ db_copy() { sqlite3 "$1" ".backup '$2'"; }
 db_native_delete() { sqlite3 -bail "$1" "PRAGMA foreign_keys = ON; $2" >/dev/null; }
 KEY_SEP=','
 INT_TYPE=INTEGER
+INTROSPECT_HEAD=$(cat <<'EOF'
+# Model of a SQLite database, written by fkpurge introspect.
+# on_delete is the database's own ON DELETE action: review it before purging.
+version: 2
+EOF
+)
 
 run_composite_cases

@@ -1,7 +1,7 @@
 # introspect_pg.sh — `fkpurge introspect` on PostgreSQL: every ON DELETE action,
 # self-reference, to_column, composite and keyless tables, hostile names, keys
-# to another schema, --schema and current_schema(), --table selection, and the
-# output loading back with `fkpurge validate`.
+# to another schema (one of them composite), --schema and current_schema(),
+# --table selection, and the output loading back with `fkpurge validate`.
 . "$(dirname "$0")/lib.sh"
 pg_require
 
@@ -12,8 +12,11 @@ pg_fresh_db "$DB"
 psql_db "$DB" <<'SQL'
 CREATE SCHEMA other;
 CREATE TABLE other.region (id int PRIMARY KEY);
+CREATE TABLE other.zone (region_id int, id int, PRIMARY KEY (region_id, id));
 CREATE SCHEMA shop;
 SET search_path = shop;
+CREATE TABLE zone_link (id int PRIMARY KEY, region_id int, zone_id int,
+    FOREIGN KEY (region_id, zone_id) REFERENCES other.zone);
 CREATE TABLE customer (
     id bigint PRIMARY KEY,
     email text NOT NULL UNIQUE,
@@ -200,6 +203,9 @@ tables:
     primary_key: "id"
     foreign_keys:
       - {column: "order", references: "order", on_delete: set_default, nullable: false}
+  # "zone_link" ("region_id", "zone_id") -> "other"."zone": references a table outside the schema read, skipped
+  "zone_link":
+    primary_key: "id"
   # "ünïcødé: #tag"."back\\slash": no index starts with this column, so each purge step scans the table
   "ünïcødé: #tag":
     primary_key: "clé"
@@ -211,6 +217,7 @@ want_err=$(cat <<'EOF'
 fkpurge: warning: "audit"."customer_id": ON DELETE SET NULL on a NOT NULL column: the database refuses such deletes (nullable: false left out so the model loads)
 fkpurge: warning: "customer"."region_id" -> "other"."region": references a table outside the schema read, skipped
 fkpurge: warning: "orphan"."nick" -> "orphanage"."nick": the parent has no primary key and the referenced column is not unique and NOT NULL, skipped (the model cannot reference a keyless table)
+fkpurge: warning: "zone_link" ("region_id", "zone_id") -> "other"."zone": references a table outside the schema read, skipped
 EOF
 )
 
