@@ -4,9 +4,10 @@
  * The catalog says what the database enforces; the model can say less
  * (references to tables with a key in the schema read, keys that hold for
  * every row, one foreign key per column list). A composite key makes the
- * output format version 2; without one it stays version 1, as it always was. Each foreign key is
- * judged once (judge_fk), and what is left out is said where it happens: a YAML comment above the
- * table, and a warning on stderr unless the user asked for it (--table).
+ * output format version 2; without one it stays version 1, as it always
+ * was. Each foreign key is judged once (judge_fk), and what is left out is
+ * said where it happens: a YAML comment above the table, and a warning on
+ * stderr unless the user asked for it (--table).
  *
  * Output is assembled in memory and handed over whole, so an error halfway
  * leaves stdout empty rather than holding half a model. Every name is a
@@ -262,9 +263,10 @@ static int offers_key(const struct introspect *in, size_t child, size_t j)
 }
 
 /*
- * The model's primary_key of each table: its own primary key, else, for a table that foreign keys
- * reference through a unique NOT NULL column, that column (the first by name if several), since the
- * model lets only keyed tables be referenced and such a column identifies rows as well.
+ * The model's primary_key of each table: its own primary key, else, for a
+ * table that foreign keys reference through a unique NOT NULL column, that
+ * column (the first by name if several), since the model lets only keyed
+ * tables be referenced and such a column identifies rows as well.
  */
 static void choose_keys(struct introspect *in)
 {
@@ -299,16 +301,17 @@ static void put_qualified(FILE *f, const char *table, const char *column)
     }
 }
 
-/* Write a list of names as a YAML flow sequence: ["a", "b"]. */
-static void put_list(FILE *f, char *const *names, size_t n)
+/* Write n names, quoted, between open and close: ["a", "b"] (a YAML flow sequence) or ("a", "b").
+ */
+static void put_names(FILE *f, char *const *names, size_t n, char open, char close)
 {
-    fputc('[', f);
+    fputc(open, f);
     for (size_t k = 0; k < n; k++) {
         if (k)
             fputs(", ", f);
         yaml_put_quoted(f, names[k]);
     }
-    fputc(']', f);
+    fputc(close, f);
 }
 
 /* Write `"table"."column"`, or `"table" ("a", "b")` for several columns. */
@@ -319,13 +322,8 @@ static void put_columns(FILE *f, const char *table, char *const *cols, size_t n)
         return;
     }
     yaml_put_quoted(f, table);
-    fputs(" (", f);
-    for (size_t k = 0; k < n; k++) {
-        if (k)
-            fputs(", ", f);
-        yaml_put_quoted(f, cols[k]);
-    }
-    fputc(')', f);
+    fputc(' ', f);
+    put_names(f, cols, n, '(', ')');
 }
 
 /* 1 if fk references its parent's key in the model, column for column. */
@@ -454,7 +452,7 @@ static void put_edge_columns(FILE *body, const char *key, char *const *cols, siz
 {
     fprintf(body, "%s%s: ", key, n > 1 ? "s" : "");
     if (n > 1)
-        put_list(body, cols, n);
+        put_names(body, cols, n, '[', ']');
     else
         yaml_put_quoted(body, cols[0]);
 }
@@ -536,7 +534,7 @@ static int put_table(struct introspect *in, size_t i, FILE *out)
     if (in->key[i]) {
         fputs("    primary_key: ", bf);
         if (in->nkey[i] > 1)
-            put_list(bf, in->key[i], in->nkey[i]);
+            put_names(bf, in->key[i], in->nkey[i], '[', ']');
         else
             yaml_put_quoted(bf, in->key[i][0]);
         fputc('\n', bf);
