@@ -75,6 +75,14 @@ def ident_col(t):
     return t["pk"] or t["rid"]
 
 
+def label(e):
+    """An edge's column as fkpurge names it: "col", or "(tenant_col, col)" for a composite key.
+    Rows match by the column alone: the generator keeps key columns unique on their own."""
+    if e.get("tenant_column"):
+        return "(%s, %s)" % (e["tenant_column"], e["column"])
+    return e["column"]
+
+
 # ---- backends -----------------------------------------------------------------------------
 
 
@@ -393,9 +401,11 @@ def simulate(meta, before, roots):
         for k, row in after[e["table"]].items():
             if row[e["column"]] is not None and row[e["column"]] in gone:
                 row[e["column"]] = newv
+                if e.get("tenant_column"):  # SET NULL: every column of the key
+                    row[e["tenant_column"]] = None
                 hit.add(k)
         if hit:
-            updated[(e["table"], e["column"])] = hit
+            updated[(e["table"], label(e))] = hit
     return deleted, updated, after
 
 
@@ -408,6 +418,8 @@ def diff_states(meta, before, after):
     fkcols = {}
     for e in meta["edges"]:
         fkcols.setdefault(e["table"], {})[e["column"]] = e
+        if e.get("tenant_column"):
+            fkcols[e["table"]][e["tenant_column"]] = e
     for t in meta["tables"]:
         name = t["name"]
         b, a = before[name], after[name]
@@ -423,7 +435,7 @@ def diff_states(meta, before, after):
                 e = fkcols.get(name, {}).get(c)
                 if e is None or e["on_delete"] not in ("set_null", "set_default"):
                     raise OracleError("%s.%s of %r changed %r -> %r" % (name, c, k, old[c], v))
-                updated.setdefault((name, c), set()).add(k)
+                updated.setdefault((name, label(e)), set()).add(k)
     return deleted, updated
 
 
@@ -443,7 +455,7 @@ def blockers(meta, before, after, deleted):
                 continue
             rows.add(k)
         if rows:
-            key = (e["table"], e["column"], e["on_delete"])
+            key = (e["table"], label(e), e["on_delete"])
             out.setdefault(key, set()).update(rows)
     return out
 
@@ -458,7 +470,7 @@ def dangling(meta, before, after, deleted, policies=("do_nothing",)):
         n = sum(1 for row in after[e["table"]].values()
                 if row[e["column"]] is not None and row[e["column"]] in gone)
         if n:
-            out[(e["table"], e["column"])] = n
+            out[(e["table"], label(e))] = n
     return out
 
 

@@ -32,7 +32,13 @@ back edge: rows on a cycle of it go together, at a joint level); rows reached bo
 set_null/set_default/restrict/protect path and by a cascade path (correlated data); integer, text
 and uuid primary keys (text keys with quotes, backslashes, spaces, %, unicode); keyless leaf tables
 carrying a unique but undeclared "rid" column; NULL foreign keys; references to a unique non-pk
-column (to_column); hostile table and column names; sometimes a PostgreSQL schema.
+column (to_column); hostile table and column names; sometimes a PostgreSQL schema; composite
+keys (model format 2): in 70% of the graphs the streaming engine takes whole (no cycle of tables,
+no self-reference through another column, no set_null or set_default key in a keyless table),
+some keyed tables that no set_default key references get a (tenant, key) primary key, and every
+foreign key to such a table gets a tenant column of its own before its column: (x_tenant, x)
+references (tenant, key), or (tenant, unique column) for to_column; SET NULL nulls both, as SQL
+does. The key column stays unique alone, so the oracle keeps matching rows and references by it.
 
 Every table's first row is a "sentinel": it references only sentinels (or NULL), is never in the
 root selection, hence never deleted; set_default column defaults point at it (or are NULL).
@@ -104,8 +110,10 @@ def sql_lit(v):
 
 
 class Gen:
-    def __init__(self, seed, scale=1.0, weights=None, names="auto", selection="auto"):
+    def __init__(self, seed, scale=1.0, weights=None, names="auto", selection="auto",
+                 composite=True):
         self.seed = seed
+        self.allow_composite = composite
         self.rng = random.Random(seed)
         self.style = random.Random(seed * 7919 + 17)  # YAML/SQL cosmetics only
         self.scale = scale
@@ -148,6 +156,11 @@ class Gen:
         if rng.random() < self.hostility[1]:
             name = rng.choice(HOSTILE_COLS)
             self.features.add("hostile_names")
+        return self.unique_col(t, name)
+
+    @staticmethod
+    def unique_col(t, name):
+        """name, or name_2, name_3, ...: the first not yet a column of t (any case)."""
         n = 2
         cand = name
         while cand.lower() in t["_colnames"]:
@@ -491,7 +504,55 @@ class Gen:
         # of one table in creation order, and multi-path behaviour depends on it.
         self.constraint_order = [e["id"] for e in self.edges]
         self.rng.shuffle(self.constraint_order)
+        self.make_composite()
         return self
+
+    # ---- composite keys (last, from a generator of their own: other seeds stay the same) ---
+
+    def streams(self):
+        """True when the streaming engine takes every purge of this graph, as composite keys
+        need (the levels engine refuses them)."""
+        if self.features & {"set_null_cycle", "cascade_cycle"}:
+            return False
+        for e in self.edges:
+            if e["selfref"] and e["to_column"]:
+                return False
+            if e["on_delete"] in ("set_null", "set_default") and not self.tables[e["child"]]["keyed"]:
+                return False
+        return True
+
+    def plain_col(self, t, base):
+        """A new column name for t from base, unique in t (no randomness: see make_composite)."""
+        return self.unique_col(t, re.sub(r"[^0-9A-Za-z_]+", "_", base).strip("_") or "c")
+
+    def make_composite(self):
+        crng = random.Random(self.seed * 15485863 + 11)
+        self.composite = False
+        if not self.allow_composite or crng.random() >= 0.7 or not self.streams():
+            return
+        # fkpurge sets no composite key to its default yet: such a key's parent keeps one column.
+        set_default = {e["parent"] for e in self.edges if e["on_delete"] == "set_default"}
+        for t in self.tables:
+            if t["keyed"] and t["index"] not in set_default and crng.random() < 0.6:
+                t["tenant"] = self.plain_col(t, "tenant")
+                for r in t["rowvals"]:
+                    r[t["tenant"]] = crng.randint(1, 3)
+        for t in self.tables:
+            for e in t["fks"]:
+                p = self.tables[e["parent"]]
+                if not p.get("tenant"):
+                    continue
+                e["tenant_column"] = self.plain_col(t, e["column"] + "_tenant")
+                col = e["to_column"] or p["pk"]
+                tenant_of = {r[col]: r[p["tenant"]] for r in p["rowvals"]}
+                for r in t["rowvals"]:
+                    v = r[e["column"]]
+                    r[e["tenant_column"]] = None if v is None else tenant_of[v]
+                self.composite = True
+        if any(t.get("tenant") for t in self.tables):
+            self.composite = True
+        if self.composite:
+            self.features.add("composite_keys")
 
     def columns(self, t):
         """Column descriptions of t, in table order."""
@@ -500,6 +561,9 @@ class Gen:
             cols.append({"name": t["pk"], "kind": "pk", "type": t["pk_type"],
                          "pg_type": t["pg_pk_type"], "sqlite_type": t["sqlite_pk_type"],
                          "nullable": False})
+        if t.get("tenant"):
+            cols.append({"name": t["tenant"], "kind": "tenant", "type": "int",
+                         "pg_type": "integer", "sqlite_type": "INTEGER", "nullable": False})
         cols.append({"name": t["val"], "kind": "val", "type": "int", "pg_type": "integer",
                      "sqlite_type": "INTEGER", "nullable": False})
         if t["uniq"]:
@@ -510,6 +574,10 @@ class Gen:
         for e in t["fks"]:
             p = self.tables[e["parent"]]
             ref = next(c for c in self.columns_ref(p) if c["name"] == (e["to_column"] or p["pk"]))
+            if e.get("tenant_column"):
+                cols.append({"name": e["tenant_column"], "kind": "fk_tenant", "type": "int",
+                             "pg_type": "integer", "sqlite_type": "INTEGER",
+                             "nullable": e["nullable"], "edge": e["id"]})
             cols.append({"name": e["column"], "kind": "fk", "type": ref["type"],
                          "pg_type": ref["pg_type"].replace("serial", "int"),
                          "sqlite_type": ref["sqlite_type"], "nullable": e["nullable"],
@@ -548,6 +616,7 @@ class Gen:
                 "rid": t["rid"],
                 "val": t["val"],
                 "unique": t["uniq"],
+                "tenant": t.get("tenant"),
                 "columns": cols,
                 "rows": t["nrows"],
             })
@@ -561,6 +630,8 @@ class Gen:
                 "references": e["references"],
                 "to_column": e["to_column"] or p["pk"],
                 "to_column_explicit": e["to_column"] is not None,
+                "tenant_column": e.get("tenant_column"),
+                "to_tenant": p.get("tenant") if e.get("tenant_column") else None,
                 "on_delete": e["on_delete"],
                 "nullable": e["nullable"],
                 "default": e["default"],
@@ -580,6 +651,7 @@ class Gen:
             "tables": tables,
             "edges": edges,
             "constraint_order": self.constraint_order,
+            "composite": self.composite,
             "features": sorted(self.features),
         }
 
@@ -603,6 +675,32 @@ def constraint_kind(e, variant, enforce_do_nothing):
     return "NO ACTION"
 
 
+def pk_columns(t):
+    """The primary key's columns of meta table t: (tenant, key) or (key,)."""
+    return [t["tenant"], t["pk"]] if t.get("tenant") else [t["pk"]]
+
+
+def fk_columns(e):
+    """(child columns, parent columns) of meta edge e, composite or not."""
+    if e.get("tenant_column"):
+        return [e["tenant_column"], e["column"]], [e["to_tenant"], e["to_column"]]
+    return [e["column"]], [e["to_column"]]
+
+
+def idents(names):
+    return ", ".join(sql_ident(n) for n in names)
+
+
+def key_lines(t):
+    """Table constraints of a composite key: PRIMARY KEY, and UNIQUE for to_columns."""
+    if not t.get("tenant"):
+        return []
+    out = ["  PRIMARY KEY (%s)" % idents(pk_columns(t))]
+    if t["unique"]:
+        out.append("  UNIQUE (%s)" % idents([t["tenant"], t["unique"]]))
+    return out
+
+
 def column_default(e, variant):
     if e["on_delete"] != "set_default" or e["default"] is None:
         return None
@@ -621,7 +719,7 @@ def pg_schema_sql(meta, variant, enforce_do_nothing=False):
         lines = []
         for c in t["columns"]:
             s = "  %s %s" % (sql_ident(c["name"]), c["pg_type"])
-            if c["kind"] == "pk":
+            if c["kind"] == "pk" and not t.get("tenant"):
                 s += " PRIMARY KEY"
             elif not c["nullable"]:
                 s += " NOT NULL"
@@ -632,21 +730,23 @@ def pg_schema_sql(meta, variant, enforce_do_nothing=False):
                 if d is not None:
                     s += " DEFAULT " + sql_lit(d)
             lines.append(s)
+        lines += key_lines(t)
         out.append("CREATE TABLE %s (\n%s\n);" % (sql_ident(t["name"]), ",\n".join(lines)))
     for eid in meta["constraint_order"]:
         e = byid[eid]
         kind = constraint_kind(e, variant, enforce_do_nothing)
         if kind is None:
             continue
+        cols, refs = fk_columns(e)
         s = "ALTER TABLE %s ADD CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s) ON DELETE %s" % (
-            sql_ident(e["table"]), sql_ident(e["id"]), sql_ident(e["column"]),
-            sql_ident(e["references"]), sql_ident(e["to_column"]), kind)
+            sql_ident(e["table"]), sql_ident(e["id"]), idents(cols),
+            sql_ident(e["references"]), idents(refs), kind)
         if variant == "deferrable":
             s += " DEFERRABLE INITIALLY DEFERRED"
         out.append(s + ";")
     for e in meta["edges"]:
         out.append("CREATE INDEX %s ON %s (%s);" % (
-            sql_ident("ix_" + e["id"][3:]), sql_ident(e["table"]), sql_ident(e["column"])))
+            sql_ident("ix_" + e["id"][3:]), sql_ident(e["table"]), idents(fk_columns(e)[0])))
     return "\n".join(out) + "\n"
 
 
@@ -658,7 +758,9 @@ def sqlite_schema_sql(meta, variant, enforce_do_nothing=False):
         lines = []
         for c in t["columns"]:
             s = "  %s %s" % (sql_ident(c["name"]), c["sqlite_type"])
-            if c["kind"] == "pk":
+            if c["kind"] == "pk" and t.get("tenant"):
+                s += " NOT NULL"
+            elif c["kind"] == "pk":
                 s += " PRIMARY KEY" if c["sqlite_type"] == "INTEGER" else " NOT NULL PRIMARY KEY"
             elif not c["nullable"]:
                 s += " NOT NULL"
@@ -669,21 +771,22 @@ def sqlite_schema_sql(meta, variant, enforce_do_nothing=False):
                 if d is not None:
                     s += " DEFAULT " + sql_lit(d)
             lines.append(s)
+        lines += key_lines(t)
         fks = sorted(edges_of(meta, t["name"]), key=lambda e: pos[e["id"]])
         for e in fks:
             kind = constraint_kind(e, variant, enforce_do_nothing)
             if kind is None:
                 continue
+            cols, refs = fk_columns(e)
             s = "  CONSTRAINT %s FOREIGN KEY (%s) REFERENCES %s (%s) ON DELETE %s" % (
-                sql_ident(e["id"]), sql_ident(e["column"]), sql_ident(e["references"]),
-                sql_ident(e["to_column"]), kind)
+                sql_ident(e["id"]), idents(cols), sql_ident(e["references"]), idents(refs), kind)
             if variant == "deferrable":
                 s += " DEFERRABLE INITIALLY DEFERRED"
             lines.append(s)
         out.append("CREATE TABLE %s (\n%s\n);" % (sql_ident(t["name"]), ",\n".join(lines)))
     for e in meta["edges"]:
         out.append("CREATE INDEX %s ON %s (%s);" % (
-            sql_ident("ix_" + e["id"][3:]), sql_ident(e["table"]), sql_ident(e["column"])))
+            sql_ident("ix_" + e["id"][3:]), sql_ident(e["table"]), idents(fk_columns(e)[0])))
     return "\n".join(out) + "\n"
 
 
@@ -728,6 +831,13 @@ def yaml_name(name, style):
     return json.dumps(name, ensure_ascii=False)
 
 
+def yaml_names(names, style):
+    """One name, or a flow list of names (a composite key)."""
+    if len(names) == 1:
+        return yaml_name(names[0], style)
+    return "[" + ", ".join(yaml_name(n, style) for n in names) + "]"
+
+
 def yaml_value(v):
     if isinstance(v, int):
         return str(v)
@@ -736,7 +846,8 @@ def yaml_value(v):
 
 def model_yaml(gen, meta):
     st = random.Random(meta["seed"] * 104729 + 3)
-    out = ["# generated by tests/gen/gengraph.py --seed %d" % meta["seed"], "version: 1"]
+    out = ["# generated by tests/gen/gengraph.py --seed %d" % meta["seed"],
+           "version: %d" % (2 if meta.get("composite") else 1)]
     if meta["schema"]:
         out.append("schema: " + yaml_name(meta["schema"], st))
     out.append("tables:")
@@ -746,7 +857,7 @@ def model_yaml(gen, meta):
         t = meta["tables"][i]
         out.append("  %s:" % yaml_name(t["name"], st))
         if t["pk"]:
-            out.append("    primary_key: %s" % yaml_name(t["pk"], st))
+            out.append("    primary_key: %s" % yaml_names(pk_columns(t), st))
         fks = edges_of(meta, t["name"])
         if not fks and not t["pk"]:
             out.append("    foreign_keys: []")
@@ -754,11 +865,13 @@ def model_yaml(gen, meta):
             out.append("    foreign_keys:")
         for e in fks:
             ge = next(x for x in gen.edges if x["id"] == e["id"])
-            items = [("column", yaml_name(e["column"], st)),
+            cols, refs = fk_columns(e)
+            many = "s" if len(cols) > 1 else ""
+            items = [("column" + many, yaml_names(cols, st)),
                      ("references", yaml_name(e["references"], st)),
                      ("on_delete", ge["spelling"])]
             if e["to_column_explicit"]:
-                items.append(("to_column", yaml_name(e["to_column"], st)))
+                items.append(("to_column" + many, yaml_names(refs, st)))
             if ge["model_nullable"] is False:
                 items.append(("nullable", "false"))
             elif e["on_delete"] == "set_null" and st.random() < 0.3:
@@ -794,9 +907,10 @@ def parse_weights(s):
 
 
 def generate(seed, out, scale=1.0, weights=None, names="auto", selection="auto",
-             variant="native", enforce_do_nothing=False):
-    """Generate seed into directory out; returns the meta dict."""
-    gen = Gen(seed, scale, weights, names, selection).build()
+             variant="native", enforce_do_nothing=False, composite=True):
+    """Generate seed into directory out; returns the meta dict. composite=False: never
+    composite keys (for what handles none yet, as restore)."""
+    gen = Gen(seed, scale, weights, names, selection, composite).build()
     meta = gen.meta()
     meta["enforce_do_nothing"] = enforce_do_nothing
     meta["weights"] = gen.weights
@@ -816,7 +930,13 @@ def generate(seed, out, scale=1.0, weights=None, names="auto", selection="auto",
     write("sqlite_schema.sql", sqlite_schema_sql(meta, variant, enforce_do_nothing))
     pks = os.path.join(out, "pks.txt")
     if meta["pk_list"] is not None:
-        write("pks.txt", "".join(pk_text(k) + "\n" for k in meta["pk_list"]))
+        # A composite key is a line of tab-separated columns: the row's tenant, then its key.
+        root = next(t for t in gen.tables if t["name"] == meta["root"])
+        tenant = {r[root["pk"]]: r[root["tenant"]] for r in root["rowvals"]} \
+            if root.get("tenant") else None
+        write("pks.txt", "".join(
+            (pk_text(tenant[k]) + "\t" if tenant else "") + pk_text(k) + "\n"
+            for k in meta["pk_list"]))
     elif os.path.exists(pks):
         os.remove(pks)
     return meta
@@ -836,12 +956,13 @@ def main(argv=None):
                     help="the variant written as pg_schema.sql/sqlite_schema.sql")
     ap.add_argument("--enforce-do-nothing", action="store_true",
                     help="NO ACTION constraints on do_nothing edges (plain/deferrable)")
+    ap.add_argument("--no-composite", action="store_true", help="never composite keys")
     a = ap.parse_args(argv)
     w = parse_weights(a.weights)
     if a.no_blockers:
         w["protect"] = w["restrict"] = 0
     meta = generate(a.seed, a.out, a.scale, w, a.names, a.selection, a.variant,
-                    a.enforce_do_nothing)
+                    a.enforce_do_nothing, not a.no_composite)
     nrows = sum(t["rows"] for t in meta["tables"])
     print("seed %d: %d tables, %d edges, %d rows, root %s, %s; features: %s" % (
         a.seed, len(meta["tables"]), len(meta["edges"]), nrows, meta["root"],
