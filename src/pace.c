@@ -294,8 +294,8 @@ void pace_wait(void)
     if (g.wait && !pace_stopping()) {
         double t1 = stats_clock();
 
-        g.wait(g.ctx);
-        stats_time(FP_STAT_THROTTLE, stats_clock() - t1);
+        if (g.wait(g.ctx))
+            stats_time(FP_STAT_THROTTLE, stats_clock() - t1);
     }
 }
 

@@ -238,19 +238,22 @@ static int still_over(struct fp_throttle *t)
     return t->why[0] != '\0';
 }
 
-static void gate_wait(void *ctx)
+static int gate_wait(void *ctx)
 {
     struct fp_throttle *t = ctx;
+    int held = 0;
 
     pthread_mutex_lock(&t->mutex);
     while (!pace_stopping() && still_over(t)) {
         double left = t->o.check_interval - (mono() - t->checked);
 
+        held = 1;
         pthread_mutex_unlock(&t->mutex);
         pace_sleep(left > 0.01 ? left : 0.01);
         pthread_mutex_lock(&t->mutex);
     }
     pthread_mutex_unlock(&t->mutex);
+    return held;
 }
 
 static void throttle_free(struct fp_throttle *t)
@@ -335,6 +338,8 @@ int throttle_start(struct fp_throttle **out, const struct fp_throttle_opts *o, s
     if (!(t = calloc(1, sizeof *t)) ||
         !(t->standbys = calloc(o->nlag_from ? o->nlag_from : 1, sizeof *t->standbys)) ||
         !(t->lost = calloc(1 + o->nlag_from, 1))) {
+        if (t)
+            free(t->standbys);
         free(t);
         return fp_error_oom(err);
     }

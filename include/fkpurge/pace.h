@@ -156,9 +156,10 @@ struct pace_gate {
     /*
      * Run by pace_wait() after its own sleep, from every worker at once:
      * returns when the next batch may go, or soon after pace_stopping()
-     * turns 1.
+     * turns 1: 1 when it held the batch back, 0 when it let it go at once
+     * (the statistics count the time throttled, not the look).
      */
-    void (*wait)(void *ctx);
+    int (*wait)(void *ctx);
     /* pace_setting_check() of one of its settings: 0, or -1 with err. */
     int (*check)(void *ctx, int i, double value, struct fp_error *err);
     /* pace_set() of one of its settings, checked before. */
