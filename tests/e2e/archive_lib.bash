@@ -126,17 +126,24 @@ arch_shop_tests() {
     expect_eq "$zlines" "$mlines" "zcat reads every line of the compressed archive"
 
     # 5. SIGKILL at random moments, resumed: each row still archived exactly once.
-    # A kill at a random moment can come after a quick purge ended: then again, afresh.
-    for try in 1 2 3; do
-        rm -rf "${T:?}/a3"
-        arch_shop "$name" plain "$sf"
-        CRASH_RUN_EXTRA=(--archive "$T/a3" ${ARCH_CRASH_EXTRA[@]+"${ARCH_CRASH_EXTRA[@]}"})
-        crash_loop "$(arch_url "$name")" "$FAST/crash.journal" 50 60
-        CRASH_RUN_EXTRA=()
-        [ "$kills" -gt 0 ] && break
-    done
-    [ "$kills" -gt 0 ] || fail "the purge ended before any kill, $try times"
+    arch_crash "$name" "$sf" "$T/a3" 50
     arch_check "$T/a3" "SIGKILL, $kills kills, $resumes resumes"
+}
+
+# arch_crash NAME SF DIR BATCH: a fresh shop purged with --archive DIR in batches of BATCH rows,
+# SIGKILLed and resumed (crash_loop: sets $kills, $resumes). A kill at a random moment can come
+# after a quick purge ended: then again, afresh, up to 3 times.
+arch_crash() {
+    local name=$1 sf=$2 dir=$3 batch=$4 try
+    for try in 1 2 3; do
+        rm -rf "${dir:?}"
+        arch_shop "$name" plain "$sf"
+        CRASH_RUN_EXTRA=(--archive "$dir" ${ARCH_CRASH_EXTRA[@]+"${ARCH_CRASH_EXTRA[@]}"})
+        crash_loop "$(arch_url "$name")" "$FAST/crash.journal" "$batch" 60
+        CRASH_RUN_EXTRA=()
+        [ "$kills" -gt 0 ] && return 0
+    done
+    fail "the purge ended before any kill, $try times"
 }
 
 # arch_odd SETUP [PREFIX]: hostile values (SETUP NAME makes database NAME holding them, in the
