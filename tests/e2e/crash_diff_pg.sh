@@ -12,11 +12,7 @@
 
 pg_require
 PY=/usr/bin/python3
-if ! [ -x "$PY" ] || ! "$PY" -c 'import psycopg2' 2>/dev/null; then
-    [ "${FKPURGE_REQUIRE_PG:-0}" = 1 ] && fail "python3-psycopg2 is required (apt-get install python3-psycopg2)"
-    echo "SKIP: Debian's python3-psycopg2 is not installed" >&2
-    exit 77
-fi
+psycopg2_require
 db=fkpurge_crashdiff_$$_$RANDOM
 trap 'psql -XqtAc "DROP DATABASE IF EXISTS \"${db}_native\"" >/dev/null 2>&1 || true
       psql -XqtAc "DROP DATABASE IF EXISTS \"${db}_run\"" >/dev/null 2>&1 || true

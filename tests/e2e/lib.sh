@@ -92,6 +92,16 @@ pg_require() {
     fi
 }
 
+# psycopg2_require: skip (exit 77), or fail under FKPURGE_REQUIRE_PG=1, without Debian's
+# python3-psycopg2 for /usr/bin/python3.
+psycopg2_require() {
+    if ! [ -x /usr/bin/python3 ] || ! /usr/bin/python3 -c 'import psycopg2' 2>/dev/null; then
+        [ "${FKPURGE_REQUIRE_PG:-0}" = 1 ] && fail "python3-psycopg2 is required (apt-get install python3-psycopg2)"
+        echo "SKIP: Debian's python3-psycopg2 is not installed" >&2
+        exit 77
+    fi
+}
+
 # pg_fresh_db NAME: a new empty database (DROP ... IF EXISTS says nothing when there is none).
 pg_fresh_db() {
     PGOPTIONS=-cclient_min_messages=warning psql -XqtAc "DROP DATABASE IF EXISTS \"$1\"" >/dev/null

@@ -15,11 +15,7 @@
 
 pg_require
 PY=/usr/bin/python3
-if ! [ -x "$PY" ] || ! "$PY" -c 'import psycopg2' 2>/dev/null; then
-    [ "${FKPURGE_REQUIRE_PG:-0}" = 1 ] && fail "python3-psycopg2 is required (apt-get install python3-psycopg2)"
-    echo "SKIP: Debian's python3-psycopg2 is not installed" >&2
-    exit 77
-fi
+psycopg2_require
 if ! "$FKPURGE" plan --help >/dev/null 2>&1; then
     echo "SKIP: '$FKPURGE plan --help' fails: fkpurge plan is not there yet" >&2
     exit 77
