@@ -314,16 +314,7 @@ int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_gra
     size_t *order = calloc(model->ntables ? model->ntables : 1, sizeof *order);
     long long total;
     int rc = -1, restart = 0;
-    char what[256];
 
-    /* (A cycle of rows too big for one transaction sends a streaming purge here.) */
-    if (model_composite(model, what, sizeof what)) {
-        free(order);
-        return fp_error_set(err, FP_EINPUT,
-                            "%s: %s: the levels engine handles no composite key yet; the journal "
-                            "keeps what the streaming engine did",
-                            model->path, what);
-    }
     if (!order) {
         fp_error_oom(err);
         goto out;

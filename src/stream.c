@@ -204,15 +204,10 @@ int stream_refuse_composite(const struct fp_model *m, const char *table, int job
                             struct fp_error *err)
 {
     long root = model_find_table(m, table);
-    char what[256], why[256];
+    char what[256];
 
     if (root < 0 || !model_composite(m, what, sizeof what))
         return 0;
-    if (!stream_can(m, NULL, (size_t)root, why, sizeof why))
-        return fp_error_set(err, FP_EINPUT,
-                            "%s: %s: the levels engine would take this purge (%s), and it handles "
-                            "no composite key yet; nothing was touched",
-                            m->path, what, why);
     for (size_t e = 0; e < m->nedges; e++)
         if (m->edges[e].ncols > 1 && m->edges[e].policy == FP_SET_DEFAULT)
             return fp_error_set(err, FP_EINPUT,

@@ -57,12 +57,11 @@
 #define FP_STREAM_ESCAPE 1
 
 /*
- * -1 with an FP_EINPUT error when the model has a composite key the
- * streaming engine cannot take a purge from the table called table with
- * (one not in the model: 0, the plan says so): a cycle of
- * tables or another reason for the levels engine (which handles no
- * composite key yet), a composite set_default, --jobs above 1. plan and run
- * call it before anything is touched (run: before its journal exists).
+ * -1 with an FP_EINPUT error when the model has a composite key that no
+ * engine handles in a purge from the table called table (one not in the
+ * model: 0, the plan says so): a composite set_default, or --jobs above 1.
+ * plan and run call it before anything is touched (run: before its journal
+ * exists).
  */
 int stream_refuse_composite(const struct fp_model *m, const char *table, int jobs,
                             struct fp_error *err);

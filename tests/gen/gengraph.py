@@ -509,18 +509,6 @@ class Gen:
 
     # ---- composite keys (last, from a generator of their own: other seeds stay the same) ---
 
-    def streams(self):
-        """True when the streaming engine takes every purge of this graph, as composite keys
-        need (the levels engine refuses them)."""
-        if self.features & {"set_null_cycle", "cascade_cycle"}:
-            return False
-        for e in self.edges:
-            if e["selfref"] and e["to_column"]:
-                return False
-            if e["on_delete"] in ("set_null", "set_default") and not self.tables[e["child"]]["keyed"]:
-                return False
-        return True
-
     def plain_col(self, t, base):
         """A new column name for t from base, unique in t (no randomness: see make_composite)."""
         return self.unique_col(t, re.sub(r"[^0-9A-Za-z_]+", "_", base).strip("_") or "c")
@@ -528,7 +516,7 @@ class Gen:
     def make_composite(self):
         crng = random.Random(self.seed * 15485863 + 11)
         self.composite = False
-        if not self.allow_composite or crng.random() >= 0.7 or not self.streams():
+        if not self.allow_composite or crng.random() >= 0.7:
             return
         # fkpurge sets no composite key to its default yet: such a key's parent keeps one column.
         set_default = {e["parent"] for e in self.edges if e["on_delete"] == "set_default"}
