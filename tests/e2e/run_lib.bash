@@ -163,8 +163,7 @@ kill_later() {
         rand_sleep 400
     else
         # Not while fkpurge opens the journal: after a SIGKILL the first opener recovers its WAL,
-        # and fkpurge reads the journal's header before it sets a busy timeout (a known bug, see
-        # run_files.sh), so a reader then would make it fail with "not an fkpurge journal".
+        # and a reader then only makes it wait (run_files_sqlite.sh checks that it waits).
         sleep 0.3
         base=$(journal_sql "$j" "SELECT count(*) FROM batch WHERE state = 'done'" || true)
         wait_batches "$j" $((${base:-0} + 1 + RANDOM % max)) "$pid" 600 || return 0
