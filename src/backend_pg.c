@@ -1655,6 +1655,21 @@ out:
     return rc;
 }
 
+/* Each of the n columns as LEAD COL [OTHER COL] ("t.a = x.a"), between sep. */
+static void pg_restore_cols(const struct fp_sqlgen *g, struct fp_buf *sql, const char *lead,
+                            char *const *cols, size_t n, const char *sep, const char *other)
+{
+    for (size_t i = 0; i < n; i++) {
+        buf_adds(sql, i ? sep : "");
+        buf_adds(sql, lead);
+        sql_ident(g, sql, cols[i]);
+        if (other) {
+            buf_adds(sql, other);
+            sql_ident(g, sql, cols[i]);
+        }
+    }
+}
+
 /* The restore's statement for op on r (see db_restore). */
 static void pg_restore_sql(struct fp_db_pg *pg, enum fp_restore_op op,
                            const struct fp_restore_rows *r, struct fp_buf *sql)
@@ -1677,29 +1692,28 @@ static void pg_restore_sql(struct fp_db_pg *pg, enum fp_restore_op op,
         buf_addf(sql, "INSERT INTO %s OVERRIDING SYSTEM VALUE SELECT * FROM ", buf_str(&tbl));
     } else if (op == FP_RESTORE_SET) {
         buf_addf(sql, "UPDATE %s AS fkpurge_t SET ", buf_str(&tbl));
-        sql_ident(&g, sql, r->column);
-        buf_adds(sql, " = fkpurge_x.");
-        sql_ident(&g, sql, r->column);
+        pg_restore_cols(&g, sql, "", r->cols, r->ncols, ", ", " = fkpurge_x.");
         buf_adds(sql, " FROM ");
     } else {
-        buf_adds(sql, "SELECT fkpurge_t.");
-        sql_ident(&g, sql, r->pk);
-        buf_addf(sql, "::text FROM %s AS fkpurge_t WHERE fkpurge_t.", buf_str(&tbl));
-        sql_ident(&g, sql, r->pk);
-        buf_adds(sql, " IN (SELECT fkpurge_x.");
-        sql_ident(&g, sql, r->pk);
+        /* The key as the rest of fkpurge writes it: one column as text, else a JSON array. */
+        buf_adds(sql, "SELECT ");
+        buf_adds(sql, r->npk > 1 ? g.d->tuple_open : "");
+        pg_restore_cols(&g, sql, "fkpurge_t.", r->pk, r->npk, ", ", NULL);
+        buf_adds(sql, r->npk > 1 ? g.d->tuple_close : "::pg_catalog.text");
+        buf_addf(sql, " FROM %s AS fkpurge_t WHERE (", buf_str(&tbl));
+        pg_restore_cols(&g, sql, "fkpurge_t.", r->pk, r->npk, ", ", NULL);
+        buf_adds(sql, ") IN (SELECT ");
+        pg_restore_cols(&g, sql, "fkpurge_x.", r->pk, r->npk, ", ", NULL);
         buf_adds(sql, " FROM ");
     }
     buf_addf(sql, "pg_catalog.jsonb_populate_recordset(NULL::%s, $1::jsonb) AS fkpurge_x",
              buf_str(&tbl));
     if (op == FP_RESTORE_SET) {
-        buf_adds(sql, " WHERE fkpurge_t.");
-        sql_ident(&g, sql, r->pk);
-        buf_adds(sql, " = fkpurge_x.");
-        sql_ident(&g, sql, r->pk);
+        buf_adds(sql, " WHERE ");
+        pg_restore_cols(&g, sql, "fkpurge_t.", r->pk, r->npk, " AND ", " = fkpurge_x.");
     } else if (op == FP_RESTORE_PRESENT) {
-        buf_adds(sql, ") ORDER BY fkpurge_t.");
-        sql_ident(&g, sql, r->pk);
+        buf_adds(sql, ") ORDER BY ");
+        pg_restore_cols(&g, sql, "fkpurge_t.", r->pk, r->npk, ", ", NULL);
     }
     buf_free(&tbl);
 }

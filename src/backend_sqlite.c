@@ -1318,6 +1318,16 @@ bad:
     return -1;
 }
 
+/* " WHERE" each key column "= ?", the parameters after those before. */
+static void sqlite_restore_where(const struct fp_restore_rows *r, struct fp_buf *sql)
+{
+    for (size_t i = 0; i < r->npk; i++) {
+        buf_adds(sql, i ? " AND " : " WHERE ");
+        buf_add_ident(sql, r->pk[i]);
+        buf_adds(sql, " = ?");
+    }
+}
+
 /* The statement db_restore runs for one row: INSERT of its columns, UPDATE or SELECT by key. */
 static void sqlite_restore_sql(enum fp_restore_op op, const struct fp_restore_rows *r,
                                const struct fp_json_val *row, struct fp_buf *sql)
@@ -1353,19 +1363,22 @@ static void sqlite_restore_sql(enum fp_restore_op op, const struct fp_restore_ro
     } else if (op == FP_RESTORE_SET) {
         buf_adds(sql, "UPDATE main.");
         buf_add_ident(sql, r->table);
-        buf_adds(sql, " SET ");
-        buf_add_ident(sql, r->column);
-        buf_adds(sql, " = ?1 WHERE ");
-        buf_add_ident(sql, r->pk);
-        buf_adds(sql, " = ?2");
+        for (size_t i = 0; i < r->ncols; i++) {
+            buf_adds(sql, i ? " = ?, " : " SET ");
+            buf_add_ident(sql, r->cols[i]);
+        }
+        buf_adds(sql, " = ?");
+        sqlite_restore_where(r, sql);
     } else {
-        buf_adds(sql, "SELECT ");
-        buf_add_ident(sql, r->pk);
-        buf_adds(sql, " FROM main.");
+        /* The key as the rest of fkpurge writes it: a composite one as a JSON array. */
+        buf_adds(sql, r->npk > 1 ? "SELECT json_array(" : "SELECT ");
+        for (size_t i = 0; i < r->npk; i++) {
+            buf_adds(sql, i ? ", " : "");
+            buf_add_ident(sql, r->pk[i]);
+        }
+        buf_adds(sql, r->npk > 1 ? ") FROM main." : " FROM main.");
         buf_add_ident(sql, r->table);
-        buf_adds(sql, " WHERE ");
-        buf_add_ident(sql, r->pk);
-        buf_adds(sql, " = ?1");
+        sqlite_restore_where(r, sql);
     }
     buf_free(&name);
 }
@@ -1384,9 +1397,13 @@ static int sqlite_restore_bind(sqlite3_stmt *st, enum fp_restore_op op,
                 return -1;
         return 0;
     }
-    if (op == FP_RESTORE_SET && (!json_get(row, r->column, &v) || bind_json(st, i++, &v) < 0))
-        return -1;
-    return json_get(row, r->pk, &v) && bind_json(st, i, &v) == 0 ? 0 : -1;
+    for (size_t c = 0; op == FP_RESTORE_SET && c < r->ncols; c++)
+        if (!json_get(row, r->cols[c], &v) || bind_json(st, i++, &v) < 0)
+            return -1;
+    for (size_t c = 0; c < r->npk; c++)
+        if (!json_get(row, r->pk[c], &v) || bind_json(st, i++, &v) < 0)
+            return -1;
+    return 0;
 }
 
 /* One statement a row, each cached: a table's rows have the same columns. */

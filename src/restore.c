@@ -22,7 +22,9 @@
  */
 struct rs_pass {
     size_t t;
-    const char *column;
+    const char *column; /* as the archive and messages name it: "(a, b)" for a composite key */
+    char *const *cols;  /* the ncols columns a set sets */
+    size_t ncols;
     int deferred;
     int together; /* a table of a cycle with a NOT NULL key: all its rows in one transaction */
     /*
@@ -45,6 +47,7 @@ struct rs_ctx {
     struct rs_pass *passes;
     size_t npasses;
     char ***deferred; /* deferred[t]: NULL-terminated columns inserted NULL, set afterwards */
+    char ***nulled;   /* nulled[e]: edge e's columns among them, NULL-terminated (else NULL) */
     long long *ins, *set, *skipped; /* per table: rows inserted, values set back, left out */
     struct rs_journal *j;
     int finding;         /* find_existing is reading: no key is left out yet */
@@ -53,15 +56,56 @@ struct rs_ctx {
     struct fp_buf key;
 };
 
-static int add_pass(struct rs_ctx *c, size_t t, const char *column, int deferred, int together,
-                    int chained)
+static int add_pass(struct rs_ctx *c, size_t t, const char *column, char *const *cols, size_t ncols,
+                    int deferred, int together, int chained)
 {
     struct rs_pass *p = realloc(c->passes, (c->npasses + 1) * sizeof *p);
 
     if (!p)
         return -1;
     c->passes = p;
-    p[c->npasses++] = (struct rs_pass){t, column, deferred, together, chained};
+    p[c->npasses++] = (struct rs_pass){t, column, cols, ncols, deferred, together, chained};
+    return 0;
+}
+
+/* 1 when column is one of table t's key columns. */
+static int in_key(const struct fp_table *t, const char *column)
+{
+    for (size_t i = 0; i < t->npk; i++)
+        if (strcmp(t->pk_cols[i], column) == 0)
+            return 1;
+    return 0;
+}
+
+/*
+ * The columns of edge ed a row can be inserted with NULL in, into
+ * c->nulled[e] and c->deferred[child]. A column of the child's own key (a
+ * tenant column shared by the key and the foreign key) is NOT NULL and
+ * names the row the set finds afterwards, so it keeps its value: NULL in
+ * any one column of a key is enough (MATCH SIMPLE, both databases) for
+ * the key not to be checked until the set puts the others back. *n: how
+ * many; 0 when every column is in the key (the edge is then as NOT NULL).
+ */
+static int nulled_columns(struct rs_ctx *c, size_t e, size_t *n)
+{
+    const struct fp_edge *ed = &c->r->model->edges[e];
+    const struct fp_table *t = &c->r->model->tables[ed->child];
+    char *const *cols = ed->ncols > 1 ? ed->columns : &ed->column;
+    char **d;
+    size_t ncols = ed->ncols > 1 ? ed->ncols : 1, nd = 0;
+
+    *n = 0;
+    if (!(c->nulled[e] = calloc(ncols + 1, sizeof *c->nulled[e])))
+        return -1;
+    for (size_t i = 0; i < ncols; i++)
+        if (!in_key(t, cols[i]))
+            c->nulled[e][(*n)++] = cols[i];
+    for (d = c->deferred[ed->child]; d && d[nd]; nd++)
+        ;
+    if (!*n || !(d = realloc(c->deferred[ed->child], (nd + *n + 1) * sizeof *d)))
+        return *n ? -1 : 0;
+    memcpy(d + nd, c->nulled[e], (*n + 1) * sizeof *d);
+    c->deferred[ed->child] = d;
     return 0;
 }
 
@@ -77,21 +121,14 @@ static int plan_deferred(struct rs_ctx *c, const size_t *pos, int *together)
 
     for (size_t e = 0; e < m->nedges; e++) {
         const struct fp_edge *ed = &m->edges[e];
-        char **d;
         size_t n = 0;
 
         if (pos[ed->parent] < pos[ed->child])
             continue;
-        if (!ed->nullable) {
-            together[c->r->graph->scc_of[ed->child]] = 1;
-            continue;
-        }
-        for (d = c->deferred[ed->child]; d && d[n]; n++)
-            ;
-        if (!(d = realloc(c->deferred[ed->child], (n + 2) * sizeof *d)))
+        if (ed->nullable && nulled_columns(c, e, &n) < 0)
             return -1;
-        d[n] = ed->column, d[n + 1] = NULL;
-        c->deferred[ed->child] = d;
+        if (!n)
+            together[c->r->graph->scc_of[ed->child]] = 1;
     }
     return 0;
 }
@@ -104,7 +141,8 @@ static int rs_passes_build(struct rs_ctx *c, size_t *order, struct fp_error *err
     int *together = calloc(c->r->graph->nscc + 1, sizeof *together), rc = -1;
 
     c->deferred = calloc(nt, sizeof *c->deferred);
-    if (!pos || !together || !c->deferred)
+    c->nulled = calloc(m->nedges + 1, sizeof *c->nulled);
+    if (!pos || !together || !c->deferred || !c->nulled)
         goto out;
     graph_deletion_order(c->r->graph, pos); /* children first: reversed below */
     for (size_t i = 0; i < nt; i++)
@@ -118,18 +156,33 @@ static int rs_passes_build(struct rs_ctx *c, size_t *order, struct fp_error *err
 
         if (!c->a.tables[t].ndels)
             continue;
-        if (add_pass(c, t, NULL, 0, together[scc], together[scc] && last == scc) < 0)
+        if (add_pass(c, t, NULL, NULL, 0, 0, together[scc], together[scc] && last == scc) < 0)
             goto out;
         last = together[scc] ? scc : SIZE_MAX;
     }
+    /* A deferred key set by the row's key, its nulled columns in one statement. */
     for (size_t i = 0; i < nt; i++)
-        for (char **d = c->deferred[order[i]]; d && *d; d++)
-            if (c->a.tables[order[i]].ndels && add_pass(c, order[i], *d, 1, 0, 0) < 0)
+        for (size_t e = 0; e < m->nedges; e++) {
+            const struct fp_edge *ed = &m->edges[e];
+            size_t n = 0;
+
+            while (c->nulled[e] && c->nulled[e][n])
+                n++;
+            if (ed->child == order[i] && n && c->a.tables[ed->child].ndels &&
+                add_pass(c, ed->child, ed->column, c->nulled[e], n, 1, 0, 0) < 0)
                 goto out;
+        }
+    /* An update line's old value, every column of a composite key from the row. */
     for (size_t i = 0; i < nt; i++)
-        for (size_t k = 0; k < c->a.tables[order[i]].ncols; k++)
-            if (add_pass(c, order[i], c->a.tables[order[i]].cols[k], 0, 0, 0) < 0)
+        for (size_t k = 0; k < c->a.tables[order[i]].ncols; k++) {
+            char *const *cols = &c->a.tables[order[i]].cols[k];
+            size_t n = 1;
+
+            if (!rs_update_columns(m, order[i], *cols, &cols, &n))
+                cols = &c->a.tables[order[i]].cols[k], n = 1;
+            if (add_pass(c, order[i], c->a.tables[order[i]].cols[k], cols, n, 0, 0, 0) < 0)
                 goto out;
+        }
     rc = 0;
 out:
     free(pos);
@@ -162,12 +215,13 @@ static void row_nulled(struct fp_buf *b, const struct fp_json_val *row, char *co
     buf_addc(b, '}');
 }
 
-static struct fp_restore_rows rows_of(const struct rs_ctx *c, size_t t, const char *column,
+static struct fp_restore_rows rows_of(const struct rs_ctx *c, size_t t, const struct rs_pass *p,
                                       const char *json, size_t len)
 {
     const struct fp_table *tb = &c->r->model->tables[t];
 
-    return (struct fp_restore_rows){tb->schema, tb->relname, tb->pk, column, json, len};
+    return (struct fp_restore_rows){tb->schema,         tb->relname,      tb->pk_cols, tb->npk,
+                                    p ? p->cols : NULL, p ? p->ncols : 0, json,        len};
 }
 
 /* *skip: 1 when the row's key is one --skip-existing left out (the journal has them). */
@@ -175,9 +229,9 @@ static int skipped_row(struct rs_ctx *c, size_t t, const struct fp_json_val *row
                        struct fp_error *err)
 {
     *skip = 0;
-    if (c->finding || !c->skipped[t] || !c->r->model->tables[t].pk)
+    if (c->finding || !c->skipped[t] || !c->r->model->tables[t].npk)
         return 0;
-    if (rs_row_key(row, c->r->model->tables[t].pk, &c->key) < 0)
+    if (rs_row_key(row, &c->r->model->tables[t], &c->key) < 0)
         return fp_error_oom(err);
     return rs_journal_is_skipped(c->j, t, c->key.p ? c->key.p : "", c->key.len, skip, err);
 }
@@ -187,12 +241,14 @@ static int line_of(struct rs_ctx *c, const struct rs_pass *p, const struct rs_li
                    struct fp_error *err)
 {
     struct fp_json_val v;
-    int skip;
+    int skip, set = !p->deferred;
 
     *in = 0;
+    /* A deferred key is set where the row had a value in a column inserted NULL. */
+    for (size_t i = 0; i < p->ncols && !set; i++)
+        set = json_get(&l->row, p->cols[i], &v) && v.type != FP_JSON_NULL;
     if (!p->column || p->deferred) {
-        if (!l->del ||
-            (p->deferred && (!json_get(&l->row, p->column, &v) || v.type == FP_JSON_NULL)))
+        if (!l->del || !set)
             return 0;
     } else if (l->del || !json_string_is(&l->column, p->column)) {
         return 0;
@@ -226,7 +282,6 @@ static int read_batch(struct rs_ctx *c, struct rs_pos *pos, struct fp_buf *json,
 {
     const struct rs_pass *p = &c->passes[pos->pass];
     const struct rs_table *rt = &c->a.tables[p->t];
-    const struct fp_table *t = &c->r->model->tables[p->t];
     struct rs_line l;
     int more, in;
 
@@ -234,7 +289,8 @@ static int read_batch(struct rs_ctx *c, struct rs_pos *pos, struct fp_buf *json,
     buf_reset(json);
     buf_addc(json, '[');
     while (*n < (size_t)c->r->batch_size && pos->file < rt->nfiles) {
-        if (reader_at(c, pos, err) < 0 || (more = rs_reader_next(&c->rd, t, &l, err)) < 0)
+        if (reader_at(c, pos, err) < 0 ||
+            (more = rs_reader_next(&c->rd, c->r->model, p->t, &l, err)) < 0)
             return -1;
         if (!more) {
             *pos = (struct rs_pos){pos->pass, pos->file + 1, 0, 0};
@@ -313,8 +369,7 @@ static int witness(struct rs_ctx *c, size_t t, const char *row, long long *same,
     struct fp_buf json = FP_BUF_INIT;
     struct fp_keys present = FP_KEYS_INIT;
     struct fp_restore_rows rr;
-    const char *pk = c->r->model->tables[t].pk;
-    int rc;
+    int pk = c->r->model->tables[t].npk > 0, rc;
 
     buf_addf(&json, "[%s]", row);
     if (!buf_ok(&json)) {
@@ -343,7 +398,7 @@ static int run_batch(struct rs_ctx *c, size_t k, const struct fp_buf *json, size
                      struct fp_error *err)
 {
     const struct rs_pass *p = &c->passes[k];
-    struct fp_restore_rows rr = rows_of(c, p->t, p->column, json->p, json->len);
+    struct fp_restore_rows rr = rows_of(c, p->t, p, json->p, json->len);
     long long got = 0;
 
     if (db_restore(c->r->db, p->column ? FP_RESTORE_SET : FP_RESTORE_INSERT, &rr, &got, NULL, err) <
@@ -393,7 +448,7 @@ static int run_txn(struct rs_ctx *c, struct rs_pos *pos, struct fp_buf *json, st
         return -1;
     /* A keyed row was not there before (restore checked): only a keyless one needs counting. */
     if (db_txn_id(c->r->db, &xid, err) < 0 ||
-        (!c->passes[k].column && !c->r->model->tables[c->passes[k].t].pk &&
+        (!c->passes[k].column && !c->r->model->tables[c->passes[k].t].npk &&
          witness(c, c->passes[k].t, buf_str(first), &same, err) < 0) ||
         (together &&
          db_restore(c->r->db, FP_RESTORE_DEFER, &(struct fp_restore_rows){0}, NULL, NULL, err) < 0))
@@ -517,7 +572,7 @@ static int find_existing(struct rs_ctx *c, struct fp_error *err)
         struct fp_restore_rows rr;
 
         /* A table without a key has no key to exist already: its rows go back as they are. */
-        if (c->passes[k].column || !m->tables[t].pk)
+        if (c->passes[k].column || !m->tables[t].npk)
             continue;
         while (pos.pass == k) {
             if (read_batch(c, &pos, &json, &n, &first, err) < 0)
@@ -535,8 +590,12 @@ static int find_existing(struct rs_ctx *c, struct fp_error *err)
                     keys_add_text(&samples[t], &present, i);
                 }
                 c->skipped[t]++;
-                if (rs_journal_add_skipped(c->j, t, keys_text(&present, i), present.v[i].len, err) <
-                    0)
+                if (rs_key_text(&m->tables[t], keys_text(&present, i), present.v[i].len, &c->key) <
+                    0) {
+                    fp_error_oom(err);
+                    goto out;
+                }
+                if (rs_journal_add_skipped(c->j, t, buf_str(&c->key), c->key.len, err) < 0)
                     goto out;
             }
         }
@@ -763,16 +822,8 @@ int restore_run(const struct fp_restore *r0, struct fp_error *err)
     struct fp_restore r = *r0;
     struct rs_ctx c = {0};
     size_t nt = r.model->ntables, *order;
-    char what[512];
     int rc = -1;
 
-    /* Its existing-key check, witness and set-back steps name one key column. */
-    if (model_composite(r.model, what, sizeof what)) {
-        fp_error_set(err, FP_EINPUT,
-                     "%s: %s: restore handles no composite key yet; nothing was touched",
-                     r.model->path, what);
-        return FP_EINPUT;
-    }
     order = calloc(nt + 1, sizeof *order);
     c.r = &r;
     c.ins = calloc(nt + 1, sizeof *c.ins);
@@ -798,6 +849,9 @@ out:
     for (size_t t = 0; c.deferred && t < nt; t++)
         free(c.deferred[t]);
     free(c.deferred);
+    for (size_t e = 0; c.nulled && e < r.model->nedges; e++)
+        free(c.nulled[e]);
+    free(c.nulled);
     free(c.passes);
     free(c.ins);
     free(c.set);

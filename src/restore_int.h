@@ -61,12 +61,25 @@ struct rs_reader {
 int rs_reader_open(struct rs_reader *rd, const char *path, long long line, long long off,
                    struct fp_error *err);
 /* The next line, checked: 1, 0 at the end, -1 with err (FILE:LINE). */
-int rs_reader_next(struct rs_reader *rd, const struct fp_table *t, struct rs_line *out,
+int rs_reader_next(struct rs_reader *rd, const struct fp_model *m, size_t t, struct rs_line *out,
                    struct fp_error *err);
 void rs_reader_close(struct rs_reader *rd);
 
-/* The key of a row as text (a string decoded, a number as written); 0, or -1 on memory. */
-int rs_row_key(const struct fp_json_val *row, const char *pk, struct fp_buf *out);
+/*
+ * An update line's column, name, is a composite foreign key of table t
+ * ("(a, b)", as the archive names it): 1 and its columns; else 0.
+ */
+int rs_update_columns(const struct fp_model *m, size_t t, const char *name, char *const **cols,
+                      size_t *n);
+
+/*
+ * The key of a row of table t as the journal keeps it: one column as text
+ * (a string decoded, a number as written), a composite key as the JSON
+ * array of its columns' texts; 0, or -1 on memory.
+ */
+int rs_row_key(const struct fp_json_val *row, const struct fp_table *t, struct fp_buf *out);
+/* The same of a key as the database wrote it (FP_RESTORE_PRESENT). */
+int rs_key_text(const struct fp_table *t, const char *key, size_t len, struct fp_buf *out);
 
 /*
  * The restore journal: a small SQLite file, made whole under PATH.partial

@@ -47,25 +47,84 @@ static int file_crc(const char *path, long long *size, unsigned long *crc)
     return bad ? -1 : 0;
 }
 
-int rs_row_key(const struct fp_json_val *row, const char *pk, struct fp_buf *out)
+/* One value of a key as text: a string decoded, anything else as written. */
+static int value_text(const struct fp_json_val *v, struct fp_buf *out)
+{
+    if (v->type == FP_JSON_STRING)
+        return json_string(v, out);
+    buf_add(out, v->p, v->len);
+    return buf_ok(out) ? 0 : -1;
+}
+
+/*
+ * A composite key's values as a JSON array of their texts: the database's
+ * array of them (rs_key_text) and the archived row's columns (rs_row_key)
+ * come out alike whatever spaces and escapes each writes.
+ */
+static int key_add_value(struct fp_buf *out, const struct fp_json_val *v, int first)
+{
+    struct fp_buf text = FP_BUF_INIT;
+    int rc = value_text(v, &text);
+
+    buf_adds(out, first ? "[" : ",");
+    buf_add_json_string(out, text.p ? text.p : "", text.len);
+    buf_free(&text);
+    return rc == 0 && buf_ok(out) ? 0 : -1;
+}
+
+int rs_row_key(const struct fp_json_val *row, const struct fp_table *t, struct fp_buf *out)
 {
     struct fp_json_val v;
 
     buf_reset(out);
-    if (!json_get(row, pk, &v))
-        return 0;
-    if (v.type == FP_JSON_STRING)
-        return json_string(&v, out);
-    buf_add(out, v.p, v.len);
+    if (t->npk == 1)
+        return json_get(row, t->pk_cols[0], &v) ? value_text(&v, out) : 0;
+    for (size_t i = 0; i < t->npk; i++)
+        if (!json_get(row, t->pk_cols[i], &v) || key_add_value(out, &v, i == 0) < 0)
+            return buf_ok(out) ? 0 : -1;
+    buf_addc(out, ']');
     return buf_ok(out) ? 0 : -1;
 }
 
-/* One line of table t's file: {"op": "delete"|"update", ["column": C,] "row": {...}}. */
-static int parse_line(const struct fp_table *t, const char *file, long long lineno, const char *p,
-                      size_t len, struct rs_line *out, struct fp_error *err)
+int rs_key_text(const struct fp_table *t, const char *key, size_t len, struct fp_buf *out)
 {
+    struct fp_json_val arr, v;
+    size_t at = 0, n = 0;
+
+    buf_reset(out);
+    if (t->npk == 1 || !json_whole(key, len, &arr) || arr.type != FP_JSON_ARRAY) {
+        buf_add(out, key, len);
+        return buf_ok(out) ? 0 : -1;
+    }
+    while (json_element(&arr, &at, &v))
+        if (key_add_value(out, &v, n++ == 0) < 0)
+            return -1;
+    buf_addc(out, ']');
+    return buf_ok(out) ? 0 : -1;
+}
+
+int rs_update_columns(const struct fp_model *m, size_t t, const char *name, char *const **cols,
+                      size_t *n)
+{
+    *cols = NULL, *n = 0;
+    for (size_t e = 0; e < m->nedges; e++)
+        if (m->edges[e].child == t && m->edges[e].ncols > 1 &&
+            strcmp(m->edges[e].column, name) == 0) {
+            *cols = m->edges[e].columns, *n = m->edges[e].ncols;
+            return 1;
+        }
+    return 0;
+}
+
+/* One line of table t's file: {"op": "delete"|"update", ["column": C,] "row": {...}}. */
+static int parse_line(const struct fp_model *m, size_t ti, const char *file, long long lineno,
+                      const char *p, size_t len, struct rs_line *out, struct fp_error *err)
+{
+    const struct fp_table *t = &m->tables[ti];
     struct fp_json_val line, op, v;
     struct fp_buf name = FP_BUF_INIT;
+    char *const *cols;
+    size_t ncols;
     int ok;
 
     if (!json_whole(p, len, &line) || line.type != FP_JSON_OBJECT)
@@ -77,9 +136,10 @@ static int parse_line(const struct fp_table *t, const char *file, long long line
                             "%s:%lld: not an archive line ({\"op\": \"delete\" or \"update\", "
                             "\"row\": {...}})",
                             file, lineno);
-    if (t->pk && !json_get(&out->row, t->pk, &v))
-        return fp_error_set(err, FP_EINPUT, "%s:%lld: the row has no key column \"%s\"", file,
-                            lineno, t->pk);
+    for (size_t i = 0; i < t->npk; i++)
+        if (!json_get(&out->row, t->pk_cols[i], &v))
+            return fp_error_set(err, FP_EINPUT, "%s:%lld: the row has no key column \"%s\"", file,
+                                lineno, t->pk_cols[i]);
     if (!t->pk && !out->del)
         return fp_error_set(err, FP_EINPUT,
                             "%s:%lld: table %s has no primary key in the model: restore cannot "
@@ -88,7 +148,11 @@ static int parse_line(const struct fp_table *t, const char *file, long long line
     if (out->del)
         return 0;
     ok = json_get(&line, "column", &out->column) && out->column.type == FP_JSON_STRING &&
-         json_string(&out->column, &name) == 0 && json_get(&out->row, buf_str(&name), &v);
+         json_string(&out->column, &name) == 0;
+    if (ok && !rs_update_columns(m, ti, buf_str(&name), &cols, &ncols))
+        ok = json_get(&out->row, buf_str(&name), &v);
+    for (size_t i = 0; ok && i < ncols; i++)
+        ok = json_get(&out->row, cols[i], &v);
     buf_free(&name);
     return ok ? 0
               : fp_error_set(err, FP_EINPUT,
@@ -114,7 +178,7 @@ int rs_reader_open(struct rs_reader *rd, const char *path, long long line, long 
     return 0;
 }
 
-int rs_reader_next(struct rs_reader *rd, const struct fp_table *t, struct rs_line *out,
+int rs_reader_next(struct rs_reader *rd, const struct fp_model *m, size_t t, struct rs_line *out,
                    struct fp_error *err)
 {
     char chunk[65536];
@@ -138,7 +202,7 @@ int rs_reader_next(struct rs_reader *rd, const struct fp_table *t, struct rs_lin
     if (rd->text.p[rd->text.len - 1] != '\n')
         return fp_error_set(err, FP_EINPUT, "%s:%lld: the last line has no end", rd->path,
                             rd->line);
-    if (parse_line(t, rd->path, rd->line, rd->text.p, rd->text.len - 1, out, err) < 0)
+    if (parse_line(m, t, rd->path, rd->line, rd->text.p, rd->text.len - 1, out, err) < 0)
         return -1;
     return 1;
 }
@@ -184,9 +248,11 @@ out:
 }
 
 /* A file the manifest lists: {"file", "bytes", "lines", "crc32"}, checked a line at a time. */
-static int take_file(struct rs_archive *a, const struct fp_json_val *f, struct rs_table *rt,
-                     const struct fp_table *t, struct fp_error *err)
+static int take_file(struct rs_archive *a, const struct fp_json_val *f, const struct fp_model *m,
+                     size_t ti, struct fp_error *err)
 {
+    struct rs_table *rt = &a->tables[ti];
+    const struct fp_table *t = &m->tables[ti];
     struct fp_json_val name, bytes, lines, crc;
     struct fp_buf fname = FP_BUF_INIT, path = FP_BUF_INIT;
     struct rs_reader rd = {0};
@@ -228,7 +294,7 @@ static int take_file(struct rs_archive *a, const struct fp_json_val *f, struct r
     }
     if (rs_reader_open(&rd, buf_str(&path), 0, 0, err) < 0)
         goto out;
-    while ((more = rs_reader_next(&rd, t, &l, err)) > 0)
+    while ((more = rs_reader_next(&rd, m, ti, &l, err)) > 0)
         if (l.del)
             rt->ndels++;
         else if (rt->nupds++, add_column(rt, &l.column) < 0) {
@@ -285,7 +351,7 @@ static int take_tables(struct rs_archive *a, const struct fp_json_val *tables,
             return -1;
         }
         for (fat = 0; json_element(&files, &fat, &f);)
-            if (take_file(a, &f, &a->tables[ti], &m->tables[ti], err) < 0) {
+            if (take_file(a, &f, m, (size_t)ti, err) < 0) {
                 buf_free(&tname);
                 return -1;
             }

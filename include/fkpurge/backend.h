@@ -187,7 +187,7 @@ struct fp_db;
  */
 enum fp_restore_op {
     FP_RESTORE_INSERT,  /* insert the rows; *n: how many */
-    FP_RESTORE_SET,     /* set column back to each row's value in the row with its key */
+    FP_RESTORE_SET,     /* set cols back to each row's values in the row with its key */
     FP_RESTORE_PRESENT, /* present: the keys of the rows that exist now (as text) */
     FP_RESTORE_COUNT,   /* *n: the rows equal to the first row, every column (no key) */
     FP_RESTORE_DEFER,   /* check the foreign keys at the commit, where the database can */
@@ -200,8 +200,16 @@ enum fp_restore_op {
 };
 
 struct fp_restore_rows {
-    const char *schema, *table, *pk;
-    const char *column; /* FP_RESTORE_SET */
+    const char *schema, *table;
+    /*
+     * The table's npk key columns (0: none). A composite key's PRESENT text
+     * is the JSON array of its columns as the database writes it
+     * (fp_dialect.tuple_open), as the rest of fkpurge names such a key.
+     */
+    char *const *pk;
+    size_t npk;
+    char *const *cols; /* FP_RESTORE_SET: the ncols columns set back, each from its row's value */
+    size_t ncols;
     const char *json;
     size_t len;
 };

@@ -2,6 +2,7 @@
 # Composite keys on PostgreSQL: the cases of composite.bash.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/run_lib.bash"
+. "$(dirname "$0")/restore_lib.bash"
 . "$(dirname "$0")/composite.bash"
 pg_require
 
@@ -34,3 +35,22 @@ EOF
 )
 
 run_composite_cases
+
+# A serial order.id, the column of its key beside the tenant's: the purge takes the largest ids
+# (customer 40's orders), their sequence is set back to 1, and restore moves it past them.
+fresh_db
+psql_db "$DB" -c "CREATE SEQUENCE order_id_seq OWNED BY \"order\".id;
+    ALTER TABLE \"order\" ALTER id SET DEFAULT nextval('order_id_seq')" >/dev/null
+max_o=$(psql_db "$DB" -c 'SELECT max(id) FROM "order"')
+rm -f "$T/seq.journal"
+run "$FKPURGE" run --model "$T/model.yaml" --db "$(db_url "$DB")" --table customer \
+    --where 'id % 3 = 1' --yes -q --journal "$T/seq.journal" --archive "$T/seq"
+expect_rc 0 "run --archive with a serial key column"
+psql_db "$DB" -c "SELECT setval('order_id_seq', 1)" >/dev/null
+expect_eq "$(psql_db "$DB" -c 'SELECT max(id) < '"$max_o"' FROM "order"')" t "the purge took the largest ids"
+run "$FKPURGE" restore "$T/seq" --model "$T/model.yaml" --db "$(db_url "$DB")" --yes
+expect_rc 0 "restore with a serial key column"
+expect_grep "^fkpurge: 1 sequences moved past the keys restored$" "$T/err"
+expect_eq "$(psql_db "$DB" -c "SELECT nextval('order_id_seq')")" "$((max_o + 1))" \
+    "the serial's next id after restore"
+echo "composite_pg: ok" >&2

@@ -2,6 +2,7 @@
 # Composite keys on SQLite: the cases of composite.bash.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/run_lib.bash"
+. "$(dirname "$0")/restore_lib.bash"
 . "$(dirname "$0")/composite.bash"
 
 DB="$FAST/test.db"

@@ -55,16 +55,21 @@ print("total: %s %d rows, set back %d values%s" % (verb, ins, upd, (
 PY
 }
 
-# rs_killed NAME DIR BATCH: restore SIGKILLed 0..250 ms after each start (at least 3 times, then
-# one time in two), run again until it ends by itself. Sets $rkills.
+# rs_killed NAME DIR BATCH: rs_killed_on with the shop's model and database NAME.
 rs_killed() {
-    local name=$1 dir=$2 batch=$3 tries=0
+    rs_killed_on "$SHOP_MODEL" "$(arch_url "$1")" "$2" "$3"
+}
+
+# rs_killed_on MODEL URL DIR BATCH [FLAGS...]: restore SIGKILLed 0..250 ms after each start (at
+# least 3 times, then one time in two), run again until it ends by itself. Sets $rkills.
+rs_killed_on() {
+    local model=$1 url=$2 dir=$3 batch=$4 tries=0
+    shift 4
     rkills=0
     while :; do
         tries=$((tries + 1))
         [ "$tries" -le 80 ] || fail "restore: no end after 80 tries ($rkills kills)"
-        bg "$FKPURGE" restore "$dir" --model "$SHOP_MODEL" --db "$(arch_url "$name")" --yes -q \
-            --batch-size "$batch"
+        bg "$FKPURGE" restore "$dir" --model "$model" --db "$url" --yes -q --batch-size "$batch" "$@"
         if [ "$rkills" -lt 3 ] || [ $((RANDOM % 2)) = 0 ]; then
             rand_sleep 250
             kill -KILL "$bgpid" 2>/dev/null || true
