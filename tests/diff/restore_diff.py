@@ -54,7 +54,7 @@ class RestoreRunner(run_diff.Runner):
         return "no end after 80 tries", b"", kills
 
     def seed(self, seed, d, kind):
-        meta = run_diff.generate(seed, d, self.a.scale, composite=False)  # restore: none yet
+        meta = run_diff.generate(seed, d, self.a.scale)
         variant, batch = run_diff.cases_for(seed, kind, 1)[0]
         be = self.run_be(kind, d)
         be.load(d, meta, variant)

@@ -75,13 +75,13 @@ def cases_for(seed, kind, ncases):
     return out
 
 
-def generate(seed, d, scale, composite=True):
+def generate(seed, d, scale):
     w = dict(gengraph.DEFAULT_WEIGHTS)
     w["protect"] = w["restrict"] = 0
     if os.path.isdir(d):
         shutil.rmtree(d)
     return gengraph.generate(seed, d, scale=scale, weights=w, variant="plain",
-                             enforce_do_nothing=False, composite=composite)
+                             enforce_do_nothing=False)
 
 
 def counts(report):

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # restore_diff_sqlite.sh — on random model graphs (every policy but protect/restrict,
-# self-references, cycles with nullable keys; tests/diff/restore_diff.py), dump, run --archive,
-# restore, dump again: identical, with SIGKILLs during the purge and during the restore.
+# composite keys, self-references, cycles with nullable keys; tests/diff/restore_diff.py),
+# dump, run --archive, restore, dump again: identical, with SIGKILLs during the purge and
+# during the restore.
 # FKPURGE_DIFF_SEEDS=N runs seeds 1..N (default 30, 15 under
 # AddressSanitizer).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
