@@ -413,6 +413,32 @@ int db_row_width(struct fp_db *db, const char *schema, const char *table, double
     return db->ops->row_width(db, schema, table, bytes, err);
 }
 
+int db_count_partitions(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                        struct fp_partitions *parts, struct fp_error *err)
+{
+    return db->ops->count_partitions ? db->ops->count_partitions(db, q, in, parts, err) : 0;
+}
+
+int db_partition_rows(struct fp_db *db, struct fp_partitions *parts, struct fp_error *err)
+{
+    return db->ops->partition_rows ? db->ops->partition_rows(db, parts, err) : 0;
+}
+
+void db_partitions_free(struct fp_partitions *parts)
+{
+    if (!parts)
+        return;
+    for (size_t i = 0; i < parts->n; i++) {
+        free(parts->v[i].name);
+        free(parts->v[i].parent);
+        free(parts->v[i].schema);
+        free(parts->v[i].relname);
+    }
+    free(parts->v);
+    parts->v = NULL;
+    parts->n = 0;
+}
+
 int db_restore(struct fp_db *db, enum fp_restore_op op, const struct fp_restore_rows *r,
                long long *n, struct fp_keys *present, struct fp_error *err)
 {

@@ -1670,6 +1670,90 @@ static void pg_restore_cols(const struct fp_sqlgen *g, struct fp_buf *sql, const
     }
 }
 
+/* Add n rows of partition oid (row r of res: oid, name, parent, schema, relname) to parts. */
+static int add_partition(struct fp_partitions *parts, const PGresult *res, int r, long long n)
+{
+    unsigned long oid = strtoul(PQgetvalue(res, r, 0), NULL, 10);
+    struct fp_partition *v, *p;
+    size_t at = 0;
+
+    for (size_t i = 0; i < parts->n; i++)
+        if (parts->v[i].oid == oid) {
+            parts->v[i].deleted += n;
+            return 0;
+        }
+    v = realloc(parts->v, (parts->n + 1) * sizeof *v);
+    if (!v)
+        return -1;
+    parts->v = v;
+    while (at < parts->n && strcmp(v[at].name, PQgetvalue(res, r, 1)) < 0)
+        at++;
+    memmove(v + at + 1, v + at, (parts->n - at) * sizeof *v);
+    p = &v[at];
+    *p = (struct fp_partition){oid,
+                               value_dup(res, r, 1),
+                               value_dup(res, r, 2),
+                               value_dup(res, r, 3),
+                               value_dup(res, r, 4),
+                               n,
+                               0};
+    parts->n++;
+    return p->name && p->parent && p->schema && p->relname ? 0 : -1;
+}
+
+static int pg_count_partitions(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                               struct fp_partitions *parts, struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_sqlgen g = pg_gen(pg);
+    struct fp_buf sql = FP_BUF_INIT;
+    PGresult *res = NULL;
+    int rc = -1;
+
+    buf_adds(&sql, "SELECT p.oid, p.oid::pg_catalog.regclass::pg_catalog.text, "
+                   "i.inhparent::pg_catalog.regclass::pg_catalog.text, n.nspname, p.relname, s.n "
+                   "FROM (SELECT c.tableoid AS t, count(*) AS n");
+    sql_rows_among(&g, &sql, q);
+    buf_adds(&sql, " GROUP BY c.tableoid) AS s JOIN pg_catalog.pg_class p ON p.oid = s.t "
+                   "JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace "
+                   "JOIN pg_catalog.pg_inherits i ON i.inhrelid = p.oid");
+    if (pg_query_keys(pg, "counting rows by partition", &sql, in, NULL, &res, err) < 0)
+        goto out;
+    for (int r = 0; r < PQntuples(res); r++)
+        if (add_partition(parts, res, r, strtoll(PQgetvalue(res, r, 5), NULL, 10)) < 0) {
+            oom(err);
+            goto out;
+        }
+    rc = 0;
+out:
+    PQclear(res);
+    buf_free(&sql);
+    return rc;
+}
+
+static int pg_partition_rows(struct fp_db *db, struct fp_partitions *parts, struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_sqlgen g = pg_gen(pg);
+    struct fp_buf sql = FP_BUF_INIT;
+    PGresult *res = NULL;
+    int rc = 0;
+
+    for (size_t i = 0; i < parts->n && rc == 0; i++) {
+        buf_reset(&sql);
+        buf_adds(&sql, "SELECT count(*) FROM ONLY ");
+        sql_table(&g, &sql, parts->v[i].schema, parts->v[i].relname);
+        rc = buf_ok(&sql) ? pg_query(pg, "counting a partition's rows", sql.p, 0, NULL, &res, err)
+                          : oom(err);
+        if (rc == 0)
+            parts->v[i].rows = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        PQclear(res);
+        res = NULL;
+    }
+    buf_free(&sql);
+    return rc;
+}
+
 /* The restore's statement for op on r (see db_restore). */
 static void pg_restore_sql(struct fp_db_pg *pg, enum fp_restore_op op,
                            const struct fp_restore_rows *r, struct fp_buf *sql)
@@ -2044,6 +2128,8 @@ static const struct fp_backend_ops pg_ops = {
     .root_quantiles = pg_root_quantiles,
     .analyze = pg_analyze,
     .row_width = pg_row_width,
+    .count_partitions = pg_count_partitions,
+    .partition_rows = pg_partition_rows,
     .restore = pg_restore,
     .txn_id = pg_txn_id,
     .txn_running = pg_txn_running,

@@ -89,7 +89,10 @@ int collect_dry_run(struct fp_collect *c, size_t root, int keep_links, struct fp
             continue;
         switch (e->policy) {
         case FP_CASCADE:
-            c->tally_only[i] = g->by_parent_start[e->child] == g->by_parent_start[e->child + 1];
+            /* plan counts a partitioned table's rows by partition: from their keys. */
+            c->tally_only[i] =
+                g->by_parent_start[e->child] == g->by_parent_start[e->child + 1] &&
+                !(c->r->tables[e->child].cat && c->r->tables[e->child].cat->partitioned);
             break;
         case FP_SET_NULL:
         case FP_SET_DEFAULT:

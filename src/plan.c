@@ -98,8 +98,10 @@ static int plan_alloc(struct fp_plan **out, const struct fp_model *m)
     p->survivors = calloc(ne, sizeof *p->survivors);
     p->order = calloc(nt, sizeof *p->order);
     p->blocked = calloc(ne, sizeof *p->blocked);
+    p->partitions = calloc(nt, sizeof *p->partitions);
     *out = p;
-    if (!p->deleted || !p->updated || !p->refs || !p->survivors || !p->order || !p->blocked)
+    if (!p->deleted || !p->updated || !p->refs || !p->survivors || !p->order || !p->blocked ||
+        !p->partitions)
         return -1;
     return 0;
 }
@@ -253,6 +255,47 @@ static int list_triggers(struct fp_plan *p, struct fp_error *err)
     return 0;
 }
 
+/*
+ * The leaf partitions of each partitioned table the purge deletes from, in
+ * the plan's snapshot: its doomed keys of the table, a batch at a time,
+ * grouped by the partition their rows are in (which adds up to the table's
+ * count: every key was found in this snapshot), then each partition's own
+ * count, for those the purge would empty. A table not partitioned costs
+ * nothing.
+ */
+static int count_partitions(struct fp_plan *p, struct fp_db *db, struct fp_journal *j,
+                            struct fp_error *err)
+{
+    const struct fp_model *m = p->model;
+    struct fp_keys batch = FP_KEYS_INIT;
+    int rc = -1;
+
+    for (size_t t = 0; t < m->ntables; t++) {
+        const struct fp_cat_table *ct = p->resolved->tables[t].cat;
+        long long seq = 0;
+        struct fp_keyq q;
+
+        if (!ct || !ct->partitioned)
+            continue;
+        resolve_table_query(&q, m, p->resolved, t);
+        for (;;) {
+            if (journal_doomed_after(j, t, &seq, journal_last_seq(j), FP_WALK_BATCH, &batch, err) <
+                0)
+                goto out;
+            if (batch.n == 0)
+                break;
+            if (db_count_partitions(db, &q, &batch, &p->partitions[t], err) < 0)
+                goto out;
+        }
+        if (db_partition_rows(db, &p->partitions[t], err) < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    keys_free(&batch);
+    return rc;
+}
+
 int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_graph *graph,
                const struct fp_plan_root *root, int dry_run, struct fp_journal *j,
                struct fp_plan **out, struct fp_error *err)
@@ -291,7 +334,7 @@ int plan_build(struct fp_db *db, const struct fp_model *model, const struct fp_g
     if (dry_run && collect_dry_run(&c, p->root_table, rows_can_stick(p), err) < 0)
         goto out;
     if (collect_roots(&c, p->root_table, root->where, root->pk_file, err) < 0 ||
-        collect_walk(&c, err) < 0)
+        collect_walk(&c, err) < 0 || (dry_run == PLAN_DRY && count_partitions(p, db, j, err) < 0))
         goto out;
     in_snapshot = 0;
     memcpy(p->refs, c.refs, model->nedges * sizeof *p->refs);
@@ -356,6 +399,9 @@ void plan_free(struct fp_plan *p)
     free(p->survivors);
     free(p->order);
     free(p->blocked);
+    for (size_t t = 0; p->partitions && t < p->model->ntables; t++)
+        db_partitions_free(&p->partitions[t]);
+    free(p->partitions);
     free(p->triggers);
     strlist_free(&p->warnings);
     resolve_free(p->resolved);

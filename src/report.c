@@ -105,12 +105,47 @@ static void json_triggers(struct fp_buf *b, const struct fp_plan *p)
     buf_adds(b, "]");
 }
 
+/* 1 when the plan counted rows by partition (a partitioned table it deletes from). */
+static int has_partitions(const struct fp_plan *p)
+{
+    for (size_t k = 0; p->partitions && k < p->norder; k++)
+        if (p->partitions[p->order[k]].n)
+            return 1;
+    return 0;
+}
+
+/* Only where there are some: plans of unpartitioned schemas keep their shape. */
+static void json_partitions(struct fp_buf *b, const struct fp_plan *p)
+{
+    const char *sep = "\n  ";
+
+    if (!has_partitions(p))
+        return;
+    buf_adds(b, ",\n \"partitions\": [");
+    for (size_t k = 0; k < p->norder; k++) {
+        const struct fp_partitions *ps = &p->partitions[p->order[k]];
+        const char *table = table_name(p, p->order[k]);
+
+        for (size_t i = 0; i < ps->n; i++, sep = ",\n  ") {
+            buf_adds(b, sep);
+            buf_adds(b, "{\"table\": ");
+            buf_add_json_string(b, table, strlen(table));
+            buf_adds(b, ", \"partition\": ");
+            buf_add_json_string(b, ps->v[i].name, strlen(ps->v[i].name));
+            buf_addf(b, ", \"deleted\": %lld, \"rows\": %lld, \"emptied\": %s}", ps->v[i].deleted,
+                     ps->v[i].rows, ps->v[i].deleted == ps->v[i].rows ? "true" : "false");
+        }
+    }
+    buf_adds(b, "]");
+}
+
 static void report_json(struct fp_buf *b, const struct fp_plan *p)
 {
     json_root(b, p);
     json_tables(b, p);
     json_blocked(b, p);
     json_triggers(b, p);
+    json_partitions(b, p);
     buf_addf(b, ",\n \"totals\": {\"deleted\": %lld, \"updated\": %lld, \"blocked\": %lld}",
              p->total_deleted, p->total_updated, p->total_blocked);
     buf_adds(b, ",\n \"warnings\": [");
@@ -130,6 +165,34 @@ static void text_sample(struct fp_buf *b, const struct fp_blocker *bl)
         if (i)
             buf_adds(b, ", ");
         keys_add_text(b, &bl->sample, i);
+    }
+}
+
+/*
+ * The partitions the purge deletes from; one it empties is named with the
+ * statements that would do that faster (fkpurge runs neither: a partition
+ * may hold rows later, or be attached elsewhere).
+ */
+static void text_partitions(struct fp_buf *b, const struct fp_plan *p)
+{
+    if (!has_partitions(p))
+        return;
+    buf_adds(b, "\npartitions this purge deletes from:\n");
+    for (size_t k = 0; k < p->norder; k++) {
+        const struct fp_partitions *ps = &p->partitions[p->order[k]];
+
+        for (size_t i = 0; i < ps->n; i++) {
+            const struct fp_partition *pt = &ps->v[i];
+
+            buf_addf(b, "  %s: %s: ", table_name(p, p->order[k]), pt->name);
+            if (pt->deleted < pt->rows)
+                buf_addf(b, "%lld of %lld rows\n", pt->deleted, pt->rows);
+            else
+                buf_addf(b,
+                         "all %lld rows: ALTER TABLE %s DETACH PARTITION %s, or DROP TABLE %s, "
+                         "would be faster\n",
+                         pt->rows, pt->parent, pt->name, pt->name);
+        }
     }
 }
 
@@ -170,6 +233,7 @@ static void report_text(struct fp_buf *b, const struct fp_plan *p)
         text_sample(b, bl);
         buf_addc(b, '\n');
     }
+    text_partitions(b, p);
     if (p->ntriggers)
         buf_adds(b, "\ntriggers this purge fires (the counts above leave out what they do):\n");
     for (size_t k = 0; k < p->ntriggers; k++) {

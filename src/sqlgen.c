@@ -460,15 +460,23 @@ void sql_count(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq
     buf_adds(b, ") AS s");
 }
 
-/* " AND c.ID = the ids of parameter 2" (physical addresses for a table without a key). */
-static void add_among(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q)
+/* "c.ID = the ids of parameter n" (physical addresses for a table without a key). */
+static void add_among(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q, int n)
 {
     if (q->key_col) {
-        add_in(g, b, "c.", key_of(q), 2, 0);
+        add_in(g, b, "c.", key_of(q), n, 0);
         return;
     }
     add_row_id(g, b, q, "c.");
-    g->d->keyset(b, 2, row_id_type(g, q), 0);
+    g->d->keyset(b, n, row_id_type(g, q), 0);
+}
+
+void sql_rows_among(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q)
+{
+    buf_adds(b, " FROM ");
+    sql_table(g, b, q->schema, q->table);
+    buf_adds(b, " AS c WHERE ");
+    add_among(g, b, q, 1);
 }
 
 void sql_recheck(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q)
@@ -482,9 +490,9 @@ void sql_recheck(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_ke
     buf_adds(b, " AS k");
     add_rowset(g, b, q);
     buf_adds(b, " AND ");
-    add_among(g, b, q);
+    add_among(g, b, q, 2);
     buf_adds(b, ") AS r ON r.k = ");
     add_row_id(g, b, q, "c.");
     buf_adds(b, " WHERE ");
-    add_among(g, b, q);
+    add_among(g, b, q, 2);
 }

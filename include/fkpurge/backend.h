@@ -179,6 +179,25 @@ struct fp_watch_reading {
     char who[64];    /* REPLICAS: the latest standby's application_name; SLOTS: the slot */
 };
 
+/*
+ * A leaf partition of a partitioned table, and rows of it (PostgreSQL;
+ * db_count_partitions): its name and its parent's as the database writes
+ * them (regclass: quoted as needed, qualified when off the search path).
+ */
+struct fp_partition {
+    unsigned long oid;
+    char *name, *parent; /* for messages */
+    char *schema, *relname;
+    long long deleted; /* rows among the keys counted */
+    long long rows;    /* every row it holds (db_partition_rows) */
+};
+
+/* Partitions by name (bytewise). Free with db_partitions_free(). */
+struct fp_partitions {
+    struct fp_partition *v;
+    size_t n;
+};
+
 struct fp_db;
 
 /*
@@ -276,6 +295,10 @@ struct fp_backend_ops {
     /* The mean size of the table's rows as an archive writes them (db_row_width). */
     int (*row_width)(struct fp_db *db, const char *schema, const char *table, double *bytes,
                      struct fp_error *err);
+    /* Rows by leaf partition (db_count_partitions, db_partition_rows); NULL: no partitions. */
+    int (*count_partitions)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                            struct fp_partitions *parts, struct fp_error *err);
+    int (*partition_rows)(struct fp_db *db, struct fp_partitions *parts, struct fp_error *err);
     /* fkpurge restore's statements (db_restore). */
     int (*restore)(struct fp_db *db, enum fp_restore_op op, const struct fp_restore_rows *r,
                    long long *n, struct fp_keys *present, struct fp_error *err);
@@ -576,6 +599,21 @@ int db_identity(struct fp_db *db, char **out, struct fp_error *err);
  */
 int db_watch(struct fp_db *db, enum fp_watch what, struct fp_watch_reading *out,
              struct fp_error *err);
+
+/*
+ * Add to parts, by leaf partition of q->table (a table query, resolve.h),
+ * how many of its rows have a key (or, keyless, an address) among in: the
+ * partitions not yet there added, in name order. A database without
+ * partitions (SQLite) adds none.
+ */
+int db_count_partitions(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
+                        struct fp_partitions *parts, struct fp_error *err);
+
+/* Set the rows of each partition of parts to all it holds (in the snapshot, inside one). */
+int db_partition_rows(struct fp_db *db, struct fp_partitions *parts, struct fp_error *err);
+
+/* Free what parts holds and empty it. NULL-safe. */
+void db_partitions_free(struct fp_partitions *parts);
 
 /*
  * Append a copy of s to the list *v of *n names, kept NULL-terminated so a

@@ -66,6 +66,12 @@ struct fp_plan {
     long long root_count; /* PLAN_PREPARE: the rows --where selects; -1: not counted */
     struct fp_plan_trigger *triggers; /* in deletion order of their tables, then by name */
     size_t ntriggers;
+    /*
+     * By table: for a partitioned table a dry run deletes from (PostgreSQL),
+     * its leaf partitions it deletes from, with how many rows of each and
+     * all each holds, in its snapshot; else none.
+     */
+    struct fp_partitions *partitions;
 };
 
 /*

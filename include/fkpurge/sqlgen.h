@@ -116,6 +116,9 @@ void sql_archive_select(const struct fp_sqlgen *g, struct fp_buf *b, const struc
 /* "KEY = the keys of parameter n", KEY being q's key (a row of columns for a composite one). */
 void sql_key_in(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q, int n);
 
+/* " FROM table AS c WHERE c.ID = the ids of parameter 1": rows by key (or address, keyless). */
+void sql_rows_among(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q);
+
 /* Lock the rows q matches with parameter 1 (only where d->row_locks). */
 void sql_lock(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q);
 

@@ -72,6 +72,28 @@ expect_eq "$(sed -n '/^  # "payment"/,/^  "staff"/p' "$T/model.yaml")" '  # "pay
       - {column: "customer_id", references: "customer", on_delete: cascade, nullable: false}
       - {column: "staff_id", references: "staff", on_delete: restrict, nullable: false}
   "staff":' "introspect: payment's keys"
+# plan names the partitions a purge deletes from, and those it empties (all of payment_p1,
+# the first 9 days of payment_p2's 28): payment's composite key, rows found as roots.
+cut=(--model "$T/model.yaml" --db "dbname=$db" --table payment --where "payment_date < '2022-02-10'")
+run "$FKPURGE" plan "${cut[@]}"
+expect_rc 0 "plan by date"
+expect_file_eq "$T/out" "plan: purge payment where payment_date < '2022-02-10'
+
+     deleted  table (in deletion order)
+         679  payment
+
+totals: 679 deleted, 0 updated, 0 blocked
+
+partitions this purge deletes from:
+  payment: payment_p1: all 526 rows: ALTER TABLE payment DETACH PARTITION payment_p1, or DROP TABLE payment_p1, would be faster
+  payment: payment_p2: 153 of 476 rows"
+run "$FKPURGE" plan "${cut[@]}" --format json
+expect_rc 0 "plan by date, json"
+expect_eq "$(sed -n '/"partitions"/,/^ "totals"/p' "$T/out")" ' "partitions": [
+  {"table": "payment", "partition": "payment_p1", "deleted": 526, "rows": 526, "emptied": true},
+  {"table": "payment", "partition": "payment_p2", "deleted": 153, "rows": 476, "emptied": false}],
+ "totals": {"deleted": 679, "updated": 0, "blocked": 0},' "plan by date: partitions in json"
+
 # payment's key (payment_date, payment_id) left out of the model: a keyless partitioned leaf,
 # whose rows are told apart by partition and ctid, is what the rest of this test is about.
 sed -i '/^    primary_key: \["payment_date", "payment_id"\]$/d' "$T/model.yaml"
@@ -89,6 +111,20 @@ expect_eq "$(/usr/bin/python3 -c '
 import json, sys
 print([t["deleted"] for t in json.load(open(sys.argv[1]))["tables"] if t["table"] == "payment"][0])' "$T/out")" \
     "$want" "plan: payments deleted"
+# By partition, nested ones included (payment_p3a, payment_p3b of payment_p3), through a
+# cascade to a keyless table: each as PostgreSQL counts it.
+/usr/bin/python3 -c '
+import json, sys
+for p in json.load(open(sys.argv[1]))["partitions"]:
+    print("%s|%s|%s|%s|%s" % (p["table"], p["partition"], p["deleted"], p["rows"],
+                             "t" if p["emptied"] else "f"))' "$T/out" >"$T/parts"
+psql_db "$db" -c "SELECT 'payment', p.tableoid::regclass, count(*) FILTER (WHERE NOT c.active),
+                         count(*), 'f' FROM payment p JOIN customer c USING (customer_id)
+                  GROUP BY 2 ORDER BY p.tableoid::regclass::text COLLATE \"C\"" >"$T/parts_want"
+expect_file_eq "$T/parts" "$(cat "$T/parts_want")"
+expect_eq "$(wc -l <"$T/parts")" 4 "plan: leaf partitions touched"
+run "$FKPURGE" plan "${sel[@]}"
+expect_grep '^  payment: payment_p3a: [0-9]* of [0-9]* rows$' "$T/out"
 run "$FKPURGE" run "${sel[@]}" --yes -q --journal "$T/j" --format json
 expect_eq "$(/usr/bin/python3 -c '
 import json, sys
