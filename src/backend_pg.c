@@ -1339,7 +1339,7 @@ static int pg_update_rows(struct fp_db *db, const struct fp_keyq *q, const struc
     struct fp_buf sql = FP_BUF_INIT;
     int rc;
 
-    sql_update(&g, &sql, q, kind, "DEFAULT", limit, ids != NULL);
+    sql_update(&g, &sql, q, kind, NULL, limit, ids != NULL);
     rc = pg_dml(pg, "updating", &sql, q, in, kind == FP_SET_TO_VALUE ? value : NULL, n, ids, err);
     buf_free(&sql);
     return rc;

@@ -1499,34 +1499,52 @@ static int sqlite_delete_rows(struct fp_db *db, const struct fp_keyq *q, const s
 }
 
 /*
- * The column's default as the schema spells it (an SQL expression from the
- * database's own schema, so trusted), "NULL" when it has none: SQLite's
- * UPDATE has no DEFAULT keyword.
+ * The default of each column q sets (q->match_col, or each of a composite
+ * key's), as the schema spells it (an SQL expression from the database's own
+ * schema, so trusted), "NULL" for a column without: SQLite's UPDATE has no
+ * DEFAULT keyword. *out is a new array of n new strings (free_defaults).
  */
-static int column_default(struct fp_db_sqlite *sq, const struct fp_keyq *q, struct fp_buf *out,
-                          struct fp_error *err)
+static int column_defaults(struct fp_db_sqlite *sq, const struct fp_keyq *q, char ***out, size_t *n,
+                           struct fp_error *err)
 {
     sqlite3_stmt *st = NULL;
+    size_t ncols = q->nmatch > 1 ? q->nmatch : 1;
+    char **v = calloc(ncols, sizeof *v);
     int rc = -1, src;
 
+    *out = v, *n = ncols;
+    if (!v) {
+        *n = 0;
+        return oom(err);
+    }
     if (sqlite3_prepare_v2(sq->db,
                            "SELECT dflt_value FROM pragma_table_info(?1, 'main') WHERE name = ?2",
                            -1, &st, NULL) != SQLITE_OK) {
         sqlite_fail(sq, "reading a column default", err);
         goto out;
     }
-    sqlite3_bind_text(st, 1, q->table, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 2, q->match_col, -1, SQLITE_STATIC);
-    src = sqlite3_step(st);
-    if (src == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-        buf_adds(out, "(");
-        buf_adds(out, (const char *)sqlite3_column_text(st, 0));
-        buf_adds(out, ")");
-    } else if (src == SQLITE_ROW || src == SQLITE_DONE) {
-        buf_adds(out, "NULL");
-    } else {
-        sqlite_fail(sq, "reading a column default", err);
-        goto out;
+    for (size_t i = 0; i < ncols; i++) {
+        struct fp_buf b = FP_BUF_INIT;
+
+        sqlite3_reset(st);
+        sqlite3_bind_text(st, 1, q->table, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, q->nmatch > 1 ? q->match_cols[i] : q->match_col, -1,
+                          SQLITE_STATIC);
+        src = sqlite3_step(st);
+        if (src == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+            buf_addf(&b, "(%s)", (const char *)sqlite3_column_text(st, 0));
+        } else if (src == SQLITE_ROW || src == SQLITE_DONE) {
+            buf_adds(&b, "NULL");
+        } else {
+            sqlite_fail(sq, "reading a column default", err);
+            goto out;
+        }
+        if (!buf_ok(&b)) {
+            buf_free(&b);
+            oom(err);
+            goto out;
+        }
+        v[i] = b.p; /* the buffer's string, now owned here */
     }
     rc = 0;
 out:
@@ -1534,28 +1552,33 @@ out:
     return rc;
 }
 
+static void free_defaults(char **v, size_t n)
+{
+    for (size_t i = 0; v && i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 static int sqlite_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                               enum fp_set_kind kind, const char *value, long limit, long long *n,
                               struct fp_keys *ids, struct fp_error *err)
 {
     struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
-    struct fp_buf sql = FP_BUF_INIT, dflt = FP_BUF_INIT;
+    struct fp_buf sql = FP_BUF_INIT;
     struct fp_keyq plain;
+    char **defaults = NULL;
+    size_t ndefaults = 0;
     int rc = -1;
 
     if (archive_first(sq, q, in, limit, &plain, err) < 0 ||
-        (kind == FP_SET_TO_DEFAULT && column_default(sq, q, &dflt, err) < 0))
+        (kind == FP_SET_TO_DEFAULT && column_defaults(sq, q, &defaults, &ndefaults, err) < 0))
         goto out;
-    if (!buf_ok(&dflt)) {
-        oom(err);
-        goto out;
-    }
-    sql_update(&sqlite_gen, &sql, &plain, kind, buf_str(&dflt), limit, ids != NULL);
+    sql_update(&sqlite_gen, &sql, &plain, kind, (const char *const *)defaults, limit, ids != NULL);
     rc = sqlite_dml(sq, "updating", &sql, &plain, in, kind == FP_SET_TO_VALUE ? value : NULL, n,
                     ids, err);
 out:
     buf_free(&sql);
-    buf_free(&dflt);
+    free_defaults(defaults, ndefaults);
     return rc;
 }
 

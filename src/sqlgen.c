@@ -393,12 +393,12 @@ void sql_archive_select(const struct fp_sqlgen *g, struct fp_buf *b, const struc
 }
 
 void sql_update(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
-                enum fp_set_kind kind, const char *default_expr, long limit, int returning)
+                enum fp_set_kind kind, const char *const *defaults, long limit, int returning)
 {
     buf_adds(b, "UPDATE ");
     sql_table(g, b, q->schema, q->table);
     buf_adds(b, " SET ");
-    /* Every column of a composite key, as SQL's ON DELETE SET NULL does (no default: refused). */
+    /* Every column of a composite key, as SQL's ON DELETE SET NULL and SET DEFAULT do. */
     for (size_t i = 0; i < (q->nmatch > 1 ? q->nmatch : 1); i++) {
         buf_adds(b, i ? ", " : "");
         sql_ident(g, b, q->nmatch > 1 ? q->match_cols[i] : q->match_col);
@@ -408,7 +408,7 @@ void sql_update(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_key
         else if (kind == FP_SET_TO_VALUE)
             g->d->param(b, 2, NULL);
         else
-            buf_adds(b, default_expr);
+            buf_adds(b, defaults ? defaults[i] : "DEFAULT");
     }
     if (q->archive && g->d->row_json) {
         /*

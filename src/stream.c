@@ -208,12 +208,6 @@ int stream_refuse_composite(const struct fp_model *m, const char *table, int job
 
     if (root < 0 || !model_composite(m, what, sizeof what))
         return 0;
-    for (size_t e = 0; e < m->nedges; e++)
-        if (m->edges[e].ncols > 1 && m->edges[e].policy == FP_SET_DEFAULT)
-            return fp_error_set(err, FP_EINPUT,
-                                "%s: table '%s' (foreign key %s): set_default on a composite key "
-                                "is not handled yet; nothing was touched",
-                                m->path, m->tables[m->edges[e].child].name, m->edges[e].column);
     if (jobs > 1)
         return fp_error_set(err, FP_EINPUT,
                             "--jobs %d: %s: a purge with composite keys runs on one session yet; "

@@ -96,13 +96,14 @@ void sql_page(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq 
 /*
  * DELETE or UPDATE of the rows q matches with the keys of parameter 1, at
  * most limit (> 0) of them, with RETURNING the row id when returning. An
- * UPDATE sets q->match_col to NULL, to parameter 2 (FP_SET_TO_VALUE) or to
- * default_expr (FP_SET_TO_DEFAULT: "DEFAULT", or the column's default).
+ * UPDATE sets q->match_col (each of q->match_cols) to NULL, to parameter 2
+ * (FP_SET_TO_VALUE) or to its default (FP_SET_TO_DEFAULT): defaults[i], the
+ * expression of column i, or, defaults NULL, the keyword DEFAULT.
  */
 void sql_delete(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q, long limit,
                 int returning);
 void sql_update(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
-                enum fp_set_kind kind, const char *default_expr, long limit, int returning);
+                enum fp_set_kind kind, const char *const *defaults, long limit, int returning);
 
 /*
  * With q->archive and d->row_json, sql_delete and sql_update return each

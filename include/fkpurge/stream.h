@@ -59,9 +59,8 @@
 /*
  * -1 with an FP_EINPUT error when the model has a composite key that no
  * engine handles in a purge from the table called table (one not in the
- * model: 0, the plan says so): a composite set_default, or --jobs above 1.
- * plan and run call it before anything is touched (run: before its journal
- * exists).
+ * model: 0, the plan says so): --jobs above 1. run calls it before anything
+ * is touched (before its journal exists).
  */
 int stream_refuse_composite(const struct fp_model *m, const char *table, int jobs,
                             struct fp_error *err);

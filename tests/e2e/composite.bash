@@ -296,12 +296,7 @@ run_composite_cases() {
     expect_file_eq "$T/err" "$T/model.yaml:19:9: table 'customer' has no column 'customer_code' (referenced by playlist_track.(tenant_id, customer_code))"
 
     # What no engine handles yet is refused before anything is touched:
-    # set_default, --jobs.
-    write_model 's/references: order, on_delete: set_null}/references: order, on_delete: set_default}/'
-    run "$FKPURGE" run --model "$T/model.yaml" --db "$(db_url "$DB")" --table customer --where 'id = 1' --yes \
-        --journal "$T/refused.journal"
-    expect_rc 1 "composite set_default"
-    expect_file_eq "$T/err" "fkpurge: $T/model.yaml: table 'order' (foreign key (replaces_tenant, replaces_id)): set_default on a composite key is not handled yet; nothing was touched"
+    # --jobs.
     write_model
     run "$FKPURGE" run --model "$T/model.yaml" --db "$(db_url "$DB")" --table customer --where 'id = 1' --yes \
         --journal "$T/refused.journal" --jobs 2
@@ -309,4 +304,17 @@ run_composite_cases() {
     expect_file_eq "$T/err" "fkpurge: --jobs 2: table 'customer' (primary_key (tenant_id, id)): a purge with composite keys runs on one session yet; nothing was touched"
     [ ! -e "$T/refused.journal" ] || fail "a refused run wrote a journal"
     expect_eq "$(composite_state "$DB")" "$before" "the database after the refused runs"
+
+    # set_default: each column of the key set to its own default, order (1, 1) (which a
+    # purge of customer ids by residue 2 keeps), as the database's SET DEFAULT; by both engines.
+    COMPOSITE_SCHEMA=${COMPOSITE_SCHEMA/replaces_tenant integer, replaces_id integer/replaces_tenant integer DEFAULT 1, replaces_id integer DEFAULT 1}
+    COMPOSITE_SCHEMA=${COMPOSITE_SCHEMA/REFERENCES \"order\" ON DELETE SET NULL/REFERENCES \"order\" ON DELETE SET DEFAULT}
+    [[ $COMPOSITE_SCHEMA == *"DEFAULT 1, replaces_id integer DEFAULT 1"*"ON DELETE SET DEFAULT"* ]] ||
+        fail "the set_default schema was not made"
+    write_model 's/references: order, on_delete: set_null}/references: order, on_delete: set_default}/'
+    check_purge 'id % 3 = 2' 7
+    # Orders of tenants 2 and 3 replace their own tenant's: at (1, 1), only by the default.
+    set_to_default=$(db_query_on "$DB" "SELECT count(*) FROM \"order\" WHERE tenant_id > 1 AND replaces_tenant = 1 AND replaces_id = 1")
+    [ "$set_to_default" -gt 0 ] || fail "no order was set to its default"
+    FKPURGE_ENGINE=levels check_purge 'id % 3 = 2' 3
 }

@@ -226,7 +226,7 @@ static void test_delete_update(void)
     CHECK_STR(text(&b), "UPDATE \"s\".\"node\" SET \"parent_id\" = $2 WHERE \"parent_id\" = ANY "
                         "($1::bigint[]) AND \"id\" <> ALL ($1::bigint[])");
     buf_reset(&b);
-    sql_update(&h, &b, &q, FP_SET_TO_DEFAULT, "(7)", 0, 0);
+    sql_update(&h, &b, &q, FP_SET_TO_DEFAULT, (const char *const[]){"(7)"}, 0, 0);
     CHECK_STR(text(&b), "UPDATE main.\"node\" SET \"parent_id\" = (7) WHERE \"parent_id\" IN "
                         "(KEYS ?1) AND \"id\" NOT IN (KEYS ?1)");
     buf_reset(&b);
@@ -290,7 +290,7 @@ static void test_archive(void)
     CHECK_STR(text(&b), "DELETE FROM \"s\".\"node\" AS fkpurge_row WHERE \"parent_id\" = ANY "
                         "($1::bigint[]) RETURNING \"id\", row_to_json(fkpurge_row.*)::text");
     buf_reset(&b);
-    sql_update(&g, &b, &q, FP_SET_TO_NULL, "DEFAULT", 0, 0);
+    sql_update(&g, &b, &q, FP_SET_TO_NULL, NULL, 0, 0);
     CHECK_STR(text(&b), "UPDATE \"s\".\"node\" SET \"parent_id\" = NULL FROM (SELECT ctid AS "
                         "fkpurge_at, row_to_json(fkpurge_row.*)::text AS fkpurge_was FROM "
                         "\"s\".\"node\" AS fkpurge_row WHERE \"parent_id\" = ANY ($1::bigint[]) "
@@ -349,6 +349,17 @@ static void test_composite(void)
                         "(\"tenant\", \"parent_id\") IN (SELECT EL(e.v, 0), EL(e.v, 1) FROM "
                         "TUPLES ?1 AS e) AND (\"tenant\", \"id\") NOT IN (SELECT EL(e.v, 0), "
                         "EL(e.v, 1) FROM TUPLES ?1 AS e)");
+    buf_reset(&b);
+    q.exclude_given = 0;
+    sql_update(&h, &b, &q, FP_SET_TO_DEFAULT, (const char *const[]){"(1)", "NULL"}, 0, 0);
+    CHECK_STR(text(&b), "UPDATE main.\"node\" SET \"tenant\" = (1), \"parent_id\" = NULL WHERE "
+                        "(\"tenant\", \"parent_id\") IN (SELECT EL(e.v, 0), EL(e.v, 1) FROM "
+                        "TUPLES ?1 AS e)");
+    buf_reset(&b);
+    sql_update(&g, &b, &q, FP_SET_TO_DEFAULT, NULL, 0, 0);
+    CHECK_STR(text(&b), "UPDATE \"s\".\"node\" SET \"tenant\" = DEFAULT, \"parent_id\" = DEFAULT "
+                        "WHERE (\"tenant\", \"parent_id\") IN (SELECT ((e.v)::jsonb ->> 0)::int, "
+                        "((e.v)::jsonb ->> 1)::int8 FROM unnest($1::text[]) AS e (v))");
     buf_free(&b);
 }
 
