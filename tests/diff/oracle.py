@@ -401,8 +401,9 @@ def simulate(meta, before, roots):
         for k, row in after[e["table"]].items():
             if row[e["column"]] is not None and row[e["column"]] in gone:
                 row[e["column"]] = newv
-                if e.get("tenant_column"):  # SET NULL: every column of the key
-                    row[e["tenant_column"]] = None
+                if e.get("tenant_column"):  # every column of the key
+                    row[e["tenant_column"]] = (None if e["on_delete"] == "set_null"
+                                               else e["tenant_default"])
                 hit.add(k)
         if hit:
             updated[(e["table"], label(e))] = hit
