@@ -307,6 +307,8 @@ run_composite_cases() {
 
     # set_default: each column of the key set to its own default, order (1, 1) (which a
     # purge of customer ids by residue 2 keeps), as the database's SET DEFAULT; by both engines.
+    # The schema and model of set_null come back after it, for the caller's own cases.
+    local set_null_schema=$COMPOSITE_SCHEMA
     COMPOSITE_SCHEMA=${COMPOSITE_SCHEMA/replaces_tenant integer, replaces_id integer/replaces_tenant integer DEFAULT 1, replaces_id integer DEFAULT 1}
     COMPOSITE_SCHEMA=${COMPOSITE_SCHEMA/REFERENCES \"order\" ON DELETE SET NULL/REFERENCES \"order\" ON DELETE SET DEFAULT}
     [[ $COMPOSITE_SCHEMA == *"DEFAULT 1, replaces_id integer DEFAULT 1"*"ON DELETE SET DEFAULT"* ]] ||
@@ -317,4 +319,6 @@ run_composite_cases() {
     set_to_default=$(db_query_on "$DB" "SELECT count(*) FROM \"order\" WHERE tenant_id > 1 AND replaces_tenant = 1 AND replaces_id = 1")
     [ "$set_to_default" -gt 0 ] || fail "no order was set to its default"
     FKPURGE_ENGINE=levels check_purge 'id % 3 = 2' 3
+    COMPOSITE_SCHEMA=$set_null_schema
+    write_model
 }
