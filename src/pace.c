@@ -16,12 +16,6 @@
 #include "fkpurge/progress.h"
 #include "fkpurge/stats.h"
 
-/*
- * A worker stepping back from another worker's lock tries again at once,
- * nearly: this long, so the other's transaction moves.
- */
-#define GIVE_WAY 0.01
-
 /* Longest a throttling sleep goes without looking at the stop flag (see sleep_while). */
 #define SLEEP_SLICE 0.2
 
@@ -321,7 +315,6 @@ void pace_retry(const struct fp_error *err, int attempt, int tries)
 void pace_give_way(const struct fp_error *err)
 {
     stats_retry(err->sqlstate, 1);
-    timed_sleep(FP_STAT_RETRY, fixed_end, now() + GIVE_WAY);
 }
 
 void pace_set_gate(const struct pace_gate *g)

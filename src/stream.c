@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fkpurge/buf.h"
 #include "fkpurge/events.h"
@@ -27,6 +28,25 @@
  * breaks it.
  */
 #define JUNIOR_LOCK_MS 50
+
+/*
+ * Longest a worker that gave way waits for the transactions of the lower
+ * lanes' workers to end before it tries again: the lock may be a session's
+ * outside the purge, whose end no worker sees.
+ */
+#define GIVE_WAY_MAX_S 0.5
+
+/*
+ * A page is as many root keys as keep its widest table near FILL_MAX of a
+ * batch. With --jobs, two pages at once conflict on rows they share (the
+ * chance grows with the product of their sizes) and the junior's work is
+ * thrown away: every give-way halves the fill of all workers' pages, every
+ * page committed grows it back by FILL_GROW, down to FILL_MIN at least.
+ * Pages settle where giving way is rare; one worker never gives way.
+ */
+#define FILL_MAX  0.75
+#define FILL_MIN  (FILL_MAX / 64)
+#define FILL_GROW 1.1
 
 /* Lanes a worker: enough that a worker done early finds work far from the others'. */
 #define LANES_PER_JOB 8
@@ -55,12 +75,22 @@ struct lane {
     int busy, done;
 };
 
+/* A worker as the others see it: which lane, and how many of its transactions ended. */
+struct peer {
+    long lane; /* -1: none */
+    long long ends;
+};
+
 /* What the workers of a purge share, under mu. */
 struct pool {
     pthread_mutex_t mu;
+    pthread_cond_t ended; /* a peer's transaction ended, or it left its lane */
+    struct peer *peers;   /* by worker id - 1 */
+    int npeers;
     struct lane *lanes;
     size_t nlanes;
     long long roots, roots_done; /* root keys in all (-1: not counted) and deleted, for progress */
+    double fill;                 /* of a batch, a page's widest table: see FILL_MAX */
     int stop;                    /* a worker failed or escaped: the others stop */
     int escaped;
     int failed;
@@ -104,6 +134,8 @@ struct stream {
      * statement. The first costs one index lookup a row, the second two.
      */
     int direct;
+    long long *seen; /* by worker: its transactions ended, as wait_for_seniors saw them */
+    int sized;       /* a root page fitted: the next one's size is known, not guessed */
 };
 
 /* ---- the model's shape ---- */
@@ -523,6 +555,56 @@ static int update_refs(struct stream *s, size_t e, const struct fp_keys *set, lo
 }
 
 /*
+ * With --jobs: lock now the rows that execute will null or set to default
+ * in tables the purge deletes from. Another worker's page may hold them
+ * (its own doomed rows, locked as it found them); a worker that must give
+ * way finds out here, having read rows and changed none; and a worker
+ * past this point rarely waits for another's page, so the one that waits
+ * for it is not held for long. At most cap rows an edge (more is a page
+ * too big for one transaction: execute finds out).
+ */
+static int lock_referencing(struct stream *s, long cap, struct fp_error *err)
+{
+    for (size_t e = 0; e < s->m->nedges; e++) {
+        const struct fp_edge *x = &s->m->edges[e];
+        struct fp_keyq q;
+
+        if (!is_update(s->m, s->t, e) || !s->t[x->child].in || !s->d[x->parent].keys.n)
+            continue;
+        resolve_edge_query(&q, s->m, s->r, e);
+        q.lock = 1;
+        if (db_page_keys(s->db, &q, &s->d[x->parent].keys, NULL, cap, &s->found, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/*
+ * Until a root page fits, its size is a guess: count the rows that go by
+ * parent key (execute deletes them unseen) and call it BIG before anything
+ * is changed, instead of after deleting them.
+ */
+static int by_parent_big(struct stream *s, long cap, int *res, struct fp_error *err)
+{
+    for (size_t e = 0; e < s->m->nedges; e++) {
+        const struct fp_edge *x = &s->m->edges[e];
+        struct fp_keyq q;
+        long long n;
+
+        if (!s->t[x->child].by_parent || !is_down(s->m, s->t, e) || !s->d[x->parent].keys.n)
+            continue;
+        resolve_edge_query(&q, s->m, s->r, e);
+        if (db_count_rows(s->db, &q, &s->d[x->parent].keys, cap, &n, err) < 0)
+            return -1;
+        if (n > s->batch) {
+            *res = BIG;
+            return 0;
+        }
+    }
+    return 0;
+}
+
+/*
  * Find, parents first, every row below the rows of table t0 in s->d,
  * locking each: BIG when a table would have more than a batch of them.
  * With noself, t0's rows are a whole subtree of its own tree of rows.
@@ -580,7 +662,9 @@ static int discover(struct stream *s, size_t t0, int noself, int *res, struct fp
             }
         }
     }
-    return 0;
+    if (!s->sized && s->direct && by_parent_big(s, cap, res, err) < 0)
+        return -1;
+    return *res == FIT && s->a->jobs > 1 ? lock_referencing(s, cap, err) : 0;
 }
 
 /* Delete, children first, what discover found: BIG when a statement would exceed a batch. */
@@ -665,6 +749,60 @@ static int stop_point(struct stream *s, const char *when, struct fp_error *err)
     return 0;
 }
 
+/* The worker's transaction ended (committed or rolled back): wake those waiting for it. */
+static void txn_ended(struct stream *s)
+{
+    struct pool *p = s->pool;
+
+    if (!p->peers)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->peers[s->id - 1].ends++;
+    pthread_cond_broadcast(&p->ended);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* Whether a peer of a lower lane than s's ended a transaction since seen (ends by worker). */
+static int seniors_moved(const struct stream *s, const long long *seen)
+{
+    const struct pool *p = s->pool;
+    int lower = 0;
+
+    for (int w = 0; w < p->npeers; w++) {
+        if (w == s->id - 1 || p->peers[w].lane < 0 || p->peers[w].lane >= s->lane)
+            continue;
+        if (p->peers[w].ends != seen[w])
+            return 1;
+        lower = 1;
+    }
+    return !lower || p->stop;
+}
+
+/*
+ * After giving way: wait until a worker of a lower lane ends a transaction
+ * (the one holding the lock, most likely), so that the next try does not
+ * run into the same lock and throw away its work again. At most
+ * GIVE_WAY_MAX_S; the time counts as waiting to retry.
+ */
+static void wait_for_seniors(struct stream *s)
+{
+    struct pool *p = s->pool;
+    long long *seen = s->seen;
+    double start = stats_clock(), end = start + GIVE_WAY_MAX_S;
+    struct timespec until;
+
+    until.tv_sec = (time_t)end;
+    until.tv_nsec = (long)((end - (double)until.tv_sec) * 1e9);
+    pthread_mutex_lock(&p->mu);
+    for (int w = 0; w < p->npeers; w++)
+        seen[w] = p->peers[w].ends;
+    while (!seniors_moved(s, seen))
+        if (pthread_cond_timedwait(&p->ended, &p->mu, &until) != 0)
+            break;
+    pthread_mutex_unlock(&p->mu);
+    stats_time(FP_STAT_RETRY, stats_clock() - start);
+}
+
 /*
  * Run body in transactions until the database takes one, trying again
  * later after a deadlock or a lock timeout, as the levels engine does.
@@ -692,14 +830,21 @@ static int retrying(struct stream *s,
         /* The last try's error is told above; this try's own is what counts now. */
         memset(err, 0, sizeof *err);
         rc = body(s, ctx, res, err);
-        if (rc == 0 && *res != BIG)
+        if (rc == 0 && *res != BIG) {
+            txn_ended(s);
             return 0;
+        }
         db_rollback(s->db, NULL);
+        txn_ended(s);
         if (rc == 0)
             return 0;
         if (s->junior && err->code == FP_EDB && strcmp(err->sqlstate, "55P03") == 0) {
-            /* It gave way to a lower lane's worker: no try lost, hardly a pause. */
+            /* It gave way to a lower lane's worker: no try lost, a pause until that one moves. */
             pace_give_way(err);
+            pthread_mutex_lock(&p->mu);
+            p->fill = p->fill / 2 > FILL_MIN ? p->fill / 2 : FILL_MIN;
+            pthread_mutex_unlock(&p->mu);
+            wait_for_seniors(s);
             continue;
         }
         if (failed >= STREAM_RETRIES || !db_error_retryable(err))
@@ -1046,8 +1191,9 @@ static int root_txn(struct stream *s, void *ctx, int *res, struct fp_error *err)
  * the one farthest from the lanes in work (the first among equals); -1
  * when none is left or the pool stops.
  */
-static long take_lane(struct pool *p)
+static long take_lane(struct stream *s)
 {
+    struct pool *p = s->pool;
     long best = -1, best_gap = -1;
 
     pthread_mutex_lock(&p->mu);
@@ -1064,6 +1210,8 @@ static long take_lane(struct pool *p)
     }
     if (best >= 0)
         p->lanes[best].busy = 1;
+    if (p->peers)
+        p->peers[s->id - 1].lane = best;
     pthread_mutex_unlock(&p->mu);
     return best;
 }
@@ -1073,6 +1221,11 @@ static void leave_lane(struct stream *s, int done)
     pthread_mutex_lock(&s->pool->mu);
     s->pool->lanes[s->lane].busy = 0;
     s->pool->lanes[s->lane].done |= done;
+    if (s->pool->peers) {
+        /* A worker that gave way to this one need not wait for it any more. */
+        s->pool->peers[s->id - 1].lane = -1;
+        pthread_cond_broadcast(&s->pool->ended);
+    }
     pthread_mutex_unlock(&s->pool->mu);
     s->lane = -1;
 }
@@ -1098,9 +1251,14 @@ static int run_lane(struct stream *s, struct root_page *rp, int *res, struct fp_
             if (*res != FIT)
                 return 0;
         } else {
-            /* As many root keys as keep the widest table near 3/4 of a batch. */
-            double k = 0.75 * (double)s->batch * (double)rp->keys.n / (double)widest(s);
+            double fill, k;
 
+            s->sized = 1;
+            pthread_mutex_lock(&s->pool->mu);
+            fill = s->pool->fill =
+                s->pool->fill * FILL_GROW < FILL_MAX ? s->pool->fill * FILL_GROW : FILL_MAX;
+            pthread_mutex_unlock(&s->pool->mu);
+            k = fill * (double)s->batch * (double)rp->keys.n / (double)widest(s);
             s->k = k < 1 ? 1 : k > (double)s->batch ? (double)s->batch : k;
         }
     }
@@ -1112,7 +1270,7 @@ static int run_pages(struct stream *s, int *res, struct fp_error *err)
     struct root_page rp = {FP_KEYS_INIT, FP_KEYS_INIT, FP_KEYS_INIT, 0, 0};
     int rc = -1;
 
-    for (*res = FIT; *res == FIT && (s->lane = take_lane(s->pool)) >= 0;) {
+    for (*res = FIT; *res == FIT && (s->lane = take_lane(s)) >= 0;) {
         if (run_lane(s, &rp, res, err) < 0) {
             leave_lane(s, 0);
             goto out;
@@ -1194,6 +1352,7 @@ static void stream_free(struct stream *s)
     free(s->updated);
     free(s->t);
     free(s->order);
+    free(s->seen);
     keys_free(&s->ids);
     keys_free(&s->found);
     keys_free(&s->frontier);
@@ -1220,8 +1379,9 @@ static int stream_init(struct stream *s, const struct fp_stream_args *a, struct 
     s->noted = calloc(ne ? ne : 1, sizeof *s->noted);
     s->arch = calloc(nt, sizeof *s->arch);
     s->arch_end = calloc(nt, sizeof *s->arch_end);
+    s->seen = calloc(a->jobs > 1 ? (size_t)a->jobs : 1, sizeof *s->seen);
     if (!s->t || !s->order || !s->d || !s->deleted || !s->updated || !s->noted || !s->arch ||
-        !s->arch_end)
+        !s->arch_end || !s->seen)
         return fp_error_oom(err);
     switch (shape(a->m, a->r, a->root, s->t, s->order, &s->norder, why, sizeof why)) {
     case 0:
@@ -1307,6 +1467,7 @@ static void pool_free(struct pool *p)
         keys_free(&p->lanes[i].hi);
     }
     free(p->lanes);
+    free(p->peers);
 }
 
 /*
@@ -1445,11 +1606,26 @@ int stream_run(const struct fp_stream_args *a, struct fp_error *err)
     int jobs = a->jobs > 1 ? a->jobs : 1, rc = -1, more = 1;
     struct stream *w = calloc((size_t)jobs, sizeof *w);
     struct fp_progress *progress = NULL;
-    struct pool p = {.roots = -1};
+    struct pool p = {.roots = -1, .fill = FILL_MAX};
+    pthread_condattr_t attr;
 
     if (!w)
         return fp_error_oom(err);
     pthread_mutex_init(&p.mu, NULL);
+    /* wait_for_seniors times its wait on the monotonic clock, as the statistics. */
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&p.ended, &attr);
+    pthread_condattr_destroy(&attr);
+    if (jobs > 1) {
+        if (!(p.peers = calloc((size_t)jobs, sizeof *p.peers))) {
+            rc = fp_error_oom(err);
+            goto out;
+        }
+        p.npeers = jobs;
+        for (int i = 0; i < jobs; i++)
+            p.peers[i].lane = -1;
+    }
     if (stream_init(&w[0], a, a->db, &p, NULL, 1, err) < 0 ||
         journal_prepare_execute(a->j, err) < 0 ||
         progress_start(&progress, "deleting", a->total, err) < 0)
@@ -1475,6 +1651,7 @@ out:
     free(w);
     progress_free(progress);
     pool_free(&p);
+    pthread_cond_destroy(&p.ended);
     pthread_mutex_destroy(&p.mu);
     return rc;
 }

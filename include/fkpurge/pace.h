@@ -143,8 +143,8 @@ void pace_wait(void);
 void pace_retry(const struct fp_error *err, int attempt, int tries);
 
 /*
- * A worker of --jobs gave way to another's lock (err: its 55P03): count it,
- * and pause a moment before trying again. Costs no try.
+ * A worker of --jobs gave way to another's lock (err: its 55P03): count it.
+ * Costs no try; the worker itself waits for the other's transaction to end.
  */
 void pace_give_way(const struct fp_error *err);
 

@@ -24,8 +24,12 @@
  * still share are locked by the first to find them; the other waits, then
  * finds them gone, so each is counted once. Only the worker of the lowest
  * lane in work waits for locks as the session allows; the others give way
- * (a short lock timeout, tried again at once), so no cycle of waits forms
- * between workers.
+ * (a short lock timeout, tried again once a lower lane's worker ended a
+ * transaction), so no cycle of waits forms between workers. A worker locks
+ * the rows its page will null before it changes any, so giving way throws
+ * away reads only; and every give-way halves the size of all workers'
+ * pages (each commit grows it back a little), since two pages at once
+ * share rows with a chance that grows with the product of their sizes.
  *
  * The journal keeps no keys: each lane's cursor (the last root key of its
  * pages done), each transaction's counts (committed before the database

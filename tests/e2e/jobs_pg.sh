@@ -4,6 +4,10 @@
 #     of PostgreSQL's own ON DELETE actions; with small batches both workers commit, -v names
 #     each transaction's worker, the progress line what each did last, --statistics counts
 #     every transaction once, and status shows each worker's latest transaction;
+#   - a worker that gives way to a lock (another session holds rows every page must null) does
+#     so before it changed anything: PostgreSQL's counts of rows deleted and updated, which
+#     include rolled-back transactions, are exactly the purge's; --statistics counts the
+#     give-ways and no retry;
 #   - a purge the levels engine takes (FKPURGE_ENGINE=levels) is not refused: one warning says it
 #     runs on one session and why, and it ends as it should; resume --jobs 4 of such a purge
 #     warns again (the levels engine took it from its start) and keeps 4.
@@ -93,7 +97,61 @@ for w in 1 2; do
         fail "resume --jobs 2 -v names no transaction of worker $w: $(head -5 "$T/err")"
 done
 
-# --- 2. the levels engine: one session, said once ----------------------------------------------
+# --- 2. giving way throws no work away --------------------------------------------------------
+# Another session holds the orders of kept customers shipped to the purged customers' addresses:
+# every page must null some of them. The worker of the lowest lane waits; the other gives way,
+# and must find out before it changed a row: PostgreSQL counts the rows a rolled-back
+# transaction deleted or updated too, and each count must be exactly what the purge did.
+shop_pg "$db" plain "$SF"
+purged="SELECT id FROM customer WHERE $SHOP_WHERE"
+shipped="SELECT o.id FROM \"order\" o JOIN address a ON a.id = o.ship_to
+         WHERE a.customer_id IN ($purged) AND o.customer_id NOT IN ($purged)"
+counts="SELECT (SELECT count(*) FROM order_line), (SELECT count(*) FROM \"order\"),
+               (SELECT count(*) FROM address), (SELECT count(*) FROM note),
+               (SELECT count(*) FROM customer), (SELECT count(*) FROM payment WHERE order_id IS NULL)"
+read -r l0 o0 a0 n0 c0 p0 <<<"$(psql_db "$db" -F ' ' -c "$counts")"
+[ "$(psql_db "$db" -c "SELECT count(*) FROM ($shipped) s")" -gt 10 ] ||
+    fail "the shop ships too few kept orders to purged customers' addresses"
+PGAPPNAME=jobs_holder psql -X -d "$db" -c "BEGIN" -c "$shipped FOR UPDATE OF o" \
+    -c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
+holder=$!
+for ((i = 0; i < 500; i++)); do
+    [ "$(psql_db "$db" -c "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'jobs_holder'
+                          AND query LIKE 'SELECT pg_sleep%' AND state = 'active'")" = 1 ] && break
+    sleep 0.01
+done
+J=$FAST/gaveway.journal
+"$FKPURGE" run "${sel[@]}" --yes -q --journal "$J" --jobs 2 --batch-size 100 --statistics \
+    >"$T/out" 2>"$T/err" &
+runner=$!
+sleep 2
+expect_eq "$(psql_db "$db" -c "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                               WHERE application_name = 'jobs_holder'")" 1 "lock holder ended"
+wait "$holder" || true
+rc=0
+wait "$runner" || rc=$?
+expect_eq "$rc" 0 "run --jobs 2 against held rows (stderr: $(cat "$T/err"))"
+check_end "run --jobs 2 against held rows"
+grep -Eq "^fkpurge: statistics: [0-9.]+ s in all; [0-9]+ transactions, 0 retries, [1-9][0-9]* gave way$" "$T/err" ||
+    fail "statistics: no give-way, or a retry: $(grep statistics "$T/err")"
+# The sessions' counts reach the statistics when they end.
+for ((i = 0; i < 500; i++)); do
+    [ "$(psql_db "$db" -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                          AND pid <> pg_backend_pid()")" = 0 ] && break
+    sleep 0.01
+done
+read -r l1 o1 a1 n1 c1 p1 <<<"$(psql_db "$db" -F ' ' -c "$counts")"
+expect_eq "$(psql_db "$db" -F ' ' -c "SELECT relname, n_tup_del FROM pg_stat_user_tables
+                                       WHERE relname <> 'payment' ORDER BY relname")" \
+    "address $((a0 - a1))
+customer $((c0 - c1))
+note $((n0 - n1))
+order $((o0 - o1))
+order_line $((l0 - l1))" "rows deleted, counted by PostgreSQL with those rolled back"
+expect_eq "$(psql_db "$db" -c "SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'payment'")" \
+    "$((p1 - p0))" "payments updated, counted by PostgreSQL with those rolled back"
+
+# --- 3. the levels engine: one session, said once ----------------------------------------------
 why="fkpurge: warning: --jobs 3: the levels engine takes this purge, and it runs on one session, so this purge goes on with one (FKPURGE_ENGINE=levels)"
 shop_pg "$db" plain "$SF"
 FKPURGE_ENGINE=levels run "$FKPURGE" run "${sel[@]}" --yes -q --journal "$FAST/levels.journal" -j3
