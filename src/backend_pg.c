@@ -1045,6 +1045,11 @@ static void pg_keyset(struct fp_buf *b, int n, const char *type, int negate)
     buf_addf(b, negate ? " <> ALL ($%d::%s[])" : " = ANY ($%d::%s[])", n, type);
 }
 
+static void pg_keys_from(struct fp_buf *b, int n, const char *type)
+{
+    buf_addf(b, "pg_catalog.unnest($%d::%s[])", n, type);
+}
+
 /* Composite keys, as texts bound in an array like any text keys (see fp_dialect.tuples). */
 static void pg_tuples(struct fp_buf *b, int n)
 {
@@ -1064,6 +1069,10 @@ static const struct fp_dialect pg_dialect = {
     .lateral = 1,
     .row_locks = 1,
     .row_json = "row_to_json(fkpurge_row.*)::text",
+    /* json_populate_record keeps every other column as it is: no text round trip. */
+    .row_before = "pg_catalog.row_to_json(pg_catalog.json_populate_record(fkpurge_row, "
+                  "pg_catalog.row_to_json(fkpurge_key)))::text",
+    .keys_from = pg_keys_from,
     .in_rows_open = " = ANY (ARRAY (",
     .in_rows_close = "))",
     .ident = pg_ident,

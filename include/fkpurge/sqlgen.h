@@ -44,6 +44,14 @@ struct fp_dialect {
      * row_to_json); NULL: the backend reads the rows first (sql_archive_select).
      */
     const char *row_json;
+    /*
+     * An UPDATE's old row, where the FROM item fkpurge_key holds the key its
+     * column had under that column's name: the new row (alias fkpurge_row)
+     * with that column put back; NULL: joined by row id. keys_from appends
+     * the keys of parameter n as a FROM item of rows of type.
+     */
+    const char *row_before;
+    void (*keys_from)(struct fp_buf *b, int n, const char *type);
     /* A row id among the ids a subquery selects: " = ANY (ARRAY (" ... "))" or " IN (" ... ")". */
     const char *in_rows_open, *in_rows_close;
     /* Append name quoted (conn: the backend's handle, as struct fp_sqlgen holds it). */

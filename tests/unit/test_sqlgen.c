@@ -40,6 +40,11 @@ static void pg_tuples(struct fp_buf *b, int n)
     buf_addf(b, "unnest($%d::text[]) AS e (v)", n);
 }
 
+static void pg_keys_from(struct fp_buf *b, int n, const char *type)
+{
+    buf_addf(b, "unnest($%d::%s[])", n, type);
+}
+
 static void pg_element(struct fp_buf *b, const char *expr, size_t i, const char *type)
 {
     buf_addf(b, "((%s)::jsonb ->> %zu)::%s", expr, i, type);
@@ -63,6 +68,8 @@ static const struct fp_dialect pg = {
     .lateral = 1,
     .row_locks = 1,
     .row_json = "row_to_json(fkpurge_row.*)::text",
+    .row_before = "BEFORE(fkpurge_row, fkpurge_key)",
+    .keys_from = pg_keys_from,
     .in_rows_open = " = ANY (ARRAY (",
     .in_rows_close = "))",
     .ident = ident,
@@ -290,12 +297,30 @@ static void test_archive(void)
     CHECK_STR(text(&b), "DELETE FROM \"s\".\"node\" AS fkpurge_row WHERE \"parent_id\" = ANY "
                         "($1::bigint[]) RETURNING \"id\", row_to_json(fkpurge_row.*)::text");
     buf_reset(&b);
+    /* Every row of the keys: joined to the key its column held, which the old row had. */
     sql_update(&g, &b, &q, FP_SET_TO_NULL, NULL, 0, 0);
+    CHECK_STR(text(&b), "UPDATE \"s\".\"node\" AS fkpurge_row SET \"parent_id\" = NULL FROM "
+                        "(SELECT v AS \"parent_id\" FROM unnest($1::bigint[]) AS u (v)) AS "
+                        "fkpurge_key WHERE fkpurge_row.\"parent_id\" = fkpurge_key.\"parent_id\" "
+                        "RETURNING BEFORE(fkpurge_row, fkpurge_key)");
+    buf_reset(&b);
+    q.exclude_given = 1;
+    sql_update(&g, &b, &q, FP_SET_TO_VALUE, NULL, 0, 1);
+    CHECK_STR(text(&b), "UPDATE \"s\".\"node\" AS fkpurge_row SET \"parent_id\" = $2 FROM "
+                        "(SELECT v AS \"parent_id\" FROM unnest($1::bigint[]) AS u (v)) AS "
+                        "fkpurge_key WHERE fkpurge_row.\"parent_id\" = fkpurge_key.\"parent_id\" "
+                        "AND fkpurge_row.\"id\" <> ALL ($1::bigint[]) RETURNING \"id\", "
+                        "BEFORE(fkpurge_row, fkpurge_key)");
+    buf_reset(&b);
+    q.exclude_given = 0;
+    /* At most a limit of them: joined by row id to a locked read of the old rows. */
+    sql_update(&g, &b, &q, FP_SET_TO_NULL, NULL, 7, 0);
     CHECK_STR(text(&b), "UPDATE \"s\".\"node\" SET \"parent_id\" = NULL FROM (SELECT ctid AS "
                         "fkpurge_at, row_to_json(fkpurge_row.*)::text AS fkpurge_was FROM "
-                        "\"s\".\"node\" AS fkpurge_row WHERE \"parent_id\" = ANY ($1::bigint[]) "
-                        "FOR UPDATE) AS fkpurge_old WHERE ctid = fkpurge_old.fkpurge_at "
-                        "RETURNING fkpurge_old.fkpurge_was");
+                        "\"s\".\"node\" AS fkpurge_row WHERE \"id\" = ANY (ARRAY (SELECT "
+                        "c.\"id\" FROM \"s\".\"node\" AS c WHERE c.\"parent_id\" = ANY "
+                        "($1::bigint[]) LIMIT 7 FOR UPDATE OF c)) FOR UPDATE) AS fkpurge_old "
+                        "WHERE ctid = fkpurge_old.fkpurge_at RETURNING fkpurge_old.fkpurge_was");
     buf_reset(&b);
     sql_archive_select(&h, &b, &q, 5);
     CHECK_STR(text(&b), "SELECT * FROM main.\"node\" WHERE \"id\" IN (SELECT c.\"id\" FROM "
