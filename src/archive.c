@@ -7,6 +7,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +28,7 @@ struct fp_archive {
     const struct fp_model *m;
     char **names;    /* by table: its part of the file names */
     long long *end;  /* by worker slot, then table: where its file ends */
-    long long *prev; /* the same before the worker's last append; -1: untouched by it */
+    long long *prev; /* the same when the worker's open transaction began; -1: untouched by it */
 };
 
 static int sys_fail(struct fp_error *err, const char *what, const char *path)
@@ -300,11 +302,64 @@ static int append_one(struct fp_archive *a, int w, size_t t, const struct fp_buf
     if (rc == 0)
         sync_file_range(*fd, a->end[s], (off_t)n, SYNC_FILE_RANGE_WRITE);
     free(z);
-    a->prev[s] = a->end[s];
+    if (a->prev[s] < 0)
+        a->prev[s] = a->end[s];
     if (rc < 0)
         return sys_fail(err, "cannot write", path);
     a->end[s] += (long long)n;
     return 0;
+}
+
+/* A thread's fdatasync: its errno, 0 when it succeeded. */
+static void *sync_one(void *fd)
+{
+    return (void *)(intptr_t)(fdatasync(*(int *)fd) < 0 ? errno : 0);
+}
+
+/*
+ * fdatasync every fd >= 0 of fds, at once: the file system commits them
+ * together, where syncs in turn wait for a journal commit each (at the
+ * shop's scale 2 to 4 times less time). -1 and errno on failure.
+ */
+static int sync_all(const int *fds, size_t n)
+{
+    pthread_t *th = malloc((n ? n : 1) * sizeof *th);
+    char *started = calloc(n ? n : 1, 1);
+    int failed = 0, mine = -1;
+
+    for (size_t t = 0; t < n; t++) {
+        if (fds[t] < 0)
+            continue;
+        if (mine < 0)
+            mine = (int)t;
+        else if (!th || !started ||
+                 !(started[t] = pthread_create(&th[t], NULL, sync_one, (void *)&fds[t]) == 0))
+            failed = fdatasync(fds[t]) < 0 ? errno : failed; /* no thread: in turn */
+    }
+    if (mine >= 0 && fdatasync(fds[mine]) < 0)
+        failed = errno;
+    for (size_t t = 0; t < n; t++) {
+        void *e = NULL;
+
+        if (started && started[t] && pthread_join(th[t], &e) == 0 && e)
+            failed = (int)(intptr_t)e;
+    }
+    free(th);
+    free(started);
+    errno = failed;
+    return failed ? -1 : 0;
+}
+
+int archive_write(struct fp_archive *a, int w, size_t t, struct fp_buf *lines, struct fp_error *err)
+{
+    int fd = -1, rc = append_one(a, w, t, lines, &fd, err);
+
+    if (fd >= 0)
+        close(fd);
+    buf_reset(lines);
+    if (rc < 0)
+        archive_undo(a, w);
+    return rc;
 }
 
 int archive_append(struct fp_archive *a, int w, const struct fp_buf *lines, long long *ends,
@@ -312,32 +367,37 @@ int archive_append(struct fp_archive *a, int w, const struct fp_buf *lines, long
 {
     size_t nt = a->m->ntables;
     int *fds = malloc((nt ? nt : 1) * sizeof *fds), created = 0, rc = 0;
+    char path[4200];
 
     if (!fds)
         return fp_error_oom(err);
     for (size_t t = 0; t < nt; t++) {
-        a->prev[slot(a, w, t)] = -1;
         fds[t] = -1;
         ends[t] = -1;
     }
     /*
-     * Every file written first, then each synced: on a journaling file
-     * system the first sync's commit carries the others' blocks too, so one
-     * transaction costs about one sync, not one a table.
+     * Every file written first (most of the bytes were, by archive_write,
+     * their writeback started then), then all synced together.
      */
     for (size_t t = 0; rc == 0 && t < nt; t++)
-        if (lines[t].len) {
-            created |= a->end[slot(a, w, t)] == 0;
+        if (lines[t].len)
             rc = append_one(a, w, t, &lines[t], &fds[t], err);
-            ends[t] = a->end[slot(a, w, t)];
-        }
     for (size_t t = 0; t < nt; t++) {
-        if (fds[t] < 0)
+        size_t s = slot(a, w, t);
+
+        if (a->prev[s] < 0)
             continue;
-        if (rc == 0 && fdatasync(fds[t]) < 0)
-            rc = sys_fail(err, "cannot sync", a->dir);
-        close(fds[t]);
+        created |= a->prev[s] == 0;
+        ends[t] = a->end[s];
+        file_path(a, t, w, 1, path, sizeof path);
+        if (fds[t] < 0 && rc == 0 && (fds[t] = open(path, O_WRONLY | O_CLOEXEC)) < 0)
+            rc = sys_fail(err, "cannot open", path);
     }
+    if (rc == 0 && sync_all(fds, nt) < 0)
+        rc = sys_fail(err, "cannot sync a file of", a->dir);
+    for (size_t t = 0; t < nt; t++)
+        if (fds[t] >= 0)
+            close(fds[t]);
     /* A file new in the directory is there after a crash only once the directory is synced. */
     if (rc == 0 && created && fsync_dir(a->dir) < 0)
         rc = sys_fail(err, "cannot sync", a->dir);
@@ -345,6 +405,12 @@ int archive_append(struct fp_archive *a, int w, const struct fp_buf *lines, long
     if (rc < 0)
         archive_undo(a, w);
     return rc;
+}
+
+void archive_done(struct fp_archive *a, int w)
+{
+    for (size_t t = 0; t < a->m->ntables; t++)
+        a->prev[slot(a, w, t)] = -1;
 }
 
 void archive_undo(struct fp_archive *a, int w)

@@ -18,6 +18,12 @@
 
 /* Tries of a transaction the database gave up on (deadlock, lock timeout), as the levels engine. */
 #define STREAM_RETRIES 4
+/*
+ * --archive: a table's lines go to its file once this many bytes are
+ * waiting, so that most of a transaction's are written back by its COMMIT
+ * (and the lines held stay small, whatever a transaction's size).
+ */
+#define ARCHIVE_CHUNK (256 * 1024)
 
 /*
  * With --jobs, only the worker of the first lane in work waits for
@@ -121,6 +127,7 @@ struct stream {
     struct fp_keys *noted; /* by edge: rows nulled in tables the purge deletes from */
     struct fp_buf *arch;   /* by table: --archive's lines of the rows it changed */
     long long *arch_end;   /* by table: where its archive file ends after them */
+    size_t arch_chunk;     /* a table's lines go to its file from this many bytes on */
     struct fp_keys ids, found, frontier, witness, wparent;
     size_t wtbl;
     long wedge;
@@ -313,6 +320,15 @@ static void txn_reset(struct stream *s)
     keys_reset(&s->wparent);
 }
 
+/* FKPURGE_ARCHIVE_CHUNK: bytes, for the tests (1: every line written as it comes). */
+static size_t archive_chunk(void)
+{
+    const char *s = getenv("FKPURGE_ARCHIVE_CHUNK");
+    long long v = s ? atoll(s) : 0;
+
+    return v > 0 ? (size_t)v : ARCHIVE_CHUNK;
+}
+
 /* Where a statement's archived rows go: their table's lines, as deleted or updated rows. */
 struct arch_to {
     struct stream *s;
@@ -335,7 +351,12 @@ static int archive_line(void *ctx, const char *json, size_t len, struct fp_error
     }
     buf_add(b, json, len);
     buf_adds(b, "}\n");
-    return buf_ok(b) ? 0 : fp_error_oom(err);
+    if (!buf_ok(b))
+        return fp_error_oom(err);
+    /* To the file while the database works: the sync before COMMIT has less left to wait for. */
+    if (b->len >= to->s->arch_chunk)
+        return archive_write(to->s->a->archive, to->s->id, to->t, b, err);
+    return 0;
 }
 
 /* With --archive, q's statement sends its rows of table t to the transaction's lines. */
@@ -503,9 +524,13 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
             journal_stream_discard(s->j, batch, NULL);
             if (s->a->archive)
                 archive_undo(s->a->archive, s->id);
+        } else if (s->a->archive) {
+            archive_done(s->a->archive, s->id);
         }
         return -1;
     }
+    if (s->a->archive)
+        archive_done(s->a->archive, s->id);
     if (journal_stream_done(s->j, batch, err) < 0 || (cursor && lane_advance(s, cursor, err) < 0))
         return -1;
     pthread_mutex_lock(&s->pool->mu);
@@ -836,6 +861,9 @@ static int retrying(struct stream *s,
         }
         db_rollback(s->db, NULL);
         txn_ended(s);
+        /* What this try wrote to the archive: a transaction that committed wrote none now. */
+        if (s->a->archive)
+            archive_undo(s->a->archive, s->id);
         if (rc == 0)
             return 0;
         if (s->junior && err->code == FP_EDB && strcmp(err->sqlstate, "55P03") == 0) {
@@ -1380,6 +1408,7 @@ static int stream_init(struct stream *s, const struct fp_stream_args *a, struct 
     s->arch = calloc(nt, sizeof *s->arch);
     s->arch_end = calloc(nt, sizeof *s->arch_end);
     s->seen = calloc(a->jobs > 1 ? (size_t)a->jobs : 1, sizeof *s->seen);
+    s->arch_chunk = archive_chunk();
     if (!s->t || !s->order || !s->d || !s->deleted || !s->updated || !s->noted || !s->arch ||
         !s->arch_end || !s->seen)
         return fp_error_oom(err);

@@ -48,14 +48,28 @@ void archive_close(struct fp_archive *a);
 int archive_recover(struct fp_archive *a, struct fp_journal *j, struct fp_error *err);
 
 /*
- * Worker w's transaction: lines[t], for each table t, appended to its file
- * and fsynced; ends[t] where the file ends now (-1: untouched), for the
- * journal's intent. Thread-safe between workers (each has its own files).
+ * Worker w's open transaction so far: lines of table t written to its file
+ * (not synced: their writeback starts), and lines emptied. Beyond where the
+ * journal says the file ends until archive_append, so a kill loses nothing
+ * but bytes resume cuts off.
+ */
+int archive_write(struct fp_archive *a, int w, size_t t, struct fp_buf *lines,
+                  struct fp_error *err);
+
+/*
+ * Worker w's transaction: the rest of its lines, lines[t] for each table
+ * t, appended to its file, and every file it wrote fsynced; ends[t] where
+ * the file ends now (-1: untouched), for the journal's intent. Thread-safe
+ * between workers (each has its own files).
  */
 int archive_append(struct fp_archive *a, int w, const struct fp_buf *lines, long long *ends,
                    struct fp_error *err);
 
-/* Worker w's last archive_append, rolled back by the database: cut its files back. */
+/* Worker w's transaction committed (or left for resume to settle): its bytes stay. */
+void archive_done(struct fp_archive *a, int w);
+
+/* Worker w's transaction rolled back by the database: cut its files back (none written: a no-op).
+ */
 void archive_undo(struct fp_archive *a, int w);
 
 /*
