@@ -78,6 +78,13 @@ static const char sql_indexes[] =
     " WHERE il.partial = 0\n"
     " ORDER BY ii.name";
 
+/*
+ * The page cache of a connection to the purged database, KiB: a batch's
+ * transaction changes about a thousand pages, more than SQLite's default
+ * 2 MiB holds (see sqlite_tune).
+ */
+#define SQLITE_CACHE_KIB 8192
+
 /* Statements kept prepared on the connection, at most (see cached). */
 #define SQLITE_CACHED_MAX 64
 
@@ -96,6 +103,7 @@ struct fp_db_sqlite {
     double statement_s; /* --statement-timeout, 0: none */
     double deadline;    /* when the running statement must stop */
     int timed_out;      /* the last interrupt was the statement timeout's */
+    int persist;        /* sqlite_tune set journal_mode PERSIST: DELETE again at close */
 };
 
 /* The statements the catalog reader prepares once and runs per table. */
@@ -113,6 +121,9 @@ static void sqlite_close(struct fp_db *db)
         sqlite3_finalize(sq->cache[i].st);
         free(sq->cache[i].sql);
     }
+    /* Back to the database's own mode, which deletes the kept journal file. */
+    if (sq->persist)
+        sqlite3_exec(sq->db, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL);
     sqlite3_close(sq->db); /* NULL-safe; every statement is finalized by then */
     free(sq->path);
     free(sq->base.safe_url);
@@ -217,6 +228,40 @@ static int oom(struct fp_error *err)
 
 static const struct fp_backend_ops sqlite_ops;
 
+/*
+ * A purge commits once a batch, and with SQLite's defaults each commit
+ * costs more than its pages. Both settings are this connection's alone,
+ * and both only save work, so a failure leaves SQLite's defaults:
+ * - cache_size: a transaction's pages beyond the cache spill to the file
+ *   before COMMIT, each spill one more sync of the journal, and are read
+ *   back from the file;
+ * - journal_mode: DELETE, the default, creates the -journal file at each
+ *   transaction, syncs its folder and unlinks it at COMMIT; PERSIST keeps
+ *   the file and commits by zeroing its header, synced just as well (a
+ *   zeroed journal is not hot: nothing rolls back from it). Only a database
+ *   in DELETE mode changes: WAL is the database's own setting, and the
+ *   others were chosen. sqlite_close sets DELETE back, which removes it.
+ */
+static void sqlite_tune(struct fp_db_sqlite *sq)
+{
+    sqlite3_stmt *st = NULL;
+    char sql[48];
+
+    snprintf(sql, sizeof sql, "PRAGMA cache_size = -%d", SQLITE_CACHE_KIB);
+    sqlite3_exec(sq->db, sql, NULL, NULL, NULL);
+    if (sqlite3_prepare_v2(sq->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW &&
+        sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "delete") == 0) {
+        sqlite3_finalize(st);
+        st = NULL;
+        if (sqlite3_prepare_v2(sq->db, "PRAGMA journal_mode = PERSIST", -1, &st, NULL) ==
+                SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+            sq->persist = sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "persist") == 0;
+    }
+    sqlite3_finalize(st);
+}
+
 int backend_sqlite_open(const char *path, const char *safe_url, struct fp_db **out,
                         struct fp_error *err)
 {
@@ -254,6 +299,9 @@ int backend_sqlite_open(const char *path, const char *safe_url, struct fp_db **o
         fp_error_set(err, FP_EDB, "%s: %s", path, sqlite3_errmsg(sq->db));
         goto out;
     }
+    sqlite3_finalize(probe); /* its read ends: the journal mode can change */
+    probe = NULL;
+    sqlite_tune(sq);
     *out = &sq->base, sq = NULL, rc = 0;
 out:
     sqlite3_finalize(probe);

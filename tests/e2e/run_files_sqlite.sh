@@ -13,7 +13,11 @@
 #     --db and --pk-file paths finishes (after SIGINT while executing and while planning, the
 #     pk file gone);
 #   - a journal locked for a moment by another process (as right after a crash, while the first
-#     opener recovers its WAL) is waited for, not called "not an fkpurge journal".
+#     opener recovers its WAL) is waited for, not called "not an fkpurge journal";
+#   - the database's own journal mode as the run found it: in DELETE mode fkpurge keeps the
+#     -journal file between its transactions (PERSIST) and removes it at the end, journal_mode
+#     still delete; killed, it leaves the file, and resume ends at the native end state without
+#     it; a WAL database stays in WAL.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
 
@@ -24,6 +28,14 @@ DB=$FAST/shop.db
 fresh() { cp "$FAST/pristine.db" "$DB"; }
 sum() { md5sum "$@" | awk '{print $1}'; }
 purge_args=(--model "$SHOP_MODEL" --table "$SHOP_ROOT" --where "$SHOP_WHERE" --yes)
+# killed_run J: a run on a fresh shop, batches of 1, killed (SIGKILL) after 5 of them.
+killed_run() {
+    fresh
+    bg "$FKPURGE" run "${purge_args[@]}" --db "$DB" --batch-size 1 --journal "$1"
+    wait_batches "$1" 5 "$bgpid" || fail "the run ended before 5 batches"
+    kill -KILL "$bgpid"
+    reap "$bgpid"
+}
 
 # 1. Mode 0600 under umask 000, at --journal and by default (in the current directory).
 fresh
@@ -229,12 +241,8 @@ expect_grep "pks.txt" "$T/err"
 expect_eq "$(sum "$FAST/a/shop.db")" "$before" "database after a resume refused for its pk file"
 
 # 6. A journal locked for a moment: resume waits instead of calling it "not an fkpurge journal".
-fresh
 J=$FAST/locked.journal
-bg "$FKPURGE" run "${purge_args[@]}" --db "$DB" --batch-size 1 --journal "$J"
-wait_batches "$J" 5 "$bgpid" || fail "the run ended before 5 batches"
-kill -KILL "$bgpid"
-reap "$bgpid"
+killed_run "$J"
 /usr/bin/python3 - "$J" "$FKPURGE" "$T/lock.out" <<'PY'
 import sqlite3, subprocess, sys, time
 journal, fkpurge, out = sys.argv[1:]
@@ -251,5 +259,27 @@ open(out, "w").write("%d %s" % (p.returncode, err.decode("utf-8", "replace")))
 PY
 read -r rc _ <"$T/lock.out" || true # no newline when resume printed nothing
 [ "$rc" = 0 ] || bug "resume while another process held the journal for 1 s: exit $rc, want 0 (it reads the header before it sets its 5 s busy timeout, and calls a lock 'not an fkpurge journal'): $(cut -d' ' -f2- "$T/lock.out")"
+
+# 7. The database's journal mode: kept as found, the -journal file gone at the end.
+fresh
+run "$FKPURGE" run "${purge_args[@]}" --db "$DB" --batch-size 50 --journal "$FAST/mode1.journal"
+expect_rc 0 "run on a database in DELETE mode"
+[ -e "$DB-journal" ] && fail "the run left $DB-journal"
+expect_eq "$(sqlite3 "$DB" "PRAGMA journal_mode")" delete "journal mode after a run"
+J=$FAST/mode2.journal
+killed_run "$J"
+[ -e "$DB-journal" ] || fail "a killed run left no $DB-journal: not kept between transactions"
+run "$FKPURGE" resume "$J" --yes
+expect_rc 0 "resume of a run killed with its -journal file kept"
+[ -e "$DB-journal" ] && fail "the resume left $DB-journal"
+shop_dump_sqlite "$DB" >"$T/got"
+expect_same_state "$T/want" "$T/got" "resume of a run killed with its -journal file kept"
+fresh
+expect_eq "$(sqlite3 "$DB" "PRAGMA journal_mode = WAL")" wal "a WAL database"
+run "$FKPURGE" run "${purge_args[@]}" --db "$DB" --batch-size 50 --journal "$FAST/mode3.journal"
+expect_rc 0 "run on a database in WAL mode"
+expect_eq "$(sqlite3 "$DB" "PRAGMA journal_mode")" wal "journal mode of a WAL database after a run"
+shop_dump_sqlite "$DB" >"$T/got"
+expect_same_state "$T/want" "$T/got" "run on a database in WAL mode"
 
 [ ${#bugs[@]} = 0 ] || fail "$(printf '%s\n' "${bugs[@]}")"
