@@ -29,6 +29,8 @@ struct fp_archive {
     char **names;    /* by table: its part of the file names */
     long long *end;  /* by worker slot, then table: where its file ends */
     long long *prev; /* the same when the worker's open transaction began; -1: untouched by it */
+    unsigned char
+        *cut; /* by slot: a rolled-back try's bytes still lie past end (truncate failed) */
 };
 
 static int sys_fail(struct fp_error *err, const char *what, const char *path)
@@ -161,7 +163,8 @@ int archive_open(const char *dir, int compress, const struct fp_model *m, struct
     a->names = calloc(nt, sizeof *a->names);
     a->end = calloc(SLOTS * nt, sizeof *a->end);
     a->prev = malloc(SLOTS * nt * sizeof *a->prev);
-    if (!a->dir || !a->names || !a->end || !a->prev)
+    a->cut = calloc(SLOTS * nt, 1);
+    if (!a->dir || !a->names || !a->end || !a->prev || !a->cut)
         goto oom;
     for (size_t i = 0; i < SLOTS * nt; i++)
         a->prev[i] = -1;
@@ -184,6 +187,7 @@ void archive_close(struct fp_archive *a)
     free(a->names);
     free(a->end);
     free(a->prev);
+    free(a->cut);
     free(a->dir);
     free(a);
 }
@@ -298,9 +302,14 @@ static int append_one(struct fp_archive *a, int w, size_t t, const struct fp_buf
         return fp_error_oom(err);
     file_path(a, t, w, 1, path, sizeof path);
     *fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-    rc = *fd < 0 || write_at(*fd, data, n, a->end[s]) < 0 ? -1 : 0;
-    if (rc == 0)
+    rc = *fd < 0 || (a->cut[s] && ftruncate(*fd, a->end[s]) < 0) ||
+                 write_at(*fd, data, n, a->end[s]) < 0
+             ? -1
+             : 0;
+    if (rc == 0) {
+        a->cut[s] = 0;
         sync_file_range(*fd, a->end[s], (off_t)n, SYNC_FILE_RANGE_WRITE);
+    }
     free(z);
     if (a->prev[s] < 0)
         a->prev[s] = a->end[s];
@@ -423,9 +432,13 @@ void archive_undo(struct fp_archive *a, int w)
         if (a->prev[s] < 0)
             continue;
         file_path(a, t, w, 1, path, sizeof path);
-        /* Left longer, resume cuts it back: the journal never counted these bytes. */
-        if (truncate(path, a->prev[s]) == 0)
-            a->end[s] = a->prev[s];
+        /*
+         * Left longer, the next write here cuts it first (or, after a kill,
+         * resume does): the journal never counted these bytes, and the
+         * next transaction's lines go where they began.
+         */
+        a->cut[s] |= truncate(path, a->prev[s]) < 0;
+        a->end[s] = a->prev[s];
         a->prev[s] = -1;
     }
 }
@@ -509,6 +522,8 @@ static int tables_member(struct fp_archive *a, struct fp_journal *j, struct fp_b
             unsigned long crc;
 
             file_path(a, t, w, 1, path, sizeof path);
+            if (a->cut[slot(a, w, t)] && truncate(path, a->end[slot(a, w, t)]) < 0)
+                return sys_fail(err, "cannot truncate", path);
             if (access(path, F_OK) != 0)
                 continue;
             if (file_facts(path, a->compress, &bytes, &lines, &crc) < 0)
