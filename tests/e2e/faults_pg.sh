@@ -11,7 +11,7 @@
 #      is tried again 4 times (0.5, 1, 2, 4 s, each logged), then exit 2; status shows the
 #      database's error, SQLSTATE 55P03; the other session gone, resume ends it. And the lock
 #      released about a second after the first retry: the run ends by itself, exit 0;
-#   2. --statement-timeout 500ms against a delete made slow by a trigger (pg_sleep(1), BEFORE
+#   2. --statement-timeout 500ms against a delete made slow by a trigger (pg_sleep(30), BEFORE
 #      DELETE FOR EACH STATEMENT on address): exit 2 with the database's message (57014), not
 #      retried, nothing half-done; trigger dropped, resume ends it;
 #   3. fkpurge's backend terminated while a batch's DELETE runs (in that trigger's pg_sleep:
@@ -147,10 +147,12 @@ release_lock() {
     holder=
 }
 
-# slow_address / fast_address: deleting from address sleeps 1 s per statement, or not.
+# slow_address / fast_address: deleting from address sleeps 30 s per statement, or not. (Both
+# cases end that sleep early: a statement timeout, or the backend terminated; a window that
+# long is one a loaded machine's polling cannot miss, where 1 s was once missed.)
 slow_address() {
     sql 'CREATE FUNCTION faults_slow() RETURNS trigger LANGUAGE plpgsql AS $$
-         BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$;
+         BEGIN PERFORM pg_sleep(30); RETURN NULL; END $$;
          CREATE TRIGGER faults_slow BEFORE DELETE ON address
              FOR EACH STATEMENT EXECUTE FUNCTION faults_slow()' >/dev/null
 }
