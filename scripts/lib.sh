@@ -13,12 +13,13 @@ PYTHON=/usr/bin/python3
 
 # Debian packages the build, the tests, the demo and the benchmarks need
 # (python3-psycopg2: the PostgreSQL oracle of tests/diff; gdb: run_edge kills fkpurge
-# exactly around a commit).
+# exactly around a commit; python3-django: contrib/django's tests and scripts/bench's
+# Django row).
 FKPURGE_PACKAGES=(
     cmake gcc make pkg-config
     libpq-dev libsqlite3-dev libyaml-dev zlib1g-dev
     postgresql postgresql-common sqlite3
-    python3 python3-jsonschema python3-yaml python3-psycopg2
+    python3 python3-jsonschema python3-yaml python3-psycopg2 python3-django
     graphviz valgrind
     gdb
     # scripts/fuzz (libFuzzer): clang 14, whose -fsanitize=fuzzer runtime
