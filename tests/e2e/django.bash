@@ -71,6 +71,9 @@ tables:
     run manage model fkpurge_model shop
     expect_rc 0 "fkpurge_model shop"
     expect_grep '^  django_content_type:  # contenttypes.ContentType, referenced only: its own keys are not listed$' "$T/out"
+    run manage model fkpurge_model --help
+    expect_rc 0 "fkpurge_model --help"
+    expect_grep 'SET(callable)' "$T/out"
     run manage model fkpurge_model nosuchapp
     expect_rc 1 "fkpurge_model of an unknown app"
     expect_grep "No installed app with label 'nosuchapp'" "$T/err"

@@ -61,8 +61,13 @@ def place(model, field):
 
 class Command(BaseCommand):
     help = (
-        "Write fkpurge's YAML model of this project's tables and foreign keys "
-        "(all apps, or those named) to stdout; warnings on stderr."
+        "Write fkpurge's YAML model of this project's tables and foreign keys to stdout: "
+        "every ForeignKey/OneToOneField with its on_delete, many-to-many tables as CASCADE, "
+        "multi-table inheritance parent links as CASCADE (fkpurge does not delete a child's "
+        "parent row). SET(constant) becomes SET_DEFAULT; SET(callable) becomes PROTECT; "
+        "GenericForeignKey and GenericRelation are left out: each with a warning on stderr "
+        "naming app.Model.field. App labels limit the model to their tables and the tables "
+        "these reference."
     )
 
     def add_arguments(self, parser):
