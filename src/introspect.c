@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "fkpurge/model.h"
+#include "fkpurge/overlay.h"
 
 /*
  * Decode one UTF-8 sequence at p into *cp, returning its length, or 0 when it
@@ -123,6 +124,7 @@ struct introspect {
     size_t *nkey;      /* per table: how many */
     unsigned char *key_is_substitute; /* per table: key is a unique column, not the pk */
     int composite;                    /* a composite key was written: version 2 */
+    struct fp_overlay ov;             /* with --overlay: the keys it shares with the catalog */
     struct fp_error *err;
 };
 
@@ -457,15 +459,69 @@ static void put_edge_columns(FILE *body, const char *key, char *const *cols, siz
         yaml_put_quoted(body, cols[0]);
 }
 
+/* The overlay's edge for key j of table i, or NULL (no overlay, or not in it). */
+static const struct fp_edge *overlay_edge(const struct introspect *in, size_t i, size_t j)
+{
+    long e = in->opts->overlay ? in->ov.edge_of[i][j] : -1;
+
+    return e >= 0 ? &in->opts->overlay->edges[e] : NULL;
+}
+
+/* The SQL spelling of the database's own action. */
+static const char *sql_action(enum fp_policy policy)
+{
+    return policy == FP_CASCADE ? "CASCADE" : policy == FP_SET_NULL ? "SET NULL" : "SET DEFAULT";
+}
+
+/*
+ * Warn about what the overlay's policy for key j of table i
+ * meets in the database: it lacks the key; do_nothing leaves the rows to an
+ * ON DELETE action of the database that plan does not count. Where fkpurge
+ * acts itself, it acts first (children before parents), so the database's
+ * action finds nothing left to do and needs no word.
+ */
+static void warn_overlay(const struct introspect *in, size_t i, size_t j)
+{
+    const struct fp_cat_fk *fk = &in->cat->tables[i].fks[j];
+    const struct fp_edge *e = overlay_edge(in, i, j);
+    char *why = NULL;
+    size_t why_len = 0;
+    FILE *w;
+
+    if (!in->opts->overlay || (e && (e->policy != FP_DO_NOTHING || fk->policy == FP_RESTRICT ||
+                                     fk->policy == FP_DO_NOTHING || fk->policy == FP_PROTECT)))
+        return;
+    if (!(w = open_memstream(&why, &why_len)))
+        return;
+    put_columns(w, in->cat->tables[i].name, fk->columns, fk->ncols);
+    fputs(" -> ", w);
+    put_columns(w, fk->ref_table, fk->ref_columns, fk->ncols);
+    if (!e)
+        fprintf(w, ": not in the overlay, on_delete is the database's: %s",
+                policy_name(fk->policy));
+    else
+        fprintf(w,
+                ": the overlay's do_nothing leaves these rows to the database, whose own ON "
+                "DELETE %s acts on them: plan does not count them",
+                sql_action(fk->policy));
+    if (take(&w, &why))
+        fp_warn("%s", why);
+    free(why);
+}
+
 /*
  * Write one foreign key's edge on body, and on notes what the model cannot
- * say about it: a missing index, a SET NULL or SET DEFAULT that the database
- * itself would refuse or turn into NULL.
+ * say about it: a missing index, a set_null or set_default that the database
+ * itself would refuse or turn into NULL. The policy is the overlay's where
+ * it has the key, else the database's own ON DELETE.
  */
 static void put_edge(struct introspect *in, size_t i, size_t j, FILE *body, FILE *notes)
 {
     const struct fp_cat_table *t = &in->cat->tables[i];
     const struct fp_cat_fk *fk = &t->fks[j];
+    const struct fp_edge *ov = overlay_edge(in, i, j);
+    enum fp_policy policy = ov ? ov->policy : fk->policy;
+    const char *dflt = ov && policy == FP_SET_DEFAULT ? ov->default_value : NULL;
     long p = in->parent[i][j];
     int all_notnull, some_notnull, lacks_default, lacks_default_notnull;
     char *why = NULL;
@@ -473,20 +529,27 @@ static void put_edge(struct introspect *in, size_t i, size_t j, FILE *body, FILE
     FILE *w;
 
     column_facts(t, fk, &all_notnull, &some_notnull, &lacks_default, &lacks_default_notnull);
+    if (dflt)
+        lacks_default = lacks_default_notnull = 0;
     in->composite |= fk->ncols > 1;
     fputs("      - {", body);
     put_edge_columns(body, "column", fk->columns, fk->ncols);
     fputs(", references: ", body);
     yaml_put_quoted(body, in->model_name[p]);
-    fprintf(body, ", on_delete: %s", policy_name(fk->policy));
+    fprintf(body, ", on_delete: %s", policy_name(policy));
     if (!references_key(in, fk, p)) {
         fputs(", ", body);
         put_edge_columns(body, "to_column", fk->ref_columns, fk->ncols);
     }
     /* The loader refuses nullable: false with set_null; the note says why it is missing. */
-    if (all_notnull && fk->policy != FP_SET_NULL)
+    if (all_notnull && policy != FP_SET_NULL)
         fputs(", nullable: false", body);
+    if (dflt) {
+        fputs(", default: ", body);
+        yaml_put_quoted(body, dflt);
+    }
     fputs("}\n", body);
+    warn_overlay(in, i, j);
 
     /* Every purge step finds referencing rows by these columns: say when that means a scan. */
     if (!catalog_is_indexed(t, fk->columns[0])) {
@@ -495,25 +558,27 @@ static void put_edge(struct introspect *in, size_t i, size_t j, FILE *body, FILE
         fprintf(notes, ": no index starts with %s, so each purge step scans the table\n",
                 fk->ncols > 1 ? "these columns" : "this column");
     }
-    if ((fk->policy != FP_SET_NULL || !some_notnull) &&
-        (fk->policy != FP_SET_DEFAULT || !lacks_default))
+    if ((policy != FP_SET_NULL || !some_notnull) && (policy != FP_SET_DEFAULT || !lacks_default))
         return;
     w = open_memstream(&why, &why_len);
     if (!w)
         return;
     put_columns(w, t->name, fk->columns, fk->ncols);
-    if (fk->policy == FP_SET_NULL)
-        fputs(": ON DELETE SET NULL on a NOT NULL column: the database refuses such deletes "
-              "(nullable: false left out so the model loads)",
+    fputs(": ", w);
+    if (ov)
+        fprintf(w, "the overlay's %s", policy_name(policy));
+    else
+        fprintf(w, "ON DELETE %s", sql_action(policy));
+    if (policy == FP_SET_NULL)
+        fputs(" on a NOT NULL column: the database refuses such deletes (nullable: false left "
+              "out so the model loads)",
               w);
     else if (lacks_default_notnull)
-        fputs(": ON DELETE SET DEFAULT on a NOT NULL column without a default: the database "
-              "refuses such deletes",
-              w);
+        fputs(" on a NOT NULL column without a default: the database refuses such deletes", w);
     else
-        fputs(": ON DELETE SET DEFAULT but the column has no default: the database sets NULL", w);
+        fputs(" but the column has no default: the database sets NULL", w);
     if (take(&w, &why))
-        note(notes, why, fk->policy == FP_SET_NULL || lacks_default_notnull);
+        note(notes, why, policy == FP_SET_NULL || lacks_default_notnull);
     free(why);
 }
 
@@ -652,7 +717,16 @@ static void put_header(const struct introspect *in, FILE *out)
     } else {
         fputs("# Model of a SQLite database, written by fkpurge introspect.\n", out);
     }
-    fputs("# on_delete is the database's own ON DELETE action: review it before purging.\n", out);
+    if (in->opts->overlay) {
+        fputs("# on_delete comes from the overlay ", out);
+        yaml_put_quoted(out, in->opts->overlay->path);
+        fputs(" where it has the key;\n# the other keys keep the database's own ON DELETE "
+              "action: review it before purging.\n",
+              out);
+    } else {
+        fputs("# on_delete is the database's own ON DELETE action: review it before purging.\n",
+              out);
+    }
     if (in->opts->nroots > 0) {
         fputs(in->opts->nroots > 1 ? "# Only the tables " : "# Only the table ", out);
         for (size_t r = 0; r < in->opts->nroots; r++) {
@@ -673,6 +747,67 @@ static void put_header(const struct introspect *in, FILE *out)
     fputs("tables:\n", out);
 }
 
+/* A memory stream holding "FILE:LINE:COL: ", the start of a warning at a place of the overlay. */
+static FILE *warning_at(const struct fp_model *m, int line, int col, char **text, size_t *len)
+{
+    FILE *w = open_memstream(text, len);
+
+    if (w)
+        fprintf(w, "%s:%d:%d: ", m->path, line, col);
+    return w;
+}
+
+/* End the warning w holds with end, and warn. */
+static int warn_ending(struct introspect *in, FILE *w, char **text, const char *end)
+{
+    if (!w)
+        return fp_error_oom(in->err);
+    fputs(end, w);
+    if (!take(&w, text))
+        return fp_error_oom(in->err);
+    fp_warn("%s", *text);
+    free(*text);
+    *text = NULL;
+    return 0;
+}
+
+/*
+ * Warn, at its place in the file, about what the overlay has and the
+ * database lacks: tables, and keys of the tables it has. They are left out.
+ */
+static int warn_overlay_only(struct introspect *in)
+{
+    const struct fp_model *m = in->opts->overlay;
+    char *why = NULL;
+    size_t why_len = 0;
+    FILE *w;
+
+    for (size_t t = 0; t < m->ntables; t++) {
+        if (in->ov.table_found[t])
+            continue;
+        if ((w = warning_at(m, m->tables[t].line, m->tables[t].col, &why, &why_len)))
+            yaml_put_quoted(w, m->tables[t].name);
+        if (warn_ending(in, w, &why, ": a table of the overlay that the database lacks, left out") <
+            0)
+            return -1;
+    }
+    for (size_t e = 0; e < m->nedges; e++) {
+        const struct fp_edge *edge = &m->edges[e];
+
+        if (in->ov.edge_found[e] || !in->ov.table_found[edge->child])
+            continue;
+        if ((w = warning_at(m, edge->line, edge->col, &why, &why_len))) {
+            put_columns(w, m->tables[edge->child].name, edge->columns, edge->ncols);
+            fputs(" -> ", w);
+            put_columns(w, m->tables[edge->parent].name, edge->parent_columns, edge->ncols);
+        }
+        if (warn_ending(in, w, &why, ": a key of the overlay that the database lacks, left out") <
+            0)
+            return -1;
+    }
+    return 0;
+}
+
 static int prepare(struct introspect *in)
 {
     size_t n = in->cat->ntables ? in->cat->ntables : 1;
@@ -690,6 +825,12 @@ static int prepare(struct introspect *in)
     if (make_model_names(in) < 0 || find_parents(in) < 0 || select_tables(in) < 0 ||
         check_utf8(in) < 0)
         return -1;
+    if (in->opts->overlay) {
+        if (!utf8_valid(in->opts->overlay->path))
+            return fp_error_set(in->err, FP_EINPUT, "--overlay: the file name is not valid UTF-8");
+        if (overlay_match(in->opts->overlay, in->cat, in->parent, &in->ov, in->err) < 0)
+            return -1;
+    }
     choose_keys(in);
     for (size_t i = 0; i < in->cat->ntables; i++)
         selected += in->in[i];
@@ -716,6 +857,7 @@ static void release(struct introspect *in)
     free(in->key);
     free(in->nkey);
     free(in->key_is_substitute);
+    overlay_free(&in->ov);
 }
 
 int introspect_model(const struct fp_catalog *cat, const struct fp_introspect_opts *opts,
@@ -727,7 +869,7 @@ int introspect_model(const struct fp_catalog *cat, const struct fp_introspect_op
     FILE *f = NULL, *tf = NULL;
     int rc = -1;
 
-    if (prepare(&in) < 0)
+    if (prepare(&in) < 0 || (opts->overlay && warn_overlay_only(&in) < 0))
         goto out;
     /* The tables first: the version in the header depends on what they hold. */
     if (!(tf = open_memstream(&tables, &tables_len))) {

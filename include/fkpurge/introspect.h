@@ -15,11 +15,18 @@
 
 #include "fkpurge/backend.h"
 #include "fkpurge/error.h"
+#include "fkpurge/model.h"
 
 struct fp_introspect_opts {
     /* --table names: only these and the tables that depend on them, transitively. */
     const char *const *roots;
     size_t nroots; /* 0: every table of the catalog */
+    /*
+     * --overlay: a model whose on_delete (and default) each key it shares
+     * with the catalog takes; what one has and the other lacks is warned
+     * about. NULL: every key keeps the database's own ON DELETE.
+     */
+    const struct fp_model *overlay;
 };
 
 /*

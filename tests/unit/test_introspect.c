@@ -141,7 +141,7 @@ static char *idx_id_p[] = {"id", "p"};
 static char *model_of(struct fp_catalog *cat, const char *const *roots, size_t nroots,
                       struct fp_error *err)
 {
-    struct fp_introspect_opts opts = {roots, nroots};
+    struct fp_introspect_opts opts = {.roots = roots, .nroots = nroots};
     char *out = NULL;
 
     if (introspect_model(cat, &opts, &out, err) < 0)
