@@ -71,7 +71,8 @@ static int check(struct fp_plan *p, struct fp_journal *j, const struct fp_collec
             if (p->survivors[i] &&
                 strlist_addf(&p->warnings,
                              "%lld rows of %s.%s (do_nothing) reference rows this purge deletes; "
-                             "a database that enforces this key will refuse the purge",
+                             "a database that enforces this key refuses the purge, or its own ON "
+                             "DELETE action changes them (not counted here)",
                              p->survivors[i], m->tables[e->child].name, e->column) < 0)
                 return fp_error_oom(err);
             break;
