@@ -148,6 +148,10 @@ check_purge() {
     run "$FKPURGE" run --model "$T/model.yaml" --db "$(db_url "$DB")" --table customer "${select[@]}" --yes \
         --batch-size "$batch" --journal "$T/run.journal" --format json
     expect_rc 0 "run where $where"
+    # FKPURGE_ENGINE=levels is a test of that engine only if it ran the purge.
+    [ -z "${FKPURGE_ENGINE:-}" ] ||
+        expect_eq "$(journal_sql "$T/run.journal" "SELECT value FROM meta WHERE key = 'engine'")" \
+            "$FKPURGE_ENGINE" "the engine that ran the purge where $where"
     rm -f "$T/run.journal"
     composite_state "$DB" >"$T/got.state"
     composite_state "$DB_NATIVE" >"$T/want.state"
@@ -195,19 +199,26 @@ tables:
 # (exit 3) with the keys as fkpurge writes a composite key, then left out by --skip-existing
 # (the journal's skipped keys matched through kills).
 check_restore() {
-    local k=$KEY_SEP ins
-    fresh_db
-    composite_state "$DB" >"$T/before.state"
-    run "$FKPURGE" run --model "$T/model.yaml" --db "$(db_url "$DB")" --table customer \
-        --where 'id % 3 = 2' --yes -q --batch-size 7 --journal "$T/rs.journal" --archive "$T/rs1"
-    expect_rc 0 "run --archive of composite keys"
-    expect_grep '^{"op": "update", "column": "(replaces_tenant, replaces_id)", "row": ' "$T/rs1/order.ndjson"
-    composite_state "$DB" >"$T/purged.state"
-    cmp -s "$T/before.state" "$T/purged.state" && fail "run --archive purged nothing"
-    rs_killed_on "$T/model.yaml" "$(db_url "$DB")" "$T/rs1" 5
-    [ "$rkills" -ge 3 ] || fail "restore of composite keys: only $rkills kills"
-    composite_state "$DB" >"$T/got.state"
-    expect_same_state "$T/before.state" "$T/got.state" "restore of composite keys, $rkills kills"
+    local k=$KEY_SEP ins round
+    # A restore this small can end before its third kill: purged and restored again, twice
+    # at most (a quiet machine does that now and then).
+    for round in 1 2 3; do
+        fresh_db
+        composite_state "$DB" >"$T/before.state"
+        rm -rf "$T/rs1" "$T/rs.journal"
+        run "$FKPURGE" run --model "$T/model.yaml" --db "$(db_url "$DB")" --table customer \
+            --where 'id % 3 = 2' --yes -q --batch-size 7 --journal "$T/rs.journal" --archive "$T/rs1"
+        expect_rc 0 "run --archive of composite keys"
+        expect_grep '^{"op": "update", "column": "(replaces_tenant, replaces_id)", "row": ' "$T/rs1/order.ndjson"
+        composite_state "$DB" >"$T/purged.state"
+        cmp -s "$T/before.state" "$T/purged.state" && fail "run --archive purged nothing"
+        rs_killed_on "$T/model.yaml" "$(db_url "$DB")" "$T/rs1" 5
+        composite_state "$DB" >"$T/got.state"
+        expect_same_state "$T/before.state" "$T/got.state" "restore of composite keys, $rkills kills"
+        [ "$rkills" -lt 3 ] || break
+        echo "composite restore: ended after $rkills kills (round $round)" >&2
+    done
+    [ "$rkills" -ge 3 ] || fail "restore of composite keys: only $rkills kills in 3 rounds"
 
     rm -f "$T/rs.journal"
     run "$FKPURGE" run --model "$T/model.yaml" --db "$(db_url "$DB")" --table customer \
