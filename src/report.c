@@ -114,15 +114,13 @@ static int has_partitions(const struct fp_plan *p)
     return 0;
 }
 
-/* Only where there are some: plans of unpartitioned schemas keep their shape. */
+/* Always there, empty without partitioned tables, as "blocked" and "triggers" are. */
 static void json_partitions(struct fp_buf *b, const struct fp_plan *p)
 {
     const char *sep = "\n  ";
 
-    if (!has_partitions(p))
-        return;
     buf_adds(b, ",\n \"partitions\": [");
-    for (size_t k = 0; k < p->norder; k++) {
+    for (size_t k = 0; p->partitions && k < p->norder; k++) {
         const struct fp_partitions *ps = &p->partitions[p->order[k]];
         const char *table = table_name(p, p->order[k]);
 

@@ -78,6 +78,7 @@ YAML
   {"table": "invoice", "column": "customer_id", "policy": "restrict", "rows": 1, "sample": [301]},
   {"table": "audit", "column": "invoice_id", "policy": "protect", "rows": 2, "sample": [1000, 1001]}],
  "triggers": [],
+ "partitions": [],
  "totals": {"deleted": 6, "updated": 0, "blocked": 3},
  "warnings": []}'
 
@@ -159,6 +160,7 @@ YAML
   {"table": "customer", "deleted": 1, "updated": {}}],
  "blocked": [],
  "triggers": [],
+ "partitions": [],
  "totals": {"deleted": 3, "updated": 3, "blocked": 0},
  "warnings": []}'
     plan --table customer --where 'id = 1'
@@ -213,6 +215,7 @@ YAML
   {"table": "user", "deleted": 1, "updated": {}}],
  "blocked": [],
  "triggers": [],
+ "partitions": [],
  "totals": {"deleted": 3, "updated": 2, "blocked": 0},
  "warnings": []}'
     expect_eq "$(db_query 'SELECT count(*) FROM canary')" 1 "canary rows"

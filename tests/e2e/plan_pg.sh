@@ -57,6 +57,7 @@ want="{\"root\": {\"table\": \"parent\", \"where\": \"id <= 12000\"},
   {\"table\": \"parent\", \"deleted\": 12000, \"updated\": {}}],
  \"blocked\": [],
  \"triggers\": [],
+ \"partitions\": [],
  \"totals\": {\"deleted\": $((leaves + 12000)), \"updated\": $refs, \"blocked\": 0},
  \"warnings\": []}"
 run "$FKPURGE" plan --model "$T/twin.yaml" --db "$DB" --table parent --where "id <= 12000" --format json
