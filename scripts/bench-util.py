@@ -12,7 +12,10 @@
         without): PATH, PATH.partial and their -wal and -journal files
         together, their sizes taken every 20 ms by a thread of this process.
         With --kill-after, CMD gets SIGKILL after that many seconds if still
-        running.
+        running. Then two more fields: CMD's CPU seconds (user + sys) and, when
+        FKPURGE_BENCH_SERVER_PID names the postmaster, the server's (the
+        postmaster and its processes, live or reaped) over the same time:
+        the machine is shared, so a wall time alone can mislead.
 
     bench-util.py journal PATH START
         Prints "FIRST_COMMIT END_BYTES" for an fkpurge journal: the seconds from
@@ -81,6 +84,31 @@ class JournalWatch(threading.Thread):
         return self.peak
 
 
+def proc_cpu_ticks(pid):
+    """utime + stime + cutime + cstime of pid, and its parent's pid; None if gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[1]), sum(int(x) for x in fields[11:15])
+
+
+def server_cpu_seconds():
+    """CPU seconds of the postmaster FKPURGE_BENCH_SERVER_PID and its live children
+    (a reaped child's are in the postmaster's cutime and cstime); None if unset."""
+    root = os.environ.get("FKPURGE_BENCH_SERVER_PID", "")
+    if not root.isdigit():
+        return None
+    root, ticks = int(root), 0
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            got = proc_cpu_ticks(int(name))
+            if got and (int(name) == root or got[0] == root):
+                ticks += got[1]
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def cmd_time(args):
     out, err, rest = args[0], args[1], args[2:]
     kill_after = watch = None
@@ -96,6 +124,7 @@ def cmd_time(args):
         watch.start()
     with open(out, "wb") as fout, open(err, "wb") as ferr:
         start = time.time()
+        server0 = server_cpu_seconds()
         t0 = time.monotonic()
         proc = subprocess.Popen(rest, stdout=fout, stderr=ferr)
         try:
@@ -104,9 +133,15 @@ def cmd_time(args):
             proc.send_signal(signal.SIGKILL)
             rc = proc.wait()
         t1 = time.monotonic()
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux
+        server1 = server_cpu_seconds()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_kib = usage.ru_maxrss  # KiB on Linux
     journal_peak = str(watch.stop()) if watch else "-"
-    print("%.3f %d %d %.6f %s" % (t1 - t0, peak_kib, rc, start, journal_peak))
+    server = "-" if server0 is None else "%.2f" % (server1 - server0)
+    print(
+        "%.3f %d %d %.6f %s %.2f %s"
+        % (t1 - t0, peak_kib, rc, start, journal_peak, usage.ru_utime + usage.ru_stime, server)
+    )
 
 
 def cmd_journal(args):
