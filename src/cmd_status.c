@@ -7,6 +7,7 @@
 #include "fkpurge/archive.h"
 #include "fkpurge/buf.h"
 #include "fkpurge/cli.h"
+#include "fkpurge/json.h"
 #include "fkpurge/progress.h"
 #include "fkpurge/purge.h"
 
@@ -48,6 +49,8 @@ struct status {
         size_t tbl;
         char state[12];
         double started, finished;
+        long long page_keys; /* its page now, from the statistics; -1: not told */
+        double fill;
     } workers[FP_JOBS_MAX];
     size_t nworkers;
     char *statistics; /* the run's latest statistics (stats.h), as JSON, or NULL */
@@ -62,9 +65,37 @@ static int add_worker(void *ctx, const struct fp_stream_worker *w)
     if (s->nworkers >= FP_JOBS_MAX || w->tbl >= s->p.model->ntables)
         return 0;
     x = &s->workers[s->nworkers++];
-    *x = (struct worker){w->worker, w->batch, w->keys, w->tbl, "", w->started, w->finished};
+    *x = (struct worker){w->worker, w->batch, w->keys, w->tbl, "", w->started, w->finished, -1, 0};
     snprintf(x->state, sizeof x->state, "%s", w->state ? w->state : "");
     return 0;
+}
+
+/* Each worker's page and fill, from the statistics' "workers" (stats.h), when they have them. */
+static void worker_pages(struct status *s)
+{
+    struct fp_json_val all, arr, w, v;
+    size_t at = 0;
+
+    if (!s->statistics || !json_whole(s->statistics, strlen(s->statistics), &all) ||
+        !json_get(&all, "workers", &arr) || arr.type != FP_JSON_ARRAY)
+        return;
+    while (json_element(&arr, &at, &w)) {
+        long id;
+
+        if (w.type != FP_JSON_OBJECT || !json_get(&w, "worker", &v))
+            continue;
+        id = strtol(v.p, NULL, 10);
+        for (size_t i = 0; i < s->nworkers; i++) {
+            struct worker *x = &s->workers[i];
+
+            if (x->id != id)
+                continue;
+            if (json_get(&w, "page_keys", &v))
+                x->page_keys = strtoll(v.p, NULL, 10);
+            if (json_get(&w, "fill", &v))
+                x->fill = strtod(v.p, NULL);
+        }
+    }
 }
 
 /*
@@ -86,6 +117,7 @@ static int gather_stream(struct status *s, struct fp_error *err)
         journal_stream_workers(s->p.j, add_worker, s, err) < 0)
         goto out;
     s->jobs = jobs ? strtol(jobs, NULL, 10) : 0;
+    worker_pages(s);
     s->streaming = engine && strcmp(engine, "stream") == 0;
     s->root_table = model_find_table(s->p.model, s->p.root.table);
     s->planned = planned ? strtoll(planned, NULL, 10) : -1;
@@ -226,7 +258,7 @@ static void iso_time(double at, char out[32])
     strftime(out, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* "  worker 2: batch 812 (customer, 37 keys), committed 3 s ago" */
+/* "  worker 2: batch 812 (customer, 37 keys), committed 3 s ago; page 40 keys, fill 0.3750" */
 static void print_worker(const struct status *s, const struct worker *w)
 {
     double now = (double)time(NULL);
@@ -234,12 +266,15 @@ static void print_worker(const struct status *s, const struct worker *w)
     int done = strcmp(w->state, "done") == 0, intent = strcmp(w->state, "intent") == 0;
 
     progress_format_duration(now - (done ? w->finished : w->started), ago, sizeof ago);
-    printf("  worker %d: batch %lld (%s, %lld keys), %s %s%s\n", w->id, w->batch,
+    printf("  worker %d: batch %lld (%s, %lld keys), %s %s%s", w->id, w->batch,
            s->p.model->tables[w->tbl].name, w->keys,
            done     ? "committed"
            : intent ? "committing since"
                     : "rolled back, started",
            ago, intent ? "" : " ago");
+    if (w->page_keys >= 0)
+        printf("; page %lld keys, fill %.4f", w->page_keys, w->fill);
+    putchar('\n');
 }
 
 static void print_text(const struct status *s)
@@ -424,7 +459,10 @@ static void print_json(const struct status *s)
         iso_time(w->finished, when);
         buf_adds(&b, ", ");
         json_field(&b, "finished", w->finished > 0 ? when : NULL);
-        buf_adds(&b, "}");
+        if (w->page_keys >= 0)
+            buf_addf(&b, ", \"page_keys\": %lld, \"fill\": %.4f}", w->page_keys, w->fill);
+        else
+            buf_adds(&b, ", \"page_keys\": null, \"fill\": null}");
     }
     buf_adds(&b, "]");
     buf_adds(&b, ", \"tables\": [");

@@ -494,7 +494,8 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
         .wupdated = s->wupdated,
         .worker = s->id,
     };
-    double frac = -1;
+    double frac = -1, t0;
+    int rc;
 
     for (size_t i = 0; i < s->m->ntables; i++)
         rows += s->deleted[i];
@@ -513,7 +514,10 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
             return -1;
         t.archive_end = s->arch_end;
     }
-    if (journal_stream_intent(s->j, &t, &batch, err) < 0) {
+    t0 = stats_clock();
+    rc = journal_stream_intent(s->j, &t, &batch, err);
+    stats_journal(stats_clock() - t0);
+    if (rc < 0) {
         if (s->a->archive)
             archive_undo(s->a->archive, s->id);
         return -1;
@@ -531,7 +535,10 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
     }
     if (s->a->archive)
         archive_done(s->a->archive, s->id);
-    if (journal_stream_done(s->j, batch, err) < 0 || (cursor && lane_advance(s, cursor, err) < 0))
+    t0 = stats_clock();
+    rc = journal_stream_done(s->j, batch, err);
+    stats_journal(stats_clock() - t0);
+    if (rc < 0 || (cursor && lane_advance(s, cursor, err) < 0))
         return -1;
     pthread_mutex_lock(&s->pool->mu);
     s->pool->roots_done += s->deleted[s->a->root];
@@ -1261,8 +1268,14 @@ static void leave_lane(struct stream *s, int done)
 /* The pages of the worker's lane, until none is left (*res FIT) or an escape. */
 static int run_lane(struct stream *s, struct root_page *rp, int *res, struct fp_error *err)
 {
+    double fill;
+
     for (*res = FIT;;) {
         rp->limit = (long)s->k;
+        pthread_mutex_lock(&s->pool->mu);
+        fill = s->pool->fill;
+        pthread_mutex_unlock(&s->pool->mu);
+        stats_page(rp->limit, fill, s->lane);
         if (retrying(s, root_txn, rp, res, err) < 0)
             return -1;
         if (rp->empty)
@@ -1279,7 +1292,7 @@ static int run_lane(struct stream *s, struct root_page *rp, int *res, struct fp_
             if (*res != FIT)
                 return 0;
         } else {
-            double fill, k;
+            double k;
 
             s->sized = 1;
             pthread_mutex_lock(&s->pool->mu);
@@ -1474,7 +1487,11 @@ static void *work(void *arg)
     struct stream *s = arg;
     struct pool *p = s->pool;
     struct fp_error err = {0};
-    int res = FIT, rc = run_pages(s, &res, &err);
+    int res = FIT, rc;
+
+    stats_worker(s->id);
+    rc = run_pages(s, &res, &err);
+    stats_worker(0);
 
     pthread_mutex_lock(&p->mu);
     if (rc < 0 && !s->stopped && !p->failed) {

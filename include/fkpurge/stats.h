@@ -43,6 +43,18 @@ void stats_batch(void);
  */
 void stats_retry(const char *sqlstate, int gave_way);
 
+/*
+ * The calling thread is worker id of --jobs (1 to FP_JOBS_MAX) from now
+ * on: what it counts is also its own, and its time starts. 0 ends it.
+ */
+void stats_worker(int id);
+
+/* Secs the calling worker spent writing the journal (--jobs shares one handle). */
+void stats_journal(double secs);
+
+/* The calling worker's next page: root keys, the pool's fill of a batch, its lane (-1: none). */
+void stats_page(long long keys, double fill, long lane);
+
 /* Why the run ended, for --statistics ("every row done", the error). */
 void stats_why(const char *why);
 
@@ -52,11 +64,18 @@ int stats_due(double interval);
 /*
  * The statistics as one JSON object: {"seconds": S, "time": {"select": S,
  * ...}, "batches": N, "retries": N, "gave_way": N, "sqlstates": {"40P01":
- * N, ...}, "why": "..."}. Times in seconds, 3 decimals.
+ * N, ...}, "why": "..."}. Times in seconds, 3 decimals. With two
+ * workers or more, "workers": [{"worker": W, "seconds": S, "statements":
+ * S, "locks": S, "journal": S, "retry": S, "other": S, "batches": N,
+ * "gave_way": N, "page_keys": N, "fill": F, "lane": L}, ...] too: other
+ * is the rest of its time (the client's own work, pace's waits).
  */
 void stats_json(struct fp_buf *b);
 
-/* The same as lines of text, each ending in '\n', for --statistics on stderr. */
+/*
+ * The same as lines of text, each ending in '\n', for --statistics on
+ * stderr; with two workers or more a line each.
+ */
 void stats_text(struct fp_buf *b);
 
 #endif

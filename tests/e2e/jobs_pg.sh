@@ -3,7 +3,8 @@
 #   - run --jobs 2 with the streaming engine: no warning, N kept in the journal, the end state
 #     of PostgreSQL's own ON DELETE actions; with small batches both workers commit, -v names
 #     each transaction's worker, the progress line what each did last, --statistics counts
-#     every transaction once, and status shows each worker's latest transaction;
+#     every transaction once, and a line a worker its own transactions, give-ways and page;
+#     status shows each worker's latest transaction and the page --statistics ended with;
 #   - a worker that gives way to a lock (another session holds rows every page must null) does
 #     so before it changed anything: PostgreSQL's counts of rows deleted and updated, which
 #     include rolled-back transactions, are exactly the purge's; --statistics counts the
@@ -57,6 +58,27 @@ for w in 1 2; do
     grep -q "^fkpurge: batch: worker $w: customer: " "$T/err" ||
         fail "-v names no transaction of worker $w: $(head -5 "$T/err")"
 done
+# A line a worker: its own transactions (those -v names with it), give-ways adding up to the
+# run's, its page (at most a batch of root keys) and the fill (of a batch, at most 0.75).
+gw=0
+for w in 1 2; do
+    line=$(grep "^fkpurge: statistics: worker $w: " "$T/err") ||
+        fail "statistics: no line for worker $w: $(grep statistics "$T/err")"
+    re="^fkpurge: statistics: worker $w: [0-9.]+ s: statements [0-9.]+ s, locks [0-9.]+ s, journal [0-9.]+ s, retry [0-9.]+ s, other [0-9.]+ s; ([0-9]+) transactions, ([0-9]+) gave way; page ([0-9]+) keys, fill (0\.[0-9]{4})$"
+    [[ $line =~ $re ]] || fail "statistics: worker $w's line: $line"
+    expect_eq "${BASH_REMATCH[1]}" "$(grep -c "^fkpurge: batch: worker $w: " "$T/err")" \
+        "worker $w's transactions in --statistics"
+    gw=$((gw + BASH_REMATCH[2]))
+    if [ "${BASH_REMATCH[3]}" -lt 1 ] || [ "${BASH_REMATCH[3]}" -gt 20 ]; then
+        fail "worker $w's page is not 1 to 20 keys: $line"
+    fi
+    awk -v f="${BASH_REMATCH[4]}" 'BEGIN { exit !(f > 0 && f <= 0.75) }' ||
+        fail "worker $w's fill is not in (0, 0.75]: $line"
+    page[w]="page ${BASH_REMATCH[3]} keys, fill ${BASH_REMATCH[4]}"
+    jpage[w]="$w ${BASH_REMATCH[3]} ${BASH_REMATCH[4]}"
+done
+expect_eq "$gw" "$(sed -En 's/^fkpurge: statistics: .* transactions, .* retries, ([0-9]+) gave way$/\1/p' "$T/err")" \
+    "the workers' give-ways add up to the run's"
 # Workers give way to each other: no deadlock between them, nothing retried with a warning.
 if grep -q "warning" "$T/err"; then fail "run --jobs 2 warned: $(grep warning "$T/err")"; fi
 run "$FKPURGE" status "$J"
@@ -64,8 +86,8 @@ expect_rc 0 "status of a --jobs 2 run"
 grep -q '^workers:  2 of --jobs 2, each.s latest transaction:$' "$T/out" ||
     fail "status shows no workers line: $(cat "$T/out")"
 for w in 1 2; do
-    grep -Eq "^  worker $w: batch [0-9]+ \(customer, [0-9]+ keys\), committed .* ago$" "$T/out" ||
-        fail "status shows no line for worker $w: $(cat "$T/out")"
+    grep -Eq "^  worker $w: batch [0-9]+ \(customer, [0-9]+ keys\), committed .* ago; ${page[w]}$" "$T/out" ||
+        fail "status shows no line for worker $w with '${page[w]}': $(cat "$T/out")"
 done
 run "$FKPURGE" status "$J" --format json
 expect_rc 0 "status --format json of a --jobs 2 run"
@@ -75,6 +97,11 @@ d = json.load(open(sys.argv[1]))
 print(d["jobs"], [(w["worker"], w["table"], w["state"], w["finished"] is not None)
                   for w in d["workers"]])' "$T/out")" \
     "2 [(1, 'customer', 'done', True), (2, 'customer', 'done', True)]" "status JSON workers"
+expect_eq "$(/usr/bin/python3 -c '
+import json, sys
+for w in json.load(open(sys.argv[1]))["workers"]:
+    print(w["worker"], w["page_keys"], "%.4f" % w["fill"])' "$T/out")" "${jpage[1]}
+${jpage[2]}" "status JSON: each worker's page and fill"
 # The batches of both: every one recorded done, their counts the native delete's.
 expect_eq "$(journal_sql "$J" "SELECT count(*) FROM batch WHERE state <> 'done'")" 0 \
     "batches not done after run --jobs 2"
@@ -134,6 +161,11 @@ expect_eq "$rc" 0 "run --jobs 2 against held rows (stderr: $(cat "$T/err"))"
 check_end "run --jobs 2 against held rows"
 grep -Eq "^fkpurge: statistics: [0-9.]+ s in all; [0-9]+ transactions, 0 retries, [1-9][0-9]* gave way$" "$T/err" ||
     fail "statistics: no give-way, or a retry: $(grep statistics "$T/err")"
+# Each give-way is one worker's, and costs it lock waits (at most 50 ms each) and a wait to retry.
+expect_eq "$(sed -En 's/^fkpurge: statistics: worker [12]: .* ([0-9]+) gave way; .*$/\1/p' "$T/err" |
+    awk '{ n += $1 } END { print n + 0 }')" \
+    "$(sed -En 's/^fkpurge: statistics: .* retries, ([0-9]+) gave way$/\1/p' "$T/err")" \
+    "the workers' give-ways add up to the run's (held rows)"
 # The sessions' counts reach the statistics when they end.
 for ((i = 0; i < 500; i++)); do
     [ "$(psql_db "$db" -c "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
