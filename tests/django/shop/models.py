@@ -1,6 +1,7 @@
 """Every on_delete Django has, and the shapes fkpurge_model must write: a
 self-reference, a many-to-many, multi-table inheritance, a to_field key, SET(...)
-with a constant and with a callable, a GenericForeignKey and a GenericRelation.
+with a constant and with a callable, a ForeignObject over two columns, a
+GenericForeignKey and a GenericRelation.
 Author is the purge's root (tests/e2e/django.bash); author 1 is the placeholder
 that SET_DEFAULT and SET(1) point at."""
 
@@ -53,6 +54,17 @@ class Song(models.Model):
     # song together, so the book's RESTRICT does not block.
     author = models.ForeignKey(Author, models.CASCADE)
     book = models.ForeignKey(Book, models.RESTRICT)
+
+
+class Shelf(models.Model):
+    # A key over two columns that Django follows (its delete() cascades
+    # through it) with no constraint in the database: a row whose pair names
+    # no book stays.
+    book_ref = models.IntegerField()
+    author_ref = models.IntegerField()
+    book = models.ForeignObject(
+        Book, models.CASCADE, from_fields=["book_ref", "author_ref"], to_fields=["id", "author"]
+    )
 
 
 class Audit(models.Model):

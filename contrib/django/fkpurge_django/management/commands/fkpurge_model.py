@@ -1,9 +1,11 @@
 """manage.py fkpurge_model [APP_LABEL ...] > model.yaml
 
-Writes fkpurge's YAML model (format version 1) of the project's models, as
+Writes fkpurge's YAML model (format version 1, or 2 where a ForeignObject has
+several columns) of the project's models, as
 Django's own delete() sees them: every concrete ForeignKey/OneToOneField with its
-on_delete in Django's spelling, auto-created many-to-many tables (two CASCADE
-keys), multi-table inheritance parent links (CASCADE, with a comment on what
+on_delete in Django's spelling, every ForeignObject (a key over several
+columns Django follows without a database constraint: columns/to_columns),
+auto-created many-to-many tables (two CASCADE keys), multi-table inheritance parent links (CASCADE, with a comment on what
 fkpurge does not do). What a model cannot say goes to stderr as a warning naming
 app_label.Model.field: SET(callable) is written PROTECT (fkpurge then refuses a
 purge that would need it, rather than leaving a reference Django would have
@@ -62,7 +64,8 @@ def place(model, field):
 class Command(BaseCommand):
     help = (
         "Write fkpurge's YAML model of this project's tables and foreign keys to stdout: "
-        "every ForeignKey/OneToOneField with its on_delete, many-to-many tables as CASCADE, "
+        "every ForeignKey/OneToOneField/ForeignObject with its on_delete, many-to-many tables "
+        "as CASCADE, "
         "multi-table inheritance parent links as CASCADE (fkpurge does not delete a child's "
         "parent row). SET(constant) becomes SET_DEFAULT; SET(callable) becomes PROTECT; "
         "GenericForeignKey and GenericRelation are left out: each with a warning on stderr "
@@ -91,7 +94,7 @@ class Command(BaseCommand):
         # primary key only, since fkpurge never deletes from a parent.
         for model in chosen:
             for field in self.keys(model):
-                target = field.target_field.model
+                target = field.related_model
                 if target._meta.db_table not in tables:
                     tables[target._meta.db_table] = {
                         "model": target,
@@ -104,12 +107,12 @@ class Command(BaseCommand):
                 if model._meta.db_table in chosen_tables:
                     continue
                 for field in self.keys(model):
-                    if field.target_field.model._meta.db_table in chosen_tables:
+                    if field.related_model._meta.db_table in chosen_tables:
                         self.warn(
                             model,
                             field,
                             "references %s but its app is not selected: fkpurge will not "
-                            "follow it (name its app too)" % field.target_field.model._meta.db_table,
+                            "follow it (name its app too)" % field.related_model._meta.db_table,
                         )
         self.write(tables)
         for line in self.warnings:
@@ -119,7 +122,9 @@ class Command(BaseCommand):
         self.warnings.append("%s: %s" % (place(model, field), text))
 
     def keys(self, model):
-        return [f for f in model._meta.local_concrete_fields if isinstance(f, models.ForeignKey)]
+        # A ForeignKey has a column of its own; a ForeignObject is a key over
+        # other fields' columns, so it is local but not concrete.
+        return [f for f in model._meta.local_fields if isinstance(f, models.ForeignObject)]
 
     def add_table(self, tables, model):
         meta = model._meta
@@ -151,15 +156,26 @@ class Command(BaseCommand):
         tables[meta.db_table] = {"model": model, "pk": meta.pk.column, "keys": keys, "referenced_only": False}
 
     def key(self, model, field):
-        target = field.target_field
-        key = {
-            "column": field.column,
-            "references": target.model._meta.db_table,
-            "comment": None,
-        }
-        if target.column != target.model._meta.pk.column:
-            key["to_column"] = target.column
+        target = field.related_model
+        columns = [f.column for f in field.local_related_fields]
+        to_columns = [f.column for f in field.foreign_related_fields]
+        key = {"references": target._meta.db_table, "comment": None}
+        if len(columns) > 1:
+            key["columns"], key["to_columns"] = columns, to_columns
+        else:
+            key["column"] = columns[0]
+            if to_columns[0] != target._meta.pk.column:
+                key["to_column"] = to_columns[0]
         on_delete = field.remote_field.on_delete
+        if len(columns) > 1 and on_delete not in (models.CASCADE, models.PROTECT, models.RESTRICT,
+                                                    models.DO_NOTHING, models.SET_NULL):
+            # Django sets the ForeignObject's own attribute, not its columns:
+            # no value fkpurge could write for them.
+            self.warn(model, field, "on_delete of a key over %d columns written PROTECT: only "
+                      "CASCADE, SET_NULL, PROTECT, RESTRICT and DO_NOTHING say what becomes of "
+                      "its columns" % len(columns))
+            key["on_delete"] = "PROTECT"
+            return key
         policy = POLICIES.get(on_delete)
         if policy is None and hasattr(on_delete, "deconstruct"):
             # models.SET(value): a constant is SET_DEFAULT with that default;
@@ -187,7 +203,7 @@ class Command(BaseCommand):
             key["comment"] = (
                 "parent link (multi-table inheritance): deleting a %s row deletes this one;\n"
                 "      # deleting this one leaves its %s row, which Django's delete() deletes too"
-                % (target.model._meta.db_table, target.model._meta.db_table)
+                % (target._meta.db_table, target._meta.db_table)
             )
         return key
 
@@ -200,7 +216,13 @@ class Command(BaseCommand):
         return value
 
     def write(self, tables):
-        out = ["# fkpurge model written by manage.py fkpurge_model (contrib/django)", "version: 1", "tables:"]
+        # Format 2 only where a key has several columns, as fkpurge introspect does.
+        composite = any("columns" in k for t in tables.values() for k in t["keys"])
+        out = [
+            "# fkpurge model written by manage.py fkpurge_model (contrib/django)",
+            "version: %d" % (2 if composite else 1),
+            "tables:",
+        ]
         for name in sorted(tables):
             table = tables[name]
             meta = table["model"]._meta
@@ -214,8 +236,13 @@ class Command(BaseCommand):
             for key in table["keys"]:
                 if key["comment"]:
                     out.append("      # " + key["comment"])
-                out.append("      - column: %s" % scalar(key["column"]))
+                if "columns" in key:
+                    out.append("      - columns: [%s]" % ", ".join(scalar(c) for c in key["columns"]))
+                else:
+                    out.append("      - column: %s" % scalar(key["column"]))
                 out.append("        references: %s" % scalar(key["references"]))
+                if "to_columns" in key:
+                    out.append("        to_columns: [%s]" % ", ".join(scalar(c) for c in key["to_columns"]))
                 if "to_column" in key:
                     out.append("        to_column: %s" % scalar(key["to_column"]))
                 out.append("        on_delete: %s" % key["on_delete"])

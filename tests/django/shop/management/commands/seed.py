@@ -1,7 +1,7 @@
 """manage.py seed: the rows of tests/e2e/django.bash, made through the ORM.
 Authors 1 (the placeholder), 2 and 3 stay; 4 and 5 are purged. Every key of a
 purged author's rows is reached: cascades (also through to_field, the parent
-link, the many-to-many table and a reply chain), SET_NULL, SET_DEFAULT, SET(1),
+link, the many-to-many table, a reply chain and a two-column ForeignObject), SET_NULL, SET_DEFAULT, SET(1),
 RESTRICT met by a cascade, DO_NOTHING without a constraint, and a generic note
 left pointing at a purged book."""
 
@@ -33,6 +33,10 @@ class Command(BaseCommand):
                 # A reply under another author's book's review.
                 m.Review.objects.create(book=books[0], reply_to=parent)
                 m.Song.objects.create(author=author, book=book)
+                # One on the book's shelf (author and book match), one whose
+                # pair matches no book: only the first goes with the book.
+                m.Shelf.objects.create(book_ref=book.pk, author_ref=author.pk)
+                m.Shelf.objects.create(book_ref=book.pk, author_ref=1)
         for author in authors[1:]:
             m.Loan.objects.create(author=author)
             m.Badge.objects.create(author=author)
