@@ -34,19 +34,20 @@ static int between_batches(struct exec *x, struct fp_error *err)
 
 /* Every batch of table t between level and level_hi, until those levels of t are done. */
 static int run_levels(struct exec *x, size_t t, long long level, long long level_hi,
-                      struct fp_keys *keys, int *restart, struct fp_error *err)
+                      struct fp_keys *keys, struct fp_error *err)
 {
     for (;;) {
         struct fp_batch b;
+        int rc;
 
         if (between_batches(x, err) < 0)
             return -1;
         if (journal_next_batch(x->j, t, level, level_hi, (size_t)x->batch, &b, keys, err) < 0)
             return -1;
         if (keys->n == 0)
-            return 0;
-        if (exec_run_batch(x, &b, keys, restart, err) < 0 || *restart)
-            return *restart ? 0 : -1;
+            return EXEC_DONE;
+        if ((rc = exec_run_batch(x, &b, keys, err)) != EXEC_DONE)
+            return rc;
     }
 }
 
@@ -135,7 +136,7 @@ static int is_joint(const struct exec *x, long long lv)
  * of it in one transaction, however many (--batch-size cannot bound it),
  * so that the keys between them are checked once all are gone.
  */
-static int run_joint(struct exec *x, const size_t *tables, size_t n, long long lv, int *restart,
+static int run_joint(struct exec *x, const size_t *tables, size_t n, long long lv,
                      struct fp_error *err)
 {
     struct part *parts = calloc(n, sizeof *parts);
@@ -164,7 +165,7 @@ static int run_joint(struct exec *x, const size_t *tables, size_t n, long long l
         else
             keys_free(&keys[m]);
     }
-    rc = m ? exec_run_parts(x, parts, m, restart, err) : 0;
+    rc = m ? exec_run_parts(x, parts, m, err) : EXEC_DONE;
 out:
     for (size_t i = 0; i < m; i++)
         keys_free(&keys[i]);
@@ -178,29 +179,29 @@ out:
  * A table that is a cycle on its own, its levels several at a time (see
  * levels_merge), but a joint level alone when the database enforces its key.
  */
-static int run_merged(struct exec *x, const size_t *t, int *restart, struct fp_keys *keys,
-                      struct fp_error *err)
+static int run_merged(struct exec *x, const size_t *t, struct fp_keys *keys, struct fp_error *err)
 {
     long long lo = LLONG_MIN; /* rows a catch-up levelled go below 0 */
+    int rc;
 
     for (size_t i = 0; i < x->njoint && joint_scc(x, x->g->scc_of[*t]); i++) {
-        if (run_levels(x, *t, lo, x->joint[i] - 1, keys, restart, err) < 0 || *restart ||
-            run_joint(x, t, 1, x->joint[i], restart, err) < 0 || *restart)
-            return *restart ? 0 : -1;
+        if ((rc = run_levels(x, *t, lo, x->joint[i] - 1, keys, err)) != EXEC_DONE ||
+            (rc = run_joint(x, t, 1, x->joint[i], err)) != EXEC_DONE)
+            return rc;
         lo = x->joint[i] + 1;
     }
-    return run_levels(x, *t, lo, LLONG_MAX, keys, restart, err);
+    return run_levels(x, *t, lo, LLONG_MAX, keys, err);
 }
 
 /*
  * One pass over the deletion order: component by component, level by
- * level inside a cycle, table by table. *restart when rows appeared that
- * belong earlier in the order.
+ * level inside a cycle, table by table. EXEC_RESTART when rows appeared
+ * that belong earlier in the order.
  */
-static int run_pass(struct exec *x, const size_t *order, struct fp_keys *keys, int *restart,
-                    struct fp_error *err)
+static int run_pass(struct exec *x, const size_t *order, struct fp_keys *keys, struct fp_error *err)
 {
     const struct fp_model *m = x->m;
+    int rc;
 
     /* A catch-up may have given the cycles their levels again. */
     free(x->joint);
@@ -220,8 +221,8 @@ static int run_pass(struct exec *x, const size_t *order, struct fp_keys *keys, i
             continue;
         }
         if (end == k + 1 && levels_merge(x, order[k])) {
-            if (run_merged(x, order + k, restart, keys, err) < 0 || *restart)
-                return *restart ? 0 : -1;
+            if ((rc = run_merged(x, order + k, keys, err)) != EXEC_DONE)
+                return rc;
             k = end;
             continue;
         }
@@ -240,18 +241,18 @@ static int run_pass(struct exec *x, const size_t *order, struct fp_keys *keys, i
         }
         for (long long lv = bottom; lv <= top; lv++) {
             if (joint && is_joint(x, lv)) {
-                if (run_joint(x, order + k, end - k, lv, restart, err) < 0 || *restart)
-                    return *restart ? 0 : -1;
+                if ((rc = run_joint(x, order + k, end - k, lv, err)) != EXEC_DONE)
+                    return rc;
                 continue;
             }
             for (size_t i = k; i < end; i++)
                 if (m->tables[order[i]].pk &&
-                    (run_levels(x, order[i], lv, lv, keys, restart, err) < 0 || *restart))
-                    return *restart ? 0 : -1;
+                    (rc = run_levels(x, order[i], lv, lv, keys, err)) != EXEC_DONE)
+                    return rc;
         }
         k = end;
     }
-    return 0;
+    return EXEC_DONE;
 }
 
 /*
@@ -260,7 +261,7 @@ static int run_pass(struct exec *x, const size_t *order, struct fp_keys *keys, i
  * here (what committed of them is gone from the database, and their turn
  * comes first in the deletion order, since nothing after it is done).
  */
-static int replay_inflight(struct exec *x, struct fp_keys *keys, int *restart, struct fp_error *err)
+static int replay_inflight(struct exec *x, struct fp_keys *keys, struct fp_error *err)
 {
     struct fp_batch b;
     int found;
@@ -282,7 +283,7 @@ static int replay_inflight(struct exec *x, struct fp_keys *keys, int *restart, s
         return -1;
     if (keys->n == 0)
         return journal_batch_done(x->j, &b, 0, err);
-    return exec_run_batch(x, &b, keys, restart, err);
+    return exec_run_batch(x, &b, keys, err);
 }
 
 /* Doomed rows of keyed tables not yet deleted: the progress total. */
@@ -313,7 +314,7 @@ int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_gra
     struct fp_keys keys = FP_KEYS_INIT;
     size_t *order = calloc(model->ntables ? model->ntables : 1, sizeof *order);
     long long total;
-    int rc = -1, restart = 0;
+    int rc = -1, pass;
 
     if (!order) {
         fp_error_oom(err);
@@ -332,13 +333,14 @@ int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_gra
              "while collecting rows inserted meanwhile; resume with `fkpurge resume %s`",
              journal_path(j));
     x.c.stopped = stopped;
-    if (exec_settle_steps(&x, err) < 0 || replay_inflight(&x, &keys, &restart, err) < 0)
+    /* The pass that follows puts first whatever rows the replay found. */
+    if (exec_settle_steps(&x, err) < 0 || replay_inflight(&x, &keys, err) < 0)
         goto out;
-    do {
-        restart = 0;
-        if (run_pass(&x, order, &keys, &restart, err) < 0)
-            goto out;
-    } while (restart);
+    do
+        pass = run_pass(&x, order, &keys, err);
+    while (pass == EXEC_RESTART);
+    if (pass < 0)
+        goto out;
     progress_done(x.progress);
     rc = 0;
 out:

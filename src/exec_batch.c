@@ -214,9 +214,8 @@ fail:
     return -1;
 }
 
-/* The parts' own transaction (see delete_batch_once); *restart when rows must go first. */
-static int delete_batch(struct exec *x, struct part *parts, size_t n, int *restart,
-                        struct fp_error *err)
+/* The parts' own transaction (see delete_batch_once); EXEC_RESTART when rows must go first. */
+static int delete_batch(struct exec *x, struct part *parts, size_t n, struct fp_error *err)
 {
     size_t nedges = 0, nfound;
     struct found *found;
@@ -225,7 +224,6 @@ static int delete_batch(struct exec *x, struct part *parts, size_t n, int *resta
     for (size_t i = 0; i < n; i++)
         nedges +=
             x->g->by_parent_start[parts[i].b->tbl + 1] - x->g->by_parent_start[parts[i].b->tbl];
-    *restart = 0;
     if (!(found = malloc((nedges ? nedges : 1) * sizeof *found)))
         return fp_error_oom(err);
     if (delete_batch_once(x, parts, n, 0, found, &nfound, err) < 0) {
@@ -234,25 +232,24 @@ static int delete_batch(struct exec *x, struct part *parts, size_t n, int *resta
         /* Refused by a key: if the journal missed its rows, they go first; else it stands. */
         if (!nfound || catch_up_found(x, found, nfound, &added, err) < 0)
             goto out;
-        *restart = added;
-        if (!added)
+        if (added)
+            rc = EXEC_RESTART;
+        else
             *err = refused;
-        rc = added ? 0 : -1;
         goto out;
     }
     if (nfound) {
         if (catch_up_found(x, found, nfound, &added, err) < 0)
             goto out;
         if (added) {
-            *restart = 1;
-            rc = 0;
+            rc = EXEC_RESTART;
             goto out;
         }
         /* Known rows no order could put first: let the database judge. */
         if (delete_batch_once(x, parts, n, 1, found, &nfound, err) < 0)
             goto out;
     }
-    rc = 0;
+    rc = EXEC_DONE;
 out:
     free(found);
     return rc;
@@ -276,7 +273,7 @@ int exec_stop_point(struct exec *x, const char *when, struct fp_error *err)
  * the transaction, done in the journal. A replay (b->id set) skips the
  * intent.
  */
-int exec_run_parts(struct exec *x, struct part *parts, size_t n, int *restart, struct fp_error *err)
+int exec_run_parts(struct exec *x, struct part *parts, size_t n, struct fp_error *err)
 {
     for (size_t i = 0; i < n; i++)
         if (!parts[i].b->id &&
@@ -291,14 +288,13 @@ int exec_run_parts(struct exec *x, struct part *parts, size_t n, int *restart, s
      * what committed before the failure is not done twice.
      */
     double started = exec_clock_ms();
-    int attempt;
+    int attempt, rc;
 
     for (attempt = 1;; attempt++) {
-        int rc = 0;
-
+        rc = 0;
         for (size_t i = 0; i < n && rc == 0; i++)
             rc = exec_clear_referencing(x, parts[i].b->tbl, parts[i].keys, err);
-        if (rc == 0 && delete_batch(x, parts, n, restart, err) == 0)
+        if (rc == 0 && (rc = delete_batch(x, parts, n, err)) >= 0)
             break;
         if (attempt > BATCH_RETRIES || !db_error_retryable(err))
             return -1;
@@ -309,7 +305,7 @@ int exec_run_parts(struct exec *x, struct part *parts, size_t n, int *restart, s
     for (size_t i = 0; i < n; i++) {
         long long nkeys = (long long)parts[i].keys->n;
 
-        if (*restart) {
+        if (rc == EXEC_RESTART) {
             if (journal_batch_cancel(x->j, parts[i].b, err) < 0)
                 return -1;
             continue;
@@ -322,14 +318,14 @@ int exec_run_parts(struct exec *x, struct part *parts, size_t n, int *restart, s
         pace_rows(nkeys);
         progress_add(x->progress, nkeys);
     }
-    return 0;
+    return rc;
 }
 
 /* One batch of one table (see exec_run_parts). */
-int exec_run_batch(struct exec *x, struct fp_batch *b, const struct fp_keys *keys, int *restart,
+int exec_run_batch(struct exec *x, struct fp_batch *b, const struct fp_keys *keys,
                    struct fp_error *err)
 {
     struct part part = {b, keys, 0};
 
-    return exec_run_parts(x, &part, 1, restart, err);
+    return exec_run_parts(x, &part, 1, err);
 }

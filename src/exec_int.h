@@ -82,15 +82,20 @@ int exec_clear_referencing(struct exec *x, size_t t, const struct fp_keys *keys,
 int exec_stop_point(struct exec *x, const char *when, struct fp_error *err);
 
 /*
- * One transaction's parts: intents in the journal, the referencing rows,
- * the transaction, done in the journal. *restart when rows appeared that
- * must go first (the parts are cancelled then).
+ * What a part of the deletion order comes to, or -1: done, or rows
+ * appeared that must go first, so the pass starts over.
  */
-int exec_run_parts(struct exec *x, struct part *parts, size_t n, int *restart,
-                   struct fp_error *err);
+enum { EXEC_DONE = 0, EXEC_RESTART = 1 };
+
+/*
+ * One transaction's parts: intents in the journal, the referencing rows,
+ * the transaction, done in the journal. EXEC_RESTART when rows appeared
+ * that must go first (the parts are cancelled then).
+ */
+int exec_run_parts(struct exec *x, struct part *parts, size_t n, struct fp_error *err);
 
 /* One batch of one table (see exec_run_parts). */
-int exec_run_batch(struct exec *x, struct fp_batch *b, const struct fp_keys *keys, int *restart,
+int exec_run_batch(struct exec *x, struct fp_batch *b, const struct fp_keys *keys,
                    struct fp_error *err);
 
 #endif
