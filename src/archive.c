@@ -17,7 +17,15 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fkpurge/backend.h"
 #include "fkpurge/cli.h"
+
+/*
+ * A table's lines go to its file once this many bytes are waiting, so
+ * that most of a transaction's are written back by its COMMIT (and the
+ * lines held stay small, whatever a transaction's size).
+ */
+#define ARCHIVE_CHUNK (256 * 1024)
 
 /* Workers are 1 to FP_JOBS_MAX: a slot each, 0 unused. */
 #define SLOTS (FP_JOBS_MAX + 1)
@@ -441,6 +449,82 @@ void archive_undo(struct fp_archive *a, int w)
         a->end[s] = a->prev[s];
         a->prev[s] = -1;
     }
+}
+
+/* FKPURGE_ARCHIVE_CHUNK: bytes, for the tests (1: every line written as it comes). */
+static size_t archive_chunk(void)
+{
+    const char *s = getenv("FKPURGE_ARCHIVE_CHUNK");
+    long long v = s ? atoll(s) : 0;
+
+    return v > 0 ? (size_t)v : ARCHIVE_CHUNK;
+}
+
+int archive_lines_init(struct fp_archive_lines *l, struct fp_archive *a, int w,
+                       struct fp_error *err)
+{
+    size_t nt = a && a->m->ntables ? a->m->ntables : 1;
+
+    *l = (struct fp_archive_lines){a, w, archive_chunk(), NULL, NULL};
+    if (!a)
+        return 0;
+    l->by_table = calloc(nt, sizeof *l->by_table);
+    l->ends = calloc(nt, sizeof *l->ends);
+    return l->by_table && l->ends ? 0 : fp_error_oom(err);
+}
+
+void archive_lines_free(struct fp_archive_lines *l)
+{
+    for (size_t t = 0; l->by_table && t < l->a->m->ntables; t++)
+        buf_free(&l->by_table[t]);
+    free(l->by_table);
+    free(l->ends);
+    l->by_table = NULL;
+    l->ends = NULL;
+}
+
+void archive_lines_reset(struct fp_archive_lines *l)
+{
+    for (size_t t = 0; l->by_table && t < l->a->m->ntables; t++)
+        buf_reset(&l->by_table[t]);
+}
+
+/* One line of the archive (doc/archive-format.md). */
+static int archive_line(void *ctx, const char *json, size_t len, struct fp_error *err)
+{
+    const struct fp_archive_to *to = ctx;
+    struct fp_buf *b = &to->l->by_table[to->t];
+
+    if (to->column) {
+        buf_adds(b, "{\"op\": \"update\", \"column\": ");
+        buf_add_json_string(b, to->column, strlen(to->column));
+        buf_adds(b, ", \"row\": ");
+    } else {
+        buf_adds(b, "{\"op\": \"delete\", \"row\": ");
+    }
+    buf_add(b, json, len);
+    buf_adds(b, "}\n");
+    if (!buf_ok(b))
+        return fp_error_oom(err);
+    /* To the file while the database works: the sync before COMMIT has less left to wait for. */
+    if (b->len >= to->l->chunk)
+        return archive_write(to->l->a, to->l->w, to->t, b, err);
+    return 0;
+}
+
+void archive_to(struct fp_archive_lines *l, struct fp_keyq *q, struct fp_archive_to *to, size_t t,
+                const char *column)
+{
+    if (!l->a)
+        return;
+    *to = (struct fp_archive_to){l, t, column};
+    q->archive = archive_line;
+    q->archive_ctx = to;
+}
+
+int archive_lines_sync(struct fp_archive_lines *l, struct fp_error *err)
+{
+    return archive_append(l->a, l->w, l->by_table, l->ends, err);
 }
 
 /* Bytes, lines and CRC-32 of a file (lines: of its decompressed text). */

@@ -18,12 +18,6 @@
 
 /* Tries of a transaction the database gave up on (deadlock, lock timeout), as the levels engine. */
 #define STREAM_RETRIES 4
-/*
- * --archive: a table's lines go to its file once this many bytes are
- * waiting, so that most of a transaction's are written back by its COMMIT
- * (and the lines held stay small, whatever a transaction's size).
- */
-#define ARCHIVE_CHUNK (256 * 1024)
 
 /*
  * With --jobs, only the worker of the first lane in work waits for
@@ -121,13 +115,11 @@ struct stream {
     int id;      /* 1 to --jobs */
     double k;    /* root keys per page, adapted to the rows below them */
     /* The open transaction. */
-    struct fp_keyset *d;   /* by table: its rows found, locked */
-    long long *deleted;    /* by table */
-    long long *updated;    /* by edge */
-    struct fp_keys *noted; /* by edge: rows nulled in tables the purge deletes from */
-    struct fp_buf *arch;   /* by table: --archive's lines of the rows it changed */
-    long long *arch_end;   /* by table: where its archive file ends after them */
-    size_t arch_chunk;     /* a table's lines go to its file from this many bytes on */
+    struct fp_keyset *d;          /* by table: its rows found, locked */
+    long long *deleted;           /* by table */
+    long long *updated;           /* by edge */
+    struct fp_keys *noted;        /* by edge: rows nulled in tables the purge deletes from */
+    struct fp_archive_lines arch; /* --archive's lines of the rows it changed */
     struct fp_keys ids, found, frontier, witness, wparent;
     size_t wtbl;
     long wedge;
@@ -314,60 +306,9 @@ static void txn_reset(struct stream *s)
         s->updated[e] = 0;
         keys_reset(&s->noted[e]);
     }
-    for (size_t i = 0; s->a->archive && i < s->m->ntables; i++)
-        buf_reset(&s->arch[i]);
+    archive_lines_reset(&s->arch);
     keys_reset(&s->witness);
     keys_reset(&s->wparent);
-}
-
-/* FKPURGE_ARCHIVE_CHUNK: bytes, for the tests (1: every line written as it comes). */
-static size_t archive_chunk(void)
-{
-    const char *s = getenv("FKPURGE_ARCHIVE_CHUNK");
-    long long v = s ? atoll(s) : 0;
-
-    return v > 0 ? (size_t)v : ARCHIVE_CHUNK;
-}
-
-/* Where a statement's archived rows go: their table's lines, as deleted or updated rows. */
-struct arch_to {
-    struct stream *s;
-    size_t t;
-    const char *column; /* the column an update sets; NULL: a delete */
-};
-
-/* One line of the archive (doc/archive-format.md). */
-static int archive_line(void *ctx, const char *json, size_t len, struct fp_error *err)
-{
-    const struct arch_to *to = ctx;
-    struct fp_buf *b = &to->s->arch[to->t];
-
-    if (to->column) {
-        buf_adds(b, "{\"op\": \"update\", \"column\": ");
-        buf_add_json_string(b, to->column, strlen(to->column));
-        buf_adds(b, ", \"row\": ");
-    } else {
-        buf_adds(b, "{\"op\": \"delete\", \"row\": ");
-    }
-    buf_add(b, json, len);
-    buf_adds(b, "}\n");
-    if (!buf_ok(b))
-        return fp_error_oom(err);
-    /* To the file while the database works: the sync before COMMIT has less left to wait for. */
-    if (b->len >= to->s->arch_chunk)
-        return archive_write(to->s->a->archive, to->s->id, to->t, b, err);
-    return 0;
-}
-
-/* With --archive, q's statement sends its rows of table t to the transaction's lines. */
-static void archive_to(struct stream *s, struct fp_keyq *q, struct arch_to *to, size_t t,
-                       const char *column)
-{
-    if (!s->a->archive)
-        return;
-    *to = (struct arch_to){s, t, column};
-    q->archive = archive_line;
-    q->archive_ctx = to;
 }
 
 static int begin(struct stream *s, struct fp_error *err)
@@ -510,9 +451,9 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
     t.lane = (int)s->lane;
     /* The archive's rows are on disk before the journal says where they end, and before COMMIT. */
     if (s->a->archive) {
-        if (archive_append(s->a->archive, s->id, s->arch, s->arch_end, err) < 0)
+        if (archive_lines_sync(&s->arch, err) < 0)
             return -1;
-        t.archive_end = s->arch_end;
+        t.archive_end = s->arch.ends;
     }
     t0 = stats_clock();
     rc = journal_stream_intent(s->j, &t, &batch, err);
@@ -566,11 +507,11 @@ static int update_refs(struct stream *s, size_t e, const struct fp_keys *set, lo
 {
     const struct fp_edge *x = &s->m->edges[e];
     struct fp_keyq q;
-    struct arch_to to;
+    struct fp_archive_to to;
     int note = s->t[x->child].in;
 
     resolve_edge_query(&q, s->m, s->r, e);
-    archive_to(s, &q, &to, x->child, x->column);
+    archive_to(&s->arch, &q, &to, x->child, x->column);
     /* A row of the set itself goes with it: not an update. */
     q.exclude_given = x->child == x->parent;
     if (db_update_rows(s->db, &q, set,
@@ -708,7 +649,7 @@ static int execute(struct stream *s, int *res, struct fp_error *err)
         size_t t = s->order[i];
         const struct fp_keys *set = &s->d[t].keys;
         struct fp_keyq q;
-        struct arch_to to;
+        struct fp_archive_to to;
         long long n;
 
         if (s->t[t].by_parent) {
@@ -718,7 +659,7 @@ static int execute(struct stream *s, int *res, struct fp_error *err)
                 if (s->m->edges[e].child != t || !is_down(s->m, s->t, e) || !parents->n)
                     continue;
                 resolve_edge_query(&q, s->m, s->r, e);
-                archive_to(s, &q, &to, t, NULL);
+                archive_to(&s->arch, &q, &to, t, NULL);
                 if (db_delete_rows(s->db, &q, parents, cap, &n, NULL, err) < 0)
                     return -1;
                 if ((s->deleted[t] += n) > s->batch) {
@@ -741,7 +682,7 @@ static int execute(struct stream *s, int *res, struct fp_error *err)
             }
         }
         resolve_key_query(&q, s->m, s->r, t);
-        archive_to(s, &q, &to, t, NULL);
+        archive_to(&s->arch, &q, &to, t, NULL);
         if (db_delete_rows(s->db, &q, set, 0, &n, s->witness.n ? NULL : &s->ids, err) < 0 ||
             witness(s, t, -1, 0, NULL, err) < 0)
             return -1;
@@ -971,7 +912,7 @@ static int below_txn(struct stream *s, void *ctx, int *res, struct fp_error *err
     struct below *b = ctx;
     const struct fp_edge *x = &s->m->edges[b->e];
     struct fp_keyq q;
-    struct arch_to to;
+    struct fp_archive_to to;
 
     (void)res;
     if (begin(s, err) < 0)
@@ -983,7 +924,7 @@ static int below_txn(struct stream *s, void *ctx, int *res, struct fp_error *err
         return commit(s, x->child, (long long)b->n, NULL, err);
     }
     resolve_edge_query(&q, s->m, s->r, b->e);
-    archive_to(s, &q, &to, x->child, NULL);
+    archive_to(&s->arch, &q, &to, x->child, NULL);
     if (db_delete_rows(s->db, &q, b->s0, s->batch, &b->n, &s->ids, err) < 0 ||
         witness(s, x->child, (long)b->e, 0, b->s0, err) < 0)
         return -1;
@@ -1383,10 +1324,7 @@ static void stream_free(struct stream *s)
         keyset_free(&s->d[i]);
     for (size_t e = 0; s->noted && e < s->m->nedges; e++)
         keys_free(&s->noted[e]);
-    for (size_t i = 0; s->arch && i < s->m->ntables; i++)
-        buf_free(&s->arch[i]);
-    free(s->arch);
-    free(s->arch_end);
+    archive_lines_free(&s->arch);
     free(s->d);
     free(s->noted);
     free(s->deleted);
@@ -1418,13 +1356,11 @@ static int stream_init(struct stream *s, const struct fp_stream_args *a, struct 
     s->deleted = calloc(nt, sizeof *s->deleted);
     s->updated = calloc(ne ? ne : 1, sizeof *s->updated);
     s->noted = calloc(ne ? ne : 1, sizeof *s->noted);
-    s->arch = calloc(nt, sizeof *s->arch);
-    s->arch_end = calloc(nt, sizeof *s->arch_end);
     s->seen = calloc(a->jobs > 1 ? (size_t)a->jobs : 1, sizeof *s->seen);
-    s->arch_chunk = archive_chunk();
-    if (!s->t || !s->order || !s->d || !s->deleted || !s->updated || !s->noted || !s->arch ||
-        !s->arch_end || !s->seen)
+    if (!s->t || !s->order || !s->d || !s->deleted || !s->updated || !s->noted || !s->seen)
         return fp_error_oom(err);
+    if (archive_lines_init(&s->arch, a->archive, id, err) < 0)
+        return -1;
     switch (shape(a->m, a->r, a->root, s->t, s->order, &s->norder, why, sizeof why)) {
     case 0:
         break;

@@ -79,6 +79,43 @@ void archive_undo(struct fp_archive *a, int w);
  */
 int archive_manifest(struct fp_archive *a, struct fp_journal *j, struct fp_error *err);
 
+/*
+ * An engine's open transaction (worker w's): the lines of the rows its
+ * statements change, by table, as the backends hand them over
+ * (fp_keyq.archive), written to the files a chunk at a time
+ * (archive_write) and the rest by archive_lines_sync. With a NULL
+ * archive, nothing is kept and archive_to leaves queries alone.
+ */
+struct fp_archive_lines {
+    struct fp_archive *a;
+    int w;
+    size_t chunk;            /* a table's lines go to its file from this many bytes on */
+    struct fp_buf *by_table; /* the lines not yet written */
+    long long *ends;         /* by table: where its file ends after them (archive_append) */
+};
+
+/* Where a statement's archived rows go: their table's lines, as deleted or updated rows. */
+struct fp_archive_to {
+    struct fp_archive_lines *l;
+    size_t t;
+    const char *column; /* the column an update sets; NULL: a delete */
+};
+
+struct fp_keyq;
+
+int archive_lines_init(struct fp_archive_lines *l, struct fp_archive *a, int w,
+                       struct fp_error *err);
+void archive_lines_free(struct fp_archive_lines *l);
+/* A new transaction: the lines kept so far forgotten (archive_undo cuts what was written). */
+void archive_lines_reset(struct fp_archive_lines *l);
+
+/* With an archive, q's statement sends its rows of table t to l, as updates of column if set. */
+void archive_to(struct fp_archive_lines *l, struct fp_keyq *q, struct fp_archive_to *to, size_t t,
+                const char *column);
+
+/* archive_append of l's lines: synced, l->ends where the files end (see there). */
+int archive_lines_sync(struct fp_archive_lines *l, struct fp_error *err);
+
 /* Bytes the archive files in dir take (manifest included); -1 when dir cannot be read. */
 long long archive_size(const char *dir);
 
