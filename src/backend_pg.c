@@ -1363,19 +1363,25 @@ static int pg_delete_together(struct fp_db *db, const struct fp_keyq *qs,
     struct fp_buf sql = FP_BUF_INIT, *arr = calloc(n ? n : 1, sizeof *arr);
     const char **params = calloc(n ? n : 1, sizeof *params);
     PGresult *res = NULL;
-    int rc = -1;
+    int rc = -1, archived = 0;
 
     if (!arr || !params) {
         oom(err);
         goto out;
     }
-    /* Data-modifying WITHs are one statement: the keys are checked after the last of them. */
+    /*
+     * Data-modifying WITHs are one statement: the keys are checked after the
+     * last of them. With q->archive, each row deleted comes back whole, by
+     * the part it belongs to; else a count a part.
+     */
+    for (size_t i = 0; i < n; i++)
+        archived |= qs[i].archive != NULL;
     for (size_t i = 0; i < n; i++) {
         buf_addf(&sql, "%sfkpurge_d%zu AS (DELETE FROM ", i ? ", " : "WITH ", i);
         sql_table(&g, &sql, qs[i].schema, qs[i].table);
-        buf_adds(&sql, " WHERE ");
+        buf_adds(&sql, archived ? " AS fkpurge_row WHERE " : " WHERE ");
         sql_key_in(&g, &sql, &qs[i], (int)i + 1);
-        buf_adds(&sql, " RETURNING 1)");
+        buf_addf(&sql, " RETURNING %s)", archived ? pg_dialect.row_json : "1");
         keys_add_pg_array(&arr[i], in[i]);
         if (!buf_ok(&arr[i])) {
             oom(err);
@@ -1384,7 +1390,11 @@ static int pg_delete_together(struct fp_db *db, const struct fp_keyq *qs,
         params[i] = buf_str(&arr[i]);
     }
     for (size_t i = 0; i < n; i++)
-        buf_addf(&sql, "%s(SELECT count(*) FROM fkpurge_d%zu)", i ? ", " : " SELECT ", i);
+        if (archived)
+            buf_addf(&sql, "%s%zu, * FROM fkpurge_d%zu", i ? " UNION ALL SELECT " : " SELECT ", i,
+                     i);
+        else
+            buf_addf(&sql, "%s(SELECT count(*) FROM fkpurge_d%zu)", i ? ", " : " SELECT ", i);
     if (!buf_ok(&sql)) {
         oom(err);
         goto out;
@@ -1393,7 +1403,15 @@ static int pg_delete_together(struct fp_db *db, const struct fp_keyq *qs,
         0)
         goto out;
     for (size_t i = 0; i < n; i++)
-        deleted[i] = strtoll(PQgetvalue(res, 0, (int)i), NULL, 10);
+        deleted[i] = archived ? 0 : strtoll(PQgetvalue(res, 0, (int)i), NULL, 10);
+    for (int r = 0; archived && r < PQntuples(res); r++) {
+        size_t i = (size_t)strtoull(PQgetvalue(res, r, 0), NULL, 10);
+
+        deleted[i]++;
+        if (qs[i].archive && qs[i].archive(qs[i].archive_ctx, PQgetvalue(res, r, 1),
+                                           (size_t)PQgetlength(res, r, 1), err) < 0)
+            goto out;
+    }
     rc = 0;
 out:
     PQclear(res);
