@@ -306,11 +306,17 @@ static long long remaining(struct exec *x, struct fp_error *err)
 
 int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_graph *graph,
              const struct fp_resolved *r, struct fp_journal *j, long batch_size,
-             struct fp_error *err)
+             struct fp_archive *archive, struct fp_error *err)
 {
     char stopped[600];
-    struct exec x = {
-        .db = db, .m = model, .g = graph, .r = r, .j = j, .batch = batch_size, .ids = FP_KEYS_INIT};
+    struct exec x = {.db = db,
+                     .m = model,
+                     .g = graph,
+                     .r = r,
+                     .j = j,
+                     .batch = batch_size,
+                     .ids = FP_KEYS_INIT,
+                     .wit = {0, 0, 0, FP_KEYS_INIT, FP_KEYS_INIT}};
     struct fp_keys keys = FP_KEYS_INIT;
     size_t *order = calloc(model->ntables ? model->ntables : 1, sizeof *order);
     long long total;
@@ -321,7 +327,8 @@ int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_gra
         goto out;
     }
     graph_deletion_order(graph, order);
-    if (journal_prepare_execute(j, err) < 0 || collect_init(&x.c, db, model, graph, r, j, err) < 0)
+    if (archive_lines_init(&x.arch, archive, 1, err) < 0 || journal_prepare_execute(j, err) < 0 ||
+        collect_init(&x.c, db, model, graph, r, j, err) < 0)
         goto out;
     /* Rows appearing from now on are walked from here: the rest was walked by the plan. */
     for (size_t t = 0; t < model->ntables; t++)
@@ -334,7 +341,8 @@ int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_gra
              journal_path(j));
     x.c.stopped = stopped;
     /* The pass that follows puts first whatever rows the replay found. */
-    if (exec_settle_steps(&x, err) < 0 || replay_inflight(&x, &keys, err) < 0)
+    if (exec_archive_resume(&x, err) < 0 || exec_settle_steps(&x, err) < 0 ||
+        replay_inflight(&x, &keys, err) < 0)
         goto out;
     do
         pass = run_pass(&x, order, &keys, err);
@@ -348,6 +356,9 @@ out:
     collect_free(&x.c);
     keys_free(&keys);
     keys_free(&x.ids);
+    keys_free(&x.wit.in);
+    keys_free(&x.wit.among);
+    archive_lines_free(&x.arch);
     free(x.pending);
     free(x.joint);
     free(order);

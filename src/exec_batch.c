@@ -103,36 +103,50 @@ static int catch_up_found(struct exec *x, const struct found *found, size_t n, i
 static int delete_parts(struct exec *x, struct part *parts, size_t n, struct fp_error *err)
 {
     struct fp_keyq *qs;
+    struct fp_archive_to *to = NULL;
     const struct fp_keys **in;
     long long *deleted;
     int rc = -1;
 
     if (n == 1) {
+        struct fp_archive_to one;
         struct fp_keyq q;
 
         resolve_key_query(&q, x->m, x->r, parts[0].b->tbl);
-        return db_delete_rows(x->db, &q, parts[0].keys, 0, &parts[0].deleted, NULL, err);
+        exec_archive_to(x, &q, &one, parts[0].b->tbl, NULL);
+        if (db_delete_rows(x->db, &q, parts[0].keys, 0, &parts[0].deleted, NULL, err) < 0)
+            return -1;
+        /* The batch's keys: none is left once its DELETE committed. */
+        return exec_archive_witness(x, parts[0].deleted, 0, -1, parts[0].b->tbl, parts[0].keys,
+                                    parts[0].keys, err);
     }
     qs = calloc(n, sizeof *qs);
     in = calloc(n, sizeof *in);
     deleted = calloc(n, sizeof *deleted);
-    if (!qs || !in || !deleted) {
+    to = calloc(n, sizeof *to);
+    if (!qs || !in || !deleted || !to) {
         fp_error_oom(err);
         goto out;
     }
     for (size_t i = 0; i < n; i++) {
         resolve_key_query(&qs[i], x->m, x->r, parts[i].b->tbl);
+        exec_archive_to(x, &qs[i], &to[i], parts[i].b->tbl, NULL);
         in[i] = parts[i].keys;
     }
     if (db_delete_together(x->db, qs, in, n, deleted, err) < 0)
         goto out;
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++) {
         parts[i].deleted = deleted[i];
+        if (exec_archive_witness(x, deleted[i], 0, -1, parts[i].b->tbl, parts[i].keys,
+                                 parts[i].keys, err) < 0)
+            goto out;
+    }
     rc = 0;
 out:
     free(qs);
     free(in);
     free(deleted);
+    free(to);
     return rc;
 }
 

@@ -7,6 +7,7 @@
 
 #include <time.h>
 
+#include "fkpurge/archive.h"
 #include "fkpurge/collect.h"
 #include "fkpurge/exec.h"
 #include "fkpurge/progress.h"
@@ -25,6 +26,9 @@ struct exec {
     size_t npending, npending_cap;
     long long *joint; /* the joint levels, ascending (journal_joint_levels) */
     size_t njoint;
+    struct fp_archive_lines arch;  /* --archive: the open transaction's lines (worker 1's) */
+    struct fp_archive_witness wit; /* a row the open transaction archived, if wit_set */
+    int wit_set;
 };
 
 /*
@@ -75,6 +79,37 @@ int exec_settle_steps(struct exec *x, struct fp_error *err);
  */
 int exec_clear_referencing(struct exec *x, size_t t, const struct fp_keys *keys,
                            struct fp_error *err);
+
+/* exec_archive.c: --archive, exactly once across kills */
+
+/* With --archive, q's statement sends its rows of table t to the open transaction's lines. */
+void exec_archive_to(struct exec *x, struct fp_keyq *q, struct fp_archive_to *to, size_t t,
+                     const char *column);
+
+/*
+ * After a statement archived n rows: the first such of the transaction is
+ * its witness (see struct fp_archive_witness).
+ */
+int exec_archive_witness(struct exec *x, long long n, int updated, long long edge, size_t tbl,
+                         const struct fp_keys *in, const struct fp_keys *among,
+                         struct fp_error *err);
+
+/* Before COMMIT: the lines synced, where the files end and the witness in the journal. */
+int exec_archive_sync(struct exec *x, struct fp_error *err);
+
+/*
+ * After the transaction: committed, its lines count; rolled back, they are
+ * cut off; unknown (a lost connection), they stay for resume to settle.
+ */
+enum exec_outcome { EXEC_ROLLED_BACK, EXEC_COMMITTED, EXEC_UNKNOWN };
+int exec_archive_end(struct exec *x, enum exec_outcome how, struct fp_error *err);
+
+/*
+ * On resume, before anything else: the transaction a kill left pending
+ * settled by its witness once it has ended, then every file cut back to
+ * where the committed ones left it.
+ */
+int exec_archive_resume(struct exec *x, struct fp_error *err);
 
 /* exec_batch.c */
 

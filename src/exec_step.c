@@ -61,12 +61,15 @@ int exec_referencing_step(struct exec *x, size_t edge, const struct fp_keys *key
     const char *value;
     enum fp_set_kind kind = set_kind(e, &value);
     struct fp_keyq q;
+    struct fp_archive_to to;
     long long id;
+    int soft = x->r->edges[edge].soft;
 
     resolve_edge_query(&q, x->m, x->r, edge);
-    if ((x->r->edges[edge].soft
-             ? db_update_rows(x->db, &q, keys, kind, value, limit, n, &x->ids, err)
-             : db_delete_rows(x->db, &q, keys, limit, n, &x->ids, err)) < 0)
+    exec_archive_to(x, &q, &to, e->child, soft ? e->column : NULL);
+    if ((soft ? db_update_rows(x->db, &q, keys, kind, value, limit, n, &x->ids, err)
+              : db_delete_rows(x->db, &q, keys, limit, n, &x->ids, err)) < 0 ||
+        exec_archive_witness(x, *n, soft, (long long)edge, e->child, keys, &x->ids, err) < 0)
         return -1;
     if (!*n)
         return 0;
@@ -90,17 +93,21 @@ int exec_referencing_step(struct exec *x, size_t edge, const struct fp_keys *key
 int exec_end_txn(struct exec *x, int commit, struct fp_error *err)
 {
     struct fp_error jerr;
-    int rc = 0;
+    int rc = 0, lost;
 
-    if (commit && db_commit(x->db, err) == 0) {
-        rc = journal_steps_fold(x->j, x->pending, x->npending, err);
+    /* The archive's lines are on disk, and where they end in the journal, before COMMIT. */
+    if (commit && exec_archive_sync(x, err) == 0 && db_commit(x->db, err) == 0) {
+        rc = exec_archive_end(x, EXEC_COMMITTED, err);
+        if (rc == 0)
+            rc = journal_steps_fold(x->j, x->pending, x->npending, err);
         x->npending = 0;
         return rc;
     }
     rc = commit ? -1 : 0;
     db_rollback(x->db, NULL);
-    if (!(commit && db_connection_lost(err)) &&
-        journal_steps_discard(x->j, x->pending, x->npending, &jerr) < 0) {
+    lost = commit && db_connection_lost(err);
+    if (exec_archive_end(x, lost ? EXEC_UNKNOWN : EXEC_ROLLED_BACK, &jerr) < 0 ||
+        (!lost && journal_steps_discard(x->j, x->pending, x->npending, &jerr) < 0)) {
         *err = jerr;
         rc = -1;
     }
@@ -216,17 +223,29 @@ out:
  * A cascade edge inside a cycle whose column may be nulled: its children
  * still present when their parent's batch comes are on a cycle of rows
  * broken there. They are nulled first and deleted in their own turn, so
- * this is not an update of the result.
+ * this is not an update of the result (but the archive keeps the value:
+ * the row is deleted without it). A batch of rows a transaction.
  */
 static int null_cycle_children(struct exec *x, size_t edge, const struct fp_keys *keys,
                                struct fp_error *err)
 {
+    const struct fp_edge *e = &x->m->edges[edge];
+    struct fp_archive_to to;
     struct fp_keyq q;
     long long n;
 
     resolve_edge_query(&q, x->m, x->r, edge);
+    exec_archive_to(x, &q, &to, e->child, e->column);
     do {
-        if (db_update_rows(x->db, &q, keys, FP_SET_TO_NULL, NULL, x->batch, &n, NULL, err) < 0)
+        if (db_begin(x->db, err) < 0)
+            return -1;
+        if (db_update_rows(x->db, &q, keys, FP_SET_TO_NULL, NULL, x->batch, &n,
+                           x->arch.a ? &x->ids : NULL, err) < 0 ||
+            exec_archive_witness(x, n, 1, (long long)edge, e->child, keys, &x->ids, err) < 0) {
+            exec_end_txn(x, 0, err);
+            return -1;
+        }
+        if (exec_end_txn(x, 1, err) < 0)
             return -1;
     } while (n >= x->batch);
     return 0;

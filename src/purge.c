@@ -477,12 +477,6 @@ static int pick_engine(struct fp_purge *p, int *mode, struct fp_error *err)
     if (journal_get_meta(p->j, "engine", &engine, err) < 0 ||
         journal_get_meta(p->j, "escaped", &escaped, err) < 0)
         goto out;
-    if (root >= 0 && engine && strcmp(engine, "levels") == 0 && p->archive_dir) {
-        fp_error_set(err, FP_EINPUT,
-                     "--archive: the levels engine takes the rest of this purge, and it cannot "
-                     "archive yet");
-        goto out;
-    }
     if (root >= 0 && engine && strcmp(engine, "levels") == 0) {
         one_job(p, escaped ? "a cycle of rows too big for one transaction sent the rest of it "
                              "there"
@@ -496,13 +490,7 @@ static int pick_engine(struct fp_purge *p, int *mode, struct fp_error *err)
     }
     if (stream_can(p->model, r, (size_t)root, why, sizeof why))
         *mode = !p->yes || stream_needs_check(p->model, (size_t)root) ? PLAN_DRY : PLAN_PREPARE;
-    else if (p->archive_dir) {
-        fp_error_set(err, FP_EINPUT,
-                     "--archive: the levels engine takes this purge (%s), and it cannot archive "
-                     "yet; nothing was deleted",
-                     why);
-        goto out;
-    } else if (p->jobs > 1)
+    else if (p->jobs > 1)
         one_job(p, why);
     else if (progress_is_verbose())
         fp_warn("the levels engine takes this purge: %s", why);
@@ -647,7 +635,8 @@ static void analyze_changed(struct fp_purge *p, const struct fp_resolved *r)
 }
 
 /* The streaming engine, from the journal's header: 0, FP_STREAM_ESCAPE or -1. */
-static int execute_stream(struct fp_purge *p, const struct fp_resolved *r, struct fp_error *err)
+static int execute_stream(struct fp_purge *p, const struct fp_resolved *r,
+                          struct fp_archive *archive, struct fp_error *err)
 {
     char *rows = NULL;
     struct fp_stream_args a = {
@@ -661,28 +650,15 @@ static int execute_stream(struct fp_purge *p, const struct fp_resolved *r, struc
         .total = -1,
         .jobs = p->jobs > 0 ? p->jobs : 1,
         .lock_ms = p->lock_ms,
+        .archive = archive,
     };
-
-    int rc;
 
     if (journal_get_meta(p->j, "planned_rows", &rows, err) < 0)
         return -1;
     if (rows)
         a.total = strtoll(rows, NULL, 10);
     free(rows);
-    if (p->archive_dir &&
-        archive_open(p->archive_dir, p->archive_compress, p->model, &a.archive, err) < 0)
-        return -1;
-    rc = stream_run(&a, err);
-    if (rc == FP_STREAM_ESCAPE && a.archive)
-        rc = fp_error_set(err, FP_EINPUT,
-                          "--archive: a cycle of rows too big for one transaction needs the "
-                          "levels engine, which cannot archive yet; the rows deleted so far are "
-                          "archived");
-    if (rc == 0 && a.archive)
-        rc = archive_manifest(a.archive, p->j, err);
-    archive_close(a.archive);
-    return rc;
+    return stream_run(&a, err);
 }
 
 /*
@@ -693,21 +669,29 @@ static int execute(struct fp_purge *p, struct fp_error *err)
 {
     struct fp_strlist warnings = FP_STRLIST_INIT; /* the plan said them already */
     struct fp_resolved *r = NULL;
+    struct fp_archive *archive = NULL;
     char *engine = NULL;
     int rc = -1;
 
     if (journal_get_meta(p->j, "engine", &engine, err) < 0 ||
-        resolve_model(p->db, p->model, p->graph, &r, &warnings, err) < 0)
+        resolve_model(p->db, p->model, p->graph, &r, &warnings, err) < 0 ||
+        (p->archive_dir &&
+         archive_open(p->archive_dir, p->archive_compress, p->model, &archive, err) < 0))
         goto out;
+    /* Both engines archive into the same files: the levels engine goes on where an escape left
+     * them. */
     if (engine && strcmp(engine, "stream") == 0)
-        rc = execute_stream(p, r, err);
+        rc = execute_stream(p, r, archive, err);
     else
-        rc = exec_run(p->db, p->model, p->graph, r, p->j, p->batch_size, err);
+        rc = exec_run(p->db, p->model, p->graph, r, p->j, p->batch_size, archive, err);
+    if (rc == 0 && archive)
+        rc = archive_manifest(archive, p->j, err);
     if (rc == 0 && stream_settle_noted(p->db, p->model, r, p->j, err) < 0)
         rc = -1;
     if (rc == 0 && p->analyze)
         analyze_changed(p, r);
 out:
+    archive_close(archive);
     free(engine);
     resolve_free(r);
     strlist_free(&warnings);

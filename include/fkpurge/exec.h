@@ -22,6 +22,8 @@
 #include "fkpurge/model.h"
 #include "fkpurge/resolve.h"
 
+struct fp_archive;
+
 /*
  * Rows one transaction deletes from one table, at most, by default. Large
  * enough that a round trip is small next to the work it carries (a batch
@@ -30,10 +32,13 @@
  */
 #define FP_DEFAULT_BATCH_SIZE 5000
 
-/* Run (or continue) the execution phase. FP_EINTR when a signal asked it to stop. */
+/*
+ * Run (or continue) the execution phase, keeping every row it changes in
+ * archive unless NULL. FP_EINTR when a signal asked it to stop.
+ */
 int exec_run(struct fp_db *db, const struct fp_model *model, const struct fp_graph *graph,
              const struct fp_resolved *r, struct fp_journal *j, long batch_size,
-             struct fp_error *err);
+             struct fp_archive *archive, struct fp_error *err);
 
 /*
  * Until transaction xid (db_txn_id; 0: none) has ended on the server:

@@ -284,6 +284,39 @@ int journal_joint_levels(struct fp_journal *j, long long **levels, size_t *n, st
 /* *any is 1 if a cycle of rows was broken at edge (it has broken links). */
 int journal_edge_broken(struct fp_journal *j, size_t edge, int *any, struct fp_error *err);
 
+/* ---- the levels engine's archive (journal_archive.c) ---- */
+
+/*
+ * A row a transaction changed, to tell afterwards whether it committed:
+ * the rows among, of table tbl (edge -1: by key, in their own keys) or
+ * referencing in through edge, deleted (updated 0) or updated (1).
+ */
+struct fp_archive_witness {
+    int updated;
+    long long edge;
+    size_t tbl;
+    struct fp_keys in, among;
+};
+
+/*
+ * Before the database commits transaction xid: where worker's archive
+ * files end after it (ends by table, -1: untouched) and its witness.
+ * Commits.
+ */
+int journal_archive_pending(struct fp_journal *j, int worker, const long long *ends, size_t ntables,
+                            long long xid, const struct fp_archive_witness *w,
+                            struct fp_error *err);
+
+/* The transaction pending, if any (*found): its xid and witness (w's keys replaced). */
+int journal_archive_inflight(struct fp_journal *j, int *found, long long *xid,
+                             struct fp_archive_witness *w, struct fp_error *err);
+
+/*
+ * The pending transaction committed (keep: its files' ends become the
+ * committed ones, meta archive.T.W) or not; forgotten either way. Commits.
+ */
+int journal_archive_settle(struct fp_journal *j, int keep, struct fp_error *err);
+
 /* ---- the streaming engine (journal_stream.c) ---- */
 
 /*
