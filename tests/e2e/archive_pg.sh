@@ -8,13 +8,14 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$(dirname "${BASH_SOURCE[0]}")/run_lib.bash"
 . "$(dirname "${BASH_SOURCE[0]}")/archive_lib.bash"
+. "$(dirname "${BASH_SOURCE[0]}")/restore_lib.bash"
 KIND=pg
 
 pg_require
 db=fkpurge_archive_$$_$RANDOM
 cleanup() {
     local d
-    for d in "$db" "${db}_native" "${db}_odd" "${db}_odd_native"; do
+    for d in "$db" "${db}_native" "${db}_odd" "${db}_odd_native" "${db}_cycles" "${db}_cycles_native"; do
         psql -XqtAc "DROP DATABASE IF EXISTS \"$d\"" >/dev/null 2>&1 || true
     done
     rm -rf "$T" "$FAST"
@@ -31,6 +32,7 @@ arch_check "$T/j2" "run --jobs 2"
 [ -e "$T/j2/order_line.2.ndjson" ] || fail "--jobs 2: no file of worker 2: $(ls "$T/j2")"
 
 # Hostile values.
+arch_cycles "${db}_cycles" 150
 arch_odd arch_setup_odd "${db}_"
 grep -qF '"b":"\\x00ff10"' "$T/odd/kid_s~1.ndjson" || fail "bytea as PostgreSQL's text: $(cat "$T/odd/kid_s~1.ndjson")"
 grep -qF '"f":"NaN"' "$T/odd/kid_s~1.ndjson" || fail "NaN as row_to_json writes it"
