@@ -11,6 +11,7 @@
 #include "fkpurge/events.h"
 #include "fkpurge/pace.h"
 #include "fkpurge/purge.h"
+#include "fkpurge/resolve.h"
 #include "restore_int.h"
 
 /* At most this many keys of a table are named when existing keys refuse a restore. */
@@ -50,8 +51,9 @@ struct rs_ctx {
     char ***nulled;   /* nulled[e]: edge e's columns among them, NULL-terminated (else NULL) */
     long long *ins, *set, *skipped; /* per table: rows inserted, values set back, left out */
     struct rs_journal *j;
-    int finding;         /* find_existing is reading: no key is left out yet */
-    struct rs_reader rd; /* the file being read, kept open from batch to batch */
+    struct fp_resolved *res; /* the model against the database (NULL on a dry run) */
+    int finding;             /* find_existing is reading: no key is left out yet */
+    struct rs_reader rd;     /* the file being read, kept open from batch to batch */
     size_t rd_t;
     struct fp_buf key;
 };
@@ -111,9 +113,9 @@ static int nulled_columns(struct rs_ctx *c, size_t e, size_t *n)
 
 /*
  * The keys of t that point at a table inserted after it, or at t itself:
- * inserted NULL, set in a second pass. One the model says is NOT NULL
- * cannot be: its cycle goes in one transaction (together[scc]), its keys
- * checked at the commit (SQLite; PostgreSQL's DEFERRABLE keys).
+ * inserted NULL, set in a second pass. One the model or the database says
+ * is NOT NULL cannot be: its cycle goes in one transaction (together[scc]),
+ * its keys checked at the commit (SQLite; PostgreSQL's DEFERRABLE keys).
  */
 static int plan_deferred(struct rs_ctx *c, const size_t *pos, int *together)
 {
@@ -125,7 +127,7 @@ static int plan_deferred(struct rs_ctx *c, const size_t *pos, int *together)
 
         if (pos[ed->parent] < pos[ed->child])
             continue;
-        if (ed->nullable && nulled_columns(c, e, &n) < 0)
+        if (ed->nullable && !(c->res && c->res->edges[e].notnull) && nulled_columns(c, e, &n) < 0)
             return -1;
         if (!n)
             together[c->r->graph->scc_of[ed->child]] = 1;
@@ -821,6 +823,7 @@ int restore_run(const struct fp_restore *r0, struct fp_error *err)
 {
     struct fp_restore r = *r0;
     struct rs_ctx c = {0};
+    struct fp_strlist warnings = FP_STRLIST_INIT; /* the run said them */
     size_t nt = r.model->ntables, *order;
     int rc = -1;
 
@@ -833,7 +836,9 @@ int restore_run(const struct fp_restore *r0, struct fp_error *err)
         fp_error_oom(err);
         goto out;
     }
-    if (rs_archive_load(r.dir, r.model, &c.a, err) < 0 || rs_passes_build(&c, order, err) < 0)
+    if (rs_archive_load(r.dir, r.model, &c.a, err) < 0 ||
+        (r.db && resolve_model(r.db, r.model, r.graph, &c.res, &warnings, err) < 0) ||
+        rs_passes_build(&c, order, err) < 0)
         goto out;
     if (r.dry_run) {
         for (size_t t = 0; t < nt; t++)
@@ -859,5 +864,7 @@ out:
     free(order);
     buf_free(&c.key);
     rs_archive_free(&c.a);
+    resolve_free(c.res);
+    strlist_free(&warnings);
     return rc < 0 ? (err->code ? err->code : FP_EINPUT) : 0;
 }
