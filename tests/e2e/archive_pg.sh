@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # archive_pg.sh — run --archive DIR on PostgreSQL (issue 16): the shop's purge archived
 # exactly (archive_lib.bash: one run, compressed, SIGKILLed and resumed with --jobs 2 and
-# small batches; a directory refused; the levels engine refused; status and resume
-# --archive), --jobs 2 writing a file a table and worker, and hostile values round-trip as
+# small batches; a directory refused; status and resume --archive; the levels engine's,
+# restored identical, also SIGKILLed, on the shop and on cycles of tables), --jobs 2 writing a file a table and worker, and hostile values round-trip as
 # row_to_json writes them: quotes, newlines, unicode, bytea, json, jsonb, arrays, timestamptz,
 # NaN and infinities (float8 and numeric), NULLs, a uuid key, tables and columns with odd names.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # archive_sqlite.sh — run --archive DIR on SQLite (issue 16): the shop's purge archived
 # exactly (archive_lib.bash: one run, compressed, SIGKILLed and resumed; a directory refused;
-# the levels engine refused; status and resume --archive), and hostile values round-trip:
+# status and resume --archive; the levels engine's, restored identical, also SIGKILLed, on the
+# shop and on cycles of tables), and hostile values round-trip:
 # quotes, newlines, unicode, blobs ({"$hex": ...}), infinities, big integers, NULLs, in tables
 # and columns with odd names.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # restore_diff_pg.sh — restore_diff_sqlite.sh on PostgreSQL: random model graphs dumped, purged
-# with --archive, restored, dumped again: identical, with SIGKILLs during both. Needs Debian's
+# with --archive, restored, dumped again: identical, with SIGKILLs during both (the levels
+# engine's seeds too). Needs Debian's
 # python3-psycopg2. FKPURGE_DIFF_SEEDS=N runs seeds 1..N (default 30, 15 under
 # AddressSanitizer).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -17,5 +18,5 @@ tmp=$FKPURGE_TMP
 [ -d /dev/shm ] && [ -w /dev/shm ] && tmp=/dev/shm
 work=$(mktemp -d "$tmp/restore_diff_pg.XXXXXX")
 "$PY" "$FKPURGE_SRC/tests/diff/restore_diff.py" --backend pg --fkpurge "$FKPURGE" \
-    --pg-db-prefix "$db" --seeds "1-${FKPURGE_DIFF_SEEDS:-$seeds}" --kills 2 --kill-ms 200 \
+    --pg-db-prefix "$db" --seeds "1-${FKPURGE_DIFF_SEEDS:-$seeds}" --kills 2 --kill-ms 200 --min-levels 3 \
     --workdir "$work" || fail "a restore differs from the database before the purge (kept: $work)"

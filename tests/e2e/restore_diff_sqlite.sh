@@ -2,7 +2,8 @@
 # restore_diff_sqlite.sh — on random model graphs (every policy but protect/restrict,
 # composite keys, self-references, cycles with nullable keys; tests/diff/restore_diff.py),
 # dump, run --archive, restore, dump again: identical, with SIGKILLs during the purge and
-# during the restore.
+# during the restore; at least 3 seeds purged by the levels engine (cycles of tables), with
+# kills among them.
 # FKPURGE_DIFF_SEEDS=N runs seeds 1..N (default 30, 15 under
 # AddressSanitizer).
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -15,5 +16,5 @@ tmp=$FKPURGE_TMP
 [ -d /dev/shm ] && [ -w /dev/shm ] && tmp=/dev/shm
 work=$(mktemp -d "$tmp/restore_diff_sqlite.XXXXXX")
 "$PY" "$FKPURGE_SRC/tests/diff/restore_diff.py" --backend sqlite --fkpurge "$FKPURGE" \
-    --seeds "1-${FKPURGE_DIFF_SEEDS:-$seeds}" --kills 2 --kill-ms 200 --workdir "$work" ||
+    --seeds "1-${FKPURGE_DIFF_SEEDS:-$seeds}" --kills 2 --kill-ms 200 --min-levels 3 --workdir "$work" ||
     fail "a restore differs from the database before the purge (kept: $work)"
