@@ -15,7 +15,8 @@ pg_require
 db=fkpurge_archive_$$_$RANDOM
 cleanup() {
     local d
-    for d in "$db" "${db}_native" "${db}_odd" "${db}_odd_native" "${db}_cycles" "${db}_cycles_native"; do
+    for d in "$db" "${db}_native" "${db}_odd" "${db}_odd_native" "${db}_cycles" "${db}_cycles_native" \
+        "${db}_escape" "${db}_escape_native"; do
         psql -XqtAc "DROP DATABASE IF EXISTS \"$d\"" >/dev/null 2>&1 || true
     done
     rm -rf "$T" "$FAST"
@@ -33,6 +34,7 @@ arch_check "$T/j2" "run --jobs 2"
 
 # Hostile values.
 arch_cycles "${db}_cycles" 150
+arch_escape "${db}_escape"
 arch_odd arch_setup_odd "${db}_"
 grep -qF '"b":"\\x00ff10"' "$T/odd/kid_s~1.ndjson" || fail "bytea as PostgreSQL's text: $(cat "$T/odd/kid_s~1.ndjson")"
 grep -qF '"f":"NaN"' "$T/odd/kid_s~1.ndjson" || fail "NaN as row_to_json writes it"

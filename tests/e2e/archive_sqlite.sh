@@ -15,6 +15,7 @@ arch_shop_tests shop 1000
 
 # Hostile values.
 arch_cycles cycles 150
+arch_escape escape
 arch_odd arch_setup_odd
 # shellcheck disable=SC2016 # $hex is JSON here
 grep -qF '"b": {"$hex": "00ff10"}' "$T/odd/kid_s~1.ndjson" || fail "a blob as \$hex: $(cat "$T/odd/kid_s~1.ndjson")"
