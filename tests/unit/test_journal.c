@@ -1,6 +1,7 @@
 /*
  * test_journal.c — the journal: levels of rows in cycles, opening files that are not
- * journals, a journal that cannot be written, the streaming engine's counts.
+ * journals, a journal that cannot be written, the streaming engine's counts, the levels
+ * engine's archive ends.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -487,9 +488,72 @@ static void stream_counts_fold_or_go(void)
     rmdir(dir);
 }
 
+/* meta key's value, "(null)" when unset (a static buffer). */
+static const char *meta(struct fp_journal *j, const char *key)
+{
+    static char out[256];
+    struct fp_error err = {0};
+    char *v = NULL;
+
+    CHECK_INT(journal_get_meta(j, key, &v, &err), 0);
+    snprintf(out, sizeof out, "%s", v ? v : "(null)");
+    free(v);
+    return out;
+}
+
+/*
+ * The levels engine's archive: ends and witness pending until settled; kept, they become
+ * the committed ends (archive.T.W); dropped, the committed ends stay; either way the
+ * pending ones are gone, and the witness reads back as written.
+ */
+static void archive_ends_kept_or_dropped(void)
+{
+    struct fp_journal *j = fresh();
+    struct fp_error err = {0};
+    struct fp_archive_witness w = {1, 3, 2, FP_KEYS_INIT, FP_KEYS_INIT}, r = w;
+    long long ends[3] = {120, -1, 40}, xid = 0;
+    int found = 1;
+
+    CHECK_INT(journal_archive_inflight(j, &found, &xid, &r, &err), 0);
+    CHECK_INT(found, 0);
+    CHECK_INT(keys_push_int(&w.in, 7), 0);
+    CHECK_INT(keys_push_text(&w.in, "a\"b", 3), 0);
+    CHECK_INT(keys_push_text(&w.among, "(0,5)", 5), 0);
+    CHECK_INT(journal_archive_pending(j, 1, ends, 3, 99, &w, &err), 0);
+    CHECK_INT(journal_archive_inflight(j, &found, &xid, &r, &err), 0);
+    CHECK_INT(found, 1);
+    CHECK_INT(xid, 99);
+    CHECK_INT(r.updated == 1 && r.edge == 3 && r.tbl == 2, 1);
+    CHECK_INT((int)r.in.n, 2);
+    CHECK_INT(r.in.n == 2 && r.in.v[0].i == 7, 1);
+    CHECK_STR(r.in.n == 2 ? keys_text(&r.in, 1) : "", "a\"b");
+    CHECK_STR(r.among.n == 1 ? keys_text(&r.among, 0) : "", "(0,5)");
+    CHECK_STR(meta(j, "archive.0.1"), "(null)");
+    CHECK_INT(journal_archive_settle(j, 1, &err), 0);
+    CHECK_STR(meta(j, "archive.0.1"), "120");
+    CHECK_STR(meta(j, "archive.1.1"), "(null)");
+    CHECK_STR(meta(j, "archive.2.1"), "40");
+    CHECK_INT(journal_archive_inflight(j, &found, &xid, &r, &err), 0);
+    CHECK_INT(found, 0);
+
+    /* A rollback's ends go; the committed ones stay. */
+    ends[0] = 500;
+    CHECK_INT(journal_archive_pending(j, 1, ends, 3, 100, &w, &err), 0);
+    CHECK_INT(journal_archive_settle(j, 0, &err), 0);
+    CHECK_STR(meta(j, "archive.0.1"), "120");
+    CHECK_STR(meta(j, "archive_pending.0.1"), "(null)");
+    CHECK_INT(journal_archive_inflight(j, &found, &xid, &r, &err), 0);
+    CHECK_INT(found, 0);
+    keys_free(&w.in);
+    keys_free(&w.among);
+    keys_free(&r.in);
+    keys_free(&r.among);
+    journal_close(j);
+}
+
 CHECK_MAIN(TEST(hard_cycle_goes_at_a_joint_level), TEST(fresh_rows_go_below_their_parents),
            TEST(fresh_row_referenced_before_is_refused), TEST(chain_goes_leaves_first),
            TEST(diamond_takes_the_longest_path), TEST(soft_cycle_breaks_at_set_null),
            TEST(hard_cycle_is_reported), TEST(self_loop_is_ignored),
            TEST(open_refuses_non_journals), TEST(failed_write_is_not_bad_input),
-           TEST(stream_counts_fold_or_go))
+           TEST(stream_counts_fold_or_go), TEST(archive_ends_kept_or_dropped))
