@@ -12,6 +12,7 @@
 #include "fkpurge/backend.h"
 #include "fkpurge/buf.h"
 #include "fkpurge/sqlgen.h"
+#include "fkpurge/stats.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -311,6 +312,7 @@ static int pg_prepared(struct fp_db_pg *pg, const char *sql, int nparams)
         char name[32];
 
         snprintf(name, sizeof name, "fkpurge_%zu", i);
+        stats_round_trip();
         r = PQprepare(pg->conn, name, sql, nparams, NULL);
         pg->stmts[i].prepared = PQresultStatus(r) == PGRES_COMMAND_OK;
         PQclear(r);
@@ -329,6 +331,7 @@ static int pg_query(struct fp_db_pg *pg, const char *what, const char *sql, int 
 
     if (db_echo_on())
         db_echo(sql, nparams, params);
+    stats_round_trip();
     if (i < 0)
         return pg_check(pg, what, PQexecParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0),
                         res, err);
@@ -352,6 +355,7 @@ static int pg_receive(struct fp_db_pg *pg, const char *what, PGresult **res, str
 {
     PGresult *r = PQgetResult(pg->conn), *extra;
 
+    stats_round_trip();
     /* One statement, one result: the NULL after it frees the connection for the next. */
     while ((extra = PQgetResult(pg->conn)))
         PQclear(extra);

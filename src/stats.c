@@ -35,6 +35,7 @@ static struct {
     double start;
     double time[FP_STAT_N];
     long long batches, retries, gave_way;
+    long long round_trips;
     struct {
         char state[6];
         long long n;
@@ -83,6 +84,13 @@ void stats_batch(void)
     st.batches++;
     if (mine())
         mine()->batches++;
+    pthread_mutex_unlock(&mutex);
+}
+
+void stats_round_trip(void)
+{
+    pthread_mutex_lock(&mutex);
+    st.round_trips++;
     pthread_mutex_unlock(&mutex);
 }
 
@@ -220,7 +228,7 @@ void stats_json(struct fp_buf *b)
                             strlen(st.states[i].state[0] ? st.states[i].state : "none"));
         buf_addf(b, ": %lld", st.states[i].n);
     }
-    buf_adds(b, "}, \"why\": ");
+    buf_addf(b, "}, \"round_trips\": %lld, \"why\": ", st.round_trips);
     buf_add_json_string(b, st.why, strlen(st.why));
     add_workers(b, 1);
     buf_addc(b, '}');
@@ -243,6 +251,10 @@ void stats_text(struct fp_buf *b)
                      st.states[i].state[0] ? st.states[i].state : "none", st.states[i].n);
         buf_addc(b, '\n');
     }
+    /* SQLite has none: no line. */
+    if (st.round_trips)
+        buf_addf(b, "statistics: %lld round trips to the database, %.1f a transaction\n",
+                 st.round_trips, st.batches ? (double)st.round_trips / (double)st.batches : 0.0);
     add_workers(b, 0);
     buf_addf(b, "statistics: why it ended: %s\n", st.why[0] ? st.why : "unknown");
     pthread_mutex_unlock(&mutex);

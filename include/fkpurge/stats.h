@@ -37,6 +37,12 @@ void stats_time(enum fp_stat k, double secs);
 void stats_batch(void);
 
 /*
+ * One round trip to the database: statements sent, then their results
+ * waited for (PostgreSQL; SQLite has none).
+ */
+void stats_round_trip(void);
+
+/*
  * A batch tried again after an error with this SQLSTATE ("" when the
  * database gave none); gave_way: a worker stepped back from another
  * worker's lock, which costs no try.
@@ -64,8 +70,8 @@ int stats_due(double interval);
 /*
  * The statistics as one JSON object: {"seconds": S, "time": {"select": S,
  * ...}, "batches": N, "retries": N, "gave_way": N, "sqlstates": {"40P01":
- * N, ...}, "why": "..."}. Times in seconds, 3 decimals. With two
- * workers or more, "workers": [{"worker": W, "seconds": S, "statements":
+ * N, ...}, "round_trips": N, "why": "..."}. Times in seconds, 3
+ * decimals. With two workers or more, "workers": [{"worker": W, "seconds": S, "statements":
  * S, "locks": S, "journal": S, "retry": S, "other": S, "batches": N,
  * "gave_way": N, "page_keys": N, "fill": F, "lane": L}, ...] too: other
  * is the rest of its time (the client's own work, pace's waits).
