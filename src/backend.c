@@ -550,6 +550,36 @@ int db_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_ke
                  db->ops->update_rows(db, q, in, kind, value, limit, n, ids, err), err);
 }
 
+int db_stmt_run(struct fp_db *db, struct fp_stmt *s, struct fp_error *err)
+{
+    switch (s->op) {
+    case FP_STMT_DELETE:
+        return db->ops->delete_rows(db, &s->q, s->in, s->limit, &s->n, s->ids, err);
+    case FP_STMT_UPDATE:
+        return db->ops->update_rows(db, &s->q, s->in, s->kind, s->value, s->limit, &s->n, s->ids,
+                                    err);
+    case FP_STMT_TXN_ID:
+        return db->ops->txn_id(db, &s->n, err);
+    }
+    return fp_error_set(err, FP_ESYS, "unknown statement");
+}
+
+int db_run_batch(struct fp_db *db, struct fp_stmt *v, size_t n, size_t *done, struct fp_error *err)
+{
+    double t0 = stats_clock();
+    int rc = 0;
+
+    if (db->ops->run_batch) {
+        rc = db->ops->run_batch(db, v, n, done, err);
+    } else {
+        for (*done = 0; *done < n && rc == 0; ++*done)
+            if ((rc = db_stmt_run(db, &v[*done], err)) < 0)
+                break;
+    }
+    /* Mostly deletes: the write phase of a transaction. */
+    return timed(FP_STAT_DELETE, t0, rc, err);
+}
+
 int db_delete_together(struct fp_db *db, const struct fp_keyq *qs, const struct fp_keys *const *in,
                        size_t n, long long *deleted, struct fp_error *err)
 {

@@ -200,6 +200,25 @@ struct pg_stmt {
     int prepared; /* as "fkpurge_N", N its index */
 };
 
+/* Where a statement's result goes: pg_dml's and pg_txn_id's outputs (each may be NULL). */
+struct pg_out {
+    long long *n;
+    struct fp_keys *ids;
+    int ids_int;
+    int (*archive)(void *ctx, const char *json, size_t len, struct fp_error *err);
+    void *archive_ctx;
+    long long *xid;
+};
+
+/* A statement sent in a pipeline (pg_pipe_start), its result to come. */
+struct pg_piped {
+    const char *what;
+    int prepares;  /* 1 + the index of the text a PQsendPrepare prepares; 0: a statement */
+    size_t stmt;   /* the caller's statement it belongs to (pg_run_batch) */
+    PGresult *res; /* kept for pg_query's caller; NULL otherwise */
+    struct pg_out out;
+};
+
 struct fp_db_pg {
     struct fp_db base; /* first: a struct fp_db * is a struct fp_db_pg * */
     PGconn *conn;
@@ -209,6 +228,16 @@ struct fp_db_pg {
     long lock_ms, statement_ms; /* as pg_set_timeouts set them, for pg_open_again */
     struct pg_stmt stmts[PG_PREPARED_MAX];
     size_t nstmts;
+    /*
+     * db_begin's BEGIN is sent with the transaction's first statement, in
+     * one round trip (and db_txn_lock_timeout's setting with it, 0: none).
+     */
+    int begin_pending;
+    long begin_lock_ms;
+    /* A pipeline: what was sent, in order, and the caller's statement now sent. */
+    int piping;
+    struct pg_piped *piped;
+    size_t npiped, cappiped, pipe_stmt;
 };
 
 /* A table's oid and its index in the catalog, sorted by oid for bsearch. */
@@ -235,6 +264,7 @@ static void pg_close(struct fp_db *db)
     PQfinish(pg->conn);
     for (size_t i = 0; i < pg->nstmts; i++)
         free(pg->stmts[i].sql);
+    free(pg->piped);
     wipe_free(pg->url);
     wipe_free(pg->password);
     free(pg->base.safe_url);
@@ -291,6 +321,9 @@ static int pg_check(struct fp_db_pg *pg, const char *what, PGresult *r, PGresult
  * per page. A text is prepared the second time it comes, so a statement
  * sent once costs one round trip, not two. -1: none (keep it unprepared).
  */
+static int pg_pipe_push(struct fp_db_pg *pg, const char *what, int prepares);
+static int push_value(const PGresult *res, int r, int c, int is_int, struct fp_keys *out);
+
 static int pg_prepared(struct fp_db_pg *pg, const char *sql, int nparams)
 {
     size_t i;
@@ -312,6 +345,17 @@ static int pg_prepared(struct fp_db_pg *pg, const char *sql, int nparams)
         char name[32];
 
         snprintf(name, sizeof name, "fkpurge_%zu", i);
+        if (pg->piping) {
+            /* Ahead of the statement, in the same round trip; pg_pipe_end sees how it went. */
+            if (pg_pipe_push(pg, "preparing a statement", (int)i + 1) < 0)
+                return -1;
+            if (!PQsendPrepare(pg->conn, name, sql, nparams, NULL)) {
+                pg->npiped--;
+                return -1;
+            }
+            pg->stmts[i].prepared = 1;
+            return (int)i;
+        }
         stats_round_trip();
         r = PQprepare(pg->conn, name, sql, nparams, NULL);
         pg->stmts[i].prepared = PQresultStatus(r) == PGRES_COMMAND_OK;
@@ -322,13 +366,191 @@ static int pg_prepared(struct fp_db_pg *pg, const char *sql, int nparams)
     return (int)i;
 }
 
+/* Make room for one more statement in the pipeline. */
+static int pg_pipe_push(struct fp_db_pg *pg, const char *what, int prepares)
+{
+    if (pg->npiped == pg->cappiped) {
+        size_t cap = pg->cappiped ? 2 * pg->cappiped : 16;
+        struct pg_piped *v = realloc(pg->piped, cap * sizeof *v);
+
+        if (!v)
+            return -1;
+        pg->piped = v;
+        pg->cappiped = cap;
+    }
+    pg->piped[pg->npiped++] =
+        (struct pg_piped){.what = what, .prepares = prepares, .stmt = pg->pipe_stmt};
+    return 0;
+}
+
+/* Send sql in the pipeline, prepared as pg_prepared says: pg_pipe_end has its result. */
+static int pg_pipe_send(struct fp_db_pg *pg, const char *what, const char *sql, int nparams,
+                        const char *const *params, struct fp_error *err)
+{
+    int i = pg_prepared(pg, sql, nparams), ok;
+    char name[32];
+
+    if (db_echo_on())
+        db_echo(sql, nparams, params);
+    if (pg_pipe_push(pg, what, 0) < 0)
+        return fp_error_oom(err);
+    snprintf(name, sizeof name, "fkpurge_%d", i);
+    ok = i < 0 ? PQsendQueryParams(pg->conn, sql, nparams, NULL, params, NULL, NULL, 0)
+               : PQsendQueryPrepared(pg->conn, name, nparams, params, NULL, NULL, 0);
+    if (ok)
+        return 0;
+    pg->npiped--;
+    return pg_check(pg, what, NULL, NULL, err);
+}
+
+/* The outputs of a statement's result (pg_dml, pg_txn_id). */
+static int pg_out_fill(PGresult *res, const struct pg_out *o, struct fp_error *err)
+{
+    if (o->n)
+        *o->n = strtoll(PQcmdTuples(res), NULL, 10);
+    if (o->xid)
+        *o->xid = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    if (o->ids) {
+        keys_reset(o->ids);
+        for (int r = 0; r < PQntuples(res); r++)
+            if (push_value(res, r, 0, o->ids_int, o->ids) < 0)
+                return fp_error_oom(err);
+    }
+    /* The rows' JSON: the last column returned (sqlgen's row_json). */
+    for (int r = 0; o->archive && r < PQntuples(res); r++)
+        if (o->archive(o->archive_ctx, PQgetvalue(res, r, PQnfields(res) - 1),
+                       (size_t)PQgetlength(res, r, PQnfields(res) - 1), err) < 0)
+            return -1;
+    return 0;
+}
+
+/*
+ * Wait for every result of the pipeline, in order, and leave pipeline
+ * mode. Each result fills its statement's outputs. An error aborts the
+ * statements after it (PGRES_PIPELINE_ABORTED): err is the first real
+ * one, with its SQLSTATE, and *at (unless NULL) the caller's statement it
+ * belongs to.
+ */
+static int pg_pipe_end(struct fp_db_pg *pg, size_t *at, struct fp_error *err)
+{
+    int failed = 0;
+    PGresult *r;
+
+    pg->piping = 0;
+    stats_round_trip();
+    if (!PQpipelineSync(pg->conn)) {
+        PQexitPipelineMode(pg->conn);
+        if (at)
+            *at = 0;
+        return pg_check(pg, "sending statements", NULL, NULL, err);
+    }
+    for (size_t k = 0; k < pg->npiped; k++) {
+        struct pg_piped *p = &pg->piped[k];
+        PGresult *res = NULL;
+        int got;
+
+        if (failed && PQstatus(pg->conn) != CONNECTION_OK)
+            break;
+        r = PQgetResult(pg->conn);
+        got = r != NULL;
+        if (failed || PQresultStatus(r) == PGRES_PIPELINE_ABORTED) {
+            /* Not prepared after all: prepared again when the text next comes. */
+            if (p->prepares)
+                pg->stmts[p->prepares - 1].prepared = 0;
+            PQclear(r);
+        } else if (pg_check(pg, p->what, r, &res, err) < 0 || pg_out_fill(res, &p->out, err) < 0) {
+            /* NULL (the connection went) included: nothing more comes then. */
+            if (p->prepares)
+                pg->stmts[p->prepares - 1].prepared = 0;
+            if (at)
+                *at = p->stmt;
+            failed = 1;
+            PQclear(res);
+        } else {
+            p->res = res;
+        }
+        /* Each statement's results end with a NULL. */
+        while (got && (r = PQgetResult(pg->conn)))
+            PQclear(r);
+    }
+    /* The sync's own result, unless the connection is gone. */
+    r = NULL;
+    if (PQstatus(pg->conn) == CONNECTION_OK)
+        while ((r = PQgetResult(pg->conn)) && PQresultStatus(r) != PGRES_PIPELINE_SYNC)
+            PQclear(r);
+    PQclear(r);
+    PQexitPipelineMode(pg->conn);
+    /* As pg_check says: a terminated session's 57P01 came before libpq saw the connection end. */
+    if (failed && err && PQstatus(pg->conn) == CONNECTION_BAD)
+        snprintf(err->sqlstate, sizeof err->sqlstate, "08006");
+    return failed ? -1 : 0;
+}
+
+/* Free the results the pipeline kept. */
+static void pg_pipe_clear(struct fp_db_pg *pg)
+{
+    for (size_t k = 0; k < pg->npiped; k++)
+        PQclear(pg->piped[k].res);
+    pg->npiped = 0;
+}
+
+/* set_config(..., true): SET LOCAL, gone with the transaction. */
+static const char sql_txn_lock_timeout[] =
+    "SELECT pg_catalog.set_config('lock_timeout', $1::text, true)";
+
+/* Enter pipeline mode; a BEGIN not sent yet goes first. */
+static int pg_pipe_start(struct fp_db_pg *pg, struct fp_error *err)
+{
+    char lock[32];
+    const char *params[] = {lock};
+
+    pg->npiped = 0;
+    pg->pipe_stmt = 0;
+    if (!PQenterPipelineMode(pg->conn))
+        return pg_check(pg, "starting a pipeline", NULL, NULL, err);
+    pg->piping = 1;
+    if (!pg->begin_pending)
+        return 0;
+    pg->begin_pending = 0;
+    snprintf(lock, sizeof lock, "%ld", pg->begin_lock_ms);
+    if (pg_pipe_send(pg, "starting a transaction", "BEGIN", 0, NULL, err) == 0 &&
+        (!pg->begin_lock_ms || pg_pipe_send(pg, "setting the transaction's lock timeout",
+                                            sql_txn_lock_timeout, 1, params, err) == 0))
+        return 0;
+    pg_pipe_end(pg, NULL, NULL);
+    pg_pipe_clear(pg);
+    return -1;
+}
+
 /* Run sql with text parameters (NULL for SQL NULL), as pg_check says. */
 static int pg_query(struct fp_db_pg *pg, const char *what, const char *sql, int nparams,
                     const char *const *params, PGresult **res, struct fp_error *err)
 {
-    int i = pg_prepared(pg, sql, nparams);
+    int i;
     char name[32];
 
+    if (pg->piping) {
+        *res = NULL;
+        return pg_pipe_send(pg, what, sql, nparams, params, err);
+    }
+    if (pg->begin_pending) {
+        /* BEGIN, the transaction's lock timeout and sql: one round trip. */
+        int rc;
+
+        if (pg_pipe_start(pg, err) < 0)
+            return -1;
+        if (pg_pipe_send(pg, what, sql, nparams, params, err) < 0) {
+            pg_pipe_end(pg, NULL, NULL);
+            pg_pipe_clear(pg);
+            return -1;
+        }
+        rc = pg_pipe_end(pg, NULL, err);
+        *res = pg->piped[pg->npiped - 1].res;
+        pg->piped[pg->npiped - 1].res = NULL;
+        pg_pipe_clear(pg);
+        return rc;
+    }
+    i = pg_prepared(pg, sql, nparams);
     if (db_echo_on())
         db_echo(sql, nparams, params);
     stats_round_trip();
@@ -338,6 +560,35 @@ static int pg_query(struct fp_db_pg *pg, const char *what, const char *sql, int 
     snprintf(name, sizeof name, "fkpurge_%d", i);
     return pg_check(pg, what, PQexecPrepared(pg->conn, name, nparams, params, NULL, NULL, 0), res,
                     err);
+}
+
+static int pg_run_batch(struct fp_db *db, struct fp_stmt *v, size_t n, size_t *done,
+                        struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_error send_err = {0};
+    size_t sent = 0;
+    int rc;
+
+    *done = 0;
+    if (pg_pipe_start(pg, err) < 0)
+        return -1;
+    for (; sent < n; sent++) {
+        pg->pipe_stmt = sent;
+        if (db_stmt_run(db, &v[sent], &send_err) < 0)
+            break;
+    }
+    rc = pg_pipe_end(pg, done, err);
+    pg_pipe_clear(pg);
+    if (rc < 0)
+        return -1;
+    *done = sent;
+    if (sent < n) {
+        /* Not sent (out of memory, the connection gone): what came before it succeeded. */
+        *err = send_err;
+        return -1;
+    }
+    return 0;
 }
 
 /* Send sql, with no parameters, and return at once: pg_receive waits for its result. */
@@ -1253,24 +1504,61 @@ static int pg_end_snapshot(struct fp_db *db, struct fp_error *err)
     return pg_exec((struct fp_db_pg *)db, "ending the snapshot", "ROLLBACK", err);
 }
 
+/* BEGIN goes with the transaction's first statement (pg_query): one round trip less. */
 static int pg_begin(struct fp_db *db, struct fp_error *err)
 {
-    return pg_exec((struct fp_db_pg *)db, "starting a transaction", "BEGIN", err);
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+
+    (void)err;
+    pg->begin_pending = 1;
+    pg->begin_lock_ms = 0;
+    return 0;
+}
+
+/* A transaction whose BEGIN was never sent ends with nothing to send. */
+static int pg_unbegun(struct fp_db_pg *pg)
+{
+    int was = pg->begin_pending;
+
+    pg->begin_pending = 0;
+    return was;
 }
 
 static int pg_commit(struct fp_db *db, struct fp_error *err)
 {
-    return pg_exec((struct fp_db_pg *)db, "committing", "COMMIT", err);
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+
+    return pg_unbegun(pg) ? 0 : pg_exec(pg, "committing", "COMMIT", err);
 }
 
 static int pg_rollback(struct fp_db *db, struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
 
+    if (pg_unbegun(pg))
+        return 0;
     /* A failed COMMIT already ended the transaction: a ROLLBACK would only draw a warning. */
     if (PQtransactionStatus(pg->conn) == PQTRANS_IDLE)
         return 0;
     return pg_exec(pg, "rolling back", "ROLLBACK", err);
+}
+
+/*
+ * The outputs o of a statement pg_query ran (rc what it returned, res its
+ * result); in a pipeline (res NULL), where they go once its result comes.
+ */
+static int pg_result_to(struct fp_db_pg *pg, int rc, PGresult *res, const struct pg_out *o,
+                        struct fp_error *err)
+{
+    if (rc < 0)
+        return -1;
+    if (!res) {
+        pg->piped[pg->npiped - 1].out = *o;
+        return 0;
+    }
+    rc = pg_out_fill(res, o, err);
+    PQclear(res);
+    return rc;
 }
 
 /* Run sql with the keys as $1 (and value as $2), as pg_query says. */
@@ -1303,30 +1591,11 @@ static int pg_dml(struct fp_db_pg *pg, const char *what, const struct fp_buf *sq
                   const struct fp_keyq *q, const struct fp_keys *in, const char *value,
                   long long *n, struct fp_keys *ids, struct fp_error *err)
 {
+    struct pg_out o = {n, ids, q->key_col && q->key_is_int, q->archive, q->archive_ctx, NULL};
     PGresult *res = NULL;
-    int rc = -1;
+    int rc = pg_query_keys(pg, what, sql, in, value, &res, err);
 
-    if (pg_query_keys(pg, what, sql, in, value, &res, err) < 0)
-        goto out;
-    if (n)
-        *n = strtoll(PQcmdTuples(res), NULL, 10);
-    if (ids) {
-        keys_reset(ids);
-        for (int r = 0; r < PQntuples(res); r++)
-            if (push_value(res, r, 0, q->key_col && q->key_is_int, ids) < 0) {
-                oom(err);
-                goto out;
-            }
-    }
-    /* The rows' JSON: the last column returned (sqlgen's row_json). */
-    for (int r = 0; q->archive && r < PQntuples(res); r++)
-        if (q->archive(q->archive_ctx, PQgetvalue(res, r, PQnfields(res) - 1),
-                       (size_t)PQgetlength(res, r, PQnfields(res) - 1), err) < 0)
-            goto out;
-    rc = 0;
-out:
-    PQclear(res);
-    return rc;
+    return pg_result_to(pg, rc, res, &o, err);
 }
 
 static int pg_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
@@ -1511,14 +1780,12 @@ static int pg_lock_rows(struct fp_db *db, const struct fp_keyq *q, const struct 
 static int pg_txn_id(struct fp_db *db, long long *xid, struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct pg_out o = {.xid = xid};
     PGresult *res = NULL;
+    int rc = pg_query(pg, "reading the transaction's id", "SELECT pg_catalog.txid_current()", 0,
+                      NULL, &res, err);
 
-    if (pg_query(pg, "reading the transaction's id", "SELECT pg_catalog.txid_current()", 0, NULL,
-                 &res, err) < 0)
-        return -1;
-    *xid = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    PQclear(res);
-    return 0;
+    return pg_result_to(pg, rc, res, &o, err);
 }
 
 static int pg_txn_running(struct fp_db *db, long long xid, int *running, struct fp_error *err)
@@ -1999,7 +2266,6 @@ out:
     return rc;
 }
 
-/* set_config(..., true): SET LOCAL, gone with the transaction. */
 static int pg_txn_lock_timeout(struct fp_db *db, long lock_ms, struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
@@ -2007,10 +2273,13 @@ static int pg_txn_lock_timeout(struct fp_db *db, long lock_ms, struct fp_error *
     const char *params[] = {lock};
     PGresult *res;
 
+    if (pg->begin_pending) {
+        pg->begin_lock_ms = lock_ms;
+        return 0;
+    }
     snprintf(lock, sizeof lock, "%ld", lock_ms);
-    if (pg_query(pg, "setting the transaction's lock timeout",
-                 "SELECT pg_catalog.set_config('lock_timeout', $1::text, true)", 1, params, &res,
-                 err) < 0)
+    if (pg_query(pg, "setting the transaction's lock timeout", sql_txn_lock_timeout, 1, params,
+                 &res, err) < 0)
         return -1;
     PQclear(res);
     return 0;
@@ -2162,6 +2431,7 @@ static const struct fp_backend_ops pg_ops = {
     .count_partitions = pg_count_partitions,
     .partition_rows = pg_partition_rows,
     .restore = pg_restore,
+    .run_batch = pg_run_batch,
     .txn_id = pg_txn_id,
     .txn_running = pg_txn_running,
     .open_again = pg_open_again,

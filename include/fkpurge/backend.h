@@ -200,6 +200,24 @@ struct fp_partitions {
 
 struct fp_db;
 
+/* A statement of a batch (db_run_batch). */
+enum fp_stmt_op {
+    FP_STMT_DELETE, /* db_delete_rows */
+    FP_STMT_UPDATE, /* db_update_rows */
+    FP_STMT_TXN_ID, /* db_txn_id */
+};
+
+struct fp_stmt {
+    enum fp_stmt_op op;
+    struct fp_keyq q; /* DELETE, UPDATE: its archive callback is called as the rows come */
+    const struct fp_keys *in;
+    enum fp_set_kind kind; /* UPDATE */
+    const char *value;
+    long limit;
+    long long n;         /* out: rows deleted or updated; TXN_ID: the transaction's id */
+    struct fp_keys *ids; /* out, unless NULL */
+};
+
 /*
  * What fkpurge restore asks of a backend (db_restore): rows of one table, as
  * a JSON array of the row objects run --archive wrote (doc/archive-format.md).
@@ -270,6 +288,9 @@ struct fp_backend_ops {
     int (*recheck_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                         const struct fp_keys *among, struct fp_keys *present, struct fp_keys *still,
                         struct fp_error *err);
+    /* Statements sent together (db_run_batch); NULL: one by one, as they come. */
+    int (*run_batch)(struct fp_db *db, struct fp_stmt *v, size_t n, size_t *done,
+                     struct fp_error *err);
     /* The open transaction's id, and whether one is still running (0 and 0 on SQLite). */
     int (*txn_id)(struct fp_db *db, long long *xid, struct fp_error *err);
     int (*txn_running)(struct fp_db *db, long long xid, int *running, struct fp_error *err);
@@ -478,7 +499,9 @@ int db_page_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys
 /*
  * A read-write transaction: PostgreSQL at read committed, SQLite BEGIN
  * IMMEDIATE (the write lock up front, so it never deadlocks upgrading).
- * rollback's err may be NULL.
+ * rollback's err may be NULL. PostgreSQL sends BEGIN (and the lock timeout
+ * of db_txn_lock_timeout) with the transaction's first statement, in the
+ * same round trip: a failed BEGIN is that statement's error.
  */
 int db_begin(struct fp_db *db, struct fp_error *err);
 int db_commit(struct fp_db *db, struct fp_error *err);
@@ -516,6 +539,21 @@ int db_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_ke
  */
 int db_delete_together(struct fp_db *db, const struct fp_keyq *qs, const struct fp_keys *const *in,
                        size_t n, long long *deleted, struct fp_error *err);
+
+/*
+ * The n statements of v, in order, inside the open transaction, as
+ * db_delete_rows, db_update_rows and db_txn_id run them, but each sent
+ * without waiting for the one before: PostgreSQL sends them all in one
+ * pipeline, one round trip; SQLite, which has no round trips, runs them
+ * one by one. *done: the statements that succeeded before the first that
+ * failed; their outputs are set (and their rows archived). A failure
+ * aborts the statements after it: err is the first, with its SQLSTATE, and
+ * the transaction is to be rolled back.
+ */
+int db_run_batch(struct fp_db *db, struct fp_stmt *v, size_t n, size_t *done, struct fp_error *err);
+
+/* For the backends: one statement of a batch, as db_run_batch says. */
+int db_stmt_run(struct fp_db *db, struct fp_stmt *s, struct fp_error *err);
 
 /*
  * A second session reading the same snapshot as db (inside
