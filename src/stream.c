@@ -97,6 +97,15 @@ struct pool {
     struct fp_error err; /* the first failure */
 };
 
+/* A statement of execute's batch, and what its result counts for. */
+struct write {
+    enum { W_BY_PARENT, W_UPDATE, W_KEYS, W_XID } kind;
+    size_t t; /* the table it deletes from (W_UPDATE: whose rows it updates) */
+    size_t e; /* W_UPDATE: its edge */
+    struct fp_archive_to to;
+    struct fp_keys ids;
+};
+
 struct stream {
     const struct fp_stream_args *a;
     struct fp_db *db;
@@ -121,6 +130,9 @@ struct stream {
     struct fp_keys *noted;        /* by edge: rows nulled in tables the purge deletes from */
     struct fp_archive_lines arch; /* --archive's lines of the rows it changed */
     struct fp_keys ids, found, frontier, witness, wparent;
+    struct fp_stmt *stmts; /* execute's batch, and what each statement is for */
+    struct write *writes;
+    long long xid; /* the open transaction's id, once execute read it (0: not yet) */
     size_t wtbl;
     long wedge;
     int wupdated;
@@ -309,6 +321,7 @@ static void txn_reset(struct stream *s)
     archive_lines_reset(&s->arch);
     keys_reset(&s->witness);
     keys_reset(&s->wparent);
+    s->xid = 0;
 }
 
 static int begin(struct stream *s, struct fp_error *err)
@@ -418,7 +431,7 @@ static int lane_advance(struct stream *s, const struct fp_keys *cursor, struct f
 static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp_keys *cursor,
                   struct fp_error *err)
 {
-    long long rows = 0, batch = 0, xid = 0;
+    long long rows = 0, batch = 0;
     struct fp_stream_txn t = {
         .tbl = tbl,
         .keys = nkeys,
@@ -444,9 +457,9 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
         rows += s->updated[e];
     if (!rows && !cursor)
         return db_commit(s->db, err);
-    if (db_txn_id(s->db, &xid, err) < 0)
+    if (!s->xid && db_txn_id(s->db, &s->xid, err) < 0)
         return -1;
-    t.xid = xid;
+    t.xid = s->xid;
     t.cursor = cursor;
     t.lane = (int)s->lane;
     /* The archive's rows are on disk before the journal says where they end, and before COMMIT. */
@@ -498,33 +511,53 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
 }
 
 /*
- * Every row referencing a row of set through update edge e: NULL or
- * default. Their identities come back in s->ids where noted (their table
- * is one the purge deletes from), or where want_ids.
+ * The statement that sets the references through update edge e to a row
+ * of set to NULL or default, at most limit of them (0: all).
  */
-static int update_refs(struct stream *s, size_t e, const struct fp_keys *set, long limit,
-                       int want_ids, long long *n, struct fp_error *err)
+static void update_stmt(struct stream *s, size_t e, const struct fp_keys *set, long limit,
+                        struct fp_stmt *st, struct fp_archive_to *to)
 {
     const struct fp_edge *x = &s->m->edges[e];
-    struct fp_keyq q;
-    struct fp_archive_to to;
-    int note = s->t[x->child].in;
 
-    resolve_edge_query(&q, s->m, s->r, e);
-    archive_to(&s->arch, &q, &to, x->child, x->column);
+    *st = (struct fp_stmt){
+        .op = FP_STMT_UPDATE,
+        .in = set,
+        .kind = x->policy == FP_SET_NULL ? FP_SET_TO_NULL
+                : x->default_value       ? FP_SET_TO_VALUE
+                                         : FP_SET_TO_DEFAULT,
+        .value = x->default_value,
+        .limit = limit,
+    };
+    resolve_edge_query(&st->q, s->m, s->r, e);
+    archive_to(&s->arch, &st->q, to, x->child, x->column);
     /* A row of the set itself goes with it: not an update. */
-    q.exclude_given = x->child == x->parent;
-    if (db_update_rows(s->db, &q, set,
-                       x->policy == FP_SET_NULL ? FP_SET_TO_NULL
-                       : x->default_value       ? FP_SET_TO_VALUE
-                                                : FP_SET_TO_DEFAULT,
-                       x->default_value, limit, n, note || want_ids ? &s->ids : NULL, err) < 0)
-        return -1;
-    s->updated[e] += *n;
-    for (size_t i = 0; note && i < s->ids.n; i++)
-        if (keys_push_key(&s->noted[e], &s->ids, i) < 0)
+    st->q.exclude_given = x->child == x->parent;
+}
+
+/* Rows nulled through e in a table the purge deletes from: resume checks them (noted). */
+static int note_updated(struct stream *s, size_t e, const struct fp_keys *ids, struct fp_error *err)
+{
+    for (size_t i = 0; s->t[s->m->edges[e].child].in && i < ids->n; i++)
+        if (keys_push_key(&s->noted[e], ids, i) < 0)
             return fp_error_oom(err);
     return 0;
+}
+
+/*
+ * Every row referencing a row of set through update edge e: NULL or
+ * default. Their identities come back in s->ids.
+ */
+static int update_refs(struct stream *s, size_t e, const struct fp_keys *set, long limit,
+                       long long *n, struct fp_error *err)
+{
+    struct fp_stmt st;
+    struct fp_archive_to to;
+
+    update_stmt(s, e, set, limit, &st, &to);
+    if (db_update_rows(s->db, &st.q, st.in, st.kind, st.value, st.limit, n, &s->ids, err) < 0)
+        return -1;
+    s->updated[e] += *n;
+    return note_updated(s, e, &s->ids, err);
 }
 
 /*
@@ -640,58 +673,122 @@ static int discover(struct stream *s, size_t t0, int noself, int *res, struct fp
     return *res == FIT && s->a->jobs > 1 ? lock_referencing(s, cap, err) : 0;
 }
 
-/* Delete, children first, what discover found: BIG when a statement would exceed a batch. */
-static int execute(struct stream *s, int *res, struct fp_error *err)
+/* The next statement of execute's batch, to be read as kind says. */
+static struct fp_stmt *plan(struct stream *s, size_t *n, int kind, size_t t, size_t e)
 {
-    long cap = s->direct ? 0 : s->batch + 1;
+    struct write *w = &s->writes[*n];
+
+    w->kind = kind, w->t = t, w->e = e;
+    keys_reset(&w->ids);
+    s->stmts[*n] = (struct fp_stmt){.op = kind == W_XID ? FP_STMT_TXN_ID : FP_STMT_DELETE};
+    return &s->stmts[(*n)++];
+}
+
+/*
+ * The statements that delete, children first, what discover found, and
+ * update what references it: each table's rows by parent key (unseen), the
+ * references set to NULL or default, then its rows by key (the first such
+ * statement returns them: the witness); last, the transaction's id for the
+ * journal.
+ */
+static size_t plan_writes(struct stream *s, long cap)
+{
+    size_t n = 0;
+    int keyed = 0;
 
     for (size_t i = 0; i < s->norder; i++) {
         size_t t = s->order[i];
         const struct fp_keys *set = &s->d[t].keys;
-        struct fp_keyq q;
-        struct fp_archive_to to;
-        long long n;
+        struct fp_stmt *st;
 
-        if (s->t[t].by_parent) {
-            for (size_t e = 0; e < s->m->nedges; e++) {
-                const struct fp_keys *parents = &s->d[s->m->edges[e].parent].keys;
+        for (size_t e = 0; s->t[t].by_parent && e < s->m->nedges; e++) {
+            const struct fp_keys *parents = &s->d[s->m->edges[e].parent].keys;
 
-                if (s->m->edges[e].child != t || !is_down(s->m, s->t, e) || !parents->n)
-                    continue;
-                resolve_edge_query(&q, s->m, s->r, e);
-                archive_to(&s->arch, &q, &to, t, NULL);
-                if (db_delete_rows(s->db, &q, parents, cap, &n, NULL, err) < 0)
-                    return -1;
-                if ((s->deleted[t] += n) > s->batch) {
-                    *res = BIG;
-                    return 0;
-                }
-            }
-            continue;
+            if (s->m->edges[e].child != t || !is_down(s->m, s->t, e) || !parents->n)
+                continue;
+            st = plan(s, &n, W_BY_PARENT, t, e);
+            resolve_edge_query(&st->q, s->m, s->r, e);
+            archive_to(&s->arch, &st->q, &s->writes[n - 1].to, t, NULL);
+            st->in = parents, st->limit = cap;
         }
-        if (!set->n)
+        if (s->t[t].by_parent || !set->n)
             continue;
         for (size_t e = 0; e < s->m->nedges; e++) {
             if (s->m->edges[e].parent != t || !is_update(s->m, s->t, e))
                 continue;
-            if (update_refs(s, e, set, cap, 0, &n, err) < 0)
-                return -1;
-            if (n > s->batch) {
-                *res = BIG;
-                return 0;
-            }
+            st = plan(s, &n, W_UPDATE, t, e);
+            update_stmt(s, e, set, cap, st, &s->writes[n - 1].to);
+            if (s->t[s->m->edges[e].child].in)
+                st->ids = &s->writes[n - 1].ids;
         }
-        resolve_key_query(&q, s->m, s->r, t);
-        archive_to(&s->arch, &q, &to, t, NULL);
-        if (db_delete_rows(s->db, &q, set, 0, &n, s->witness.n ? NULL : &s->ids, err) < 0 ||
-            witness(s, t, -1, 0, NULL, err) < 0)
-            return -1;
+        st = plan(s, &n, W_KEYS, t, 0);
+        resolve_key_query(&st->q, s->m, s->r, t);
+        archive_to(&s->arch, &st->q, &s->writes[n - 1].to, t, NULL);
+        st->in = set;
+        if (!keyed++)
+            st->ids = &s->writes[n - 1].ids;
+    }
+    if (n)
+        plan(s, &n, W_XID, 0, 0);
+    return n;
+}
+
+/* What statement k of the batch changed: BIG when it went past a batch. */
+static int wrote(struct stream *s, size_t k, int *res, struct fp_error *err)
+{
+    struct write *w = &s->writes[k];
+    long long n = s->stmts[k].n;
+
+    switch (w->kind) {
+    case W_BY_PARENT:
+        if ((s->deleted[w->t] += n) > s->batch)
+            *res = BIG;
+        return 0;
+    case W_UPDATE:
+        s->updated[w->e] += n;
+        if (n > s->batch)
+            *res = BIG;
+        return note_updated(s, w->e, &w->ids, err);
+    case W_KEYS: {
+        struct fp_keys ids = s->ids;
+
         /*
          * Every row found is locked (or SQLite's writer alone): all go. A DELETE
          * reports fewer where SQLite's own ON DELETE CASCADE took some of them,
          * rows of a tree of rows, while the statement ran.
          */
-        s->deleted[t] += (long long)set->n;
+        s->deleted[w->t] += (long long)s->d[w->t].keys.n;
+        s->ids = w->ids, w->ids = ids;
+        return s->stmts[k].ids ? witness(s, w->t, -1, 0, NULL, err) : 0;
+    }
+    case W_XID:
+        s->xid = n;
+        return 0;
+    }
+    return 0;
+}
+
+/*
+ * Delete, children first, what discover found: BIG when a statement would
+ * exceed a batch. A root page's statements go in one batch, one round
+ * trip, a split piece's one at a time: a piece's statements stop at a
+ * batch of rows each, and the rest of them would work on rows left over.
+ */
+static int execute(struct stream *s, int *res, struct fp_error *err)
+{
+    size_t n = plan_writes(s, s->direct ? 0 : s->batch + 1);
+
+    for (size_t from = 0; from < n;) {
+        size_t upto = s->direct ? n : from + 1, done;
+        int rc = db_run_batch(s->db, s->stmts + from, upto - from, &done, err);
+
+        /* A statement past a batch comes before any error of those after it. */
+        for (size_t k = from; k < from + done; k++)
+            if (wrote(s, k, res, err) < 0 || *res == BIG)
+                return *res == BIG ? 0 : -1;
+        if (rc < 0)
+            return -1;
+        from = upto;
     }
     return 0;
 }
@@ -918,7 +1015,7 @@ static int below_txn(struct stream *s, void *ctx, int *res, struct fp_error *err
     if (begin(s, err) < 0)
         return -1;
     if (policy_is_soft(x->policy)) {
-        if (update_refs(s, b->e, b->s0, s->batch, 1, &b->n, err) < 0 ||
+        if (update_refs(s, b->e, b->s0, s->batch, &b->n, err) < 0 ||
             witness(s, x->child, (long)b->e, 1, b->s0, err) < 0)
             return -1;
         return commit(s, x->child, (long long)b->n, NULL, err);
@@ -1332,6 +1429,10 @@ static void stream_free(struct stream *s)
     free(s->t);
     free(s->order);
     free(s->seen);
+    for (size_t k = 0; s->writes && k < s->m->ntables + 2 * s->m->nedges + 1; k++)
+        keys_free(&s->writes[k].ids);
+    free(s->writes);
+    free(s->stmts);
     keys_free(&s->ids);
     keys_free(&s->found);
     keys_free(&s->frontier);
@@ -1357,7 +1458,11 @@ static int stream_init(struct stream *s, const struct fp_stream_args *a, struct 
     s->updated = calloc(ne ? ne : 1, sizeof *s->updated);
     s->noted = calloc(ne ? ne : 1, sizeof *s->noted);
     s->seen = calloc(a->jobs > 1 ? (size_t)a->jobs : 1, sizeof *s->seen);
-    if (!s->t || !s->order || !s->d || !s->deleted || !s->updated || !s->noted || !s->seen)
+    /* execute's statements: by table, a delete by key; by edge, a delete or an update; the id. */
+    s->stmts = calloc(nt + 2 * ne + 1, sizeof *s->stmts);
+    s->writes = calloc(nt + 2 * ne + 1, sizeof *s->writes);
+    if (!s->t || !s->order || !s->d || !s->deleted || !s->updated || !s->noted || !s->seen ||
+        !s->stmts || !s->writes)
         return fp_error_oom(err);
     if (archive_lines_init(&s->arch, a->archive, id, err) < 0)
         return -1;
