@@ -54,6 +54,13 @@ grep -Eq '^fkpurge: deleting: .*, now 1:[^ ]+ 2:[^ ]+$' "$T/err" ||
 nv=$(grep -c '^fkpurge: batch: worker ' "$T/err")
 grep -Eq "^fkpurge: statistics: [0-9.]+ s in all; $nv transactions, 0 retries, [0-9]+ gave way$" "$T/err" ||
     fail "statistics: not $nv transactions and no retry: $(grep statistics "$T/err")"
+# Round trips: a transaction's statements and its COMMIT at least, their mean as printed.
+rt=$(sed -En 's/^fkpurge: statistics: ([0-9]+) round trips to the database, ([0-9.]+) a transaction$/\1 \2/p' "$T/err")
+[ -n "$rt" ] || fail "statistics: no round trips line: $(grep statistics "$T/err")"
+read -r nrt mean <<<"$rt"
+expect_ge "$nrt" $((2 * nv)) "statistics: round trips, two a transaction at least"
+expect_eq "$mean" "$(awk -v a="$nrt" -v b="$nv" 'BEGIN { printf "%.1f", a / b }')" \
+    "statistics: round trips a transaction"
 for w in 1 2; do
     grep -q "^fkpurge: batch: worker $w: customer: " "$T/err" ||
         fail "-v names no transaction of worker $w: $(head -5 "$T/err")"
