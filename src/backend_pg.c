@@ -2069,6 +2069,30 @@ static void pg_restore_sql(struct fp_db_pg *pg, enum fp_restore_op op,
         buf_free(&tbl);
         return;
     }
+    if (op == FP_RESTORE_SET_ONE) {
+        /*
+         * One row, by its place (a partition's too), found as COUNT compares:
+         * through the column types. u: the columns PRE leaves out.
+         */
+        buf_addf(sql, "UPDATE %s AS fkpurge_t SET ", buf_str(&tbl));
+        pg_restore_cols(&g, sql, "", r->cols, r->ncols, ", ", " = fkpurge_x.");
+        buf_addf(
+            sql,
+            " FROM pg_catalog.jsonb_populate_record(NULL::%s, $1::jsonb -> 1) AS fkpurge_x "
+            "WHERE (fkpurge_t.tableoid, fkpurge_t.ctid) = (SELECT fkpurge_s.tableoid, "
+            "fkpurge_s.ctid FROM %s AS fkpurge_s, (SELECT "
+            "coalesce(pg_catalog.array_agg(fkpurge_k), '{}') AS u FROM "
+            "pg_catalog.jsonb_object_keys($1::jsonb -> 1) AS fkpurge_k WHERE NOT "
+            "($1::jsonb -> 0) ? fkpurge_k) AS fkpurge_u WHERE pg_catalog.to_jsonb(fkpurge_s.*) "
+            "- fkpurge_u.u = pg_catalog.to_jsonb(pg_catalog.jsonb_populate_record(NULL::%s, "
+            "$1::jsonb -> 0)) - fkpurge_u.u AND (fkpurge_u.u = '{}' OR EXISTS (SELECT FROM "
+            "pg_catalog.unnest(fkpurge_u.u) AS fkpurge_k WHERE "
+            "pg_catalog.to_jsonb(fkpurge_s.*) -> fkpurge_k IS DISTINCT FROM "
+            "pg_catalog.to_jsonb(fkpurge_x.*) -> fkpurge_k)) LIMIT 1)",
+            buf_str(&tbl), buf_str(&tbl), buf_str(&tbl));
+        buf_free(&tbl);
+        return;
+    }
     if (op == FP_RESTORE_INSERT) {
         /* Every column, identity ones too, as the archive has it. */
         buf_addf(sql, "INSERT INTO %s OVERRIDING SYSTEM VALUE SELECT * FROM ", buf_str(&tbl));
@@ -2162,9 +2186,13 @@ static int pg_restore(struct fp_db *db, enum fp_restore_op op, const struct fp_r
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
     struct fp_buf sql = FP_BUF_INIT, arg = FP_BUF_INIT;
-    static const char *const what[] = {"restoring rows", "setting columns back",
-                                       "looking for existing keys", "counting rows",
-                                       "deferring constraints"};
+    static const char *const what[] = {"restoring rows",
+                                       "setting columns back",
+                                       "looking for existing keys",
+                                       "counting rows",
+                                       "deferring constraints",
+                                       "moving sequences",
+                                       "setting a row's columns back"};
 
     if (op == FP_RESTORE_SEQUENCES)
         return pg_restore_sequences(pg, r, n ? n : &(long long){0}, err);

@@ -1454,6 +1454,65 @@ static int sqlite_restore_bind(sqlite3_stmt *st, enum fp_restore_op op,
     return 0;
 }
 
+/*
+ * FP_RESTORE_SET_ONE: cols set from row in one row (by rowid) equal to pre
+ * in pre's columns, a column of cols pre lacks differing from row's: the
+ * statement, or (bind) its values bound.
+ */
+static int sqlite_restore_one(sqlite3_stmt *st, const struct fp_restore_rows *r,
+                              const struct fp_json_val *pre, const struct fp_json_val *row,
+                              struct fp_buf *sql)
+{
+    struct fp_json_val k, v;
+    struct fp_buf name = FP_BUF_INIT;
+    size_t at = 0;
+    int i = 1, bad = 0;
+
+    if (sql) {
+        buf_adds(sql, "UPDATE main.");
+        buf_add_ident(sql, r->table);
+    }
+    for (size_t c = 0; c < r->ncols; c++)
+        if (sql) {
+            buf_adds(sql, c ? ", " : " SET ");
+            buf_add_ident(sql, r->cols[c]);
+            buf_adds(sql, " = ?");
+        } else if (!json_get(row, r->cols[c], &v) || bind_json(st, i++, &v) < 0) {
+            return -1;
+        }
+    if (sql) {
+        buf_adds(sql, " WHERE rowid = (SELECT rowid FROM main.");
+        buf_add_ident(sql, r->table);
+        buf_adds(sql, " WHERE 1");
+    }
+    while (json_member(pre, &at, &k, &v))
+        if (sql) {
+            buf_reset(&name);
+            json_string(&k, &name);
+            buf_adds(sql, " AND ");
+            buf_add_ident(sql, buf_str(&name));
+            buf_adds(sql, " IS ?");
+        } else if (bind_json(st, i++, &v) < 0) {
+            bad = 1;
+        }
+    /* The columns pre lacks (the database's default): not all as they were. */
+    for (size_t c = 0, first = 1; c < r->ncols && !bad; c++)
+        if (!json_get(pre, r->cols[c], &v)) {
+            if (sql) {
+                buf_adds(sql, first ? " AND NOT (" : " AND ");
+                buf_add_ident(sql, r->cols[c]);
+                buf_adds(sql, " IS ?");
+                first = 0;
+            } else if (!json_get(row, r->cols[c], &v) || bind_json(st, i++, &v) < 0) {
+                bad = 1;
+            }
+        }
+    if (sql)
+        buf_adds(sql, r->ncols && !json_get(pre, r->cols[0], &v) ? ") LIMIT 1)" : " LIMIT 1)");
+    buf_free(&name);
+    return bad ? -1 : 0;
+}
+
 /* One statement a row, each cached: a table's rows have the same columns. */
 static int sqlite_restore(struct fp_db *db, enum fp_restore_op op, const struct fp_restore_rows *r,
                           long long *n, struct fp_keys *present, struct fp_error *err)
@@ -1479,11 +1538,19 @@ static int sqlite_restore(struct fp_db *db, enum fp_restore_op op, const struct 
     if (!json_whole(r->json, r->len, &arr) || arr.type != FP_JSON_ARRAY)
         return fp_error_set(err, FP_EINPUT, "restore: rows of %s: not a JSON array", r->table);
     while (json_element(&arr, &at, &row)) {
+        struct fp_json_val pre = row;
         sqlite3_stmt *st;
         int owned, step;
 
+        /* SET_ONE's array is [PRE, ROW]: one statement. */
+        if (op == FP_RESTORE_SET_ONE && !json_element(&arr, &at, &row))
+            return fp_error_set(err, FP_EINPUT, "restore: a row of %s without its old values",
+                                r->table);
         buf_reset(&sql);
-        sqlite_restore_sql(op, r, &row, &sql);
+        if (op == FP_RESTORE_SET_ONE)
+            sqlite_restore_one(NULL, r, &pre, &row, &sql);
+        else
+            sqlite_restore_sql(op, r, &row, &sql);
         if (!buf_ok(&sql)) {
             oom(err);
             goto out;
@@ -1494,7 +1561,8 @@ static int sqlite_restore(struct fp_db *db, enum fp_restore_op op, const struct 
             sqlite_fail(sq, "restoring rows", err);
             goto out;
         }
-        if (sqlite_restore_bind(st, op, r, &row) < 0) {
+        if (op == FP_RESTORE_SET_ONE ? sqlite_restore_one(st, r, &pre, &row, NULL) < 0
+                                     : sqlite_restore_bind(st, op, r, &row) < 0) {
             release(st, owned);
             fp_error_set(err, FP_EINPUT, "restore: a row of %s has a value SQLite cannot take back",
                          r->table);
@@ -1512,8 +1580,9 @@ static int sqlite_restore(struct fp_db *db, enum fp_restore_op op, const struct 
         if (step != SQLITE_DONE) {
             sqlite_fail(sq,
                         op == FP_RESTORE_INSERT ? "restoring rows"
-                        : op == FP_RESTORE_SET  ? "setting columns back"
-                                                : "looking for existing keys",
+                        : op == FP_RESTORE_SET || op == FP_RESTORE_SET_ONE
+                            ? "setting columns back"
+                            : "looking for existing keys",
                         err);
             release(st, owned);
             goto out;

@@ -27,6 +27,11 @@ struct rs_pass {
     char *const *cols;  /* the ncols columns a set sets */
     size_t ncols;
     int deferred;
+    /*
+     * A table without a key: every update line, whatever its column, the
+     * last first, a line a transaction (see read_keyless).
+     */
+    int keyless;
     int together; /* a table of a cycle with a NOT NULL key: all its rows in one transaction */
     /*
      * In the transaction of the pass before, keys checked at the commit: the
@@ -56,17 +61,26 @@ struct rs_ctx {
     struct rs_reader rd;     /* the file being read, kept open from batch to batch */
     size_t rd_t;
     struct fp_buf key;
+    /* The keyless pass's window of update lines, in file order: [kl_lo, kl_lo + kl_n). */
+    char **kl_lines, **kl_paths;
+    long long *kl_linenos, kl_lo;
+    size_t kl_n;
+    char *const *kl_cols; /* the current line's columns and where it is */
+    size_t kl_ncols;
+    const char *kl_path;
+    long long kl_lineno;
 };
 
 static int add_pass(struct rs_ctx *c, size_t t, const char *column, char *const *cols, size_t ncols,
-                    int deferred, int together, int chained)
+                    int deferred, int keyless, int together, int chained)
 {
     struct rs_pass *p = realloc(c->passes, (c->npasses + 1) * sizeof *p);
 
     if (!p)
         return -1;
     c->passes = p;
-    p[c->npasses++] = (struct rs_pass){t, column, cols, ncols, deferred, together, chained};
+    p[c->npasses++] =
+        (struct rs_pass){t, column, cols, ncols, deferred, keyless, together, chained};
     return 0;
 }
 
@@ -158,7 +172,7 @@ static int rs_passes_build(struct rs_ctx *c, size_t *order, struct fp_error *err
 
         if (!c->a.tables[t].ndels)
             continue;
-        if (add_pass(c, t, NULL, NULL, 0, 0, together[scc], together[scc] && last == scc) < 0)
+        if (add_pass(c, t, NULL, NULL, 0, 0, 0, together[scc], together[scc] && last == scc) < 0)
             goto out;
         last = together[scc] ? scc : SIZE_MAX;
     }
@@ -171,20 +185,26 @@ static int rs_passes_build(struct rs_ctx *c, size_t *order, struct fp_error *err
             while (c->nulled[e] && c->nulled[e][n])
                 n++;
             if (ed->child == order[i] && n && c->a.tables[ed->child].ndels &&
-                add_pass(c, ed->child, ed->column, c->nulled[e], n, 1, 0, 0) < 0)
+                add_pass(c, ed->child, ed->column, c->nulled[e], n, 1, 0, 0, 0) < 0)
                 goto out;
         }
     /* An update line's old value, every column of a composite key from the row. */
-    for (size_t i = 0; i < nt; i++)
+    for (size_t i = 0; i < nt; i++) {
+        if (!m->tables[order[i]].npk) {
+            if (c->a.tables[order[i]].nupds && add_pass(c, order[i], "", NULL, 0, 0, 1, 0, 0) < 0)
+                goto out;
+            continue;
+        }
         for (size_t k = 0; k < c->a.tables[order[i]].ncols; k++) {
             char *const *cols = &c->a.tables[order[i]].cols[k];
             size_t n = 1;
 
             if (!rs_update_columns(m, order[i], *cols, &cols, &n))
                 cols = &c->a.tables[order[i]].cols[k], n = 1;
-            if (add_pass(c, order[i], c->a.tables[order[i]].cols[k], cols, n, 0, 0, 0) < 0)
+            if (add_pass(c, order[i], c->a.tables[order[i]].cols[k], cols, n, 0, 0, 0, 0) < 0)
                 goto out;
         }
+    }
     rc = 0;
 out:
     free(pos);
@@ -192,8 +212,12 @@ out:
     return rc < 0 ? fp_error_oom(err) : 0;
 }
 
-/* The row's JSON with each of cols (NULL-terminated) set to null. */
-static void row_nulled(struct fp_buf *b, const struct fp_json_val *row, char *const *cols)
+/*
+ * The row's JSON with each of the n cols set to value (a JSON value), or
+ * left out when value is NULL.
+ */
+static void row_with(struct fp_buf *b, const struct fp_json_val *row, char *const *cols, size_t n,
+                     const char *value)
 {
     struct fp_json_val k, v;
     size_t at = 0;
@@ -201,20 +225,32 @@ static void row_nulled(struct fp_buf *b, const struct fp_json_val *row, char *co
 
     buf_addc(b, '{');
     while (json_member(row, &at, &k, &v)) {
-        int nulled = 0;
+        int set = 0;
 
-        for (char *const *c = cols; *c && !nulled; c++)
-            nulled = json_string_is(&k, *c);
+        for (size_t i = 0; i < n && !set; i++)
+            set = json_string_is(&k, cols[i]);
+        if (set && !value)
+            continue;
         buf_adds(b, first ? "" : ", ");
         buf_add(b, k.p, k.len);
         buf_adds(b, ": ");
-        if (nulled)
-            buf_adds(b, "null");
+        if (set)
+            buf_adds(b, value);
         else
             buf_add(b, v.p, v.len);
         first = 0;
     }
     buf_addc(b, '}');
+}
+
+/* The row's JSON with each of cols (NULL-terminated) set to null. */
+static void row_nulled(struct fp_buf *b, const struct fp_json_val *row, char *const *cols)
+{
+    size_t n = 0;
+
+    while (cols[n])
+        n++;
+    row_with(b, row, cols, n, "null");
 }
 
 static struct fp_restore_rows rows_of(const struct rs_ctx *c, size_t t, const struct rs_pass *p,
@@ -274,6 +310,134 @@ static int reader_at(struct rs_ctx *c, const struct rs_pos *pos, struct fp_error
     return rs_reader_open(&c->rd, rt->files[pos->file], pos->line, pos->off, err);
 }
 
+static void kl_clear(struct rs_ctx *c)
+{
+    for (size_t i = 0; i < c->kl_n; i++)
+        free(c->kl_lines[i]);
+    c->kl_n = 0;
+}
+
+/*
+ * The window of table t's update lines (numbered in file order, from 0)
+ * that ends at line i: the batch_size before it, read from the start. A
+ * keyless pass goes backwards, so it reads its files again a window at a
+ * time; a window, not the whole table, is ever held.
+ */
+static int kl_load(struct rs_ctx *c, size_t t, long long i, struct fp_error *err)
+{
+    const struct rs_table *rt = &c->a.tables[t];
+    long long lo = i + 1 > c->r->batch_size ? i + 1 - c->r->batch_size : 0, at = 0;
+    size_t size = (size_t)c->r->batch_size;
+    struct rs_reader rd;
+    struct rs_line l;
+    int more = 0;
+
+    kl_clear(c);
+    if (!c->kl_lines && (!(c->kl_lines = calloc(size, sizeof *c->kl_lines)) ||
+                         !(c->kl_paths = calloc(size, sizeof *c->kl_paths)) ||
+                         !(c->kl_linenos = calloc(size, sizeof *c->kl_linenos))))
+        return fp_error_oom(err);
+    c->kl_lo = lo;
+    for (size_t f = 0; f < rt->nfiles && at <= i; f++) {
+        if (rs_reader_open(&rd, rt->files[f], 0, 0, err) < 0)
+            return -1;
+        while (at <= i && (more = rs_reader_next(&rd, c->r->model, t, &l, err)) > 0) {
+            char *text;
+
+            if (l.del || at++ < lo)
+                continue;
+            if (!(text = malloc(rd.text.len + 1))) {
+                more = fp_error_oom(err);
+                break;
+            }
+            memcpy(text, rd.text.p, rd.text.len);
+            text[rd.text.len] = '\0';
+            c->kl_lines[c->kl_n] = text;
+            c->kl_paths[c->kl_n] = rt->files[f];
+            c->kl_linenos[c->kl_n++] = rd.line;
+        }
+        rs_reader_close(&rd);
+        if (more < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The columns an update line of table t names, and the edge that set them (NULL: none). */
+static const struct fp_edge *kl_columns(struct rs_ctx *c, size_t t, const char *name)
+{
+    const struct fp_model *m = c->r->model;
+    const struct rs_table *rt = &c->a.tables[t];
+
+    for (size_t e = 0; e < m->nedges; e++) {
+        const struct fp_edge *ed = &m->edges[e];
+
+        if (ed->child == t && strcmp(ed->column, name) == 0) {
+            c->kl_cols = ed->ncols > 1 ? ed->columns : &ed->column;
+            c->kl_ncols = ed->ncols > 1 ? ed->ncols : 1;
+            return ed;
+        }
+    }
+    for (size_t k = 0; k < rt->ncols; k++)
+        if (strcmp(rt->cols[k], name) == 0)
+            c->kl_cols = &rt->cols[k], c->kl_ncols = 1;
+    return NULL;
+}
+
+/*
+ * The next line of a keyless pass: a table without a key has its rows
+ * found by their columns, so each update line must meet its row as its
+ * update left it: the last line first (a row nulled twice, then deleted,
+ * goes back a column at a time). pos->line: the lines done, from the end.
+ * json: [PRE, ROW], PRE the row as the purge left it (its columns as the
+ * edge wrote them: NULL, the model's default; left out for the column's
+ * own default, which only the database knows).
+ */
+static int read_keyless(struct rs_ctx *c, struct rs_pos *pos, struct fp_buf *json, size_t *n,
+                        struct fp_buf *first, struct fp_error *err)
+{
+    const struct rs_pass *p = &c->passes[pos->pass];
+    long long nupds = c->a.tables[p->t].nupds, i = nupds - 1 - pos->line;
+    struct fp_json_val line, row, column;
+    struct fp_buf name = FP_BUF_INIT, value = FP_BUF_INIT;
+    const struct fp_edge *ed;
+    const char *text;
+
+    *n = 0;
+    buf_reset(json);
+    if (i < 0) {
+        *pos = (struct rs_pos){pos->pass + 1, 0, 0, 0};
+        return 0;
+    }
+    if ((i < c->kl_lo || i >= c->kl_lo + (long long)c->kl_n) && kl_load(c, p->t, i, err) < 0)
+        return -1;
+    text = c->kl_lines[i - c->kl_lo];
+    /* Checked when the archive was loaded. */
+    if (!json_whole(text, strlen(text) - 1, &line) || !json_get(&line, "row", &row) ||
+        !json_get(&line, "column", &column) || json_string(&column, &name) < 0)
+        return fp_error_oom(err);
+    ed = kl_columns(c, p->t, buf_str(&name));
+    if (ed && ed->policy == FP_SET_NULL)
+        buf_adds(&value, "null");
+    else if (ed && ed->default_value && c->kl_ncols == 1)
+        buf_add_json_string(&value, ed->default_value, strlen(ed->default_value));
+    buf_addc(json, '[');
+    row_with(json, &row, c->kl_cols, c->kl_ncols, value.len ? buf_str(&value) : NULL);
+    buf_addc(json, ',');
+    buf_add(json, row.p, row.len);
+    buf_addc(json, ']');
+    buf_reset(first);
+    buf_add(first, row.p, row.len);
+    c->kl_path = c->kl_paths[i - c->kl_lo];
+    c->kl_lineno = c->kl_linenos[i - c->kl_lo];
+    *n = 1;
+    if (++pos->line >= nupds)
+        *pos = (struct rs_pos){pos->pass + 1, 0, 0, 0};
+    buf_free(&name);
+    buf_free(&value);
+    return buf_ok(json) && buf_ok(first) ? 0 : fp_error_oom(err);
+}
+
 /*
  * The next batch of pass pos->pass from *pos: up to batch_size rows as a
  * JSON array in json (*n of them, the first also in first), *pos moved past
@@ -287,6 +451,8 @@ static int read_batch(struct rs_ctx *c, struct rs_pos *pos, struct fp_buf *json,
     struct rs_line l;
     int more, in;
 
+    if (p->keyless)
+        return read_keyless(c, pos, json, n, first, err);
     *n = 0;
     buf_reset(json);
     buf_addc(json, '[');
@@ -403,9 +569,19 @@ static int run_batch(struct rs_ctx *c, size_t k, const struct fp_buf *json, size
     struct fp_restore_rows rr = rows_of(c, p->t, p, json->p, json->len);
     long long got = 0;
 
-    if (db_restore(c->r->db, p->column ? FP_RESTORE_SET : FP_RESTORE_INSERT, &rr, &got, NULL, err) <
-        0)
+    if (p->keyless)
+        rr.cols = c->kl_cols, rr.ncols = c->kl_ncols;
+    if (db_restore(c->r->db,
+                   p->keyless  ? FP_RESTORE_SET_ONE
+                   : p->column ? FP_RESTORE_SET
+                               : FP_RESTORE_INSERT,
+                   &rr, &got, NULL, err) < 0)
         return -1;
+    if (p->keyless && got != 1)
+        return fp_error_set(err, FP_EDB,
+                            "restore: %s:%lld: no row of %s is as the purge left it (the "
+                            "database changed since the purge): nothing of this line was set",
+                            c->kl_path, c->kl_lineno, c->r->model->tables[p->t].name);
     if (!p->column && got != (long long)n)
         return fp_error_set(err, FP_EDB, "restore: %s: %lld rows inserted of %zu",
                             c->r->model->tables[p->t].name, got, n);
@@ -448,9 +624,14 @@ static int run_txn(struct rs_ctx *c, struct rs_pos *pos, struct fp_buf *json, st
     together = c->passes[k].together;
     if (db_begin(c->r->db, err) < 0)
         return -1;
-    /* A keyed row was not there before (restore checked): only a keyless one needs counting. */
+    /*
+     * A keyed row was not there before (restore checked): only a keyless
+     * one needs counting, inserted or set back (a set back is not
+     * harmless to repeat there: it would find another row).
+     */
     if (db_txn_id(c->r->db, &xid, err) < 0 ||
-        (!c->passes[k].column && !c->r->model->tables[c->passes[k].t].npk &&
+        ((!c->passes[k].column || c->passes[k].keyless) &&
+         !c->r->model->tables[c->passes[k].t].npk &&
          witness(c, c->passes[k].t, buf_str(first), &same, err) < 0) ||
         (together &&
          db_restore(c->r->db, FP_RESTORE_DEFER, &(struct fp_restore_rows){0}, NULL, NULL, err) < 0))
@@ -500,7 +681,8 @@ out:
 /*
  * A transaction a kill left between its intent and the journal's "done":
  * wait for it to end, then an insert committed if its first row is there;
- * a set is replayed (setting a value again is harmless). *pos: where to go on.
+ * a keyed set is replayed (setting a value again is harmless), a keyless one counted as an insert.
+ * *pos: where to go on.
  */
 static int settle(struct rs_ctx *c, const char *intent, struct rs_pos *pos, struct fp_error *err)
 {
@@ -526,10 +708,13 @@ static int settle(struct rs_ctx *c, const char *intent, struct rs_pos *pos, stru
     if (rs_journal_get(c->j, "witness", &row, err) < 0 ||
         rs_journal_get(c->j, "intent_counts", &counts, err) < 0)
         goto out;
-    if (!c->passes[start.pass].column && row && counts) {
+    if ((!c->passes[start.pass].column || c->passes[start.pass].keyless) && row && counts) {
         if (witness(c, c->passes[start.pass].t, row, &now, err) < 0)
             goto out;
-        /* With a key: the first row is there now (1, 0 before); without: more rows equal to it. */
+        /*
+         * With a key: the first row is there now (1, 0 before); without: more
+         * rows equal to it (a keyless set back: one more row as it was).
+         */
         committed = now > before;
     }
     if (committed && counts_parse(c, counts) < 0) {
@@ -850,6 +1035,10 @@ int restore_run(const struct fp_restore *r0, struct fp_error *err)
     rc = go(&c, &r, order, err);
 out:
     rs_reader_close(&c.rd);
+    kl_clear(&c);
+    free(c.kl_lines);
+    free(c.kl_paths);
+    free(c.kl_linenos);
     rs_journal_close(c.j);
     for (size_t t = 0; c.deferred && t < nt; t++)
         free(c.deferred[t]);

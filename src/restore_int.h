@@ -19,7 +19,8 @@ struct rs_table {
     char **files; /* paths, in the manifest's order */
     size_t nfiles;
     long long ndels, nupds;
-    char **cols; /* the columns its update lines set back, sorted, NULL-terminated */
+    size_t upd_files; /* how many of its files have update lines */
+    char **cols;      /* the columns its update lines set back, sorted, NULL-terminated */
     size_t ncols;
 };
 

@@ -140,11 +140,6 @@ static int parse_line(const struct fp_model *m, size_t ti, const char *file, lon
         if (!json_get(&out->row, t->pk_cols[i], &v))
             return fp_error_set(err, FP_EINPUT, "%s:%lld: the row has no key column \"%s\"", file,
                                 lineno, t->pk_cols[i]);
-    if (!t->pk && !out->del)
-        return fp_error_set(err, FP_EINPUT,
-                            "%s:%lld: table %s has no primary key in the model: restore cannot "
-                            "find the row an update line changed",
-                            file, lineno, t->name);
     if (out->del)
         return 0;
     ok = json_get(&line, "column", &out->column) && out->column.type == FP_JSON_STRING &&
@@ -258,7 +253,7 @@ static int take_file(struct rs_archive *a, const struct fp_json_val *f, const st
     struct rs_reader rd = {0};
     struct rs_line l;
     char got_crc[16];
-    long long size = 0;
+    long long size = 0, upds = 0;
     unsigned long sum = 0;
     char **files;
     int rc = -1, more;
@@ -297,12 +292,20 @@ static int take_file(struct rs_archive *a, const struct fp_json_val *f, const st
     while ((more = rs_reader_next(&rd, m, ti, &l, err)) > 0)
         if (l.del)
             rt->ndels++;
-        else if (rt->nupds++, add_column(rt, &l.column) < 0) {
+        else if (rt->nupds++, upds++, add_column(rt, &l.column) < 0) {
             fp_error_oom(err);
             goto out;
         }
     if (more < 0)
         goto out;
+    /* Worker files (run --jobs) have no order between them, a keyless row's updates need one. */
+    if (upds && !t->npk && rt->upd_files++) {
+        fp_error_set(err, FP_EINPUT,
+                     "%s: table %s has no primary key in the model and update lines in more than "
+                     "one file (run --jobs): restore cannot order them to find its rows",
+                     buf_str(&path), t->name);
+        goto out;
+    }
     if (rd.line != strtoll(lines.p, NULL, 10)) {
         fp_error_set(err, FP_EINPUT, "%s: %lld lines, the manifest says %.*s", buf_str(&path),
                      rd.line, (int)lines.len, lines.p);

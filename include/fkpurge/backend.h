@@ -234,6 +234,14 @@ enum fp_restore_op {
      * rows; SQLite has none: 0).
      */
     FP_RESTORE_SEQUENCES,
+    /*
+     * A table without a key: json is [PRE, ROW], the row as the purge left
+     * it and as it was. In exactly one row equal to PRE in every column PRE
+     * has (NULL-safe; a column of cols PRE lacks differs from ROW's), set
+     * cols to ROW's values; *n: 1, or 0 when there is none. Identical rows
+     * are interchangeable, so which one is no matter.
+     */
+    FP_RESTORE_SET_ONE,
 };
 
 struct fp_restore_rows {
