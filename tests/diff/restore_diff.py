@@ -10,12 +10,13 @@ into a fresh database (constraint variant and batch size by seed, as run_diff.py
 
 and every model table dumped again must be identical to the first dump (every row, every
 column). Purges the levels engine took (a cycle of tables; a cycle of rows too big for one
-transaction, part-way; FKPURGE_ENGINE=levels) are counted, and so are archives restore
-refuses because they hold update lines of a table without a primary key. Prints one line of counts; exits
-1 on a difference, keeping the seed's directory.
+transaction, part-way; FKPURGE_ENGINE=levels) are counted, and so are archives with update
+lines of a table without a primary key (restore finds those rows by their columns). Prints one
+line of counts; exits 1 on a difference, keeping the seed's directory, or when fewer seeds than
+--min-levels / --min-keyless were of their kind.
 
 Usage: restore_diff.py --backend sqlite|pg --seeds 1-20 [--kills N] [--min-levels N]
-       [--fkpurge BIN]
+       [--min-keyless N] [--fkpurge BIN]
 """
 
 import os
@@ -41,6 +42,24 @@ def journal_meta(journal, key):
     finally:
         con.close()
     return row[0] if row else None
+
+
+def keyless_updated(meta, adir):
+    """1 when the archive in adir has an update line of a table without a primary key."""
+    import gzip
+    import json
+    keyless = {t["name"] for t in meta["tables"] if t["pk"] is None}
+    with open(os.path.join(adir, "manifest.json")) as f:
+        man = json.load(f)
+    for t in man["tables"]:
+        if t["table"].split(".")[-1] not in keyless:
+            continue
+        for fe in t["files"]:
+            path = os.path.join(adir, fe["file"])
+            with (gzip.open if man["compression"] else open)(path, "rt") as f:
+                if any(json.loads(line)["op"] == "update" for line in f):
+                    return 1
+    return 0
 
 
 class RestoreRunner(run_diff.Runner):
@@ -107,14 +126,10 @@ class RestoreRunner(run_diff.Runner):
             return ["run --archive: exit %s: %s" % (rc, err[-1500:])]
         rargs = ["restore", adir, "--model", model, "--db", be.url(), "--yes", "-q"]
         rargs += ["--batch-size", str(rng.choice((1, 2, 5)))]
+        keyless = keyless_updated(meta, adir)
         rc, err, kills = self.restore_killed(rargs, d, rng)
         self.stats["restore_kills"] = self.stats.get("restore_kills", 0) + kills
         err = err.decode("utf-8", "replace")
-        if rc == 1 and "has no primary key in the model: restore cannot find the row" in err:
-            # Rows of a keyless table nulled (the levels engine takes such a purge): archived,
-            # but restore refuses to guess which row an update line names. Counted.
-            self.stats["keyless"] = self.stats.get("keyless", 0) + 1
-            return []
         if rc != 0:
             return ["restore: exit %s: %s" % (rc, err[-1500:])]
         be.use_schema(meta)
@@ -128,6 +143,8 @@ class RestoreRunner(run_diff.Runner):
                                            "\n".join(after) if isinstance(after, list)
                                            else str(after))]
         self.stats["rows"] += 1
+        # Rows of a keyless table nulled (the levels engine takes such a purge), restored.
+        self.stats["keyless"] = self.stats.get("keyless", 0) + keyless
         return []
 
     def run(self):
@@ -145,7 +162,7 @@ class RestoreRunner(run_diff.Runner):
                 shutil.rmtree(d, ignore_errors=True)
         s = self.stats
         self.log("restore_diff %s: %d seeds, %d restored identical, %d failed%s; %d purged by the "
-                 "levels engine (%d run kills), %d refused, %d not restorable (keyless rows updated); %d "
+                 "levels engine (%d run kills), %d refused, %d with keyless rows updated; %d "
                  "run kills, %d restore kills; %.1fs" % (
                      self.a.backend, s["seeds"], s["rows"], len(self.failed),
                      (" (seeds %s)" % " ".join(map(str, self.failed))) if self.failed else "",
@@ -157,6 +174,10 @@ class RestoreRunner(run_diff.Runner):
                 self.a.min_levels and self.a.kills and not s.get("levels_kills", 0)):
             self.log("restore_diff: fewer than %d seeds purged by the levels engine, or none "
                      "killed: the seeds miss what the test is for" % self.a.min_levels)
+            return 1
+        if s.get("keyless", 0) < self.a.min_keyless:
+            self.log("restore_diff: fewer than %d seeds restored with update lines of a keyless "
+                     "table: the seeds miss what the test is for" % self.a.min_keyless)
             return 1
         if not self.failed:
             shutil.rmtree(self.a.workdir, ignore_errors=True)
@@ -177,6 +198,9 @@ def main():
     ap.add_argument("--min-levels", type=int, default=0,
                     help="fail unless at least this many seeds were purged by the levels "
                          "engine, with a kill among them (with --kills)")
+    ap.add_argument("--min-keyless", type=int, default=0,
+                    help="fail unless at least this many seeds restored identical had update "
+                         "lines of a table without a primary key")
     ap.add_argument("--kill-ms", type=int, default=300)
     ap.add_argument("--restore-kill-ms", type=int, default=40,
                     help="with --kills: the longest a restore runs before it is killed")

@@ -250,3 +250,114 @@ rs_odd() {
     expect_rc 0 "restore of hostile values"
     rs_same "${pre}odd" "$T/odd_rs.json" "hostile values round trip" "${tables[@]}"
 }
+
+# rs_keyless_setup NAME: link, a table without a key in the model (identical rows among its
+# rows), two set_null keys (owner, tagger) and a cascade key (item), each parent an account's;
+# a link of account i points at account i + 1's parents too.
+rs_keyless_setup() {
+    local name=$1
+    if [ "$KIND" = pg ]; then pg_fresh_db "$name"; else rm -f "$FAST/$name.db"; fi
+    arch_sql "$name" "CREATE TABLE account (id integer PRIMARY KEY);
+        CREATE TABLE owner (id integer PRIMARY KEY, account_id integer NOT NULL REFERENCES account (id));
+        CREATE TABLE tagger (id integer PRIMARY KEY, account_id integer NOT NULL REFERENCES account (id));
+        CREATE TABLE item (id integer PRIMARY KEY, account_id integer NOT NULL REFERENCES account (id));
+        CREATE TABLE link (owner_id integer REFERENCES owner (id), tagger_id integer
+            REFERENCES tagger (id), item_id integer REFERENCES item (id), note text);
+        CREATE TABLE pat (o integer, t integer, i integer, note text);
+        INSERT INTO pat VALUES (1, 1, 1, 'a'), (1, 1, 1, 'a'), (1, 1, 1, 'a'), (1, 1, 2, 'b'),
+            (1, 1, 2, 'b'), (NULL, NULL, 2, 'b'), (3, NULL, 2, 'b'), (2, 1, 2, 'c'),
+            (1, 2, 2, 'd'), (3, 1, 2, 'd'), (1, 2, 1, 'e'), (NULL, 1, 2, 'f'), (2, 2, 2, 'g'),
+            (1, 1, 2, NULL), (1, 1, 2, NULL), (3, 1, 1, NULL);
+        CREATE TABLE n AS WITH RECURSIVE r (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r
+            WHERE i < 41) SELECT i FROM r;
+        INSERT INTO account SELECT i FROM n;
+        INSERT INTO owner SELECT i, i FROM n UNION ALL SELECT 100 + i, i FROM n;
+        INSERT INTO tagger SELECT i, i FROM n;
+        INSERT INTO item SELECT i, i FROM n;
+        -- Pattern 1 is account i's, 2 account i + 1's, 3 account i's second owner.
+        INSERT INTO link SELECT CASE o WHEN 1 THEN n.i WHEN 2 THEN n.i + 1 WHEN 3 THEN 100 + n.i END,
+            CASE t WHEN 1 THEN n.i WHEN 2 THEN n.i + 1 END, CASE pat.i WHEN 1 THEN n.i ELSE n.i + 1
+            END, note FROM pat, n WHERE n.i < 41;
+        DROP TABLE pat;
+        DROP TABLE n;"
+}
+
+# rs_keyless_dump NAME: every table's rows, sorted (link has no key to go by).
+rs_keyless_dump() {
+    local t
+    for t in account owner tagger item link; do
+        echo "$t:"
+        if [ "$KIND" = pg ]; then
+            psql_db "$1" -c "SELECT * FROM $t ORDER BY 1, 2, 3, 4" 2>/dev/null ||
+                psql_db "$1" -c "SELECT * FROM $t ORDER BY 1"
+        else
+            sqlite3 "$FAST/$1.db" "SELECT * FROM $t ORDER BY 1, 2, 3, 4" 2>/dev/null ||
+                sqlite3 "$FAST/$1.db" "SELECT * FROM $t ORDER BY 1"
+        fi
+    done
+}
+
+# rs_keyless NAME: the odd accounts purged with --archive a row a transaction (link's rows nulled
+# once, twice, twice then deleted; identical rows among them and among those left), then put
+# back: every table identical, by its rows' columns; again with SIGKILLs during the purge and
+# during the restore. An update line that finds no row as the purge left it fails the restore.
+rs_keyless() {
+    local name=$1 n
+    cat >"$T/kl.yaml" <<'YAML'
+version: 1
+tables:
+  account: {primary_key: id}
+  owner:
+    primary_key: id
+    foreign_keys: [{column: account_id, references: account, on_delete: cascade}]
+  tagger:
+    primary_key: id
+    foreign_keys: [{column: account_id, references: account, on_delete: cascade}]
+  item:
+    primary_key: id
+    foreign_keys: [{column: account_id, references: account, on_delete: cascade}]
+  link:
+    foreign_keys:
+      - {column: owner_id, references: owner, on_delete: set_null}
+      - {column: tagger_id, references: tagger, on_delete: set_null}
+      - {column: item_id, references: item, on_delete: cascade}
+YAML
+    rs_keyless_setup "$name"
+    rs_keyless_dump "$name" >"$T/kl_before.txt"
+    run "$FKPURGE" run --model "$T/kl.yaml" --db "$(arch_url "$name")" --table account \
+        --where 'id % 2 = 1 AND id < 40' --yes -q --batch-size 1 --journal "$FAST/kl.journal" --archive "$T/kl"
+    expect_rc 0 "run --archive of a keyless table"
+    # What the case is for: rows nulled twice, and rows nulled then deleted.
+    n=$(grep -c '"op": "update"' "$T/kl/link.ndjson")
+    [ "$n" -ge 200 ] || fail "link's update lines: $n, want at least 200"
+    rs_keyless_dump "$name" >"$T/kl_after.txt"
+    run "$FKPURGE" restore "$T/kl" --model "$T/kl.yaml" --db "$(arch_url "$name")" --yes
+    expect_rc 0 "restore of a keyless table"
+    expect_grep "^link: inserted [0-9]* rows, set back $n values$" "$T/out"
+    rs_keyless_dump "$name" >"$T/kl_now.txt"
+    diff "$T/kl_before.txt" "$T/kl_now.txt" >"$T/kl.diff" ||
+        fail "keyless round trip differs: $(cat "$T/kl.diff")"
+
+    # The database changed since the purge: no row as the purge left it, named by FILE:LINE.
+    run "$FKPURGE" run --model "$T/kl.yaml" --db "$(arch_url "$name")" --table account \
+        --where 'id % 2 = 1 AND id < 40' --yes -q --journal "$FAST/kl3.journal" --archive "$T/kl3"
+    expect_rc 0 "run --archive of a keyless table, again"
+    arch_sql "$name" "UPDATE link SET note = 'changed' WHERE owner_id IS NULL"
+    run "$FKPURGE" restore "$T/kl3" --model "$T/kl.yaml" --db "$(arch_url "$name")" --yes -q
+    expect_rc 2 "restore of a keyless table changed since the purge"
+    expect_grep "^fkpurge: restore: $T/kl3/link.ndjson:[0-9]*: no row of link is as the purge left it" "$T/err"
+
+    # Killed: the purge (resumed), then the restore, several times.
+    rs_keyless_setup "$name"
+    local SHOP_MODEL=$T/kl.yaml SHOP_ROOT=account SHOP_WHERE='id % 2 = 1 AND id < 40'
+    local CRASH_RUN_EXTRA=(--archive "$T/kl2")
+    crash_loop "$(arch_url "$name")" "$FAST/kl2.journal" 1 20
+    rs_keyless_dump "$name" >"$T/kl_now.txt"
+    diff "$T/kl_after.txt" "$T/kl_now.txt" >"$T/kl.diff" ||
+        fail "keyless purge, killed, differs: $(cat "$T/kl.diff")"
+    rs_killed_on "$T/kl.yaml" "$(arch_url "$name")" "$T/kl2" 1
+    rs_keyless_dump "$name" >"$T/kl_now.txt"
+    diff "$T/kl_before.txt" "$T/kl_now.txt" >"$T/kl.diff" ||
+        fail "keyless round trip, $rkills kills of restore, differs: $(cat "$T/kl.diff")"
+    echo "$KIND keyless table: $kills kills of run, $rkills kills of restore: identical" >&2
+}

@@ -14,7 +14,7 @@ pg_require
 db=fkpurge_restore_$$_$RANDOM
 cleanup() {
     local d
-    for d in "$db" "${db}_odd" "${db}_odd_native"; do
+    for d in "$db" "${db}_odd" "${db}_odd_native" "${db}_kl"; do
         psql -XqtAc "DROP DATABASE IF EXISTS \"$d\"" >/dev/null 2>&1 || true
     done
     rm -rf "$T" "$FAST"
@@ -25,6 +25,7 @@ ARCH_CRASH_EXTRA=(--jobs 2)
 rs_shop_tests "$db" 400
 rs_signal "$db" 400
 rs_odd "${db}_"
+rs_keyless "${db}_kl"
 
 # Sequences: customer.id a serial (its sequence set back to 1 after the purge, as on a copy
 # made before the rows were added), note.id an identity column whose sequence is ahead. The

@@ -14,4 +14,5 @@ KIND=sqlite
 rs_shop_tests shop 400
 rs_signal shop 400
 rs_odd ""
+rs_keyless keyless
 echo "restore_sqlite: ok" >&2
