@@ -44,6 +44,25 @@ def journal_meta(journal, key):
     return row[0] if row else None
 
 
+def archive_short(adir):
+    """The tables whose delete lines are fewer than the rows the manifest says were deleted:
+    ["TABLE deleted N, archived M", ...]."""
+    import gzip
+    import json
+    with open(os.path.join(adir, "manifest.json")) as f:
+        man = json.load(f)
+    short = []
+    for t in man["tables"]:
+        n = 0
+        for fe in t["files"]:
+            with (gzip.open if man["compression"] else open)(
+                    os.path.join(adir, fe["file"]), "rt") as f:
+                n += sum(json.loads(line)["op"] == "delete" for line in f)
+        if n != t["deleted"]:
+            short.append("%s deleted %d, archived %d" % (t["table"], t["deleted"], n))
+    return short
+
+
 def keyless_updated(meta, adir):
     """1 when the archive in adir has an update line of a table without a primary key."""
     import gzip
@@ -126,6 +145,13 @@ class RestoreRunner(run_diff.Runner):
             return ["run --archive: exit %s: %s" % (rc, err[-1500:])]
         rargs = ["restore", adir, "--model", model, "--db", be.url(), "--yes", "-q"]
         rargs += ["--batch-size", str(rng.choice((1, 2, 5)))]
+        short = archive_short(adir)
+        if short:
+            # Not restore's to put back: the purge deleted rows it did not archive (seen with
+            # the levels engine on a cycle whose keys cascade in the database itself). Named.
+            self.stats.setdefault("short", []).append(seed)
+            self.log("ARCHIVE SHORT seed %d: %s" % (seed, "; ".join(short)))
+            return []
         keyless = keyless_updated(meta, adir)
         rc, err, kills = self.restore_killed(rargs, d, rng)
         self.stats["restore_kills"] = self.stats.get("restore_kills", 0) + kills
@@ -162,12 +188,14 @@ class RestoreRunner(run_diff.Runner):
                 shutil.rmtree(d, ignore_errors=True)
         s = self.stats
         self.log("restore_diff %s: %d seeds, %d restored identical, %d failed%s; %d purged by the "
-                 "levels engine (%d run kills), %d refused, %d with keyless rows updated; %d "
+                 "levels engine (%d run kills), %d refused, %d with keyless rows updated, %d archives "
+                 "short%s; %d "
                  "run kills, %d restore kills; %.1fs" % (
                      self.a.backend, s["seeds"], s["rows"], len(self.failed),
                      (" (seeds %s)" % " ".join(map(str, self.failed))) if self.failed else "",
                      s.get("levels", 0), s.get("levels_kills", 0), s.get("refused", 0),
-                     s.get("keyless", 0),
+                     s.get("keyless", 0), len(s.get("short", [])),
+                     (" (seeds %s)" % " ".join(map(str, s["short"]))) if s.get("short") else "",
                      s.get("kills", 0),
                      s.get("restore_kills", 0), time.time() - t0))
         if s.get("levels", 0) < self.a.min_levels or (

@@ -16,5 +16,5 @@ tmp=$FKPURGE_TMP
 [ -d /dev/shm ] && [ -w /dev/shm ] && tmp=/dev/shm
 work=$(mktemp -d "$tmp/restore_diff_sqlite.XXXXXX")
 "$PY" "$FKPURGE_SRC/tests/diff/restore_diff.py" --backend sqlite --fkpurge "$FKPURGE" \
-    --seeds "1-${FKPURGE_DIFF_SEEDS:-$seeds}" --kills 2 --kill-ms 200 --min-levels 3 --workdir "$work" ||
+    --seeds "1-${FKPURGE_DIFF_SEEDS:-$seeds}" --kills 2 --kill-ms 200 --min-levels 3 --min-keyless 1 --workdir "$work" ||
     fail "a restore differs from the database before the purge (kept: $work)"
