@@ -1699,6 +1699,17 @@ out:
     return rc;
 }
 
+/* A part of sqlite_delete_together: its rows by their keys. */
+static struct fp_keyq part_by_key(const struct fp_keyq *part)
+{
+    struct fp_keyq q = *part;
+
+    q.match_col = q.key_col;
+    q.match_cols = q.key_cols, q.nmatch = q.nkey, q.match_types = q.key_types;
+    q.via_table = NULL;
+    return q;
+}
+
 static int sqlite_delete_together(struct fp_db *db, const struct fp_keyq *qs,
                                   const struct fp_keys *const *in, size_t n, long long *deleted,
                                   struct fp_error *err)
@@ -1706,12 +1717,21 @@ static int sqlite_delete_together(struct fp_db *db, const struct fp_keyq *qs,
     /* Until this transaction ends: the keys are checked at COMMIT. */
     if (sqlite_exec(db, "PRAGMA defer_foreign_keys = ON", "deferring foreign keys", err) < 0)
         return -1;
+    /*
+     * Every part's rows archived before the first DELETE: SQLite's own ON
+     * DELETE actions are not deferred, so deleting one part may take rows
+     * of a later one, which that part's DELETE then does not see.
+     */
     for (size_t i = 0; i < n; i++) {
-        struct fp_keyq q = qs[i];
+        struct fp_keyq q = part_by_key(&qs[i]), plain;
 
-        q.match_col = q.key_col;
-        q.match_cols = q.key_cols, q.nmatch = q.nkey, q.match_types = q.key_types;
-        q.via_table = NULL;
+        if (archive_first((struct fp_db_sqlite *)db, &q, in[i], 0, &plain, err) < 0)
+            return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct fp_keyq q = part_by_key(&qs[i]);
+
+        q.archive = NULL;
         if (sqlite_delete_rows(db, &q, in[i], 0, &deleted[i], NULL, err) < 0)
             return -1;
     }

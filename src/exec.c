@@ -111,13 +111,18 @@ static int levels_merge(const struct exec *x, size_t t)
  * 1 if the database enforces a key between tables of component scc that
  * cannot be nulled: rows of it at a joint level, on cycles no order
  * undoes, must then go together. Elsewhere they go a batch at a time.
+ * With --archive, also where such a key has an ON DELETE action of the
+ * database's own: deleting one row of a cycle would make the database
+ * delete (or change) the others, which no statement of the purge read
+ * for the archive; together, every row is read first.
  */
 static int joint_scc(const struct exec *x, size_t scc)
 {
     for (size_t i = 0; i < x->m->nedges; i++) {
         const struct fp_redge *re = &x->r->edges[i];
 
-        if (re->cyclic && x->g->scc_of[x->m->edges[i].child] == scc && !re->soft && re->enforced)
+        if (re->cyclic && x->g->scc_of[x->m->edges[i].child] == scc && !re->soft &&
+            (re->enforced || (x->arch.a && re->acts)))
             return 1;
     }
     return 0;

@@ -201,6 +201,7 @@ int resolve_model(struct fp_db *db, const struct fp_model *model, const struct f
                 continue;
             r->edges[i].row_checked |= fk->row_checked;
             r->edges[i].enforced |= fk->policy == FP_RESTRICT;
+            r->edges[i].acts |= fk->policy != FP_RESTRICT;
         }
         derive_facts(&r->edges[i], model, graph, i);
         if (!r->edges[i].indexed &&

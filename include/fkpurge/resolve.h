@@ -41,6 +41,8 @@ struct fp_redge {
     int row_checked;         /* a constraint on the column is checked row by row (see fp_cat_fk) */
     int enforced; /* a constraint on the column has no ON DELETE action of its own (NO ACTION,
                      RESTRICT): the database refuses a parent's deletion while it is referenced */
+    int acts;     /* a constraint on the column has an ON DELETE action: the database deletes or
+                     changes the referencing rows itself when their parent goes first */
     /* Derived facts (see the top of this file). */
     int soft;   /* set_null or set_default: its rows are updated, never deleted (policy_is_soft) */
     int cyclic; /* it joins two tables of one cycle of tables, or a table to itself */
