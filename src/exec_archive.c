@@ -8,12 +8,6 @@
 
 #include <stdlib.h>
 
-void exec_archive_to(struct exec *x, struct fp_keyq *q, struct fp_archive_to *to, size_t t,
-                     const char *column)
-{
-    archive_to(&x->arch, q, to, t, column);
-}
-
 /* Copy keys from src to dst. */
 static int keys_copy(struct fp_keys *dst, const struct fp_keys *src)
 {

@@ -113,7 +113,7 @@ static int delete_parts(struct exec *x, struct part *parts, size_t n, struct fp_
         struct fp_keyq q;
 
         resolve_key_query(&q, x->m, x->r, parts[0].b->tbl);
-        exec_archive_to(x, &q, &one, parts[0].b->tbl, NULL);
+        archive_to(&x->arch, &q, &one, parts[0].b->tbl, NULL);
         if (db_delete_rows(x->db, &q, parts[0].keys, 0, &parts[0].deleted, NULL, err) < 0)
             return -1;
         /* The batch's keys: none is left once its DELETE committed. */
@@ -130,7 +130,7 @@ static int delete_parts(struct exec *x, struct part *parts, size_t n, struct fp_
     }
     for (size_t i = 0; i < n; i++) {
         resolve_key_query(&qs[i], x->m, x->r, parts[i].b->tbl);
-        exec_archive_to(x, &qs[i], &to[i], parts[i].b->tbl, NULL);
+        archive_to(&x->arch, &qs[i], &to[i], parts[i].b->tbl, NULL);
         in[i] = parts[i].keys;
     }
     if (db_delete_together(x->db, qs, in, n, deleted, err) < 0)

@@ -82,10 +82,6 @@ int exec_clear_referencing(struct exec *x, size_t t, const struct fp_keys *keys,
 
 /* exec_archive.c: --archive, exactly once across kills */
 
-/* With --archive, q's statement sends its rows of table t to the open transaction's lines. */
-void exec_archive_to(struct exec *x, struct fp_keyq *q, struct fp_archive_to *to, size_t t,
-                     const char *column);
-
 /*
  * After a statement archived n rows: the first such of the transaction is
  * its witness (see struct fp_archive_witness).

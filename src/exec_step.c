@@ -66,7 +66,7 @@ int exec_referencing_step(struct exec *x, size_t edge, const struct fp_keys *key
     int soft = x->r->edges[edge].soft;
 
     resolve_edge_query(&q, x->m, x->r, edge);
-    exec_archive_to(x, &q, &to, e->child, soft ? e->column : NULL);
+    archive_to(&x->arch, &q, &to, e->child, soft ? e->column : NULL);
     if ((soft ? db_update_rows(x->db, &q, keys, kind, value, limit, n, &x->ids, err)
               : db_delete_rows(x->db, &q, keys, limit, n, &x->ids, err)) < 0 ||
         exec_archive_witness(x, *n, soft, (long long)edge, e->child, keys, &x->ids, err) < 0)
@@ -235,7 +235,7 @@ static int null_cycle_children(struct exec *x, size_t edge, const struct fp_keys
     long long n;
 
     resolve_edge_query(&q, x->m, x->r, edge);
-    exec_archive_to(x, &q, &to, e->child, e->column);
+    archive_to(&x->arch, &q, &to, e->child, e->column);
     do {
         if (db_begin(x->db, err) < 0)
             return -1;
