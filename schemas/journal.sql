@@ -236,7 +236,11 @@ CREATE TABLE IF NOT EXISTS stream_count (
 -- Rows a transaction set to NULL or a default through edge whose table
 -- the purge deletes from: a later page may delete them, and the report,
 -- like the database's own cascade, counts such a row as deleted, not
--- updated (noted holds them for the end of the run, which looks).
+-- updated. Where the root selection is a condition and the way up to it
+-- one query (stream.c ways_up), the database says at the update how many
+-- go later, and nothing is kept here; else (a --pk-file, a tree of rows
+-- or a composite key on the way) noted holds them for the end of the
+-- run, which looks.
 CREATE TABLE IF NOT EXISTS stream_noted (
     batch INTEGER NOT NULL,
     edge  INTEGER NOT NULL,

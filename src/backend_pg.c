@@ -1719,6 +1719,42 @@ static int pg_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct
     return rc;
 }
 
+static int pg_count_later(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *ids,
+                          const struct fp_later *later, long long *n, struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_sqlgen g = pg_gen(pg);
+    size_t nb = later->bounds->n;
+    struct fp_buf sql = FP_BUF_INIT, *arg = calloc(nb + 1, sizeof *arg);
+    const char **params = calloc(nb + 1, sizeof *params);
+    PGresult *res = NULL;
+    int rc = -1, ok = arg && params;
+
+    sql_count_later(&g, &sql, q, later);
+    for (size_t i = 0; ok && i <= nb; i++) {
+        if (i)
+            keys_add_text(&arg[i], later->bounds, i - 1);
+        else
+            keys_add_pg_array(&arg[i], ids);
+        ok = buf_ok(&arg[i]);
+        params[i] = buf_str(&arg[i]);
+    }
+    if (!ok || !buf_ok(&sql))
+        oom(err);
+    else if (pg_query(pg, "counting rows the purge deletes later", sql.p, (int)nb + 1, params, &res,
+                      err) == 0) {
+        *n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        rc = 0;
+    }
+    PQclear(res);
+    for (size_t i = 0; arg && i <= nb; i++)
+        buf_free(&arg[i]);
+    free(arg);
+    free(params);
+    buf_free(&sql);
+    return rc;
+}
+
 static int pg_recheck_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                            const struct fp_keys *among, struct fp_keys *present,
                            struct fp_keys *still, struct fp_error *err)
@@ -2448,6 +2484,7 @@ static const struct fp_backend_ops pg_ops = {
     .update_rows = pg_update_rows,
     .delete_together = pg_delete_together,
     .count_rows = pg_count_rows,
+    .count_later = pg_count_later,
     .lock_rows = pg_lock_rows,
     .recheck_rows = pg_recheck_rows,
     .identity = pg_identity,

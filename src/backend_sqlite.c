@@ -1012,13 +1012,13 @@ static void release(sqlite3_stmt *st, int owned)
     }
 }
 
-/* Bind the first key of k to parameter i, as the column's own type. */
-static void bind_one_key(sqlite3_stmt *st, int i, const struct fp_keys *k)
+/* Bind key at of k to parameter i, as the column's own type. */
+static void bind_key(sqlite3_stmt *st, int i, const struct fp_keys *k, size_t at)
 {
-    if (k->v[0].kind == FP_KEY_INT)
-        sqlite3_bind_int64(st, i, k->v[0].i);
+    if (k->v[at].kind == FP_KEY_INT)
+        sqlite3_bind_int64(st, i, k->v[at].i);
     else
-        sqlite3_bind_text(st, i, keys_text(k, 0), (int)k->v[0].len, SQLITE_STATIC);
+        sqlite3_bind_text(st, i, keys_text(k, at), (int)k->v[at].len, SQLITE_STATIC);
 }
 
 static int sqlite_page_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
@@ -1044,9 +1044,9 @@ static int sqlite_page_keys(struct fp_db *db, const struct fp_keyq *q, const str
     if (in)
         sqlite3_bind_text(st, 1, buf_str(&arr), (int)arr.len, SQLITE_STATIC);
     else if (after && after->n)
-        bind_one_key(st, 1, after);
+        bind_key(st, 1, after, 0);
     if (!in && q->upto && q->upto->n)
-        bind_one_key(st, after && after->n ? 2 : 1, q->upto);
+        bind_key(st, after && after->n ? 2 : 1, q->upto, 0);
     keys_reset(out);
     while ((src = sqlite3_step(st)) == SQLITE_ROW)
         if (push_value(st, 0, out) < 0) {
@@ -1772,6 +1772,40 @@ out:
     return rc;
 }
 
+static int sqlite_count_later(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *ids,
+                              const struct fp_later *later, long long *n, struct fp_error *err)
+{
+    struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
+    struct fp_buf sql = FP_BUF_INIT, arr = FP_BUF_INIT;
+    sqlite3_stmt *st = NULL;
+    int rc = -1;
+
+    sql_count_later(&sqlite_gen, &sql, q, later);
+    keys_add_json_array(&arr, ids);
+    if (!buf_ok(&sql) || !buf_ok(&arr)) {
+        oom(err);
+        goto out;
+    }
+    if (sqlite3_prepare_v2(sq->db, sql.p, -1, &st, NULL) != SQLITE_OK) {
+        sqlite_fail(sq, "counting rows the purge deletes later", err);
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, buf_str(&arr), (int)arr.len, SQLITE_STATIC);
+    for (size_t i = 0; i < later->bounds->n; i++)
+        bind_key(st, (int)i + 2, later->bounds, i);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite_fail(sq, "counting rows the purge deletes later", err);
+        goto out;
+    }
+    *n = sqlite3_column_int64(st, 0);
+    rc = 0;
+out:
+    sqlite3_finalize(st);
+    buf_free(&sql);
+    buf_free(&arr);
+    return rc;
+}
+
 static int sqlite_recheck_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                                const struct fp_keys *among, struct fp_keys *present,
                                struct fp_keys *still, struct fp_error *err)
@@ -1929,6 +1963,7 @@ static const struct fp_backend_ops sqlite_ops = {
     .update_rows = sqlite_update_rows,
     .delete_together = sqlite_delete_together,
     .count_rows = sqlite_count_rows,
+    .count_later = sqlite_count_later,
     .lock_rows = sqlite_lock_rows,
     .recheck_rows = sqlite_recheck_rows,
     .identity = sqlite_identity,

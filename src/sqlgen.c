@@ -1,6 +1,8 @@
 /* sqlgen.c — the statements of struct fp_keyq, one writer for both backends (see sqlgen.h). */
 #include "fkpurge/sqlgen.h"
 
+#include <stdio.h>
+
 void sql_ident(const struct fp_sqlgen *g, struct fp_buf *b, const char *name)
 {
     g->d->ident(g->conn, b, name);
@@ -519,4 +521,83 @@ void sql_recheck(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_ke
     add_row_id(g, b, q, "c.");
     buf_adds(b, " WHERE ");
     add_among(g, b, q, 2);
+}
+
+/* " AND (alias.KEY op parameter n)" of a range of root keys. */
+static void add_range_bound(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_upq *u,
+                            const char *alias, const char *op, int n)
+{
+    buf_adds(b, alias);
+    sql_ident(g, b, u->key_col);
+    buf_adds(b, op);
+    g->d->param(b, n, u->key_type);
+}
+
+/*
+ * The row alias of table u goes with the purge (see fp_upq): each level
+ * up is an EXISTS by the parent's column, which its key or unique index
+ * answers; depth names the aliases of the levels.
+ */
+static void add_later(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_later *l,
+                      const struct fp_upq *u, const char *alias, int depth)
+{
+    char at[24];
+
+    if (u->where) {
+        /* As sql_root_select: no alias, so the condition may name the table. */
+        buf_addc(b, '(');
+        buf_adds(b, alias);
+        sql_ident(g, b, u->key_col);
+        buf_adds(b, " IN (SELECT ");
+        sql_ident(g, b, u->key_col);
+        buf_adds(b, " FROM ");
+        sql_table(g, b, u->schema, u->table);
+        buf_adds(b, " WHERE (");
+        buf_adds(b, u->where);
+        buf_adds(b, "\n)) AND (");
+        if (!l->nranges)
+            buf_adds(b, "1 = 0");
+        for (size_t i = 0; i < l->nranges; i++) {
+            const struct fp_range *r = &l->ranges[i];
+
+            buf_adds(b, i ? " OR (" : "(");
+            if (r->lo)
+                add_range_bound(g, b, u, alias, " > ", r->lo);
+            buf_adds(b, r->lo && r->hi ? " AND " : "");
+            if (r->hi)
+                add_range_bound(g, b, u, alias, " <= ", r->hi);
+            buf_adds(b, r->lo || r->hi ? ")" : "1 = 1)");
+        }
+        buf_adds(b, "))");
+        return;
+    }
+    snprintf(at, sizeof at, "u%d.", depth);
+    buf_adds(b, u->nup ? "(" : "(1 = 0");
+    for (size_t i = 0; i < u->nup; i++) {
+        const struct fp_up *up = &u->up[i];
+
+        buf_adds(b, i ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
+        sql_table(g, b, up->parent->schema, up->parent->table);
+        buf_addf(b, " AS u%d WHERE ", depth);
+        buf_adds(b, at);
+        sql_ident(g, b, up->parent_col);
+        buf_adds(b, " = ");
+        buf_adds(b, alias);
+        sql_ident(g, b, up->col);
+        buf_adds(b, " AND ");
+        add_later(g, b, l, up->parent, at, depth + 1);
+        buf_addc(b, ')');
+    }
+    buf_addc(b, ')');
+}
+
+void sql_count_later(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
+                     const struct fp_later *l)
+{
+    buf_adds(b, "SELECT count(*) FROM ");
+    sql_table(g, b, q->schema, q->table);
+    buf_adds(b, " AS c WHERE ");
+    add_among(g, b, q, 1);
+    buf_adds(b, " AND ");
+    add_later(g, b, l, l->up, "c.", 0);
 }

@@ -124,10 +124,16 @@ struct stream {
     int id;      /* 1 to --jobs */
     double k;    /* root keys per page, adapted to the rows below them */
     /* The open transaction. */
-    struct fp_keyset *d;          /* by table: its rows found, locked */
-    long long *deleted;           /* by table */
-    long long *updated;           /* by edge */
-    struct fp_keys *noted;        /* by edge: rows nulled in tables the purge deletes from */
+    struct fp_keyset *d;   /* by table: its rows found, locked */
+    long long *deleted;    /* by table */
+    long long *updated;    /* by edge */
+    struct fp_keys *noted; /* by edge: rows nulled in tables the purge deletes from */
+    /* Each table's way up to the root selection (ways_up), and the ranges of it not done. */
+    struct fp_upq *upq;
+    struct fp_up *ups;
+    unsigned char *later; /* by table: upq leads to the root (else rows nulled there are noted) */
+    struct fp_range *ranges;
+    struct fp_keys bounds;
     struct fp_archive_lines arch; /* --archive's lines of the rows it changed */
     struct fp_keys ids, found, frontier, witness, wparent;
     struct fp_stmt *stmts; /* execute's batch, and what each statement is for */
@@ -534,12 +540,61 @@ static void update_stmt(struct stream *s, size_t e, const struct fp_keys *set, l
     st->q.exclude_given = x->child == x->parent;
 }
 
-/* Rows nulled through e in a table the purge deletes from: resume checks them (noted). */
-static int note_updated(struct stream *s, size_t e, const struct fp_keys *ids, struct fp_error *err)
+/* Up from table t to the ranges of root keys not done yet: each lane's, after its cursor. */
+static int undone(struct stream *s, size_t t, struct fp_later *l, struct fp_error *err)
 {
-    for (size_t i = 0; s->t[s->m->edges[e].child].in && i < ids->n; i++)
-        if (keys_push_key(&s->noted[e], ids, i) < 0)
-            return fp_error_oom(err);
+    struct pool *p = s->pool;
+    int rc = 0;
+
+    if (!s->ranges && !(s->ranges = calloc(p->nlanes ? p->nlanes : 1, sizeof *s->ranges)))
+        return fp_error_oom(err);
+    *l = (struct fp_later){&s->upq[t], s->ranges, 0, &s->bounds};
+    keys_reset(&s->bounds);
+    pthread_mutex_lock(&p->mu);
+    for (size_t k = 0; rc == 0 && k < p->nlanes; k++) {
+        const struct lane *ln = &p->lanes[k];
+        struct fp_range *r = &s->ranges[l->nranges];
+
+        if (ln->done)
+            continue;
+        l->nranges++;
+        *r = (struct fp_range){0, 0};
+        if (ln->cur.n && (rc = keys_push_key(&s->bounds, &ln->cur, 0)) == 0)
+            r->lo = (int)s->bounds.n + 1;
+        if (rc == 0 && ln->hi.n && (rc = keys_push_key(&s->bounds, &ln->hi, 0)) == 0)
+            r->hi = (int)s->bounds.n + 1;
+    }
+    pthread_mutex_unlock(&p->mu);
+    return rc < 0 ? fp_error_oom(err) : 0;
+}
+
+/*
+ * Rows just nulled through e in a table the purge also deletes from: one
+ * it deletes later counts as deleted, not updated, as in the database's
+ * own cascade. Where the way up is known, the database says how many of
+ * them go later (asked in this transaction, which holds them locked);
+ * else they are noted, and the end of the run looks which are gone.
+ */
+static int count_updated(struct stream *s, size_t e, const struct fp_keys *ids,
+                         struct fp_error *err)
+{
+    size_t c = s->m->edges[e].child;
+    struct fp_later l;
+    struct fp_keyq q;
+    long long n;
+
+    if (!s->t[c].in || !ids->n)
+        return 0;
+    if (!s->later[c]) {
+        for (size_t i = 0; i < ids->n; i++)
+            if (keys_push_key(&s->noted[e], ids, i) < 0)
+                return fp_error_oom(err);
+        return 0;
+    }
+    resolve_key_query(&q, s->m, s->r, c);
+    if (undone(s, c, &l, err) < 0 || db_count_later(s->db, &q, ids, &l, &n, err) < 0)
+        return -1;
+    s->updated[e] -= n;
     return 0;
 }
 
@@ -557,7 +612,7 @@ static int update_refs(struct stream *s, size_t e, const struct fp_keys *set, lo
     if (db_update_rows(s->db, &st.q, st.in, st.kind, st.value, st.limit, n, &s->ids, err) < 0)
         return -1;
     s->updated[e] += *n;
-    return note_updated(s, e, &s->ids, err);
+    return count_updated(s, e, &s->ids, err);
 }
 
 /*
@@ -748,7 +803,7 @@ static int wrote(struct stream *s, size_t k, int *res, struct fp_error *err)
         s->updated[w->e] += n;
         if (n > s->batch)
             *res = BIG;
-        return note_updated(s, w->e, &w->ids, err);
+        return 0;
     case W_KEYS: {
         struct fp_keys ids = s->ids;
 
@@ -790,6 +845,10 @@ static int execute(struct stream *s, int *res, struct fp_error *err)
             return -1;
         from = upto;
     }
+    for (size_t k = 0; k < n; k++)
+        if (s->writes[k].kind == W_UPDATE && s->stmts[k].ids &&
+            count_updated(s, s->writes[k].e, &s->writes[k].ids, err) < 0)
+            return -1;
     return 0;
 }
 
@@ -1424,6 +1483,11 @@ static void stream_free(struct stream *s)
     archive_lines_free(&s->arch);
     free(s->d);
     free(s->noted);
+    free(s->upq);
+    free(s->ups);
+    free(s->later);
+    free(s->ranges);
+    keys_free(&s->bounds);
     free(s->deleted);
     free(s->updated);
     free(s->t);
@@ -1438,6 +1502,63 @@ static void stream_free(struct stream *s)
     keys_free(&s->frontier);
     keys_free(&s->witness);
     keys_free(&s->wparent);
+}
+
+/*
+ * Each table's way up to the root (fp_upq) through the cascade keys of
+ * the purge. It is known (s->later) where it can be written as one
+ * query: the root selected by a condition on a one-column key, and on
+ * the way only one-column keys between different tables (a tree of rows
+ * would need a recursive query). Elsewhere count_updated notes rows.
+ */
+static int ways_up(struct stream *s, struct fp_error *err)
+{
+    const struct fp_model *m = s->m;
+    size_t nt = m->ntables, ne = m->nedges, n = 0, root = s->a->root;
+    unsigned char *bad = calloc(nt, 1);
+    int grew = 1;
+
+    s->upq = calloc(nt, sizeof *s->upq);
+    s->ups = calloc(ne ? ne : 1, sizeof *s->ups);
+    s->later = calloc(nt, 1);
+    if (!bad || !s->upq || !s->ups || !s->later) {
+        free(bad);
+        return fp_error_oom(err);
+    }
+    for (size_t i = 0; i < nt; i++) {
+        struct fp_upq *u = &s->upq[i];
+
+        *u = (struct fp_upq){.schema = s->r->tables[i].schema, .table = m->tables[i].relname};
+        u->up = &s->ups[n];
+        for (size_t e = 0; i != root && e < ne; e++) {
+            const struct fp_edge *x = &m->edges[e];
+
+            if (x->child != i || x->policy != FP_CASCADE || !s->t[x->parent].in)
+                continue;
+            if (x->parent == i || x->ncols > 1)
+                bad[i] = 1;
+            s->ups[n++] = (struct fp_up){x->column, x->parent_column, &s->upq[x->parent]};
+            u->nup++;
+        }
+    }
+    s->upq[root].where = s->a->where;
+    s->upq[root].key_col = m->tables[root].pk;
+    s->upq[root].key_type = s->r->tables[root].pk_type;
+    s->later[root] = s->a->where && m->tables[root].npk == 1;
+    /* The tables below the root are a DAG (shape): known once every way up is. */
+    while (grew) {
+        grew = 0;
+        for (size_t i = 0; i < nt; i++) {
+            int all = s->t[i].in && !bad[i] && s->upq[i].nup && !s->later[i];
+
+            for (size_t k = 0; all && k < s->upq[i].nup; k++)
+                all = s->later[s->upq[i].up[k].parent - s->upq];
+            if (all)
+                s->later[i] = grew = 1;
+        }
+    }
+    free(bad);
+    return 0;
 }
 
 /* Worker id (1 to --jobs) on its session db, sharing pool and progress with the others. */
@@ -1475,6 +1596,8 @@ static int stream_init(struct stream *s, const struct fp_stream_args *a, struct 
     default:
         return fp_error_oom(err);
     }
+    if (ways_up(s, err) < 0)
+        return -1;
     /* A first page small enough that it rarely needs splitting; it grows from there. */
     s->k = a->batch / 16 ? (double)(a->batch / 16) : 1;
     return 0;

@@ -198,6 +198,43 @@ struct fp_partitions {
     size_t n;
 };
 
+/*
+ * The way up from a table the purge deletes from to the root selection,
+ * through cascade keys (db_count_later): a row of the table goes with
+ * the purge if one of up leads to a row that does. At the root (where
+ * set), a row goes if the user's condition selects it and its key (one
+ * column) lies in one of the ranges of the selection not yet done.
+ */
+struct fp_upq {
+    const char *schema, *table;
+    const char *where; /* the root: the user's condition */
+    const char *key_col, *key_type;
+    const struct fp_up *up;
+    size_t nup;
+};
+
+/* A cascade key from a table up to its parent: col references the parent's parent_col. */
+struct fp_up {
+    const char *col, *parent_col;
+    const struct fp_upq *parent;
+};
+
+/*
+ * A range (lo, hi] of root keys: the parameter numbers of its bounds, 0
+ * where it has none.
+ */
+struct fp_range {
+    int lo, hi;
+};
+
+/* The rows db_count_later counts: up to the root, in the ranges. */
+struct fp_later {
+    const struct fp_upq *up;
+    const struct fp_range *ranges;
+    size_t nranges;
+    const struct fp_keys *bounds; /* parameters 2 on, a key each */
+};
+
 struct fp_db;
 
 /* A statement of a batch (db_run_batch). */
@@ -290,6 +327,8 @@ struct fp_backend_ops {
                            struct fp_error *err);
     int (*count_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                       long limit, long long *n, struct fp_error *err);
+    int (*count_later)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *ids,
+                       const struct fp_later *later, long long *n, struct fp_error *err);
     int (*lock_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                      struct fp_error *err);
     /* Which of the rows among are present, and which still match q with in (db_recheck_rows). */
@@ -625,6 +664,17 @@ int db_lock_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys
  */
 int db_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in, long limit,
                   long long *n, struct fp_error *err);
+
+/*
+ * *n is how many of the rows of q->table whose keys are ids (q: the key
+ * query, resolve_key_query) the purge will delete later: later->up leads
+ * from them to a root row the condition selects, in one of later's
+ * ranges. Asked in the transaction that just set them to NULL (and so
+ * holds them locked), it says which of them the report counts as
+ * deleted, not updated, without keeping their keys until the end.
+ */
+int db_count_later(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *ids,
+                   const struct fp_later *later, long long *n, struct fp_error *err);
 
 /*
  * The database's identity as a new string (caller frees): PostgreSQL's
