@@ -1738,6 +1738,16 @@ static int sqlite_delete_together(struct fp_db *db, const struct fp_keyq *qs,
     return 0;
 }
 
+/* Step st, a count(*): its one value to *n. */
+static int step_count(struct fp_db_sqlite *sq, sqlite3_stmt *st, const char *what, long long *n,
+                      struct fp_error *err)
+{
+    if (sqlite3_step(st) != SQLITE_ROW)
+        return sqlite_fail(sq, what, err);
+    *n = sqlite3_column_int64(st, 0);
+    return 0;
+}
+
 static int sqlite_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                              long limit, long long *n, struct fp_error *err)
 {
@@ -1759,12 +1769,7 @@ static int sqlite_count_rows(struct fp_db *db, const struct fp_keyq *q, const st
     }
     if (!q->where)
         sqlite3_bind_text(st, 1, buf_str(&arr), (int)arr.len, SQLITE_STATIC);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite_fail(sq, "counting referencing rows", err);
-        goto out;
-    }
-    *n = sqlite3_column_int64(st, 0);
-    rc = 0;
+    rc = step_count(sq, st, "counting referencing rows", n, err);
 out:
     sqlite3_finalize(st);
     buf_free(&sql);
@@ -1793,12 +1798,7 @@ static int sqlite_count_later(struct fp_db *db, const struct fp_keyq *q, const s
     sqlite3_bind_text(st, 1, buf_str(&arr), (int)arr.len, SQLITE_STATIC);
     for (size_t i = 0; i < later->bounds->n; i++)
         bind_key(st, (int)i + 2, later->bounds, i);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite_fail(sq, "counting rows the purge deletes later", err);
-        goto out;
-    }
-    *n = sqlite3_column_int64(st, 0);
-    rc = 0;
+    rc = step_count(sq, st, "counting rows the purge deletes later", n, err);
 out:
     sqlite3_finalize(st);
     buf_free(&sql);
