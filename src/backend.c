@@ -580,6 +580,17 @@ int db_run_batch(struct fp_db *db, struct fp_stmt *v, size_t n, size_t *done, st
     return timed(FP_STAT_DELETE, t0, rc, err);
 }
 
+int db_run_batch_while(struct fp_db *db, struct fp_stmt *v, size_t n, size_t *done,
+                       void (*wait)(void *ctx, size_t in), void *ctx, struct fp_error *err)
+{
+    int rc;
+
+    db->waiting = wait, db->waiting_ctx = ctx;
+    rc = db_run_batch(db, v, n, done, err);
+    db->waiting = NULL, db->waiting_ctx = NULL;
+    return rc;
+}
+
 int db_delete_together(struct fp_db *db, const struct fp_keyq *qs, const struct fp_keys *const *in,
                        size_t n, long long *deleted, struct fp_error *err)
 {

@@ -451,6 +451,9 @@ static int pg_pipe_end(struct fp_db_pg *pg, size_t *at, struct fp_error *err)
 
         if (failed && PQstatus(pg->conn) != CONNECTION_OK)
             break;
+        /* Sent (PQpipelineSync flushes): the server works while the caller does. */
+        if (!failed && pg->base.waiting)
+            pg->base.waiting(pg->base.waiting_ctx, p->stmt);
         r = PQgetResult(pg->conn);
         got = r != NULL;
         if (failed || PQresultStatus(r) == PGRES_PIPELINE_ABORTED) {

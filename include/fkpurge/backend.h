@@ -380,6 +380,9 @@ struct fp_db {
     const struct fp_backend_ops *ops;
     enum fp_db_kind kind;
     char *safe_url; /* the connection string without any password: for messages and journals */
+    /* Set only inside db_run_batch_while (see there). */
+    void (*waiting)(void *ctx, size_t in);
+    void *waiting_ctx;
 };
 
 /*
@@ -598,6 +601,18 @@ int db_delete_together(struct fp_db *db, const struct fp_keyq *qs, const struct 
  * the transaction is to be rolled back.
  */
 int db_run_batch(struct fp_db *db, struct fp_stmt *v, size_t n, size_t *done, struct fp_error *err);
+
+/*
+ * db_run_batch, calling wait(ctx, in) while the database works on the
+ * batch: the client's own work done in the time it would spend waiting.
+ * PostgreSQL calls it once the pipeline is sent, then as each statement's
+ * result is awaited, in being the statements whose outputs are set by
+ * then (the same in maybe more than once); never after a statement failed.
+ * SQLite, with no round trip, never calls it. wait cannot fail the batch:
+ * it keeps its own error.
+ */
+int db_run_batch_while(struct fp_db *db, struct fp_stmt *v, size_t n, size_t *done,
+                       void (*wait)(void *ctx, size_t in), void *ctx, struct fp_error *err);
 
 /* For the backends: one statement of a batch, as db_run_batch says. */
 int db_stmt_run(struct fp_db *db, struct fp_stmt *s, struct fp_error *err);
