@@ -666,6 +666,7 @@ void journal_close(struct fp_journal *j)
         pthread_mutex_unlock(&j->mutex);
     pthread_mutex_destroy(&j->mutex);
     buf_free(&j->json);
+    free(j->committed);
     free(j->path);
     free(j);
 }

@@ -74,6 +74,12 @@ struct fp_journal {
      */
     pthread_mutex_t mutex;
     int txn_held; /* mutex is held once more for the transaction open */
+    /* Streaming batches committed, not yet done: when (journal_stream_committed). */
+    struct committed {
+        long long batch;
+        double at;
+    } * committed;
+    size_t ncommitted, capcommitted;
 };
 
 /*

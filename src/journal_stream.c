@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int run_sql(struct fp_journal *j, const char *sql, long long batch, struct fp_error *err)
+/* sql for batch (?1); a ?2 in it is the time (unix seconds) the batch finished. */
+static int run_sql(struct fp_journal *j, const char *sql, long long batch, double finished,
+                   struct fp_error *err)
 {
     sqlite3_stmt *st = NULL;
 
@@ -19,6 +21,8 @@ static int run_sql(struct fp_journal *j, const char *sql, long long batch, struc
         return journal_fail(j, err, "write");
     }
     sqlite3_bind_int64(st, 1, batch);
+    if (sqlite3_bind_parameter_count(st) > 1)
+        sqlite3_bind_double(st, 2, finished);
     if (sqlite3_step(st) != SQLITE_DONE) {
         sqlite3_finalize(st);
         return journal_fail(j, err, "write");
@@ -150,8 +154,12 @@ fail:
     return -1;
 }
 
-/* Forget batch's counts; with fold, first into the tally, noted and the cursor. */
-static int finish(struct fp_journal *j, long long batch, int fold, struct fp_error *err)
+/*
+ * Forget batch's counts; with fold, first into the tally, noted and the
+ * cursor. finished: when it ended (unix seconds).
+ */
+static int finish(struct fp_journal *j, long long batch, int fold, double finished,
+                  struct fp_error *err)
 {
     static const char *const folds[] = {
         ("INSERT INTO tally (kind, id, n) SELECT kind, id, sum(n) FROM stream_count "
@@ -164,8 +172,7 @@ static int finish(struct fp_journal *j, long long batch, int fold, struct fp_err
          "WHERE batch = ?1 AND has_cursor"),
         ("INSERT OR REPLACE INTO meta (key, value) SELECT 'archive.' || tbl || '.' || worker, "
          "\"end\" FROM stream_archive WHERE batch = ?1"),
-        "UPDATE batch SET state = 'done', finished = (julianday('now') - 2440587.5) * 86400.0 "
-        "WHERE id = ?1",
+        "UPDATE batch SET state = 'done', finished = ?2 WHERE id = ?1",
     };
     static const char *const forgets[] = {
         ("UPDATE batch SET state = 'cancelled', finished = (julianday('now') - 2440587.5) * "
@@ -179,10 +186,10 @@ static int finish(struct fp_journal *j, long long batch, int fold, struct fp_err
     if (journal_begin(j, err) < 0)
         return -1;
     for (size_t i = 0; fold && i < sizeof folds / sizeof *folds; i++)
-        if (run_sql(j, folds[i], batch, err) < 0)
+        if (run_sql(j, folds[i], batch, finished, err) < 0)
             goto fail;
     for (size_t i = 0; i < sizeof forgets / sizeof *forgets; i++)
-        if (run_sql(j, forgets[i], batch, err) < 0)
+        if (run_sql(j, forgets[i], batch, finished, err) < 0)
             goto fail;
     if (journal_commit(j, err) < 0)
         goto fail;
@@ -192,16 +199,39 @@ fail:
     return -1;
 }
 
+void journal_stream_committed(struct fp_journal *j, long long batch)
+{
+    JOURNAL_GUARD(j);
+    struct committed *c = j->committed;
+
+    if (j->ncommitted == j->capcommitted) {
+        size_t cap = j->capcommitted ? 2 * j->capcommitted : 4;
+
+        if (!(c = realloc(j->committed, cap * sizeof *c)))
+            return;
+        j->committed = c, j->capcommitted = cap;
+    }
+    c[j->ncommitted++] = (struct committed){batch, journal_now()};
+}
+
 int journal_stream_done(struct fp_journal *j, long long batch, struct fp_error *err)
 {
     JOURNAL_GUARD(j);
-    return finish(j, batch, 1, err);
+    double finished = journal_now();
+
+    for (size_t i = 0; i < j->ncommitted; i++)
+        if (j->committed[i].batch == batch) {
+            finished = j->committed[i].at;
+            j->committed[i] = j->committed[--j->ncommitted];
+            break;
+        }
+    return finish(j, batch, 1, finished, err);
 }
 
 int journal_stream_discard(struct fp_journal *j, long long batch, struct fp_error *err)
 {
     JOURNAL_GUARD(j);
-    return finish(j, batch, 0, err);
+    return finish(j, batch, 0, journal_now(), err);
 }
 
 int journal_stream_inflight(struct fp_journal *j, struct fp_stream_inflight *f,

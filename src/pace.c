@@ -279,6 +279,16 @@ static double throttle_end(double from)
     return until;
 }
 
+int pace_may_wait(void)
+{
+    int may;
+
+    pthread_mutex_lock(&mutex);
+    may = pace.sleep > 0 || pace.max_rate > 0 || gate.wait;
+    pthread_mutex_unlock(&mutex);
+    return may || stop_requested || (control_poll() & (CONTROL_PAUSED | CONTROL_STOP));
+}
+
 void pace_wait(void)
 {
     struct pace_gate g;

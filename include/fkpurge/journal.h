@@ -356,6 +356,13 @@ int journal_stream_intent(struct fp_journal *j, const struct fp_stream_txn *t, l
 /* The database committed batch: fold its counts and noted rows, move the cursor. Commits. */
 int journal_stream_done(struct fp_journal *j, long long batch, struct fp_error *err);
 
+/*
+ * The database's commit of batch returned now: the `finished` time that
+ * journal_stream_done() gives it when it comes later (kept in memory only;
+ * without this call, or out of memory, the batch finished when it is done).
+ */
+void journal_stream_committed(struct fp_journal *j, long long batch);
+
 /* The database rolled batch back: forget it. Commits. */
 int journal_stream_discard(struct fp_journal *j, long long batch, struct fp_error *err);
 

@@ -136,6 +136,13 @@ long long pace_rows_done(void);
 void pace_wait(void);
 
 /*
+ * Whether pace_wait() or pace_check() may wait, or stop, now (a setting
+ * throttles, the purge is paused or asked to stop): what a worker leaves
+ * for later is better done first.
+ */
+int pace_may_wait(void);
+
+/*
  * Before trying a batch again after err (a deadlock, a lock timeout): say
  * so (a warning, or a retry event), count it for the statistics, and sleep
  * 0.25 s * 2^attempt. attempt counts from 1, of tries.
