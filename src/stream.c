@@ -153,6 +153,33 @@ struct stream {
     int direct;
     long long *seen; /* by worker: its transactions ended, as wait_for_seniors saw them */
     int sized;       /* a root page fitted: the next one's size is known, not guessed */
+    /*
+     * The batch committed last whose fold the journal has not yet (0: none):
+     * written while the database runs the next transaction's statements,
+     * else before the next intent, or as the worker leaves its lane. A kill
+     * before that leaves it an intent, which resume settles by its witness,
+     * as a kill right after any COMMIT does.
+     */
+    long long pending;
+    /*
+     * A root page's intent, written while the database runs the last
+     * statements of execute's batch, those whose counts were known before
+     * it (early_at: the first of them; 0: none), once every other result
+     * is in; intended: its batch (0: not written).
+     */
+    size_t early_at;
+    long long intended;
+    /* The transaction's commit: what its intent says. */
+    size_t ctbl;
+    long long ckeys;
+    const struct fp_keys *ccursor;
+    /*
+     * While execute's batch runs: from, its first statement; took, the
+     * first whose result wrote() has not taken; wend, the statements in all.
+     */
+    size_t from, took, wend;
+    int wait_rc, wait_res;
+    struct fp_error wait_err;
 };
 
 /* ---- the model's shape ---- */
@@ -412,6 +439,15 @@ static void verbose_line(struct stream *s, size_t tbl)
     buf_free(&j);
 }
 
+/* Fold the batch committed last into the journal's tally and cursor, if not yet. */
+static int fold_pending(struct stream *s, struct fp_error *err)
+{
+    long long batch = s->pending;
+
+    s->pending = 0;
+    return batch ? journal_stream_done(s->j, batch, err) : 0;
+}
+
 /* The worker's lane is done up to cursor, committed. */
 static int lane_advance(struct stream *s, const struct fp_keys *cursor, struct fp_error *err)
 {
@@ -429,19 +465,18 @@ static int lane_advance(struct stream *s, const struct fp_keys *cursor, struct f
 }
 
 /*
- * Commit the open transaction: its counts into the journal first, the
- * database's commit, then the counts into the tally. tbl and nkeys name
- * its batch; cursor, when not NULL, is the root key whose page of the
- * worker's lane it ends.
+ * The open transaction's counts into the journal, before the database
+ * commits it (*batch: its id; 0: nothing to write, no rows and no cursor).
+ * s->ctbl and s->ckeys name its batch; s->ccursor, when not NULL, is the
+ * root key whose page of the worker's lane it ends.
  */
-static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp_keys *cursor,
-                  struct fp_error *err)
+static int intent(struct stream *s, long long *batch, struct fp_error *err)
 {
-    long long rows = 0, batch = 0;
+    long long rows = 0;
     struct fp_stream_txn t = {
-        .tbl = tbl,
-        .keys = nkeys,
-        .deleted_tbl = s->deleted[tbl],
+        .tbl = s->ctbl,
+        .keys = s->ckeys,
+        .deleted_tbl = s->deleted[s->ctbl],
         .deleted = s->deleted,
         .ntables = s->m->ntables,
         .updated = s->updated,
@@ -454,19 +489,19 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
         .wupdated = s->wupdated,
         .worker = s->id,
     };
-    double frac = -1, t0;
     int rc;
 
+    *batch = 0;
     for (size_t i = 0; i < s->m->ntables; i++)
         rows += s->deleted[i];
     for (size_t e = 0; e < s->m->nedges; e++)
         rows += s->updated[e];
-    if (!rows && !cursor)
-        return db_commit(s->db, err);
+    if (!rows && !s->ccursor)
+        return 0;
     if (!s->xid && db_txn_id(s->db, &s->xid, err) < 0)
         return -1;
     t.xid = s->xid;
-    t.cursor = cursor;
+    t.cursor = s->ccursor;
     t.lane = (int)s->lane;
     /* The archive's rows are on disk before the journal says where they end, and before COMMIT. */
     if (s->a->archive) {
@@ -474,14 +509,48 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
             return -1;
         t.archive_end = s->arch.ends;
     }
-    t0 = stats_clock();
-    rc = journal_stream_intent(s->j, &t, &batch, err);
-    stats_journal(stats_clock() - t0);
-    if (rc < 0) {
-        if (s->a->archive)
-            archive_undo(s->a->archive, s->id);
-        return -1;
+    rc = fold_pending(s, err) < 0 ? -1 : journal_stream_intent(s->j, &t, batch, err);
+    if (rc < 0 && s->a->archive)
+        archive_undo(s->a->archive, s->id);
+    return rc;
+}
+
+/* An intent written for a transaction that will not commit: forget it. */
+static void unintend(struct stream *s)
+{
+    if (s->intended)
+        journal_stream_discard(s->j, s->intended, NULL);
+    s->intended = 0;
+}
+
+/*
+ * Commit the open transaction: its counts into the journal first (unless
+ * execute wrote them), the database's commit, then the counts into the
+ * tally (the fold: later, see s->pending). tbl and nkeys name its batch;
+ * cursor, when not NULL, is the root key whose page of the worker's lane
+ * it ends.
+ */
+static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp_keys *cursor,
+                  struct fp_error *err)
+{
+    long long batch = s->intended;
+    double frac = -1, t0;
+    long long rows = 0;
+
+    s->intended = 0;
+    s->ctbl = tbl, s->ckeys = nkeys, s->ccursor = cursor;
+    if (!batch) {
+        t0 = stats_clock();
+        if (intent(s, &batch, err) < 0)
+            return -1;
+        stats_journal(stats_clock() - t0);
+        if (!batch)
+            return db_commit(s->db, err);
     }
+    for (size_t i = 0; i < s->m->ntables; i++)
+        rows += s->deleted[i];
+    for (size_t e = 0; e < s->m->nedges; e++)
+        rows += s->updated[e];
     if (db_commit(s->db, err) < 0) {
         /* A lost connection leaves the commit unknown: resume settles it by the witness. */
         if (!db_connection_lost(err)) {
@@ -495,10 +564,9 @@ static int commit(struct stream *s, size_t tbl, long long nkeys, const struct fp
     }
     if (s->a->archive)
         archive_done(s->a->archive, s->id);
-    t0 = stats_clock();
-    rc = journal_stream_done(s->j, batch, err);
-    stats_journal(stats_clock() - t0);
-    if (rc < 0 || (cursor && lane_advance(s, cursor, err) < 0))
+    s->pending = batch;
+    journal_stream_committed(s->j, batch);
+    if (cursor && lane_advance(s, cursor, err) < 0)
         return -1;
     pthread_mutex_lock(&s->pool->mu);
     s->pool->roots_done += s->deleted[s->a->root];
@@ -741,15 +809,18 @@ static struct fp_stmt *plan(struct stream *s, size_t *n, int kind, size_t t, siz
 
 /*
  * The statements that delete, children first, what discover found, and
- * update what references it: each table's rows by parent key (unseen), the
- * references set to NULL or default, then its rows by key (the first such
- * statement returns them: the witness); last, the transaction's id for the
- * journal.
+ * update what references it: first the transaction's id for the journal
+ * (its intent may be written before the last statements are done), then
+ * each table's rows by parent key (unseen), the references set to NULL or
+ * default, then its rows by key (the first such statement returns them:
+ * the witness).
  */
 static size_t plan_writes(struct stream *s, long cap)
 {
     size_t n = 0;
     int keyed = 0;
+
+    plan(s, &n, W_XID, 0, 0);
 
     for (size_t i = 0; i < s->norder; i++) {
         size_t t = s->order[i];
@@ -783,9 +854,29 @@ static size_t plan_writes(struct stream *s, long cap)
         if (!keyed++)
             st->ids = &s->writes[n - 1].ids;
     }
-    if (n)
-        plan(s, &n, W_XID, 0, 0);
-    return n;
+    return n > 1 ? n : 0;
+}
+
+/*
+ * Of a root page's n statements, the first of those at the end whose
+ * counts were known before they ran (rows by key, no witness): execute
+ * writes the intent while they run. 0: none, or the intent cannot be
+ * written early: with --archive it says where every statement's rows
+ * end; rows nulled in a table the purge deletes from are counted after
+ * the batch (count_updated).
+ */
+static size_t early_point(const struct stream *s, size_t n)
+{
+    size_t k = n;
+
+    if (!s->direct || s->a->archive)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s->writes[i].kind == W_UPDATE && s->stmts[i].ids)
+            return 0;
+    while (k > 1 && s->writes[k - 1].kind == W_KEYS && !s->stmts[k - 1].ids)
+        k--;
+    return k < n ? k : 0;
 }
 
 /* What statement k of the batch changed: BIG when it went past a batch. */
@@ -824,6 +915,40 @@ static int wrote(struct stream *s, size_t k, int *res, struct fp_error *err)
 }
 
 /*
+ * While execute's batch runs (in: its statements done): the fold of the
+ * batch committed last, then, once the results that the intent needs are
+ * in, the intent, the statements after early_at counted as they will be.
+ */
+static void while_waiting(void *ctx, size_t in)
+{
+    struct stream *s = ctx;
+    size_t n = s->from + in;
+    long long batch;
+
+    if (s->wait_rc < 0 || fold_pending(s, &s->wait_err) < 0) {
+        s->wait_rc = -1;
+        return;
+    }
+    if (!s->early_at || n < s->early_at || s->intended || s->wait_res == BIG)
+        return;
+    for (; s->took < s->early_at; s->took++)
+        if (wrote(s, s->took, &s->wait_res, &s->wait_err) < 0 || s->wait_res == BIG) {
+            s->wait_rc = s->wait_res == BIG ? 0 : -1;
+            return;
+        }
+    /* Without the id, the intent would need a round trip: not in the middle of a batch. */
+    if (!s->xid)
+        return;
+    for (; s->took < s->wend; s->took++)
+        if (wrote(s, s->took, &s->wait_res, &s->wait_err) < 0) {
+            s->wait_rc = -1;
+            return;
+        }
+    if ((s->wait_rc = intent(s, &batch, &s->wait_err)) == 0)
+        s->intended = batch;
+}
+
+/*
  * Delete, children first, what discover found: BIG when a statement would
  * exceed a batch. A root page's statements go in one batch, one round
  * trip, a split piece's one at a time: a piece's statements stop at a
@@ -833,12 +958,24 @@ static int execute(struct stream *s, int *res, struct fp_error *err)
 {
     size_t n = plan_writes(s, s->direct ? 0 : s->batch + 1);
 
+    s->early_at = early_point(s, n);
+    s->wend = n;
     for (size_t from = 0; from < n;) {
         size_t upto = s->direct ? n : from + 1, done;
-        int rc = db_run_batch(s->db, s->stmts + from, upto - from, &done, err);
+        int rc;
 
+        s->from = s->took = from;
+        s->wait_rc = 0;
+        s->wait_res = FIT;
+        rc = db_run_batch_while(s->db, s->stmts + from, upto - from, &done, while_waiting, s, err);
+        if (s->wait_rc < 0) {
+            *err = s->wait_err;
+            return -1;
+        }
         /* A statement past a batch comes before any error of those after it. */
-        for (size_t k = from; k < from + done; k++)
+        if ((*res = s->wait_res) == BIG)
+            return 0;
+        for (size_t k = s->took; k < from + done; k++)
             if (wrote(s, k, res, err) < 0 || *res == BIG)
                 return *res == BIG ? 0 : -1;
         if (rc < 0)
@@ -867,6 +1004,9 @@ static int stop_point(struct stream *s, const char *when, struct fp_error *err)
         return fp_error_set(err, FP_EINTR, "stopped with the other workers");
     }
     exec_save_stats(s->j, 0);
+    /* Not a batch left in flight in the journal while the worker sleeps, is paused, or stops. */
+    if (pace_may_wait() && fold_pending(s, err) < 0)
+        return -1;
     pace_wait();
     snprintf(after, sizeof after, "%s; resume with `fkpurge resume %s`", when, journal_path(s->j));
     if (pace_check(err, after) < 0)
@@ -993,14 +1133,18 @@ static int retrying(struct stream *s,
 static int find_and_delete(struct stream *s, size_t t0, int noself, long long nkeys,
                            const struct fp_keys *cursor, int *res, struct fp_error *err)
 {
+    int rc;
+
     if (discover(s, t0, noself, res, err) < 0)
         return -1;
     if (*res == BIG)
         return 0;
-    if (execute(s, res, err) < 0)
-        return -1;
-    if (*res == BIG)
-        return 0;
+    s->ctbl = t0, s->ckeys = nkeys, s->ccursor = cursor;
+    rc = execute(s, res, err);
+    if (rc < 0 || *res == BIG) {
+        unintend(s);
+        return rc;
+    }
     return commit(s, t0, nkeys, cursor, err);
 }
 
@@ -1408,8 +1552,14 @@ static int run_pages(struct stream *s, int *res, struct fp_error *err)
     struct root_page rp = {FP_KEYS_INIT, FP_KEYS_INIT, FP_KEYS_INIT, 0, 0};
     int rc = -1;
 
+    /* The lane's cursor in the journal is where its last page left it before another takes it. */
     for (*res = FIT; *res == FIT && (s->lane = take_lane(s)) >= 0;) {
         if (run_lane(s, &rp, res, err) < 0) {
+            fold_pending(s, NULL);
+            leave_lane(s, 0);
+            goto out;
+        }
+        if (fold_pending(s, err) < 0) {
             leave_lane(s, 0);
             goto out;
         }
