@@ -445,6 +445,16 @@ int db_restore(struct fp_db *db, enum fp_restore_op op, const struct fp_restore_
     return db->ops->restore(db, op, r, n, present, err);
 }
 
+int db_restore_group(struct fp_db *db, const struct fp_restore_rows *parts, size_t n,
+                     long long *inserted, struct fp_error *err)
+{
+    if (db->ops->restore_group)
+        return db->ops->restore_group(db, parts, n, inserted, err);
+    for (size_t i = 0; i < n; i++)
+        inserted[i] = 0;
+    return 0;
+}
+
 static int cmp_table(const void *a, const void *b)
 {
     const struct fp_cat_table *x = a, *y = b;

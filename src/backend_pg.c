@@ -2132,6 +2132,15 @@ static void pg_restore_sql(struct fp_db_pg *pg, enum fp_restore_op op,
         buf_free(&tbl);
         return;
     }
+    if (op == FP_RESTORE_STAGE) {
+        /* A row a line: the server holds the group, fkpurge one batch. */
+        buf_addf(sql,
+                 "INSERT INTO pg_temp.fkpurge_restore SELECT %zu, fkpurge_e FROM "
+                 "pg_catalog.jsonb_array_elements($1::jsonb) AS fkpurge_e",
+                 r->part);
+        buf_free(&tbl);
+        return;
+    }
     if (op == FP_RESTORE_INSERT) {
         /* Every column, identity ones too, as the archive has it. */
         buf_addf(sql, "INSERT INTO %s OVERRIDING SYSTEM VALUE SELECT * FROM ", buf_str(&tbl));
@@ -2231,13 +2240,20 @@ static int pg_restore(struct fp_db *db, enum fp_restore_op op, const struct fp_r
                                        "counting rows",
                                        "deferring constraints",
                                        "moving sequences",
-                                       "setting a row's columns back"};
+                                       "setting a row's columns back",
+                                       "keeping rows that reference each other"};
 
     if (op == FP_RESTORE_SEQUENCES)
         return pg_restore_sequences(pg, r, n ? n : &(long long){0}, err);
-    /* Only DEFERRABLE keys wait; the others are checked at each statement's end. */
+    /*
+     * Only DEFERRABLE keys would wait for the commit: the group's rows are
+     * kept here instead, to go in by one statement (pg_restore_group).
+     */
     if (op == FP_RESTORE_DEFER)
-        return pg_exec(pg, what[op], "SET CONSTRAINTS ALL DEFERRED", err);
+        return pg_exec(pg, what[op],
+                       "CREATE TEMPORARY TABLE fkpurge_restore (part integer NOT NULL, "
+                       "fkpurge_row jsonb NOT NULL) ON COMMIT DROP",
+                       err);
     const char *params[1];
     PGresult *res = NULL;
     int rc = -1;
@@ -2252,7 +2268,10 @@ static int pg_restore(struct fp_db *db, enum fp_restore_op op, const struct fp_r
     if (pg_query(pg, what[op], sql.p, 1, params, &res, err) < 0)
         goto out;
     if (n)
-        *n = strtoll(op == FP_RESTORE_COUNT ? PQgetvalue(res, 0, 0) : PQcmdTuples(res), NULL, 10);
+        *n = op == FP_RESTORE_STAGE
+                 ? 0
+                 : strtoll(op == FP_RESTORE_COUNT ? PQgetvalue(res, 0, 0) : PQcmdTuples(res), NULL,
+                           10);
     for (int i = 0; op == FP_RESTORE_PRESENT && i < PQntuples(res); i++)
         if (keys_push_text(present, PQgetvalue(res, i, 0), (size_t)PQgetlength(res, i, 0)) < 0) {
             oom(err);
@@ -2263,6 +2282,48 @@ out:
     PQclear(res);
     buf_free(&sql);
     buf_free(&arg);
+    return rc;
+}
+
+/*
+ * The rows FP_RESTORE_STAGE kept, each part into its table, in one
+ * statement of data-modifying WITHs: the keys between them, NOT DEFERRABLE
+ * ones too, are checked after the last (as pg_delete_together deletes).
+ */
+static int pg_restore_group(struct fp_db *db, const struct fp_restore_rows *parts, size_t n,
+                            long long *inserted, struct fp_error *err)
+{
+    struct fp_db_pg *pg = (struct fp_db_pg *)db;
+    struct fp_sqlgen g = pg_gen(pg);
+    struct fp_buf sql = FP_BUF_INIT, tbl = FP_BUF_INIT;
+    PGresult *res = NULL;
+    int rc = -1;
+
+    for (size_t i = 0; i < n; i++) {
+        buf_reset(&tbl);
+        sql_table(&g, &tbl, parts[i].schema, parts[i].table);
+        buf_addf(&sql,
+                 "%sfkpurge_i%zu AS (INSERT INTO %s OVERRIDING SYSTEM VALUE SELECT fkpurge_x.* "
+                 "FROM pg_temp.fkpurge_restore AS fkpurge_s, "
+                 "pg_catalog.jsonb_populate_record(NULL::%s, fkpurge_s.fkpurge_row) AS fkpurge_x "
+                 "WHERE fkpurge_s.part = %zu RETURNING 1)",
+                 i ? ", " : "WITH ", i, buf_str(&tbl), buf_str(&tbl), parts[i].part);
+    }
+    for (size_t i = 0; i < n; i++)
+        buf_addf(&sql, "%s(SELECT count(*) FROM fkpurge_i%zu)", i ? ", " : " SELECT ", i);
+    if (!buf_ok(&sql) || !buf_ok(&tbl)) {
+        oom(err);
+        goto out;
+    }
+    if (pg_query(pg, "restoring rows that reference each other", sql.p, 0, NULL, &res, err) < 0)
+        goto out;
+    for (size_t i = 0; i < n; i++)
+        inserted[i] = strtoll(PQgetvalue(res, 0, (int)i), NULL, 10);
+    rc = 0;
+out:
+    PQclear(res);
+    buf_free(&sql);
+    buf_free(&tbl);
     return rc;
 }
 
@@ -2499,6 +2560,7 @@ static const struct fp_backend_ops pg_ops = {
     .count_partitions = pg_count_partitions,
     .partition_rows = pg_partition_rows,
     .restore = pg_restore,
+    .restore_group = pg_restore_group,
     .run_batch = pg_run_batch,
     .txn_id = pg_txn_id,
     .txn_running = pg_txn_running,

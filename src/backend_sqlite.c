@@ -1535,6 +1535,9 @@ static int sqlite_restore(struct fp_db *db, enum fp_restore_op op, const struct 
         return sqlite3_exec(sq->db, "PRAGMA defer_foreign_keys = ON", NULL, NULL, NULL) == SQLITE_OK
                    ? 0
                    : sqlite_fail(sq, "deferring foreign keys", err);
+    /* Its keys wait for the commit: a group's rows go in at once, a batch a statement. */
+    if (op == FP_RESTORE_STAGE)
+        op = FP_RESTORE_INSERT;
     if (!json_whole(r->json, r->len, &arr) || arr.type != FP_JSON_ARRAY)
         return fp_error_set(err, FP_EINPUT, "restore: rows of %s: not a JSON array", r->table);
     while (json_element(&arr, &at, &row)) {

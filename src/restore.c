@@ -34,7 +34,7 @@ struct rs_pass {
     int keyless;
     int together; /* a table of a cycle with a NOT NULL key: all its rows in one transaction */
     /*
-     * In the transaction of the pass before, keys checked at the commit: the
+     * In the transaction of the pass before, keys checked once all are in: the
      * tables of a cycle with a NOT NULL key (no order inserts them one
      * table at a time), all their rows in one transaction.
      */
@@ -55,6 +55,7 @@ struct rs_ctx {
     char ***deferred; /* deferred[t]: NULL-terminated columns inserted NULL, set afterwards */
     char ***nulled;   /* nulled[e]: edge e's columns among them, NULL-terminated (else NULL) */
     long long *ins, *set, *skipped; /* per table: rows inserted, values set back, left out */
+    long long *kept; /* per pass of the group in flight: rows the stage kept, not inserted yet */
     struct rs_journal *j;
     struct fp_resolved *res; /* the model against the database (NULL on a dry run) */
     int finding;             /* find_existing is reading: no key is left out yet */
@@ -129,7 +130,7 @@ static int nulled_columns(struct rs_ctx *c, size_t e, size_t *n)
  * The keys of t that point at a table inserted after it, or at t itself:
  * inserted NULL, set in a second pass. One the model or the database says
  * is NOT NULL cannot be: its cycle goes in one transaction (together[scc]),
- * its keys checked at the commit (SQLite; PostgreSQL's DEFERRABLE keys).
+ * its keys checked once all its rows are in (db_restore_group).
  */
 static int plan_deferred(struct rs_ctx *c, const size_t *pos, int *together)
 {
@@ -258,8 +259,9 @@ static struct fp_restore_rows rows_of(const struct rs_ctx *c, size_t t, const st
 {
     const struct fp_table *tb = &c->r->model->tables[t];
 
-    return (struct fp_restore_rows){tb->schema,         tb->relname,      tb->pk_cols, tb->npk,
-                                    p ? p->cols : NULL, p ? p->ncols : 0, json,        len};
+    return (struct fp_restore_rows){
+        tb->schema,       tb->relname, tb->pk_cols, tb->npk, p ? p->cols : NULL,
+        p ? p->ncols : 0, json,        len,         0};
 }
 
 /* *skip: 1 when the row's key is one --skip-existing left out (the journal has them). */
@@ -561,6 +563,49 @@ static size_t group_end(const struct rs_ctx *c, size_t k)
     return k;
 }
 
+/* The first pass of the group pass k is in. */
+static size_t group_start(const struct rs_ctx *c, size_t k)
+{
+    while (k && c->passes[k].chained)
+        k--;
+    return k;
+}
+
+/*
+ * The rows the stage kept of the group of passes [k0, end) go in, in one
+ * statement; each table's insert counted, and checked against what was read.
+ */
+static int run_group(struct rs_ctx *c, size_t k0, size_t end, struct fp_error *err)
+{
+    struct fp_restore_rows *parts = calloc(end - k0, sizeof *parts);
+    long long *got = calloc(end - k0, sizeof *got);
+    int rc = -1;
+
+    if (!parts || !got) {
+        fp_error_oom(err);
+        goto out;
+    }
+    for (size_t k = k0; k < end; k++) {
+        parts[k - k0] = rows_of(c, c->passes[k].t, NULL, "", 0);
+        parts[k - k0].part = k - k0;
+    }
+    if (db_restore_group(c->r->db, parts, end - k0, got, err) < 0)
+        goto out;
+    for (size_t k = k0; k < end; k++) {
+        if (got[k - k0] != c->kept[k]) {
+            fp_error_set(err, FP_EDB, "restore: %s: %lld rows inserted of %lld",
+                         c->r->model->tables[c->passes[k].t].name, got[k - k0], c->kept[k]);
+            goto out;
+        }
+        c->ins[c->passes[k].t] += got[k - k0];
+    }
+    rc = 0;
+out:
+    free(parts);
+    free(got);
+    return rc;
+}
+
 /* One batch of pass k, inside the open transaction; the database's count kept. */
 static int run_batch(struct rs_ctx *c, size_t k, const struct fp_buf *json, size_t n,
                      struct fp_error *err)
@@ -571,10 +616,12 @@ static int run_batch(struct rs_ctx *c, size_t k, const struct fp_buf *json, size
 
     if (p->keyless)
         rr.cols = c->kl_cols, rr.ncols = c->kl_ncols;
+    rr.part = k - group_start(c, k);
     if (db_restore(c->r->db,
-                   p->keyless  ? FP_RESTORE_SET_ONE
-                   : p->column ? FP_RESTORE_SET
-                               : FP_RESTORE_INSERT,
+                   p->keyless    ? FP_RESTORE_SET_ONE
+                   : p->column   ? FP_RESTORE_SET
+                   : p->together ? FP_RESTORE_STAGE
+                                 : FP_RESTORE_INSERT,
                    &rr, &got, NULL, err) < 0)
         return -1;
     if (p->keyless && got != 1)
@@ -582,7 +629,10 @@ static int run_batch(struct rs_ctx *c, size_t k, const struct fp_buf *json, size
                             "restore: %s:%lld: no row of %s is as the purge left it (the "
                             "database changed since the purge): nothing of this line was set",
                             c->kl_path, c->kl_lineno, c->r->model->tables[p->t].name);
-    if (!p->column && got != (long long)n)
+    /* A group's rows the stage kept are counted when run_group inserts them. */
+    if (p->together && got >= 0 && got <= (long long)n)
+        c->kept[k] += (long long)n - got;
+    else if (!p->column && got != (long long)n)
         return fp_error_set(err, FP_EDB, "restore: %s: %lld rows inserted of %zu",
                             c->r->model->tables[p->t].name, got, n);
     if (!p->column)
@@ -606,7 +656,7 @@ static int run_txn(struct rs_ctx *c, struct rs_pos *pos, struct fp_buf *json, st
 {
     struct rs_pos start;
     struct fp_buf counts = FP_BUF_INIT, other = FP_BUF_INIT;
-    size_t n = 0, k = 0, end;
+    size_t n = 0, k = 0, k0, end;
     int together;
     long long xid = 0, same = 0;
     char intent[256], s0[96], s1[96];
@@ -621,7 +671,10 @@ static int run_txn(struct rs_ctx *c, struct rs_pos *pos, struct fp_buf *json, st
     if (!n)
         return 0;
     end = group_end(c, k);
+    k0 = group_start(c, k);
     together = c->passes[k].together;
+    for (size_t i = k0; i < end; i++)
+        c->kept[i] = 0;
     if (db_begin(c->r->db, err) < 0)
         return -1;
     /*
@@ -646,6 +699,8 @@ static int run_txn(struct rs_ctx *c, struct rs_pos *pos, struct fp_buf *json, st
         if (read_batch(c, pos, json, &n, &other, err) < 0)
             goto fail;
     }
+    if (together && run_group(c, k0, end, err) < 0)
+        goto fail;
     pos_text(s0, sizeof s0, &start);
     pos_text(s1, sizeof s1, pos);
     snprintf(intent, sizeof intent, "%s %s %lld %lld", s0, s1, xid, same);
@@ -1025,6 +1080,10 @@ int restore_run(const struct fp_restore *r0, struct fp_error *err)
         (r.db && resolve_model(r.db, r.model, r.graph, &c.res, &warnings, err) < 0) ||
         rs_passes_build(&c, order, err) < 0)
         goto out;
+    if (!(c.kept = calloc(c.npasses + 1, sizeof *c.kept))) {
+        fp_error_oom(err);
+        goto out;
+    }
     if (r.dry_run) {
         for (size_t t = 0; t < nt; t++)
             c.ins[t] = c.a.tables[t].ndels, c.set[t] = c.a.tables[t].nupds;
@@ -1048,6 +1107,7 @@ out:
     free(c.nulled);
     free(c.passes);
     free(c.ins);
+    free(c.kept);
     free(c.set);
     free(c.skipped);
     free(order);

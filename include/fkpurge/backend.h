@@ -264,7 +264,13 @@ enum fp_restore_op {
     FP_RESTORE_SET,     /* set cols back to each row's values in the row with its key */
     FP_RESTORE_PRESENT, /* present: the keys of the rows that exist now (as text) */
     FP_RESTORE_COUNT,   /* *n: the rows equal to the first row, every column (no key) */
-    FP_RESTORE_DEFER,   /* check the foreign keys at the commit, where the database can */
+    /*
+     * The transaction is a group's, rows that reference each other (through
+     * keys no order or NULL lets in one table at a time): SQLite checks its
+     * keys at the commit; PostgreSQL, whose NOT DEFERRABLE keys are checked
+     * at each statement's end, makes a temporary table for FP_RESTORE_STAGE.
+     */
+    FP_RESTORE_DEFER,
     /*
      * *n: the sequences of the table's serial and identity columns moved
      * forward to the column's largest value, where they were behind (no
@@ -279,6 +285,12 @@ enum fp_restore_op {
      * are interchangeable, so which one is no matter.
      */
     FP_RESTORE_SET_ONE,
+    /*
+     * A batch of a group's rows (r->part: its table's place in the group):
+     * inserted now where the keys wait for the commit (SQLite), else kept
+     * for db_restore_group; *n: rows inserted now.
+     */
+    FP_RESTORE_STAGE,
 };
 
 struct fp_restore_rows {
@@ -294,6 +306,7 @@ struct fp_restore_rows {
     size_t ncols;
     const char *json;
     size_t len;
+    size_t part; /* FP_RESTORE_STAGE, db_restore_group: the table's place in its group */
 };
 
 struct fp_backend_ops {
@@ -370,6 +383,9 @@ struct fp_backend_ops {
     /* fkpurge restore's statements (db_restore). */
     int (*restore)(struct fp_db *db, enum fp_restore_op op, const struct fp_restore_rows *r,
                    long long *n, struct fp_keys *present, struct fp_error *err);
+    /* The rows FP_RESTORE_STAGE kept, in one statement (db_restore_group); NULL: none kept. */
+    int (*restore_group)(struct fp_db *db, const struct fp_restore_rows *parts, size_t n,
+                         long long *inserted, struct fp_error *err);
 };
 
 /*
@@ -507,6 +523,16 @@ int db_row_width(struct fp_db *db, const char *schema, const char *table, double
  */
 int db_restore(struct fp_db *db, enum fp_restore_op op, const struct fp_restore_rows *r,
                long long *n, struct fp_keys *present, struct fp_error *err);
+
+/*
+ * Insert the rows FP_RESTORE_STAGE kept of the n tables of a group,
+ * parts[i] the table of part i, in one statement (PostgreSQL:
+ * data-modifying WITHs, so that every key, deferrable or not, is checked
+ * after the last of them). inserted[i]: rows put into parts[i]'s table (0
+ * where the stage inserted them already).
+ */
+int db_restore_group(struct fp_db *db, const struct fp_restore_rows *parts, size_t n,
+                     long long *inserted, struct fp_error *err);
 
 /* Read the catalog (see fp_backend_ops.catalog). Free with catalog_free(). */
 int db_catalog(struct fp_db *db, const char *schema, struct fp_catalog *cat, struct fp_error *err);
