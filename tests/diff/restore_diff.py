@@ -13,10 +13,11 @@ column). Purges the levels engine took (a cycle of tables; a cycle of rows too b
 transaction, part-way; FKPURGE_ENGINE=levels) are counted, and so are archives with update
 lines of a table without a primary key (restore finds those rows by their columns). Prints one
 line of counts; exits 1 on a difference, keeping the seed's directory, or when fewer seeds than
---min-levels / --min-keyless were of their kind.
+--min-levels / --min-keyless / --min-joint were of their kind (joint: rows the levels engine
+deleted together, restored by one statement).
 
 Usage: restore_diff.py --backend sqlite|pg --seeds 1-20 [--kills N] [--min-levels N]
-       [--min-keyless N] [--fkpurge BIN]
+       [--min-keyless N] [--min-joint N] [--fkpurge BIN]
 """
 
 import os
@@ -166,13 +167,6 @@ class RestoreRunner(run_diff.Runner):
         rc, err, kills = self.restore_killed(rargs, d, rng)
         self.stats["restore_kills"] = self.stats.get("restore_kills", 0) + kills
         err = err.decode("utf-8", "replace")
-        if (rc == 2 and kind == "pg" and variant in ("plain", "native") and "(SQLSTATE 23503)" in err
-                and journal_meta(journal, "engine") == "levels" and joint_rows(journal)):
-            # doc/archive-format.md: rows referencing each other through keys that may not be
-            # nulled are inserted in one transaction, their keys checked at COMMIT, which
-            # PostgreSQL does only for DEFERRABLE constraints. Counted, named.
-            self.stats.setdefault("undeferrable", []).append(seed)
-            return []
         if rc != 0:
             return ["restore: exit %s: %s" % (rc, err[-1500:])]
         be.use_schema(meta)
@@ -188,6 +182,10 @@ class RestoreRunner(run_diff.Runner):
         self.stats["rows"] += 1
         # Rows of a keyless table nulled (the levels engine takes such a purge), restored.
         self.stats["keyless"] = self.stats.get("keyless", 0) + keyless
+        # Rows that reference each other through keys none of which may be nulled, restored
+        # by one statement (PostgreSQL: NOT DEFERRABLE keys too). Counted, named.
+        if journal_meta(journal, "engine") == "levels" and joint_rows(journal):
+            self.stats.setdefault("joint", []).append(seed)
         return []
 
     def run(self):
@@ -205,14 +203,13 @@ class RestoreRunner(run_diff.Runner):
                 shutil.rmtree(d, ignore_errors=True)
         s = self.stats
         self.log("restore_diff %s: %d seeds, %d restored identical, %d failed%s; %d purged by the "
-                 "levels engine (%d run kills), %d refused, %d with keyless rows updated, %d restores "
-                 "refused by NOT DEFERRABLE keys%s; %d run kills, %d restore kills; %.1fs" % (
+                 "levels engine (%d run kills), %d refused, %d with keyless rows updated, %d with "
+                 "joint levels restored%s; %d run kills, %d restore kills; %.1fs" % (
                      self.a.backend, s["seeds"], s["rows"], len(self.failed),
                      (" (seeds %s)" % " ".join(map(str, self.failed))) if self.failed else "",
                      s.get("levels", 0), s.get("levels_kills", 0), s.get("refused", 0),
-                     s.get("keyless", 0), len(s.get("undeferrable", [])),
-                     (" (seeds %s)" % " ".join(map(str, s["undeferrable"])))
-                     if s.get("undeferrable") else "",
+                     s.get("keyless", 0), len(s.get("joint", [])),
+                     (" (seeds %s)" % " ".join(map(str, s["joint"]))) if s.get("joint") else "",
                      s.get("kills", 0),
                      s.get("restore_kills", 0), time.time() - t0))
         if s.get("levels", 0) < self.a.min_levels or (
@@ -223,6 +220,10 @@ class RestoreRunner(run_diff.Runner):
         if s.get("keyless", 0) < self.a.min_keyless:
             self.log("restore_diff: fewer than %d seeds restored with update lines of a keyless "
                      "table: the seeds miss what the test is for" % self.a.min_keyless)
+            return 1
+        if len(s.get("joint", [])) < self.a.min_joint:
+            self.log("restore_diff: fewer than %d seeds restored with joint levels: the seeds "
+                     "miss what the test is for" % self.a.min_joint)
             return 1
         if not self.failed:
             shutil.rmtree(self.a.workdir, ignore_errors=True)
@@ -246,6 +247,9 @@ def main():
     ap.add_argument("--min-keyless", type=int, default=0,
                     help="fail unless at least this many seeds restored identical had update "
                          "lines of a table without a primary key")
+    ap.add_argument("--min-joint", type=int, default=0,
+                    help="fail unless at least this many seeds restored identical had rows the "
+                         "levels engine deleted together (joint levels)")
     ap.add_argument("--kill-ms", type=int, default=300)
     ap.add_argument("--restore-kill-ms", type=int, default=40,
                     help="with --kills: the longest a restore runs before it is killed")
