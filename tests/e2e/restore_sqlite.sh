@@ -15,4 +15,5 @@ rs_shop_tests shop 400
 rs_signal shop 400
 rs_odd ""
 rs_keyless keyless
+rs_ring ring
 echo "restore_sqlite: ok" >&2
