@@ -552,12 +552,14 @@ int db_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_ke
 
 int db_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                    enum fp_set_kind kind, const char *value, long limit, long long *n,
-                   struct fp_keys *ids, struct fp_error *err)
+                   struct fp_keys *ids, const struct fp_later *later, long long *nlater,
+                   struct fp_error *err)
 {
     double t0 = stats_clock();
 
     return timed(FP_STAT_UPDATE, t0,
-                 db->ops->update_rows(db, q, in, kind, value, limit, n, ids, err), err);
+                 db->ops->update_rows(db, q, in, kind, value, limit, n, ids, later, nlater, err),
+                 err);
 }
 
 int db_stmt_run(struct fp_db *db, struct fp_stmt *s, struct fp_error *err)
@@ -567,7 +569,7 @@ int db_stmt_run(struct fp_db *db, struct fp_stmt *s, struct fp_error *err)
         return db->ops->delete_rows(db, &s->q, s->in, s->limit, &s->n, s->ids, err);
     case FP_STMT_UPDATE:
         return db->ops->update_rows(db, &s->q, s->in, s->kind, s->value, s->limit, &s->n, s->ids,
-                                    err);
+                                    s->later, &s->nlater, err);
     case FP_STMT_TXN_ID:
         return db->ops->txn_id(db, &s->n, err);
     }

@@ -208,6 +208,7 @@ struct pg_out {
     int (*archive)(void *ctx, const char *json, size_t len, struct fp_error *err);
     void *archive_ctx;
     long long *xid;
+    long long *nlater; /* the rows whose flag, before the JSON if any, is true */
 };
 
 /* A statement sent in a pipeline (pg_pipe_start), its result to come. */
@@ -415,6 +416,13 @@ static int pg_out_fill(PGresult *res, const struct pg_out *o, struct fp_error *e
         for (int r = 0; r < PQntuples(res); r++)
             if (push_value(res, r, 0, o->ids_int, o->ids) < 0)
                 return fp_error_oom(err);
+    }
+    if (o->nlater) {
+        int col = PQnfields(res) - 1 - (o->archive != NULL);
+
+        *o->nlater = 0;
+        for (int r = 0; r < PQntuples(res); r++)
+            *o->nlater += *PQgetvalue(res, r, col) == 't';
     }
     /* The rows' JSON: the last column returned (sqlgen's row_json). */
     for (int r = 0; o->archive && r < PQntuples(res); r++)
@@ -1564,39 +1572,64 @@ static int pg_result_to(struct fp_db_pg *pg, int rc, PGresult *res, const struct
     return rc;
 }
 
-/* Run sql with the keys as $1 (and value as $2), as pg_query says. */
+/*
+ * Run sql with the keys as $1, value next unless NULL, then each key of
+ * bounds (unless NULL), as pg_query says.
+ */
 static int pg_query_keys(struct fp_db_pg *pg, const char *what, const struct fp_buf *sql,
-                         const struct fp_keys *in, const char *value, PGresult **res,
-                         struct fp_error *err)
+                         const struct fp_keys *in, const char *value, const struct fp_keys *bounds,
+                         PGresult **res, struct fp_error *err)
 {
-    struct fp_buf arr = FP_BUF_INIT;
-    const char *params[2];
-    int rc;
+    size_t nb = bounds ? bounds->n : 0, np = 0;
+    struct fp_buf *arg = calloc(nb + 1, sizeof *arg);
+    const char **params = calloc(nb + 2, sizeof *params);
+    int rc = -1, ok = arg && params && buf_ok(sql);
 
-    keys_add_pg_array(&arr, in);
-    if (!buf_ok(sql) || !buf_ok(&arr)) {
-        buf_free(&arr);
-        return oom(err);
+    for (size_t i = 0; ok && i <= nb; i++) {
+        if (i)
+            keys_add_text(&arg[i], bounds, i - 1);
+        else
+            keys_add_pg_array(&arg[i], in);
+        ok = buf_ok(&arg[i]);
     }
-    params[0] = buf_str(&arr);
-    params[1] = value;
-    rc = pg_query(pg, what, sql->p, value ? 2 : 1, params, res, err);
-    buf_free(&arr);
+    if (ok) {
+        params[np++] = buf_str(&arg[0]);
+        if (value)
+            params[np++] = value;
+        for (size_t i = 1; i <= nb; i++)
+            params[np++] = buf_str(&arg[i]);
+        rc = pg_query(pg, what, sql->p, (int)np, params, res, err);
+    } else {
+        oom(err);
+    }
+    for (size_t i = 0; arg && i <= nb; i++)
+        buf_free(&arg[i]);
+    free(arg);
+    free(params);
     return rc;
 }
 
 /*
  * Run a statement with the keys as $1 (and value as $2); *n is the row
  * count. With ids, the rows it returns (their first column) go there, as
- * integers where q's keys are.
+ * integers where q's keys are. With nlater, later's bounds are the
+ * parameters after those, and *nlater the rows whose flag (sql_update's
+ * later) is true.
  */
 static int pg_dml(struct fp_db_pg *pg, const char *what, const struct fp_buf *sql,
                   const struct fp_keyq *q, const struct fp_keys *in, const char *value,
-                  long long *n, struct fp_keys *ids, struct fp_error *err)
+                  long long *n, struct fp_keys *ids, const struct fp_later *later,
+                  long long *nlater, struct fp_error *err)
 {
-    struct pg_out o = {n, ids, q->key_col && q->key_is_int, q->archive, q->archive_ctx, NULL};
+    struct pg_out o = {n,
+                       ids,
+                       q->key_col && q->key_is_int,
+                       q->archive,
+                       q->archive_ctx,
+                       NULL,
+                       later ? nlater : NULL};
     PGresult *res = NULL;
-    int rc = pg_query_keys(pg, what, sql, in, value, &res, err);
+    int rc = pg_query_keys(pg, what, sql, in, value, later ? later->bounds : NULL, &res, err);
 
     return pg_result_to(pg, rc, res, &o, err);
 }
@@ -1610,22 +1643,24 @@ static int pg_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struc
     int rc;
 
     sql_delete(&g, &sql, q, limit, ids != NULL);
-    rc = pg_dml(pg, "deleting", &sql, q, in, NULL, n, ids, err);
+    rc = pg_dml(pg, "deleting", &sql, q, in, NULL, n, ids, NULL, NULL, err);
     buf_free(&sql);
     return rc;
 }
 
 static int pg_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                           enum fp_set_kind kind, const char *value, long limit, long long *n,
-                          struct fp_keys *ids, struct fp_error *err)
+                          struct fp_keys *ids, const struct fp_later *later, long long *nlater,
+                          struct fp_error *err)
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
     struct fp_sqlgen g = pg_gen(pg);
     struct fp_buf sql = FP_BUF_INIT;
     int rc;
 
-    sql_update(&g, &sql, q, kind, NULL, limit, ids != NULL);
-    rc = pg_dml(pg, "updating", &sql, q, in, kind == FP_SET_TO_VALUE ? value : NULL, n, ids, err);
+    sql_update(&g, &sql, q, kind, NULL, limit, ids != NULL, later);
+    rc = pg_dml(pg, "updating", &sql, q, in, kind == FP_SET_TO_VALUE ? value : NULL, n, ids, later,
+                nlater, err);
     buf_free(&sql);
     return rc;
 }
@@ -1713,7 +1748,7 @@ static int pg_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct
         rc = buf_ok(&sql) ? pg_query(pg, "counting the rows to purge", sql.p, 0, NULL, &res, err)
                           : oom(err);
     } else {
-        rc = pg_query_keys(pg, "counting referencing rows", &sql, in, NULL, &res, err);
+        rc = pg_query_keys(pg, "counting referencing rows", &sql, in, NULL, NULL, &res, err);
     }
     if (rc == 0)
         *n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -1727,33 +1762,16 @@ static int pg_count_later(struct fp_db *db, const struct fp_keyq *q, const struc
 {
     struct fp_db_pg *pg = (struct fp_db_pg *)db;
     struct fp_sqlgen g = pg_gen(pg);
-    size_t nb = later->bounds->n;
-    struct fp_buf sql = FP_BUF_INIT, *arg = calloc(nb + 1, sizeof *arg);
-    const char **params = calloc(nb + 1, sizeof *params);
+    struct fp_buf sql = FP_BUF_INIT;
     PGresult *res = NULL;
-    int rc = -1, ok = arg && params;
+    int rc;
 
     sql_count_later(&g, &sql, q, later);
-    for (size_t i = 0; ok && i <= nb; i++) {
-        if (i)
-            keys_add_text(&arg[i], later->bounds, i - 1);
-        else
-            keys_add_pg_array(&arg[i], ids);
-        ok = buf_ok(&arg[i]);
-        params[i] = buf_str(&arg[i]);
-    }
-    if (!ok || !buf_ok(&sql))
-        oom(err);
-    else if (pg_query(pg, "counting rows the purge deletes later", sql.p, (int)nb + 1, params, &res,
-                      err) == 0) {
+    rc = pg_query_keys(pg, "counting rows the purge deletes later", &sql, ids, NULL, later->bounds,
+                       &res, err);
+    if (rc == 0)
         *n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-        rc = 0;
-    }
     PQclear(res);
-    for (size_t i = 0; arg && i <= nb; i++)
-        buf_free(&arg[i]);
-    free(arg);
-    free(params);
     buf_free(&sql);
     return rc;
 }
@@ -1810,7 +1828,7 @@ static int pg_lock_rows(struct fp_db *db, const struct fp_keyq *q, const struct 
     int rc;
 
     sql_lock(&g, &sql, q);
-    rc = pg_dml(pg, "locking the rows to delete", &sql, q, in, NULL, NULL, NULL, err);
+    rc = pg_dml(pg, "locking the rows to delete", &sql, q, in, NULL, NULL, NULL, NULL, NULL, err);
     buf_free(&sql);
     return rc;
 }
@@ -2054,7 +2072,7 @@ static int pg_count_partitions(struct fp_db *db, const struct fp_keyq *q, const 
     buf_adds(&sql, " GROUP BY c.tableoid) AS s JOIN pg_catalog.pg_class p ON p.oid = s.t "
                    "JOIN pg_catalog.pg_namespace n ON n.oid = p.relnamespace "
                    "JOIN pg_catalog.pg_inherits i ON i.inhrelid = p.oid");
-    if (pg_query_keys(pg, "counting rows by partition", &sql, in, NULL, &res, err) < 0)
+    if (pg_query_keys(pg, "counting rows by partition", &sql, in, NULL, NULL, &res, err) < 0)
         goto out;
     for (int r = 0; r < PQntuples(res); r++)
         if (add_partition(parts, res, r, strtoll(PQgetvalue(res, r, 5), NULL, 10)) < 0) {

@@ -1192,7 +1192,8 @@ static void row_json(sqlite3_stmt *st, int first, struct fp_buf *b)
  */
 static int sqlite_dml(struct fp_db_sqlite *sq, const char *what, const struct fp_buf *sql,
                       const struct fp_keyq *q, const struct fp_keys *in, const char *value,
-                      long long *n, struct fp_keys *ids, struct fp_error *err)
+                      long long *n, struct fp_keys *ids, const struct fp_later *later,
+                      long long *nlater, struct fp_error *err)
 {
     struct fp_buf row = FP_BUF_INIT;
     struct fp_buf arr = FP_BUF_INIT;
@@ -1211,13 +1212,20 @@ static int sqlite_dml(struct fp_db_sqlite *sq, const char *what, const struct fp
     sqlite3_bind_text(st, 1, buf_str(&arr), (int)arr.len, SQLITE_STATIC);
     if (value)
         sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+    for (size_t i = 0; later && i < later->bounds->n; i++)
+        bind_key(st, (int)i + (value ? 3 : 2), later->bounds, i);
     if (ids)
         keys_reset(ids);
+    if (later)
+        *nlater = 0;
     while ((src = sqlite3_step(st)) == SQLITE_ROW) {
         if (ids && push_value(st, 0, ids) < 0) {
             oom(err);
             goto out;
         }
+        /* sql_update's flag: the last column (q->archive's rows were read first, archive_first). */
+        if (later)
+            *nlater += sqlite3_column_int(st, sqlite3_column_count(st) - 1) != 0;
         if (q->archive) {
             row_json(st, ids ? 1 : 0, &row);
             if (!buf_ok(&row)) {
@@ -1261,7 +1269,7 @@ static int archive_first(struct fp_db_sqlite *sq, const struct fp_keyq *q, const
     if (!q->archive)
         return 0;
     sql_archive_select(&sqlite_gen, &sql, q, limit);
-    rc = sqlite_dml(sq, "archiving", &sql, q, in, NULL, &read, NULL, err);
+    rc = sqlite_dml(sq, "archiving", &sql, q, in, NULL, &read, NULL, NULL, NULL, err);
     buf_free(&sql);
     return rc;
 }
@@ -1297,7 +1305,7 @@ static int sqlite_row_width(struct fp_db *db, const char *schema, const char *ta
     buf_add_ident(&sql, table);
     buf_adds(&sql, " LIMIT 1000");
     rc = sqlite_dml((struct fp_db_sqlite *)db, "sampling rows", &sql, &q, &none, NULL, &n, NULL,
-                    err);
+                    NULL, NULL, err);
     buf_free(&sql);
     *bytes = w.rows ? w.bytes / w.rows : 0;
     return rc;
@@ -1613,7 +1621,7 @@ static int sqlite_delete_rows(struct fp_db *db, const struct fp_keyq *q, const s
     if (archive_first(sq, q, in, limit, &plain, err) < 0)
         return -1;
     sql_delete(&sqlite_gen, &sql, &plain, limit, ids != NULL);
-    rc = sqlite_dml(sq, "deleting", &sql, &plain, in, NULL, n, ids, err);
+    rc = sqlite_dml(sq, "deleting", &sql, &plain, in, NULL, n, ids, NULL, NULL, err);
     buf_free(&sql);
     return rc;
 }
@@ -1681,7 +1689,8 @@ static void free_defaults(char **v, size_t n)
 
 static int sqlite_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                               enum fp_set_kind kind, const char *value, long limit, long long *n,
-                              struct fp_keys *ids, struct fp_error *err)
+                              struct fp_keys *ids, const struct fp_later *later, long long *nlater,
+                              struct fp_error *err)
 {
     struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
     struct fp_buf sql = FP_BUF_INIT;
@@ -1693,9 +1702,10 @@ static int sqlite_update_rows(struct fp_db *db, const struct fp_keyq *q, const s
     if (archive_first(sq, q, in, limit, &plain, err) < 0 ||
         (kind == FP_SET_TO_DEFAULT && column_defaults(sq, q, &defaults, &ndefaults, err) < 0))
         goto out;
-    sql_update(&sqlite_gen, &sql, &plain, kind, (const char *const *)defaults, limit, ids != NULL);
+    sql_update(&sqlite_gen, &sql, &plain, kind, (const char *const *)defaults, limit, ids != NULL,
+               later);
     rc = sqlite_dml(sq, "updating", &sql, &plain, in, kind == FP_SET_TO_VALUE ? value : NULL, n,
-                    ids, err);
+                    ids, later, nlater, err);
 out:
     buf_free(&sql);
     free_defaults(defaults, ndefaults);

@@ -67,7 +67,7 @@ int exec_referencing_step(struct exec *x, size_t edge, const struct fp_keys *key
 
     resolve_edge_query(&q, x->m, x->r, edge);
     archive_to(&x->arch, &q, &to, e->child, soft ? e->column : NULL);
-    if ((soft ? db_update_rows(x->db, &q, keys, kind, value, limit, n, &x->ids, err)
+    if ((soft ? db_update_rows(x->db, &q, keys, kind, value, limit, n, &x->ids, NULL, NULL, err)
               : db_delete_rows(x->db, &q, keys, limit, n, &x->ids, err)) < 0 ||
         exec_archive_witness(x, *n, soft, (long long)edge, e->child, keys, &x->ids, err) < 0)
         return -1;
@@ -240,7 +240,7 @@ static int null_cycle_children(struct exec *x, size_t edge, const struct fp_keys
         if (db_begin(x->db, err) < 0)
             return -1;
         if (db_update_rows(x->db, &q, keys, FP_SET_TO_NULL, NULL, x->batch, &n,
-                           x->arch.a ? &x->ids : NULL, err) < 0 ||
+                           x->arch.a ? &x->ids : NULL, NULL, NULL, err) < 0 ||
             exec_archive_witness(x, n, 1, (long long)edge, e->child, keys, &x->ids, err) < 0) {
             exec_end_txn(x, 0, err);
             return -1;

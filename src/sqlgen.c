@@ -2,6 +2,7 @@
 #include "fkpurge/sqlgen.h"
 
 #include <stdio.h>
+#include <string.h>
 
 void sql_ident(const struct fp_sqlgen *g, struct fp_buf *b, const char *name)
 {
@@ -394,8 +395,122 @@ void sql_archive_select(const struct fp_sqlgen *g, struct fp_buf *b, const struc
     add_target(g, b, q, limit);
 }
 
+/* " AND (alias.KEY op parameter n)" of a range of root keys. */
+static void add_range_bound(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_upq *u,
+                            const char *alias, const char *op, int n)
+{
+    buf_adds(b, alias);
+    sql_ident(g, b, u->key_col);
+    buf_adds(b, op);
+    g->d->param(b, n, u->key_type);
+}
+
+/* "(ranges)": alias.KEY of root table u in one of l's ranges (bounds: parameters first on). */
+static void add_ranges(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_later *l,
+                       int first, const struct fp_upq *u, const char *alias)
+{
+    buf_adds(b, l->nranges ? "(" : "(1 = 0");
+    for (size_t i = 0; i < l->nranges; i++) {
+        const struct fp_range *r = &l->ranges[i];
+
+        buf_adds(b, i ? " OR (" : "(");
+        if (r->lo)
+            add_range_bound(g, b, u, alias, " > ", first + r->lo - 1);
+        buf_adds(b, r->lo && r->hi ? " AND " : "");
+        if (r->hi)
+            add_range_bound(g, b, u, alias, " <= ", first + r->hi - 1);
+        buf_adds(b, r->lo || r->hi ? ")" : "1 = 1)");
+    }
+    buf_addc(b, ')');
+}
+
+static void add_later(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_later *l,
+                      int first, const struct fp_upq *u, const char *alias, int depth);
+
+/*
+ * One level up from alias (a row of up's child): the parent row, by the
+ * parent's column, which its key or unique index answers; if it is the
+ * root, the user's condition and the ranges on it. The root goes without
+ * an alias, so the condition may name the table, unless alias is that very
+ * name. PostgreSQL must not flatten the level into a join or hash the
+ * whole selection (OFFSET 0, as fp_dialect.lateral): from an UPDATE's
+ * RETURNING that is a scan of the root table for a few hundred rows.
+ */
+static void add_up(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_later *l, int first,
+                   const struct fp_up *up, const char *alias, int depth)
+{
+    const struct fp_upq *p = up->parent;
+    struct fp_buf at = FP_BUF_INIT;
+    int bare = 0;
+
+    if (p->where) {
+        sql_ident(g, &at, p->table);
+        buf_addc(&at, '.');
+        bare = strcmp(buf_str(&at), alias) != 0;
+    }
+    if (!bare) {
+        buf_reset(&at);
+        buf_addf(&at, "fkpurge_u%d.", depth);
+    }
+    buf_adds(b, "EXISTS (SELECT 1 FROM ");
+    sql_table(g, b, p->schema, p->table);
+    if (!bare)
+        buf_addf(b, " AS fkpurge_u%d", depth);
+    buf_adds(b, " WHERE ");
+    buf_adds(b, buf_str(&at));
+    sql_ident(g, b, up->parent_col);
+    buf_adds(b, " = ");
+    buf_adds(b, alias);
+    sql_ident(g, b, up->col);
+    buf_adds(b, " AND ");
+    if (bare) {
+        buf_adds(b, "(");
+        buf_adds(b, p->where);
+        buf_adds(b, "\n) AND ");
+        add_ranges(g, b, l, first, p, buf_str(&at));
+    } else {
+        add_later(g, b, l, first, p, buf_str(&at), depth + 1);
+    }
+    buf_adds(b, g->d->lateral ? " OFFSET 0)" : ")");
+    b->oom |= at.oom;
+    buf_free(&at);
+}
+
+/*
+ * The row alias of table u goes with the purge (see fp_upq): each level
+ * up is an EXISTS (add_up); depth names the aliases of the levels. l's
+ * bounds are the parameters first on.
+ */
+static void add_later(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_later *l,
+                      int first, const struct fp_upq *u, const char *alias, int depth)
+{
+    if (u->where) {
+        /* The root itself, or a name only an alias tells apart (add_up). */
+        buf_addc(b, '(');
+        buf_adds(b, alias);
+        sql_ident(g, b, u->key_col);
+        buf_adds(b, " IN (SELECT ");
+        sql_ident(g, b, u->key_col);
+        buf_adds(b, " FROM ");
+        sql_table(g, b, u->schema, u->table);
+        buf_adds(b, " WHERE (");
+        buf_adds(b, u->where);
+        buf_adds(b, "\n)) AND ");
+        add_ranges(g, b, l, first, u, alias);
+        buf_addc(b, ')');
+        return;
+    }
+    buf_adds(b, u->nup ? "(" : "(1 = 0");
+    for (size_t i = 0; i < u->nup; i++) {
+        buf_adds(b, i ? " OR " : "");
+        add_up(g, b, l, first, &u->up[i], alias, depth);
+    }
+    buf_addc(b, ')');
+}
+
 void sql_update(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
-                enum fp_set_kind kind, const char *const *defaults, long limit, int returning)
+                enum fp_set_kind kind, const char *const *defaults, long limit, int returning,
+                const struct fp_later *later)
 {
     /* The join by key below: one key column, every row the keys match. */
     int by_key = q->archive && g->d->row_before && !q->via_table && limit <= 0 && q->nmatch < 2;
@@ -458,8 +573,26 @@ void sql_update(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_key
     } else {
         add_target(g, b, q, limit);
     }
-    add_returning(g, b, q, returning);
-    add_archived(g, b, q, returning, was);
+    add_returning(g, b, q, returning || later);
+    /*
+     * The row as it is now: RETURNING sees the new version, as a count after
+     * it would. SQLite's RETURNING names the table as such, not by alias or
+     * schema.
+     */
+    if (later) {
+        struct fp_buf row = FP_BUF_INIT;
+
+        if (by_key)
+            buf_adds(&row, "fkpurge_row");
+        else
+            sql_ident(g, &row, q->table);
+        buf_addc(&row, '.');
+        buf_adds(b, ", ");
+        add_later(g, b, later, kind == FP_SET_TO_VALUE ? 3 : 2, later->up, buf_str(&row), 0);
+        b->oom |= row.oom;
+        buf_free(&row);
+    }
+    add_archived(g, b, q, returning || later, was);
 }
 
 void sql_lock(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q)
@@ -523,74 +656,6 @@ void sql_recheck(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_ke
     add_among(g, b, q, 2);
 }
 
-/* " AND (alias.KEY op parameter n)" of a range of root keys. */
-static void add_range_bound(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_upq *u,
-                            const char *alias, const char *op, int n)
-{
-    buf_adds(b, alias);
-    sql_ident(g, b, u->key_col);
-    buf_adds(b, op);
-    g->d->param(b, n, u->key_type);
-}
-
-/*
- * The row alias of table u goes with the purge (see fp_upq): each level
- * up is an EXISTS by the parent's column, which its key or unique index
- * answers; depth names the aliases of the levels.
- */
-static void add_later(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_later *l,
-                      const struct fp_upq *u, const char *alias, int depth)
-{
-    char at[24];
-
-    if (u->where) {
-        /* As sql_root_select: no alias, so the condition may name the table. */
-        buf_addc(b, '(');
-        buf_adds(b, alias);
-        sql_ident(g, b, u->key_col);
-        buf_adds(b, " IN (SELECT ");
-        sql_ident(g, b, u->key_col);
-        buf_adds(b, " FROM ");
-        sql_table(g, b, u->schema, u->table);
-        buf_adds(b, " WHERE (");
-        buf_adds(b, u->where);
-        buf_adds(b, "\n)) AND (");
-        if (!l->nranges)
-            buf_adds(b, "1 = 0");
-        for (size_t i = 0; i < l->nranges; i++) {
-            const struct fp_range *r = &l->ranges[i];
-
-            buf_adds(b, i ? " OR (" : "(");
-            if (r->lo)
-                add_range_bound(g, b, u, alias, " > ", r->lo);
-            buf_adds(b, r->lo && r->hi ? " AND " : "");
-            if (r->hi)
-                add_range_bound(g, b, u, alias, " <= ", r->hi);
-            buf_adds(b, r->lo || r->hi ? ")" : "1 = 1)");
-        }
-        buf_adds(b, "))");
-        return;
-    }
-    snprintf(at, sizeof at, "u%d.", depth);
-    buf_adds(b, u->nup ? "(" : "(1 = 0");
-    for (size_t i = 0; i < u->nup; i++) {
-        const struct fp_up *up = &u->up[i];
-
-        buf_adds(b, i ? " OR EXISTS (SELECT 1 FROM " : "EXISTS (SELECT 1 FROM ");
-        sql_table(g, b, up->parent->schema, up->parent->table);
-        buf_addf(b, " AS u%d WHERE ", depth);
-        buf_adds(b, at);
-        sql_ident(g, b, up->parent_col);
-        buf_adds(b, " = ");
-        buf_adds(b, alias);
-        sql_ident(g, b, up->col);
-        buf_adds(b, " AND ");
-        add_later(g, b, l, up->parent, at, depth + 1);
-        buf_addc(b, ')');
-    }
-    buf_addc(b, ')');
-}
-
 void sql_count_later(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
                      const struct fp_later *l)
 {
@@ -599,5 +664,5 @@ void sql_count_later(const struct fp_sqlgen *g, struct fp_buf *b, const struct f
     buf_adds(b, " AS c WHERE ");
     add_among(g, b, q, 1);
     buf_adds(b, " AND ");
-    add_later(g, b, l, l->up, "c.", 0);
+    add_later(g, b, l, 2, l->up, "c.", 0);
 }

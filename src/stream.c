@@ -104,6 +104,7 @@ struct write {
     size_t e; /* W_UPDATE: its edge */
     struct fp_archive_to to;
     struct fp_keys ids;
+    struct fp_later later; /* W_UPDATE of a table the purge deletes from: see ask_later */
 };
 
 struct stream {
@@ -628,9 +629,9 @@ static int undone(struct stream *s, size_t t, struct fp_later *l, struct fp_erro
         l->nranges++;
         *r = (struct fp_range){0, 0};
         if (ln->cur.n && (rc = keys_push_key(&s->bounds, &ln->cur, 0)) == 0)
-            r->lo = (int)s->bounds.n + 1;
+            r->lo = (int)s->bounds.n;
         if (rc == 0 && ln->hi.n && (rc = keys_push_key(&s->bounds, &ln->hi, 0)) == 0)
-            r->hi = (int)s->bounds.n + 1;
+            r->hi = (int)s->bounds.n;
     }
     pthread_mutex_unlock(&p->mu);
     return rc < 0 ? fp_error_oom(err) : 0;
@@ -677,7 +678,8 @@ static int update_refs(struct stream *s, size_t e, const struct fp_keys *set, lo
     struct fp_archive_to to;
 
     update_stmt(s, e, set, limit, &st, &to);
-    if (db_update_rows(s->db, &st.q, st.in, st.kind, st.value, st.limit, n, &s->ids, err) < 0)
+    if (db_update_rows(s->db, &st.q, st.in, st.kind, st.value, st.limit, n, &s->ids, NULL, NULL,
+                       err) < 0)
         return -1;
     s->updated[e] += *n;
     return count_updated(s, e, &s->ids, err);
@@ -844,8 +846,12 @@ static size_t plan_writes(struct stream *s, long cap)
                 continue;
             st = plan(s, &n, W_UPDATE, t, e);
             update_stmt(s, e, set, cap, st, &s->writes[n - 1].to);
-            if (s->t[s->m->edges[e].child].in)
-                st->ids = &s->writes[n - 1].ids;
+            if (s->t[s->m->edges[e].child].in) {
+                if (s->later[s->m->edges[e].child])
+                    st->later = &s->writes[n - 1].later;
+                else
+                    st->ids = &s->writes[n - 1].ids;
+            }
         }
         st = plan(s, &n, W_KEYS, t, 0);
         resolve_key_query(&st->q, s->m, s->r, t);
@@ -858,12 +864,39 @@ static size_t plan_writes(struct stream *s, long cap)
 }
 
 /*
+ * The UPDATEs of the batch's n statements that null rows of a table the
+ * purge deletes from, and which know the way up (plan_writes gave them
+ * st->later), say themselves how many of those rows go later: the ranges
+ * of the selection not done yet, taken now. Between now and the commit
+ * no range that holds such a row's root can be done: the worker whose
+ * page holds it must lock the row, which this transaction will hold.
+ */
+static int ask_later(struct stream *s, size_t n, struct fp_error *err)
+{
+    struct fp_later ranges;
+    int have = 0;
+
+    for (size_t k = 0; k < n; k++) {
+        struct write *w = &s->writes[k];
+        size_t c = s->m->edges[w->e].child;
+
+        if (!s->stmts[k].later)
+            continue;
+        if (!have++ && undone(s, c, &ranges, err) < 0)
+            return -1;
+        w->later = ranges;
+        w->later.up = &s->upq[c];
+    }
+    return 0;
+}
+
+/*
  * Of a root page's n statements, the first of those at the end whose
  * counts were known before they ran (rows by key, no witness): execute
  * writes the intent while they run. 0: none, or the intent cannot be
  * written early: with --archive it says where every statement's rows
- * end; rows nulled in a table the purge deletes from are counted after
- * the batch (count_updated).
+ * end; rows nulled in a table the purge deletes from are noted after the
+ * batch where the way up is not known (count_updated).
  */
 static size_t early_point(const struct stream *s, size_t n)
 {
@@ -891,7 +924,8 @@ static int wrote(struct stream *s, size_t k, int *res, struct fp_error *err)
             *res = BIG;
         return 0;
     case W_UPDATE:
-        s->updated[w->e] += n;
+        /* Those that go later count as deleted then, as in the database's own cascade. */
+        s->updated[w->e] += n - (s->stmts[k].later ? s->stmts[k].nlater : 0);
         if (n > s->batch)
             *res = BIG;
         return 0;
@@ -958,6 +992,8 @@ static int execute(struct stream *s, int *res, struct fp_error *err)
 {
     size_t n = plan_writes(s, s->direct ? 0 : s->batch + 1);
 
+    if (ask_later(s, n, err) < 0)
+        return -1;
     s->early_at = early_point(s, n);
     s->wend = n;
     for (size_t from = 0; from < n;) {

@@ -220,19 +220,22 @@ struct fp_up {
 };
 
 /*
- * A range (lo, hi] of root keys: the parameter numbers of its bounds, 0
- * where it has none.
+ * A range (lo, hi] of root keys: where its bounds are among fp_later's
+ * (1 on), 0 where it has none.
  */
 struct fp_range {
     int lo, hi;
 };
 
-/* The rows db_count_later counts: up to the root, in the ranges. */
+/*
+ * The rows that go with the purge later: up to the root, in the ranges
+ * (db_count_later, and the rows an UPDATE of a batch sets: see fp_stmt).
+ */
 struct fp_later {
     const struct fp_upq *up;
     const struct fp_range *ranges;
     size_t nranges;
-    const struct fp_keys *bounds; /* parameters 2 on, a key each */
+    const struct fp_keys *bounds; /* the statement's parameters after its own, a key each */
 };
 
 struct fp_db;
@@ -253,6 +256,12 @@ struct fp_stmt {
     long limit;
     long long n;         /* out: rows deleted or updated; TXN_ID: the transaction's id */
     struct fp_keys *ids; /* out, unless NULL */
+    /*
+     * UPDATE, unless NULL: nlater is how many of the rows it set go with the
+     * purge later, as db_count_later would say, asked by the statement itself.
+     */
+    const struct fp_later *later;
+    long long nlater; /* out */
 };
 
 /*
@@ -334,7 +343,8 @@ struct fp_backend_ops {
                        long limit, long long *n, struct fp_keys *ids, struct fp_error *err);
     int (*update_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                        enum fp_set_kind kind, const char *value, long limit, long long *n,
-                       struct fp_keys *ids, struct fp_error *err);
+                       struct fp_keys *ids, const struct fp_later *later, long long *nlater,
+                       struct fp_error *err);
     int (*delete_together)(struct fp_db *db, const struct fp_keyq *qs,
                            const struct fp_keys *const *in, size_t n, long long *deleted,
                            struct fp_error *err);
@@ -597,11 +607,13 @@ int db_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_ke
 /*
  * Set q->match_col of the rows q matches to NULL, the column default or
  * value. ids as for db_delete_rows (PostgreSQL: the ctid of the new row
- * version).
+ * version). With later (else NULL), *nlater: how many of those rows go
+ * with the purge later (see db_count_later), without a second statement.
  */
 int db_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                    enum fp_set_kind kind, const char *value, long limit, long long *n,
-                   struct fp_keys *ids, struct fp_error *err);
+                   struct fp_keys *ids, const struct fp_later *later, long long *nlater,
+                   struct fp_error *err);
 
 /*
  * Delete, inside the caller's transaction, the rows of qs[i].table whose

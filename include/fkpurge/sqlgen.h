@@ -106,12 +106,15 @@ void sql_page(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq 
  * most limit (> 0) of them, with RETURNING the row id when returning. An
  * UPDATE sets q->match_col (each of q->match_cols) to NULL, to parameter 2
  * (FP_SET_TO_VALUE) or to its default (FP_SET_TO_DEFAULT): defaults[i], the
- * expression of column i, or, defaults NULL, the keyword DEFAULT.
+ * expression of column i, or, defaults NULL, the keyword DEFAULT. With
+ * later, the UPDATE returns after the row id whether the row goes with the
+ * purge later (a boolean; later's bounds are the parameters after its own).
  */
 void sql_delete(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q, long limit,
                 int returning);
 void sql_update(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
-                enum fp_set_kind kind, const char *const *defaults, long limit, int returning);
+                enum fp_set_kind kind, const char *const *defaults, long limit, int returning,
+                const struct fp_later *later);
 
 /*
  * With q->archive and d->row_json, sql_delete and sql_update return each

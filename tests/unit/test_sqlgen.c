@@ -229,15 +229,15 @@ static void test_delete_update(void)
     buf_reset(&b);
     q = tree();
     q.exclude_given = 1;
-    sql_update(&g, &b, &q, FP_SET_TO_VALUE, NULL, 0, 0);
+    sql_update(&g, &b, &q, FP_SET_TO_VALUE, NULL, 0, 0, NULL);
     CHECK_STR(text(&b), "UPDATE \"s\".\"node\" SET \"parent_id\" = $2 WHERE \"parent_id\" = ANY "
                         "($1::bigint[]) AND \"id\" <> ALL ($1::bigint[])");
     buf_reset(&b);
-    sql_update(&h, &b, &q, FP_SET_TO_DEFAULT, (const char *const[]){"(7)"}, 0, 0);
+    sql_update(&h, &b, &q, FP_SET_TO_DEFAULT, (const char *const[]){"(7)"}, 0, 0, NULL);
     CHECK_STR(text(&b), "UPDATE main.\"node\" SET \"parent_id\" = (7) WHERE \"parent_id\" IN "
                         "(KEYS ?1) AND \"id\" NOT IN (KEYS ?1)");
     buf_reset(&b);
-    sql_update(&h, &b, &q, FP_SET_TO_NULL, NULL, 0, 0);
+    sql_update(&h, &b, &q, FP_SET_TO_NULL, NULL, 0, 0, NULL);
     CHECK_STR(text(&b), "UPDATE main.\"node\" SET \"parent_id\" = NULL WHERE \"parent_id\" IN "
                         "(KEYS ?1) AND \"id\" NOT IN (KEYS ?1)");
     buf_free(&b);
@@ -298,14 +298,14 @@ static void test_archive(void)
                         "($1::bigint[]) RETURNING \"id\", row_to_json(fkpurge_row.*)::text");
     buf_reset(&b);
     /* Every row of the keys: joined to the key its column held, which the old row had. */
-    sql_update(&g, &b, &q, FP_SET_TO_NULL, NULL, 0, 0);
+    sql_update(&g, &b, &q, FP_SET_TO_NULL, NULL, 0, 0, NULL);
     CHECK_STR(text(&b), "UPDATE \"s\".\"node\" AS fkpurge_row SET \"parent_id\" = NULL FROM "
                         "(SELECT v AS \"parent_id\" FROM unnest($1::bigint[]) AS u (v)) AS "
                         "fkpurge_key WHERE fkpurge_row.\"parent_id\" = fkpurge_key.\"parent_id\" "
                         "RETURNING BEFORE(fkpurge_row, fkpurge_key)");
     buf_reset(&b);
     q.exclude_given = 1;
-    sql_update(&g, &b, &q, FP_SET_TO_VALUE, NULL, 0, 1);
+    sql_update(&g, &b, &q, FP_SET_TO_VALUE, NULL, 0, 1, NULL);
     CHECK_STR(text(&b), "UPDATE \"s\".\"node\" AS fkpurge_row SET \"parent_id\" = $2 FROM "
                         "(SELECT v AS \"parent_id\" FROM unnest($1::bigint[]) AS u (v)) AS "
                         "fkpurge_key WHERE fkpurge_row.\"parent_id\" = fkpurge_key.\"parent_id\" "
@@ -314,7 +314,7 @@ static void test_archive(void)
     buf_reset(&b);
     q.exclude_given = 0;
     /* At most a limit of them: joined by row id to a locked read of the old rows. */
-    sql_update(&g, &b, &q, FP_SET_TO_NULL, NULL, 7, 0);
+    sql_update(&g, &b, &q, FP_SET_TO_NULL, NULL, 7, 0, NULL);
     CHECK_STR(text(&b), "UPDATE \"s\".\"node\" SET \"parent_id\" = NULL FROM (SELECT ctid AS "
                         "fkpurge_at, row_to_json(fkpurge_row.*)::text AS fkpurge_was FROM "
                         "\"s\".\"node\" AS fkpurge_row WHERE \"id\" = ANY (ARRAY (SELECT "
@@ -369,25 +369,99 @@ static void test_composite(void)
     buf_reset(&b);
     q.where = NULL;
     q.exclude_given = 1;
-    sql_update(&h, &b, &q, FP_SET_TO_NULL, NULL, 0, 0);
+    sql_update(&h, &b, &q, FP_SET_TO_NULL, NULL, 0, 0, NULL);
     CHECK_STR(text(&b), "UPDATE main.\"node\" SET \"tenant\" = NULL, \"parent_id\" = NULL WHERE "
                         "(\"tenant\", \"parent_id\") IN (SELECT EL(e.v, 0), EL(e.v, 1) FROM "
                         "TUPLES ?1 AS e) AND (\"tenant\", \"id\") NOT IN (SELECT EL(e.v, 0), "
                         "EL(e.v, 1) FROM TUPLES ?1 AS e)");
     buf_reset(&b);
     q.exclude_given = 0;
-    sql_update(&h, &b, &q, FP_SET_TO_DEFAULT, (const char *const[]){"(1)", "NULL"}, 0, 0);
+    sql_update(&h, &b, &q, FP_SET_TO_DEFAULT, (const char *const[]){"(1)", "NULL"}, 0, 0, NULL);
     CHECK_STR(text(&b), "UPDATE main.\"node\" SET \"tenant\" = (1), \"parent_id\" = NULL WHERE "
                         "(\"tenant\", \"parent_id\") IN (SELECT EL(e.v, 0), EL(e.v, 1) FROM "
                         "TUPLES ?1 AS e)");
     buf_reset(&b);
-    sql_update(&g, &b, &q, FP_SET_TO_DEFAULT, NULL, 0, 0);
+    sql_update(&g, &b, &q, FP_SET_TO_DEFAULT, NULL, 0, 0, NULL);
     CHECK_STR(text(&b), "UPDATE \"s\".\"node\" SET \"tenant\" = DEFAULT, \"parent_id\" = DEFAULT "
                         "WHERE (\"tenant\", \"parent_id\") IN (SELECT ((e.v)::jsonb ->> 0)::int, "
                         "((e.v)::jsonb ->> 1)::int8 FROM unnest($1::text[]) AS e (v))");
     buf_free(&b);
 }
 
-CHECK_MAIN(TEST(test_composite), TEST(test_archive), TEST(test_keys_select_recursive),
-           TEST(test_keys_select_via), TEST(test_page_root), TEST(test_page_deepest),
-           TEST(test_delete_update), TEST(test_count_recheck_lock))
+/*
+ * Whether the row of alias %s goes later: its customer, named as such (the
+ * condition may), in the ranges (parameters %d on); not flattened (OFFSET 0).
+ */
+#define LATER_PG                                                                                   \
+    "EXISTS (SELECT 1 FROM \"s\".\"customer\" WHERE \"customer\".\"id\" = %s\"customer_id\" AND "  \
+    "(created_at < '2017-01-01'\n) AND ((\"customer\".\"id\" > $%d::bigint AND "                   \
+    "\"customer\".\"id\" <= $%d::bigint) OR (\"customer\".\"id\" > $%d::bigint)) OFFSET 0))"
+
+/*
+ * An order's ship_to set to NULL, and whether its customer goes with the
+ * purge later: the root's condition, in two ranges of the selection.
+ */
+static void test_later(void)
+{
+    struct fp_sqlgen g = {&pg, NULL}, h = {&sq, NULL};
+    const struct fp_upq root = {"s",  "customer", "created_at < '2017-01-01'", "id", "bigint",
+                                NULL, 0};
+    const struct fp_up up = {"customer_id", "id", &root};
+    const struct fp_upq order = {"s", "order", NULL, "id", "bigint", &up, 1};
+    const struct fp_range ranges[] = {{1, 2}, {3, 0}};
+    const struct fp_later l = {&order, ranges, 2, NULL};
+    struct fp_keyq q = {0};
+    struct fp_buf b = FP_BUF_INIT;
+    char want[1024], expr[600];
+
+    q.schema = "s", q.table = "order", q.key_col = "id", q.key_type = "bigint";
+    q.match_col = "ship_to", q.match_type = "bigint";
+    sql_update(&g, &b, &q, FP_SET_TO_NULL, NULL, 0, 0, &l);
+    snprintf(expr, sizeof expr, LATER_PG, "\"order\".", 2, 3, 4);
+    snprintf(want, sizeof want,
+             "UPDATE \"s\".\"order\" SET \"ship_to\" = NULL WHERE \"ship_to\" "
+             "= ANY ($1::bigint[]) RETURNING \"id\", (%s",
+             expr);
+    CHECK_STR(text(&b), want);
+    buf_reset(&b);
+    /* The value is parameter 2: the bounds come after it. */
+    sql_update(&g, &b, &q, FP_SET_TO_VALUE, NULL, 0, 1, &l);
+    snprintf(expr, sizeof expr, LATER_PG, "\"order\".", 3, 4, 5);
+    snprintf(want, sizeof want,
+             "UPDATE \"s\".\"order\" SET \"ship_to\" = $2 WHERE \"ship_to\" = "
+             "ANY ($1::bigint[]) RETURNING \"id\", (%s",
+             expr);
+    CHECK_STR(text(&b), want);
+    buf_reset(&b);
+    sql_count_later(&g, &b, &q, &l);
+    snprintf(expr, sizeof expr, LATER_PG, "c.", 2, 3, 4);
+    snprintf(want, sizeof want,
+             "SELECT count(*) FROM \"s\".\"order\" AS c WHERE c.\"id\" = ANY ($1::bigint[]) "
+             "AND (%s",
+             expr);
+    CHECK_STR(text(&b), want);
+    buf_reset(&b);
+    sql_update(&h, &b, &q, FP_SET_TO_NULL, NULL, 0, 0, &l);
+    CHECK_STR(text(&b),
+              "UPDATE main.\"order\" SET \"ship_to\" = NULL WHERE \"ship_to\" IN (KEYS ?1) "
+              "RETURNING \"id\", (EXISTS (SELECT 1 FROM main.\"customer\" WHERE "
+              "\"customer\".\"id\" = \"order\".\"customer_id\" AND (created_at < '2017-01-01'\n) "
+              "AND ((\"customer\".\"id\" > ?2 AND \"customer\".\"id\" <= ?3) OR "
+              "(\"customer\".\"id\" > ?4))))");
+    buf_reset(&b);
+    /* A table of the root's name (another schema's): the root goes by an alias. */
+    q.schema = "t", q.table = "customer";
+    sql_update(&h, &b, &q, FP_SET_TO_NULL, NULL, 0, 0, &l);
+    CHECK_STR(text(&b),
+              "UPDATE main.\"customer\" SET \"ship_to\" = NULL WHERE \"ship_to\" IN (KEYS ?1) "
+              "RETURNING \"id\", (EXISTS (SELECT 1 FROM main.\"customer\" AS fkpurge_u0 WHERE "
+              "fkpurge_u0.\"id\" = \"customer\".\"customer_id\" AND (fkpurge_u0.\"id\" IN (SELECT "
+              "\"id\" FROM main.\"customer\" WHERE (created_at < '2017-01-01'\n)) AND "
+              "((fkpurge_u0.\"id\" > ?2 AND fkpurge_u0.\"id\" <= ?3) OR (fkpurge_u0.\"id\" > "
+              "?4)))))");
+    buf_free(&b);
+}
+
+CHECK_MAIN(TEST(test_later), TEST(test_composite), TEST(test_archive),
+           TEST(test_keys_select_recursive), TEST(test_keys_select_via), TEST(test_page_root),
+           TEST(test_page_deepest), TEST(test_delete_update), TEST(test_count_recheck_lock))
