@@ -656,14 +656,6 @@ int db_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_key
     return timed(FP_STAT_SELECT, t0, db->ops->count_rows(db, q, in, limit, n, err), err);
 }
 
-int db_count_later(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *ids,
-                   const struct fp_later *later, long long *n, struct fp_error *err)
-{
-    double t0 = stats_clock();
-
-    return timed(FP_STAT_SELECT, t0, db->ops->count_later(db, q, ids, later, n, err), err);
-}
-
 int db_page_keys(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                  const struct fp_keys *after, long limit, struct fp_keys *out, struct fp_error *err)
 {

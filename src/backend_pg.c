@@ -1757,25 +1757,6 @@ static int pg_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct
     return rc;
 }
 
-static int pg_count_later(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *ids,
-                          const struct fp_later *later, long long *n, struct fp_error *err)
-{
-    struct fp_db_pg *pg = (struct fp_db_pg *)db;
-    struct fp_sqlgen g = pg_gen(pg);
-    struct fp_buf sql = FP_BUF_INIT;
-    PGresult *res = NULL;
-    int rc;
-
-    sql_count_later(&g, &sql, q, later);
-    rc = pg_query_keys(pg, "counting rows the purge deletes later", &sql, ids, NULL, later->bounds,
-                       &res, err);
-    if (rc == 0)
-        *n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-    PQclear(res);
-    buf_free(&sql);
-    return rc;
-}
-
 static int pg_recheck_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                            const struct fp_keys *among, struct fp_keys *present,
                            struct fp_keys *still, struct fp_error *err)
@@ -2566,7 +2547,6 @@ static const struct fp_backend_ops pg_ops = {
     .update_rows = pg_update_rows,
     .delete_together = pg_delete_together,
     .count_rows = pg_count_rows,
-    .count_later = pg_count_later,
     .lock_rows = pg_lock_rows,
     .recheck_rows = pg_recheck_rows,
     .identity = pg_identity,

@@ -1790,35 +1790,6 @@ out:
     return rc;
 }
 
-static int sqlite_count_later(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *ids,
-                              const struct fp_later *later, long long *n, struct fp_error *err)
-{
-    struct fp_db_sqlite *sq = (struct fp_db_sqlite *)db;
-    struct fp_buf sql = FP_BUF_INIT, arr = FP_BUF_INIT;
-    sqlite3_stmt *st = NULL;
-    int rc = -1;
-
-    sql_count_later(&sqlite_gen, &sql, q, later);
-    keys_add_json_array(&arr, ids);
-    if (!buf_ok(&sql) || !buf_ok(&arr)) {
-        oom(err);
-        goto out;
-    }
-    if (sqlite3_prepare_v2(sq->db, sql.p, -1, &st, NULL) != SQLITE_OK) {
-        sqlite_fail(sq, "counting rows the purge deletes later", err);
-        goto out;
-    }
-    sqlite3_bind_text(st, 1, buf_str(&arr), (int)arr.len, SQLITE_STATIC);
-    for (size_t i = 0; i < later->bounds->n; i++)
-        bind_key(st, (int)i + 2, later->bounds, i);
-    rc = step_count(sq, st, "counting rows the purge deletes later", n, err);
-out:
-    sqlite3_finalize(st);
-    buf_free(&sql);
-    buf_free(&arr);
-    return rc;
-}
-
 static int sqlite_recheck_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                                const struct fp_keys *among, struct fp_keys *present,
                                struct fp_keys *still, struct fp_error *err)
@@ -1976,7 +1947,6 @@ static const struct fp_backend_ops sqlite_ops = {
     .update_rows = sqlite_update_rows,
     .delete_together = sqlite_delete_together,
     .count_rows = sqlite_count_rows,
-    .count_later = sqlite_count_later,
     .lock_rows = sqlite_lock_rows,
     .recheck_rows = sqlite_recheck_rows,
     .identity = sqlite_identity,

@@ -655,14 +655,3 @@ void sql_recheck(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_ke
     buf_adds(b, " WHERE ");
     add_among(g, b, q, 2);
 }
-
-void sql_count_later(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
-                     const struct fp_later *l)
-{
-    buf_adds(b, "SELECT count(*) FROM ");
-    sql_table(g, b, q->schema, q->table);
-    buf_adds(b, " AS c WHERE ");
-    add_among(g, b, q, 1);
-    buf_adds(b, " AND ");
-    add_later(g, b, l, 2, l->up, "c.", 0);
-}

@@ -640,30 +640,19 @@ static int undone(struct stream *s, size_t t, struct fp_later *l, struct fp_erro
 /*
  * Rows just nulled through e in a table the purge also deletes from: one
  * it deletes later counts as deleted, not updated, as in the database's
- * own cascade. Where the way up is known, the database says how many of
- * them go later (asked in this transaction, which holds them locked);
- * else they are noted, and the end of the run looks which are gone.
+ * own cascade. Where the way up is known, the UPDATE said how many of
+ * them go later (fp_stmt's later); else they are noted here, and the end
+ * of the run looks which are gone.
  */
-static int count_updated(struct stream *s, size_t e, const struct fp_keys *ids,
-                         struct fp_error *err)
+static int note_updated(struct stream *s, size_t e, const struct fp_keys *ids, struct fp_error *err)
 {
     size_t c = s->m->edges[e].child;
-    struct fp_later l;
-    struct fp_keyq q;
-    long long n;
 
-    if (!s->t[c].in || !ids->n)
+    if (!s->t[c].in || s->later[c])
         return 0;
-    if (!s->later[c]) {
-        for (size_t i = 0; i < ids->n; i++)
-            if (keys_push_key(&s->noted[e], ids, i) < 0)
-                return fp_error_oom(err);
-        return 0;
-    }
-    resolve_key_query(&q, s->m, s->r, c);
-    if (undone(s, c, &l, err) < 0 || db_count_later(s->db, &q, ids, &l, &n, err) < 0)
-        return -1;
-    s->updated[e] -= n;
+    for (size_t i = 0; i < ids->n; i++)
+        if (keys_push_key(&s->noted[e], ids, i) < 0)
+            return fp_error_oom(err);
     return 0;
 }
 
@@ -674,15 +663,20 @@ static int count_updated(struct stream *s, size_t e, const struct fp_keys *ids,
 static int update_refs(struct stream *s, size_t e, const struct fp_keys *set, long limit,
                        long long *n, struct fp_error *err)
 {
+    size_t c = s->m->edges[e].child;
     struct fp_stmt st;
     struct fp_archive_to to;
+    struct fp_later l;
+    long long nlater = 0;
+    int later = s->t[c].in && s->later[c];
 
     update_stmt(s, e, set, limit, &st, &to);
-    if (db_update_rows(s->db, &st.q, st.in, st.kind, st.value, st.limit, n, &s->ids, NULL, NULL,
-                       err) < 0)
+    if ((later && undone(s, c, &l, err) < 0) ||
+        db_update_rows(s->db, &st.q, st.in, st.kind, st.value, st.limit, n, &s->ids,
+                       later ? &l : NULL, &nlater, err) < 0)
         return -1;
-    s->updated[e] += *n;
-    return count_updated(s, e, &s->ids, err);
+    s->updated[e] += *n - nlater;
+    return note_updated(s, e, &s->ids, err);
 }
 
 /*
@@ -896,7 +890,7 @@ static int ask_later(struct stream *s, size_t n, struct fp_error *err)
  * writes the intent while they run. 0: none, or the intent cannot be
  * written early: with --archive it says where every statement's rows
  * end; rows nulled in a table the purge deletes from are noted after the
- * batch where the way up is not known (count_updated).
+ * batch where the way up is not known (note_updated).
  */
 static size_t early_point(const struct stream *s, size_t n)
 {
@@ -1020,7 +1014,7 @@ static int execute(struct stream *s, int *res, struct fp_error *err)
     }
     for (size_t k = 0; k < n; k++)
         if (s->writes[k].kind == W_UPDATE && s->stmts[k].ids &&
-            count_updated(s, s->writes[k].e, &s->writes[k].ids, err) < 0)
+            note_updated(s, s->writes[k].e, &s->writes[k].ids, err) < 0)
             return -1;
     return 0;
 }
@@ -1695,7 +1689,7 @@ static void stream_free(struct stream *s)
  * the purge. It is known (s->later) where it can be written as one
  * query: the root selected by a condition on a one-column key, and on
  * the way only one-column keys between different tables (a tree of rows
- * would need a recursive query). Elsewhere count_updated notes rows.
+ * would need a recursive query). Elsewhere note_updated notes rows.
  */
 static int ways_up(struct stream *s, struct fp_error *err)
 {

@@ -200,7 +200,7 @@ struct fp_partitions {
 
 /*
  * The way up from a table the purge deletes from to the root selection,
- * through cascade keys (db_count_later): a row of the table goes with
+ * through cascade keys (db_update_rows' later): a row of the table goes with
  * the purge if one of up leads to a row that does. At the root (where
  * set), a row goes if the user's condition selects it and its key (one
  * column) lies in one of the ranges of the selection not yet done.
@@ -228,8 +228,11 @@ struct fp_range {
 };
 
 /*
- * The rows that go with the purge later: up to the root, in the ranges
- * (db_count_later, and the rows an UPDATE of a batch sets: see fp_stmt).
+ * The rows that go with the purge later: up to the root, in the ranges.
+ * The UPDATE that nulls rows of a table the purge deletes from asks it of
+ * each (db_update_rows, fp_stmt): in that transaction, which holds them
+ * locked, it says which of them the report counts as deleted, not
+ * updated, without keeping their keys until the end.
  */
 struct fp_later {
     const struct fp_upq *up;
@@ -258,7 +261,7 @@ struct fp_stmt {
     struct fp_keys *ids; /* out, unless NULL */
     /*
      * UPDATE, unless NULL: nlater is how many of the rows it set go with the
-     * purge later, as db_count_later would say, asked by the statement itself.
+     * purge later (see fp_later), asked by the statement itself.
      */
     const struct fp_later *later;
     long long nlater; /* out */
@@ -350,8 +353,6 @@ struct fp_backend_ops {
                            struct fp_error *err);
     int (*count_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                       long limit, long long *n, struct fp_error *err);
-    int (*count_later)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *ids,
-                       const struct fp_later *later, long long *n, struct fp_error *err);
     int (*lock_rows)(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                      struct fp_error *err);
     /* Which of the rows among are present, and which still match q with in (db_recheck_rows). */
@@ -608,7 +609,7 @@ int db_delete_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_ke
  * Set q->match_col of the rows q matches to NULL, the column default or
  * value. ids as for db_delete_rows (PostgreSQL: the ctid of the new row
  * version). With later (else NULL), *nlater: how many of those rows go
- * with the purge later (see db_count_later), without a second statement.
+ * with the purge later (see fp_later), without a second statement.
  */
 int db_update_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in,
                    enum fp_set_kind kind, const char *value, long limit, long long *n,
@@ -717,17 +718,6 @@ int db_lock_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys
  */
 int db_count_rows(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *in, long limit,
                   long long *n, struct fp_error *err);
-
-/*
- * *n is how many of the rows of q->table whose keys are ids (q: the key
- * query, resolve_key_query) the purge will delete later: later->up leads
- * from them to a root row the condition selects, in one of later's
- * ranges. Asked in the transaction that just set them to NULL (and so
- * holds them locked), it says which of them the report counts as
- * deleted, not updated, without keeping their keys until the end.
- */
-int db_count_later(struct fp_db *db, const struct fp_keyq *q, const struct fp_keys *ids,
-                   const struct fp_later *later, long long *n, struct fp_error *err);
 
 /*
  * The database's identity as a new string (caller frees): PostgreSQL's

@@ -144,11 +144,4 @@ void sql_count(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq
  */
 void sql_recheck(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q);
 
-/*
- * db_count_later: count(*) of the rows among the keys of parameter 1 that
- * l says go with the purge (its bounds are parameters 2 on).
- */
-void sql_count_later(const struct fp_sqlgen *g, struct fp_buf *b, const struct fp_keyq *q,
-                     const struct fp_later *l);
-
 #endif

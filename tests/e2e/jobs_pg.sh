@@ -40,7 +40,7 @@ expect_eq "$(meta "$FAST/stream.journal" engine)" stream "meta engine"
 check_end "run --jobs 2"
 
 # Counts exact with lanes: an order nulled with one lane's address is deleted later by the lane
-# of its own customer, which the database is asked at the update (db_count_later, over every
+# of its own customer, which the UPDATE asks the database (fp_later, over every
 # lane's range not done): the report counts it deleted, as the plan does.
 shop_pg "$db" plain "$SF"
 shop_plan_json "dbname=$db" "$T/plan.json"

@@ -162,8 +162,8 @@ echo "stream_sqlite: part 1 took $((SECONDS - t0)) s" >&2
 # ---- 1b. Rows nulled by one page and deleted by a later one ----
 # An order shipped to the address of a purged customer whose page comes first is set to NULL
 # there, and deleted with its own customer's page later; the database's own cascade counts it
-# deleted only. With --where the database says, at the update, how many of the rows it nulled
-# go later (db_count_later): the journal keeps none of their keys while the purge runs (noted
+# deleted only. With --where the UPDATE that nulls them returns which of them go later: the
+# journal keeps none of their keys while the purge runs (noted
 # and stream_noted empty when it is stopped half-way, though such orders wait in the
 # database). A --pk-file's selection is not in the database: there the rows are noted until
 # the end of the run looks. Either way, stopped and resumed, the counts are the plan's.

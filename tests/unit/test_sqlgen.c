@@ -433,14 +433,6 @@ static void test_later(void)
              expr);
     CHECK_STR(text(&b), want);
     buf_reset(&b);
-    sql_count_later(&g, &b, &q, &l);
-    snprintf(expr, sizeof expr, LATER_PG, "c.", 2, 3, 4);
-    snprintf(want, sizeof want,
-             "SELECT count(*) FROM \"s\".\"order\" AS c WHERE c.\"id\" = ANY ($1::bigint[]) "
-             "AND (%s",
-             expr);
-    CHECK_STR(text(&b), want);
-    buf_reset(&b);
     sql_update(&h, &b, &q, FP_SET_TO_NULL, NULL, 0, 0, &l);
     CHECK_STR(text(&b),
               "UPDATE main.\"order\" SET \"ship_to\" = NULL WHERE \"ship_to\" IN (KEYS ?1) "
