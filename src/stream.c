@@ -872,10 +872,12 @@ static int ask_later(struct stream *s, size_t n, struct fp_error *err)
 
     for (size_t k = 0; k < n; k++) {
         struct write *w = &s->writes[k];
-        size_t c = s->m->edges[w->e].child;
+        size_t c;
 
+        /* Only a W_UPDATE has an edge: the others' e is 0, and a model may have none. */
         if (!s->stmts[k].later)
             continue;
+        c = s->m->edges[w->e].child;
         if (!have++ && undone(s, c, &ranges, err) < 0)
             return -1;
         w->later = ranges;
