@@ -117,7 +117,6 @@ int cmd_run(int argc, char **argv)
         goto out;
     }
     p.yes = yes;
-    p.batch_size = FP_DEFAULT_BATCH_SIZE;
     if ((format && report_parse_format(format, 0, &p.format, &err) < 0) ||
         purge_apply_flags(&p, &pf, &err) < 0 || model_load_file(model, &p.model, &err) < 0 ||
         graph_build(p.model, &p.graph, &err) < 0 ||
@@ -133,6 +132,8 @@ int cmd_run(int argc, char **argv)
         rc = cli_fail(&err);
         goto out;
     }
+    if (!p.given[PACE_BATCH_SIZE])
+        p.batch_size = exec_default_batch(p.db->kind);
     p.archive_compress = compress;
     if (purge_refuse_existing(&p, path, &err) < 0 ||
         (archive && archive_prepare(archive, &p.archive_dir, &err) < 0)) {

@@ -369,3 +369,8 @@ out:
     free(order);
     return rc;
 }
+
+long exec_default_batch(enum fp_db_kind kind)
+{
+    return kind == FP_DB_SQLITE ? FP_SQLITE_BATCH_SIZE : FP_DEFAULT_BATCH_SIZE;
+}

@@ -83,7 +83,7 @@ struct purge_flags {
 /* Their lines in a command's usage. */
 #define PURGE_FLAGS_USAGE                                                                          \
     "  --batch-size N              rows one transaction deletes from one table, at most\n"         \
-    "                              (default 5000; resume: the journal's)\n"                        \
+    "                              (default 5000, SQLite 20000; resume: the journal's)\n"          \
     "  --sleep DURATION            pause between batches (e.g. 0.5, 200ms; 0: none;\n"             \
     "                              resume: the journal's)\n"                                       \
     "  --max-rate N                at most N rows deleted or updated per second (0: no\n"          \

@@ -26,8 +26,8 @@ and check:
 
 Cases per seed (deterministic):
   PostgreSQL  variant by seed: plain, deferrable, none, native (seed % 4); batch sizes
-              1, 7 and the default (5000) by seed % 3; --cases 2 adds a second case with the
-              next variant and batch size.
+              1, 7 and the default (5000; SQLite's 20000) by seed % 3; --cases 2 adds a
+              second case with the next variant and batch size.
   SQLite      plain, none, deferrable, native by seed % 4 (fkpurge turns PRAGMA foreign_keys on
               on its own connection, so plain and deferrable are enforced), batch sizes as above.
 
@@ -58,7 +58,7 @@ import gengraph  # noqa: E402
 import oracle  # noqa: E402
 import plan_diff  # noqa: E402
 
-DEFAULT_BATCH = 5000  # fkpurge's own default; the case passes no --batch-size
+DEFAULT_BATCH = {"pg": 5000, "sqlite": 20000}  # fkpurge's own, when no --batch-size
 BATCHES = (1, 7, None)
 VARIANTS = {
     "pg": ("plain", "deferrable", "none", "native"),
@@ -453,7 +453,7 @@ class Runner:
                 self.stats["joint"] = self.stats.get("joint", 0) + 1
             if rc == 0 and phase != "done":
                 problems.append("journal: phase %r after exit 0, want 'done'" % phase)
-            bound = batch or DEFAULT_BATCH
+            bound = batch or DEFAULT_BATCH[kind]
             big = [(i, k, n) for (i, k, n, _s) in batches if k > bound or (n or 0) > bound]
             if big:
                 problems.append("journal: batches over the bound %d (id, keys, deleted): %r" % (
