@@ -133,8 +133,11 @@ EOF
     expect_eq "$(db_query wide "SELECT (SELECT count(*) FROM p) || ' ' || (SELECT count(*) FROM c) || ' ' ||
                                  (SELECT count(*) FROM k) || ' ' || (SELECT min(p_id) FROM c) || ' ' ||
                                  (SELECT min(p_id) FROM k)")" "1 3 3 2 2" "wide: what is left"
+    # Without --batch-size, run takes its backend's default: see FP_SQLITE_BATCH_SIZE.
     local bound=5000
     [ "$KIND" = sqlite ] && bound=20000
+    expect_eq "$(journal_sql "$J" "SELECT value FROM meta WHERE key = 'batch_size'")" "$bound" \
+        "wide: the default batch size"
     expect_eq "$(journal_sql "$J" "SELECT count(*) FROM batch WHERE keys > $bound OR deleted > $bound")" \
         0 "wide: batches over the default bound ($bound)"
     echo "$KIND: one row with $n keyed and $n keyless children purged in $((SECONDS - t0)) s" >&2
