@@ -3,6 +3,7 @@
 
 #include "exec_int.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,10 +40,13 @@
 /*
  * A page is as many root keys as keep its widest table near FILL_MAX of a
  * batch. With --jobs, two pages at once conflict on rows they share (the
- * chance grows with the product of their sizes) and the junior's work is
- * thrown away: every give-way halves the fill of all workers' pages, every
- * page committed grows it back by FILL_GROW, down to FILL_MIN at least.
- * Pages settle where giving way is rare; one worker never gives way.
+ * chance grows with the product of their sizes): one worker waits for the
+ * other's commit, or the junior's work is thrown away. So with N workers
+ * pages start at, and grow back to, FILL_MAX / sqrt(N), where the shop
+ * benchmark found the least time at 2 and 4 (larger pages wait more, smaller
+ * ones pay more commits); every give-way halves the fill of all workers'
+ * pages, every page committed grows it back by FILL_GROW, down to FILL_MIN
+ * at least. Pages settle where giving way is rare; one worker never gives way.
  */
 #define FILL_MAX  0.75
 #define FILL_MIN  (FILL_MAX / 64)
@@ -91,6 +95,7 @@ struct pool {
     size_t nlanes;
     long long roots, roots_done; /* root keys in all (-1: not counted) and deleted, for progress */
     double fill;                 /* of a batch, a page's widest table: see FILL_MAX */
+    double fill_max;             /* FILL_MAX / sqrt(workers) */
     int stop;                    /* a worker failed or escaped: the others stop */
     int escaped;
     int failed;
@@ -1569,8 +1574,9 @@ static int run_lane(struct stream *s, struct root_page *rp, int *res, struct fp_
 
             s->sized = 1;
             pthread_mutex_lock(&s->pool->mu);
-            fill = s->pool->fill =
-                s->pool->fill * FILL_GROW < FILL_MAX ? s->pool->fill * FILL_GROW : FILL_MAX;
+            fill = s->pool->fill = s->pool->fill * FILL_GROW < s->pool->fill_max
+                                       ? s->pool->fill * FILL_GROW
+                                       : s->pool->fill_max;
             pthread_mutex_unlock(&s->pool->mu);
             k = fill * (double)s->batch * (double)rp->keys.n / (double)widest(s);
             s->k = k < 1 ? 1 : k > (double)s->batch ? (double)s->batch : k;
@@ -1998,7 +2004,7 @@ int stream_run(const struct fp_stream_args *a, struct fp_error *err)
     int jobs = a->jobs > 1 ? a->jobs : 1, rc = -1, more = 1;
     struct stream *w = calloc((size_t)jobs, sizeof *w);
     struct fp_progress *progress = NULL;
-    struct pool p = {.roots = -1, .fill = FILL_MAX};
+    struct pool p = {.roots = -1, .fill = FILL_MAX / sqrt(jobs), .fill_max = FILL_MAX / sqrt(jobs)};
     pthread_condattr_t attr;
 
     if (!w)

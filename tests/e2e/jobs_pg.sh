@@ -77,7 +77,7 @@ for w in 1 2; do
         fail "-v names no transaction of worker $w: $(head -5 "$T/err")"
 done
 # A line a worker: its own transactions (those -v names with it), give-ways adding up to the
-# run's, its page (at most a batch of root keys) and the fill (of a batch, at most 0.75).
+# run's, its page (at most a batch of root keys) and the fill (of a batch, at most 0.75/sqrt(2)).
 gw=0
 for w in 1 2; do
     line=$(grep "^fkpurge: statistics: worker $w: " "$T/err") ||
@@ -90,8 +90,8 @@ for w in 1 2; do
     if [ "${BASH_REMATCH[3]}" -lt 1 ] || [ "${BASH_REMATCH[3]}" -gt 20 ]; then
         fail "worker $w's page is not 1 to 20 keys: $line"
     fi
-    awk -v f="${BASH_REMATCH[4]}" 'BEGIN { exit !(f > 0 && f <= 0.75) }' ||
-        fail "worker $w's fill is not in (0, 0.75]: $line"
+    awk -v f="${BASH_REMATCH[4]}" 'BEGIN { exit !(f > 0 && f <= 0.5303) }' ||
+        fail "worker $w's fill is not in (0, 0.5303]: $line"
     page[w]="page ${BASH_REMATCH[3]} keys, fill ${BASH_REMATCH[4]}"
     jpage[w]="$w ${BASH_REMATCH[3]} ${BASH_REMATCH[4]}"
 done
