@@ -322,9 +322,18 @@ void pace_retry(const struct fp_error *err, int attempt, int tries)
     timed_sleep(FP_STAT_RETRY, fixed_end, now() + delay);
 }
 
-void pace_give_way(const struct fp_error *err)
+void pace_give_way(const struct fp_error *err, int worker, int changed)
 {
     stats_retry(err->sqlstate, 1);
+    if (events_json()) {
+        struct fp_buf b = FP_BUF_INIT;
+
+        events_field(&b, "message", err->msg);
+        events_field(&b, "sqlstate", err->sqlstate);
+        buf_addf(&b, ", \"worker\": %d, \"changed\": %s", worker, changed ? "true" : "false");
+        events_emit("gave_way", buf_ok(&b) ? buf_str(&b) : NULL);
+        buf_free(&b);
+    }
 }
 
 void pace_set_gate(const struct pace_gate *g)

@@ -127,6 +127,8 @@ struct stream {
     long lane;   /* the lane it works on, -1: none */
     int stopped; /* it stopped because the pool did */
     int junior;  /* another worker has a lower lane: give way (JUNIOR_LOCK_MS) */
+    int prelock; /* gave way since its last commit: lock what it nulls first (lock_referencing) */
+    int wrote;   /* the try sent its first change */
     int id;      /* 1 to --jobs */
     double k;    /* root keys per page, adapted to the rows below them */
     /* The open transaction. */
@@ -361,6 +363,7 @@ static void txn_reset(struct stream *s)
     keys_reset(&s->witness);
     keys_reset(&s->wparent);
     s->xid = 0;
+    s->wrote = 0;
 }
 
 static int begin(struct stream *s, struct fp_error *err)
@@ -685,13 +688,15 @@ static int update_refs(struct stream *s, size_t e, const struct fp_keys *set, lo
 }
 
 /*
- * With --jobs: lock now the rows that execute will null or set to default
- * in tables the purge deletes from. Another worker's page may hold them
- * (its own doomed rows, locked as it found them); a worker that must give
- * way finds out here, having read rows and changed none; and a worker
- * past this point rarely waits for another's page, so the one that waits
- * for it is not held for long. At most cap rows an edge (more is a page
- * too big for one transaction: execute finds out).
+ * On the tries of a worker that gave way since its last commit: lock first
+ * the rows that execute will null or set to default in tables the purge
+ * deletes from. A first try does not (its UPDATEs lock them, once):
+ * another worker's page seldom holds one, and locking them apart costs a
+ * second pass over every such row, the page's own doomed rows among them.
+ * A page that met such a lock once likely meets it again (a session
+ * outside the purge may hold it for minutes): its next tries find out
+ * here, having read rows and changed none. At most cap rows an edge (more
+ * is a page too big for one transaction: execute finds out).
  */
 static int lock_referencing(struct stream *s, long cap, struct fp_error *err)
 {
@@ -794,7 +799,7 @@ static int discover(struct stream *s, size_t t0, int noself, int *res, struct fp
     }
     if (!s->sized && s->direct && by_parent_big(s, cap, res, err) < 0)
         return -1;
-    return *res == FIT && s->a->jobs > 1 ? lock_referencing(s, cap, err) : 0;
+    return *res == FIT && s->prelock ? lock_referencing(s, cap, err) : 0;
 }
 
 /* The next statement of execute's batch, to be read as kind says. */
@@ -866,9 +871,11 @@ static size_t plan_writes(struct stream *s, long cap)
  * The UPDATEs of the batch's n statements that null rows of a table the
  * purge deletes from, and which know the way up (plan_writes gave them
  * st->later), say themselves how many of those rows go later: the ranges
- * of the selection not done yet, taken now. Between now and the commit
- * no range that holds such a row's root can be done: the worker whose
- * page holds it must lock the row, which this transaction will hold.
+ * of the selection not done yet, taken now. A worker whose page holds
+ * such a row locks it before deleting it: if that page commits before
+ * the UPDATE reaches the row, the row is gone; else the UPDATE holds it
+ * and that page waits for this transaction's end. A range done since
+ * now has no such row left to count.
  */
 static int ask_later(struct stream *s, size_t n, struct fp_error *err)
 {
@@ -993,6 +1000,7 @@ static int execute(struct stream *s, int *res, struct fp_error *err)
 {
     size_t n = plan_writes(s, s->direct ? 0 : s->batch + 1);
 
+    s->wrote |= n > 0;
     if (ask_later(s, n, err) < 0)
         return -1;
     s->early_at = early_point(s, n);
@@ -1138,6 +1146,7 @@ static int retrying(struct stream *s,
         rc = body(s, ctx, res, err);
         if (rc == 0 && *res != BIG) {
             txn_ended(s);
+            s->prelock = 0;
             return 0;
         }
         db_rollback(s->db, NULL);
@@ -1148,8 +1157,12 @@ static int retrying(struct stream *s,
         if (rc == 0)
             return 0;
         if (s->junior && err->code == FP_EDB && strcmp(err->sqlstate, "55P03") == 0) {
-            /* It gave way to a lower lane's worker: no try lost, a pause until that one moves. */
-            pace_give_way(err);
+            /*
+             * It gave way to a lower lane's worker: no try lost, a pause until
+             * that one moves, and the page's next tries lock before they change.
+             */
+            pace_give_way(err, s->id, s->wrote);
+            s->prelock = 1;
             pthread_mutex_lock(&p->mu);
             p->fill = p->fill / 2 > FILL_MIN ? p->fill / 2 : FILL_MIN;
             pthread_mutex_unlock(&p->mu);
@@ -1254,6 +1267,7 @@ static int below_txn(struct stream *s, void *ctx, int *res, struct fp_error *err
     (void)res;
     if (begin(s, err) < 0)
         return -1;
+    s->wrote = 1; /* its one statement changes as it goes */
     if (policy_is_soft(x->policy)) {
         if (update_refs(s, b->e, b->s0, s->batch, &b->n, err) < 0 ||
             witness(s, x->child, (long)b->e, 1, b->s0, err) < 0)

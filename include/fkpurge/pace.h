@@ -150,10 +150,12 @@ int pace_may_wait(void);
 void pace_retry(const struct fp_error *err, int attempt, int tries);
 
 /*
- * A worker of --jobs gave way to another's lock (err: its 55P03): count it.
- * Costs no try; the worker itself waits for the other's transaction to end.
+ * Worker worker of --jobs gave way to another's lock (err: its 55P03):
+ * count it, and with --log-format json tell it (gave_way), with whether
+ * the try had sent changes that its rollback threw away. Costs no try;
+ * the worker itself waits for the other's transaction to end.
  */
-void pace_give_way(const struct fp_error *err);
+void pace_give_way(const struct fp_error *err, int worker, int changed);
 
 /*
  * A wait pace knows nothing of (the throttle on replica lag, throttle.h),
