@@ -47,7 +47,7 @@ edge_commit_held() {
 }
 
 edge_commit_held_one() {
-    local pid rpid i inflight=stream_txn
+    local pid rpid i sessions='' txn inflight=stream_txn
     [ "$1" = levels ] && inflight=pending
     cat >"$T/held.yaml" <<'EOF2'
 version: 1
@@ -104,6 +104,7 @@ EOF2
     kill -9 "$pid"
     wait "$pid" 2>/dev/null || true
     expect_eq "$(journal_sql "$J" "SELECT count(*) FROM $inflight")" 1 "commit held ($1): in flight"
+    txn=$(journal_sql "$J" "SELECT * FROM $inflight")
     "$FKPURGE" resume "$J" --format json >"$T/held.out" 2>"$T/held.err" &
     rpid=$!
     # Up to 30 s: 10 s ran out once with tests in parallel (it passed alone).
@@ -112,9 +113,18 @@ EOF2
         kill -0 "$rpid" 2>/dev/null || break
         sleep 0.05
     done
+    # If it did not say so, what the server's sessions were doing then (once, under ASan with
+    # tests in parallel, resume said nothing for 30 s).
+    grep -q "waiting for transaction" "$T/held.err" ||
+        sessions=$(db_query held "SELECT pid, state, wait_event_type, wait_event, backend_xid,
+                                  left(regexp_replace(query, '\s+', ' ', 'g'), 160)
+                                  FROM pg_stat_activity WHERE datname = current_database()
+                                  AND pid <> pg_backend_pid()")
     release
     grep -q "waiting for transaction [0-9]* of the interrupted run to end" "$T/held.err" ||
-        { wait "$rpid"; fail "commit held: resume did not wait for the held commit: $(cat "$T/held.err")"; }
+        { wait "$rpid"; fail "commit held: resume did not wait for the held commit: $(cat "$T/held.err")
+the journal's transaction in flight: $txn
+the server's sessions before the release: $sessions"; }
     wait "$rpid" && rc=0 || rc=$?
     cp "$T/held.err" "$T/err"
     expect_rc 0 "commit held: resume"
