@@ -216,7 +216,9 @@ for ((i = 0; i < 500; i++)); do
     sleep 0.01
 done
 read -r l1 o1 a1 n1 c1 p1 <<<"$(psql_db "$db" -F ' ' -c "$counts")"
-# "TABLE thrown-away" a line: what PostgreSQL counted beyond what the purge did.
+# "TABLE thrown-away" a line: what PostgreSQL counted beyond what the purge did. It can only
+# be checked where no give-way changed a row (none then): this is what holds "changed" to the
+# truth when it says false, as the events above do when it says true of every give-way.
 thrown=$(psql_db "$db" -F ' ' -c "SELECT relname, CASE relname WHEN 'address' THEN n_tup_del - $((a0 - a1))
                                     WHEN 'customer' THEN n_tup_del - $((c0 - c1))
                                     WHEN 'note' THEN n_tup_del - $((n0 - n1))
@@ -231,8 +233,6 @@ note 0
 order 0
 order_line 0
 payment 0" "rows changed, counted by PostgreSQL with those rolled back (no give-way changed one)"
-else
-    [[ $thrown =~ -[0-9] ]] && fail "PostgreSQL counted fewer rows changed than the purge: $thrown"
 fi
 
 # --- 3. the levels engine: one session, said once ----------------------------------------------
