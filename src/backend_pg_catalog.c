@@ -240,25 +240,32 @@ static int unpack_names(const char *packed, char ***v, size_t *n, char **joined)
 }
 
 /*
- * How many rows of res name each table: a new array the caller frees, or
- * NULL when out of memory. Readers size their per-table arrays with it, so
- * the fill pass never reallocates; the tables' own counts (ncolumns, nfks,
- * ...) grow only as entries are filled, so catalog_free() never sees an
- * unfilled entry if something fails on the way.
+ * Run sql on the tables read (oids, $1) and count how many of its rows name
+ * each table: *counts a new array the caller frees with *res. Readers size
+ * their per-table arrays with it, so the fill pass never reallocates; the
+ * tables' own counts (ncolumns, nfks, ...) grow only as entries are filled,
+ * so catalog_free() never sees an unfilled entry if something fails on the
+ * way.
  */
-static size_t *rows_per_table(struct fp_catalog *cat, const struct oid_slot *slots,
-                              const PGresult *res)
+static int per_table(struct fp_db_pg *pg, const char *what, const char *sql, struct fp_catalog *cat,
+                     const struct oid_slot *slots, const char *oids, PGresult **res,
+                     size_t **counts, struct fp_error *err)
 {
-    size_t *counts = calloc(cat->ntables ? cat->ntables : 1, sizeof *counts);
+    const char *params[] = {oids};
 
-    if (!counts)
-        return NULL;
-    for (int r = 0; r < PQntuples(res); r++) {
-        struct fp_cat_table *t = table_of_row(cat, slots, res, r);
-        if (t)
-            counts[t - cat->tables]++;
+    if (pg_query(pg, what, sql, 1, params, res, err) < 0)
+        return -1;
+    if (!(*counts = calloc(cat->ntables ? cat->ntables : 1, sizeof **counts))) {
+        PQclear(*res);
+        *res = NULL;
+        return oom(err);
     }
-    return counts;
+    for (int r = 0; r < PQntuples(*res); r++) {
+        struct fp_cat_table *t = table_of_row(cat, slots, *res, r);
+        if (t)
+            (*counts)[t - cat->tables]++;
+    }
+    return 0;
 }
 
 /*
@@ -331,18 +338,12 @@ out:
 static int read_columns(struct fp_db_pg *pg, struct fp_catalog *cat, const struct oid_slot *slots,
                         const char *oids, struct fp_error *err)
 {
-    const char *params[] = {oids};
     size_t *counts = NULL;
     PGresult *res = NULL;
     int rc = -1;
 
-    if (pg_query(pg, "reading columns", sql_columns, 1, params, &res, err) < 0)
+    if (per_table(pg, "reading columns", sql_columns, cat, slots, oids, &res, &counts, err) < 0)
         return -1;
-    counts = rows_per_table(cat, slots, res);
-    if (!counts) {
-        oom(err);
-        goto out;
-    }
     for (size_t i = 0; i < cat->ntables; i++) {
         struct fp_cat_table *t = &cat->tables[i];
         if (counts[i] && !(t->columns = calloc(counts[i], sizeof *t->columns))) {
@@ -422,18 +423,12 @@ static int add_distinct(char **v, size_t *n, const char *s)
 static int read_indexes(struct fp_db_pg *pg, struct fp_catalog *cat, const struct oid_slot *slots,
                         const char *oids, struct fp_error *err)
 {
-    const char *params[] = {oids};
     size_t *counts = NULL;
     PGresult *res = NULL;
     int rc = -1;
 
-    if (pg_query(pg, "reading indexes", sql_indexes, 1, params, &res, err) < 0)
+    if (per_table(pg, "reading indexes", sql_indexes, cat, slots, oids, &res, &counts, err) < 0)
         return -1;
-    counts = rows_per_table(cat, slots, res);
-    if (!counts) {
-        oom(err);
-        goto out;
-    }
     /* Each row adds at most one entry to each list: size both by the rows. */
     for (size_t i = 0; i < cat->ntables; i++) {
         struct fp_cat_table *t = &cat->tables[i];
@@ -471,18 +466,12 @@ static const char *trigger_timing(char c)
 static int read_triggers(struct fp_db_pg *pg, struct fp_catalog *cat, const struct oid_slot *slots,
                          const char *oids, struct fp_error *err)
 {
-    const char *params[] = {oids};
     size_t *counts = NULL;
     PGresult *res = NULL;
     int rc = -1;
 
-    if (pg_query(pg, "reading triggers", sql_triggers, 1, params, &res, err) < 0)
+    if (per_table(pg, "reading triggers", sql_triggers, cat, slots, oids, &res, &counts, err) < 0)
         return -1;
-    counts = rows_per_table(cat, slots, res);
-    if (!counts) {
-        oom(err);
-        goto out;
-    }
     /* A trigger has a row per UPDATE OF column: size both lists by the rows. */
     for (size_t i = 0; i < cat->ntables; i++) {
         struct fp_cat_table *t = &cat->tables[i];
@@ -542,18 +531,13 @@ static enum fp_policy policy_of(char confdeltype)
 static int read_foreign_keys(struct fp_db_pg *pg, struct fp_catalog *cat,
                              const struct oid_slot *slots, const char *oids, struct fp_error *err)
 {
-    const char *params[] = {oids};
     size_t *counts = NULL;
     PGresult *res = NULL;
     int rc = -1;
 
-    if (pg_query(pg, "reading foreign keys", sql_foreign_keys, 1, params, &res, err) < 0)
+    if (per_table(pg, "reading foreign keys", sql_foreign_keys, cat, slots, oids, &res, &counts,
+                  err) < 0)
         return -1;
-    counts = rows_per_table(cat, slots, res);
-    if (!counts) {
-        oom(err);
-        goto out;
-    }
     for (size_t i = 0; i < cat->ntables; i++) {
         struct fp_cat_table *t = &cat->tables[i];
         if (counts[i] && !(t->fks = calloc(counts[i], sizeof *t->fks))) {
