@@ -47,7 +47,11 @@ static inline int oom(struct fp_error *err)
     return fp_error_oom(err);
 }
 
-/* err says what failed, as SQLite tells it (its code and message, a SQLSTATE-like class); -1. */
+/*
+ * err says what failed, with SQLite's message, and the SQLSTATE PostgreSQL
+ * would give where callers tell cases apart (55P03 busy, 57014 timeout,
+ * 23503 foreign key); -1.
+ */
 int sqlite_fail(struct fp_db_sqlite *sq, const char *what, struct fp_error *err);
 
 /*
