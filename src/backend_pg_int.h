@@ -81,8 +81,10 @@ static inline int oom(struct fp_error *err)
     return fp_error_oom(err);
 }
 
-/* Run sql with text parameters (NULL for SQL NULL): *res on success, err (SQLSTATE kept) on
- * failure. */
+/*
+ * Run sql with text parameters (NULL for SQL NULL): *res, for the caller to
+ * PQclear(), on success; err, its SQLSTATE kept, on failure (see pg_check).
+ */
 int pg_query(struct fp_db_pg *pg, const char *what, const char *sql, int nparams,
              const char *const *params, PGresult **res, struct fp_error *err);
 
