@@ -96,17 +96,32 @@ def proc_cpu_ticks(pid):
 
 def server_cpu_seconds():
     """CPU seconds of the postmaster FKPURGE_BENCH_SERVER_PID and its live children
-    (a reaped child's are in the postmaster's cutime and cstime); None if unset."""
+    (a reaped child's are in the postmaster's cutime and cstime), and the set of
+    those children; (None, None) if unset."""
     root = os.environ.get("FKPURGE_BENCH_SERVER_PID", "")
     if not root.isdigit():
-        return None
-    root, ticks = int(root), 0
+        return None, None
+    root, ticks, children = int(root), 0, set()
     for name in os.listdir("/proc"):
         if name.isdigit():
             got = proc_cpu_ticks(int(name))
             if got and (int(name) == root or got[0] == root):
                 ticks += got[1]
-    return ticks / os.sysconf("SC_CLK_TCK")
+                if int(name) != root:
+                    children.add(int(name))
+    return ticks / os.sysconf("SC_CLK_TCK"), children
+
+
+def server_cpu_settled(before):
+    """server_cpu_seconds once the server's processes that were not among before
+    (the command's sessions) are gone and reaped, 2 s at most: an exited backend
+    the postmaster has not reaped yet is in neither count."""
+    deadline = time.monotonic() + 2
+    while True:
+        seconds, children = server_cpu_seconds()
+        if seconds is None or children <= before or time.monotonic() > deadline:
+            return seconds
+        time.sleep(0.01)
 
 
 def cmd_time(args):
@@ -124,7 +139,7 @@ def cmd_time(args):
         watch.start()
     with open(out, "wb") as fout, open(err, "wb") as ferr:
         start = time.time()
-        server0 = server_cpu_seconds()
+        server0, before = server_cpu_seconds()
         t0 = time.monotonic()
         proc = subprocess.Popen(rest, stdout=fout, stderr=ferr)
         try:
@@ -133,7 +148,7 @@ def cmd_time(args):
             proc.send_signal(signal.SIGKILL)
             rc = proc.wait()
         t1 = time.monotonic()
-        server1 = server_cpu_seconds()
+        server1 = server_cpu_settled(before)
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak_kib = usage.ru_maxrss  # KiB on Linux
     journal_peak = str(watch.stop()) if watch else "-"
