@@ -1711,7 +1711,9 @@ static void stream_free(struct stream *s)
  * the purge. It is known (s->later) where it can be written as one
  * query: the root selected by a condition on a one-column key, and on
  * the way only one-column keys between different tables (a tree of rows
- * would need a recursive query). Elsewhere note_updated notes rows.
+ * would need a recursive query: the root's own too, as a root row the
+ * condition leaves out goes when its parent row does). Elsewhere
+ * note_updated notes rows.
  */
 static int ways_up(struct stream *s, struct fp_error *err)
 {
@@ -1746,7 +1748,7 @@ static int ways_up(struct stream *s, struct fp_error *err)
     s->upq[root].where = s->a->where;
     s->upq[root].key_col = m->tables[root].pk;
     s->upq[root].key_type = s->r->tables[root].pk_type;
-    s->later[root] = s->a->where && m->tables[root].npk == 1;
+    s->later[root] = s->a->where && m->tables[root].npk == 1 && s->t[root].self < 0;
     /* The tables below the root are a DAG (shape): known once every way up is. */
     while (grew) {
         grew = 0;

@@ -32,6 +32,7 @@ edge_chain "${FKPURGE_CHAIN_DEPTH:-$depth}"
 edge_chain 2000 "ON DELETE RESTRICT"
 edge_cascade_cycle
 edge_counts
+edge_counts_tree
 edge_kill_window
 edge_kill_window_stream
 edge_stuck_cycle
